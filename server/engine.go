@@ -1,0 +1,72 @@
+package server
+
+import (
+	"context"
+
+	"github.com/eddysql/eddy/sql"
+)
+
+// Engine runs SQL on behalf of the server. The server knows the wire protocol and
+// nothing of SQL; cmd/eddy wires exec's implementation in.
+type Engine interface {
+	// Connect opens a session for an authenticated user. params are the startup
+	// parameters the client sent (application_name, client_encoding, options...).
+	Connect(ctx context.Context, user, database string, params map[string]string) (Session, error)
+}
+
+// Session is one client's connection state: settings, prepared plans and the
+// transaction. The server calls it from one goroutine at a time, except Cancel.
+type Session interface {
+	// Parse splits query into statements and prepares each. paramOIDs are the
+	// types the client declared for $1..$n (0 = infer). An empty query yields no
+	// statements.
+	Parse(ctx context.Context, query string, paramOIDs []uint32) ([]Statement, error)
+	// TxStatus is the ReadyForQuery status: 'I' idle, 'T' in a transaction, 'E' failed.
+	TxStatus() byte
+	// ParameterStatus returns the reported settings (server_version, TimeZone, ...);
+	// the server sends a ParameterStatus for each one that changed after a statement.
+	ParameterStatus() map[string]string
+	// Cancel stops the statement running now, if any; it may be called from any
+	// goroutine. The statement then fails with SQLSTATE 57014.
+	Cancel()
+	// Close releases the session; a transaction still open is rolled back.
+	Close() error
+}
+
+// Statement is one parsed and planned statement.
+type Statement interface {
+	// ParamTypes are the OIDs of $1..$n, inferred where the client left them 0.
+	ParamTypes() []uint32
+	// Columns describes the rows the statement returns; nil when it returns none.
+	Columns() []Column
+	// Execute runs the statement with bound parameters (NULL is sql.Null).
+	Execute(ctx context.Context, params []sql.Value) (Result, error)
+}
+
+// Column describes one result column, as RowDescription carries it.
+type Column struct {
+	Name     string
+	Type     sql.Type
+	TableOID uint32 // 0 when not a table column
+	Attnum   int16  // 0 when not a table column
+}
+
+// Result is a statement's outcome. Rows are pulled so that large results and
+// endless ones (SUBSCRIBE) stream to the client with bounded memory, and a
+// portal can stop after n rows and resume later.
+type Result interface {
+	// Next returns the next row; ok is false when there are no more rows.
+	// The returned row is valid until the following call.
+	Next(ctx context.Context) (row sql.Row, ok bool, err error)
+	// Tag is the CommandComplete tag, e.g. "SELECT 3" or "INSERT 0 1"; valid
+	// once Next has returned ok == false.
+	Tag() string
+	// Close releases the result; it may be called before the rows run out.
+	Close() error
+}
+
+// Notifier is an optional interface of Result: notices (NOTICE, WARNING) to
+// send before the rows.
+type Notifier interface {
+	Notices() []*sql.Error
+}
