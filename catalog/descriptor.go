@@ -1,0 +1,102 @@
+package catalog
+
+import (
+	"github.com/eddysql/eddy/sql"
+)
+
+// Kind says what a relation is; the values are pg_class.relkind letters so that
+// catalog queries from clients need no translation.
+type Kind byte
+
+const (
+	KindTable   Kind = 'r'
+	KindView    Kind = 'v'
+	KindMatView Kind = 'm'
+	KindIndex   Kind = 'i'
+	KindSeq     Kind = 'S'
+	// Sources and sinks are eddy's own. Clients see sources as tables
+	// (relkind 'r') so that BI tools list them; KindSource keeps them apart here.
+	KindSource Kind = 's'
+	KindSink   Kind = 'k'
+)
+
+// Column is one column of a relation.
+type Column struct {
+	Name    string   `json:"name"`
+	Type    sql.Type `json:"type"`
+	NotNull bool     `json:"not_null,omitempty"`
+	// Default is the DEFAULT expression as SQL text, evaluated at insert time.
+	Default string `json:"default,omitempty"`
+	// Serial columns draw their default from the relation's sequence.
+	Serial  bool   `json:"serial,omitempty"`
+	Comment string `json:"comment,omitempty"`
+}
+
+// Constraint is a PRIMARY KEY, UNIQUE, FOREIGN KEY or CHECK constraint.
+type Constraint struct {
+	OID  uint32 `json:"oid"`
+	Name string `json:"name"`
+	// Type is pg_constraint.contype: 'p', 'u', 'f' or 'c'.
+	Type    byte  `json:"type"`
+	Columns []int `json:"columns,omitempty"` // column indexes in the relation
+	// Check is the CHECK expression as SQL text.
+	Check string `json:"check,omitempty"`
+	// RefTable and RefColumns name the referenced key of a foreign key.
+	RefTable   uint32 `json:"ref_table,omitempty"`
+	RefColumns []int  `json:"ref_columns,omitempty"`
+	OnDelete   string `json:"on_delete,omitempty"`
+	// IndexOID is the index that enforces a primary key or unique constraint.
+	IndexOID uint32 `json:"index_oid,omitempty"`
+}
+
+// Relation describes a table, view, materialized view, source, sink, index or
+// sequence. One struct serves all kinds because pg_class does the same and the
+// fields that a kind does not use stay empty.
+type Relation struct {
+	OID    uint32   `json:"oid"`
+	Schema string   `json:"schema"`
+	Name   string   `json:"name"`
+	Kind   Kind     `json:"kind"`
+	Owner  string   `json:"owner"`
+	Columns []Column `json:"columns,omitempty"`
+	// PrimaryKey holds column indexes; nil for a table without one, whose
+	// rows are then keyed by a hidden row id.
+	PrimaryKey  []int        `json:"primary_key,omitempty"`
+	Constraints []Constraint `json:"constraints,omitempty"`
+	// SQL is the defining query of a view, materialized view or sink.
+	SQL string `json:"sql,omitempty"`
+	// Options are the WITH (...) options of sources, sinks and topic tables.
+	Options map[string]string `json:"options,omitempty"`
+	// DependsOn lists the relations that a view's query reads.
+	DependsOn []uint32 `json:"depends_on,omitempty"`
+	// For an index: the indexed relation and its key columns.
+	IndexOn      uint32 `json:"index_on,omitempty"`
+	IndexColumns []int  `json:"index_columns,omitempty"`
+	Unique       bool   `json:"unique,omitempty"`
+	Comment      string `json:"comment,omitempty"`
+	// Version changes whenever the descriptor does, so cached plans can tell
+	// that they are stale.
+	Version uint64 `json:"version"`
+}
+
+// ColumnIndex returns the index of the named column, or -1.
+func (r *Relation) ColumnIndex(name string) int {
+	for i, c := range r.Columns {
+		if c.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// QualifiedName is schema.name, quoted where needed for error messages.
+func (r *Relation) QualifiedName() string { return r.Schema + "." + r.Name }
+
+// IsQueryable reports whether SELECT can read the relation.
+func (r *Relation) IsQueryable() bool {
+	switch r.Kind {
+	case KindTable, KindView, KindMatView, KindSource:
+		return true
+	}
+	return false
+}

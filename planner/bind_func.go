@@ -1,0 +1,430 @@
+package planner
+
+import (
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	driver "github.com/pingcap/tidb/pkg/parser/test_driver"
+
+	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/sql/builtin"
+)
+
+// call binds a function call: the dialect layer's markers, the functions
+// with their own node types, aggregates parsed as calls, then built-ins.
+func (eb *exprBinder) call(e *ast.FuncCallExpr) (Expr, error) {
+	name := e.FnName.L
+	switch name {
+	case "eddy_cast":
+		return eb.cast(e)
+	case "eddy_param":
+		n, ok := intLiteral(e.Args[0])
+		if !ok || n < 1 || n > 65535 {
+			return nil, sql.Errorf(sql.CodeUndefinedParameter, "there is no parameter $%d", n)
+		}
+		for len(eb.b.params) < int(n) {
+			eb.b.params = append(eb.b.params, sql.Unknown)
+		}
+		t := eb.b.params[n-1]
+		if t.OID == 0 {
+			t = sql.Unknown
+		}
+		return &Param{Idx: int(n - 1), Typ: t}, nil
+	case "eddy_filter":
+		return eb.filteredAggregate(e)
+	case "eddy_agg_order":
+		return eb.orderedAggregate(e)
+	case "eddy_array":
+		return eb.arrayLit(e.Args)
+	case "eddy_array_subquery":
+		sq, ok := e.Args[0].(*ast.SubqueryExpr)
+		if !ok {
+			return nil, errUnsupported("ARRAY() over a non-subquery")
+		}
+		x, err := eb.subquery(sq, SubqueryArray)
+		if err != nil {
+			return nil, err
+		}
+		s := x.(*Subquery)
+		s.Typ = sql.ArrayOf(s.Plan.Columns()[0].Type)
+		return s, nil
+	case "coalesce":
+		args, t, err := eb.commonArgs(e.Args, "COALESCE")
+		if err != nil {
+			return nil, err
+		}
+		return &Coalesce{Args: args, Typ: t}, nil
+	case "greatest", "least":
+		args, t, err := eb.commonArgs(e.Args, strings.ToUpper(name))
+		if err != nil {
+			return nil, err
+		}
+		return &MinMax{Args: args, Greatest: name == "greatest", Typ: t}, nil
+	case "nullif":
+		if len(e.Args) != 2 {
+			return nil, sql.Errorf(sql.CodeUndefinedFunction, "function nullif with %d arguments does not exist", len(e.Args))
+		}
+		a, err := eb.bind(e.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		b, err := eb.bind(e.Args[1])
+		if err != nil {
+			return nil, err
+		}
+		eq, err := eb.b.compare(OpEq, a, b)
+		if err != nil {
+			return nil, err
+		}
+		t := resolveUnknown(a.Type())
+		return &Case{Whens: []When{{Cond: eq, Result: &Const{Val: sql.Null, Typ: t}}}, Else: eb.b.coerce(a, t), Typ: t}, nil
+	}
+	if IsAggregate(name) {
+		return eb.aggregate(nil, e, nil)
+	}
+	args := make([]Expr, len(e.Args))
+	for i, a := range e.Args {
+		x, err := eb.bind(a)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = x
+	}
+	return eb.b.resolveCall(name, args)
+}
+
+// resolveCall picks the built-in overload that fits the argument types best.
+func (b *binder) resolveCall(name string, args []Expr) (Expr, error) {
+	cands := builtin.Lookup(name)
+	var best *builtin.Func
+	bestScore := -1
+	for _, f := range cands {
+		s := matchScore(f, args)
+		if s > bestScore {
+			best, bestScore = f, s
+		}
+	}
+	if best == nil {
+		types := make([]string, len(args))
+		for i, a := range args {
+			types[i] = a.Type().String()
+		}
+		return nil, &sql.Error{Code: sql.CodeUndefinedFunction,
+			Message: "function " + name + "(" + strings.Join(types, ", ") + ") does not exist",
+			Hint:    "No function matches the given name and argument types. You might need to add explicit type casts."}
+	}
+	types := make([]sql.Type, len(args))
+	poly := sql.Unknown
+	for i, a := range args {
+		pt := paramType(best, i)
+		if pt.OID == builtin.OIDAnyElement && a.Type().OID != sql.OIDUnknown && poly.OID == sql.OIDUnknown {
+			poly = a.Type()
+		}
+		if pt.OID == builtin.OIDAnyArray && a.Type().IsArray() && poly.OID == sql.OIDUnknown {
+			poly = *a.Type().Elem
+		}
+	}
+	if poly.OID == sql.OIDUnknown {
+		poly = sql.Text
+	}
+	out := make([]Expr, len(args))
+	for i, a := range args {
+		pt := paramType(best, i)
+		switch pt.OID {
+		case builtin.OIDAny:
+			out[i] = a
+			if a.Type().OID == sql.OIDUnknown {
+				out[i] = b.coerce(a, sql.Text)
+			}
+		case builtin.OIDAnyElement:
+			out[i] = b.coerce(a, poly)
+		case builtin.OIDAnyArray:
+			out[i] = b.coerce(a, sql.ArrayOf(poly))
+		default:
+			out[i] = b.coerce(a, pt)
+		}
+		types[i] = out[i].Type()
+	}
+	return &Call{Fn: best, Args: out, Typ: best.ResultType(types)}, nil
+}
+
+func paramType(f *builtin.Func, i int) sql.Type {
+	if i >= len(f.Args) {
+		return f.Args[len(f.Args)-1]
+	}
+	return f.Args[i]
+}
+
+// matchScore rates how well args fit f: -1 no fit, higher is better.
+func matchScore(f *builtin.Func, args []Expr) int {
+	if len(args) != len(f.Args) && !(f.Variadic && len(args) >= len(f.Args)-1) {
+		return -1
+	}
+	score := 0
+	for i, a := range args {
+		pt, at := paramType(f, i), a.Type()
+		switch {
+		case pt.OID == builtin.OIDAny, pt.OID == builtin.OIDAnyElement && !at.IsArray():
+			score += 2
+		case pt.OID == builtin.OIDAnyArray && (at.IsArray() || at.OID == sql.OIDUnknown):
+			score += 2
+		case pt.Equal(at), pt.OID == at.OID && !pt.IsArray():
+			score += 3
+		case at.OID == sql.OIDUnknown:
+			if category(pt) == catString {
+				score += 2
+			} else {
+				score++
+			}
+		case implicitCast(at, pt):
+			score++
+		default:
+			return -1
+		}
+	}
+	return score
+}
+
+// cast binds eddy_cast(expr, 'type'), the dialect layer's form of :: and CAST.
+func (eb *exprBinder) cast(e *ast.FuncCallExpr) (Expr, error) {
+	if len(e.Args) != 2 {
+		return nil, sql.Errorf(sql.CodeSyntaxError, "malformed cast")
+	}
+	tv, ok := e.Args[1].(*driver.ValueExpr)
+	if !ok {
+		return nil, sql.Errorf(sql.CodeSyntaxError, "malformed cast")
+	}
+	t, err := sql.ParseTypeName(tv.GetString())
+	if err != nil {
+		return nil, err
+	}
+	x, err := eb.bind(e.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	if p, ok := x.(*Param); ok && p.Typ.OID == sql.OIDUnknown {
+		return eb.b.coerce(p, t), nil
+	}
+	if x.Type().Equal(t) {
+		return x, nil
+	}
+	return &Cast{Input: x, Typ: t, Explicit: true}, nil
+}
+
+// commonArgs binds arguments and casts them to their common type.
+func (eb *exprBinder) commonArgs(as []ast.ExprNode, what string) ([]Expr, sql.Type, error) {
+	args := make([]Expr, len(as))
+	types := make([]sql.Type, len(as))
+	for i, a := range as {
+		x, err := eb.bind(a)
+		if err != nil {
+			return nil, sql.Type{}, err
+		}
+		args[i], types[i] = x, x.Type()
+	}
+	t, ok := commonType(types)
+	if !ok {
+		return nil, sql.Type{}, sql.Errorf(sql.CodeDatatypeMismatch, "%s types %s and %s cannot be matched", what, types[0], types[len(types)-1])
+	}
+	t = resolveUnknown(t)
+	for i := range args {
+		args[i] = eb.b.coerce(args[i], t)
+	}
+	return args, t, nil
+}
+
+func (eb *exprBinder) arrayLit(as []ast.ExprNode) (Expr, error) {
+	if len(as) == 0 {
+		return &ArrayLit{Typ: sql.ArrayOf(sql.Text)}, nil
+	}
+	args, t, err := eb.commonArgs(as, "ARRAY")
+	if err != nil {
+		return nil, err
+	}
+	if t.IsArray() {
+		// Nested ARRAY[[..],[..]] is a multi-dimensional array; eddy keeps
+		// it as an array of arrays of the same type.
+		return &ArrayLit{Elems: args, Typ: t}, nil
+	}
+	return &ArrayLit{Elems: args, Typ: sql.ArrayOf(t)}, nil
+}
+
+// aggregate binds an aggregate call (from either AST form) in a grouped
+// query and returns a reference to its output column.
+func (eb *exprBinder) aggregate(ae *ast.AggregateFuncExpr, fe *ast.FuncCallExpr, filter ast.ExprNode) (Expr, error) {
+	return eb.aggregateWith(ae, fe, filter, nil)
+}
+
+func (eb *exprBinder) aggregateWith(ae *ast.AggregateFuncExpr, fe *ast.FuncCallExpr, filter ast.ExprNode, order []ast.ExprNode) (Expr, error) {
+	var name string
+	var argNodes []ast.ExprNode
+	distinct := false
+	star := false
+	if ae != nil {
+		name, argNodes, distinct = strings.ToLower(ae.F), ae.Args, ae.Distinct
+		if name == "count" && len(argNodes) == 1 && !distinct {
+			// count(*) arrives as count(1); any non-NULL constant counts
+			// every row, so both need no argument at all.
+			if v, ok := argNodes[0].(*driver.ValueExpr); ok && v.Kind() != driver.KindNull {
+				star = true
+			}
+		}
+		if ae.Order != nil && order == nil {
+			for _, it := range ae.Order.Items {
+				order = append(order, orderMarker(it))
+			}
+		}
+	} else {
+		name, argNodes = fe.FnName.L, fe.Args
+	}
+	agg := eb.sc.agg
+	if agg == nil {
+		return nil, sql.Errorf(sql.CodeGroupingError, "aggregate functions are not allowed here")
+	}
+	if eb.inAgg {
+		return nil, sql.Errorf(sql.CodeGroupingError, "aggregate function calls cannot be nested")
+	}
+	inner := &exprBinder{b: eb.b, sc: agg.from, inAgg: true}
+	call := AggCall{Func: &AggFunc{Name: name}, Distinct: distinct}
+	if !star {
+		for _, a := range argNodes {
+			x, err := inner.bind(a)
+			if err != nil {
+				return nil, err
+			}
+			call.Args = append(call.Args, x)
+		}
+	}
+	if name == "count" && star {
+		call.Args = nil
+	}
+	switch name {
+	case "string_agg":
+		for i := range call.Args {
+			if call.Args[i].Type().OID != sql.OIDBytea {
+				call.Args[i] = eb.b.coerce(call.Args[i], sql.Text)
+			}
+		}
+	case "min", "max", "array_agg":
+		if len(call.Args) == 1 && call.Args[0].Type().OID == sql.OIDUnknown {
+			call.Args[0] = eb.b.coerce(call.Args[0], sql.Text)
+		}
+	case "bool_and", "bool_or", "every":
+		if len(call.Args) == 1 {
+			call.Args[0] = eb.b.coerce(call.Args[0], sql.Bool)
+		}
+	case "sum", "avg":
+		if len(call.Args) == 1 && call.Args[0].Type().OID == sql.OIDUnknown {
+			call.Args[0] = eb.b.coerce(call.Args[0], sql.Float8)
+		}
+	}
+	types := make([]sql.Type, len(call.Args))
+	for i, a := range call.Args {
+		types[i] = a.Type()
+	}
+	t, err := aggResultType(name, types)
+	if err != nil {
+		return nil, err
+	}
+	call.Type = t
+	if filter != nil {
+		f, err := inner.bind(filter)
+		if err != nil {
+			return nil, err
+		}
+		if call.Filter, err = eb.b.asBool(f, "FILTER"); err != nil {
+			return nil, err
+		}
+	}
+	for _, o := range order {
+		x, nullsFirst, desc := unwrapSortMarker(o)
+		e, err := inner.bind(x)
+		if err != nil {
+			return nil, err
+		}
+		nf := desc
+		if nullsFirst != nil {
+			nf = *nullsFirst
+		}
+		call.Order = append(call.Order, SortKey{Expr: e, Desc: desc, NullsFirst: nf})
+	}
+	for i, existing := range agg.aggs {
+		if exprEqual(existing, call) {
+			return &ColRef{Idx: len(agg.group) + i, Typ: t}, nil
+		}
+	}
+	agg.aggs = append(agg.aggs, call)
+	return &ColRef{Idx: len(agg.group) + len(agg.aggs) - 1, Typ: t}, nil
+}
+
+// orderMarker turns an ORDER BY item into the dialect layer's marker form.
+func orderMarker(it *ast.ByItem) ast.ExprNode {
+	if it.Desc {
+		return &ast.FuncCallExpr{FnName: ast.NewCIStr("eddy_desc"), Args: []ast.ExprNode{it.Expr}}
+	}
+	return it.Expr
+}
+
+// unwrapSortMarker reads eddy_desc(...) and eddy_nulls_first/last(...).
+func unwrapSortMarker(e ast.ExprNode) (x ast.ExprNode, nullsFirst *bool, desc bool) {
+	x = e
+	for {
+		fc, ok := x.(*ast.FuncCallExpr)
+		if !ok || len(fc.Args) != 1 {
+			return x, nullsFirst, desc
+		}
+		switch fc.FnName.L {
+		case "eddy_desc":
+			desc = true
+		case "eddy_nulls_first":
+			t := true
+			nullsFirst = &t
+		case "eddy_nulls_last":
+			f := false
+			nullsFirst = &f
+		default:
+			return x, nullsFirst, desc
+		}
+		x = fc.Args[0]
+	}
+}
+
+// filteredAggregate binds eddy_filter(agg(...), cond): agg FILTER (WHERE cond).
+func (eb *exprBinder) filteredAggregate(e *ast.FuncCallExpr) (Expr, error) {
+	if len(e.Args) != 2 {
+		return nil, sql.Errorf(sql.CodeSyntaxError, "malformed FILTER clause")
+	}
+	switch a := e.Args[0].(type) {
+	case *ast.AggregateFuncExpr:
+		return eb.aggregateWith(a, nil, e.Args[1], nil)
+	case *ast.FuncCallExpr:
+		if a.FnName.L == "eddy_agg_order" {
+			return eb.orderedAggregateFilter(a, e.Args[1])
+		}
+		if IsAggregate(a.FnName.L) {
+			return eb.aggregateWith(nil, a, e.Args[1], nil)
+		}
+	case *ast.WindowFuncExpr:
+		return eb.window(a, e.Args[1])
+	}
+	return nil, sql.Errorf(sql.CodeWrongObjectType, "FILTER specified, but it is not an aggregate function")
+}
+
+func (eb *exprBinder) orderedAggregate(e *ast.FuncCallExpr) (Expr, error) {
+	return eb.orderedAggregateFilter(e, nil)
+}
+
+func (eb *exprBinder) orderedAggregateFilter(e *ast.FuncCallExpr, filter ast.ExprNode) (Expr, error) {
+	if len(e.Args) < 1 {
+		return nil, sql.Errorf(sql.CodeSyntaxError, "malformed aggregate ORDER BY")
+	}
+	switch a := e.Args[0].(type) {
+	case *ast.AggregateFuncExpr:
+		return eb.aggregateWith(a, nil, filter, e.Args[1:])
+	case *ast.FuncCallExpr:
+		if IsAggregate(a.FnName.L) {
+			return eb.aggregateWith(nil, a, filter, e.Args[1:])
+		}
+	}
+	return nil, sql.Errorf(sql.CodeWrongObjectType, "ORDER BY specified, but it is not an aggregate function")
+}

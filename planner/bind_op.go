@@ -1,0 +1,163 @@
+package planner
+
+import (
+	"github.com/eddysql/eddy/sql"
+)
+
+// binop types a binary operator as PostgreSQL's operator resolution would.
+func (b *binder) binop(op Op, l, r Expr) (Expr, error) {
+	if op.IsComparison() {
+		return b.compare(op, l, r)
+	}
+	lt, rt := l.Type(), r.Type()
+	if op == OpConcat {
+		return b.concat(l, r)
+	}
+	// An unknown literal takes the other side's type.
+	if lt.OID == sql.OIDUnknown && rt.OID != sql.OIDUnknown {
+		l, lt = b.coerce(l, rt), rt
+	} else if rt.OID == sql.OIDUnknown && lt.OID != sql.OIDUnknown {
+		r, rt = b.coerce(r, lt), lt
+	} else if lt.OID == sql.OIDUnknown && rt.OID == sql.OIDUnknown {
+		return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator is not unique: unknown %s unknown", op)
+	}
+	lc, rc := category(lt), category(rt)
+	switch {
+	case lc == catNumeric && rc == catNumeric:
+		t := lt
+		if numericRank(rt.OID) > numericRank(lt.OID) {
+			t = rt
+		}
+		t = sql.Type{OID: t.OID, Mod: -1}
+		if numericRank(t.OID) == 0 {
+			t = sql.Int8
+		}
+		if op >= OpBitAnd && (t.OID == sql.OIDNumeric || t.OID == sql.OIDFloat4 || t.OID == sql.OIDFloat8) {
+			return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: %s %s %s", lt, op, rt)
+		}
+		if op == OpPow {
+			if t.OID != sql.OIDNumeric {
+				t = sql.Float8
+			}
+		}
+		if op == OpShiftLeft || op == OpShiftRight {
+			return &BinOp{Op: op, L: l, R: b.coerce(r, sql.Int4), Typ: lt}, nil
+		}
+		return &BinOp{Op: op, L: b.coerce(l, t), R: b.coerce(r, t), Typ: t}, nil
+	}
+	if t, ok := dateArith(op, lt, rt); ok {
+		return &BinOp{Op: op, L: l, R: r, Typ: t}, nil
+	}
+	return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: %s %s %s", lt, op, rt)
+}
+
+// dateArith gives the result type of date/time arithmetic.
+func dateArith(op Op, l, r sql.Type) (sql.Type, bool) {
+	lo, ro := l.OID, r.OID
+	isInt := func(o uint32) bool { return o == sql.OIDInt4 || o == sql.OIDInt2 || o == sql.OIDInt8 }
+	isNum := func(o uint32) bool { return category(sql.Type{OID: o}) == catNumeric }
+	switch op {
+	case OpAdd:
+		switch {
+		case lo == sql.OIDDate && isInt(ro), isInt(lo) && ro == sql.OIDDate:
+			return sql.Date, true
+		case lo == sql.OIDDate && ro == sql.OIDInterval, lo == sql.OIDInterval && ro == sql.OIDDate:
+			return sql.Timestamp, true
+		case lo == sql.OIDDate && ro == sql.OIDTime, lo == sql.OIDTime && ro == sql.OIDDate:
+			return sql.Timestamp, true
+		case (lo == sql.OIDTimestamp || lo == sql.OIDTimestampTZ) && ro == sql.OIDInterval:
+			return l, true
+		case lo == sql.OIDInterval && (ro == sql.OIDTimestamp || ro == sql.OIDTimestampTZ):
+			return r, true
+		case lo == sql.OIDInterval && ro == sql.OIDInterval:
+			return sql.Interval, true
+		case lo == sql.OIDTime && ro == sql.OIDInterval, lo == sql.OIDInterval && ro == sql.OIDTime:
+			return sql.Time, true
+		}
+	case OpSub:
+		switch {
+		case lo == sql.OIDDate && ro == sql.OIDDate:
+			return sql.Int4, true
+		case lo == sql.OIDDate && isInt(ro):
+			return sql.Date, true
+		case lo == sql.OIDDate && ro == sql.OIDInterval:
+			return sql.Timestamp, true
+		case (lo == sql.OIDTimestamp || lo == sql.OIDTimestampTZ) && ro == sql.OIDInterval:
+			return l, true
+		case lo == sql.OIDTimestamp && ro == sql.OIDTimestamp, lo == sql.OIDTimestampTZ && ro == sql.OIDTimestampTZ:
+			return sql.Interval, true
+		case lo == sql.OIDInterval && ro == sql.OIDInterval:
+			return sql.Interval, true
+		case lo == sql.OIDTime && ro == sql.OIDTime:
+			return sql.Interval, true
+		case lo == sql.OIDTime && ro == sql.OIDInterval:
+			return sql.Time, true
+		}
+	case OpMul:
+		if lo == sql.OIDInterval && isNum(ro) || isNum(lo) && ro == sql.OIDInterval {
+			return sql.Interval, true
+		}
+	case OpDiv:
+		if lo == sql.OIDInterval && isNum(ro) {
+			return sql.Interval, true
+		}
+	}
+	return sql.Type{}, false
+}
+
+// concat types ||: text concatenation (any non-array operand is cast to
+// text) or array concatenation.
+func (b *binder) concat(l, r Expr) (Expr, error) {
+	lt, rt := l.Type(), r.Type()
+	if lt.IsArray() || rt.IsArray() {
+		return nil, errUnsupported("array concatenation")
+	}
+	if lt.OID == sql.OIDJSONB && rt.OID == sql.OIDJSONB {
+		return &BinOp{Op: OpConcat, L: l, R: r, Typ: sql.JSONB}, nil
+	}
+	if category(lt) != catString && category(rt) != catString && lt.OID != sql.OIDUnknown && rt.OID != sql.OIDUnknown {
+		return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: %s || %s", lt, rt)
+	}
+	return &BinOp{Op: OpConcat, L: toText(l), R: toText(r), Typ: sql.Text}, nil
+}
+
+func toText(e Expr) Expr {
+	if e.Type().OID == sql.OIDText {
+		return e
+	}
+	if c, ok := e.(*Const); ok && c.Typ.OID == sql.OIDUnknown {
+		return &Const{Val: c.Val, Typ: sql.Text}
+	}
+	return &Cast{Input: e, Typ: sql.Text}
+}
+
+// compare types a comparison, casting both sides to their common type.
+func (b *binder) compare(op Op, l, r Expr) (Expr, error) {
+	lt, rt := l.Type(), r.Type()
+	var t sql.Type
+	switch {
+	case lt.OID == sql.OIDUnknown && rt.OID == sql.OIDUnknown:
+		t = sql.Text
+	case lt.OID == sql.OIDUnknown:
+		t = rt
+	case rt.OID == sql.OIDUnknown:
+		t = lt
+	default:
+		var ok bool
+		t, ok = commonType([]sql.Type{lt, rt})
+		if !ok {
+			// Strings compare with anything castable from text only when
+			// one side is a literal; otherwise there is no operator.
+			return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: %s %s %s", lt, op, rt)
+		}
+	}
+	if t.OID == sql.OIDVarchar || t.OID == sql.OIDBpchar || t.OID == sql.OIDName {
+		t = sql.Text
+	}
+	if t.OID != sql.OIDNumeric && !t.IsArray() {
+		t.Mod = -1
+	} else if t.OID == sql.OIDNumeric {
+		t = sql.Numeric
+	}
+	return &BinOp{Op: op, L: b.coerce(l, t), R: b.coerce(r, t), Typ: sql.Bool}, nil
+}

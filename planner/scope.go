@@ -1,0 +1,43 @@
+package planner
+
+import (
+	"github.com/eddysql/eddy/sql"
+)
+
+// scope is the set of columns a query level can name: its FROM items'
+// columns, in the order of the row that flows out of FROM.
+type scope struct {
+	cols   []Column
+	parent *scope
+	// agg, when set, makes this a post-aggregation scope: names resolve to
+	// the grouping columns of the Aggregate output instead of FROM columns.
+	agg *aggState
+	// outerRefs counts references into this scope from nested subqueries.
+	outerRefs int
+}
+
+// lookup finds a column by optional table qualifier and name in this scope
+// alone. It returns -1 when absent and an error when ambiguous.
+func (s *scope) lookup(table, name string) (int, error) {
+	found := -1
+	for i, c := range s.cols {
+		if c.Name != name || (table != "" && c.Table != table) {
+			continue
+		}
+		if found >= 0 {
+			return -1, sql.Errorf(sql.CodeAmbiguousColumn, "column reference %q is ambiguous", name)
+		}
+		found = i
+	}
+	return found, nil
+}
+
+// hasTable reports whether a FROM item of this scope is named table.
+func (s *scope) hasTable(table string) bool {
+	for _, c := range s.cols {
+		if c.Table == table {
+			return true
+		}
+	}
+	return false
+}

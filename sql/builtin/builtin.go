@@ -1,0 +1,96 @@
+// Package builtin holds PostgreSQL's scalar functions as eddy evaluates them:
+// each overload with its argument and result types (used by the planner to
+// resolve calls) and its implementation over sql.Values (called by exec).
+// The registry is filled at init and never changes afterwards.
+package builtin
+
+import (
+	"strings"
+	"time"
+
+	"github.com/eddysql/eddy/sql"
+)
+
+// Pseudo-type OIDs for polymorphic signatures.
+const (
+	OIDAny         uint32 = 2276
+	OIDAnyArray    uint32 = 2277
+	OIDAnyElement  uint32 = 2283
+)
+
+var (
+	Any        = sql.Type{OID: OIDAny, Mod: -1}
+	AnyElement = sql.Type{OID: OIDAnyElement, Mod: -1}
+	AnyArray   = sql.Type{OID: OIDAnyArray, Mod: -1}
+)
+
+// Context is what a function may read of the session and statement.
+type Context struct {
+	Loc *time.Location
+	// Now is the statement's transaction timestamp (now(), current_timestamp).
+	Now      time.Time
+	User     string
+	Database string
+	// Setting returns a session setting (current_setting).
+	Setting func(name string) (string, bool)
+	// Catalog answers catalog lookups for functions like pg_table_is_visible
+	// and regclass casts; nil where there is no catalog.
+	Catalog CatalogReader
+}
+
+// CatalogReader is the part of the catalog that functions consult.
+type CatalogReader interface {
+	RelationName(oid uint32) (schema, name string, ok bool)
+	RelationOID(schema, name string) (uint32, bool)
+}
+
+// Func is one overload of a scalar function.
+type Func struct {
+	Name string
+	Args []sql.Type
+	// Variadic: the last Args entry may repeat (zero or more times).
+	Variadic bool
+	Ret      sql.Type
+	// RetFunc computes the result type from the argument types, for
+	// polymorphic functions; it overrides Ret.
+	RetFunc func(args []sql.Type) sql.Type
+	// NonStrict functions are called with NULL arguments; strict ones (the
+	// default, as in PostgreSQL) return NULL when any argument is NULL.
+	NonStrict bool
+	// Volatile functions are evaluated every time (random, nextval, now()
+	// is stable and is not).
+	Volatile bool
+	Eval     func(ctx *Context, args []sql.Value) (sql.Value, error)
+}
+
+// ResultType is the type of a call with the given argument types.
+func (f *Func) ResultType(args []sql.Type) sql.Type {
+	if f.RetFunc != nil {
+		return f.RetFunc(args)
+	}
+	return f.Ret
+}
+
+var registry = map[string][]*Func{}
+
+// Register adds overloads; only init functions call it.
+func Register(fs ...*Func) {
+	for _, f := range fs {
+		registry[f.Name] = append(registry[f.Name], f)
+	}
+}
+
+// Lookup returns the overloads of a function name (lower case, without a
+// pg_catalog. prefix).
+func Lookup(name string) []*Func {
+	return registry[strings.TrimPrefix(name, "pg_catalog.")]
+}
+
+// Names lists every registered function name (for pg_proc).
+func Names() []string {
+	out := make([]string, 0, len(registry))
+	for n := range registry {
+		out = append(out, n)
+	}
+	return out
+}
