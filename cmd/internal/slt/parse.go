@@ -82,11 +82,11 @@ type record struct {
 	retries int
 	backoff time.Duration
 
-	threshold  int           // hash-threshold
-	sleep      time.Duration // sleep
-	valuewise  bool          // control resultmode
-	unsupport  string        // why a kindUnsupported record cannot run
-	directive  string        // the directive line, for messages
+	threshold int           // hash-threshold
+	sleep     time.Duration // sleep
+	valuewise bool          // control resultmode
+	unsupport string        // why a kindUnsupported record cannot run
+	directive string        // the directive line, for messages
 }
 
 // parseScript splits a script into records. It never fails: a record it

@@ -69,9 +69,16 @@ func (f Failure) String() string {
 		fmt.Fprintf(&b, "\n  sql: %s", indent(f.SQL))
 	}
 	if f.Expected != "" || f.Got != "" {
-		fmt.Fprintf(&b, "\n  expected:\n    %s\n  got:\n    %s", indent(f.Expected), indent(f.Got))
+		fmt.Fprintf(&b, "\n  expected:\n    %s\n  got:\n    %s", orNothing(f.Expected), orNothing(f.Got))
 	}
 	return b.String()
+}
+
+func orNothing(s string) string {
+	if s == "" {
+		return "(nothing)"
+	}
+	return indent(s)
 }
 
 func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n    ") }
