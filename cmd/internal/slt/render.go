@@ -209,8 +209,7 @@ func hashLine(vals []string) string {
 // replaced by the hash line when there are more values than the threshold.
 // It also returns the hash, which labelled queries compare.
 func sqliteLines(rows [][]string, mode sortMode, threshold int) (lines []string, hash string) {
-	switch mode {
-	case sortRows:
+	if mode == sortRows {
 		sortRowsByColumns(rows)
 	}
 	vals := flatten(rows)
