@@ -2,6 +2,7 @@ module github.com/eddysql/eddy
 
 go 1.26.8
 
+<<<<<<< HEAD
 require github.com/cockroachdb/apd/v3 v3.2.3
 
 require (
@@ -19,4 +20,15 @@ require (
 	go.opentelemetry.io/otel/trace v1.41.0 // indirect
 	golang.org/x/sys v0.41.0 // indirect
 	google.golang.org/protobuf v1.36.7 // indirect
+=======
+require (
+	github.com/cockroachdb/apd/v3 v3.2.3
+	github.com/jackc/pgx/v5 v5.13.0
+)
+
+require (
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	golang.org/x/text v0.41.0 // indirect
+>>>>>>> slt
 )
