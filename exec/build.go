@@ -1,0 +1,44 @@
+package exec
+
+import (
+	"fmt"
+
+	"github.com/eddysql/eddy/planner"
+)
+
+// build turns a plan into operators, one buildX per node kind.
+func (rt *runtime) build(n planner.Node) (Operator, error) {
+	switch n := n.(type) {
+	case *planner.Scan:
+		return rt.buildScan(n)
+	case *planner.Values:
+		return rt.buildValues(n)
+	case *planner.Filter:
+		return rt.buildFilter(n)
+	case *planner.Project:
+		return rt.buildProject(n)
+	case *planner.Aggregate:
+		return rt.buildAggregate(n)
+	case *planner.Join:
+		return rt.buildJoin(n)
+	case *planner.Sort:
+		return rt.buildSort(n)
+	case *planner.Limit:
+		return rt.buildLimit(n)
+	case *planner.Distinct:
+		return rt.buildDistinct(n)
+	case *planner.SetOp:
+		return rt.buildSetOp(n)
+	case *planner.Window:
+		return rt.buildWindow(n)
+	case *planner.TableFunc:
+		return rt.buildTableFunc(n)
+	case *planner.CTERef:
+		return rt.buildCTERef(n)
+	case *planner.WorkTable:
+		return newSliceOp(rt.work[n.CTE]), nil
+	case *planner.VirtualScan:
+		return rt.buildVirtualScan(n)
+	}
+	return nil, fmt.Errorf("exec: no operator for %T", n)
+}

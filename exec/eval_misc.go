@@ -1,0 +1,253 @@
+package exec
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/sql"
+)
+
+func (rt *runtime) compileCall(e *planner.Call) (evalFn, error) {
+	args, err := rt.compileAll(e.Args)
+	if err != nil {
+		return nil, err
+	}
+	fn := e.Fn
+	fctx := rt.fctx
+	strict := !fn.NonStrict
+	return func(row sql.Row) (sql.Value, error) {
+		vals := make([]sql.Value, len(args))
+		for i, a := range args {
+			v, err := a(row)
+			if err != nil {
+				return v, err
+			}
+			if strict && v.IsNull() {
+				return sql.Null, nil
+			}
+			vals[i] = v
+		}
+		return fn.Eval(fctx, vals)
+	}, nil
+}
+
+// compileLike compiles LIKE/ILIKE; a constant pattern compiles once.
+func (rt *runtime) compileLike(e *planner.Like) (evalFn, error) {
+	in, err := rt.compile(e.Input)
+	if err != nil {
+		return nil, err
+	}
+	pat, err := rt.compile(e.Pattern)
+	if err != nil {
+		return nil, err
+	}
+	esc := "\\"
+	if e.Escape != nil {
+		c, ok := e.Escape.(*planner.Const)
+		if !ok {
+			return nil, errUnsupported("a non-constant ESCAPE")
+		}
+		esc = c.Val.Text()
+	}
+	ci, not := e.CaseInsensitive, e.Not
+	var cached *regexp.Regexp
+	if c, ok := e.Pattern.(*planner.Const); ok && !c.Val.IsNull() {
+		re, err := likeRegexp(c.Val.Text(), esc, ci)
+		if err != nil {
+			return nil, err
+		}
+		cached = re
+	}
+	return func(row sql.Row) (sql.Value, error) {
+		v, err := in(row)
+		if err != nil || v.IsNull() {
+			return sql.Null, err
+		}
+		re := cached
+		if re == nil {
+			p, err := pat(row)
+			if err != nil || p.IsNull() {
+				return sql.Null, err
+			}
+			if re, err = likeRegexp(p.Text(), esc, ci); err != nil {
+				return sql.Null, err
+			}
+		}
+		return sql.NewBool(re.MatchString(v.Text()) != not), nil
+	}, nil
+}
+
+// likeRegexp translates a LIKE pattern (% and _, with an escape character).
+func likeRegexp(p, esc string, ci bool) (*regexp.Regexp, error) {
+	var sb strings.Builder
+	sb.WriteString("(?s)")
+	if ci {
+		sb.WriteString("(?i)")
+	}
+	sb.WriteByte('^')
+	escR, _ := utf8.DecodeRuneInString(esc)
+	if esc == "" {
+		escR = -1
+	}
+	for i := 0; i < len(p); {
+		r, n := utf8.DecodeRuneInString(p[i:])
+		i += n
+		switch {
+		case r == escR:
+			if i >= len(p) {
+				return nil, sql.Errorf(sql.CodeInvalidEscapeSequence, "LIKE pattern must not end with escape character")
+			}
+			r2, n2 := utf8.DecodeRuneInString(p[i:])
+			i += n2
+			sb.WriteString(regexp.QuoteMeta(string(r2)))
+		case r == '%':
+			sb.WriteString(".*")
+		case r == '_':
+			sb.WriteByte('.')
+		default:
+			sb.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	sb.WriteByte('$')
+	return regexp.Compile(sb.String())
+}
+
+// compileSubquery evaluates a nested query. An uncorrelated one runs once
+// per statement and its answer is reused; a correlated one runs per row with
+// the row pushed as the outer reference.
+func (rt *runtime) compileSubquery(e *planner.Subquery) (evalFn, error) {
+	var left evalFn
+	if e.Left != nil {
+		var err error
+		if left, err = rt.compile(e.Left); err != nil {
+			return nil, err
+		}
+	}
+	kind, op, not := e.Kind, e.Op, e.Not
+	plan := e.Plan
+	var cached []sql.Row
+	cachedOK := false
+	rows := func(row sql.Row) ([]sql.Row, error) {
+		if !e.Correlated && cachedOK {
+			return cached, nil
+		}
+		rt.outer = append(rt.outer, row)
+		defer func() { rt.outer = rt.outer[:len(rt.outer)-1] }()
+		limit := -1
+		switch kind {
+		case planner.SubqueryExists:
+			limit = 1
+		case planner.SubqueryScalar:
+			limit = 2
+		}
+		res, err := rt.collect(context.Background(), plan, limit)
+		if err != nil {
+			return nil, err
+		}
+		if !e.Correlated {
+			cached, cachedOK = res, true
+		}
+		return res, nil
+	}
+	return func(row sql.Row) (sql.Value, error) {
+		rs, err := rows(row)
+		if err != nil {
+			return sql.Null, err
+		}
+		switch kind {
+		case planner.SubqueryExists:
+			return sql.NewBool((len(rs) > 0) != not), nil
+		case planner.SubqueryScalar:
+			if len(rs) > 1 {
+				return sql.Null, sql.Errorf(sql.CodeCardinalityViolation, "more than one row returned by a subquery used as an expression")
+			}
+			if len(rs) == 0 {
+				return sql.Null, nil
+			}
+			return rs[0][0], nil
+		case planner.SubqueryArray:
+			out := make([]sql.Value, len(rs))
+			for i, r := range rs {
+				out[i] = r[0]
+			}
+			return sql.NewArray(out), nil
+		}
+		l, err := left(row)
+		if err != nil {
+			return sql.Null, err
+		}
+		vals := make([]sql.Value, len(rs))
+		for i, r := range rs {
+			vals[i] = r[0]
+		}
+		return quantified(l, op, kind == planner.SubqueryAll, vals), nil
+	}, nil
+}
+
+// quantified evaluates l op ANY|ALL (vals) with SQL's NULL rules.
+func quantified(l sql.Value, op planner.Op, all bool, vals []sql.Value) sql.Value {
+	if len(vals) == 0 {
+		return sql.NewBool(all)
+	}
+	if l.IsNull() {
+		return sql.Null
+	}
+	sawNull := false
+	for _, v := range vals {
+		if v.IsNull() {
+			sawNull = true
+			continue
+		}
+		if cmpOp(op, sql.Compare(l, v)) != all {
+			return sql.NewBool(!all)
+		}
+	}
+	if sawNull {
+		return sql.Null
+	}
+	return sql.NewBool(all)
+}
+
+func cmpOp(op planner.Op, c int) bool {
+	switch op {
+	case planner.OpEq:
+		return c == 0
+	case planner.OpNe:
+		return c != 0
+	case planner.OpLt:
+		return c < 0
+	case planner.OpLe:
+		return c <= 0
+	case planner.OpGt:
+		return c > 0
+	case planner.OpGe:
+		return c >= 0
+	}
+	return false
+}
+
+func (rt *runtime) compileArrayCmp(e *planner.ArrayCmp) (evalFn, error) {
+	l, err := rt.compile(e.Left)
+	if err != nil {
+		return nil, err
+	}
+	a, err := rt.compile(e.Array)
+	if err != nil {
+		return nil, err
+	}
+	op, all := e.Op, e.All
+	return func(row sql.Row) (sql.Value, error) {
+		lv, err := l(row)
+		if err != nil {
+			return sql.Null, err
+		}
+		av, err := a(row)
+		if err != nil || av.IsNull() {
+			return sql.Null, err
+		}
+		return quantified(lv, op, all, av.Array()), nil
+	}, nil
+}

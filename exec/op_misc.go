@@ -1,0 +1,161 @@
+package exec
+
+import (
+	"context"
+
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/sql"
+)
+
+// buildTableFunc evaluates a set-returning function in FROM.
+func (rt *runtime) buildTableFunc(n *planner.TableFunc) (Operator, error) {
+	args, err := rt.compileAll(n.Args)
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]sql.Value, len(args))
+	for i, f := range args {
+		if vals[i], err = f(nil); err != nil {
+			return nil, err
+		}
+	}
+	var rows []sql.Row
+	switch n.Name {
+	case "generate_series":
+		for _, v := range vals {
+			if v.IsNull() {
+				return newSliceOp(nil), nil
+			}
+		}
+		t := n.Cols[0].Type
+		if t.Kind() == sql.KindInt {
+			start, stop, step := vals[0].Int(), vals[1].Int(), int64(1)
+			if len(vals) == 3 {
+				step = vals[2].Int()
+			}
+			if step == 0 {
+				return nil, sql.Errorf(sql.CodeInvalidParameterValue, "step size cannot equal zero")
+			}
+			for i := start; (step > 0 && i <= stop) || (step < 0 && i >= stop); i += step {
+				rows = append(rows, sql.Row{sql.NewInt(i)})
+				if len(rows) > 100_000_000 {
+					return nil, sql.Errorf(sql.CodeProgramLimitExceeded, "generate_series produces too many rows")
+				}
+			}
+			break
+		}
+		if t.Kind() == sql.KindTimestamp || t.Kind() == sql.KindTimestampTZ {
+			if len(vals) != 3 {
+				return nil, sql.Errorf(sql.CodeUndefinedFunction, "function generate_series(timestamp, timestamp) does not exist")
+			}
+			iv := vals[2].Interval()
+			if iv.Months == 0 && iv.Days == 0 && iv.Micros == 0 {
+				return nil, sql.Errorf(sql.CodeInvalidParameterValue, "step size cannot equal zero")
+			}
+			cur := vals[0]
+			for sql.Compare(cur, vals[1]) <= 0 && len(rows) < 10_000_000 {
+				rows = append(rows, sql.Row{cur})
+				cur = addInterval(cur.Int(), iv, t.Kind() == sql.KindTimestampTZ, rt.loc(), t)
+			}
+			break
+		}
+		// numeric and float series
+		step := sql.NewInt(1)
+		var stepT = sql.Int4
+		if len(vals) == 3 {
+			step, stepT = vals[2], n.Args[2].Type()
+		}
+		cur := vals[0]
+		for len(rows) < 10_000_000 {
+			if sql.Compare(cur, vals[1]) > 0 {
+				break
+			}
+			rows = append(rows, sql.Row{cur})
+			s, err := rt.cast(step, stepT, t, false)
+			if err != nil {
+				return nil, err
+			}
+			if cur, err = addValues(cur, s, t); err != nil {
+				return nil, err
+			}
+		}
+	case "unnest":
+		if !vals[0].IsNull() {
+			for _, v := range vals[0].Array() {
+				rows = append(rows, sql.Row{v})
+			}
+		}
+	default:
+		return nil, errUnsupported("table function " + n.Name)
+	}
+	return newSliceOp(rows), nil
+}
+
+func addValues(a, b sql.Value, t sql.Type) (sql.Value, error) {
+	switch t.Kind() {
+	case sql.KindFloat:
+		return floatOp(planner.OpAdd, a.Float(), b.Float(), t)
+	case sql.KindNumeric:
+		return numericOp(planner.OpAdd, a.Numeric(), b.Numeric())
+	}
+	return intOp(planner.OpAdd, a.Int(), b.Int(), t)
+}
+
+// buildCTERef computes a CTE once per statement and replays its rows.
+func (rt *runtime) buildCTERef(n *planner.CTERef) (Operator, error) {
+	rows, ok := rt.ctes[n.CTE]
+	if !ok {
+		var err error
+		if rows, err = rt.evalCTE(n.CTE); err != nil {
+			return nil, err
+		}
+		rt.ctes[n.CTE] = rows
+	}
+	return newSliceOp(rows), nil
+}
+
+// evalCTE runs a CTE; a recursive one iterates its step over the rows the
+// previous iteration added until none are new.
+func (rt *runtime) evalCTE(c *planner.CTE) ([]sql.Row, error) {
+	rows, err := rt.collect(rt.ctx, c.Plan, -1)
+	if err != nil || c.Recursive == nil {
+		return rows, err
+	}
+	var seen *keyMap[struct{}]
+	if !c.UnionAll {
+		seen = newKeyMap[struct{}]()
+		uniq := rows[:0:0]
+		for _, r := range rows {
+			if _, added := seen.upsert(r, func() struct{} { return struct{}{} }); added {
+				uniq = append(uniq, r)
+			}
+		}
+		rows = uniq
+	}
+	all := append([]sql.Row(nil), rows...)
+	work := rows
+	for iter := 0; len(work) > 0; iter++ {
+		if err := rt.ctx.Err(); err != nil {
+			return nil, err
+		}
+		// The step's reference to the CTE reads the previous iteration.
+		rt.ctes[c] = work
+		next, err := rt.collect(rt.ctx, c.Recursive, -1)
+		if err != nil {
+			return nil, err
+		}
+		if seen != nil {
+			uniq := next[:0:0]
+			for _, r := range next {
+				if _, added := seen.upsert(r, func() struct{} { return struct{}{} }); added {
+					uniq = append(uniq, r)
+				}
+			}
+			next = uniq
+		}
+		all = append(all, next...)
+		work = next
+	}
+	delete(rt.ctes, c)
+	return all, nil
+}
