@@ -283,6 +283,7 @@ type dtFields struct {
 	zoneLoc           *time.Location
 	special           int64 // NegInfinity or PosInfinity when set
 	isSpecial, epoch  bool
+	badZone           string
 	dateFirstDayFirst bool
 }
 
@@ -373,6 +374,9 @@ func parseDT(s string) (dtFields, bool) {
 			}
 			loc, err := time.LoadLocation(fld)
 			if err != nil {
+				if f.hasDate || f.hasTime {
+					f.badZone = strings.ToLower(fld)
+				}
 				return f, false
 			}
 			f.hasZone, f.zoneLoc = true, loc
@@ -495,8 +499,13 @@ func fracMicros(frac string) int64 {
 			us += int64(frac[i] - '0')
 		}
 	}
-	if len(frac) > 6 && frac[6] >= '5' {
-		us++
+	if len(frac) > 6 {
+		// PostgreSQL computes rint(strtod("0.fff") * 1e6); match its
+		// rounding of digits past the microsecond exactly.
+		f, err := strconv.ParseFloat("0."+frac, 64)
+		if err == nil {
+			return int64(math.RoundToEven(f * 1e6))
+		}
 	}
 	return us
 }
@@ -670,6 +679,9 @@ func parseTimestamp(s string, tz bool, loc *time.Location) (int64, error) {
 	}
 	f, ok := parseDT(s)
 	if !ok {
+		if f.badZone != "" {
+			return 0, Errorf(CodeInvalidParameterValue, "time zone %q not recognized", f.badZone)
+		}
 		return 0, dtErr(dtSyntax, typ, s)
 	}
 	if f.isSpecial {

@@ -3,7 +3,6 @@ package sql
 import (
 	"bytes"
 	"slices"
-	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -337,9 +336,8 @@ func appendJSONString(out []byte, s string) []byte {
 			out = append(out, '\\', 't')
 		default:
 			if c < 0x20 {
-				out = append(out, '\\', 'u', '0', '0')
-				out = strconv.AppendUint(out[:len(out)-2], uint64(c)|0x100, 16)
-				out[len(out)-3] = '0'
+				const hx = "0123456789abcdef"
+				out = append(out, '\\', 'u', '0', '0', hx[c>>4], hx[c&15])
 				continue
 			}
 			out = append(out, c)

@@ -426,10 +426,13 @@ func parseFloatText(s string, bits int) (Value, error) {
 	bad := func() (Value, error) {
 		return Null, Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type %s: %q", typ, s)
 	}
-	if t == "" || strings.ContainsAny(t, "_xXpP") {
-		// Go accepts underscores and hex floats; strtod as PG uses it does not
-		// accept underscores, and PG rejects hex for floats in practice.
+	if t == "" || strings.IndexByte(t, '_') >= 0 {
+		// Go accepts underscores; strtod does not.
 		return bad()
+	}
+	if l := strings.ToLower(t); strings.Contains(l, "0x") && !strings.ContainsRune(l, 'p') {
+		// strtod reads hex without a binary exponent; Go requires one.
+		t += "p0"
 	}
 	body := strings.TrimLeft(t, "+-")
 	if len(t)-len(body) > 1 {
