@@ -7,7 +7,7 @@ import (
 )
 
 // tokKind classifies PostgreSQL tokens. The lexer follows PostgreSQL's rules
-// (not MySQL's): '#' is an operator, backslashes in '' strings are literal,
+// (not MySQL's): '#' is an operator, backslashes in ” strings are literal,
 // "x" is an identifier, /* */ comments nest.
 type tokKind uint8
 
@@ -333,7 +333,7 @@ func (l *lexer) quoted(q byte, start int) (string, *Error) {
 	}
 }
 
-// escapeString reads an E'' string body; l.pos is at the opening quote.
+// escapeString reads an E” string body; l.pos is at the opening quote.
 func (l *lexer) escapeString(start int) (string, *Error) {
 	s := l.src
 	l.pos++
@@ -411,7 +411,7 @@ func (l *lexer) escapeString(start int) (string, *Error) {
 	}
 }
 
-// unicodeEscapes decodes U&'' escapes (\XXXX, \+XXXXXX, \\) with the default
+// unicodeEscapes decodes U&” escapes (\XXXX, \+XXXXXX, \\) with the default
 // escape character; UESCAPE is not supported.
 func (l *lexer) unicodeEscapes(v string, start int) (string, *Error) {
 	if !strings.Contains(v, `\`) {

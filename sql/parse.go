@@ -27,7 +27,7 @@ type Statement struct {
 }
 
 // sqlMode makes TiDB read "x" as an identifier, || as concatenation and
-// backslashes in '' strings literally, as PostgreSQL does.
+// backslashes in ” strings literally, as PostgreSQL does.
 const sqlMode = mysql.ModeANSIQuotes | mysql.ModePipesAsConcat | mysql.ModeNoBackslashEscapes
 
 var parserPool = sync.Pool{New: func() any {
@@ -36,7 +36,7 @@ var parserPool = sync.Pool{New: func() any {
 	return p
 }}
 
-// Parse splits query at top-level semicolons (respecting strings, E'', $$dollar$$ quotes, quoted
+// Parse splits query at top-level semicolons (respecting strings, E”, $$dollar$$ quotes, quoted
 // identifiers, comments -- and nested /* */) and parses each statement. Empty statements are dropped.
 func Parse(query string) (stmts []Statement, err error) {
 	defer func() {

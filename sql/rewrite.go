@@ -53,7 +53,7 @@ release rename repeat replace require restrict revoke rlike row_number rows seco
 show spatial sql sql_big_result sql_buffer_result sql_cache sql_calc_found_rows sql_no_cache
 sql_small_result sqlexception sqlstate sqlwarning ssl starting stored terminated tinyblob tinyint
 tinytext trigger unlock unsigned until usage use varbinary varcharacter virtual while write xor
-year_month zerofill blob offset limit`)
+year_month zerofill blob offset limit schema`)
 
 // typeLiteralStart are type names that may start a typed literal (type 'text').
 var typeLiteralStart = wordSet(`date time timestamp timestamptz timetz interval int int2 int4 int8
@@ -165,6 +165,9 @@ func (r *rewriter) primaries(in []*node) ([]*node, *Error) {
 		n := in[i]
 		prev := last(out)
 		switch n.kind {
+		case nSynth:
+			out = append(out, n)
+			continue
 		case nParen:
 			g, err := r.group(n, ctxQuery)
 			if err != nil {
@@ -652,7 +655,10 @@ func (r *rewriter) aggOrder(order []*node) ([]*node, *Error) {
 func splitOrderItem(it []*node) (expr []*node, dir, nulls string) {
 	expr = it
 	if n := len(expr); n >= 2 && expr[n-2].isWord("nulls") && (expr[n-1].isWord("first") || expr[n-1].isWord("last")) {
-		nulls = expr[n-1].tok.val
+		nulls = "last"
+		if expr[n-1].isWord("first") {
+			nulls = "first"
+		}
 		expr = expr[:n-2]
 	}
 	if n := len(expr); n >= 1 && (expr[n-1].isWord("asc") || expr[n-1].isWord("desc")) {

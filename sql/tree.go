@@ -24,11 +24,11 @@ type node struct {
 	close token
 	out   []piece // nSynth: rendered output
 
-	prim  bool   // an operand: literal, identifier, call, group, cast ...
-	ident bool   // a plain (possibly qualified) identifier
-	call  bool   // a function call
-	name  string // call: function name; ident: last name part
-	tight bool   // nParen: render "(" without a space (a call's argument list)
+	prim  bool    // an operand: literal, identifier, call, group, cast ...
+	ident bool    // a plain (possibly qualified) identifier
+	call  bool    // a function call
+	name  string  // call: function name; ident: last name part
+	tight bool    // nParen: render "(" without a space (a call's argument list)
 	word  string  // ident: the unquoted word it was made from, if single and rendered bare
 	args  []*node // a plain call's rewritten arguments (a FROM alias t(a, b) looks like a call)
 }
@@ -203,8 +203,8 @@ func leafText(t token) string {
 	return t.val
 }
 
-func quoteIdent(s string) string   { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-func quoteString(s string) string  { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+func quoteIdent(s string) string     { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+func quoteString(s string) string    { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 func renderNodes(ns []*node) *writer { w := &writer{}; w.seq(ns); return w }
 
 // synth builds a synthetic node from a rendering function.
