@@ -1,0 +1,155 @@
+package sql
+
+// Binary operators that TiDB lacks or reads differently are rewritten into
+// calls. Their operands are found by precedence over the already collapsed
+// primaries, following PostgreSQL's operator precedence table.
+
+// opPrec returns the binding strength of a binary operator node, or -1.
+func opPrec(n *node) int {
+	if n == nil || n.kind != nLeaf {
+		return -1
+	}
+	t := n.tok
+	if t.kind == tkIdent {
+		switch t.val {
+		case "between", "in", "like", "ilike", "similar":
+			return 4
+		}
+		return -1
+	}
+	if t.kind != tkOp {
+		return -1
+	}
+	switch t.val {
+	case "@tz":
+		return 9
+	case "^":
+		return 8
+	case "*", "/", "%":
+		return 7
+	case "+", "-":
+		return 6
+	case "<", ">", "=", "<=", ">=", "<>", "!=":
+		return 3
+	case "@isdf", "@isndf":
+		return 2
+	case "::":
+		return -1
+	}
+	return 5
+}
+
+var opFuncs = map[string]string{
+	"@tz": "eddy_at_time_zone",
+	"^":   "power",
+	"->":  "eddy_json_get",
+	"->>": "eddy_json_get_text",
+	"#>":  "eddy_json_path",
+	"#>>": "eddy_json_path_text",
+	"@>":  "eddy_contains",
+	"<@":  "eddy_contained",
+	"&&":  "eddy_overlaps",
+	"~":   "eddy_regex",
+	"~*":  "eddy_regex_ci",
+	"!~":  "not eddy_regex",
+	"!~*": "not eddy_regex_ci",
+	"~~":  "",
+}
+
+func isRewrittenOp(n *node) bool {
+	if n == nil || n.kind != nLeaf || n.tok.kind != tkOp {
+		return false
+	}
+	if n.tok.val == "@isdf" || n.tok.val == "@isndf" {
+		return true
+	}
+	f, ok := opFuncs[n.tok.val]
+	return ok && f != ""
+}
+
+func isUnaryOp(n *node) bool {
+	return n != nil && n.kind == nLeaf && n.tok.kind == tkOp && (n.tok.val == "-" || n.tok.val == "+" || n.tok.val == "~")
+}
+
+func (r *rewriter) operators(out []*node) ([]*node, *Error) {
+	for {
+		best, bestPrec := -1, -1
+		for i, n := range out {
+			if !isRewrittenOp(n) || i == 0 || !out[i-1].prim {
+				continue // a unary ~ is bitwise not, as in MySQL
+			}
+			if p := opPrec(n); p > bestPrec {
+				best, bestPrec = i, p
+			}
+		}
+		if best < 0 {
+			return out, nil
+		}
+		i, p := best, bestPrec
+		// left operand
+		l := i - 1
+		for {
+			for l-1 >= 0 && isUnaryOp(out[l-1]) && (l-2 < 0 || !out[l-2].prim) {
+				l--
+			}
+			if l-2 >= 0 && out[l-2].prim {
+				q := opPrec(out[l-1])
+				if q > p || (q == p && p == 5) {
+					l -= 2
+					continue
+				}
+			}
+			break
+		}
+		// right operand
+		rr := i + 1
+		for rr < len(out) && isUnaryOp(out[rr]) {
+			rr++
+		}
+		if rr >= len(out) {
+			return nil, r.errEnd(out, out[i].tok.end)
+		}
+		if !out[rr].prim {
+			return nil, r.errAt(out[rr])
+		}
+		for rr+2 < len(out) && opPrec(out[rr+1]) > p {
+			k := rr + 2
+			for k < len(out) && isUnaryOp(out[k]) {
+				k++
+			}
+			if k >= len(out) || !out[k].prim {
+				break
+			}
+			rr = k
+		}
+		left := append([]*node(nil), out[l:i]...)
+		right := append([]*node(nil), out[i+1:rr+1]...)
+		op := out[i].tok
+		var res *node
+		switch op.val {
+		case "@isdf", "@isndf":
+			res = synth(func(w *writer) {
+				if op.val == "@isdf" {
+					w.add("not", op.pos)
+				}
+				w.add("(", left[0].pos())
+				w.seq(left)
+				w.add("<=>", op.pos)
+				w.seq(right)
+				w.tight(")", op.pos)
+			})
+		default:
+			f := opFuncs[op.val]
+			res = synth(func(w *writer) {
+				w.add(f+"(", left[0].pos())
+				w.seq(left)
+				w.tight(",", op.pos)
+				w.seq(right)
+				w.tight(")", op.pos)
+			})
+		}
+		n := append([]*node(nil), out[:l]...)
+		n = append(n, res)
+		out = append(n, out[rr+1:]...)
+	}
+}
