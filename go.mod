@@ -2,14 +2,16 @@ module github.com/eddysql/eddy
 
 go 1.26.8
 
-require github.com/cockroachdb/apd/v3 v3.2.3
+require (
+	github.com/cockroachdb/apd/v3 v3.2.3
+	github.com/jackc/pgproto3/v2 v2.3.3
+	github.com/jackc/pgx/v5 v5.13.0
+)
 
 require (
 	github.com/jackc/chunkreader/v2 v2.0.0 // indirect
 	github.com/jackc/pgio v1.0.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
-	github.com/jackc/pgproto3/v2 v2.3.3 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
-	github.com/jackc/pgx/v5 v5.13.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
 )
