@@ -334,6 +334,7 @@ func TestShutdownTerminatesSessions(t *testing.T) {
 func TestNoGoroutineLeak(t *testing.T) {
 	before := runtime.NumGoroutine()
 	ts := startServer(t)
+	var clients sync.WaitGroup
 	for range 3 {
 		c := ts.connect(t)
 		var n int
@@ -341,7 +342,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Leave some connections open and mid-query: Serve must end them all.
-		go c.Exec(context.Background(), "select pg_sleep")
+		clients.Go(func() { c.Exec(context.Background(), "select pg_sleep") })
 	}
 	raw, err := net.Dial("tcp", ts.addr) // one stuck in startup
 	if err != nil {
@@ -352,6 +353,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 	if err := ts.stop(); err != nil {
 		t.Fatal(err)
 	}
+	clients.Wait()
 	// pgx's own goroutines wind down once their sockets close.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
