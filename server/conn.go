@@ -160,7 +160,7 @@ func (c *conn) readLoop() {
 	defer close(c.cmds)
 	for {
 		c.fr.calls = 0
-		msg, err := c.be.Receive()
+		msg, err := c.receive()
 		var cmd command
 		switch {
 		case err != nil && c.fr.ioErr != nil:
@@ -182,6 +182,17 @@ func (c *conn) readLoop() {
 			return
 		}
 	}
+}
+
+// receive is Backend.Receive, but a decoder that panics on a malformed body
+// (pgproto3 v2's CopyFail does on an empty one) yields an error instead.
+func (c *conn) receive() (msg pgproto3.FrontendMessage, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("decoding message %q: %v", c.fr.typ, r)
+		}
+	}()
+	return c.be.Receive()
 }
 
 func (c *conn) send1(cmd command) bool {

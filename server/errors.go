@@ -46,6 +46,9 @@ func (c *conn) sendError(err error) {
 		return
 	}
 	c.send(errorResponse(toSQLError(err), "ERROR"))
+	// Flushed at once, as PostgreSQL does, so that a client learns of the
+	// error even if it waits for nothing else.
+	c.flush()
 }
 
 // sendFatal reports an error that ends the connection, and flushes it since

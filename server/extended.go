@@ -88,7 +88,7 @@ func (c *conn) handleBind(cmd bindCmd) error {
 		}
 		v, err := c.decodeParam(b, formatAt(cmd.paramFormats, i), typeForOID(ps.params[i]))
 		if err != nil {
-			return fmt.Errorf("parameter $%d: %w", i+1, err)
+			return err
 		}
 		params[i] = v
 	}
@@ -151,7 +151,7 @@ func (c *conn) decodeParam(b []byte, format int16, t sql.Type) (sql.Value, error
 	if err != nil {
 		var e *sql.Error
 		if !errors.As(err, &e) {
-			err = &sql.Error{Code: code, Message: err.Error()}
+			err = &sql.Error{Code: code, Message: fmt.Sprintf("invalid parameter of type %s: %v", t, err)}
 		}
 	}
 	return v, err
