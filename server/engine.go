@@ -70,3 +70,12 @@ type Result interface {
 type Notifier interface {
 	Notices() []*sql.Error
 }
+
+// Streamer is an optional interface of Result for results whose rows arrive over
+// time (SUBSCRIBE, a tail of a topic). When Streaming reports true the server
+// flushes every row to the client as it is produced; otherwise rows are batched
+// until the reply buffer fills or the statement ends, which is much cheaper for
+// ordinary results but would hold a slow stream's rows back.
+type Streamer interface {
+	Streaming() bool
+}
