@@ -126,8 +126,6 @@ func (eb *exprBinder) bind(e ast.ExprNode) (Expr, error) {
 		return nil, sql.Errorf(sql.CodeFeatureNotSupported, "DEFAULT is not allowed in this context")
 	case *ast.RowExpr:
 		return nil, errUnsupported("row constructor")
-	case *ast.ParamMarkerExpr:
-		return nil, sql.Errorf(sql.CodeSyntaxError, "syntax error at or near \"?\"")
 	case *ast.VariableExpr:
 		return nil, sql.Errorf(sql.CodeSyntaxError, "syntax error at or near \"@\"")
 	}

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"reflect"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -349,7 +350,7 @@ func (eb *exprBinder) aggregateWith(ae *ast.AggregateFuncExpr, fe *ast.FuncCallE
 		call.Order = append(call.Order, SortKey{Expr: e, Desc: desc, NullsFirst: nf})
 	}
 	for i, existing := range agg.aggs {
-		if exprEqual(existing, call) {
+		if reflect.DeepEqual(existing, call) {
 			return &ColRef{Idx: len(agg.group) + i, Typ: t}, nil
 		}
 	}

@@ -385,7 +385,6 @@ func parseDT(s string) (dtFields, bool) {
 	return f, f.hasDate || f.hasTime
 }
 
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func isZoneName(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -1,0 +1,71 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/eddysql/eddy/catalog"
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/server"
+)
+
+// Engine owns the Badger database, the catalog and the sessions.
+type Engine struct {
+	db      *badger.DB
+	cat     *catalog.Catalog
+	planner *planner.Planner
+	log     *slog.Logger
+	nextPID atomic.Int32
+
+	seqMu sync.Mutex
+	seqs  map[uint32]*badger.Sequence
+}
+
+var _ server.Engine = (*Engine)(nil)
+
+// Open opens (or creates) the data directory.
+func Open(dataDir string, log *slog.Logger) (*Engine, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	opts := badger.DefaultOptions(dataDir).WithLogger(nil).WithSyncWrites(true)
+	if dataDir == "" {
+		opts = badger.DefaultOptions("").WithInMemory(true).WithLogger(nil)
+	}
+	db, err := badger.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("open data dir %q: %w", dataDir, err)
+	}
+	cat, err := catalog.Open(db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	e := &Engine{db: db, cat: cat, log: log, seqs: map[uint32]*badger.Sequence{}}
+	e.planner = &planner.Planner{Cat: cat, Virtual: systemRelations{}}
+	return e, nil
+}
+
+// Close closes the database; sessions must be closed first.
+func (e *Engine) Close() error {
+	e.seqMu.Lock()
+	for _, s := range e.seqs {
+		s.Release()
+	}
+	e.seqs = nil
+	e.seqMu.Unlock()
+	return e.db.Close()
+}
+
+// Catalog exposes the catalog (for tests and tools).
+func (e *Engine) Catalog() *catalog.Catalog { return e.cat }
+
+// Connect opens a session.
+func (e *Engine) Connect(ctx context.Context, user, database string, params map[string]string) (server.Session, error) {
+	return newSession(e, user, database, params), nil
+}

@@ -1,0 +1,223 @@
+package exec
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/eddysql/eddy/server"
+	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/sql/builtin"
+)
+
+// Session is one client's state: settings, the open transaction, and the
+// statement running now (for cancel).
+type Session struct {
+	e        *Engine
+	user     string
+	database string
+	settings map[string]string
+	loc      *time.Location
+
+	// txn is the explicit transaction (BEGIN ... COMMIT); nil in autocommit.
+	txn    *badger.Txn
+	failed bool // an error inside the explicit transaction: only ROLLBACK works
+	txTime time.Time
+
+	mu     sync.Mutex
+	cancel context.CancelFunc
+}
+
+var _ server.Session = (*Session)(nil)
+
+func newSession(e *Engine, user, database string, params map[string]string) *Session {
+	s := &Session{e: e, user: user, database: database, loc: time.UTC}
+	s.settings = map[string]string{
+		"server_version":              "15.0",
+		"server_version_num":          "150000",
+		"server_encoding":             "UTF8",
+		"client_encoding":             "UTF8",
+		"datestyle":                   "ISO, MDY",
+		"timezone":                    "UTC",
+		"integer_datetimes":           "on",
+		"standard_conforming_strings": "on",
+		"intervalstyle":               "postgres",
+		"application_name":            "",
+		"is_superuser":                "on",
+		"session_authorization":       user,
+		"default_transaction_read_only": "off",
+		"in_hot_standby":              "off",
+		"search_path":                 `"$user", public`,
+		"extra_float_digits":          "1",
+		"statement_timeout":           "0",
+		"client_min_messages":         "notice",
+		"transaction_isolation":       "serializable",
+		"max_identifier_length":       "63",
+		"lc_collate":                  "C",
+		"lc_ctype":                    "C",
+	}
+	for k, v := range params {
+		k = strings.ToLower(k)
+		switch k {
+		case "application_name", "datestyle", "extra_float_digits", "search_path", "client_min_messages", "statement_timeout":
+			s.settings[k] = v
+		case "timezone":
+			if loc, err := time.LoadLocation(v); err == nil {
+				s.settings[k], s.loc = v, loc
+			}
+		}
+	}
+	return s
+}
+
+// reported are the settings a client is told about (ParameterStatus).
+var reported = map[string]string{
+	"server_version": "server_version", "server_encoding": "server_encoding",
+	"client_encoding": "client_encoding", "datestyle": "DateStyle", "timezone": "TimeZone",
+	"integer_datetimes": "integer_datetimes", "standard_conforming_strings": "standard_conforming_strings",
+	"intervalstyle": "IntervalStyle", "application_name": "application_name",
+	"is_superuser": "is_superuser", "session_authorization": "session_authorization",
+	"default_transaction_read_only": "default_transaction_read_only", "in_hot_standby": "in_hot_standby",
+}
+
+// ParameterStatus returns the reported settings.
+func (s *Session) ParameterStatus() map[string]string {
+	out := make(map[string]string, len(reported))
+	for k, name := range reported {
+		out[name] = s.settings[k]
+	}
+	return out
+}
+
+// TxStatus is the ReadyForQuery status.
+func (s *Session) TxStatus() byte {
+	switch {
+	case s.txn == nil:
+		return 'I'
+	case s.failed:
+		return 'E'
+	}
+	return 'T'
+}
+
+// Cancel stops the running statement.
+func (s *Session) Cancel() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cancel != nil {
+		s.cancel()
+	}
+}
+
+// Close rolls back an open transaction.
+func (s *Session) Close() error {
+	if s.txn != nil {
+		s.txn.Discard()
+		s.txn = nil
+	}
+	return nil
+}
+
+func (s *Session) setting(name string) (string, bool) {
+	v, ok := s.settings[strings.ToLower(name)]
+	return v, ok
+}
+
+func (s *Session) builtinContext() *builtin.Context {
+	now := s.txTime
+	if s.txn == nil || now.IsZero() {
+		now = time.Now()
+	}
+	return &builtin.Context{Loc: s.loc, Now: now, User: s.user, Database: s.database, Setting: s.setting, Catalog: catalogReader{s.e}}
+}
+
+func (s *Session) relationOID(schema, name string) (uint32, bool) {
+	if r := s.e.cat.Lookup(schema, name); r != nil {
+		return r.OID, true
+	}
+	return 0, false
+}
+
+type catalogReader struct{ e *Engine }
+
+func (c catalogReader) RelationName(oid uint32) (string, string, bool) {
+	if r := c.e.cat.ByOID(oid); r != nil {
+		return r.Schema, r.Name, true
+	}
+	return "", "", false
+}
+
+func (c catalogReader) RelationOID(schema, name string) (uint32, bool) {
+	if r := c.e.cat.Lookup(schema, name); r != nil {
+		return r.OID, true
+	}
+	return 0, false
+}
+
+// startStatement gives a statement a cancellable context.
+func (s *Session) startStatement(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	if v := s.settings["statement_timeout"]; v != "" && v != "0" {
+		if d, ok := parseDurationSetting(v); ok && d > 0 {
+			var c2 context.CancelFunc
+			ctx, c2 = context.WithTimeout(ctx, d)
+			prev := cancel
+			cancel = func() { c2(); prev() }
+		}
+	}
+	s.mu.Lock()
+	s.cancel = cancel
+	s.mu.Unlock()
+	return ctx, func() {
+		s.mu.Lock()
+		s.cancel = nil
+		s.mu.Unlock()
+		cancel()
+	}
+}
+
+// parseDurationSetting reads statement_timeout: milliseconds, or with a unit.
+func parseDurationSetting(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(strings.ToLower(v))
+	for _, u := range []struct {
+		suffix string
+		d      time.Duration
+	}{{"ms", time.Millisecond}, {"s", time.Second}, {"min", time.Minute}, {"h", time.Hour}} {
+		if strings.HasSuffix(v, u.suffix) {
+			n := strings.TrimSpace(strings.TrimSuffix(v, u.suffix))
+			var x int64
+			for _, c := range n {
+				if c < '0' || c > '9' {
+					return 0, false
+				}
+				x = x*10 + int64(c-'0')
+			}
+			return time.Duration(x) * u.d, true
+		}
+	}
+	var x int64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		x = x*10 + int64(c-'0')
+	}
+	return time.Duration(x) * time.Millisecond, true
+}
+
+// ctxErr converts a cancelled context into PostgreSQL's errors.
+func ctxErr(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() == context.DeadlineExceeded {
+		return sql.Errorf(sql.CodeQueryCanceled, "canceling statement due to statement timeout")
+	}
+	if ctx.Err() != nil {
+		return sql.Errorf(sql.CodeQueryCanceled, "canceling statement due to user request")
+	}
+	return err
+}

@@ -1,0 +1,317 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/server"
+	"github.com/eddysql/eddy/sql"
+)
+
+// Parse splits and prepares a query string.
+func (s *Session) Parse(ctx context.Context, query string, paramOIDs []uint32) ([]server.Statement, error) {
+	stmts, err := sql.Parse(query)
+	if err != nil {
+		return nil, err
+	}
+	paramTypes := make([]sql.Type, len(paramOIDs))
+	for i, oid := range paramOIDs {
+		paramTypes[i] = typeOfOID(oid)
+	}
+	out := make([]server.Statement, 0, len(stmts))
+	for _, st := range stmts {
+		p, err := s.prepare(st, paramTypes)
+		if err != nil {
+			if e, ok := err.(*sql.Error); ok && e.Position == 0 {
+				_ = e
+			}
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func typeOfOID(oid uint32) sql.Type {
+	if oid == 0 {
+		return sql.Unknown
+	}
+	t := sql.Type{OID: oid, Mod: -1}
+	switch oid {
+	case sql.OIDInt4Array:
+		return sql.ArrayOf(sql.Int4)
+	case sql.OIDInt8Array:
+		return sql.ArrayOf(sql.Int8)
+	case sql.OIDTextArray:
+		return sql.ArrayOf(sql.Text)
+	case sql.OIDBoolArray:
+		return sql.ArrayOf(sql.Bool)
+	case sql.OIDFloat8Array:
+		return sql.ArrayOf(sql.Float8)
+	}
+	return t
+}
+
+// statement is a prepared statement: its shape, known at Parse, and how to
+// run it.
+type statement struct {
+	s      *Session
+	params []sql.Type
+	cols   []server.Column
+	// run executes; it returns the rows (for queries) or a tag.
+	run func(ctx context.Context, params []sql.Value) (server.Result, error)
+	// inTxnOK: may run in a failed transaction (ROLLBACK, COMMIT).
+	txnControl bool
+}
+
+func (st *statement) ParamTypes() []uint32 {
+	out := make([]uint32, len(st.params))
+	for i, t := range st.params {
+		out[i] = t.OID
+	}
+	return out
+}
+
+func (st *statement) Columns() []server.Column { return st.cols }
+
+func (st *statement) Execute(ctx context.Context, params []sql.Value) (server.Result, error) {
+	s := st.s
+	if s.failed && !st.txnControl {
+		return nil, sql.Errorf(sql.CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	if len(params) < len(st.params) {
+		return nil, sql.Errorf(sql.CodeProtocolViolation, "bind message supplies %d parameters, but prepared statement requires %d", len(params), len(st.params))
+	}
+	ctx, done := s.startStatement(ctx)
+	res, err := st.run(ctx, params)
+	if err != nil {
+		done()
+		err = ctxErr(ctx, err)
+		if s.txn != nil && !st.txnControl {
+			s.failed = true
+		}
+		return nil, err
+	}
+	return &guardedResult{Result: res, ctx: ctx, done: done, s: s}, nil
+}
+
+// guardedResult ends the statement's context when the result is closed and
+// marks the transaction failed when reading rows fails.
+type guardedResult struct {
+	server.Result
+	ctx  context.Context
+	done func()
+	s    *Session
+}
+
+func (g *guardedResult) Next(ctx context.Context) (sql.Row, bool, error) {
+	r, ok, err := g.Result.Next(g.ctx)
+	if err != nil {
+		err = ctxErr(g.ctx, err)
+		if g.s.txn != nil {
+			g.s.failed = true
+		}
+	}
+	return r, ok, err
+}
+
+func (g *guardedResult) Close() error {
+	err := g.Result.Close()
+	g.done()
+	return err
+}
+
+// tagResult is a result with no rows.
+type tagResult struct{ tag string }
+
+func (t *tagResult) Next(context.Context) (sql.Row, bool, error) { return nil, false, nil }
+func (t *tagResult) Tag() string                                 { return t.tag }
+func (t *tagResult) Close() error                                { return nil }
+
+// rowsResult streams an operator's output.
+type rowsResult struct {
+	op      Operator
+	b       *Batch
+	i       int
+	rep     int64
+	n       int
+	tag     string
+	closeFn func()
+	done    bool
+}
+
+func (r *rowsResult) Next(ctx context.Context) (sql.Row, bool, error) {
+	for !r.done {
+		if r.b != nil && r.i < r.b.Len() {
+			if r.rep == 0 {
+				r.rep = r.b.Diffs[r.i]
+				if r.rep < 0 {
+					return nil, false, fmt.Errorf("exec: retraction in a query result")
+				}
+			}
+			if r.rep > 0 {
+				r.rep--
+				row := r.b.Rows[r.i]
+				if r.rep == 0 {
+					r.i++
+				}
+				r.n++
+				return row, true, nil
+			}
+			r.i++
+			continue
+		}
+		b, err := r.op.Next(ctx)
+		if err != nil {
+			return nil, false, err
+		}
+		if b == nil {
+			r.done = true
+			break
+		}
+		r.b, r.i, r.rep = b, 0, 0
+	}
+	return nil, false, nil
+}
+
+func (r *rowsResult) Tag() string {
+	if r.tag == "EXPLAIN" || r.tag == "SHOW" {
+		return r.tag
+	}
+	return fmt.Sprintf("%s %d", r.tag, r.n)
+}
+
+func (r *rowsResult) Close() error {
+	if r.closeFn != nil {
+		r.closeFn()
+		r.closeFn = nil
+	}
+	return nil
+}
+
+// readTxn returns the transaction to read in: the open one, or a fresh
+// snapshot that the returned function discards.
+func (s *Session) readTxn() (*badger.Txn, func()) {
+	if s.txn != nil {
+		return s.txn, func() {}
+	}
+	t := s.e.db.NewTransaction(false)
+	return t, t.Discard
+}
+
+func columnsOf(cols []planner.Column) []server.Column {
+	out := make([]server.Column, 0, len(cols))
+	for _, c := range cols {
+		if c.Hidden {
+			continue
+		}
+		out = append(out, server.Column{Name: c.Name, Type: c.Type, TableOID: c.TableOID, Attnum: c.Attnum})
+	}
+	return out
+}
+
+func (s *Session) prepare(st sql.Statement, paramTypes []sql.Type) (*statement, error) {
+	if st.Own != nil {
+		return s.prepareOwn(st, paramTypes)
+	}
+	switch n := st.AST.(type) {
+	case *ast.SelectStmt, *ast.SetOprStmt:
+		return s.prepareQuery(n, paramTypes)
+	case *ast.InsertStmt:
+		return s.prepareInsert(n, paramTypes)
+	case *ast.UpdateStmt:
+		return s.prepareUpdate(n, paramTypes)
+	case *ast.DeleteStmt:
+		return s.prepareDelete(n, paramTypes)
+	case *ast.CreateTableStmt:
+		return s.simple(func(ctx context.Context) (string, error) { return s.createTableTiDB(n) }), nil
+	case *ast.DropTableStmt:
+		return s.simple(func(ctx context.Context) (string, error) { return s.dropTableTiDB(n) }), nil
+	case *ast.CreateViewStmt:
+		return s.simple(func(ctx context.Context) (string, error) { return s.createViewTiDB(n, st.Text) }), nil
+	case *ast.BeginStmt:
+		return s.txnControl(func() (string, error) { return s.begin() }), nil
+	case *ast.CommitStmt:
+		return s.txnControl(func() (string, error) { return s.commit() }), nil
+	case *ast.RollbackStmt:
+		return s.txnControl(func() (string, error) { return s.rollback() }), nil
+	case *ast.SetStmt:
+		return s.simple(func(ctx context.Context) (string, error) { return s.setTiDB(n) }), nil
+	case *ast.ExplainStmt:
+		return s.prepareExplain(n, paramTypes)
+	}
+	return nil, sql.Errorf(sql.CodeFeatureNotSupported, "statement %s is not supported", firstWord(st.Text))
+}
+
+func firstWord(s string) string {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return ""
+	}
+	return strings.ToUpper(f[0])
+}
+
+// simple wraps a statement that returns only a tag.
+func (s *Session) simple(f func(ctx context.Context) (string, error)) *statement {
+	return &statement{s: s, run: func(ctx context.Context, _ []sql.Value) (server.Result, error) {
+		tag, err := f(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &tagResult{tag: tag}, nil
+	}}
+}
+
+func (s *Session) txnControl(f func() (string, error)) *statement {
+	st := s.simple(func(context.Context) (string, error) { return f() })
+	st.txnControl = true
+	return st
+}
+
+func (s *Session) prepareQuery(n ast.Node, paramTypes []sql.Type) (*statement, error) {
+	q, err := s.e.planner.PlanQuery(n, paramTypes)
+	if err != nil {
+		return nil, err
+	}
+	st := &statement{s: s, params: q.Params, cols: columnsOf(q.Plan.Columns())}
+	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
+		txn, discard := s.readTxn()
+		rt := s.newRuntime(ctx, txn, params)
+		op, err := rt.build(q.Plan)
+		if err != nil {
+			discard()
+			return nil, err
+		}
+		return &rowsResult{op: op, tag: "SELECT", closeFn: discard}, nil
+	}
+	return st, nil
+}
+
+func (s *Session) prepareExplain(n *ast.ExplainStmt, paramTypes []sql.Type) (*statement, error) {
+	var plan planner.Node
+	switch x := n.Stmt.(type) {
+	case *ast.SelectStmt, *ast.SetOprStmt:
+		q, err := s.e.planner.PlanQuery(x, paramTypes)
+		if err != nil {
+			return nil, err
+		}
+		plan = q.Plan
+	default:
+		return nil, errUnsupported("EXPLAIN of this statement")
+	}
+	text := planner.Explain(plan)
+	st := &statement{s: s, cols: []server.Column{{Name: "QUERY PLAN", Type: sql.Text}}}
+	st.run = func(ctx context.Context, _ []sql.Value) (server.Result, error) {
+		var rows []sql.Row
+		for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+			rows = append(rows, sql.Row{sql.NewText(l)})
+		}
+		return &rowsResult{op: newSliceOp(rows), tag: "EXPLAIN"}, nil
+	}
+	return st, nil
+}

@@ -1,0 +1,89 @@
+package exec
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/format"
+
+	"github.com/eddysql/eddy/sql"
+)
+
+func newRestoreCtx(sb *strings.Builder) *format.RestoreCtx {
+	return format.NewRestoreCtx(format.DefaultRestoreFlags, sb)
+}
+
+func (s *Session) begin() (string, error) {
+	if s.txn != nil {
+		// PostgreSQL warns and carries on.
+		return "BEGIN", nil
+	}
+	s.txn = s.e.db.NewTransaction(true)
+	s.txTime = time.Now()
+	s.failed = false
+	return "BEGIN", nil
+}
+
+func (s *Session) commit() (string, error) {
+	if s.txn == nil {
+		return "COMMIT", nil
+	}
+	txn, failed := s.txn, s.failed
+	s.txn, s.failed = nil, false
+	defer txn.Discard()
+	if failed {
+		return "ROLLBACK", nil
+	}
+	if err := txn.Commit(); err != nil {
+		if err == badger.ErrConflict {
+			return "", sql.Errorf("40001", "could not serialize access due to concurrent update")
+		}
+		return "", fmt.Errorf("commit: %w", err)
+	}
+	return "COMMIT", nil
+}
+
+func (s *Session) rollback() (string, error) {
+	if s.txn != nil {
+		s.txn.Discard()
+		s.txn, s.failed = nil, false
+	}
+	return "ROLLBACK", nil
+}
+
+// setTiDB applies SET name = value / SET NAMES.
+func (s *Session) setTiDB(n *ast.SetStmt) (string, error) {
+	for _, v := range n.Variables {
+		name := strings.ToLower(v.Name)
+		var sb strings.Builder
+		if v.Value != nil {
+			if err := v.Value.Restore(newRestoreCtx(&sb)); err != nil {
+				return "", err
+			}
+		}
+		val := strings.Trim(sb.String(), `'"`)
+		if err := s.set(name, val); err != nil {
+			return "", err
+		}
+	}
+	return "SET", nil
+}
+
+// set changes one session setting.
+func (s *Session) set(name, val string) error {
+	switch name {
+	case "timezone", "time zone":
+		loc, err := time.LoadLocation(val)
+		if err != nil {
+			return sql.Errorf(sql.CodeInvalidParameterValue, "invalid value for parameter \"TimeZone\": %q", val)
+		}
+		s.loc = loc
+		s.settings["timezone"] = val
+		return nil
+	}
+	s.settings[name] = val
+	return nil
+}
