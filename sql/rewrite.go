@@ -381,7 +381,7 @@ func (r *rewriter) primaries(in []*node) ([]*node, *Error) {
 			continue
 		}
 		if r.isKeywordHere(in, i, prev) {
-			if valueKeywords[w] {
+			if valueKeywords[w] && !(nextParen && callableKeywords[w]) {
 				out = append(out, &node{kind: nLeaf, tok: t, prim: true})
 			} else if nextParen && callableKeywords[w] {
 				c, next, err := r.chain(in, i)

@@ -1,4 +1,300 @@
 package sql
 
-// Stmt is one of eddy's own statements (closed set).
+import "github.com/pingcap/tidb/pkg/parser/ast"
+
+// Stmt is one of eddy's own statements (a closed set: the types below).
 type Stmt interface{ stmt() }
+
+// ObjectName is a possibly schema-qualified name, folded as PostgreSQL folds.
+type ObjectName struct {
+	Schema string // "" if unqualified
+	Name   string
+}
+
+func (n ObjectName) String() string {
+	if n.Schema == "" {
+		return n.Name
+	}
+	return n.Schema + "." + n.Name
+}
+
+// Query is an embedded query with its original text (views keep their SQL).
+type Query struct {
+	Text string
+	AST  ast.StmtNode // *ast.SelectStmt or *ast.SetOprStmt
+}
+
+// Expr is an embedded expression with its original text.
+type Expr struct {
+	Text string
+	AST  ast.ExprNode
+}
+
+// Option is one "key = value" of a WITH (...) list; keys are lowercased,
+// values are the literal's text ("" for a bare key such as HEADER).
+type Option struct {
+	Key   string
+	Value string
+}
+
+type ColumnDef struct {
+	Name       string
+	Type       Type
+	TypeName   string // as written, normalized (e.g. "character varying(10)")
+	Serial     bool
+	NotNull    bool
+	PrimaryKey bool
+	Unique     bool
+	Default    *Expr
+	Checks     []*Expr
+	References *ForeignRef
+	Generated  *Expr // GENERATED ALWAYS AS (expr) STORED
+}
+
+type ForeignRef struct {
+	Table    ObjectName
+	Columns  []string
+	OnDelete string // "cascade", "set null", ... ("" if not given)
+	OnUpdate string
+}
+
+type ConstraintKind uint8
+
+const (
+	ConstraintPrimaryKey ConstraintKind = iota + 1
+	ConstraintUnique
+	ConstraintForeignKey
+	ConstraintCheck
+)
+
+type TableConstraint struct {
+	Name    string
+	Kind    ConstraintKind
+	Columns []string
+	Check   *Expr
+	Ref     *ForeignRef
+}
+
+// Watermark is WATERMARK FOR col AS expr in CREATE SOURCE.
+type Watermark struct {
+	Column string
+	Expr   *Expr
+}
+
+type CreateTable struct {
+	Name        ObjectName
+	IfNotExists bool
+	Temporary   bool
+	Columns     []ColumnDef
+	Constraints []TableConstraint
+	With        []Option
+	As          *Query // CREATE TABLE name AS query
+}
+
+type CreateSource struct {
+	Name        ObjectName
+	IfNotExists bool
+	Columns     []ColumnDef
+	Constraints []TableConstraint
+	Watermark   *Watermark
+	With        []Option
+}
+
+type CreateSink struct {
+	Name        ObjectName
+	IfNotExists bool
+	From        ObjectName // set unless Query is
+	Query       *Query
+	With        []Option
+}
+
+type CreateView struct {
+	Name         ObjectName
+	OrReplace    bool
+	IfNotExists  bool
+	Materialized bool
+	Columns      []string
+	Query        *Query
+	With         []Option
+}
+
+type IndexElem struct {
+	Column string // set for a plain column
+	Expr   *Expr  // set for an expression
+	Desc   bool
+}
+
+type CreateIndex struct {
+	Name        string // "" if not given
+	Unique      bool
+	IfNotExists bool
+	Table       ObjectName
+	Using       string
+	Elems       []IndexElem
+}
+
+type CreateSequence struct {
+	Name        ObjectName
+	IfNotExists bool
+	Start       *int64
+	Increment   *int64
+	MinValue    *int64
+	MaxValue    *int64
+	Cache       *int64
+	Cycle       bool
+}
+
+// Comment is COMMENT ON kind name IS 'text' | NULL.
+type Comment struct {
+	Kind   string // "table", "column", "view", "materialized view", "source", "sink", "index", "sequence"
+	Name   ObjectName
+	Column string // for kind "column": Name is the table
+	Text   *string
+}
+
+// Drop is DROP kind [IF EXISTS] names [CASCADE|RESTRICT].
+type Drop struct {
+	Kind     string // "table", "view", "materialized view", "source", "sink", "index", "sequence"
+	IfExists bool
+	Names    []ObjectName
+	Cascade  bool
+}
+
+// Set is SET [SESSION|LOCAL] name TO values | DEFAULT (SET TIME ZONE sets "timezone").
+type Set struct {
+	Name    string
+	Local   bool
+	Values  []string // literal texts; identifiers lowercased
+	Default bool
+}
+
+// SetTransaction is SET [SESSION CHARACTERISTICS AS] TRANSACTION modes.
+type SetTransaction struct {
+	Session   bool
+	Isolation string // "serializable", "repeatable read", ... ("" if not given)
+	ReadOnly  *bool
+}
+
+type Reset struct {
+	Name string
+	All  bool
+}
+
+type Show struct {
+	Name string // lowercased; "all" for SHOW ALL
+}
+
+// ShowObjects is SHOW SOURCES | SINKS | TABLES | VIEWS | MATERIALIZED VIEWS ...
+type ShowObjects struct {
+	Kind string // "sources", "sinks", "tables", "views", "materialized views", "indexes", "sequences"
+}
+
+type Begin struct {
+	Isolation string
+	ReadOnly  *bool
+}
+
+type Commit struct{}
+
+type Rollback struct{}
+
+type Savepoint struct{ Name string }
+
+type ReleaseSavepoint struct{ Name string }
+
+type RollbackToSavepoint struct{ Name string }
+
+// Explain wraps another statement.
+type Explain struct {
+	Analyze bool
+	Verbose bool
+	Options []Option
+	Stmt    Statement
+}
+
+// Subscribe is SUBSCRIBE [TO] name | (query) [WITH (...)].
+type Subscribe struct {
+	Name  ObjectName // set unless Query is
+	Query *Query
+	With  []Option
+}
+
+// Copy is COPY t [(cols)] FROM STDIN | COPY t|(query)|(SUBSCRIBE ...) TO STDOUT.
+type Copy struct {
+	Table     ObjectName
+	Columns   []string
+	Query     *Query
+	Subscribe *Subscribe
+	From      bool // FROM STDIN; otherwise TO STDOUT
+	Options   []Option
+}
+
+type Declare struct {
+	Cursor    string
+	Binary    bool
+	NoScroll  bool
+	Hold      bool
+	Query     *Query
+	Subscribe *Subscribe
+}
+
+// Fetch is FETCH/MOVE [FORWARD] [n|ALL|NEXT] [FROM|IN] cursor.
+type Fetch struct {
+	Cursor string
+	Count  int64 // 1 unless given
+	All    bool
+	Move   bool
+}
+
+type Close struct {
+	Cursor string
+	All    bool
+}
+
+type Discard struct{ What string } // "all", "plans", "sequences", "temp"
+
+type Deallocate struct {
+	Name string
+	All  bool
+}
+
+type Truncate struct{ Tables []ObjectName }
+
+type RefreshMaterializedView struct{ Name ObjectName }
+
+type Flush struct{}
+
+// Maintenance is ANALYZE / VACUUM / CHECKPOINT: accepted, nothing to do.
+type Maintenance struct{ Kind string }
+
+func (*CreateTable) stmt()             {}
+func (*CreateSource) stmt()            {}
+func (*CreateSink) stmt()              {}
+func (*CreateView) stmt()              {}
+func (*CreateIndex) stmt()             {}
+func (*CreateSequence) stmt()          {}
+func (*Comment) stmt()                 {}
+func (*Drop) stmt()                    {}
+func (*Set) stmt()                     {}
+func (*SetTransaction) stmt()          {}
+func (*Reset) stmt()                   {}
+func (*Show) stmt()                    {}
+func (*ShowObjects) stmt()             {}
+func (*Begin) stmt()                   {}
+func (*Commit) stmt()                  {}
+func (*Rollback) stmt()                {}
+func (*Savepoint) stmt()               {}
+func (*ReleaseSavepoint) stmt()        {}
+func (*RollbackToSavepoint) stmt()     {}
+func (*Explain) stmt()                 {}
+func (*Subscribe) stmt()               {}
+func (*Copy) stmt()                    {}
+func (*Declare) stmt()                 {}
+func (*Fetch) stmt()                   {}
+func (*Close) stmt()                   {}
+func (*Discard) stmt()                 {}
+func (*Deallocate) stmt()              {}
+func (*Truncate) stmt()                {}
+func (*RefreshMaterializedView) stmt() {}
+func (*Flush) stmt()                   {}
+func (*Maintenance) stmt()             {}
