@@ -24,7 +24,9 @@
 //
 // The executor is the only writer to the socket. It handles commands in order:
 // simple.go runs Query messages, extended.go runs Parse, Bind, Describe,
-// Execute, Close and Sync over prepared statements and portals. Replies
+// Execute, Close and Sync over prepared statements and portals, and copy.go
+// runs COPY for Results that implement CopyOut or CopyIn (during COPY FROM
+// STDIN the executor takes CopyData commands from the queue itself). Replies
 // accumulate in a buffer that is flushed at ReadyForQuery, at Flush, after an
 // error, and whenever it passes 32 KiB while rows stream; rows are encoded
 // straight into that buffer, so the per-row path does not allocate.

@@ -451,3 +451,21 @@ func TestScriptCopyFail(t *testing.T) {
 		CommandComplete COPY 1
 		ReadyForQuery I`)
 }
+
+func TestClientGoneCancelsStatement(t *testing.T) {
+	ts := startServer(t)
+	c := dialRaw(t, ts)
+	c.startup()
+	c.send(&pgproto3.Query{String: "select pg_sleep"})
+	time.Sleep(20 * time.Millisecond)
+	c.nc.Close()
+	// The reader sees EOF and cancels the statement's context; the session
+	// then closes without waiting for server shutdown.
+	deadline := time.Now().Add(5 * time.Second)
+	for ts.eng.sessions.Load() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("statement of a vanished client still running")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
