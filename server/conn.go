@@ -52,6 +52,9 @@ type conn struct {
 	stmts          map[string]*prepared
 	portals        map[string]*portal
 	ignoreTillSync bool
+	// closing is set when a command consumed inside another (Terminate during
+	// COPY) ends the connection.
+	closing bool
 
 	fields []pgproto3.FieldDescription // reused RowDescription fields
 }
@@ -255,7 +258,7 @@ func (c *conn) run() {
 			c.goodbye()
 			return
 		}
-		if !ok || !c.handle(cmd) {
+		if !ok || !c.handle(cmd) || c.closing {
 			c.flush()
 			return
 		}

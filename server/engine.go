@@ -79,3 +79,29 @@ type Notifier interface {
 type Streamer interface {
 	Streaming() bool
 }
+
+// CopyOut is an optional interface of Result for COPY ... TO STDOUT. The server
+// sends CopyOutResponse, each chunk of NextCopyData as one CopyData, CopyDone,
+// and CommandComplete with Tag; Next is not called. The engine formats the data
+// (text, csv or binary COPY format) because only it knows the COPY options.
+type CopyOut interface {
+	// CopyOutFormat is the overall format (binary or text) and the column count.
+	CopyOutFormat() (binary bool, columns int)
+	// NextCopyData returns the next chunk, typically one row; it is valid until
+	// the following call. ok is false at the end.
+	NextCopyData(ctx context.Context) (data []byte, ok bool, err error)
+}
+
+// CopyIn is an optional interface of Result for COPY ... FROM STDIN. The server
+// sends CopyInResponse and hands every CopyData chunk to CopyData in order;
+// chunks need not align with rows. At CopyDone it calls Next until the end,
+// which is where the engine finishes (a last partial line, committing), then
+// sends CommandComplete with Tag. A CopyFail from the client fails the
+// statement with 57014 and the Result is closed.
+type CopyIn interface {
+	// CopyInFormat is the overall format (binary or text) and the column count.
+	CopyInFormat() (binary bool, columns int)
+	// CopyData receives one chunk of the client's data; data is the caller's
+	// only until CopyData returns.
+	CopyData(ctx context.Context, data []byte) error
+}

@@ -223,6 +223,16 @@ func (c *conn) runPortal(p *portal, max uint32) (err error) {
 		}
 		p.res = res
 		c.sendNotices(res)
+		if handled, err := c.runCopy(res); handled {
+			if err != nil {
+				return err
+			}
+			p.tag, p.done = res.Tag(), true
+			p.res = nil
+			c.closeResult(res)
+			c.reportParams()
+			return nil
+		}
 	}
 	done, err := c.sendRows(p.res, p.ps.cols, p.formats, max)
 	if err != nil {

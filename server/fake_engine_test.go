@@ -26,6 +26,8 @@ import (
 //	notice                   a NOTICE, then one row
 //	panic / panicnext        panics in Execute / Next
 //	stream N                 N rows from a Streamer result
+//	copy out N               COPY TO STDOUT of N lines
+//	copy in                  COPY FROM STDIN; "bad" in the data fails it
 type fakeEngine struct {
 	sessions atomic.Int64 // open sessions
 	results  atomic.Int64 // open results
@@ -172,6 +174,11 @@ func (s *fakeSession) parseOne(q string, oids []uint32) (*fakeStmt, error) {
 		st.rows = func(i int) sql.Row { return sql.Row{sql.NewInt(int64(i))} }
 		st.n = n
 		st.streaming = true
+	case len(f) == 3 && f[0] == "copy" && f[1] == "out":
+		st.n, _ = strconv.Atoi(f[2])
+		st.copy = "out"
+	case q == "copy in":
+		st.copy = "in"
 	default:
 		return nil, &sql.Error{Code: sql.CodeSyntaxError, Message: fmt.Sprintf("syntax error at or near %q", f[0]), Position: 1}
 	}
@@ -193,6 +200,7 @@ type fakeStmt struct {
 	set       []string
 	tx        string
 	panicAt   string
+	copy      string
 	execErr   *sql.Error
 }
 
@@ -231,6 +239,12 @@ func (st *fakeStmt) Execute(ctx context.Context, params []sql.Value) (Result, er
 		r.row = sql.Row(params)
 	}
 	s.eng.results.Add(1)
+	switch st.copy {
+	case "out":
+		return &copyOutResult{r}, nil
+	case "in":
+		return &copyInResult{fakeResult: r}, nil
+	}
 	return r, nil
 }
 
@@ -297,4 +311,44 @@ var (
 	_ Result    = (*fakeResult)(nil)
 	_ Notifier  = (*fakeResult)(nil)
 	_ Streamer  = (*fakeResult)(nil)
+)
+
+type copyOutResult struct{ *fakeResult }
+
+func (r *copyOutResult) CopyOutFormat() (bool, int) { return false, 1 }
+
+func (r *copyOutResult) NextCopyData(ctx context.Context) ([]byte, bool, error) {
+	if r.i >= r.st.n {
+		return nil, false, nil
+	}
+	r.i++
+	return fmt.Appendf(nil, "%d\n", r.i), true, nil
+}
+
+func (r *copyOutResult) Tag() string { return fmt.Sprintf("COPY %d", r.i) }
+
+type copyInResult struct {
+	*fakeResult
+	data []byte
+}
+
+func (r *copyInResult) CopyInFormat() (bool, int) { return false, 1 }
+
+func (r *copyInResult) CopyData(ctx context.Context, data []byte) error {
+	r.data = append(r.data, data...)
+	if strings.Contains(string(r.data), "bad") {
+		return sql.Errorf(sql.CodeInvalidTextRepresentation, "bad COPY data")
+	}
+	return nil
+}
+
+func (r *copyInResult) Next(ctx context.Context) (sql.Row, bool, error) { return nil, false, nil }
+
+func (r *copyInResult) Tag() string {
+	return fmt.Sprintf("COPY %d", strings.Count(string(r.data), "\n"))
+}
+
+var (
+	_ CopyOut = (*copyOutResult)(nil)
+	_ CopyIn  = (*copyInResult)(nil)
 )

@@ -431,3 +431,41 @@ func drain(nc net.Conn) {
 		}
 	}
 }
+
+func TestScriptCopyFail(t *testing.T) {
+	ts := startServer(t)
+	c := dialRaw(t, ts)
+	c.startup()
+	c.send(&pgproto3.Query{String: "copy in"})
+	expect(t, c.read(1), "CopyInResponse")
+	c.send(&pgproto3.CopyData{Data: []byte("a\n")}, &pgproto3.CopyFail{Message: "user gave up"})
+	expect(t, c.until(), `
+		ErrorResponse ERROR 57014 COPY from stdin failed: user gave up
+		ReadyForQuery I`)
+	// Copy messages after the COPY ended are ignored.
+	c.send(&pgproto3.CopyData{Data: []byte("late")}, &pgproto3.CopyDone{}, &pgproto3.Query{String: "copy out 1"})
+	expect(t, c.until(), `
+		CopyOutResponse
+		CopyData
+		CopyDone
+		CommandComplete COPY 1
+		ReadyForQuery I`)
+}
+
+func TestClientGoneCancelsStatement(t *testing.T) {
+	ts := startServer(t)
+	c := dialRaw(t, ts)
+	c.startup()
+	c.send(&pgproto3.Query{String: "select pg_sleep"})
+	time.Sleep(20 * time.Millisecond)
+	c.nc.Close()
+	// The reader sees EOF and cancels the statement's context; the session
+	// then closes without waiting for server shutdown.
+	deadline := time.Now().Add(5 * time.Second)
+	for ts.eng.sessions.Load() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("statement of a vanished client still running")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

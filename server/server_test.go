@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -367,5 +368,31 @@ func TestNoGoroutineLeak(t *testing.T) {
 			t.Fatalf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestCopy(t *testing.T) {
+	ts := startServer(t)
+	c := ts.connect(t)
+	ctx := testCtx(t)
+	var out strings.Builder
+	tag, err := c.PgConn().CopyTo(ctx, &out, "copy out 3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "1\n2\n3\n" || tag.String() != "COPY 3" {
+		t.Errorf("copy out: %q %q", out.String(), tag)
+	}
+	tag, err = c.PgConn().CopyFrom(ctx, strings.NewReader("a\nb\n"), "copy in")
+	if err != nil || tag.String() != "COPY 2" {
+		t.Errorf("copy in: %q %v", tag, err)
+	}
+	_, err = c.PgConn().CopyFrom(ctx, strings.NewReader("a\nbad\n"), "copy in")
+	if pe := pgErr(t, err); pe.Code != sql.CodeInvalidTextRepresentation {
+		t.Errorf("copy in error: %v", err)
+	}
+	var n int
+	if err := c.QueryRow(ctx, "select 1").Scan(&n); err != nil {
+		t.Fatalf("session unusable after COPY error: %v", err)
 	}
 }

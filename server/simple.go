@@ -51,6 +51,12 @@ func (c *conn) runSimple(st Statement) (err error) {
 	}
 	defer c.closeResult(res)
 	c.sendNotices(res)
+	if handled, err := c.runCopy(res); handled {
+		if err == nil {
+			c.reportParams()
+		}
+		return err
+	}
 	cols := st.Columns()
 	if cols != nil {
 		c.sendRowDescription(cols, nil)
