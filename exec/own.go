@@ -1,10 +1,250 @@
 package exec
 
 import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/eddysql/eddy/catalog"
+	"github.com/eddysql/eddy/server"
 	"github.com/eddysql/eddy/sql"
 )
 
 // prepareOwn prepares eddy's own statements (those sql parses itself).
 func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statement, error) {
+	switch n := st.Own.(type) {
+	case *sql.CreateTable:
+		return s.simple(func(context.Context) (string, error) { return s.createTable(n) }), nil
+	case *sql.CreateView:
+		if n.Materialized {
+			return nil, errUnsupported("CREATE MATERIALIZED VIEW (continuous views are not built yet)")
+		}
+		return s.simple(func(context.Context) (string, error) { return s.createView(n) }), nil
+	case *sql.Drop:
+		return s.simple(func(context.Context) (string, error) { return s.drop(n) }), nil
+	case *sql.Begin:
+		return s.txnControl(s.begin), nil
+	case *sql.Commit:
+		return s.txnControl(s.commit), nil
+	case *sql.Rollback:
+		return s.txnControl(s.rollback), nil
+	case *sql.SetTransaction:
+		return s.simple(func(context.Context) (string, error) { return "SET", nil }), nil
+	case *sql.Set:
+		return s.simple(func(context.Context) (string, error) {
+			val := strings.Join(n.Values, ", ")
+			if n.Default {
+				val = defaultSettings[n.Name]
+			}
+			return "SET", s.set(n.Name, val)
+		}), nil
+	case *sql.Reset:
+		return s.simple(func(context.Context) (string, error) {
+			if n.All {
+				for k, v := range defaultSettings {
+					s.set(k, v)
+				}
+				return "RESET", nil
+			}
+			return "RESET", s.set(n.Name, defaultSettings[n.Name])
+		}), nil
+	case *sql.Show:
+		return s.prepareShow(n), nil
+	case *sql.Explain:
+		if n.Stmt.AST == nil {
+			return nil, errUnsupported("EXPLAIN of this statement")
+		}
+		return s.prepareExplain(n.Stmt.AST, paramTypes)
+	}
 	return nil, sql.Errorf(sql.CodeFeatureNotSupported, "statement %s is not supported yet", firstWord(st.Text))
+}
+
+// defaultSettings are the values RESET and SET ... DEFAULT restore.
+var defaultSettings = map[string]string{
+	"timezone": "UTC", "datestyle": "ISO, MDY", "extra_float_digits": "1",
+	"application_name": "", "search_path": `"$user", public`, "statement_timeout": "0",
+	"client_min_messages": "notice", "intervalstyle": "postgres",
+}
+
+func (s *Session) prepareShow(n *sql.Show) *statement {
+	name := strings.ToLower(n.Name)
+	if name == "time zone" {
+		name = "timezone"
+	}
+	colName := name
+	for k, v := range reported {
+		if k == name {
+			colName = v
+		}
+	}
+	st := &statement{s: s, cols: []server.Column{{Name: colName, Type: sql.Text}}}
+	st.run = func(context.Context, []sql.Value) (server.Result, error) {
+		v, ok := s.settings[name]
+		if !ok {
+			return nil, sql.Errorf(sql.CodeUndefinedObject, "unrecognized configuration parameter %q", n.Name)
+		}
+		return &rowsResult{op: newSliceOp([]sql.Row{{sql.NewText(v)}}), tag: "SHOW"}, nil
+	}
+	return st
+}
+
+func checkSchema(o sql.ObjectName) error {
+	if o.Schema != "" && o.Schema != "public" {
+		return sql.Errorf(sql.CodeInvalidSchemaName, "schema %q does not exist", o.Schema)
+	}
+	return nil
+}
+
+func (s *Session) createTable(n *sql.CreateTable) (string, error) {
+	if err := checkSchema(n.Name); err != nil {
+		return "", err
+	}
+	if n.As != nil {
+		return "", errUnsupported("CREATE TABLE AS")
+	}
+	if len(n.With) > 0 {
+		return "", errUnsupported("CREATE TABLE ... WITH (topic-backed tables)")
+	}
+	if s.e.cat.Lookup("", n.Name.Name) != nil {
+		if n.IfNotExists {
+			return "CREATE TABLE", nil
+		}
+		return "", sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", n.Name.Name)
+	}
+	rel := &catalog.Relation{Schema: "public", Name: n.Name.Name, Kind: catalog.KindTable, Owner: s.user}
+	for _, cd := range n.Columns {
+		if rel.ColumnIndex(cd.Name) >= 0 {
+			return "", sql.Errorf(sql.CodeDuplicateColumn, "column %q specified more than once", cd.Name)
+		}
+		col := catalog.Column{Name: cd.Name, Type: cd.Type, NotNull: cd.NotNull || cd.PrimaryKey}
+		if cd.Default != nil {
+			col.Default = cd.Default.Text
+		}
+		if cd.Serial {
+			return "", errUnsupported("serial columns")
+		}
+		if cd.PrimaryKey {
+			if rel.PrimaryKey != nil {
+				return "", sql.Errorf(sql.CodeInvalidTableDefinition, "multiple primary keys for table %q are not allowed", rel.Name)
+			}
+			rel.PrimaryKey = []int{len(rel.Columns)}
+		}
+		if cd.Unique || len(cd.Checks) > 0 || cd.References != nil || cd.Generated != nil {
+			return "", errUnsupported("UNIQUE, CHECK, REFERENCES and generated columns")
+		}
+		rel.Columns = append(rel.Columns, col)
+	}
+	for _, c := range n.Constraints {
+		if c.Kind != sql.ConstraintPrimaryKey {
+			return "", errUnsupported("UNIQUE, CHECK and FOREIGN KEY constraints")
+		}
+		if rel.PrimaryKey != nil {
+			return "", sql.Errorf(sql.CodeInvalidTableDefinition, "multiple primary keys for table %q are not allowed", rel.Name)
+		}
+		for _, name := range c.Columns {
+			i := rel.ColumnIndex(name)
+			if i < 0 {
+				return "", sql.Errorf(sql.CodeUndefinedColumn, "column %q named in key does not exist", name)
+			}
+			rel.PrimaryKey = append(rel.PrimaryKey, i)
+			rel.Columns[i].NotNull = true
+		}
+	}
+	oid, err := s.e.cat.AllocOIDs(1)
+	if err != nil {
+		return "", err
+	}
+	rel.OID = oid
+	if err := s.e.cat.Put(rel); err != nil {
+		return "", err
+	}
+	return "CREATE TABLE", nil
+}
+
+func (s *Session) createView(n *sql.CreateView) (string, error) {
+	if err := checkSchema(n.Name); err != nil {
+		return "", err
+	}
+	name := n.Name.Name
+	existing := s.e.cat.Lookup("", name)
+	if existing != nil {
+		if n.IfNotExists {
+			return "CREATE VIEW", nil
+		}
+		if !(n.OrReplace && existing.Kind == catalog.KindView) {
+			return "", sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", name)
+		}
+	}
+	q, err := s.e.planner.PlanQuery(n.Query.AST, nil)
+	if err != nil {
+		return "", err
+	}
+	rel := &catalog.Relation{Schema: "public", Name: name, Kind: catalog.KindView, Owner: s.user, SQL: n.Query.Text}
+	seen := map[string]bool{}
+	for i, c := range columnsOf(q.Plan.Columns()) {
+		cn := c.Name
+		if i < len(n.Columns) {
+			cn = n.Columns[i]
+		}
+		if seen[cn] {
+			return "", sql.Errorf(sql.CodeDuplicateColumn, "column %q specified more than once", cn)
+		}
+		seen[cn] = true
+		rel.Columns = append(rel.Columns, catalog.Column{Name: cn, Type: c.Type})
+	}
+	rel.DependsOn = planDependencies(q.Plan)
+	if existing != nil {
+		rel.OID = existing.OID
+	} else if rel.OID, err = s.e.cat.AllocOIDs(1); err != nil {
+		return "", err
+	}
+	if err := s.e.cat.Put(rel); err != nil {
+		return "", err
+	}
+	return "CREATE VIEW", nil
+}
+
+func (s *Session) drop(n *sql.Drop) (string, error) {
+	kinds := map[string]catalog.Kind{"table": catalog.KindTable, "view": catalog.KindView}
+	kind, ok := kinds[n.Kind]
+	if !ok {
+		return "", errUnsupported("DROP " + strings.ToUpper(n.Kind))
+	}
+	tag := "DROP " + strings.ToUpper(n.Kind)
+	var oids []uint32
+	for _, o := range n.Names {
+		rel := s.e.cat.Lookup(o.Schema, o.Name)
+		if rel == nil || rel.Kind != kind {
+			if rel != nil {
+				return "", sql.Errorf(sql.CodeWrongObjectType, "%q is not a %s", o.Name, n.Kind)
+			}
+			if n.IfExists {
+				continue
+			}
+			return "", sql.Errorf(sql.CodeUndefinedTable, "%s %q does not exist", n.Kind, o.Name)
+		}
+		deps := s.e.cat.Dependents(rel.OID)
+		if len(deps) > 0 && !n.Cascade {
+			return "", &sql.Error{Code: sql.CodeDependentObjectsStillExist,
+				Message: fmt.Sprintf("cannot drop %s %s because other objects depend on it", n.Kind, rel.Name),
+				Detail:  fmt.Sprintf("view %s depends on %s %s", deps[0].Name, n.Kind, rel.Name),
+				Hint:    "Use DROP ... CASCADE to drop the dependent objects too."}
+		}
+		oids = append(oids, s.dependentsClosure(rel.OID)...)
+	}
+	if len(oids) > 0 {
+		if err := s.e.cat.Delete(oids...); err != nil {
+			return "", err
+		}
+	}
+	return tag, nil
+}
+
+// dependentsClosure lists oid and everything that depends on it, transitively.
+func (s *Session) dependentsClosure(oid uint32) []uint32 {
+	out := []uint32{oid}
+	for _, d := range s.e.cat.Dependents(oid) {
+		out = append(out, s.dependentsClosure(d.OID)...)
+	}
+	return out
 }

@@ -228,22 +228,6 @@ func (s *Session) prepare(st sql.Statement, paramTypes []sql.Type) (*statement, 
 		return s.prepareUpdate(n, paramTypes)
 	case *ast.DeleteStmt:
 		return s.prepareDelete(n, paramTypes)
-	case *ast.CreateTableStmt:
-		return s.simple(func(ctx context.Context) (string, error) { return s.createTableTiDB(n) }), nil
-	case *ast.DropTableStmt:
-		return s.simple(func(ctx context.Context) (string, error) { return s.dropTableTiDB(n) }), nil
-	case *ast.CreateViewStmt:
-		return s.simple(func(ctx context.Context) (string, error) { return s.createViewTiDB(n, st.Text) }), nil
-	case *ast.BeginStmt:
-		return s.txnControl(func() (string, error) { return s.begin() }), nil
-	case *ast.CommitStmt:
-		return s.txnControl(func() (string, error) { return s.commit() }), nil
-	case *ast.RollbackStmt:
-		return s.txnControl(func() (string, error) { return s.rollback() }), nil
-	case *ast.SetStmt:
-		return s.simple(func(ctx context.Context) (string, error) { return s.setTiDB(n) }), nil
-	case *ast.ExplainStmt:
-		return s.prepareExplain(n, paramTypes)
 	}
 	return nil, sql.Errorf(sql.CodeFeatureNotSupported, "statement %s is not supported", firstWord(st.Text))
 }
@@ -292,9 +276,9 @@ func (s *Session) prepareQuery(n ast.Node, paramTypes []sql.Type) (*statement, e
 	return st, nil
 }
 
-func (s *Session) prepareExplain(n *ast.ExplainStmt, paramTypes []sql.Type) (*statement, error) {
+func (s *Session) prepareExplain(n ast.StmtNode, paramTypes []sql.Type) (*statement, error) {
 	var plan planner.Node
-	switch x := n.Stmt.(type) {
+	switch x := n.(type) {
 	case *ast.SelectStmt, *ast.SetOprStmt:
 		q, err := s.e.planner.PlanQuery(x, paramTypes)
 		if err != nil {

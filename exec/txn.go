@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
-	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/format"
 
 	"github.com/eddysql/eddy/sql"
@@ -52,24 +51,6 @@ func (s *Session) rollback() (string, error) {
 		s.txn, s.failed = nil, false
 	}
 	return "ROLLBACK", nil
-}
-
-// setTiDB applies SET name = value / SET NAMES.
-func (s *Session) setTiDB(n *ast.SetStmt) (string, error) {
-	for _, v := range n.Variables {
-		name := strings.ToLower(v.Name)
-		var sb strings.Builder
-		if v.Value != nil {
-			if err := v.Value.Restore(newRestoreCtx(&sb)); err != nil {
-				return "", err
-			}
-		}
-		val := strings.Trim(sb.String(), `'"`)
-		if err := s.set(name, val); err != nil {
-			return "", err
-		}
-	}
-	return "SET", nil
 }
 
 // set changes one session setting.

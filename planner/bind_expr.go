@@ -712,6 +712,9 @@ func internalTypeName(oid uint32) string {
 }
 
 func intLiteral(e ast.ExprNode) (int64, bool) {
+	if p, ok := e.(*ast.PositionExpr); ok && p.P == nil {
+		return int64(p.N), true
+	}
 	v, ok := e.(*driver.ValueExpr)
 	if !ok || v.Kind() != driver.KindInt64 {
 		return 0, false

@@ -49,6 +49,21 @@ func (eb *exprBinder) call(e *ast.FuncCallExpr) (Expr, error) {
 		s := x.(*Subquery)
 		s.Typ = sql.ArrayOf(s.Plan.Columns()[0].Type)
 		return s, nil
+	case "concat":
+		// The TiDB grammar turns a || b into concat(a, b) and keeps no trace
+		// of which was written; || (NULL in, NULL out) is by far the more
+		// common, so two-argument concat binds as ||.
+		if len(e.Args) == 2 {
+			l, err := eb.bind(e.Args[0])
+			if err != nil {
+				return nil, err
+			}
+			r, err := eb.bind(e.Args[1])
+			if err != nil {
+				return nil, err
+			}
+			return eb.b.concat(l, r)
+		}
 	case "coalesce":
 		args, t, err := eb.commonArgs(e.Args, "COALESCE")
 		if err != nil {
