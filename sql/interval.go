@@ -117,7 +117,6 @@ var intervalUnits = map[string]unitKind{
 // ivAcc accumulates interval fields with overflow checks.
 type ivAcc struct {
 	months, days int64
-	micros       float64 // kept as float only for fractional carry; whole part added to us
 	us           int64
 	bad          bool
 }
@@ -252,7 +251,6 @@ func parseInterval(s string) (IntervalValue, error) {
 	if len(toks) == 0 {
 		return IntervalValue{}, bad()
 	}
-	seen := 0
 	for i := 0; i < len(toks); i++ {
 		tok := toks[i]
 		switch {
@@ -310,7 +308,6 @@ func parseInterval(s string) (IntervalValue, error) {
 				a.add(v, u)
 			}
 		}
-		seen++
 	}
 	iv, ok := a.result()
 	if !ok {
@@ -383,7 +380,6 @@ func parseIntervalClock(tok string, a *ivAcc) bool {
 	if neg {
 		us = -us
 	}
-	a.addMicros(float64(0))
 	s := a.us + us
 	if (us > 0 && s < a.us) || (us < 0 && s > a.us) {
 		a.bad = true

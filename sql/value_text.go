@@ -283,6 +283,13 @@ func ParseText(s string, t Type, loc *time.Location) (Value, error) {
 			return Null, Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type uuid: %q", s)
 		}
 		return NewText(u), nil
+	}
+	// Text reaching us from the wire was verified by the protocol layer in
+	// PostgreSQL; here it may come from anywhere, and NUL cannot be stored.
+	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+		return Null, invalidUTF8()
+	}
+	switch t.OID {
 	case OIDVarchar, OIDBpchar, OIDName, OIDChar:
 		r, err := coerceString(s, t, false)
 		if err != nil {
