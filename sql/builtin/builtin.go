@@ -13,9 +13,9 @@ import (
 
 // Pseudo-type OIDs for polymorphic signatures.
 const (
-	OIDAny         uint32 = 2276
-	OIDAnyArray    uint32 = 2277
-	OIDAnyElement  uint32 = 2283
+	OIDAny        uint32 = 2276
+	OIDAnyArray   uint32 = 2277
+	OIDAnyElement uint32 = 2283
 )
 
 var (
@@ -61,6 +61,19 @@ type Func struct {
 	// is stable and is not).
 	Volatile bool
 	Eval     func(ctx *Context, args []sql.Value) (sql.Value, error)
+	// EvalTyped, when set, replaces Eval for the few functions that need the
+	// arguments' resolved types and not only their values (pg_typeof, and
+	// formatting of float4 or json vs jsonb behind Any). Callers use Call.
+	EvalTyped func(ctx *Context, args []sql.Value, types []sql.Type) (sql.Value, error)
+}
+
+// Call evaluates f on args whose resolved types are types (which may be nil
+// when f.EvalTyped is nil).
+func (f *Func) Call(ctx *Context, args []sql.Value, types []sql.Type) (sql.Value, error) {
+	if f.EvalTyped != nil {
+		return f.EvalTyped(ctx, args, types)
+	}
+	return f.Eval(ctx, args)
 }
 
 // ResultType is the type of a call with the given argument types.

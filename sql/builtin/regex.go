@@ -1,0 +1,307 @@
+package builtin
+
+import (
+	"errors"
+	"regexp"
+	"regexp/syntax"
+	"strings"
+	"sync"
+
+	"github.com/eddysql/eddy/sql"
+)
+
+// PostgreSQL's regular expressions are Henry Spencer's AREs; eddy runs them
+// on Go's RE2 after translating the differences that matter in practice:
+// ARE's '.' matches newlines unless the 'n' flag is given, \m \M \y \Y and
+// [[:<:]] [[:>:]] are word boundaries, \Z is the end of the text. Back
+// references and lookaround have no RE2 equivalent and are reported as
+// invalid expressions rather than silently matching something else.
+
+type reFlags struct {
+	global, icase, literal, expanded bool
+	// newline: '.' stops at newlines and ^ $ match at line breaks.
+	dotNL, multiline bool
+}
+
+func parseREFlags(flags string, allowGlobal bool, fname string) (reFlags, error) {
+	f := reFlags{dotNL: true}
+	for _, c := range flags {
+		switch c {
+		case 'g':
+			if !allowGlobal {
+				e := sql.Errorf(sql.CodeInvalidParameterValue, "%s() does not support the \"global\" option", fname)
+				e.Hint = "Use the regexp_matches function instead."
+				return f, e
+			}
+			f.global = true
+		case 'i':
+			f.icase = true
+		case 'c':
+			f.icase = false
+		case 'n', 'm':
+			f.dotNL, f.multiline = false, true
+		case 's':
+			f.dotNL, f.multiline = true, false
+		case 'p':
+			f.dotNL, f.multiline = false, false
+		case 'w':
+			f.dotNL, f.multiline = true, true
+		case 'x':
+			f.expanded = true
+		case 't':
+			f.expanded = false
+		case 'q':
+			f.literal = true
+		default:
+			return f, sql.Errorf(sql.CodeInvalidParameterValue, "invalid regular expression option: \"%c\"", c)
+		}
+	}
+	return f, nil
+}
+
+type reKey struct {
+	pat   string
+	flags reFlags
+}
+
+var reCache = struct {
+	sync.Mutex
+	m map[reKey]*regexp.Regexp
+}{m: map[reKey]*regexp.Regexp{}}
+
+func badRE(msg string) error {
+	return sql.Errorf(sql.CodeInvalidRegularExpression, "invalid regular expression: %s", msg)
+}
+
+// compileRE compiles a PostgreSQL pattern; compiled patterns are cached
+// because the same constant pattern is applied to every row.
+func compileRE(pat string, f reFlags) (*regexp.Regexp, error) {
+	f.global = false
+	k := reKey{pat, f}
+	reCache.Lock()
+	re, ok := reCache.m[k]
+	reCache.Unlock()
+	if ok {
+		return re, nil
+	}
+	var src string
+	if f.literal {
+		src = regexp.QuoteMeta(pat)
+	} else {
+		var err error
+		if src, err = translateRE(pat, f.expanded); err != nil {
+			return nil, err
+		}
+	}
+	prefix := ""
+	if f.icase {
+		prefix += "i"
+	}
+	if f.dotNL {
+		prefix += "s"
+	}
+	if f.multiline {
+		prefix += "m"
+	}
+	if prefix != "" {
+		src = "(?" + prefix + ")" + src
+	}
+	re, err := regexp.Compile(src)
+	if err != nil {
+		msg := err.Error()
+		var e *syntax.Error
+		if errors.As(err, &e) {
+			switch e.Code {
+			case syntax.ErrMissingParen, syntax.ErrUnexpectedParen:
+				msg = "parentheses () not balanced"
+			case syntax.ErrMissingBracket:
+				msg = "brackets [] not balanced"
+			case syntax.ErrMissingRepeatArgument:
+				msg = "quantifier operand invalid"
+			case syntax.ErrInvalidPerlOp:
+				msg = "lookaround constraints are not supported"
+			default:
+				msg = string(e.Code) + ": " + e.Expr
+			}
+		}
+		return nil, badRE(msg)
+	}
+	reCache.Lock()
+	if len(reCache.m) > 1000 {
+		reCache.m = map[reKey]*regexp.Regexp{}
+	}
+	reCache.m[k] = re
+	reCache.Unlock()
+	return re, nil
+}
+
+func translateRE(p string, expanded bool) (string, error) {
+	var b strings.Builder
+	inBracket := false
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if inBracket {
+			b.WriteByte(c)
+			switch {
+			case c == '\\' && i+1 < len(p):
+				i++
+				b.WriteByte(p[i])
+			case c == '[' && i+1 < len(p) && (p[i+1] == ':' || p[i+1] == '.' || p[i+1] == '='):
+				end := strings.Index(p[i+2:], string(p[i+1])+"]")
+				if end >= 0 {
+					b.WriteString(p[i+1 : i+2+end+2])
+					i += end + 3
+				}
+			case c == ']':
+				inBracket = false
+			}
+			continue
+		}
+		switch c {
+		case '[':
+			if strings.HasPrefix(p[i:], "[[:<:]]") || strings.HasPrefix(p[i:], "[[:>:]]") {
+				b.WriteString(`\b`)
+				i += 6
+				continue
+			}
+			inBracket = true
+			b.WriteByte(c)
+			// A ']' first in the set (after an optional '^') is literal.
+			if i+1 < len(p) && p[i+1] == '^' {
+				b.WriteByte('^')
+				i++
+			}
+			if i+1 < len(p) && p[i+1] == ']' {
+				b.WriteString(`\]`)
+				i++
+			}
+		case '\\':
+			if i+1 >= len(p) {
+				return "", badRE("invalid escape \\ sequence")
+			}
+			i++
+			e := p[i]
+			switch {
+			case e >= '1' && e <= '9':
+				return "", badRE("back references are not supported")
+			case e == 'm' || e == 'M' || e == 'y':
+				b.WriteString(`\b`)
+			case e == 'Y':
+				b.WriteString(`\B`)
+			case e == 'Z':
+				b.WriteString(`\z`)
+			default:
+				b.WriteByte('\\')
+				b.WriteByte(e)
+			}
+		case ' ', '\t', '\n', '\r':
+			if !expanded {
+				b.WriteByte(c)
+			}
+		case '#':
+			if expanded {
+				for i < len(p) && p[i] != '\n' {
+					i++
+				}
+				continue
+			}
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), nil
+}
+
+// appendReplacement expands PostgreSQL's replacement syntax: \1..\9 are
+// groups, \& the whole match, \\ a backslash.
+func appendReplacement(b *strings.Builder, src, rep string, m []int) {
+	for i := 0; i < len(rep); i++ {
+		c := rep[i]
+		if c != '\\' || i+1 >= len(rep) {
+			b.WriteByte(c)
+			continue
+		}
+		n := rep[i+1]
+		switch {
+		case n >= '1' && n <= '9':
+			g := int(n - '0')
+			if 2*g+1 < len(m) && m[2*g] >= 0 {
+				b.WriteString(src[m[2*g]:m[2*g+1]])
+			}
+			i++
+		case n == '&':
+			b.WriteString(src[m[0]:m[1]])
+			i++
+		case n == '\\':
+			b.WriteByte('\\')
+			i++
+		default:
+			b.WriteByte('\\')
+		}
+	}
+}
+
+func regexpReplace(src, pat, rep, flags string) (sql.Value, error) {
+	f, err := parseREFlags(flags, true, "regexp_replace")
+	if err != nil {
+		return sql.Null, err
+	}
+	re, err := compileRE(pat, f)
+	if err != nil {
+		return sql.Null, err
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range re.FindAllStringSubmatchIndex(src, -1) {
+		b.WriteString(src[last:m[0]])
+		appendReplacement(&b, src, rep, m)
+		last = m[1]
+		if !f.global {
+			break
+		}
+	}
+	b.WriteString(src[last:])
+	return sql.NewText(b.String()), nil
+}
+
+// regexpMatch returns regexp_match's text[]: the capture groups, or the whole
+// match when the pattern has none; NULL when there is no match.
+func regexpMatch(src, pat, flags string) (sql.Value, error) {
+	f, err := parseREFlags(flags, false, "regexp_match")
+	if err != nil {
+		return sql.Null, err
+	}
+	re, err := compileRE(pat, f)
+	if err != nil {
+		return sql.Null, err
+	}
+	m := re.FindStringSubmatchIndex(src)
+	if m == nil {
+		return sql.Null, nil
+	}
+	return sql.NewArray(matchGroups(src, m)), nil
+}
+
+func matchGroups(src string, m []int) []sql.Value {
+	if len(m) == 2 {
+		return []sql.Value{sql.NewText(src[m[0]:m[1]])}
+	}
+	out := make([]sql.Value, 0, len(m)/2-1)
+	for g := 1; g < len(m)/2; g++ {
+		if m[2*g] < 0 {
+			out = append(out, sql.Null)
+		} else {
+			out = append(out, sql.NewText(src[m[2*g]:m[2*g+1]]))
+		}
+	}
+	return out
+}
+
+func regexMatches(src, pat string, icase bool) (bool, error) {
+	re, err := compileRE(pat, reFlags{dotNL: true, icase: icase})
+	if err != nil {
+		return false, err
+	}
+	return re.MatchString(src), nil
+}
