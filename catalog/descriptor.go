@@ -53,11 +53,11 @@ type Constraint struct {
 // sequence. One struct serves all kinds because pg_class does the same and the
 // fields that a kind does not use stay empty.
 type Relation struct {
-	OID    uint32   `json:"oid"`
-	Schema string   `json:"schema"`
-	Name   string   `json:"name"`
-	Kind   Kind     `json:"kind"`
-	Owner  string   `json:"owner"`
+	OID     uint32   `json:"oid"`
+	Schema  string   `json:"schema"`
+	Name    string   `json:"name"`
+	Kind    Kind     `json:"kind"`
+	Owner   string   `json:"owner"`
 	Columns []Column `json:"columns,omitempty"`
 	// PrimaryKey holds column indexes; nil for a table without one, whose
 	// rows are then keyed by a hidden row id.

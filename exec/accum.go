@@ -245,7 +245,7 @@ func (a *minMaxAcc) result() (sql.Value, error) {
 }
 
 type boolAcc struct {
-	and          bool
+	and           bool
 	trues, falses int64
 }
 

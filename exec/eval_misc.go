@@ -18,6 +18,10 @@ func (rt *runtime) compileCall(e *planner.Call) (evalFn, error) {
 	fn := e.Fn
 	fctx := rt.fctx
 	strict := !fn.NonStrict
+	types := make([]sql.Type, len(e.Args))
+	for i, a := range e.Args {
+		types[i] = a.Type()
+	}
 	return func(row sql.Row) (sql.Value, error) {
 		vals := make([]sql.Value, len(args))
 		for i, a := range args {
@@ -30,7 +34,7 @@ func (rt *runtime) compileCall(e *planner.Call) (evalFn, error) {
 			}
 			vals[i] = v
 		}
-		return fn.Eval(fctx, vals)
+		return fn.Call(fctx, vals, types)
 	}, nil
 }
 

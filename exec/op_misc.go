@@ -1,7 +1,6 @@
 package exec
 
 import (
-
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
 )

@@ -169,9 +169,9 @@ func (d *distinctOp) Next(ctx context.Context) (*Batch, error) {
 // setOpOp computes UNION/INTERSECT/EXCEPT [ALL] from per-row counts of
 // each side, as the multiset definitions read.
 type setOpOp struct {
-	n     *planner.SetOp
-	l, r  Operator
-	out   Operator
+	n    *planner.SetOp
+	l, r Operator
+	out  Operator
 }
 
 func (rt *runtime) buildSetOp(n *planner.SetOp) (Operator, error) {

@@ -90,8 +90,8 @@ func (st *statement) Execute(ctx context.Context, params []sql.Value) (server.Re
 	ctx, done := s.startStatement(ctx)
 	res, err := st.run(ctx, params)
 	if err != nil {
-		done()
 		err = ctxErr(ctx, err)
+		done()
 		if s.txn != nil && !st.txnControl {
 			s.failed = true
 		}

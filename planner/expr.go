@@ -158,10 +158,10 @@ type InList struct {
 
 // Like is [NOT] LIKE / ILIKE.
 type Like struct {
-	Input, Pattern Expr
-	Escape         Expr // nil = backslash
+	Input, Pattern  Expr
+	Escape          Expr // nil = backslash
 	CaseInsensitive bool
-	Not            bool
+	Not             bool
 }
 
 // SubqueryKind says how a subquery is used.
@@ -201,25 +201,25 @@ type ArrayLit struct {
 	Typ   sql.Type
 }
 
-func (e *ColRef) Type() sql.Type    { return e.Typ }
-func (e *OuterRef) Type() sql.Type  { return e.Typ }
-func (e *Const) Type() sql.Type     { return e.Typ }
-func (e *Param) Type() sql.Type     { return e.Typ }
-func (e *Cast) Type() sql.Type      { return e.Typ }
-func (e *Call) Type() sql.Type      { return e.Typ }
-func (e *BinOp) Type() sql.Type     { return e.Typ }
-func (e *Neg) Type() sql.Type       { return e.Input.Type() }
-func (e *BitNot) Type() sql.Type    { return e.Input.Type() }
-func (e *And) Type() sql.Type       { return sql.Bool }
-func (e *Or) Type() sql.Type        { return sql.Bool }
-func (e *Not) Type() sql.Type       { return sql.Bool }
-func (e *IsNull) Type() sql.Type    { return sql.Bool }
-func (e *IsBool) Type() sql.Type    { return sql.Bool }
-func (e *Case) Type() sql.Type      { return e.Typ }
-func (e *Coalesce) Type() sql.Type  { return e.Typ }
-func (e *MinMax) Type() sql.Type    { return e.Typ }
-func (e *InList) Type() sql.Type    { return sql.Bool }
-func (e *Like) Type() sql.Type      { return sql.Bool }
-func (e *Subquery) Type() sql.Type  { return e.Typ }
-func (e *ArrayCmp) Type() sql.Type  { return sql.Bool }
-func (e *ArrayLit) Type() sql.Type  { return e.Typ }
+func (e *ColRef) Type() sql.Type   { return e.Typ }
+func (e *OuterRef) Type() sql.Type { return e.Typ }
+func (e *Const) Type() sql.Type    { return e.Typ }
+func (e *Param) Type() sql.Type    { return e.Typ }
+func (e *Cast) Type() sql.Type     { return e.Typ }
+func (e *Call) Type() sql.Type     { return e.Typ }
+func (e *BinOp) Type() sql.Type    { return e.Typ }
+func (e *Neg) Type() sql.Type      { return e.Input.Type() }
+func (e *BitNot) Type() sql.Type   { return e.Input.Type() }
+func (e *And) Type() sql.Type      { return sql.Bool }
+func (e *Or) Type() sql.Type       { return sql.Bool }
+func (e *Not) Type() sql.Type      { return sql.Bool }
+func (e *IsNull) Type() sql.Type   { return sql.Bool }
+func (e *IsBool) Type() sql.Type   { return sql.Bool }
+func (e *Case) Type() sql.Type     { return e.Typ }
+func (e *Coalesce) Type() sql.Type { return e.Typ }
+func (e *MinMax) Type() sql.Type   { return e.Typ }
+func (e *InList) Type() sql.Type   { return sql.Bool }
+func (e *Like) Type() sql.Type     { return sql.Bool }
+func (e *Subquery) Type() sql.Type { return e.Typ }
+func (e *ArrayCmp) Type() sql.Type { return sql.Bool }
+func (e *ArrayLit) Type() sql.Type { return e.Typ }

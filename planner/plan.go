@@ -57,7 +57,7 @@ type AggCall struct {
 	Func     *AggFunc
 	Args     []Expr
 	Distinct bool
-	Filter   Expr     // nil = all rows
+	Filter   Expr      // nil = all rows
 	Order    []SortKey // for order-sensitive aggregates (string_agg ... ORDER BY)
 	Type     sql.Type
 }
@@ -165,11 +165,11 @@ type WindowCall struct {
 // Frame is a window frame; nil means the default (RANGE UNBOUNDED PRECEDING
 // to CURRENT ROW with ORDER BY, the whole partition without).
 type Frame struct {
-	Rows       bool // ROWS rather than RANGE
-	StartKind  BoundKind
-	StartN     int64
-	EndKind    BoundKind
-	EndN       int64
+	Rows      bool // ROWS rather than RANGE
+	StartKind BoundKind
+	StartN    int64
+	EndKind   BoundKind
+	EndN      int64
 }
 
 // BoundKind is one end of a window frame.

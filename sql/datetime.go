@@ -385,7 +385,6 @@ func parseDT(s string) (dtFields, bool) {
 	return f, f.hasDate || f.hasTime
 }
 
-
 func isZoneName(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/eddysql/eddy/cmd/internal/slt"
 )
 
@@ -76,5 +78,61 @@ func TestSQLiteCorpus(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			runSLT(t, startEddy(t), filepath.Join(dir, name))
 		})
+	}
+}
+
+// TestRestart checks that committed tables and views survive a restart.
+func TestRestart(t *testing.T) {
+	dir := t.TempDir()
+	exec1 := func(queries ...string) []string {
+		ctx, cancel := context.WithCancel(context.Background())
+		ready := make(chan string, 1)
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, config{dataDir: dir, listen: "127.0.0.1:0"}, slog.New(slog.NewTextHandler(io.Discard, nil)), ready)
+		}()
+		var addr string
+		select {
+		case addr = <-ready:
+		case err := <-done:
+			t.Fatalf("eddy did not start: %v", err)
+		}
+		defer func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("eddy: %v", err)
+			}
+		}()
+		conn, err := pgx.Connect(ctx, fmt.Sprintf("postgres://eddy@%s/eddy?sslmode=disable", addr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(context.Background())
+		var out []string
+		for _, q := range queries {
+			rows, err := conn.Query(ctx, q)
+			if err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			for rows.Next() {
+				vals, err := rows.Values()
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, fmt.Sprint(vals...))
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		return out
+	}
+	exec1("CREATE TABLE kv (k TEXT PRIMARY KEY, v INT)",
+		"INSERT INTO kv VALUES ('a', 1), ('b', 2)",
+		"CREATE VIEW big AS SELECT k FROM kv WHERE v > 1")
+	got := exec1("SELECT k, v FROM kv ORDER BY k", "SELECT * FROM big")
+	want := []string{"a1", "b2", "b"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after restart got %v, want %v", got, want)
 	}
 }
