@@ -3,6 +3,7 @@ package sql
 import (
 	"reflect"
 	"testing"
+	"time"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -269,7 +270,15 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
-		sts, err := Parse(q)
+		var sts []Statement
+		var err error
+		done := make(chan struct{})
+		go func() { sts, err = Parse(q); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%q: Parse takes more than 5s", q)
+		}
 		if err != nil {
 			e, ok := err.(*Error)
 			if !ok {

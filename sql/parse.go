@@ -204,8 +204,16 @@ func parseTiDB(src string, toks []token) (ast.StmtNode, *ast.FieldList, string, 
 
 // tidbParse parses rewritten text; errors are mapped to the original text
 // through the piece map. endPos is the end of the statement in src.
-func tidbParse(src, text string, ps []piece, endPos int) (ast.StmtNode, *Error) {
+func tidbParse(src, text string, ps []piece, endPos int) (st ast.StmtNode, perr *Error) {
 	p := parserPool.Get().(*parser.Parser)
+	defer func() {
+		// The literal driver panics on decimals it cannot represent (very
+		// long numbers); the parser is then dropped rather than reused.
+		if r := recover(); r != nil {
+			st = nil
+			perr = &Error{Code: CodeNumericValueOutOfRange, Message: "numeric literal out of range or not parsable"}
+		}
+	}()
 	stmts, _, err := p.Parse(text, "", "")
 	parserPool.Put(p)
 	if err != nil {
