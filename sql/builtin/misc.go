@@ -42,7 +42,7 @@ var arrayElemOID = map[uint32]uint32{
 	sql.OIDTextArray: sql.OIDText, sql.OIDVarcharArray: sql.OIDVarchar, sql.OIDInt8Array: sql.OIDInt8,
 	sql.OIDFloat4Array: sql.OIDFloat4, sql.OIDFloat8Array: sql.OIDFloat8, sql.OIDNameArray: sql.OIDName,
 	sql.OIDOidArray: sql.OIDOid,
-	1001: sql.OIDBytea, 1014: sql.OIDBpchar, 1182: sql.OIDDate, 1183: sql.OIDTime, 1115: sql.OIDTimestamp,
+	1001:            sql.OIDBytea, 1014: sql.OIDBpchar, 1182: sql.OIDDate, 1183: sql.OIDTime, 1115: sql.OIDTimestamp,
 	1185: sql.OIDTimestampTZ, 1187: sql.OIDInterval, 1231: sql.OIDNumeric, 199: sql.OIDJSON,
 	3807: sql.OIDJSONB, 2951: sql.OIDUUID,
 }
