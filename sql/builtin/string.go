@@ -760,6 +760,9 @@ func padEval(left bool) func(*Context, []sql.Value) (sql.Value, error) {
 		if len(a) > 2 {
 			fill = a[2].Text()
 		}
+		if a[1].Int() > 1<<28 {
+			return sql.Null, sql.Errorf(sql.CodeProgramLimitExceeded, "requested length too large")
+		}
 		return sql.NewText(padText(a[0].Text(), a[1].Int(), fill, left)), nil
 	}
 }

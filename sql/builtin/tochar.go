@@ -389,7 +389,7 @@ func parseDateTime(s, format string) (t tm, tzSet bool, err error) {
 	for _, it := range parseDTFormat(format) {
 		if it.pat == "" {
 			// A literal: skip one matching character, or any separators.
-			if i < len(s) && s[i] == it.lit[0] {
+			if i < len(s) && it.lit != "" && s[i] == it.lit[0] {
 				i++
 				continue
 			}
@@ -520,6 +520,7 @@ func parseDateTime(s, format string) (t tm, tzSet bool, err error) {
 		if err != nil {
 			return t, false, err
 		}
+		i = min(i, len(s))
 	}
 	if hasAMPM {
 		if pm && t.h < 12 {
