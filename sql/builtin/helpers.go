@@ -157,3 +157,16 @@ func numVal(d *apd.Decimal) sql.Value {
 }
 
 func isNaN(d *apd.Decimal) bool { return d.Form == apd.NaN || d.Form == apd.NaNSignaling }
+
+// textOfT is textOf with the argument's resolved type when the caller has it
+// (EvalTyped), so that float4 prints with float4's digits.
+func textOfT(ctx *Context, v sql.Value, t sql.Type) string {
+	switch t.OID {
+	case 0, OIDAny, OIDAnyElement, OIDAnyArray, sql.OIDUnknown:
+		return textOf(ctx, v)
+	}
+	if (v.Kind() == sql.KindArray) != t.IsArray() {
+		return textOf(ctx, v)
+	}
+	return sql.FormatText(v, t, loc(ctx))
+}

@@ -577,6 +577,10 @@ func numPower(b, e *apd.Decimal) (*apd.Decimal, error) {
 	} else {
 		rscale = max(16-int64(max(min(weight, 2000), -2000)), int64(decScale(b)), int64(decScale(e)))
 	}
+	if weight < -float64(rscale)-2 {
+		// Far below the last digit kept: the rounded result is zero.
+		return roundScale(apd.New(0, 0), int32(min(rscale, 1000)), apd.RoundHalfUp)
+	}
 	r := new(apd.Decimal)
 	c := workCtx(int64(max(weight, 0))+1, rscale)
 	if _, err := c.Pow(r, b, e); err != nil || r.Form != apd.Finite {

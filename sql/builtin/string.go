@@ -324,7 +324,7 @@ func unhex(c byte) (byte, bool) {
 
 // format implements format(): %[position$][flags][width]type with types s, I
 // and L; width may be * or *n$.
-func format(ctx *Context, f string, args []sql.Value) (sql.Value, error) {
+func format(ctx *Context, f string, args []sql.Value, ts []sql.Type) (sql.Value, error) {
 	var b strings.Builder
 	next := 0
 	argAt := func(i int) (sql.Value, error) {
@@ -402,23 +402,24 @@ func format(ctx *Context, f string, args []sql.Value) (sql.Value, error) {
 		if err != nil {
 			return sql.Null, err
 		}
+		vt := argType(ts, next)
 		next++
 		var s string
 		switch f[i] {
 		case 's':
 			if !v.IsNull() {
-				s = textOf(ctx, v)
+				s = textOfT(ctx, v, vt)
 			}
 		case 'I':
 			if v.IsNull() {
 				return sql.Null, sql.Errorf(sql.CodeNullValueNotAllowed, "null values cannot be formatted as an SQL identifier")
 			}
-			s = quoteIdent(textOf(ctx, v))
+			s = quoteIdent(textOfT(ctx, v, vt))
 		case 'L':
 			if v.IsNull() {
 				s = "NULL"
 			} else {
-				s = quoteLiteral(textOf(ctx, v))
+				s = quoteLiteral(textOfT(ctx, v, vt))
 			}
 		default:
 			e := sql.Errorf(sql.CodeInvalidParameterValue, "unrecognized format() type specifier \"%c\"", f[i])
@@ -444,6 +445,15 @@ func elemRet(args []sql.Type) sql.Type {
 	return sql.Text
 }
 
+// elemOf is the element type of the first argument, or the zero Type when
+// the types are not known.
+func elemOf(ts []sql.Type) sql.Type {
+	if len(ts) > 0 && ts[0].Elem != nil {
+		return *ts[0].Elem
+	}
+	return sql.Type{}
+}
+
 func sameAsFirst(args []sql.Type) sql.Type {
 	if len(args) > 0 {
 		return args[0]
@@ -451,7 +461,7 @@ func sameAsFirst(args []sql.Type) sql.Type {
 	return sql.Text
 }
 
-func arrayToString(ctx *Context, arr []sql.Value, delim string, nullStr *string) string {
+func arrayToString(ctx *Context, arr []sql.Value, delim string, nullStr *string, et sql.Type) string {
 	var b strings.Builder
 	first := true
 	var walk func([]sql.Value)
@@ -468,7 +478,7 @@ func arrayToString(ctx *Context, arr []sql.Value, delim string, nullStr *string)
 				}
 				s = *nullStr
 			} else {
-				s = textOf(ctx, v)
+				s = textOfT(ctx, v, et)
 			}
 			if !first {
 				b.WriteString(delim)
@@ -555,10 +565,9 @@ func init() {
 		fn("overlay", types(sql.Text, sql.Text, sql.Int4), sql.Text, overlayEval),
 		fn("overlay", types(sql.Text, sql.Text, sql.Int4, sql.Int4), sql.Text, overlayEval),
 		fn("strpos", types(sql.Text, sql.Text), sql.Int4, positionEval),
-		fn("position", types(sql.Text, sql.Text), sql.Int4, func(ctx *Context, a []sql.Value) (sql.Value, error) {
-			// position(sub IN s) arrives as position(sub, s).
-			return positionEval(ctx, []sql.Value{a[1], a[0]})
-		}),
+		// PostgreSQL's grammar turns position(sub IN s) into position(s, sub),
+		// the same argument order as strpos; the dialect layer must too.
+		fn("position", types(sql.Text, sql.Text), sql.Int4, positionEval),
 		fn("replace", types(sql.Text, sql.Text, sql.Text), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
 			if a[1].Text() == "" {
 				return a[0], nil
@@ -611,24 +620,24 @@ func init() {
 		fn("starts_with", types(sql.Text, sql.Text), sql.Bool, func(_ *Context, a []sql.Value) (sql.Value, error) {
 			return sql.NewBool(strings.HasPrefix(a[0].Text(), a[1].Text())), nil
 		}),
-		&Func{Name: "concat", Args: types(Any), Variadic: true, Ret: sql.Text, NonStrict: true,
-			Eval: func(ctx *Context, a []sql.Value) (sql.Value, error) {
+		typed("concat", types(Any), true, sql.Text, true,
+			func(ctx *Context, a []sql.Value, ts []sql.Type) (sql.Value, error) {
 				var b strings.Builder
-				for _, v := range a {
+				for i, v := range a {
 					if !v.IsNull() {
-						b.WriteString(textOf(ctx, v))
+						b.WriteString(textOfT(ctx, v, argType(ts, i)))
 					}
 				}
 				return sql.NewText(b.String()), nil
-			}},
-		&Func{Name: "concat_ws", Args: types(sql.Text, Any), Variadic: true, Ret: sql.Text, NonStrict: true,
-			Eval: func(ctx *Context, a []sql.Value) (sql.Value, error) {
+			}),
+		typed("concat_ws", types(sql.Text, Any), true, sql.Text, true,
+			func(ctx *Context, a []sql.Value, ts []sql.Type) (sql.Value, error) {
 				if a[0].IsNull() {
 					return sql.Null, nil
 				}
 				var b strings.Builder
 				first := true
-				for _, v := range a[1:] {
+				for i, v := range a[1:] {
 					if v.IsNull() {
 						continue
 					}
@@ -636,10 +645,10 @@ func init() {
 						b.WriteString(a[0].Text())
 					}
 					first = false
-					b.WriteString(textOf(ctx, v))
+					b.WriteString(textOfT(ctx, v, argType(ts, i+1)))
 				}
 				return sql.NewText(b.String()), nil
-			}},
+			}),
 		fn("to_hex", types(sql.Int4), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
 			return sql.NewText(toHex(a[0].Int(), 32)), nil
 		}),
@@ -653,8 +662,8 @@ func init() {
 		}},
 		&Func{Name: "quote_nullable", Args: types(sql.Text), Ret: sql.Text, NonStrict: true, Eval: quoteNullable},
 		&Func{Name: "quote_nullable", Args: types(AnyElement), Ret: sql.Text, NonStrict: true, Eval: quoteNullable},
-		&Func{Name: "format", Args: types(sql.Text), Ret: sql.Text, NonStrict: true, Eval: formatEval},
-		&Func{Name: "format", Args: types(sql.Text, Any), Variadic: true, Ret: sql.Text, NonStrict: true, Eval: formatEval},
+		typed("format", types(sql.Text), false, sql.Text, true, formatEval),
+		typed("format", types(sql.Text, Any), true, sql.Text, true, formatEval),
 		fn("regexp_replace", types(sql.Text, sql.Text, sql.Text), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
 			return regexpReplace(a[0].Text(), a[1].Text(), a[2].Text(), "")
 		}),
@@ -680,11 +689,11 @@ func init() {
 		}),
 		&Func{Name: "string_to_array", Args: types(sql.Text, sql.Text), Ret: textArray, NonStrict: true, Eval: stringToArray},
 		&Func{Name: "string_to_array", Args: types(sql.Text, sql.Text, sql.Text), Ret: textArray, NonStrict: true, Eval: stringToArray},
-		fn("array_to_string", types(AnyArray, sql.Text), sql.Text, func(ctx *Context, a []sql.Value) (sql.Value, error) {
-			return sql.NewText(arrayToString(ctx, a[0].Array(), a[1].Text(), nil)), nil
+		typed("array_to_string", types(AnyArray, sql.Text), false, sql.Text, false, func(ctx *Context, a []sql.Value, ts []sql.Type) (sql.Value, error) {
+			return sql.NewText(arrayToString(ctx, a[0].Array(), a[1].Text(), nil, elemOf(ts))), nil
 		}),
-		&Func{Name: "array_to_string", Args: types(AnyArray, sql.Text, sql.Text), Ret: sql.Text, NonStrict: true,
-			Eval: func(ctx *Context, a []sql.Value) (sql.Value, error) {
+		typed("array_to_string", types(AnyArray, sql.Text, sql.Text), false, sql.Text, true,
+			func(ctx *Context, a []sql.Value, ts []sql.Type) (sql.Value, error) {
 				if a[0].IsNull() || a[1].IsNull() {
 					return sql.Null, nil
 				}
@@ -693,8 +702,8 @@ func init() {
 					s := a[2].Text()
 					ns = &s
 				}
-				return sql.NewText(arrayToString(ctx, a[0].Array(), a[1].Text(), ns)), nil
-			}},
+				return sql.NewText(arrayToString(ctx, a[0].Array(), a[1].Text(), ns, elemOf(ts))), nil
+			}),
 		fn("encode", types(sql.Bytea, sql.Text), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
 			return encode(a[0].Bytes(), a[1].Text())
 		}),
@@ -751,6 +760,9 @@ func padEval(left bool) func(*Context, []sql.Value) (sql.Value, error) {
 		if len(a) > 2 {
 			fill = a[2].Text()
 		}
+		if a[1].Int() > 1<<28 {
+			return sql.Null, sql.Errorf(sql.CodeProgramLimitExceeded, "requested length too large")
+		}
 		return sql.NewText(padText(a[0].Text(), a[1].Int(), fill, left)), nil
 	}
 }
@@ -762,11 +774,14 @@ func quoteNullable(ctx *Context, a []sql.Value) (sql.Value, error) {
 	return sql.NewText(quoteLiteral(textOf(ctx, a[0]))), nil
 }
 
-func formatEval(ctx *Context, a []sql.Value) (sql.Value, error) {
+func formatEval(ctx *Context, a []sql.Value, ts []sql.Type) (sql.Value, error) {
 	if a[0].IsNull() {
 		return sql.Null, nil
 	}
-	return format(ctx, a[0].Text(), a[1:])
+	if len(ts) > 0 {
+		ts = ts[1:]
+	}
+	return format(ctx, a[0].Text(), a[1:], ts)
 }
 
 func stringToArray(_ *Context, a []sql.Value) (sql.Value, error) {

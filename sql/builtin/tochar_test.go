@@ -1,0 +1,47 @@
+package builtin
+
+import "testing"
+
+func TestToChar(t *testing.T) {
+	run(t, []tc{
+		{"to_char", []arg{ts("2024-03-05 14:07:09.123456"), txt(`YYYY-MM-DD HH24:MI:SS.MS.US|HH12 AM pm|Mon Month Dy Day|FMMonth FMDD|DDD D ID Q WW IW CC J|YY Y,YYY|"lit" TZ|th: DDth FMDDTH`)},
+			"2024-03-05 14:07:09.123.123456|02 PM pm|Mar March     Tue Tuesday  |March 5|065 3 2 1 10 10 21 2460375|24 2,024|lit |th: 05th 5TH"},
+		{"to_char", []arg{tstz("2024-03-05 14:07:09-05"), txt("HH24 TZ OF TZH:TZM")}, "14 EST -05 -05:00"},
+		{"to_char", []arg{ts("0044-03-15 BC"), txt("YYYY BC")}, "0044 BC"},
+		{"to_char", []arg{iv("1 day 03:04:05"), txt("HH24:MI:SS DD")}, "03:04:05 01"},
+		{"to_char", []arg{num("123"), txt("999")}, " 123"},
+		{"to_char", []arg{num("-123"), txt("999")}, "-123"},
+		{"to_char", []arg{num("5"), txt("999")}, "   5"},
+		{"to_char", []arg{num("0.5"), txt("9.99")}, "  .50"},
+		{"to_char", []arg{num("0.5"), txt("0.99")}, " 0.50"},
+		{"to_char", []arg{num("1234.5"), txt("9,999.99")}, " 1,234.50"},
+		{"to_char", []arg{num("1.5"), txt("FM999.999")}, "1.5"},
+		{"to_char", []arg{num("0"), txt("9")}, " 0"},
+		{"to_char", []arg{num("0"), txt("99.9")}, "   .0"},
+		{"to_char", []arg{num("12345"), txt("999")}, " ###"},
+		{"to_char", []arg{num("-5"), txt("S999")}, "  -5"},
+		{"to_char", []arg{num("5"), txt("S999")}, "  +5"},
+		{"to_char", []arg{num("-5"), txt("999MI")}, "  5-"},
+		{"to_char", []arg{num("5"), txt("999MI")}, "  5 "},
+		{"to_char", []arg{num("5"), txt("FM0009")}, "0005"},
+		{"to_char", []arg{num("-0.1"), txt("FM9.9")}, "-.1"},
+		{"to_char", []arg{num("1234567.891"), txt("FM9,999,999.00")}, "1,234,567.89"},
+		{"to_char", []arg{f8("12.3"), txt("999D99")}, "  12.30"},
+		{"to_char", []arg{num("1.5"), txt("9")}, " 2"},
+		{"to_char", []arg{num("2.5"), txt("9")}, " 3"},
+		{"to_char", []arg{f8("-2.5"), txt("9")}, "-2"},
+		{"to_char", []arg{i4("100"), txt("FM999")}, "100"},
+		{"to_char", []arg{num("0.01"), txt("FM9.99")}, ".01"},
+		{"to_char", []arg{i4("485"), txt("9 9 9")}, " 4 8 5"},
+		{"to_char", []arg{i4("12"), txt("99th")}, " 12th"},
+		{"to_char", []arg{i4("-485"), txt("999PR")}, "<485>"},
+		{"to_char", []arg{num("1234.5"), txt("9.99EEEE")}, " 1.23e+03"},
+		{"to_date", []arg{txt("05 Mar 2024"), txt("DD Mon YYYY")}, "2024-03-05"},
+		{"to_date", []arg{txt("2024-13-01"), txt("YYYY-MM-DD")}, "ERROR 22008"},
+		{"to_timestamp", []arg{txt("2024-03-05 14:07:09"), txt("YYYY-MM-DD HH24:MI:SS")}, "2024-03-05 14:07:09-05"},
+		{"to_timestamp", []arg{txt("05/03/2024 2:07 pm"), txt("DD/MM/YYYY HH:MI am")}, "2024-03-05 14:07:00-05"},
+		{"to_timestamp", []arg{txt("2024-03-05 14:07:09.5 +02"), txt("YYYY-MM-DD HH24:MI:SS.US TZH")}, "2024-03-05 07:07:09.5-05"},
+		{"to_number", []arg{txt("12,454.8-"), txt("99G999D9S")}, "-12454.8"},
+		{"to_number", []arg{txt("$1,234.50"), txt("L9,999.99")}, "1234.50"},
+	})
+}
