@@ -1,0 +1,80 @@
+// Package pgcatalog builds PostgreSQL's system relations (pg_catalog and
+// information_schema) from eddy's catalog, so that psql, JDBC, SQLAlchemy
+// and BI tools can introspect eddy with the queries they send to
+// PostgreSQL. The relations are virtual: rows are computed when a
+// statement reads them, from one consistent view of the catalog.
+package pgcatalog
+
+import (
+	"strings"
+
+	"github.com/eddysql/eddy/catalog"
+	"github.com/eddysql/eddy/sql"
+)
+
+// Column is a column of a system relation.
+type Column struct {
+	Name string
+	Type sql.Type
+}
+
+// Context is what row generation may read.
+type Context struct {
+	Cat      *catalog.Catalog
+	User     string
+	Database string
+	// Settings are the session's settings (lower-case names), for pg_settings.
+	Settings map[string]string
+}
+
+// Table is one system relation.
+type Table struct {
+	Schema  string // "pg_catalog" or "information_schema"
+	Name    string
+	OID     uint32 // PostgreSQL's OID for the relation, where it has one
+	Columns []Column
+	Rows    func(ctx *Context) ([]sql.Row, error)
+}
+
+var tables = map[string]*Table{}
+
+// register adds a table; only init functions call it.
+func register(t *Table) { tables[t.Schema+"."+t.Name] = t }
+
+// Lookup finds a system relation. An unqualified name resolves in
+// pg_catalog, which PostgreSQL searches before the user's schemas.
+func Lookup(schema, name string) *Table {
+	if schema == "" {
+		schema = "pg_catalog"
+	}
+	return tables[strings.ToLower(schema)+"."+strings.ToLower(name)]
+}
+
+// Tables lists every system relation.
+func Tables() []*Table {
+	out := make([]*Table, 0, len(tables))
+	for _, t := range tables {
+		out = append(out, t)
+	}
+	return out
+}
+
+// Namespace OIDs, as PostgreSQL assigns them.
+const (
+	OIDPgCatalog         uint32 = 11
+	OIDPublic            uint32 = 2200
+	OIDInformationSchema uint32 = 13000
+)
+
+func init() {
+	register(&Table{
+		Schema: "pg_catalog", Name: "pg_namespace", OID: 2615,
+		Columns: []Column{{"oid", sql.Oid}, {"nspname", sql.Name}, {"nspowner", sql.Oid}, {"nspacl", sql.ArrayOf(sql.Text)}},
+		Rows: func(ctx *Context) ([]sql.Row, error) {
+			ns := func(oid uint32, name string) sql.Row {
+				return sql.Row{sql.NewInt(int64(oid)), sql.NewText(name), sql.NewInt(10), sql.Null}
+			}
+			return []sql.Row{ns(OIDPgCatalog, "pg_catalog"), ns(OIDPublic, "public"), ns(OIDInformationSchema, "information_schema")}, nil
+		},
+	})
+}
