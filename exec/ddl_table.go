@@ -70,4 +70,3 @@ func (s *Session) createTable(n *sql.CreateTable) (string, error) {
 	}
 	return "CREATE TABLE", nil
 }
-
