@@ -86,6 +86,11 @@ func (rt *runtime) buildTableFunc(n *planner.TableFunc) (Operator, error) {
 	default:
 		return nil, errUnsupported("table function " + n.Name)
 	}
+	if n.Ordinality {
+		for i, r := range rows {
+			rows[i] = append(r, sql.NewInt(int64(i+1)))
+		}
+	}
 	return newSliceOp(rows), nil
 }
 

@@ -271,6 +271,9 @@ func (s *Session) prepareQuery(n ast.Node, paramTypes []sql.Type) (*statement, e
 			discard()
 			return nil, err
 		}
+		if rn := regNames(s, op, q.Plan.Columns()); rn != nil {
+			op = rn
+		}
 		return &rowsResult{op: op, tag: "SELECT", closeFn: discard}, nil
 	}
 	return st, nil
@@ -298,4 +301,22 @@ func (s *Session) prepareExplain(n ast.StmtNode, paramTypes []sql.Type) (*statem
 		return &rowsResult{op: newSliceOp(rows), tag: "EXPLAIN"}, nil
 	}
 	return st, nil
+}
+
+// regNames wraps op when some output columns are reg* types.
+func regNames(s *Session, op Operator, cols []planner.Column) Operator {
+	var r *regNamesOp
+	for i, c := range cols {
+		if isRegType(c.Type.OID) {
+			if r == nil {
+				r = &regNamesOp{in: op, s: s}
+			}
+			r.cols = append(r.cols, i)
+			r.types = append(r.types, c.Type.OID)
+		}
+	}
+	if r == nil {
+		return nil
+	}
+	return r
 }

@@ -50,6 +50,9 @@ func (b *binder) bindFrom(n ast.ResultSetNode, sc *scope) (Node, []Column, error
 		}
 		if alias == "" {
 			alias = defaultAlias
+		} else if tf, ok := node.(*TableFunc); ok && len(colAliases) == 0 && len(tf.Cols)-btoi(tf.Ordinality) == 1 {
+			// A function returning a scalar names its column after the alias.
+			colAliases = []string{alias}
 		}
 		cols := node.Columns()
 		out := make([]Column, len(cols))
@@ -382,4 +385,11 @@ func exprSide(e Expr, nl int) int {
 		return sideBoth
 	}
 	return side
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -22,7 +22,7 @@ func category(t sql.Type) byte {
 	}
 	switch t.OID {
 	case sql.OIDInt2, sql.OIDInt4, sql.OIDInt8, sql.OIDNumeric, sql.OIDFloat4, sql.OIDFloat8,
-		sql.OIDOid, sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegproc:
+		sql.OIDOid, sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegproc, sql.OIDRegnamespace:
 		return catNumeric
 	case sql.OIDText, sql.OIDVarchar, sql.OIDBpchar, sql.OIDName, sql.OIDChar:
 		return catString
@@ -53,7 +53,7 @@ func numericRank(oid uint32) int {
 		return 5
 	case sql.OIDFloat8:
 		return 6
-	case sql.OIDOid, sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegproc:
+	case sql.OIDOid, sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegproc, sql.OIDRegnamespace:
 		return 0
 	}
 	return -1
