@@ -659,6 +659,10 @@ func figureColname(e ast.ExprNode) (string, int) {
 			}
 		case "eddy_array", "eddy_array_subquery":
 			return "array", 2
+		case "eddy_concat_fn":
+			return "concat", 2
+		case "concat": // a || b
+			return "?column?", 0
 		case "eddy_extract":
 			return "extract", 2
 		}

@@ -514,6 +514,12 @@ func (r *rewriter) call(in []*node, j int, name string, start int) (*node, int, 
 	if err != nil {
 		return nil, 0, err
 	}
+	if strings.EqualFold(name, "concat") || strings.EqualFold(name, "pg_catalog.concat") {
+		// The TiDB grammar turns a || b into concat(a, b); a call the user
+		// wrote gets its own name so the planner can tell the two apart
+		// (concat skips NULLs, || does not).
+		name = "eddy_concat_fn"
+	}
 	base := synth(func(w *writer) {
 		w.add(name, start)
 		w.tight("(", g.tok.pos)
