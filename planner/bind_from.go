@@ -63,6 +63,16 @@ func (b *binder) bindFrom(n ast.ResultSetNode, sc *scope) (Node, []Column, error
 				out[i].Name = colAliases[i]
 			}
 		}
+		if sc, ok := node.(*Scan); ok {
+			// Qualified names make EXPLAIN readable; they change nothing else.
+			q := *sc
+			q.Cols = make([]Column, len(sc.Cols))
+			for i, c := range sc.Cols {
+				q.Cols[i] = c
+				q.Cols[i].Table = alias
+			}
+			node = &q
+		}
 		if len(colAliases) > len(cols) {
 			return nil, nil, sql.Errorf(sql.CodeInvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(cols), len(colAliases))
 		}

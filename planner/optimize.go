@@ -9,7 +9,76 @@ type rule struct {
 
 // rules run bottom-up over the plan, repeatedly, until none fires.
 var rules = []rule{
+	{"merge_filters", mergeFilters},
+	{"push_filter_into_join", pushFilterIntoJoin},
 	{"point_lookup", pointLookup},
+}
+
+// mergeFilters joins stacked filters into one, so the other rules see every
+// conjunct at once.
+func mergeFilters(n Node) (Node, bool) {
+	f, ok := n.(*Filter)
+	if !ok {
+		return nil, false
+	}
+	inner, ok := f.Input.(*Filter)
+	if !ok {
+		return nil, false
+	}
+	return &Filter{Input: inner.Input, Pred: conjoin(append(conjuncts(inner.Pred), conjuncts(f.Pred)...))}, true
+}
+
+// pushFilterIntoJoin moves WHERE conjuncts to where they belong: those over
+// one input of an inner join below it, those over both into the join's
+// condition (where equalities become hash keys: FROM a, b WHERE a.x = b.y is
+// a hash join). Outer joins take only what cannot change which rows are
+// padded with NULLs: conjuncts over their preserved side.
+func pushFilterIntoJoin(n Node) (Node, bool) {
+	f, ok := n.(*Filter)
+	if !ok {
+		return nil, false
+	}
+	j, ok := f.Input.(*Join)
+	if !ok {
+		return nil, false
+	}
+	nl := len(j.Left.Columns())
+	var left, right, both, keep []Expr
+	for _, c := range conjuncts(f.Pred) {
+		side := exprSide(c, nl)
+		switch {
+		case side == sideLeft && (j.Kind == JoinInner || j.Kind == JoinLeft || j.Kind == JoinSemi || j.Kind == JoinAnti):
+			left = append(left, c)
+		case side == sideRight && (j.Kind == JoinInner || j.Kind == JoinRight):
+			right = append(right, shiftCols(c, -nl))
+		case side == sideLeft|sideRight && j.Kind == JoinInner:
+			both = append(both, c)
+		default:
+			keep = append(keep, c)
+		}
+	}
+	if len(left)+len(right)+len(both) == 0 {
+		return nil, false
+	}
+	l, r := j.Left, j.Right
+	if len(left) > 0 {
+		l = &Filter{Input: l, Pred: conjoin(left)}
+	}
+	if len(right) > 0 {
+		r = &Filter{Input: r, Pred: conjoin(right)}
+	}
+	cond := both
+	for i := range j.LeftKeys {
+		cond = append(cond, &BinOp{Op: OpEq, L: j.LeftKeys[i], R: shiftCols(j.RightKeys[i], nl), Typ: boolType})
+	}
+	if j.On != nil {
+		cond = append(cond, conjuncts(j.On)...)
+	}
+	var out Node = newJoin(j.Kind, l, r, conjoin(cond), j.Cols)
+	if len(keep) > 0 {
+		out = &Filter{Input: out, Pred: conjoin(keep)}
+	}
+	return out, true
 }
 
 // Optimize rewrites a plan with the rules and returns the names of the

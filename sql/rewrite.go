@@ -412,8 +412,8 @@ func (r *rewriter) isKeywordHere(in []*node, i int, prev *node) bool {
 	switch w {
 	case "offset", "limit":
 		// Kafka sources have a column named offset: it is the clause only after
-		// a complete operand.
-		return prev != nil && prev.prim
+		// a complete operand or the end of an ORDER BY item.
+		return prev != nil && (prev.prim || prev.isWord("asc") || prev.isWord("desc") || prev.isWord("first") || prev.isWord("last"))
 	case "partition":
 		return isWordNode(nx, "by")
 	case "rows", "range", "groups":
