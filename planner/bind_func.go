@@ -100,6 +100,9 @@ func (eb *exprBinder) call(e *ast.FuncCallExpr) (Expr, error) {
 	if name == "eddy_concat_fn" {
 		name = "concat"
 	}
+	if IsSRF(name) {
+		return eb.srf(name, e.Args)
+	}
 	args := make([]Expr, len(e.Args))
 	for i, a := range e.Args {
 		x, err := eb.bind(a)
@@ -445,4 +448,28 @@ func (eb *exprBinder) orderedAggregateFilter(e *ast.FuncCallExpr, filter ast.Exp
 		}
 	}
 	return nil, sql.Errorf(sql.CodeWrongObjectType, "ORDER BY specified, but it is not an aggregate function")
+}
+
+// srf binds a set-returning function in a select list.
+func (eb *exprBinder) srf(name string, as []ast.ExprNode) (Expr, error) {
+	if eb.win == nil || eb.inAgg {
+		return nil, sql.Errorf(sql.CodeFeatureNotSupported, "set-returning functions are not allowed here")
+	}
+	args := make([]Expr, len(as))
+	for i, a := range as {
+		x, err := eb.bind(a)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = x
+	}
+	call, err := eb.b.resolveSRF(name, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(call.Cols) != 1 {
+		return nil, errUnsupported(name + " in a select list (it returns a record)")
+	}
+	eb.win.srfs = append(eb.win.srfs, *call)
+	return &srfRef{j: len(eb.win.srfs) - 1, typ: call.Cols[0].Type}, nil
 }

@@ -421,6 +421,9 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 			outExprs[i] = resolveWinRefs(outExprs[i], base)
 		}
 	}
+	if len(win.srfs) > 0 {
+		input = win.projectSet(input, outExprs)
+	}
 	var out Node = &Project{Input: input, Exprs: outExprs, Cols: outCols}
 	if sel.Distinct {
 		out = &Distinct{Input: out}
