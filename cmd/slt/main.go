@@ -36,6 +36,7 @@ func run() int {
 	maxFail := flag.Int("max-failures", 0, "stop a file after this many failures (0: no limit)")
 	timeout := flag.Duration("timeout", time.Minute, "time limit per record (0: none)")
 	freshDB := flag.Bool("fresh-db", false, "run each file in a newly created database (PostgreSQL only: uses DROP/CREATE DATABASE), since the corpora reuse table names")
+	dbPrefix := flag.String("fresh-db-prefix", "slt_", "name prefix of the databases -fresh-db creates (a run's files use prefix0, prefix1, ...)")
 	verbose := flag.Bool("v", false, "log every failure as it happens")
 	complete := flag.Bool("complete", false, "rewrite each file's failing records from what the server answers (expected results, error regexes, counts), like sqllogictest-rs --override; review the diff")
 	flag.Usage = func() {
@@ -60,7 +61,7 @@ func run() int {
 	code := 0
 	for i, file := range flag.Args() {
 		if *freshDB {
-			opts.Database = fmt.Sprintf("slt_%d", i)
+			opts.Database = fmt.Sprintf("%s%d", *dbPrefix, i)
 			if err := recreateDB(ctx, *conn, opts.Database); err != nil {
 				fmt.Fprintf(os.Stderr, "%s: %v\n", file, err)
 				return 2
