@@ -154,6 +154,16 @@ func at(ns []*node, i int) *node {
 
 func isWordNode(n *node, w string) bool { return n != nil && n.isWord(w) }
 
+// afterIs reports whether out ends in IS or IS NOT, after which TRUE and
+// FALSE are part of the predicate, not operands.
+func afterIs(out []*node) bool {
+	n := len(out)
+	if n > 0 && isWordNode(out[n-1], "is") {
+		return true
+	}
+	return n > 1 && isWordNode(out[n-1], "not") && isWordNode(out[n-2], "is")
+}
+
 func isNameTok(n *node) bool {
 	return n != nil && n.kind == nLeaf && (n.tok.kind == tkIdent || n.tok.kind == tkQIdent)
 }
@@ -382,7 +392,21 @@ func (r *rewriter) primaries(in []*node) ([]*node, *Error) {
 			continue
 		}
 		if r.isKeywordHere(in, i, prev) {
-			if valueKeywords[w] && !(nextParen && callableKeywords[w]) {
+			if (w == "true" || w == "false") && !afterIs(out) {
+				// The parser makes TRUE the integer 1 (MySQL has no
+				// booleans): spell it as a boolean cast. IS [NOT] TRUE stays.
+				lit := "'t'"
+				if w == "false" {
+					lit = "'f'"
+				}
+				out = append(out, synth(func(wr *writer) {
+					wr.add("eddy_cast(", t.pos)
+					wr.raw(lit, t.pos)
+					wr.tight(", ", t.pos)
+					wr.raw("'boolean'", t.pos)
+					wr.tight(")", t.pos)
+				}))
+			} else if valueKeywords[w] && !(nextParen && callableKeywords[w]) {
 				out = append(out, &node{kind: nLeaf, tok: t, prim: true})
 			} else if nextParen && callableKeywords[w] {
 				c, next, err := r.chain(in, i)
