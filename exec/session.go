@@ -176,7 +176,9 @@ func (c catalogReader) ConstraintDef(oid uint32, pretty bool) (string, bool) {
 	return pgcatalog.ConstraintDef(c.e.cat, oid, pretty)
 }
 
-func (c catalogReader) ViewDef(oid uint32) (string, bool) { return pgcatalog.ViewDefByOID(c.e.cat, oid) }
+func (c catalogReader) ViewDef(oid uint32) (string, bool) {
+	return pgcatalog.ViewDefByOID(c.e.cat, oid)
+}
 
 func (c catalogReader) Description(oid uint32, subid int) (string, bool) {
 	return pgcatalog.Description(c.e.cat, oid, subid)
