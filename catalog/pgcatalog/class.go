@@ -30,7 +30,9 @@ func init() {
 			x["relhasindex"] = hasIndex[r.OID]
 			x["relhastriggers"] = hasTriggers[r.OID]
 			x["relchecks"] = checks[r.OID]
-			x["relhasrules"] = kind == 'v'
+			// PostgreSQL sets relhasrules on views for their _RETURN rule;
+			// eddy stores a view's query, not a rule, and pg_rewrite is empty.
+			x["relhasrules"] = false
 			if kind == 'i' {
 				x["relnatts"] = len(r.IndexColumns)
 			}

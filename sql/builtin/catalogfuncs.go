@@ -263,6 +263,11 @@ func init() {
 			_, _, ok := c.RelationName(uint32(a[0].Int()))
 			return sql.NewBool(ok), nil
 		}),
+		// PostgreSQL's pg_partition_ancestors lists a relation and the
+		// partitioned tables above it; eddy has no partitioning, so the set
+		// is the relation alone, which a scalar call returns as its one row.
+		fn("pg_partition_ancestors", types(sql.Type{OID: sql.OIDRegclass, Mod: -1}), sql.Type{OID: sql.OIDRegclass, Mod: -1},
+			func(_ *Context, a []sql.Value) (sql.Value, error) { return a[0], nil }),
 		fn("pg_tablespace_location", types(sql.Oid), sql.Text, func(*Context, []sql.Value) (sql.Value, error) {
 			return sql.NewText(""), nil
 		}),
