@@ -168,8 +168,8 @@ func (c catalogReader) RelationOID(schema, name string) (uint32, bool) {
 	return 0, false
 }
 
-func (c catalogReader) IndexDef(oid uint32, col int) (string, bool) {
-	return pgcatalog.IndexDef(c.e.cat, oid, col)
+func (c catalogReader) IndexDef(oid uint32, col int, pretty bool) (string, bool) {
+	return pgcatalog.IndexDef(c.e.cat, oid, col, pretty)
 }
 
 func (c catalogReader) ConstraintDef(oid uint32, pretty bool) (string, bool) {

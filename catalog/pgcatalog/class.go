@@ -94,7 +94,7 @@ func init() {
 		for i := range o.indexes {
 			ix := &o.indexes[i]
 			out = append(out, rec{"schemaname": ix.Table.Schema, "tablename": ix.Table.Name, "indexname": ix.Name,
-				"tablespace": nil, "indexdef": indexDef(ix, 0)})
+				"tablespace": nil, "indexdef": indexDef(ix, 0, false)})
 		}
 		return out, nil
 	})

@@ -1,7 +1,6 @@
 package pgcatalog
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/eddysql/eddy/catalog"
@@ -32,8 +31,9 @@ func init() {
 }
 
 // indexDef is pg_get_indexdef: the whole CREATE INDEX for col 0, else the
-// col'th key column.
-func indexDef(ix *index, col int) string {
+// col'th key column. Pretty printing leaves out the schema of a table that
+// the search path finds, as PostgreSQL's does.
+func indexDef(ix *index, col int, pretty bool) string {
 	if col > 0 {
 		if col > len(ix.Columns) {
 			return ""
@@ -45,7 +45,11 @@ func indexDef(ix *index, col int) string {
 	if ix.Unique {
 		b.WriteString("UNIQUE ")
 	}
-	b.WriteString("INDEX " + quoteIdent(ix.Name) + " ON " + quoteIdent(ix.Table.Schema) + "." + quoteIdent(ix.Table.Name) + " USING btree (")
+	b.WriteString("INDEX " + quoteIdent(ix.Name) + " ON ")
+	if !pretty || ix.Table.Schema != "public" {
+		b.WriteString(quoteIdent(ix.Table.Schema) + ".")
+	}
+	b.WriteString(quoteIdent(ix.Table.Name) + " USING btree (")
 	b.WriteString(columnList(ix.Table, ix.Columns))
 	b.WriteString(")")
 	return b.String()
@@ -60,13 +64,13 @@ func columnList(r *catalog.Relation, cols []int) string {
 }
 
 // IndexDef answers pg_get_indexdef(oid, col, pretty).
-func IndexDef(cat *catalog.Catalog, oid uint32, col int) (string, bool) {
+func IndexDef(cat *catalog.Catalog, oid uint32, col int, pretty bool) (string, bool) {
 	o := load(cat)
 	ix := o.indexByOID(oid)
 	if ix == nil {
 		return "", false
 	}
-	return indexDef(ix, col), true
+	return indexDef(ix, col, pretty), true
 }
 
 // ViewDef is pg_get_viewdef: the defining query as eddy stored it, in the
@@ -88,5 +92,3 @@ func ViewDefByOID(cat *catalog.Catalog, oid uint32) (string, bool) {
 	}
 	return ViewDef(r), true
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -10,7 +10,6 @@ import (
 // Types that system relations use and sql has no ready-made value for.
 var (
 	typChar    = sql.Type{OID: sql.OIDChar, Mod: -1}
-	typRegproc = sql.Type{OID: sql.OIDRegproc, Mod: -1}
 	typRegtype = sql.Type{OID: sql.OIDRegtype, Mod: -1}
 	// int2vector and oidvector are arrays to eddy, so that clients can
 	// subscript them (indkey[0], indoption[n]) and use = ANY, as they do

@@ -44,7 +44,7 @@ type CatalogReader interface {
 	RelationOID(schema, name string) (uint32, bool)
 	// IndexDef is pg_get_indexdef: the CREATE INDEX statement for col 0,
 	// else the name of the col'th key column.
-	IndexDef(oid uint32, col int) (string, bool)
+	IndexDef(oid uint32, col int, pretty bool) (string, bool)
 	ConstraintDef(oid uint32, pretty bool) (string, bool)
 	ViewDef(oid uint32) (string, bool)
 	// Description is the comment on a relation (subid 0) or its column.

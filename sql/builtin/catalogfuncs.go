@@ -33,12 +33,12 @@ func optText(s string, ok bool) (sql.Value, error) {
 	return sql.NewText(s), nil
 }
 
-func indexDef(ctx *Context, oid int64, col int64) (sql.Value, error) {
+func indexDef(ctx *Context, oid int64, col int64, pretty bool) (sql.Value, error) {
 	c := catalogOf(ctx)
 	if c == nil {
 		return sql.Null, nil
 	}
-	return optText(c.IndexDef(uint32(oid), int(col)))
+	return optText(c.IndexDef(uint32(oid), int(col), pretty))
 }
 
 func constraintDef(ctx *Context, oid int64, pretty bool) (sql.Value, error) {
@@ -176,7 +176,7 @@ func init() {
 			return a[0], nil
 		}),
 		fn("pg_get_indexdef", types(sql.Oid, sql.Int4, sql.Int4), sql.Text, func(ctx *Context, a []sql.Value) (sql.Value, error) {
-			return indexDef(ctx, a[0].Int(), a[1].Int())
+			return indexDef(ctx, a[0].Int(), a[1].Int(), a[2].Int() != 0)
 		}),
 		fn("pg_get_constraintdef", types(sql.Oid, sql.Int4), sql.Text, func(ctx *Context, a []sql.Value) (sql.Value, error) {
 			return constraintDef(ctx, a[0].Int(), a[1].Int() != 0)
@@ -185,10 +185,10 @@ func init() {
 			return viewDef(ctx, a[0].Int())
 		}),
 		fn("pg_get_indexdef", types(sql.Oid), sql.Text, func(ctx *Context, a []sql.Value) (sql.Value, error) {
-			return indexDef(ctx, a[0].Int(), 0)
+			return indexDef(ctx, a[0].Int(), 0, false)
 		}),
 		fn("pg_get_indexdef", types(sql.Oid, sql.Int4, sql.Bool), sql.Text, func(ctx *Context, a []sql.Value) (sql.Value, error) {
-			return indexDef(ctx, a[0].Int(), a[1].Int())
+			return indexDef(ctx, a[0].Int(), a[1].Int(), a[2].Bool())
 		}),
 		fn("pg_get_constraintdef", types(sql.Oid), sql.Text, func(ctx *Context, a []sql.Value) (sql.Value, error) {
 			return constraintDef(ctx, a[0].Int(), false)

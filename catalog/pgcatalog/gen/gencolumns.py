@@ -9,7 +9,7 @@ import sys
 TYPES = {
     "oid": "sql.Oid", "name": "sql.Name", "boolean": "sql.Bool", "text": "sql.Text",
     "bigint": "sql.Int8", "integer": "sql.Int4", "smallint": "sql.Int2", "real": "sql.Float4",
-    "double precision": "sql.Float8", "\"char\"": "typChar", "regproc": "typRegproc",
+    "double precision": "sql.Float8", "\"char\"": "typChar", "regproc": "sql.Text",  # function names; eddy has no regproc values to join on
     "pg_node_tree": "sql.Text", "timestamp with time zone": "sql.TimestampTZ",
     "text[]": "sql.ArrayOf(sql.Text)", "aclitem[]": "sql.ArrayOf(sql.Text)",
     "oid[]": "sql.ArrayOf(sql.Oid)", "xid": "sql.Int8", "int2vector": "typInt2Vector",
