@@ -2,12 +2,14 @@ package exec
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/eddysql/eddy/catalog/pgcatalog"
 	"github.com/eddysql/eddy/server"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/sql/builtin"
@@ -138,10 +140,7 @@ func (s *Session) builtinContext() *builtin.Context {
 }
 
 func (s *Session) relationOID(schema, name string) (uint32, bool) {
-	if r := s.e.cat.Lookup(schema, name); r != nil {
-		return r.OID, true
-	}
-	return 0, false
+	return catalogReader{s.e}.RelationOID(schema, name)
 }
 
 type catalogReader struct{ e *Engine }
@@ -153,11 +152,52 @@ func (c catalogReader) RelationName(oid uint32) (string, string, bool) {
 	return "", "", false
 }
 
+// RelationOID resolves a regclass input as PostgreSQL does: a number is
+// the OID itself (psql sends '16405'::regclass), and system relations
+// resolve too (clients compare classid with 'pg_catalog.pg_class'::regclass).
 func (c catalogReader) RelationOID(schema, name string) (uint32, bool) {
+	if schema == "" && name != "" && strings.Trim(name, "0123456789") == "" {
+		n, err := strconv.ParseUint(name, 10, 32)
+		return uint32(n), err == nil
+	}
+	if schema == "" || schema == "pg_catalog" || schema == "information_schema" {
+		if t := pgcatalog.Lookup(schema, name); t != nil && t.OID != 0 {
+			return t.OID, true
+		}
+	}
 	if r := c.e.cat.Lookup(schema, name); r != nil {
 		return r.OID, true
 	}
 	return 0, false
+}
+
+func (c catalogReader) IndexDef(oid uint32, col int, pretty bool) (string, bool) {
+	return pgcatalog.IndexDef(c.e.cat, oid, col, pretty)
+}
+
+func (c catalogReader) ConstraintDef(oid uint32, pretty bool) (string, bool) {
+	return pgcatalog.ConstraintDef(c.e.cat, oid, pretty)
+}
+
+func (c catalogReader) ViewDef(oid uint32) (string, bool) {
+	return pgcatalog.ViewDefByOID(c.e.cat, oid)
+}
+
+func (c catalogReader) Description(oid uint32, subid int) (string, bool) {
+	return pgcatalog.Description(c.e.cat, oid, subid)
+}
+
+func (c catalogReader) FunctionSignature(oid uint32) (string, string, bool) {
+	return pgcatalog.FunctionSignature(oid)
+}
+
+func (c catalogReader) RelationSize(oid uint32, indexes bool) (int64, bool) {
+	return pgcatalog.RelationSize(c.e.cat, oid, indexes)
+}
+
+func (c catalogReader) DatabaseSize() int64 {
+	lsm, vlog := c.e.cat.DB().Size()
+	return lsm + vlog
 }
 
 // startStatement gives a statement a cancellable context.

@@ -175,6 +175,8 @@ func baseType(base string, mods []int) (Type, *Error) {
 		return noMods(Type{OID: OIDRegproc, Mod: -1})
 	case "regnamespace":
 		return noMods(Type{OID: OIDRegnamespace, Mod: -1})
+	case "regrole":
+		return noMods(Type{OID: OIDRegrole, Mod: -1})
 	}
 	return Type{}, Errorf(CodeUndefinedObject, "type %q does not exist", base)
 }

@@ -62,6 +62,7 @@ const (
 	OIDRegclass     uint32 = 2205
 	OIDRegtype      uint32 = 2206
 	OIDRegnamespace uint32 = 4089
+	OIDRegrole      uint32 = 4096
 	OIDUUID         uint32 = 2950
 	OIDJSONB        uint32 = 3802
 )
@@ -138,7 +139,7 @@ func (t Type) Kind() Kind {
 	switch t.OID {
 	case OIDBool:
 		return KindBool
-	case OIDInt2, OIDInt4, OIDInt8, OIDOid, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegnamespace:
+	case OIDInt2, OIDInt4, OIDInt8, OIDOid, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegnamespace, OIDRegrole:
 		return KindInt
 	case OIDFloat4, OIDFloat8:
 		return KindFloat
@@ -248,6 +249,8 @@ func FormatType(t Type) string {
 		return "regproc"
 	case OIDRegnamespace:
 		return "regnamespace"
+	case OIDRegrole:
+		return "regrole"
 	case OIDUUID:
 		return "uuid"
 	case OIDInt2Vector:

@@ -71,10 +71,16 @@ func init() {
 		Schema: "pg_catalog", Name: "pg_namespace", OID: 2615,
 		Columns: []Column{{"oid", sql.Oid}, {"nspname", sql.Name}, {"nspowner", sql.Oid}, {"nspacl", sql.ArrayOf(sql.Text)}},
 		Rows: func(ctx *Context) ([]sql.Row, error) {
-			ns := func(oid uint32, name string) sql.Row {
-				return sql.Row{sql.NewInt(int64(oid)), sql.NewText(name), sql.NewInt(10), sql.Null}
+			ns := func(oid uint32, name string, owner uint32) sql.Row {
+				acl := sql.Null
+				if oid == OIDPublic {
+					acl = value([]string{"pg_database_owner=UC/pg_database_owner", "=U/pg_database_owner"})
+				}
+				return sql.Row{sql.NewInt(int64(oid)), sql.NewText(name), sql.NewInt(int64(owner)), acl}
 			}
-			return []sql.Row{ns(OIDPgCatalog, "pg_catalog"), ns(OIDPublic, "public"), ns(OIDInformationSchema, "information_schema")}, nil
+			// PostgreSQL 15 gives public to pg_database_owner.
+			return []sql.Row{ns(OIDPgCatalog, "pg_catalog", oidSuperuser), ns(OIDPublic, "public", oidDatabaseOwner),
+				ns(OIDInformationSchema, "information_schema", oidSuperuser)}, nil
 		},
 	})
 }

@@ -42,6 +42,20 @@ type Context struct {
 type CatalogReader interface {
 	RelationName(oid uint32) (schema, name string, ok bool)
 	RelationOID(schema, name string) (uint32, bool)
+	// IndexDef is pg_get_indexdef: the CREATE INDEX statement for col 0,
+	// else the name of the col'th key column.
+	IndexDef(oid uint32, col int, pretty bool) (string, bool)
+	ConstraintDef(oid uint32, pretty bool) (string, bool)
+	ViewDef(oid uint32) (string, bool)
+	// Description is the comment on a relation (subid 0) or its column.
+	Description(oid uint32, subid int) (string, bool)
+	// FunctionSignature describes a pg_proc row for pg_get_function_*.
+	FunctionSignature(oid uint32) (args, result string, ok bool)
+	// RelationSize is the bytes stored for a relation: its rows (and
+	// state) when indexes is false, its indexes' entries when true.
+	RelationSize(oid uint32, indexes bool) (int64, bool)
+	// DatabaseSize is the bytes the whole store takes on disk.
+	DatabaseSize() int64
 }
 
 // Func is one overload of a scalar function.

@@ -110,15 +110,6 @@ func init() {
 				}
 				return sql.NewText(s), nil
 			}},
-		fn("pg_get_userbyid", types(sql.Oid), sql.Name, func(ctx *Context, _ []sql.Value) (sql.Value, error) {
-			return userName(ctx), nil
-		}),
-		fn("pg_encoding_to_char", types(sql.Int4), sql.Name, func(_ *Context, a []sql.Value) (sql.Value, error) {
-			if a[0].Int() == 6 {
-				return sql.NewText("UTF8"), nil
-			}
-			return sql.NewText(""), nil
-		}),
 		fn("pg_table_is_visible", types(sql.Oid), sql.Bool, func(*Context, []sql.Value) (sql.Value, error) {
 			return sql.NewBool(true), nil
 		}),
@@ -128,10 +119,6 @@ func init() {
 		fn("pg_function_is_visible", types(sql.Oid), sql.Bool, func(*Context, []sql.Value) (sql.Value, error) {
 			return sql.NewBool(true), nil
 		}),
-		fn("obj_description", types(sql.Oid), sql.Text, nullFn),
-		fn("obj_description", types(sql.Oid, sql.Name), sql.Text, nullFn),
-		fn("col_description", types(sql.Oid, sql.Int4), sql.Text, nullFn),
-		fn("shobj_description", types(sql.Oid, sql.Name), sql.Text, nullFn),
 	)
 	for _, n := range []string{"current_user", "session_user", "user", "current_role"} {
 		Register(fn(n, nil, sql.Name, func(ctx *Context, _ []sql.Value) (sql.Value, error) { return userName(ctx), nil }))

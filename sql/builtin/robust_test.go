@@ -31,6 +31,7 @@ var samples = map[uint32][]string{
 	sql.OIDJSONB:       {`{}`, `[1,"a",null]`, `"s"`, `{"a":{"b":[1]}}`},
 	sql.OIDOid:         {"0", "23", "1007"},
 	sql.OIDName:        {"x"},
+	sql.OIDRegclass:    {"0", "16384"},
 }
 
 func sampleValues(t *testing.T, typ sql.Type) []sql.Value {
