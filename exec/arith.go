@@ -63,6 +63,8 @@ func (rt *runtime) compileBinOp(e *planner.BinOp) (evalFn, error) {
 			}
 			return sql.NewBool(res), nil
 		}
+	case op == planner.OpConcat && typ.IsArray():
+		return arrayConcat(l, r, lt.IsArray(), rtyp.IsArray()), nil
 	case op == planner.OpConcat:
 		if typ.OID == sql.OIDJSONB {
 			return nil, errUnsupported("jsonb concatenation")
@@ -300,4 +302,33 @@ func baseWeight(d *apd.Decimal) (weight, first int) {
 		}
 	}
 	return w, val
+}
+
+// arrayConcat evaluates ||: a NULL array counts as empty, a NULL element is
+// still appended, as in PostgreSQL.
+func arrayConcat(l, r evalFn, lArr, rArr bool) evalFn {
+	return func(row sql.Row) (sql.Value, error) {
+		a, err := l(row)
+		if err != nil {
+			return sql.Null, err
+		}
+		b, err := r(row)
+		if err != nil {
+			return sql.Null, err
+		}
+		var out []sql.Value
+		part := func(v sql.Value, isArr bool) {
+			if isArr {
+				out = append(out, v.Array()...)
+			} else {
+				out = append(out, v)
+			}
+		}
+		if lArr && rArr && a.IsNull() && b.IsNull() {
+			return sql.Null, nil
+		}
+		part(a, lArr)
+		part(b, rArr)
+		return sql.NewArray(out), nil
+	}
 }

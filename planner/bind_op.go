@@ -110,7 +110,7 @@ func dateArith(op Op, l, r sql.Type) (sql.Type, bool) {
 func (b *binder) concat(l, r Expr) (Expr, error) {
 	lt, rt := l.Type(), r.Type()
 	if lt.IsArray() || rt.IsArray() {
-		return nil, errUnsupported("array concatenation")
+		return b.arrayConcat(l, r)
 	}
 	if lt.OID == sql.OIDJSONB && rt.OID == sql.OIDJSONB {
 		return &BinOp{Op: OpConcat, L: l, R: r, Typ: sql.JSONB}, nil
@@ -160,4 +160,35 @@ func (b *binder) compare(op Op, l, r Expr) (Expr, error) {
 		t = sql.Numeric
 	}
 	return &BinOp{Op: op, L: b.coerce(l, t), R: b.coerce(r, t), Typ: sql.Bool}, nil
+}
+
+// arrayConcat types array || array, array || element and element || array.
+func (b *binder) arrayConcat(l, r Expr) (Expr, error) {
+	lt, rt := l.Type(), r.Type()
+	var elem sql.Type
+	switch {
+	case lt.IsArray() && (rt.IsArray() || rt.OID == sql.OIDUnknown):
+		elem = *lt.Elem
+		if rt.IsArray() {
+			t, ok := commonType([]sql.Type{*lt.Elem, *rt.Elem})
+			if !ok {
+				return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: %s || %s", lt, rt)
+			}
+			elem = t
+		}
+		at := sql.ArrayOf(elem)
+		return &BinOp{Op: OpConcat, L: b.coerce(l, at), R: b.coerce(r, at), Typ: at}, nil
+	case lt.IsArray():
+		at := sql.ArrayOf(*lt.Elem)
+		return &BinOp{Op: OpConcat, L: l, R: b.coerce(r, *lt.Elem), Typ: at}, nil
+	default:
+		if rt.Elem == nil {
+			return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: %s || %s", lt, rt)
+		}
+		at := sql.ArrayOf(*rt.Elem)
+		if lt.OID == sql.OIDUnknown {
+			return &BinOp{Op: OpConcat, L: b.coerce(l, at), R: r, Typ: at}, nil
+		}
+		return &BinOp{Op: OpConcat, L: b.coerce(l, *rt.Elem), R: r, Typ: at}, nil
+	}
 }
