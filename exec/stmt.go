@@ -223,11 +223,11 @@ func (s *Session) prepare(st sql.Statement, paramTypes []sql.Type) (*statement, 
 	case *ast.SelectStmt, *ast.SetOprStmt:
 		return s.prepareQuery(n, paramTypes)
 	case *ast.InsertStmt:
-		return s.prepareInsert(n, paramTypes)
+		return s.prepareInsert(st, paramTypes)
 	case *ast.UpdateStmt:
-		return s.prepareUpdate(n, paramTypes)
+		return s.prepareUpdate(st, paramTypes)
 	case *ast.DeleteStmt:
-		return s.prepareDelete(n, paramTypes)
+		return s.prepareDelete(st, paramTypes)
 	}
 	return nil, sql.Errorf(sql.CodeFeatureNotSupported, "statement %s is not supported", firstWord(st.Text))
 }
