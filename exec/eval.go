@@ -3,7 +3,6 @@ package exec
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -326,8 +325,11 @@ func (rt *runtime) cast(v sql.Value, from, to sql.Type, explicit bool) (sql.Valu
 	if from.OID == sql.OIDUnknown {
 		from = sql.Text
 	}
-	if to.OID == sql.OIDRegclass && category(from) == 'S' {
-		return rt.regclass(v.Text())
+	if isRegType(to.OID) && category(from) == 'S' {
+		return rt.s.regOID(v.Text(), to.OID)
+	}
+	if isRegType(from.OID) && category(to) == 'S' {
+		return sql.NewText(rt.s.regName(v.Int(), from.OID)), nil
 	}
 	return sql.Cast(v, from, to, explicit, rt.loc())
 }
@@ -338,18 +340,6 @@ func category(t sql.Type) byte {
 		return 'S'
 	}
 	return 0
-}
-
-// regclass resolves 'name'::regclass to the relation's OID.
-func (rt *runtime) regclass(name string) (sql.Value, error) {
-	schema, rel := "", strings.Trim(name, `"`)
-	if i := strings.LastIndexByte(name, '.'); i >= 0 {
-		schema, rel = strings.Trim(name[:i], `"`), strings.Trim(name[i+1:], `"`)
-	}
-	if oid, ok := rt.s.relationOID(schema, rel); ok {
-		return sql.NewInt(int64(oid)), nil
-	}
-	return sql.Null, sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", name)
 }
 
 func negate(v sql.Value, t sql.Type) (sql.Value, error) {

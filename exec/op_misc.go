@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"context"
+
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
 )
@@ -27,20 +29,14 @@ func (rt *runtime) buildTableFunc(n *planner.TableFunc) (Operator, error) {
 		}
 		t := n.Cols[0].Type
 		if t.Kind() == sql.KindInt {
-			start, stop, step := vals[0].Int(), vals[1].Int(), int64(1)
+			step := int64(1)
 			if len(vals) == 3 {
 				step = vals[2].Int()
 			}
 			if step == 0 {
 				return nil, sql.Errorf(sql.CodeInvalidParameterValue, "step size cannot equal zero")
 			}
-			for i := start; (step > 0 && i <= stop) || (step < 0 && i >= stop); i += step {
-				rows = append(rows, sql.Row{sql.NewInt(i)})
-				if len(rows) > 100_000_000 {
-					return nil, sql.Errorf(sql.CodeProgramLimitExceeded, "generate_series produces too many rows")
-				}
-			}
-			break
+			return &seriesOp{next: vals[0].Int(), stop: vals[1].Int(), step: step, ordinality: n.Ordinality}, nil
 		}
 		if t.Kind() == sql.KindTimestamp || t.Kind() == sql.KindTimestampTZ {
 			if len(vals) != 3 {
@@ -85,6 +81,11 @@ func (rt *runtime) buildTableFunc(n *planner.TableFunc) (Operator, error) {
 		}
 	default:
 		return nil, errUnsupported("table function " + n.Name)
+	}
+	if n.Ordinality {
+		for i, r := range rows {
+			rows[i] = append(r, sql.NewInt(int64(i+1)))
+		}
 	}
 	return newSliceOp(rows), nil
 }
@@ -156,4 +157,51 @@ func (rt *runtime) evalCTE(c *planner.CTE) ([]sql.Row, error) {
 	}
 	delete(rt.ctes, c)
 	return all, nil
+}
+
+// seriesOp streams an integer generate_series, so a long series costs no
+// memory and stops promptly when the statement is cancelled.
+type seriesOp struct {
+	next, stop, step int64
+	ordinality       bool
+	pos              int64
+	done             bool
+	b                Batch
+}
+
+func (s *seriesOp) Next(ctx context.Context) (*Batch, error) {
+	if s.done {
+		return nil, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.b.reset()
+	width := 1
+	if s.ordinality {
+		width = 2
+	}
+	vals := make([]sql.Value, 0, batchSize*width)
+	for s.b.Len() < batchSize {
+		if (s.step > 0 && s.next > s.stop) || (s.step < 0 && s.next < s.stop) {
+			s.done = true
+			break
+		}
+		s.pos++
+		vals = append(vals, sql.NewInt(s.next))
+		if s.ordinality {
+			vals = append(vals, sql.NewInt(s.pos))
+		}
+		s.b.Add(vals[len(vals)-width:len(vals):len(vals)], 1)
+		n := s.next + s.step
+		if (n > s.next) != (s.step > 0) { // overflow ends the series
+			s.done = true
+			break
+		}
+		s.next = n
+	}
+	if s.b.Len() == 0 {
+		return nil, nil
+	}
+	return &s.b, nil
 }

@@ -91,10 +91,13 @@ func (s *scanOp) lookup() (*Batch, error) {
 		if v.IsNull() {
 			return nil, nil
 		}
+		// The planner matched col = v through integer widening only, so a
+		// value outside the column's range matches no row.
 		col := s.rel.Columns[s.rel.PrimaryKey[i]]
-		v, err = s.rt.cast(v, col.Type, col.Type, false)
-		if err != nil {
-			return nil, nil
+		if col.Type.Kind() == sql.KindInt {
+			if lo, hi := intBounds(col.Type); v.Int() < lo || v.Int() > hi {
+				return nil, nil
+			}
 		}
 		key = sql.AppendKey(key, v)
 	}

@@ -12,6 +12,9 @@ import (
 
 // prepareOwn prepares eddy's own statements (those sql parses itself).
 func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statement, error) {
+	if p, ok, err := s.prepareMisc(st); ok {
+		return p, err
+	}
 	switch n := st.Own.(type) {
 	case *sql.CreateTable:
 		if n.As != nil {

@@ -27,6 +27,8 @@ type Session struct {
 	failed bool // an error inside the explicit transaction: only ROLLBACK works
 	txTime time.Time
 
+	cursors map[string]*cursor
+
 	mu     sync.Mutex
 	cancel context.CancelFunc
 
@@ -116,6 +118,7 @@ func (s *Session) Cancel() {
 
 // Close rolls back an open transaction.
 func (s *Session) Close() error {
+	s.closeCursors(true)
 	if s.txn != nil {
 		s.txn.Discard()
 		s.txn = nil

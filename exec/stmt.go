@@ -24,11 +24,19 @@ func (s *Session) Parse(ctx context.Context, query string, paramOIDs []uint32) (
 		paramTypes[i] = typeOfOID(oid)
 	}
 	out := make([]server.Statement, 0, len(stmts))
+	if len(stmts) > 1 {
+		// Statements of one simple Query are analyzed one at a time, as
+		// they run, so that each sees what the ones before it created.
+		for _, st := range stmts {
+			out = append(out, &lazyStatement{s: s, st: st})
+		}
+		return out, nil
+	}
 	for _, st := range stmts {
 		p, err := s.prepare(st, paramTypes)
 		if err != nil {
-			if e, ok := err.(*sql.Error); ok && e.Position == 0 {
-				_ = e
+			if s.txn != nil {
+				s.failed = true
 			}
 			return nil, err
 		}
@@ -271,6 +279,9 @@ func (s *Session) prepareQuery(n ast.Node, paramTypes []sql.Type) (*statement, e
 			discard()
 			return nil, err
 		}
+		if rn := regNames(s, op, q.Plan.Columns()); rn != nil {
+			op = rn
+		}
 		return &rowsResult{op: op, tag: "SELECT", closeFn: discard}, nil
 	}
 	return st, nil
@@ -298,4 +309,58 @@ func (s *Session) prepareExplain(n ast.StmtNode, paramTypes []sql.Type) (*statem
 		return &rowsResult{op: newSliceOp(rows), tag: "EXPLAIN"}, nil
 	}
 	return st, nil
+}
+
+// regNames wraps op when some output columns are reg* types.
+func regNames(s *Session, op Operator, cols []planner.Column) Operator {
+	var r *regNamesOp
+	for i, c := range cols {
+		if isRegType(c.Type.OID) {
+			if r == nil {
+				r = &regNamesOp{in: op, s: s}
+			}
+			r.cols = append(r.cols, i)
+			r.types = append(r.types, c.Type.OID)
+		}
+	}
+	if r == nil {
+		return nil
+	}
+	return r
+}
+
+// lazyStatement plans its statement when it runs. Only the simple protocol
+// makes them (it has no parameters and asks for Columns after Execute).
+type lazyStatement struct {
+	s    *Session
+	st   sql.Statement
+	prep *statement
+}
+
+func (l *lazyStatement) ParamTypes() []uint32 { return nil }
+
+func (l *lazyStatement) Columns() []server.Column {
+	if l.prep == nil {
+		return nil
+	}
+	return l.prep.Columns()
+}
+
+func (l *lazyStatement) Execute(ctx context.Context, params []sql.Value) (server.Result, error) {
+	if l.s.failed {
+		if _, ok := l.st.Own.(*sql.Rollback); !ok {
+			if _, ok := l.st.Own.(*sql.Commit); !ok {
+				return nil, sql.Errorf(sql.CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+			}
+		}
+	}
+	p, err := l.s.prepare(l.st, nil)
+	if err != nil {
+		if l.s.txn != nil {
+			l.s.failed = true
+		}
+		return nil, err
+	}
+	l.prep = p
+	return p.Execute(ctx, params)
 }

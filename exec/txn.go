@@ -32,6 +32,7 @@ func (s *Session) commit() (string, error) {
 	}
 	txn, failed := s.txn, s.failed
 	s.txn, s.failed = nil, false
+	s.closeCursors(false)
 	defer txn.Discard()
 	if failed {
 		return "ROLLBACK", nil
@@ -47,6 +48,7 @@ func (s *Session) commit() (string, error) {
 
 func (s *Session) rollback() (string, error) {
 	if s.txn != nil {
+		s.closeCursors(false)
 		s.txn.Discard()
 		s.txn, s.failed = nil, false
 	}

@@ -55,6 +55,7 @@ func (p *Planner) PlanQuery(stmt ast.Node, paramTypes []sql.Type) (*Query, error
 	if err := b.checkParams(); err != nil {
 		return nil, err
 	}
+	n, _ = Optimize(n)
 	return &Query{Plan: n, Params: b.params}, nil
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/pingcap/tidb/pkg/parser/opcode"
 	driver "github.com/pingcap/tidb/pkg/parser/test_driver"
 
@@ -140,6 +141,9 @@ func literal(v *driver.ValueExpr) (Expr, error) {
 		return &Const{Val: sql.Null, Typ: sql.Unknown}, nil
 	case driver.KindInt64:
 		i := v.GetInt64()
+		if mysql.HasIsBooleanFlag(v.Type.GetFlag()) {
+			return &Const{Val: sql.NewBool(i != 0), Typ: sql.Bool}, nil
+		}
 		if i >= -1<<31 && i < 1<<31 {
 			return &Const{Val: sql.NewInt(i), Typ: sql.Int4}, nil
 		}
@@ -167,9 +171,6 @@ func literal(v *driver.ValueExpr) (Expr, error) {
 		return &Const{Val: sql.NewText(v.GetString()), Typ: sql.Unknown}, nil
 	case driver.KindBytes:
 		return &Const{Val: sql.NewText(string(v.GetBytes())), Typ: sql.Unknown}, nil
-	}
-	if b, ok := v.GetValue().(bool); ok {
-		return &Const{Val: sql.NewBool(b), Typ: sql.Bool}, nil
 	}
 	return nil, errUnsupported(fmt.Sprintf("literal of kind %d", v.Kind()))
 }
@@ -613,63 +614,83 @@ func outerRefCount(sc *scope) int {
 
 // columnName is the output name PostgreSQL gives an unaliased expression.
 func columnName(e ast.ExprNode) string {
+	name, _ := figureColname(e)
+	return name
+}
+
+// figureColname follows PostgreSQL's FigureColname: a name and its strength
+// (2: a column or function name, 1: a type name from a cast or a keyword,
+// 0: none). An outer cast overrides only weak names: 't'::regclass::oid is
+// "oid", but a::int is "a".
+func figureColname(e ast.ExprNode) (string, int) {
 	switch e := e.(type) {
 	case *ast.ColumnNameExpr:
-		return e.Name.Name.O
+		return e.Name.Name.O, 2
 	case *ast.ParenthesesExpr:
-		return columnName(e.Expr)
+		return figureColname(e.Expr)
 	case *ast.FuncCallExpr:
 		switch e.FnName.L {
 		case "eddy_cast":
 			if len(e.Args) == 2 {
-				inner := columnName(e.Args[0])
-				if inner != "?column?" {
-					return inner
+				if name, strength := figureColname(e.Args[0]); strength == 2 {
+					return name, 2
 				}
 				if v, ok := e.Args[1].(*driver.ValueExpr); ok {
-					return typeColumnName(v.GetString())
+					return typeColumnName(v.GetString()), 1
 				}
 			}
-		case "eddy_filter", "eddy_agg_order":
+		case "eddy_filter", "eddy_agg_order", "eddy_within_group":
 			if len(e.Args) > 0 {
-				return columnName(e.Args[0])
+				return figureColname(e.Args[0])
 			}
-		case "eddy_param", "eddy_subscript", "eddy_json_get", "eddy_json_get_text", "eddy_json_path",
-			"eddy_json_path_text", "eddy_regex", "eddy_regex_ci", "eddy_contains", "eddy_contained", "eddy_slice":
-			return "?column?"
+		case "eddy_subscript", "eddy_slice":
+			if len(e.Args) > 0 {
+				return figureColname(e.Args[0])
+			}
+		case "eddy_param", "eddy_json_get", "eddy_json_get_text", "eddy_json_path",
+			"eddy_json_path_text", "eddy_regex", "eddy_regex_ci", "eddy_contains", "eddy_contained",
+			"eddy_overlaps", "eddy_at_time_zone":
+			return "?column?", 0
+		case "eddy_field":
+			if len(e.Args) == 2 {
+				if v, ok := e.Args[1].(*driver.ValueExpr); ok {
+					return v.GetString(), 2
+				}
+			}
 		case "eddy_array", "eddy_array_subquery":
-			return "array"
+			return "array", 2
+		case "eddy_concat_fn":
+			return "concat", 2
+		case "concat": // a || b
+			return "?column?", 0
 		case "eddy_extract":
-			return "extract"
-		case "current_timestamp", "current_date", "current_time", "localtimestamp", "localtime",
-			"current_user", "session_user", "current_schema", "current_catalog":
-			return e.FnName.L
+			return "extract", 2
 		}
-		return e.FnName.L
+		return e.FnName.L, 2
 	case *ast.AggregateFuncExpr:
-		return strings.ToLower(e.F)
+		return strings.ToLower(e.F), 2
 	case *ast.WindowFuncExpr:
-		return strings.ToLower(e.Name)
+		return strings.ToLower(e.Name), 2
 	case *ast.CaseExpr:
-		return "case"
+		return "case", 1
 	case *ast.ExistsSubqueryExpr:
-		return "exists"
+		return "exists", 2
 	case *ast.SubqueryExpr:
 		if sel, ok := e.Query.(*ast.SelectStmt); ok && sel.Fields != nil && len(sel.Fields.Fields) == 1 {
 			f := sel.Fields.Fields[0]
 			if f.AsName.O != "" {
-				return f.AsName.O
+				return f.AsName.O, 2
 			}
 			if f.Expr != nil {
-				return columnName(f.Expr)
+				return figureColname(f.Expr)
 			}
 		}
 	case *driver.ValueExpr:
-		if _, ok := e.GetValue().(bool); ok {
-			return "bool"
+		if mysql.HasIsBooleanFlag(e.Type.GetFlag()) {
+			return "bool", 1
 		}
 	}
-	return "?column?"
+	return "?column?", 0
 }
 
 // typeColumnName is the column name of a bare cast: PostgreSQL names it after
@@ -716,7 +737,7 @@ func intLiteral(e ast.ExprNode) (int64, bool) {
 		return int64(p.N), true
 	}
 	v, ok := e.(*driver.ValueExpr)
-	if !ok || v.Kind() != driver.KindInt64 {
+	if !ok || v.Kind() != driver.KindInt64 || mysql.HasIsBooleanFlag(v.Type.GetFlag()) {
 		return 0, false
 	}
 	return v.GetInt64(), true

@@ -50,6 +50,9 @@ func (b *binder) bindFrom(n ast.ResultSetNode, sc *scope) (Node, []Column, error
 		}
 		if alias == "" {
 			alias = defaultAlias
+		} else if tf, ok := node.(*TableFunc); ok && len(colAliases) == 0 && len(tf.Cols)-btoi(tf.Ordinality) == 1 {
+			// A function returning a scalar names its column after the alias.
+			colAliases = []string{alias}
 		}
 		cols := node.Columns()
 		out := make([]Column, len(cols))
@@ -59,6 +62,16 @@ func (b *binder) bindFrom(n ast.ResultSetNode, sc *scope) (Node, []Column, error
 			if i < len(colAliases) {
 				out[i].Name = colAliases[i]
 			}
+		}
+		if sc, ok := node.(*Scan); ok {
+			// Qualified names make EXPLAIN readable; they change nothing else.
+			q := *sc
+			q.Cols = make([]Column, len(sc.Cols))
+			for i, c := range sc.Cols {
+				q.Cols[i] = c
+				q.Cols[i].Table = alias
+			}
+			node = &q
 		}
 		if len(colAliases) > len(cols) {
 			return nil, nil, sql.Errorf(sql.CodeInvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(cols), len(colAliases))
@@ -382,4 +395,11 @@ func exprSide(e Expr, nl int) int {
 		return sideBoth
 	}
 	return side
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -50,9 +50,8 @@ func (eb *exprBinder) call(e *ast.FuncCallExpr) (Expr, error) {
 		s.Typ = sql.ArrayOf(s.Plan.Columns()[0].Type)
 		return s, nil
 	case "concat":
-		// The TiDB grammar turns a || b into concat(a, b) and keeps no trace
-		// of which was written; || (NULL in, NULL out) is by far the more
-		// common, so two-argument concat binds as ||.
+		// The TiDB grammar's form of a || b; the dialect layer renames calls
+		// of the concat function to eddy_concat_fn.
 		if len(e.Args) == 2 {
 			l, err := eb.bind(e.Args[0])
 			if err != nil {
@@ -97,6 +96,9 @@ func (eb *exprBinder) call(e *ast.FuncCallExpr) (Expr, error) {
 	}
 	if IsAggregate(name) {
 		return eb.aggregate(nil, e, nil)
+	}
+	if name == "eddy_concat_fn" {
+		name = "concat"
 	}
 	args := make([]Expr, len(e.Args))
 	for i, a := range e.Args {

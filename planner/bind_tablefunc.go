@@ -14,7 +14,7 @@ func tableFunction(sel *ast.SelectStmt) (*ast.FuncCallExpr, bool) {
 		return nil, false
 	}
 	fc, ok := sel.Fields.Fields[0].Expr.(*ast.FuncCallExpr)
-	if !ok || fc.FnName.L != "eddy_table_function" || len(fc.Args) == 0 {
+	if !ok || (fc.FnName.L != "eddy_table_function" && fc.FnName.L != "eddy_table_function_ordinality") || len(fc.Args) == 0 {
 		return nil, false
 	}
 	return fc, true
@@ -31,6 +31,18 @@ func tableFunctionName(fc *ast.FuncCallExpr) string {
 // refer to earlier FROM items only through LATERAL, which eddy does not
 // support yet, so they bind in the enclosing scope.
 func (b *binder) bindTableFunction(fc *ast.FuncCallExpr, sc *scope) (Node, error) {
+	n, err := b.bindSRF(fc, sc)
+	if err != nil || fc.FnName.L != "eddy_table_function_ordinality" {
+		return n, err
+	}
+	// WITH ORDINALITY numbers the rows from 1 in an extra bigint column.
+	tf := n.(*TableFunc)
+	tf.Ordinality = true
+	tf.Cols = append(tf.Cols, Column{Name: "ordinality", Type: sql.Int8})
+	return tf, nil
+}
+
+func (b *binder) bindSRF(fc *ast.FuncCallExpr, sc *scope) (Node, error) {
 	name := tableFunctionName(fc)
 	var args []Expr
 	for _, a := range fc.Args[1:] {

@@ -28,31 +28,77 @@ func describe(n Node) string {
 	switch n := n.(type) {
 	case *Scan:
 		if n.Key != nil {
-			return "Point Lookup on " + n.Rel.Name
+			keys := make([]string, len(n.Key))
+			for i, k := range n.Key {
+				keys[i] = n.Rel.Columns[n.Rel.PrimaryKey[i]].Name + " = " + FormatExpr(k, nil)
+			}
+			return "Point Lookup on " + n.Rel.Name + " (" + strings.Join(keys, ", ") + ")"
 		}
 		return "Scan on " + n.Rel.Name
 	case *Values:
 		return fmt.Sprintf("Values (%d rows)", len(n.Rows))
 	case *Filter:
-		return "Filter"
+		return "Filter: " + FormatExpr(n.Pred, n.Input.Columns())
 	case *Project:
-		return fmt.Sprintf("Project (%d columns)", len(n.Exprs))
+		return "Project: " + formatList(n.Exprs, n.Input.Columns())
 	case *Aggregate:
-		names := make([]string, len(n.Aggs))
+		in := n.Input.Columns()
+		aggs := make([]string, len(n.Aggs))
 		for i, a := range n.Aggs {
-			names[i] = a.Func.Name
+			args := formatList(a.Args, in)
+			if a.Distinct {
+				args = "DISTINCT " + args
+			}
+			if args == "" {
+				args = "*"
+			}
+			aggs[i] = a.Func.Name + "(" + args + ")"
+			if a.Filter != nil {
+				aggs[i] += " FILTER (WHERE " + FormatExpr(a.Filter, in) + ")"
+			}
 		}
-		return fmt.Sprintf("Aggregate (group by %d; %s)", len(n.Group), strings.Join(names, ", "))
+		s := "Aggregate: " + strings.Join(aggs, ", ")
+		if len(n.Group) > 0 {
+			s += " GROUP BY " + formatList(n.Group, in)
+		}
+		return s
 	case *Join:
 		kind := "Hash"
 		if len(n.LeftKeys) == 0 {
 			kind = "Nested Loop"
 		}
-		return fmt.Sprintf("%s %s Join", kind, n.Kind)
+		var conds []string
+		lc, rc := n.Left.Columns(), n.Right.Columns()
+		for i := range n.LeftKeys {
+			conds = append(conds, FormatExpr(n.LeftKeys[i], lc)+" = "+FormatExpr(n.RightKeys[i], rc))
+		}
+		if n.On != nil {
+			conds = append(conds, FormatExpr(n.On, n.Cols))
+		}
+		s := fmt.Sprintf("%s %s Join", kind, n.Kind)
+		if len(conds) > 0 {
+			s += ": " + strings.Join(conds, " AND ")
+		}
+		return s
 	case *Sort:
-		return fmt.Sprintf("Sort (%d keys)", len(n.Keys))
+		in := n.Input.Columns()
+		keys := make([]string, len(n.Keys))
+		for i, k := range n.Keys {
+			keys[i] = FormatExpr(k.Expr, in)
+			if k.Desc {
+				keys[i] += " DESC"
+			}
+		}
+		return "Sort: " + strings.Join(keys, ", ")
 	case *Limit:
-		return "Limit"
+		s := "Limit"
+		if n.Count != nil {
+			s += " " + FormatExpr(n.Count, nil)
+		}
+		if n.Offset != nil {
+			s += " OFFSET " + FormatExpr(n.Offset, nil)
+		}
+		return s
 	case *Distinct:
 		return "Distinct"
 	case *SetOp:
@@ -62,7 +108,11 @@ func describe(n Node) string {
 		}
 		return n.Kind.String() + all
 	case *Window:
-		return fmt.Sprintf("Window (%d functions)", len(n.Calls))
+		names := make([]string, len(n.Calls))
+		for i, c := range n.Calls {
+			names[i] = c.Func + "(" + formatList(c.Args, n.Input.Columns()) + ")"
+		}
+		return "Window: " + strings.Join(names, ", ")
 	case *TableFunc:
 		return "Function Scan on " + n.Name
 	case *CTERef:

@@ -223,3 +223,5 @@ func (e *Like) Type() sql.Type     { return sql.Bool }
 func (e *Subquery) Type() sql.Type { return e.Typ }
 func (e *ArrayCmp) Type() sql.Type { return sql.Bool }
 func (e *ArrayLit) Type() sql.Type { return e.Typ }
+
+var boolType = sql.Bool

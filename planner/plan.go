@@ -195,6 +195,8 @@ type TableFunc struct {
 	Name string
 	Args []Expr
 	Cols []Column
+	// Ordinality appends the row's position (WITH ORDINALITY).
+	Ordinality bool
 }
 
 // CTERef reads a common table expression computed once per query.

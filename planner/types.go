@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"time"
+
 	"github.com/eddysql/eddy/sql"
 )
 
@@ -22,7 +24,7 @@ func category(t sql.Type) byte {
 	}
 	switch t.OID {
 	case sql.OIDInt2, sql.OIDInt4, sql.OIDInt8, sql.OIDNumeric, sql.OIDFloat4, sql.OIDFloat8,
-		sql.OIDOid, sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegproc:
+		sql.OIDOid, sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegproc, sql.OIDRegnamespace:
 		return catNumeric
 	case sql.OIDText, sql.OIDVarchar, sql.OIDBpchar, sql.OIDName, sql.OIDChar:
 		return catString
@@ -53,7 +55,7 @@ func numericRank(oid uint32) int {
 		return 5
 	case sql.OIDFloat8:
 		return 6
-	case sql.OIDOid, sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegproc:
+	case sql.OIDOid, sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegproc, sql.OIDRegnamespace:
 		return 0
 	}
 	return -1
@@ -178,5 +180,43 @@ func coerce(e Expr, t sql.Type) Expr {
 		p.Typ = t
 		return p
 	}
+	if c, ok := e.(*Const); ok && foldable(c.Typ, t) {
+		// Fold literal casts here, once, so plans compare like with like;
+		// a literal that does not convert is left for the executor, which
+		// reports the error as PostgreSQL does.
+		if v, err := sql.Cast(c.Val, textIfUnknown(c.Typ), t, false, time.UTC); err == nil {
+			return &Const{Val: v, Typ: t}
+		}
+	}
 	return &Cast{Input: e, Typ: t}
+}
+
+// foldable: casts whose result does not depend on the session (time zone).
+func foldable(from, to sql.Type) bool {
+	switch to.Kind() {
+	case sql.KindTimestampTZ, sql.KindArray:
+		return false
+	case sql.KindDate, sql.KindTimestamp, sql.KindTime:
+		// 'now', 'today' and friends depend on the clock.
+		return from.Kind() != sql.KindText && from.OID != sql.OIDUnknown
+	}
+	if from.Kind() == sql.KindTimestampTZ {
+		return false
+	}
+	return !isRegOID(to.OID)
+}
+
+func isRegOID(oid uint32) bool {
+	switch oid {
+	case sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegproc, sql.OIDRegnamespace:
+		return true
+	}
+	return false
+}
+
+func textIfUnknown(t sql.Type) sql.Type {
+	if t.OID == sql.OIDUnknown {
+		return sql.Text
+	}
+	return t
 }

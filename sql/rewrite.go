@@ -416,8 +416,8 @@ func (r *rewriter) isKeywordHere(in []*node, i int, prev *node) bool {
 	switch w {
 	case "offset", "limit":
 		// Kafka sources have a column named offset: it is the clause only after
-		// a complete operand.
-		return prev != nil && prev.prim
+		// a complete operand or the end of an ORDER BY item.
+		return prev != nil && (prev.prim || prev.isWord("asc") || prev.isWord("desc") || prev.isWord("first") || prev.isWord("last"))
 	case "partition":
 		return isWordNode(nx, "by")
 	case "rows", "range", "groups":
@@ -519,6 +519,12 @@ func (r *rewriter) call(in []*node, j int, name string, start int) (*node, int, 
 	items, err := r.aggOrder(order)
 	if err != nil {
 		return nil, 0, err
+	}
+	if strings.EqualFold(name, "concat") || strings.EqualFold(name, "pg_catalog.concat") {
+		// The TiDB grammar turns a || b into concat(a, b); a call the user
+		// wrote gets its own name so the planner can tell the two apart
+		// (concat skips NULLs, || does not).
+		name = "eddy_concat_fn"
 	}
 	base := synth(func(w *writer) {
 		w.add(name, start)

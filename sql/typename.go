@@ -173,6 +173,8 @@ func baseType(base string, mods []int) (Type, *Error) {
 		return noMods(Type{OID: OIDRegtype, Mod: -1})
 	case "regproc":
 		return noMods(Type{OID: OIDRegproc, Mod: -1})
+	case "regnamespace":
+		return noMods(Type{OID: OIDRegnamespace, Mod: -1})
 	}
 	return Type{}, Errorf(CodeUndefinedObject, "type %q does not exist", base)
 }

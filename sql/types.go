@@ -61,6 +61,7 @@ const (
 	OIDNumeric      uint32 = 1700
 	OIDRegclass     uint32 = 2205
 	OIDRegtype      uint32 = 2206
+	OIDRegnamespace uint32 = 4089
 	OIDUUID         uint32 = 2950
 	OIDJSONB        uint32 = 3802
 )
@@ -137,7 +138,7 @@ func (t Type) Kind() Kind {
 	switch t.OID {
 	case OIDBool:
 		return KindBool
-	case OIDInt2, OIDInt4, OIDInt8, OIDOid, OIDRegclass, OIDRegtype, OIDRegproc:
+	case OIDInt2, OIDInt4, OIDInt8, OIDOid, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegnamespace:
 		return KindInt
 	case OIDFloat4, OIDFloat8:
 		return KindFloat
@@ -245,6 +246,8 @@ func FormatType(t Type) string {
 		return "regtype"
 	case OIDRegproc:
 		return "regproc"
+	case OIDRegnamespace:
+		return "regnamespace"
 	case OIDUUID:
 		return "uuid"
 	case OIDInt2Vector:

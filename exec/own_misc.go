@@ -1,0 +1,222 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/eddysql/eddy/catalog"
+	"github.com/eddysql/eddy/server"
+	"github.com/eddysql/eddy/sql"
+)
+
+// prepareMisc prepares the session-level statements: SHOW ALL and SHOW
+// <objects>, COMMENT ON, cursors, and the statements eddy accepts as no-ops.
+func (s *Session) prepareMisc(st sql.Statement) (*statement, bool, error) {
+	switch n := st.Own.(type) {
+	case *sql.Show:
+		if strings.EqualFold(n.Name, "all") {
+			return s.showAll(), true, nil
+		}
+	case *sql.ShowObjects:
+		p, err := s.showObjects(n)
+		return p, true, err
+	case *sql.Comment:
+		return s.simple(func(context.Context) (string, error) { return "COMMENT", s.comment(n) }), true, nil
+	case *sql.Discard:
+		return s.simple(func(context.Context) (string, error) {
+			s.closeCursors(true)
+			return "DISCARD " + strings.ToUpper(n.What), nil
+		}), true, nil
+	case *sql.Deallocate:
+		// SQL-level PREPARE is not supported, so there is nothing to free;
+		// protocol-level statements are the server's and unaffected.
+		return s.simple(func(context.Context) (string, error) { return "DEALLOCATE", nil }), true, nil
+	case *sql.Maintenance:
+		// ANALYZE, VACUUM and CHECKPOINT have nothing to do in eddy: Badger
+		// compacts on its own and plans use no statistics yet.
+		return s.simple(func(context.Context) (string, error) { return strings.ToUpper(n.Kind), nil }), true, nil
+	case *sql.Savepoint, *sql.ReleaseSavepoint, *sql.RollbackToSavepoint:
+		return nil, true, errUnsupported("SAVEPOINT")
+	case *sql.Declare:
+		p, err := s.prepareDeclare(n)
+		return p, true, err
+	case *sql.Fetch:
+		p, err := s.prepareFetch(n)
+		return p, true, err
+	case *sql.Close:
+		return s.simple(func(context.Context) (string, error) {
+			if n.All {
+				s.closeCursors(true)
+				return "CLOSE CURSOR ALL", nil
+			}
+			c, ok := s.cursors[n.Cursor]
+			if !ok {
+				return "", sql.Errorf(sql.CodeInvalidCursorName, "cursor %q does not exist", n.Cursor)
+			}
+			c.res.Close()
+			delete(s.cursors, n.Cursor)
+			return "CLOSE CURSOR", nil
+		}), true, nil
+	}
+	return nil, false, nil
+}
+
+func (s *Session) showAll() *statement {
+	st := &statement{s: s, cols: []server.Column{{Name: "name", Type: sql.Text}, {Name: "setting", Type: sql.Text}, {Name: "description", Type: sql.Text}}}
+	st.run = func(context.Context, []sql.Value) (server.Result, error) {
+		names := make([]string, 0, len(s.settings))
+		for k := range s.settings {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		rows := make([]sql.Row, len(names))
+		for i, k := range names {
+			name := k
+			if r, ok := reported[k]; ok {
+				name = r
+			}
+			rows[i] = sql.Row{sql.NewText(name), sql.NewText(s.settings[k]), sql.NewText("")}
+		}
+		return &rowsResult{op: newSliceOp(rows), tag: "SHOW"}, nil
+	}
+	return st
+}
+
+// showObjects lists relations of one kind: SHOW TABLES, SHOW VIEWS, ...
+func (s *Session) showObjects(n *sql.ShowObjects) (*statement, error) {
+	kinds := map[string]catalog.Kind{
+		"tables": catalog.KindTable, "views": catalog.KindView, "materialized views": catalog.KindMatView,
+		"sources": catalog.KindSource, "sinks": catalog.KindSink, "indexes": catalog.KindIndex, "sequences": catalog.KindSeq,
+	}
+	kind, ok := kinds[n.Kind]
+	if !ok {
+		return nil, errUnsupported("SHOW " + strings.ToUpper(n.Kind))
+	}
+	st := &statement{s: s, cols: []server.Column{{Name: "name", Type: sql.Text}}}
+	st.run = func(context.Context, []sql.Value) (server.Result, error) {
+		var rows []sql.Row
+		for _, r := range s.e.cat.Relations() {
+			if r.Kind == kind {
+				rows = append(rows, sql.Row{sql.NewText(r.Name)})
+			}
+		}
+		sort.Slice(rows, func(i, j int) bool { return rows[i][0].Text() < rows[j][0].Text() })
+		return &rowsResult{op: newSliceOp(rows), tag: "SHOW"}, nil
+	}
+	return st, nil
+}
+
+// comment stores COMMENT ON in the descriptor, where pg_description finds it.
+func (s *Session) comment(n *sql.Comment) error {
+	rel := s.e.cat.Lookup(n.Name.Schema, n.Name.Name)
+	if rel == nil {
+		return sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", n.Name.Name)
+	}
+	text := ""
+	if n.Text != nil {
+		text = *n.Text
+	}
+	c := *rel
+	if n.Kind == "column" {
+		i := rel.ColumnIndex(n.Column)
+		if i < 0 {
+			return sql.Errorf(sql.CodeUndefinedColumn, "column %q of relation %q does not exist", n.Column, rel.Name)
+		}
+		c.Columns = append([]catalog.Column(nil), rel.Columns...)
+		c.Columns[i].Comment = text
+	} else {
+		c.Comment = text
+	}
+	return s.e.cat.Put(&c)
+}
+
+// cursor is an open DECLAREd query.
+type cursor struct {
+	cols []server.Column
+	res  server.Result
+	hold bool
+}
+
+func (s *Session) prepareDeclare(n *sql.Declare) (*statement, error) {
+	if n.Subscribe != nil {
+		return nil, errUnsupported("DECLARE ... CURSOR FOR SUBSCRIBE (continuous queries are not built yet)")
+	}
+	q, err := s.prepareQuery(n.Query.AST, nil)
+	if err != nil {
+		return nil, err
+	}
+	return s.simple(func(ctx context.Context) (string, error) {
+		if s.txn == nil && !n.Hold {
+			return "", sql.Errorf(sql.CodeNoActiveSQLTransaction, "DECLARE CURSOR can only be used in transaction blocks")
+		}
+		if _, ok := s.cursors[n.Cursor]; ok {
+			return "", sql.Errorf("42P03", "cursor %q already exists", n.Cursor)
+		}
+		// The cursor outlives this statement, so it gets a context of its
+		// own rather than the statement's.
+		res, err := q.run(context.Background(), nil)
+		if err != nil {
+			return "", err
+		}
+		if s.cursors == nil {
+			s.cursors = map[string]*cursor{}
+		}
+		s.cursors[n.Cursor] = &cursor{cols: q.cols, res: res, hold: n.Hold}
+		return "DECLARE CURSOR", nil
+	}), nil
+}
+
+func (s *Session) prepareFetch(n *sql.Fetch) (*statement, error) {
+	c, ok := s.cursors[n.Cursor]
+	if !ok {
+		return nil, sql.Errorf(sql.CodeInvalidCursorName, "cursor %q does not exist", n.Cursor)
+	}
+	st := &statement{s: s}
+	if !n.Move {
+		st.cols = c.cols
+	}
+	st.run = func(ctx context.Context, _ []sql.Value) (server.Result, error) {
+		var rows []sql.Row
+		for n.All || int64(len(rows)) < n.Count {
+			r, ok, err := c.res.Next(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				break
+			}
+			rows = append(rows, append(sql.Row(nil), r...))
+		}
+		if n.Move {
+			return &tagResult{tag: fmt.Sprintf("MOVE %d", len(rows))}, nil
+		}
+		return &rowsResult{op: newSliceOp(rows), tag: "FETCH"}, nil
+	}
+	return st, nil
+}
+
+// closeCursors closes the cursors a transaction end takes with it (all of
+// them when all is set).
+func (s *Session) closeCursors(all bool) {
+	for name, c := range s.cursors {
+		if all || !c.hold {
+			c.res.Close()
+			delete(s.cursors, name)
+			continue
+		}
+		// A WITH HOLD cursor outlives its transaction's snapshot: keep the
+		// rest of its rows, as PostgreSQL materializes them at commit.
+		var rows []sql.Row
+		for {
+			r, ok, err := c.res.Next(context.Background())
+			if err != nil || !ok {
+				break
+			}
+			rows = append(rows, append(sql.Row(nil), r...))
+		}
+		c.res.Close()
+		c.res = &rowsResult{op: newSliceOp(rows), tag: "SELECT"}
+	}
+}

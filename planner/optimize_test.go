@@ -1,0 +1,60 @@
+package planner
+
+import (
+	"testing"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/eddysql/eddy/catalog"
+	"github.com/eddysql/eddy/sql"
+)
+
+func testPlanner(t *testing.T) *Planner {
+	t.Helper()
+	db, err := badger.Open(badger.DefaultOptions("").WithInMemory(true).WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	cat, err := catalog.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := &catalog.Relation{OID: catalog.FirstUserOID, Schema: "public", Name: "kv", Kind: catalog.KindTable,
+		Columns: []catalog.Column{{Name: "id", Type: sql.Int8, NotNull: true}, {Name: "v", Type: sql.Text}}, PrimaryKey: []int{0}}
+	if err := cat.Put(rel); err != nil {
+		t.Fatal(err)
+	}
+	return &Planner{Cat: cat}
+}
+
+func TestPointLookupRule(t *testing.T) {
+	p := testPlanner(t)
+	for _, tc := range []struct {
+		query string
+		fires bool
+	}{
+		{"SELECT v FROM kv WHERE id = 1", true},
+		{"SELECT v FROM kv WHERE 1 = id AND v = 'x'", true},
+		{"SELECT v FROM kv WHERE id = $1", true},
+		{"SELECT v FROM kv WHERE id = id", false},
+		{"SELECT v FROM kv WHERE id > 1", false},
+		{"SELECT v FROM kv WHERE id = 1 OR id = 2", false},
+		{"SELECT v FROM kv WHERE id = 1.5", false},
+	} {
+		stmts, err := sql.Parse(tc.query)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.query, err)
+		}
+		b := p.newBinder(nil)
+		n, err := b.bindQuery(stmts[0].AST, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.query, err)
+		}
+		_, fired := Optimize(n)
+		got := len(fired) > 0 && fired[0] == "point_lookup"
+		if got != tc.fires {
+			t.Errorf("%s: point_lookup fired=%v, want %v (fired %v)", tc.query, got, tc.fires, fired)
+		}
+	}
+}
