@@ -304,8 +304,12 @@ func (b *binder) bindOnConflict(rel *catalog.Relation, oc *sql.OnConflict) (*OnC
 		return nil, sql.Errorf(sql.CodeSyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name")
 	}
 	var cols []Column
+	name := rel.Name
+	if oc.Alias != "" {
+		name = oc.Alias
+	}
 	for i, c := range rel.Columns {
-		cols = append(cols, Column{Name: c.Name, Type: c.Type, Table: rel.Name, TableOID: rel.OID, Attnum: int16(i + 1)})
+		cols = append(cols, Column{Name: c.Name, Type: c.Type, Table: name, TableOID: rel.OID, Attnum: int16(i + 1)})
 	}
 	for _, c := range rel.Columns {
 		cols = append(cols, Column{Name: c.Name, Type: c.Type, Table: "excluded"})
@@ -313,7 +317,7 @@ func (b *binder) bindOnConflict(rel *catalog.Relation, oc *sql.OnConflict) (*OnC
 	sc := &scope{cols: cols}
 	out.Set = make([]Expr, len(rel.Columns))
 	for _, a := range oc.Set {
-		if a.Column.Table.O != "" && a.Column.Table.L != rel.Name {
+		if a.Column.Table.O != "" && a.Column.Table.L != name {
 			return nil, sql.Errorf(sql.CodeUndefinedColumn, "column \"%s.%s\" of relation %q does not exist", a.Column.Table.O, a.Column.Name.O, rel.Name)
 		}
 		i := rel.ColumnIndex(a.Column.Name.O)
@@ -445,6 +449,10 @@ func (p *Planner) PlanUpdate(stmt sql.Statement, paramTypes []sql.Type) (*Update
 			return nil, err
 		}
 		src = &Filter{Input: src, Pred: pred}
+		// WHERE id = $1 reads one row, not the table.
+		if n, ok := pointLookup(src); ok {
+			src = n
+		}
 	}
 	set := make([]Expr, len(rel.Columns))
 	for _, a := range st.List {
@@ -495,6 +503,10 @@ func (p *Planner) PlanDelete(stmt sql.Statement, paramTypes []sql.Type) (*Delete
 			return nil, err
 		}
 		src = &Filter{Input: src, Pred: pred}
+		// WHERE id = $1 reads one row, not the table.
+		if n, ok := pointLookup(src); ok {
+			src = n
+		}
 	}
 	ret, err := b.bindReturning(stmt.Returning, sc)
 	if err != nil {

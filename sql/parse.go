@@ -108,6 +108,7 @@ func parseStatement(src string, toks []token) (Statement, *Error) {
 type OnConflict struct {
 	Columns    []string // the conflict target; nil with Constraint or none
 	Constraint string
+	Alias      string // INSERT INTO t AS alias: the existing row's name in DO UPDATE
 	DoNothing  bool
 	Set        []*ast.Assignment // DO UPDATE SET; EXCLUDED.c is a column of table "excluded"
 	Where      ast.ExprNode      // DO UPDATE ... WHERE; nil if absent
@@ -137,6 +138,17 @@ func (r *rewriter) cutOnConflict(tree []*node) ([]*node, *conflictClause, *Error
 	}
 	rest, head := tree[i+2:], tree[:i]
 	cc := &conflictClause{}
+	// INSERT INTO t AS alias: TiDB has no alias there; cut it out.
+	if len(head) > 2 && head[1].isWord("into") {
+		j := 3
+		for j+1 < len(head) && head[j].isPunct(".") {
+			j += 2
+		}
+		if j+1 < len(head) && head[j].isWord("as") && head[j+1].kind == nLeaf && (head[j+1].tok.kind == tkIdent || head[j+1].tok.kind == tkQIdent) {
+			cc.oc.Alias = head[j+1].tok.val
+			head = append(append([]*node(nil), head[:j]...), head[j+2:]...)
+		}
+	}
 	errAt := func(k int) *Error {
 		if k >= len(rest) {
 			return endOfInputErr(r.src, len(r.src))
