@@ -646,3 +646,51 @@ func splitCSV(rec []byte, o copyOptions) ([]string, []bool) {
 	}
 	return fields, nulls
 }
+
+// guardCopy keeps a COPY result's CopyIn or CopyOut visible through the
+// guardedResult that wraps every result.
+func guardCopy(g *guardedResult, res server.Result) server.Result {
+	switch r := res.(type) {
+	case server.CopyIn:
+		return &guardedCopyIn{guardedResult: g, in: r}
+	case server.CopyOut:
+		return &guardedCopyOut{guardedResult: g, out: r}
+	}
+	return g
+}
+
+type guardedCopyIn struct {
+	*guardedResult
+	in server.CopyIn
+}
+
+func (g *guardedCopyIn) CopyInFormat() (bool, int) { return g.in.CopyInFormat() }
+
+func (g *guardedCopyIn) CopyData(ctx context.Context, data []byte) error {
+	err := g.in.CopyData(g.ctx, data)
+	if err != nil {
+		err = ctxErr(g.ctx, err)
+		if g.s.txn != nil {
+			g.s.failed = true
+		}
+	}
+	return err
+}
+
+type guardedCopyOut struct {
+	*guardedResult
+	out server.CopyOut
+}
+
+func (g *guardedCopyOut) CopyOutFormat() (bool, int) { return g.out.CopyOutFormat() }
+
+func (g *guardedCopyOut) NextCopyData(ctx context.Context) ([]byte, bool, error) {
+	data, ok, err := g.out.NextCopyData(g.ctx)
+	if err != nil {
+		err = ctxErr(g.ctx, err)
+		if g.s.txn != nil {
+			g.s.failed = true
+		}
+	}
+	return data, ok, err
+}

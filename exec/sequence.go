@@ -33,7 +33,7 @@ type seqState struct {
 	loaded bool
 	last   int64 // the last value handed out, or the start when !called
 	called bool
-	stored bool  // leased is in Badger: values up to it (in the direction of increment) may be handed out
+	stored bool // leased is in Badger: values up to it (in the direction of increment) may be handed out
 	leased int64
 	lease  int64 // size of the next lease
 }

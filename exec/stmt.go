@@ -105,7 +105,7 @@ func (st *statement) Execute(ctx context.Context, params []sql.Value) (server.Re
 		}
 		return nil, err
 	}
-	return &guardedResult{Result: res, ctx: ctx, done: done, s: s}, nil
+	return guardCopy(&guardedResult{Result: res, ctx: ctx, done: done, s: s}, res), nil
 }
 
 // guardedResult ends the statement's context when the result is closed and
