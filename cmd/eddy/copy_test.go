@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -106,7 +107,9 @@ func TestCopyMillion(t *testing.T) {
 	for i := 0; i < rows; i++ {
 		fmt.Fprintf(&b, "%d\tvalue %d\n", i, i)
 	}
+	start := time.Now()
 	n, err := copyIn(t, c, "COPY big (k, v) FROM STDIN", b.String())
+	t.Logf("copy in: %v", time.Since(start))
 	if err != nil || n != rows {
 		t.Fatalf("copy: %d %v", n, err)
 	}
@@ -120,7 +123,9 @@ func TestCopyMillion(t *testing.T) {
 	if _, err := c.Exec(context.Background(), "INSERT INTO big (k) VALUES (999999)"); err == nil || !strings.Contains(err.Error(), "big_k_key") {
 		t.Errorf("unique index after load: %v", err)
 	}
+	start = time.Now()
 	out := copyOut(t, c, "COPY big TO STDOUT")
+	t.Logf("copy out: %v", time.Since(start))
 	if lines := strings.Count(out, "\n"); lines != rows {
 		t.Errorf("copy out: %d lines", lines)
 	}
