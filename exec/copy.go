@@ -3,6 +3,7 @@ package exec
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 // copyOptions are COPY's WITH (...) options, with PostgreSQL's defaults.
 type copyOptions struct {
+	binary bool
 	csv    bool
 	header bool
 	delim  byte
@@ -35,7 +37,7 @@ func parseCopyOptions(opts []sql.Option) (copyOptions, error) {
 			case "csv":
 				o.csv = true
 			case "binary":
-				return o, errUnsupported("COPY in binary format")
+				o.binary = true
 			default:
 				return o, sql.Errorf(sql.CodeInvalidParameterValue, "COPY format %q not recognized", v)
 			}
@@ -95,6 +97,9 @@ func parseCopyOptions(opts []sql.Option) (copyOptions, error) {
 			return o, sql.Errorf(sql.CodeFeatureNotSupported, "COPY escape must be a single one-byte character")
 		}
 		o.escape = (*escape)[0]
+	}
+	if o.binary && (o.csv || delim != nil || null != nil || o.header) {
+		return o, sql.Errorf(sql.CodeSyntaxError, "cannot specify DELIMITER, NULL, HEADER or CSV in BINARY mode")
 	}
 	if o.header && !o.csv {
 		return o, sql.Errorf(sql.CodeFeatureNotSupported, "COPY HEADER available only in CSV mode")
@@ -201,13 +206,20 @@ type copyOutResult struct {
 	header []byte
 	buf    []byte
 	n      int
+	ended  bool // binary: the trailer is sent
 }
 
 var _ server.CopyOut = (*copyOutResult)(nil)
 
-func (r *copyOutResult) CopyOutFormat() (bool, int) { return false, len(r.types) }
+func (r *copyOutResult) CopyOutFormat() (bool, int) { return r.o.binary, len(r.types) }
+
+// binaryHeader starts COPY's binary format: signature, flags, extension length.
+var binaryHeader = []byte("PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00")
 
 func (r *copyOutResult) NextCopyData(ctx context.Context) ([]byte, bool, error) {
+	if r.o.binary {
+		return r.nextBinary(ctx)
+	}
 	if r.header != nil {
 		h := r.header
 		r.header = nil
@@ -228,6 +240,45 @@ func (r *copyOutResult) NextCopyData(ctx context.Context) ([]byte, bool, error) 
 		texts[i] = sql.FormatText(v, r.types[i], r.s.loc)
 	}
 	return r.formatRow(texts, nulls), true, nil
+}
+
+func (r *copyOutResult) nextBinary(ctx context.Context) ([]byte, bool, error) {
+	if r.header == nil && r.n == 0 && !r.ended {
+		r.header = binaryHeader
+	}
+	b := r.buf[:0]
+	if r.header != nil {
+		b = append(b, r.header...)
+		r.header = nil
+	}
+	if r.ended {
+		return nil, false, nil
+	}
+	row, ok, err := r.rows.Next(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if !ok {
+		r.ended = true
+		r.buf = append(b, 0xff, 0xff)
+		return r.buf, true, nil
+	}
+	r.n++
+	b = binary.BigEndian.AppendUint16(b, uint16(len(row)))
+	for i, v := range row {
+		if v.IsNull() {
+			b = binary.BigEndian.AppendUint32(b, 0xffffffff)
+			continue
+		}
+		at := len(b)
+		b = append(b, 0, 0, 0, 0)
+		if b, err = sql.AppendBinary(b, v, r.types[i]); err != nil {
+			return nil, false, err
+		}
+		binary.BigEndian.PutUint32(b[at:], uint32(len(b)-at-4))
+	}
+	r.buf = b
+	return b, true, nil
 }
 
 func (r *copyOutResult) formatRow(texts []string, nulls []bool) []byte {
@@ -354,6 +405,7 @@ type copyInResult struct {
 	line       int
 	n          int
 	skipHeader bool
+	headerDone bool // binary: the file header is read
 	sawEnd     bool // the \. marker
 	done       bool
 	err        error
@@ -361,7 +413,7 @@ type copyInResult struct {
 
 var _ server.CopyIn = (*copyInResult)(nil)
 
-func (r *copyInResult) CopyInFormat() (bool, int) { return false, len(r.cols) }
+func (r *copyInResult) CopyInFormat() (bool, int) { return r.o.binary, len(r.cols) }
 
 func (r *copyInResult) CopyData(ctx context.Context, data []byte) error {
 	if r.err != nil {
@@ -386,6 +438,9 @@ func (r *copyInResult) fail(err error) {
 // parse takes every complete record from pending; at the end (final) the
 // rest is the last record even without a newline.
 func (r *copyInResult) parse(final bool) error {
+	if r.o.binary {
+		return r.parseBinary(final)
+	}
 	data := r.pending
 	pos := 0
 	for pos < len(data) && !r.sawEnd {
@@ -418,6 +473,95 @@ func (r *copyInResult) parse(final bool) error {
 				return err
 			}
 		}
+	}
+	r.pending = append(r.pending[:0], data[pos:]...)
+	return nil
+}
+
+// parseBinary takes every complete tuple of the binary format from pending.
+func (r *copyInResult) parseBinary(final bool) error {
+	data := r.pending
+	pos := 0
+	bad := func(msg string) error { return &sql.Error{Code: "22P04", Message: msg} }
+	for !r.sawEnd {
+		if !r.headerDone {
+			if len(data) < len(binaryHeader) {
+				break
+			}
+			if !bytes.Equal(data[:11], binaryHeader[:11]) {
+				return bad("COPY file signature not recognized")
+			}
+			ext := int(binary.BigEndian.Uint32(data[15:19]))
+			if len(data) < 19+ext {
+				break
+			}
+			pos, r.headerDone = 19+ext, true
+			continue
+		}
+		if len(data)-pos < 2 {
+			break
+		}
+		nf := int(int16(binary.BigEndian.Uint16(data[pos:])))
+		if nf == -1 {
+			r.sawEnd = true
+			pos += 2
+			break
+		}
+		if nf != len(r.cols) {
+			return bad(fmt.Sprintf("row field count is %d, expected %d", nf, len(r.cols)))
+		}
+		// Find the tuple's end before converting anything.
+		at := pos + 2
+		fields := make([][]byte, nf)
+		complete := true
+		for i := 0; i < nf; i++ {
+			if len(data)-at < 4 {
+				complete = false
+				break
+			}
+			n := int(int32(binary.BigEndian.Uint32(data[at:])))
+			at += 4
+			if n < 0 {
+				continue
+			}
+			if len(data)-at < n {
+				complete = false
+				break
+			}
+			fields[i] = data[at : at+n]
+			at += n
+		}
+		if !complete {
+			break
+		}
+		r.line++
+		row := make(sql.Row, len(r.rel.Columns))
+		for i := range row {
+			row[i] = sql.Null
+		}
+		for j, c := range r.cols {
+			if fields[j] == nil {
+				continue
+			}
+			v, err := sql.ParseBinary(fields[j], r.rel.Columns[c].Type)
+			if err != nil {
+				return err
+			}
+			row[c] = v
+		}
+		if err := r.fillDefaults(row); err != nil {
+			return err
+		}
+		r.batch = append(r.batch, row)
+		pos = at
+		if len(r.batch) >= copyBatch {
+			if err := r.flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if final && !r.sawEnd && len(data) > pos {
+		return bad("unexpected EOF in COPY data")
 	}
 	r.pending = append(r.pending[:0], data[pos:]...)
 	return nil
@@ -489,6 +633,15 @@ func (r *copyInResult) record(rec []byte) error {
 		}
 		row[c] = v
 	}
+	if err := r.fillDefaults(row); err != nil {
+		return err
+	}
+	r.batch = append(r.batch, row)
+	return nil
+}
+
+// fillDefaults evaluates the defaults of the columns COPY leaves out.
+func (r *copyInResult) fillDefaults(row sql.Row) error {
 	for i, f := range r.defaults {
 		if f == nil {
 			continue
@@ -497,14 +650,8 @@ func (r *copyInResult) record(rec []byte) error {
 		if err != nil {
 			return err
 		}
-		if !v.IsNull() {
-			if v, err = sql.Cast(v, r.rel.Columns[i].Type, r.rel.Columns[i].Type, false, r.s.loc); err != nil {
-				return err
-			}
-		}
 		row[i] = v
 	}
-	r.batch = append(r.batch, row)
 	return nil
 }
 

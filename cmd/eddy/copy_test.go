@@ -134,3 +134,43 @@ func TestCopyMillion(t *testing.T) {
 		t.Errorf("after truncate: %d %v", count, err)
 	}
 }
+
+// TestCopyBinary loads through pgx's CopyFrom, which speaks COPY's binary
+// format, and reads the rows back in binary.
+func TestCopyBinary(t *testing.T) {
+	c := copyConn(t, startEddy(t))
+	ctx := context.Background()
+	mustExec(t, c, "CREATE TABLE bin (id INT PRIMARY KEY, name TEXT, score FLOAT8, at TIMESTAMPTZ, tags TEXT[])")
+	at := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	rows := [][]any{{1, "one", 1.5, at, []string{"a", "b"}}, {2, nil, nil, nil, nil}, {3, "three", -2.25, at.Add(time.Hour), []string{}}}
+	n, err := c.CopyFrom(ctx, pgx.Identifier{"bin"}, []string{"id", "name", "score", "at", "tags"}, pgx.CopyFromRows(rows))
+	if err != nil || n != 3 {
+		t.Fatalf("CopyFrom: %d %v", n, err)
+	}
+	var name string
+	var score float64
+	var got time.Time
+	if err := c.QueryRow(ctx, "SELECT name, score, at FROM bin WHERE id = 3").Scan(&name, &score, &got); err != nil {
+		t.Fatal(err)
+	}
+	if name != "three" || score != -2.25 || !got.Equal(at.Add(time.Hour)) {
+		t.Errorf("row 3: %q %v %v", name, score, got)
+	}
+	var b bytes.Buffer
+	if _, err := c.PgConn().CopyTo(ctx, &b, "COPY bin (id, name) TO STDOUT (FORMAT binary)"); err != nil {
+		t.Fatal(err)
+	}
+	want := "PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+		"\x00\x02\x00\x00\x00\x04\x00\x00\x00\x01\x00\x00\x00\x03one" +
+		"\x00\x02\x00\x00\x00\x04\x00\x00\x00\x02\xff\xff\xff\xff" +
+		"\x00\x02\x00\x00\x00\x04\x00\x00\x00\x03\x00\x00\x00\x05three" +
+		"\xff\xff"
+	if b.String() != want {
+		t.Errorf("binary copy out:\n got %q\nwant %q", b.String(), want)
+	}
+	// The same bytes load back.
+	mustExec(t, c, "CREATE TABLE bin2 (id INT, name TEXT)")
+	if n, err := copyIn(t, c, "COPY bin2 FROM STDIN WITH (FORMAT binary)", want); err != nil || n != 3 {
+		t.Errorf("binary copy in: %d %v", n, err)
+	}
+}
