@@ -37,6 +37,10 @@ func (rt *runtime) build(n planner.Node) (Operator, error) {
 		return rt.buildCTERef(n)
 	case *planner.WorkTable:
 		return newSliceOp(rt.work[n.CTE]), nil
+	case *planner.ProjectSet:
+		return rt.buildProjectSet(n)
+	case *planner.FuncJoin:
+		return rt.buildFuncJoin(n)
 	case *planner.VirtualScan:
 		return rt.buildVirtualScan(n)
 	}

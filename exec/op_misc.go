@@ -19,68 +19,19 @@ func (rt *runtime) buildTableFunc(n *planner.TableFunc) (Operator, error) {
 			return nil, err
 		}
 	}
-	var rows []sql.Row
-	switch n.Name {
-	case "generate_series":
-		for _, v := range vals {
-			if v.IsNull() {
-				return newSliceOp(nil), nil
-			}
-		}
-		t := n.Cols[0].Type
-		if t.Kind() == sql.KindInt {
-			step := int64(1)
-			if len(vals) == 3 {
-				step = vals[2].Int()
-			}
-			if step == 0 {
-				return nil, sql.Errorf(sql.CodeInvalidParameterValue, "step size cannot equal zero")
-			}
-			return &seriesOp{next: vals[0].Int(), stop: vals[1].Int(), step: step, ordinality: n.Ordinality}, nil
-		}
-		if t.Kind() == sql.KindTimestamp || t.Kind() == sql.KindTimestampTZ {
-			if len(vals) != 3 {
-				return nil, sql.Errorf(sql.CodeUndefinedFunction, "function generate_series(timestamp, timestamp) does not exist")
-			}
-			iv := vals[2].Interval()
-			if iv.Months == 0 && iv.Days == 0 && iv.Micros == 0 {
-				return nil, sql.Errorf(sql.CodeInvalidParameterValue, "step size cannot equal zero")
-			}
-			cur := vals[0]
-			for sql.Compare(cur, vals[1]) <= 0 && len(rows) < 10_000_000 {
-				rows = append(rows, sql.Row{cur})
-				cur = addInterval(cur.Int(), iv, t.Kind() == sql.KindTimestampTZ, rt.loc(), t)
-			}
-			break
-		}
-		// numeric and float series
-		step := sql.NewInt(1)
-		var stepT = sql.Int4
+	if n.Name == "generate_series" && n.Cols[0].Type.Kind() == sql.KindInt && !anyNull(vals) {
+		step := int64(1)
 		if len(vals) == 3 {
-			step, stepT = vals[2], n.Args[2].Type()
+			step = vals[2].Int()
 		}
-		cur := vals[0]
-		for len(rows) < 10_000_000 {
-			if sql.Compare(cur, vals[1]) > 0 {
-				break
-			}
-			rows = append(rows, sql.Row{cur})
-			s, err := rt.cast(step, stepT, t, false)
-			if err != nil {
-				return nil, err
-			}
-			if cur, err = addValues(cur, s, t); err != nil {
-				return nil, err
-			}
+		if step == 0 {
+			return nil, sql.Errorf(sql.CodeInvalidParameterValue, "step size cannot equal zero")
 		}
-	case "unnest":
-		if !vals[0].IsNull() {
-			for _, v := range vals[0].Array() {
-				rows = append(rows, sql.Row{v})
-			}
-		}
-	default:
-		return nil, errUnsupported("table function " + n.Name)
+		return &seriesOp{next: vals[0].Int(), stop: vals[1].Int(), step: step, ordinality: n.Ordinality}, nil
+	}
+	rows, err := rt.srfRows(n.Name, vals, n.Args, n.Cols)
+	if err != nil {
+		return nil, err
 	}
 	if n.Ordinality {
 		for i, r := range rows {
@@ -88,6 +39,15 @@ func (rt *runtime) buildTableFunc(n *planner.TableFunc) (Operator, error) {
 		}
 	}
 	return newSliceOp(rows), nil
+}
+
+func anyNull(vals []sql.Value) bool {
+	for _, v := range vals {
+		if v.IsNull() {
+			return true
+		}
+	}
+	return false
 }
 
 func addValues(a, b sql.Value, t sql.Type) (sql.Value, error) {

@@ -146,7 +146,7 @@ func (d *distinctOp) Next(ctx context.Context) (*Batch, error) {
 		d.b.reset()
 		for i, r := range b.Rows {
 			key := r
-			if d.on != nil {
+			if len(d.on) > 0 {
 				key = make(sql.Row, len(d.on))
 				for j, f := range d.on {
 					if key[j], err = f(r); err != nil {

@@ -42,7 +42,7 @@ func (v *aggFinder) Enter(n ast.Node) (ast.Node, bool) {
 		v.found = true
 		return n, true
 	case *ast.FuncCallExpr:
-		if IsAggregate(n.FnName.L) {
+		if IsAggregate(n.FnName.L) || n.FnName.L == "eddy_agg_distinct" {
 			v.found = true
 			return n, true
 		}

@@ -639,7 +639,7 @@ func figureColname(e ast.ExprNode) (string, int) {
 					return typeColumnName(v.GetString()), 1
 				}
 			}
-		case "eddy_filter", "eddy_agg_order", "eddy_within_group":
+		case "eddy_filter", "eddy_agg_order", "eddy_within_group", "eddy_agg_distinct":
 			if len(e.Args) > 0 {
 				return figureColname(e.Args[0])
 			}

@@ -165,6 +165,9 @@ func (b *binder) bindJoin(j *ast.Join, sc *scope) (Node, []Column, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if n, cols, ok, err := b.bindLateralFunc(j, left, lcols, sc); ok || err != nil {
+		return n, cols, err
+	}
 	right, rcols, err := b.bindFrom(j.Right, sc)
 	if err != nil {
 		return nil, nil, err
@@ -402,4 +405,82 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// bindLateralFunc binds a function in FROM whose arguments read earlier FROM
+// items (PostgreSQL makes functions in FROM implicitly LATERAL). ok is false
+// when j is not such a join.
+func (b *binder) bindLateralFunc(j *ast.Join, left Node, lcols []Column, sc *scope) (Node, []Column, bool, error) {
+	ts, ok := j.Right.(*ast.TableSource)
+	if !ok {
+		return nil, nil, false, nil
+	}
+	sel, ok := ts.Source.(*ast.SelectStmt)
+	if !ok {
+		return nil, nil, false, nil
+	}
+	fc, ok := tableFunction(sel)
+	if !ok || j.NaturalJoin || len(j.Using) > 0 || j.Tp == ast.RightJoin {
+		return nil, nil, false, nil
+	}
+	lat := &scope{cols: lcols, parent: sc.parent}
+	var args []Expr
+	for _, a := range fc.Args[1:] {
+		x, err := b.bindExpr(a, lat)
+		if err != nil {
+			return nil, nil, true, err
+		}
+		args = append(args, x)
+	}
+	readsLeft := false
+	for _, a := range args {
+		walkExpr(a, func(x Expr) bool {
+			if _, ok := x.(*ColRef); ok {
+				readsLeft = true
+			}
+			return true
+		})
+	}
+	if !readsLeft {
+		return nil, nil, false, nil
+	}
+	call, err := b.resolveSRF(tableFunctionName(fc), args)
+	if err != nil {
+		return nil, nil, true, err
+	}
+	ordinality := fc.FnName.L == "eddy_table_function_ordinality"
+	alias, colAliases := splitAlias(ts.AsName.O)
+	colAliases = append(colAliases, cistrs(ts.ColumnNames)...)
+	if alias == "" {
+		alias = call.Name
+	} else if len(colAliases) == 0 && len(call.Cols) == 1 {
+		colAliases = []string{alias}
+	}
+	fcols := append([]Column(nil), call.Cols...)
+	if ordinality {
+		fcols = append(fcols, Column{Name: "ordinality", Type: sql.Int8})
+	}
+	if len(colAliases) > len(fcols) {
+		return nil, nil, true, sql.Errorf(sql.CodeInvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(fcols), len(colAliases))
+	}
+	for i := range fcols {
+		fcols[i].Table = alias
+		if i < len(colAliases) {
+			fcols[i].Name = colAliases[i]
+		}
+	}
+	cols := append(append([]Column(nil), lcols...), fcols...)
+	fj := &FuncJoin{Left: left, Call: *call, Ordinality: ordinality, Outer: j.Tp == ast.LeftJoin, Cols: cols}
+	if j.On != nil {
+		on := j.On.Expr
+		if fcall, ok := on.(*ast.FuncCallExpr); ok && fcall.FnName.L == "eddy_full_join" {
+			return nil, nil, true, errUnsupported("FULL JOIN with a lateral function")
+		}
+		pred, err := b.bindBool(on, &scope{cols: cols, parent: sc.parent}, "JOIN/ON")
+		if err != nil {
+			return nil, nil, true, err
+		}
+		fj.On = pred
+	}
+	return fj, cols, true, nil
 }

@@ -33,6 +33,11 @@ func (eb *exprBinder) call(e *ast.FuncCallExpr) (Expr, error) {
 		return &Param{Idx: int(n - 1), Typ: t}, nil
 	case "eddy_filter":
 		return eb.filteredAggregate(e)
+	case "eddy_agg_distinct":
+		if a, ok := e.Args[0].(*ast.FuncCallExpr); ok && IsAggregate(a.FnName.L) {
+			return eb.aggregateWith(nil, a, nil, nil, true)
+		}
+		return nil, sql.Errorf(sql.CodeWrongObjectType, "DISTINCT specified, but it is not an aggregate function")
 	case "eddy_agg_order":
 		return eb.orderedAggregate(e)
 	case "eddy_array":
@@ -99,6 +104,9 @@ func (eb *exprBinder) call(e *ast.FuncCallExpr) (Expr, error) {
 	}
 	if name == "eddy_concat_fn" {
 		name = "concat"
+	}
+	if IsSRF(name) {
+		return eb.srf(name, e.Args)
 	}
 	args := make([]Expr, len(e.Args))
 	for i, a := range e.Args {
@@ -270,16 +278,24 @@ func (eb *exprBinder) arrayLit(as []ast.ExprNode) (Expr, error) {
 // aggregate binds an aggregate call (from either AST form) in a grouped
 // query and returns a reference to its output column.
 func (eb *exprBinder) aggregate(ae *ast.AggregateFuncExpr, fe *ast.FuncCallExpr, filter ast.ExprNode) (Expr, error) {
-	return eb.aggregateWith(ae, fe, filter, nil)
+	return eb.aggregateWith(ae, fe, filter, nil, false)
 }
 
-func (eb *exprBinder) aggregateWith(ae *ast.AggregateFuncExpr, fe *ast.FuncCallExpr, filter ast.ExprNode, order []ast.ExprNode) (Expr, error) {
+// unwrapAggDistinct reads the dialect layer's eddy_agg_distinct(agg(...)),
+// its form of agg(DISTINCT ...) for aggregates the TiDB grammar lacks.
+func unwrapAggDistinct(e ast.ExprNode) (ast.ExprNode, bool) {
+	if fc, ok := e.(*ast.FuncCallExpr); ok && fc.FnName.L == "eddy_agg_distinct" && len(fc.Args) == 1 {
+		return fc.Args[0], true
+	}
+	return e, false
+}
+
+func (eb *exprBinder) aggregateWith(ae *ast.AggregateFuncExpr, fe *ast.FuncCallExpr, filter ast.ExprNode, order []ast.ExprNode, distinct bool) (Expr, error) {
 	var name string
 	var argNodes []ast.ExprNode
-	distinct := false
 	star := false
 	if ae != nil {
-		name, argNodes, distinct = strings.ToLower(ae.F), ae.Args, ae.Distinct
+		name, argNodes, distinct = strings.ToLower(ae.F), ae.Args, distinct || ae.Distinct
 		if name == "count" && len(argNodes) == 1 && !distinct {
 			// count(*) arrives as count(1); any non-NULL constant counts
 			// every row, so both need no argument at all.
@@ -412,15 +428,16 @@ func (eb *exprBinder) filteredAggregate(e *ast.FuncCallExpr) (Expr, error) {
 	if len(e.Args) != 2 {
 		return nil, sql.Errorf(sql.CodeSyntaxError, "malformed FILTER clause")
 	}
-	switch a := e.Args[0].(type) {
+	inner, distinct := unwrapAggDistinct(e.Args[0])
+	switch a := inner.(type) {
 	case *ast.AggregateFuncExpr:
-		return eb.aggregateWith(a, nil, e.Args[1], nil)
+		return eb.aggregateWith(a, nil, e.Args[1], nil, distinct)
 	case *ast.FuncCallExpr:
 		if a.FnName.L == "eddy_agg_order" {
 			return eb.orderedAggregateFilter(a, e.Args[1])
 		}
 		if IsAggregate(a.FnName.L) {
-			return eb.aggregateWith(nil, a, e.Args[1], nil)
+			return eb.aggregateWith(nil, a, e.Args[1], nil, distinct)
 		}
 	case *ast.WindowFuncExpr:
 		return eb.window(a, e.Args[1])
@@ -436,13 +453,38 @@ func (eb *exprBinder) orderedAggregateFilter(e *ast.FuncCallExpr, filter ast.Exp
 	if len(e.Args) < 1 {
 		return nil, sql.Errorf(sql.CodeSyntaxError, "malformed aggregate ORDER BY")
 	}
-	switch a := e.Args[0].(type) {
+	inner, distinct := unwrapAggDistinct(e.Args[0])
+	switch a := inner.(type) {
 	case *ast.AggregateFuncExpr:
-		return eb.aggregateWith(a, nil, filter, e.Args[1:])
+		return eb.aggregateWith(a, nil, filter, e.Args[1:], distinct)
 	case *ast.FuncCallExpr:
 		if IsAggregate(a.FnName.L) {
-			return eb.aggregateWith(nil, a, filter, e.Args[1:])
+			return eb.aggregateWith(nil, a, filter, e.Args[1:], distinct)
 		}
 	}
 	return nil, sql.Errorf(sql.CodeWrongObjectType, "ORDER BY specified, but it is not an aggregate function")
+}
+
+// srf binds a set-returning function in a select list.
+func (eb *exprBinder) srf(name string, as []ast.ExprNode) (Expr, error) {
+	if eb.win == nil || eb.inAgg {
+		return nil, sql.Errorf(sql.CodeFeatureNotSupported, "set-returning functions are not allowed here")
+	}
+	args := make([]Expr, len(as))
+	for i, a := range as {
+		x, err := eb.bind(a)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = x
+	}
+	call, err := eb.b.resolveSRF(name, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(call.Cols) != 1 {
+		return nil, errUnsupported(name + " in a select list (it returns a record)")
+	}
+	eb.win.srfs = append(eb.win.srfs, *call)
+	return &srfRef{j: len(eb.win.srfs) - 1, typ: call.Cols[0].Type}, nil
 }

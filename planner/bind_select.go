@@ -301,14 +301,25 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		from = &Filter{Input: from, Pred: pred}
 	}
 
+	// DISTINCT ON arrives as a marker in front of the select list.
+	selFields := sel.Fields.Fields
+	var distinctOn []ast.ExprNode
+	if len(selFields) > 0 {
+		if fc, ok := selFields[0].Expr.(*ast.FuncCallExpr); ok && fc.FnName.L == "eddy_distinct_on" {
+			distinctOn, selFields = fc.Args, selFields[1:]
+		}
+	}
 	// Expand the select list (stars) into fields first: ORDER BY and GROUP BY
 	// may name output columns by position or alias.
-	fields, err := b.expandFields(sel.Fields.Fields, sc)
+	fields, err := b.expandFields(selFields, sc)
 	if err != nil {
 		return nil, err
 	}
 
 	grouped := sel.GroupBy != nil || sel.Having != nil
+	for _, e := range distinctOn {
+		grouped = grouped || hasAggregate(e)
+	}
 	for _, f := range fields {
 		grouped = grouped || (f.expr != nil && hasAggregate(f.expr))
 	}
@@ -408,6 +419,33 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		}
 	}
 
+	// DISTINCT ON keys: bound like ORDER BY items and carried as hidden
+	// output columns; the first row of each group in sort order survives.
+	var onKeys []Expr
+	for _, e := range distinctOn {
+		idx, err := b.orderTarget(e, fields, outCols)
+		if err != nil {
+			return nil, err
+		}
+		if idx < 0 {
+			x, err := bindOut(e)
+			if err != nil {
+				return nil, err
+			}
+			if idx = matchOutput(x, outExprs); idx < 0 {
+				outExprs = append(outExprs, x)
+				outCols = append(outCols, Column{Name: "?distinct?", Type: x.Type(), Hidden: true})
+				idx = len(outExprs) - 1
+				hidden++
+			}
+		}
+		onKeys = append(onKeys, &ColRef{Idx: idx, Typ: outCols[idx].Type})
+	}
+	for i, k := range onKeys {
+		if i < len(keys) && !exprEqual(keys[i].Expr, k) {
+			return nil, sql.Errorf(sql.CodeInvalidColumnReference, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+		}
+	}
 	if agg != nil {
 		input = &Aggregate{Input: input, Group: agg.group, Aggs: agg.aggs, Cols: agg.columns()}
 		if having != nil {
@@ -421,11 +459,23 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 			outExprs[i] = resolveWinRefs(outExprs[i], base)
 		}
 	}
-	var out Node = &Project{Input: input, Exprs: outExprs, Cols: outCols}
-	if sel.Distinct {
-		out = &Distinct{Input: out}
+	if len(win.srfs) > 0 {
+		input = win.projectSet(input, outExprs)
 	}
-	if keys != nil {
+	var out Node = &Project{Input: input, Exprs: outExprs, Cols: outCols}
+	switch {
+	case onKeys != nil:
+		// Sort first so that "first row of each group" is well defined.
+		if keys != nil {
+			out = &Sort{Input: out, Keys: keys}
+		}
+		out = &Distinct{Input: out, On: onKeys}
+	case sel.Distinct:
+		out = &Distinct{Input: out}
+		if keys != nil {
+			out = &Sort{Input: out, Keys: keys}
+		}
+	case keys != nil:
 		out = &Sort{Input: out, Keys: keys}
 	}
 	if out, err = b.bindLimit(out, sel.Limit); err != nil {

@@ -115,6 +115,18 @@ func describe(n Node) string {
 		return "Window: " + strings.Join(names, ", ")
 	case *TableFunc:
 		return "Function Scan on " + n.Name
+	case *ProjectSet:
+		names := make([]string, len(n.Calls))
+		for i, c := range n.Calls {
+			names[i] = c.Name + "(" + formatList(c.Args, n.Input.Columns()) + ")"
+		}
+		return "ProjectSet: " + strings.Join(names, ", ")
+	case *FuncJoin:
+		kind := "Inner"
+		if n.Outer {
+			kind = "Left"
+		}
+		return fmt.Sprintf("Function %s Join: %s(%s)", kind, n.Call.Name, formatList(n.Call.Args, n.Left.Columns()))
 	case *CTERef:
 		return "CTE Scan on " + n.CTE.Name
 	case *WorkTable:

@@ -157,6 +157,18 @@ func withChildren(n Node, f func(Node) Node) Node {
 			c.Input = in
 			return &c
 		}
+	case *ProjectSet:
+		if in := f(x.Input); in != x.Input {
+			c := *x
+			c.Input = in
+			return &c
+		}
+	case *FuncJoin:
+		if in := f(x.Left); in != x.Left {
+			c := *x
+			c.Left = in
+			return &c
+		}
 	case *Join:
 		l, r := f(x.Left), f(x.Right)
 		if l != x.Left || r != x.Right {

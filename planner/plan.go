@@ -199,6 +199,28 @@ type TableFunc struct {
 	Ordinality bool
 }
 
+// ProjectSet evaluates set-returning functions of a select list: each input
+// row yields as many rows as its longest result, the input columns followed
+// by one column per call (NULL where a shorter result ran out).
+type ProjectSet struct {
+	Input Node
+	Calls []SRFCall
+	Cols  []Column
+}
+
+// FuncJoin is a lateral join with a set-returning function: for each Left
+// row, Call's arguments are evaluated over that row and each result row is
+// appended to it. On filters the joined rows; Outer keeps a Left row that
+// joined nothing, padded with NULLs (LEFT JOIN LATERAL).
+type FuncJoin struct {
+	Left       Node
+	Call       SRFCall
+	Ordinality bool
+	On         Expr
+	Outer      bool
+	Cols       []Column
+}
+
 // CTERef reads a common table expression computed once per query.
 type CTERef struct {
 	CTE  *CTE
@@ -241,6 +263,8 @@ func (n *SetOp) Columns() []Column       { return n.Cols }
 func (n *Window) Columns() []Column      { return n.Cols }
 func (n *TableFunc) Columns() []Column   { return n.Cols }
 func (n *CTERef) Columns() []Column      { return n.Cols }
+func (n *ProjectSet) Columns() []Column  { return n.Cols }
+func (n *FuncJoin) Columns() []Column    { return n.Cols }
 func (n *WorkTable) Columns() []Column   { return n.Cols }
 func (n *VirtualScan) Columns() []Column { return n.Cols }
 
@@ -257,5 +281,7 @@ func (n *SetOp) Children() []Node       { return []Node{n.Left, n.Right} }
 func (n *Window) Children() []Node      { return []Node{n.Input} }
 func (n *TableFunc) Children() []Node   { return nil }
 func (n *CTERef) Children() []Node      { return nil }
+func (n *ProjectSet) Children() []Node  { return []Node{n.Input} }
+func (n *FuncJoin) Children() []Node    { return []Node{n.Left} }
 func (n *WorkTable) Children() []Node   { return nil }
 func (n *VirtualScan) Children() []Node { return nil }

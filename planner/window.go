@@ -12,6 +12,34 @@ import (
 // are referenced through winRef until the Window node's input width is known.
 type winState struct {
 	calls []WindowCall
+	srfs  []SRFCall // set-returning functions of the select list
+}
+
+// srfRef is a placeholder for select-list SRF j's output column.
+type srfRef struct {
+	j   int
+	typ sql.Type
+}
+
+func (r *srfRef) Type() sql.Type { return r.typ }
+
+// projectSet wraps input in a ProjectSet for the select list's SRFs and
+// resolves their placeholders in exprs.
+func (w *winState) projectSet(input Node, exprs []Expr) Node {
+	base := len(input.Columns())
+	cols := append([]Column(nil), input.Columns()...)
+	for _, c := range w.srfs {
+		cols = append(cols, c.Cols[0])
+	}
+	for i := range exprs {
+		exprs[i] = mapExpr(exprs[i], func(x Expr) Expr {
+			if r, ok := x.(*srfRef); ok {
+				return &ColRef{Idx: base + r.j, Typ: r.typ}
+			}
+			return x
+		})
+	}
+	return &ProjectSet{Input: input, Calls: w.srfs, Cols: cols}
 }
 
 // winRef is a placeholder for window call j's output column.

@@ -116,6 +116,7 @@ func (r *rewriter) seq(in []*node, ctx seqCtx) ([]*node, *Error) {
 		return out, nil
 	}
 	out = r.values(out)
+	out = distinctOn(out)
 	out = r.orderBy(out)
 	if out, err = r.from(out); err != nil {
 		return nil, err
@@ -156,6 +157,16 @@ func at(ns []*node, i int) *node {
 }
 
 func isWordNode(n *node, w string) bool { return n != nil && n.isWord(w) }
+
+// afterIs reports whether out ends in IS or IS NOT, after which TRUE and
+// FALSE are part of the predicate, not operands.
+func afterIs(out []*node) bool {
+	n := len(out)
+	if n > 0 && isWordNode(out[n-1], "is") {
+		return true
+	}
+	return n > 1 && isWordNode(out[n-1], "not") && isWordNode(out[n-2], "is")
+}
 
 func isNameTok(n *node) bool {
 	return n != nil && n.kind == nLeaf && (n.tok.kind == tkIdent || n.tok.kind == tkQIdent)
@@ -385,7 +396,21 @@ func (r *rewriter) primaries(in []*node) ([]*node, *Error) {
 			continue
 		}
 		if r.isKeywordHere(in, i, prev) {
-			if valueKeywords[w] && !(nextParen && callableKeywords[w]) {
+			if (w == "true" || w == "false") && !afterIs(out) {
+				// The parser makes TRUE the integer 1 (MySQL has no
+				// booleans): spell it as a boolean cast. IS [NOT] TRUE stays.
+				lit := "'t'"
+				if w == "false" {
+					lit = "'f'"
+				}
+				out = append(out, synth(func(wr *writer) {
+					wr.add("eddy_cast(", t.pos)
+					wr.raw(lit, t.pos)
+					wr.tight(", ", t.pos)
+					wr.raw("'boolean'", t.pos)
+					wr.tight(")", t.pos)
+				}))
+			} else if valueKeywords[w] && !(nextParen && callableKeywords[w]) {
 				out = append(out, &node{kind: nLeaf, tok: t, prim: true})
 			} else if nextParen && callableKeywords[w] {
 				c, next, err := r.chain(in, i)
@@ -520,6 +545,12 @@ func (r *rewriter) call(in []*node, j int, name string, start int) (*node, int, 
 	if err != nil {
 		return nil, 0, err
 	}
+	distinct := false
+	if len(rargs) > 0 && rargs[0].isWord("distinct") && !tidbDistinctAgg[strings.ToLower(strings.TrimPrefix(name, "pg_catalog."))] {
+		// agg(DISTINCT x) for aggregates the TiDB grammar does not know
+		// (string_agg, array_agg, bool_and ...): the planner reads the marker.
+		rargs, distinct = rargs[1:], true
+	}
 	if strings.EqualFold(name, "concat") || strings.EqualFold(name, "pg_catalog.concat") {
 		// The TiDB grammar turns a || b into concat(a, b); a call the user
 		// wrote gets its own name so the planner can tell the two apart
@@ -532,6 +563,14 @@ func (r *rewriter) call(in []*node, j int, name string, start int) (*node, int, 
 		w.seq(rargs)
 		w.tight(")", g.close.pos)
 	})
+	if distinct {
+		inner := base
+		base = synth(func(w *writer) {
+			w.add("eddy_agg_distinct(", start)
+			w.node(inner)
+			w.tight(")", g.close.pos)
+		})
+	}
 	if order != nil {
 		inner := base
 		base = synth(func(w *writer) {
@@ -936,4 +975,29 @@ func typeWord(t token) string {
 		return t.val
 	}
 	return t.val
+}
+
+// tidbDistinctAgg are the aggregates whose DISTINCT the TiDB grammar parses.
+var tidbDistinctAgg = wordSet(`count sum avg min max group_concat bit_and bit_or bit_xor std stddev stddev_pop
+stddev_samp var_pop var_samp variance json_arrayagg json_objectagg approx_count_distinct`)
+
+// distinctOn turns SELECT DISTINCT ON (exprs) into a marker the planner reads
+// and removes: SELECT eddy_distinct_on(exprs) AS eddy_distinct_on, ....
+func distinctOn(out []*node) []*node {
+	for i := 0; i+3 < len(out); i++ {
+		if !out[i].isWord("select") || !out[i+1].isWord("distinct") || !out[i+2].isWord("on") || out[i+3].kind != nParen {
+			continue
+		}
+		p, pos := out[i+3], out[i+1].tok.pos
+		marker := synth(func(w *writer) {
+			w.add("eddy_distinct_on", pos)
+			w.tight("(", p.tok.pos)
+			w.seq(p.kids)
+			w.tight(")", p.close.pos)
+			w.add("as eddy_distinct_on", p.close.pos)
+			w.tight(",", p.close.pos)
+		})
+		out = append(out[:i+1], append([]*node{marker}, out[i+4:]...)...)
+	}
+	return out
 }

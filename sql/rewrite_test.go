@@ -97,7 +97,10 @@ var rewriteCases = []struct{ in, out string }{
 	{"select case when a ~ 'x' then 1 else 2 end",
 		"select case when eddy_regex(a, 'x') then 1 else 2 end"},
 	{"select substring(x from 1 for 2), position('a' in b), trim(both 'x' from y), current_schema(), current_schemas(false)",
-		"select substring(x from 1 for 2), position('a' in b), trim(both 'x' from y), current_schema(), current_schemas(false)"},
+		"select substring(x from 1 for 2), position('a' in b), trim(both 'x' from y), current_schema(), current_schemas(eddy_cast('f', 'boolean'))"},
+	// TRUE and FALSE are booleans, not MySQL's 1 and 0; IS [NOT] TRUE stays a predicate.
+	{"select true, false from t where b = true and c is true and d is not false",
+		"select eddy_cast('t', 'boolean'), eddy_cast('f', 'boolean') from t where b = eddy_cast('t', 'boolean') and c is true and d is not false"},
 	{"select a from t -- comment",
 		"select a from t"},
 	{"select /* a /* nested */ comment */ 1",

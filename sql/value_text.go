@@ -33,6 +33,9 @@ func AppendText(buf []byte, v Value, t Type, loc *time.Location) []byte {
 		}
 		return append(buf, 'f')
 	case KindInt:
+		if t.OID == OIDRegtype && t.Elem == nil {
+			return append(buf, regtypeName(uint32(v.i))...)
+		}
 		return strconv.AppendInt(buf, v.i, 10)
 	case KindFloat:
 		if t.OID == OIDFloat4 {
@@ -753,4 +756,18 @@ func (p *arrayParser) parse(depth int) ([]Value, error) {
 			return nil, malformedArray(p.s, "Unexpected array element.")
 		}
 	}
+}
+
+// regtypeName is regtypeout: the type's name as format_type prints it
+// ("integer", "text[]"), or the bare OID for a type eddy does not know.
+func regtypeName(oid uint32) string {
+	if s := FormatType(Type{OID: oid, Mod: -1}); !strings.HasPrefix(s, "type ") {
+		return s
+	}
+	for _, e := range []uint32{OIDBool, OIDInt2, OIDInt4, OIDInt8, OIDFloat4, OIDFloat8, OIDVarchar, OIDName, OIDOid, OIDText} {
+		if arrayOID(e) == oid {
+			return FormatType(Type{OID: e, Mod: -1}) + "[]"
+		}
+	}
+	return strconv.FormatUint(uint64(oid), 10)
 }

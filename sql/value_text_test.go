@@ -343,3 +343,19 @@ func TestTextRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestRegtypeText(t *testing.T) {
+	regtype := Type{OID: OIDRegtype, Mod: -1}
+	for oid, want := range map[uint32]string{
+		OIDInt4: "integer", OIDNumeric: "numeric", OIDTimestampTZ: "timestamp with time zone",
+		OIDInt4Array: "integer[]", OIDTextArray: "text[]", 99999: "99999",
+	} {
+		if got := FormatText(NewInt(int64(oid)), regtype, time.UTC); got != want {
+			t.Errorf("regtype %d prints %q, want %q", oid, got, want)
+		}
+	}
+	// oid and regclass still print the number.
+	if got := FormatText(NewInt(23), Oid, time.UTC); got != "23" {
+		t.Errorf("oid 23 prints %q", got)
+	}
+}

@@ -2,6 +2,10 @@
 //
 //	go run ./cmd/slt -conn postgres://user:pw@127.0.0.1:5432/db [-engine postgresql] file...
 //
+// With -complete it rewrites each file's failing records from the server's
+// answers (see slt.Options.Complete): run it against PostgreSQL to fill in
+// expected results, then review the diff.
+//
 // It prints one summary line per file and the first few failures, and exits 1
 // when any record failed (2 when a file could not be run at all).
 package main
@@ -32,7 +36,9 @@ func run() int {
 	maxFail := flag.Int("max-failures", 0, "stop a file after this many failures (0: no limit)")
 	timeout := flag.Duration("timeout", time.Minute, "time limit per record (0: none)")
 	freshDB := flag.Bool("fresh-db", false, "run each file in a newly created database (PostgreSQL only: uses DROP/CREATE DATABASE), since the corpora reuse table names")
+	dbPrefix := flag.String("fresh-db-prefix", "slt_", "name prefix of the databases -fresh-db creates (a run's files use prefix0, prefix1, ...)")
 	verbose := flag.Bool("v", false, "log every failure as it happens")
+	complete := flag.Bool("complete", false, "rewrite each file's failing records from what the server answers (expected results, error regexes, counts), like sqllogictest-rs --override; review the diff")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: slt [flags] file...\n")
 		flag.PrintDefaults()
@@ -45,7 +51,7 @@ func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	opts := slt.Options{Engine: *engine, Format: *format, MaxFailures: *maxFail, Timeout: *timeout}
+	opts := slt.Options{Engine: *engine, Format: *format, MaxFailures: *maxFail, Timeout: *timeout, Complete: *complete}
 	if *labels != "" {
 		opts.Labels = strings.Split(*labels, ",")
 	}
@@ -55,7 +61,7 @@ func run() int {
 	code := 0
 	for i, file := range flag.Args() {
 		if *freshDB {
-			opts.Database = fmt.Sprintf("slt_%d", i)
+			opts.Database = fmt.Sprintf("%s%d", *dbPrefix, i)
 			if err := recreateDB(ctx, *conn, opts.Database); err != nil {
 				fmt.Fprintf(os.Stderr, "%s: %v\n", file, err)
 				return 2
@@ -73,11 +79,28 @@ func run() int {
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", file, err)
 			code = 2
+		} else if *complete {
+			if res.Failed > 0 {
+				if werr := writeFile(file, res.Completed); werr != nil {
+					fmt.Fprintf(os.Stderr, "%s: %v\n", file, werr)
+					return 2
+				}
+				fmt.Printf("%s: rewritten\n", file)
+			}
 		} else if res.Failed > 0 && code == 0 {
 			code = 1
 		}
 	}
 	return code
+}
+
+// writeFile replaces a script, keeping its permissions.
+func writeFile(path, content string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(content), fi.Mode().Perm())
 }
 
 func recreateDB(ctx context.Context, connString, name string) error {

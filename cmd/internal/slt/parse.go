@@ -93,18 +93,36 @@ type record struct {
 // cannot understand becomes a kindUnsupported record, because one unknown
 // directive should cost one failure, not the whole file.
 func parseScript(src string, format string) []record {
+	recs, _, _ := parseScriptSpans(src, format)
+	return recs
+}
+
+// span locates a record in its script, as 0-based line indexes, so that
+// complete mode can rewrite it: lines [start, end) hold the record (its
+// conditions, directive, SQL and results, without trailing blank lines);
+// directive is the directive's line and sep the "----" line, or -1.
+type span struct {
+	start, directive, sep, end int
+}
+
+// parseScriptSpans is parseScript that also returns each record's span and
+// the script's lines.
+func parseScriptSpans(src string, format string) ([]record, []span, []string) {
 	lines := strings.Split(src, "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimSuffix(l, "\r")
 	}
 	p := &parser{lines: lines, format: format}
-	return p.parse()
+	recs := p.parse()
+	return recs, p.spans, lines
 }
 
 type parser struct {
 	lines  []string
 	format string
 	pos    int
+	spans  []span
+	sep    int // the last "----" line readSQL saw
 }
 
 func isComment(l string) bool { return strings.HasPrefix(l, "#") }
@@ -129,7 +147,15 @@ func (p *parser) parse() []record {
 		if p.pos >= len(p.lines) {
 			return recs
 		}
-		recs = append(recs, p.parseRecord())
+		start := p.pos
+		p.sep = -1
+		rec := p.parseRecord()
+		end := p.pos
+		for end > start && isBlank(p.lines[end-1]) {
+			end--
+		}
+		p.spans = append(p.spans, span{start: start, directive: rec.line - 1, sep: p.sep, end: end})
+		recs = append(recs, rec)
 	}
 }
 
@@ -413,6 +439,7 @@ func (p *parser) readSQL(r *record) bool {
 			return false
 		}
 		if strings.TrimRight(l, " \t") == "----" {
+			p.sep = p.pos - 1
 			return true
 		}
 		sql = append(sql, l)

@@ -38,6 +38,10 @@ type Options struct {
 	// Timeout bounds each record's execution; 0 is no limit. A record that
 	// times out fails, and its connection is replaced.
 	Timeout time.Duration
+	// Complete asks for the script rewritten from what the server answered
+	// (like sqllogictest-rs's --override), in Result.Completed: see
+	// complete.go for what is rewritten and what is left alone.
+	Complete bool
 }
 
 // Result is the outcome of one file.
@@ -45,6 +49,9 @@ type Result struct {
 	File                    string
 	Passed, Failed, Skipped int
 	Failures                []Failure
+	// Completed is the script with every failing record rewritten to what
+	// the server answered; it is set only when Options.Complete is.
+	Completed string
 }
 
 // Failure is one record that did not behave as the script expected.
@@ -203,6 +210,9 @@ type runner struct {
 	valuewise bool
 	labels    map[string]labelSeen
 	res       Result
+	cur       int         // index of the record being run
+	last      outcome     // what the last attempt got, for complete mode
+	fixes     map[int]fix // complete mode: record index -> its rewrite
 }
 
 type labelSeen struct {
@@ -241,9 +251,13 @@ func runScript(ctx context.Context, dial func(context.Context) (session, error),
 	if _, err := r.conn(ctx, ""); err != nil {
 		return r.res, fmt.Errorf("slt: %s: connect: %w", name, err)
 	}
-	recs := parseScript(src, r.format)
+	recs, spans, lines := parseScriptSpans(src, r.format)
 	r.logf("%s: %d records (%s format)", name, len(recs), r.format)
+	if opts.Complete {
+		r.fixes = map[int]fix{}
+	}
 	for i := range recs {
+		r.cur = i
 		if err := ctx.Err(); err != nil {
 			return r.res, err
 		}
@@ -258,6 +272,9 @@ func runScript(ctx context.Context, dial func(context.Context) (session, error),
 			r.logf("%s: stopping after %d failures", name, r.res.Failed)
 			break
 		}
+	}
+	if opts.Complete {
+		r.res.Completed = r.completed(src, spans, lines)
 	}
 	r.logf("%s: %d passed, %d failed, %d skipped", name, r.res.Passed, r.res.Failed, r.res.Skipped)
 	return r.res, nil
@@ -356,6 +373,9 @@ func (r *runner) runCheck(ctx context.Context, rec *record) error {
 		if attempt >= rec.retries {
 			f.Line, f.SQL = rec.line, sql
 			r.fail(*f)
+			if r.fixes != nil {
+				r.noteFix(rec)
+			}
 			return nil
 		}
 		select {
@@ -379,6 +399,7 @@ func (r *runner) attempt(ctx context.Context, rec *record, sql string) (*Failure
 		defer cancel()
 	}
 	rs, err := s.exec(ectx, sql)
+	r.last = outcome{rs: rs, err: err}
 	if err != nil && s.broken() {
 		// The next record gets a fresh connection; this one is charged with
 		// the breakage, since it is the likeliest cause.
@@ -387,6 +408,7 @@ func (r *runner) attempt(ctx context.Context, rec *record, sql string) (*Failure
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		r.last.broken = true
 		return &Failure{Err: "connection broken: " + err.Error()}, nil
 	}
 	if rec.expectError {
@@ -437,7 +459,9 @@ func (r *runner) checkError(rec *record, err error) *Failure {
 	candidates := []string{text}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		candidates = append(candidates, pe.Message, pe.Code)
+		// pe.Error() is the Go driver's "ERROR: message (SQLSTATE 22012)",
+		// so one regex can pin both the message and the SQLSTATE.
+		candidates = append(candidates, pe.Message, pe.Code, pe.Error())
 	}
 	switch {
 	case rec.hasErrMessage:
@@ -475,6 +499,7 @@ func (r *runner) checkQuery(rec *record, rs *resultSet) *Failure {
 		}
 		var hash string
 		got, hash = sqliteLines(rows, mode, r.threshold)
+		r.last.got, r.last.hasGot = got, true
 		want = rec.expected
 		if rec.label != "" {
 			if seen, ok := r.labels[rec.label]; !ok {
@@ -486,6 +511,7 @@ func (r *runner) checkQuery(rec *record, rs *resultSet) *Failure {
 		}
 	} else {
 		got = rsLines(renderRS(rs), mode, r.threshold, r.valuewise)
+		r.last.got, r.last.hasGot = got, true
 		want = rsExpected(rec.expected, mode)
 	}
 	if slices.Equal(got, want) {

@@ -1,0 +1,152 @@
+package exec
+
+import (
+	"context"
+
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/sql"
+)
+
+// projectSetOp expands the select list's set-returning functions row by row.
+type projectSetOp struct {
+	rt    *runtime
+	in    Operator
+	calls []planner.SRFCall
+	args  [][]evalFn
+	b     Batch
+}
+
+func (rt *runtime) buildProjectSet(n *planner.ProjectSet) (Operator, error) {
+	in, err := rt.build(n.Input)
+	if err != nil {
+		return nil, err
+	}
+	op := &projectSetOp{rt: rt, in: in, calls: n.Calls}
+	for _, c := range n.Calls {
+		fs, err := rt.compileAll(c.Args)
+		if err != nil {
+			return nil, err
+		}
+		op.args = append(op.args, fs)
+	}
+	return op, nil
+}
+
+// callRows evaluates one SRF's arguments over row and returns its rows.
+func (rt *runtime) callRows(c planner.SRFCall, args []evalFn, row sql.Row) ([]sql.Row, error) {
+	vals := make([]sql.Value, len(args))
+	for i, f := range args {
+		v, err := f(row)
+		if err != nil {
+			return nil, err
+		}
+		vals[i] = v
+	}
+	return rt.srfRows(c.Name, vals, c.Args, c.Cols)
+}
+
+func (p *projectSetOp) Next(ctx context.Context) (*Batch, error) {
+	for {
+		b, err := p.in.Next(ctx)
+		if err != nil || b == nil {
+			return nil, err
+		}
+		p.b.reset()
+		results := make([][]sql.Row, len(p.calls))
+		for i, row := range b.Rows {
+			n := 0
+			for j, c := range p.calls {
+				if results[j], err = p.rt.callRows(c, p.args[j], row); err != nil {
+					return nil, err
+				}
+				n = max(n, len(results[j]))
+			}
+			for k := 0; k < n; k++ {
+				out := make(sql.Row, len(row), len(row)+len(p.calls))
+				copy(out, row)
+				for j := range p.calls {
+					v := sql.Null
+					if k < len(results[j]) {
+						v = results[j][k][0]
+					}
+					out = append(out, v)
+				}
+				p.b.Add(out, b.Diffs[i])
+			}
+		}
+		if p.b.Len() > 0 {
+			return &p.b, nil
+		}
+	}
+}
+
+// funcJoinOp joins each left row with the rows of a function of it.
+type funcJoinOp struct {
+	rt   *runtime
+	n    *planner.FuncJoin
+	left Operator
+	args []evalFn
+	on   evalFn
+	b    Batch
+}
+
+func (rt *runtime) buildFuncJoin(n *planner.FuncJoin) (Operator, error) {
+	left, err := rt.build(n.Left)
+	if err != nil {
+		return nil, err
+	}
+	op := &funcJoinOp{rt: rt, n: n, left: left}
+	if op.args, err = rt.compileAll(n.Call.Args); err != nil {
+		return nil, err
+	}
+	if n.On != nil {
+		if op.on, err = rt.compile(n.On); err != nil {
+			return nil, err
+		}
+	}
+	return op, nil
+}
+
+func (f *funcJoinOp) Next(ctx context.Context) (*Batch, error) {
+	width := len(f.n.Cols)
+	for {
+		b, err := f.left.Next(ctx)
+		if err != nil || b == nil {
+			return nil, err
+		}
+		f.b.reset()
+		for i, l := range b.Rows {
+			rows, err := f.rt.callRows(f.n.Call, f.args, l)
+			if err != nil {
+				return nil, err
+			}
+			matched := false
+			for k, r := range rows {
+				out := make(sql.Row, 0, width)
+				out = append(append(out, l...), r...)
+				if f.n.Ordinality {
+					out = append(out, sql.NewInt(int64(k+1)))
+				}
+				if f.on != nil {
+					v, err := f.on(out)
+					if err != nil {
+						return nil, err
+					}
+					if v.IsNull() || !v.Bool() {
+						continue
+					}
+				}
+				matched = true
+				f.b.Add(out, b.Diffs[i])
+			}
+			if !matched && f.n.Outer {
+				out := make(sql.Row, width)
+				copy(out, l)
+				f.b.Add(out, b.Diffs[i])
+			}
+		}
+		if f.b.Len() > 0 {
+			return &f.b, nil
+		}
+	}
+}
