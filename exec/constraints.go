@@ -224,15 +224,6 @@ func pick(row sql.Row, cols []int) []sql.Value {
 	return out
 }
 
-func anyNull(vals []sql.Value) bool {
-	for _, v := range vals {
-		if v.IsNull() {
-			return true
-		}
-	}
-	return false
-}
-
 // validate checks NOT NULL and CHECK constraints on a new row.
 func (w *writer) validate(t *tableInfo, row sql.Row) error {
 	rel := t.rel
