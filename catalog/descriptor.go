@@ -47,6 +47,20 @@ type Constraint struct {
 	OnDelete   string `json:"on_delete,omitempty"`
 	// IndexOID is the index that enforces a primary key or unique constraint.
 	IndexOID uint32 `json:"index_oid,omitempty"`
+	// OnUpdate is the foreign key's ON UPDATE action ("" = no action).
+	OnUpdate string `json:"on_update,omitempty"`
+}
+
+// Sequence holds a sequence's parameters (pg_sequence); its current value
+// lives apart, under PrefixSequence, because it changes outside transactions.
+type Sequence struct {
+	Type      sql.Type `json:"type"`
+	Start     int64    `json:"start"`
+	Increment int64    `json:"increment"`
+	Min       int64    `json:"min"`
+	Max       int64    `json:"max"`
+	Cache     int64    `json:"cache"`
+	Cycle     bool     `json:"cycle,omitempty"`
 }
 
 // Relation describes a table, view, materialized view, source, sink, index or
@@ -74,6 +88,12 @@ type Relation struct {
 	IndexColumns []int  `json:"index_columns,omitempty"`
 	Unique       bool   `json:"unique,omitempty"`
 	Comment      string `json:"comment,omitempty"`
+	// Sequence is set for a sequence.
+	Sequence *Sequence `json:"sequence,omitempty"`
+	// OwnedBy is the table whose column (OwnedByColumn, 1-based) owns a
+	// sequence (serial columns, OWNED BY): dropping the table drops it.
+	OwnedBy       uint32 `json:"owned_by,omitempty"`
+	OwnedByColumn int16  `json:"owned_by_column,omitempty"`
 	// Version changes whenever the descriptor does, so cached plans can tell
 	// that they are stale.
 	Version uint64 `json:"version"`

@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
-	"github.com/pingcap/tidb/pkg/parser/ast"
 
 	"github.com/eddysql/eddy/catalog"
 	"github.com/eddysql/eddy/planner"
@@ -15,9 +14,53 @@ import (
 	"github.com/eddysql/eddy/sql"
 )
 
+// runDML runs f with a writer in the open transaction, or in a new one that
+// commits when f and the foreign key checks succeed (autocommit).
+func (s *Session) runDML(ctx context.Context, params []sql.Value, f func(w *writer) error) error {
+	w, end := s.startDML(ctx, params)
+	err := f(w)
+	return end(err)
+}
+
+// startDML opens a writer for a statement whose writes arrive over time
+// (COPY FROM). end finishes it: with a nil error it runs the foreign key
+// checks and, in autocommit, commits; otherwise it discards the writes of
+// an autocommit statement. end returns the statement's outcome.
+func (s *Session) startDML(ctx context.Context, params []sql.Value) (*writer, func(error) error) {
+	if s.txn != nil {
+		rt := s.newRuntime(ctx, s.txn, params)
+		w := s.newWriter(rt, &dmlTxn{db: s.e.db, txn: s.txn})
+		return w, func(err error) error {
+			if err != nil {
+				return err
+			}
+			return w.finish()
+		}
+	}
+	txn := s.e.db.NewTransaction(true)
+	rt := s.newRuntime(ctx, txn, params)
+	tx := &dmlTxn{db: s.e.db, txn: txn, auto: true, onStep: func(t *badger.Txn) { rt.txn = t }}
+	w := s.newWriter(rt, tx)
+	return w, func(err error) error {
+		defer tx.txn.Discard()
+		if err != nil {
+			return err
+		}
+		if err := w.finish(); err != nil {
+			return err
+		}
+		if err := tx.txn.Commit(); err != nil {
+			if errors.Is(err, badger.ErrConflict) {
+				return sql.Errorf("40001", "could not serialize access due to concurrent update")
+			}
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
+	}
+}
+
 // writeTxn runs f in the open transaction, or in a new one that commits
-// when f succeeds (autocommit). Badger transactions have a size limit, so a
-// large autocommit statement commits in several steps.
+// when f succeeds (autocommit).
 func (s *Session) writeTxn(f func(txn *badger.Txn) error) error {
 	if s.txn != nil {
 		return f(s.txn)
@@ -45,73 +88,193 @@ func rowKey(rel *catalog.Relation, row sql.Row, rowid uint64) []byte {
 	return key
 }
 
-// checkRow enforces NOT NULL.
-func checkRow(rel *catalog.Relation, row sql.Row) error {
-	for i, c := range rel.Columns {
-		if c.NotNull && row[i].IsNull() {
-			return &sql.Error{Code: sql.CodeNotNullViolation,
-				Message: fmt.Sprintf("null value in column %q of relation %q violates not-null constraint", c.Name, rel.Name)}
-		}
-	}
-	return nil
+// returning evaluates a RETURNING list over the rows a statement wrote.
+type returning struct {
+	fns  []evalFn
+	rows []sql.Row
 }
 
-func (s *Session) prepareInsert(n *ast.InsertStmt, paramTypes []sql.Type) (*statement, error) {
-	plan, err := s.e.planner.PlanInsert(n, paramTypes)
+func (w *writer) returning(r planner.Returning) (*returning, error) {
+	if r.Returning == nil {
+		return nil, nil
+	}
+	fns, err := w.rt.compileAll(r.Returning)
 	if err != nil {
 		return nil, err
 	}
-	st := &statement{s: s, params: plan.Params}
+	return &returning{fns: fns}, nil
+}
+
+func (r *returning) add(row sql.Row) error {
+	if r == nil {
+		return nil
+	}
+	out := make(sql.Row, len(r.fns))
+	for i, f := range r.fns {
+		v, err := f(row)
+		if err != nil {
+			return err
+		}
+		out[i] = v
+	}
+	r.rows = append(r.rows, out)
+	return nil
+}
+
+// dmlResult is a DML statement's tag, with the RETURNING rows if any.
+func dmlResult(tag string, count int, ret *returning) server.Result {
+	if ret == nil {
+		return &tagResult{tag: fmt.Sprintf("%s %d", tag, count)}
+	}
+	return &rowsResult{op: newSliceOp(ret.rows), tag: tag}
+}
+
+func (s *Session) prepareInsert(stmt sql.Statement, paramTypes []sql.Type) (*statement, error) {
+	plan, err := s.e.planner.PlanInsert(stmt, paramTypes)
+	if err != nil {
+		return nil, err
+	}
+	st := &statement{s: s, params: plan.Params, cols: returningColumns(plan.Returning)}
 	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
 		count := 0
-		err := s.writeTxn(func(txn *badger.Txn) error {
-			rt := s.newRuntime(ctx, txn, params)
-			rows, err := rt.collect(ctx, plan.Source, -1)
+		var ret *returning
+		err := s.runDML(ctx, params, func(w *writer) error {
+			rows, err := w.rt.collect(ctx, plan.Source, -1)
 			if err != nil {
 				return err
 			}
-			rel := plan.Table
-			var seq *badger.Sequence
-			if rel.PrimaryKey == nil {
-				seq, err = s.e.rowIDs(rel.OID)
-				if err != nil {
-					return err
-				}
+			if ret, err = w.returning(plan.Returning); err != nil {
+				return err
 			}
-			var buf []byte
-			for _, row := range rows {
-				if err := checkRow(rel, row); err != nil {
-					return err
-				}
-				var id uint64
-				if seq != nil {
-					if id, err = seq.Next(); err != nil {
-						return fmt.Errorf("row id: %w", err)
-					}
-				}
-				key := rowKey(rel, row, id)
-				if rel.PrimaryKey != nil {
-					if _, err := txn.Get(key); err == nil {
-						return &sql.Error{Code: sql.CodeUniqueViolation,
-							Message: fmt.Sprintf("duplicate key value violates unique constraint %q", rel.Name+"_pkey")}
-					} else if !errors.Is(err, badger.ErrKeyNotFound) {
-						return err
-					}
-				}
-				buf = sql.AppendRow(buf[:0], row)
-				if err := txn.Set(key, append([]byte(nil), buf...)); err != nil {
-					return fmt.Errorf("insert into %s: %w", rel.Name, err)
-				}
-				count++
-			}
-			return nil
+			n, err := w.insertRows(plan.Table, rows, plan.OnConflict, ret)
+			count = n
+			return err
 		})
 		if err != nil {
 			return nil, err
 		}
-		return &tagResult{tag: fmt.Sprintf("INSERT 0 %d", count)}, nil
+		return dmlResult("INSERT 0", count, ret), nil
 	}
 	return st, nil
+}
+
+func returningColumns(r planner.Returning) []server.Column {
+	if r.Returning == nil {
+		return nil
+	}
+	return columnsOf(r.ReturningCols)
+}
+
+// insertRows inserts rows (in table column order), resolving conflicts as
+// ON CONFLICT says; it returns how many rows were inserted or updated.
+func (w *writer) insertRows(rel *catalog.Relation, rows []sql.Row, oc *planner.OnConflict, ret *returning) (int, error) {
+	t, err := w.info(rel)
+	if err != nil {
+		return 0, err
+	}
+	var sets []evalFn
+	var where evalFn
+	if oc != nil && oc.Set != nil {
+		sets = make([]evalFn, len(oc.Set))
+		for i, e := range oc.Set {
+			if e != nil {
+				if sets[i], err = w.rt.compile(e); err != nil {
+					return 0, err
+				}
+			}
+		}
+		if oc.Where != nil {
+			if where, err = w.rt.compile(oc.Where); err != nil {
+				return 0, err
+			}
+		}
+	}
+	count := 0
+	var touched map[string]bool
+	for _, row := range rows {
+		if err := w.rt.ctx.Err(); err != nil {
+			return count, err
+		}
+		if oc != nil {
+			key, _, _, err := w.conflict(t, row, oc.Columns)
+			if err != nil {
+				return count, err
+			}
+			if key != nil {
+				if sets == nil {
+					continue // DO NOTHING
+				}
+				if touched[string(key)] {
+					return count, &sql.Error{Code: sql.CodeCardinalityViolation,
+						Message: "ON CONFLICT DO UPDATE command cannot affect row a second time",
+						Hint:    "Ensure that no rows proposed for insertion within the same command have duplicate constrained values."}
+				}
+				old, ok, err := w.tx.getRow(key, len(rel.Columns))
+				if err != nil {
+					return count, err
+				}
+				if !ok {
+					return count, fmt.Errorf("exec: index entry without row in %s", rel.Name)
+				}
+				both := append(append(sql.Row(nil), old...), row...)
+				if where != nil {
+					v, err := where(both)
+					if err != nil {
+						return count, err
+					}
+					if v.IsNull() || !v.Bool() {
+						continue
+					}
+				}
+				nr := append(sql.Row(nil), old...)
+				for c, f := range sets {
+					if f == nil {
+						continue
+					}
+					if nr[c], err = f(both); err != nil {
+						return count, err
+					}
+				}
+				if err := w.remove(t, key, old); err != nil {
+					return count, err
+				}
+				if err := w.insert(t, nr, key); err != nil {
+					return count, err
+				}
+				if touched == nil {
+					touched = map[string]bool{}
+				}
+				touched[string(rowKeyAfter(rel, nr, key))] = true
+				if err := ret.add(nr); err != nil {
+					return count, err
+				}
+				count++
+				continue
+			}
+		}
+		if err := w.insert(t, row, nil); err != nil {
+			return count, err
+		}
+		if oc != nil && sets != nil && rel.PrimaryKey != nil {
+			if touched == nil {
+				touched = map[string]bool{}
+			}
+			touched[string(rowKey(rel, row, 0))] = true
+		}
+		if err := ret.add(row); err != nil {
+			return count, err
+		}
+		count++
+	}
+	return count, nil
+}
+
+// rowKeyAfter is the key a rewritten row is stored under.
+func rowKeyAfter(rel *catalog.Relation, row sql.Row, old []byte) []byte {
+	if rel.PrimaryKey == nil {
+		return old
+	}
+	return rowKey(rel, row, 0)
 }
 
 // rowIDs hands out row ids for a table without a primary key.
@@ -131,12 +294,9 @@ func (e *Engine) rowIDs(oid uint32) (*badger.Sequence, error) {
 
 // scanKeys runs a DML source plan and returns each row with its key.
 func (rt *runtime) scanKeys(rel *catalog.Relation, src planner.Node) ([]sql.Row, [][]byte, error) {
-	// Read keys straight from Badger for the rows the filter keeps.
-	scan, ok := findScan(src)
-	if !ok {
+	if _, ok := findScan(src); !ok {
 		return nil, nil, errUnsupported("DML over a view")
 	}
-	_ = scan
 	op, err := rt.build(src)
 	if err != nil {
 		return nil, nil, err
@@ -204,32 +364,40 @@ func (rt *runtime) matchRowIDs(rel *catalog.Relation, rows []sql.Row) ([]sql.Row
 	return outRows, keys, nil
 }
 
-func (s *Session) prepareUpdate(n *ast.UpdateStmt, paramTypes []sql.Type) (*statement, error) {
-	plan, err := s.e.planner.PlanUpdate(n, paramTypes)
+func (s *Session) prepareUpdate(stmt sql.Statement, paramTypes []sql.Type) (*statement, error) {
+	plan, err := s.e.planner.PlanUpdate(stmt, paramTypes)
 	if err != nil {
 		return nil, err
 	}
-	st := &statement{s: s, params: plan.Params}
+	st := &statement{s: s, params: plan.Params, cols: returningColumns(plan.Returning)}
 	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
 		count := 0
-		err := s.writeTxn(func(txn *badger.Txn) error {
-			rt := s.newRuntime(ctx, txn, params)
+		var ret *returning
+		err := s.runDML(ctx, params, func(w *writer) error {
 			rel := plan.Table
-			rows, keys, err := rt.scanKeys(rel, plan.Source)
+			t, err := w.info(rel)
+			if err != nil {
+				return err
+			}
+			if ret, err = w.returning(plan.Returning); err != nil {
+				return err
+			}
+			rows, keys, err := w.rt.scanKeys(rel, plan.Source)
 			if err != nil {
 				return err
 			}
 			sets := make([]evalFn, len(plan.Set))
 			for i, e := range plan.Set {
 				if e != nil {
-					if sets[i], err = rt.compile(e); err != nil {
+					if sets[i], err = w.rt.compile(e); err != nil {
 						return err
 					}
 				}
 			}
 			// Compute every new row before writing any, so the statement
-			// sees the table as it was (and a key change cannot collide
-			// with a row not yet visited).
+			// sees the table as it was; and remove every old row before
+			// writing the new ones, so that keys may be shifted (SET id =
+			// id + 1) as if uniqueness were checked at the statement's end.
 			newRows := make([]sql.Row, len(rows))
 			for i, old := range rows {
 				nr := append(sql.Row(nil), old...)
@@ -241,28 +409,18 @@ func (s *Session) prepareUpdate(n *ast.UpdateStmt, paramTypes []sql.Type) (*stat
 						return err
 					}
 				}
-				if err := checkRow(rel, nr); err != nil {
-					return err
-				}
 				newRows[i] = nr
 			}
-			for _, k := range keys {
-				if err := txn.Delete(k); err != nil {
+			for i, k := range keys {
+				if err := w.remove(t, k, rows[i]); err != nil {
 					return err
 				}
 			}
-			var buf []byte
 			for i, nr := range newRows {
-				key := keys[i]
-				if rel.PrimaryKey != nil {
-					key = rowKey(rel, nr, 0)
-					if _, err := txn.Get(key); err == nil {
-						return &sql.Error{Code: sql.CodeUniqueViolation,
-							Message: fmt.Sprintf("duplicate key value violates unique constraint %q", rel.Name+"_pkey")}
-					}
+				if err := w.insert(t, nr, keys[i]); err != nil {
+					return err
 				}
-				buf = sql.AppendRow(buf[:0], nr)
-				if err := txn.Set(key, append([]byte(nil), buf...)); err != nil {
+				if err := ret.add(nr); err != nil {
 					return err
 				}
 				count++
@@ -272,27 +430,37 @@ func (s *Session) prepareUpdate(n *ast.UpdateStmt, paramTypes []sql.Type) (*stat
 		if err != nil {
 			return nil, err
 		}
-		return &tagResult{tag: fmt.Sprintf("UPDATE %d", count)}, nil
+		return dmlResult("UPDATE", count, ret), nil
 	}
 	return st, nil
 }
 
-func (s *Session) prepareDelete(n *ast.DeleteStmt, paramTypes []sql.Type) (*statement, error) {
-	plan, err := s.e.planner.PlanDelete(n, paramTypes)
+func (s *Session) prepareDelete(stmt sql.Statement, paramTypes []sql.Type) (*statement, error) {
+	plan, err := s.e.planner.PlanDelete(stmt, paramTypes)
 	if err != nil {
 		return nil, err
 	}
-	st := &statement{s: s, params: plan.Params}
+	st := &statement{s: s, params: plan.Params, cols: returningColumns(plan.Returning)}
 	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
 		count := 0
-		err := s.writeTxn(func(txn *badger.Txn) error {
-			rt := s.newRuntime(ctx, txn, params)
-			_, keys, err := rt.scanKeys(plan.Table, plan.Source)
+		var ret *returning
+		err := s.runDML(ctx, params, func(w *writer) error {
+			t, err := w.info(plan.Table)
 			if err != nil {
 				return err
 			}
-			for _, k := range keys {
-				if err := txn.Delete(k); err != nil {
+			if ret, err = w.returning(plan.Returning); err != nil {
+				return err
+			}
+			rows, keys, err := w.rt.scanKeys(plan.Table, plan.Source)
+			if err != nil {
+				return err
+			}
+			for i, k := range keys {
+				if err := w.remove(t, k, rows[i]); err != nil {
+					return err
+				}
+				if err := ret.add(rows[i]); err != nil {
 					return err
 				}
 				count++
@@ -302,7 +470,7 @@ func (s *Session) prepareDelete(n *ast.DeleteStmt, paramTypes []sql.Type) (*stat
 		if err != nil {
 			return nil, err
 		}
-		return &tagResult{tag: fmt.Sprintf("DELETE %d", count)}, nil
+		return dmlResult("DELETE", count, ret), nil
 	}
 	return st, nil
 }

@@ -24,6 +24,8 @@ type Engine struct {
 
 	seqMu sync.Mutex
 	seqs  map[uint32]*badger.Sequence
+
+	seqStates sync.Map // sequence OID -> *seqState (sequence.go)
 }
 
 var _ server.Engine = (*Engine)(nil)

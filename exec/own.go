@@ -17,7 +17,16 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 	}
 	switch n := st.Own.(type) {
 	case *sql.CreateTable:
+		if n.As != nil {
+			return s.simple(func(ctx context.Context) (string, error) { return s.createTableAs(ctx, n) }), nil
+		}
 		return s.simple(func(context.Context) (string, error) { return s.createTable(n) }), nil
+	case *sql.CreateSequence:
+		return s.simple(func(context.Context) (string, error) { return s.createSequence(n) }), nil
+	case *sql.Truncate:
+		return s.simple(func(ctx context.Context) (string, error) { return s.truncate(ctx, n) }), nil
+	case *sql.Copy:
+		return s.prepareCopy(n)
 	case *sql.CreateView:
 		if n.Materialized {
 			return nil, errUnsupported("CREATE MATERIALIZED VIEW (continuous views are not built yet)")
@@ -142,6 +151,9 @@ func (s *Session) createView(n *sql.CreateView) (string, error) {
 }
 
 func (s *Session) drop(n *sql.Drop) (string, error) {
+	if n.Kind == "table" || n.Kind == "sequence" {
+		return s.dropTables(n)
+	}
 	kinds := map[string]catalog.Kind{"table": catalog.KindTable, "view": catalog.KindView}
 	kind, ok := kinds[n.Kind]
 	if !ok {

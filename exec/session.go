@@ -33,6 +33,8 @@ type Session struct {
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
+
+	seqs sessionSequences // currval and lastval (sequence.go)
 }
 
 var _ server.Session = (*Session)(nil)
@@ -136,7 +138,7 @@ func (s *Session) builtinContext() *builtin.Context {
 	if s.txn == nil || now.IsZero() {
 		now = time.Now()
 	}
-	return &builtin.Context{Loc: s.loc, Now: now, User: s.user, Database: s.database, Setting: s.setting, Catalog: catalogReader{s.e}}
+	return &builtin.Context{Loc: s.loc, Now: now, User: s.user, Database: s.database, Setting: s.setting, Catalog: catalogReader{s.e}, Sequences: sequenceService{s}}
 }
 
 func (s *Session) relationOID(schema, name string) (uint32, bool) {

@@ -105,7 +105,7 @@ func (st *statement) Execute(ctx context.Context, params []sql.Value) (server.Re
 		}
 		return nil, err
 	}
-	return &guardedResult{Result: res, ctx: ctx, done: done, s: s}, nil
+	return guardCopy(&guardedResult{Result: res, ctx: ctx, done: done, s: s}, res), nil
 }
 
 // guardedResult ends the statement's context when the result is closed and
@@ -231,11 +231,11 @@ func (s *Session) prepare(st sql.Statement, paramTypes []sql.Type) (*statement, 
 	case *ast.SelectStmt, *ast.SetOprStmt:
 		return s.prepareQuery(n, paramTypes)
 	case *ast.InsertStmt:
-		return s.prepareInsert(n, paramTypes)
+		return s.prepareInsert(st, paramTypes)
 	case *ast.UpdateStmt:
-		return s.prepareUpdate(n, paramTypes)
+		return s.prepareUpdate(st, paramTypes)
 	case *ast.DeleteStmt:
-		return s.prepareDelete(n, paramTypes)
+		return s.prepareDelete(st, paramTypes)
 	}
 	return nil, sql.Errorf(sql.CodeFeatureNotSupported, "statement %s is not supported", firstWord(st.Text))
 }

@@ -11,9 +11,30 @@ import (
 
 // Insert writes Source's rows, which have the table's columns in order.
 type Insert struct {
-	Table  *catalog.Relation
-	Source Node
-	Params []sql.Type
+	Table      *catalog.Relation
+	Source     Node
+	Params     []sql.Type
+	OnConflict *OnConflict
+	Returning
+}
+
+// OnConflict is INSERT ... ON CONFLICT [(cols)] DO NOTHING | DO UPDATE.
+type OnConflict struct {
+	// Columns is the conflict target (column indexes); nil = any unique key.
+	Columns []int
+	// Set is nil for DO NOTHING; otherwise the new value of each column
+	// (nil = unchanged), over the existing row followed by the proposed
+	// (EXCLUDED) row.
+	Set []Expr
+	// Where filters DO UPDATE, over the same row as Set; nil = always.
+	Where Expr
+}
+
+// Returning is the RETURNING list of a DML statement, over the table's row
+// (the new row for INSERT and UPDATE, the old one for DELETE).
+type Returning struct {
+	Returning     []Expr
+	ReturningCols []Column
 }
 
 // Update rewrites the rows Source yields (whole table rows); Set holds the
@@ -23,6 +44,7 @@ type Update struct {
 	Source Node
 	Set    []Expr
 	Params []sql.Type
+	Returning
 }
 
 // Delete removes the rows Source yields (whole table rows).
@@ -30,6 +52,66 @@ type Delete struct {
 	Table  *catalog.Relation
 	Source Node
 	Params []sql.Type
+	Returning
+}
+
+// bindReturning binds a RETURNING list over the table's columns.
+func (b *binder) bindReturning(fl *ast.FieldList, sc *scope) (Returning, error) {
+	var r Returning
+	if fl == nil {
+		return r, nil
+	}
+	fields, err := b.expandFields(fl.Fields, sc)
+	if err != nil {
+		return r, err
+	}
+	for _, f := range fields {
+		if f.expr == nil {
+			r.Returning = append(r.Returning, f.ref)
+			r.ReturningCols = append(r.ReturningCols, f.col)
+			continue
+		}
+		x, err := b.bindExpr(f.expr, sc)
+		if err != nil {
+			return r, err
+		}
+		t := x.Type()
+		if t.OID == sql.OIDUnknown {
+			x, t = b.coerce(x, sql.Text), sql.Text
+		}
+		col := Column{Name: f.name, Type: t}
+		if c, ok := x.(*ColRef); ok && c.Idx < len(sc.cols) {
+			col.TableOID, col.Attnum = sc.cols[c.Idx].TableOID, sc.cols[c.Idx].Attnum
+		}
+		r.Returning = append(r.Returning, x)
+		r.ReturningCols = append(r.ReturningCols, col)
+	}
+	return r, nil
+}
+
+// BindTableExpr binds an expression over a table's row (CHECK constraints,
+// DEFAULT texts); it is a boolean condition when clause is not "".
+func (p *Planner) BindTableExpr(rel *catalog.Relation, text, clause string) (Expr, error) {
+	stmts, err := sql.Parse("SELECT " + text)
+	if err != nil {
+		return nil, err
+	}
+	if len(stmts) != 1 {
+		return nil, sql.Errorf(sql.CodeSyntaxError, "syntax error in expression %q", text)
+	}
+	sel, ok := stmts[0].AST.(*ast.SelectStmt)
+	if !ok || sel.From != nil || len(sel.Fields.Fields) != 1 || sel.Fields.Fields[0].Expr == nil {
+		return nil, sql.Errorf(sql.CodeSyntaxError, "syntax error in expression %q", text)
+	}
+	b := p.newBinder(nil)
+	_, sc, err := b.tableScope(rel, rel.Name)
+	if err != nil {
+		return nil, err
+	}
+	if clause != "" {
+		return b.bindBool(sel.Fields.Fields[0].Expr, sc, clause)
+	}
+	return b.bindExpr(sel.Fields.Fields[0].Expr, sc)
 }
 
 func (p *Planner) targetTable(refs *ast.TableRefsClause) (*catalog.Relation, string, error) {
@@ -61,8 +143,13 @@ func (p *Planner) targetTable(refs *ast.TableRefsClause) (*catalog.Relation, str
 	return rel, alias, nil
 }
 
-// PlanInsert binds INSERT INTO t [(cols)] VALUES ... | SELECT ....
-func (p *Planner) PlanInsert(st *ast.InsertStmt, paramTypes []sql.Type) (*Insert, error) {
+// PlanInsert binds INSERT INTO t [(cols)] VALUES ... | SELECT ...
+// [ON CONFLICT ...] [RETURNING ...]; stmt.AST is the *ast.InsertStmt.
+func (p *Planner) PlanInsert(stmt sql.Statement, paramTypes []sql.Type) (*Insert, error) {
+	st, ok := stmt.AST.(*ast.InsertStmt)
+	if !ok {
+		return nil, fmt.Errorf("planner: PlanInsert of %T", stmt.AST)
+	}
 	b := p.newBinder(paramTypes)
 	rel, _, err := p.targetTable(st.Table)
 	if err != nil {
@@ -165,10 +252,127 @@ func (p *Planner) PlanInsert(st *ast.InsertStmt, paramTypes []sql.Type) (*Insert
 		cols[i] = Column{Name: c.Name, Type: c.Type}
 	}
 	src = &Project{Input: src, Exprs: exprs, Cols: cols}
+	ins := &Insert{Table: rel, Source: src}
+	_, sc, err := b.tableScope(rel, rel.Name)
+	if err != nil {
+		return nil, err
+	}
+	if stmt.OnConflict != nil {
+		if ins.OnConflict, err = b.bindOnConflict(rel, stmt.OnConflict); err != nil {
+			return nil, err
+		}
+	}
+	if ins.Returning, err = b.bindReturning(stmt.Returning, sc); err != nil {
+		return nil, err
+	}
 	if err := b.checkParams(); err != nil {
 		return nil, err
 	}
-	return &Insert{Table: rel, Source: src, Params: b.params}, nil
+	ins.Params = b.params
+	return ins, nil
+}
+
+// bindOnConflict binds ON CONFLICT; DO UPDATE sees the existing row under
+// the table's name and the proposed one as EXCLUDED.
+func (b *binder) bindOnConflict(rel *catalog.Relation, oc *sql.OnConflict) (*OnConflict, error) {
+	out := &OnConflict{}
+	for _, name := range oc.Columns {
+		i := rel.ColumnIndex(name)
+		if i < 0 {
+			return nil, sql.Errorf(sql.CodeUndefinedColumn, "column %q does not exist", name)
+		}
+		out.Columns = append(out.Columns, i)
+	}
+	if oc.Constraint != "" {
+		found := false
+		for _, c := range rel.Constraints {
+			if c.Name == oc.Constraint && (c.Type == 'p' || c.Type == 'u') {
+				out.Columns, found = c.Columns, true
+			}
+		}
+		if !found {
+			return nil, sql.Errorf(sql.CodeUndefinedObject, "constraint %q for table %q does not exist", oc.Constraint, rel.Name)
+		}
+	}
+	if out.Columns != nil && !HasUniqueKey(rel, out.Columns) {
+		return nil, sql.Errorf(sql.CodeInvalidColumnReference, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
+	}
+	if oc.DoNothing {
+		return out, nil
+	}
+	if out.Columns == nil {
+		return nil, sql.Errorf(sql.CodeSyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name")
+	}
+	var cols []Column
+	name := rel.Name
+	if oc.Alias != "" {
+		name = oc.Alias
+	}
+	for i, c := range rel.Columns {
+		cols = append(cols, Column{Name: c.Name, Type: c.Type, Table: name, TableOID: rel.OID, Attnum: int16(i + 1)})
+	}
+	for _, c := range rel.Columns {
+		cols = append(cols, Column{Name: c.Name, Type: c.Type, Table: "excluded"})
+	}
+	sc := &scope{cols: cols}
+	out.Set = make([]Expr, len(rel.Columns))
+	for _, a := range oc.Set {
+		if a.Column.Table.O != "" && a.Column.Table.L != name {
+			return nil, sql.Errorf(sql.CodeUndefinedColumn, "column \"%s.%s\" of relation %q does not exist", a.Column.Table.O, a.Column.Name.O, rel.Name)
+		}
+		i := rel.ColumnIndex(a.Column.Name.O)
+		if i < 0 {
+			return nil, sql.Errorf(sql.CodeUndefinedColumn, "column %q of relation %q does not exist", a.Column.Name.O, rel.Name)
+		}
+		var x Expr
+		var err error
+		if _, ok := a.Expr.(*ast.DefaultExpr); ok {
+			x, err = b.defaultExpr(rel.Columns[i])
+		} else if x, err = b.bindExpr(a.Expr, sc); err == nil {
+			x, err = b.assign(x, rel.Columns[i])
+		}
+		if err != nil {
+			return nil, err
+		}
+		out.Set[i] = x
+	}
+	if oc.Where != nil {
+		w, err := b.bindBool(oc.Where, sc, "WHERE")
+		if err != nil {
+			return nil, err
+		}
+		out.Where = w
+	}
+	return out, nil
+}
+
+// HasUniqueKey reports whether cols (in any order) are exactly the columns
+// of the primary key or of a unique constraint.
+func HasUniqueKey(rel *catalog.Relation, cols []int) bool {
+	same := func(a []int) bool {
+		if len(a) != len(cols) {
+			return false
+		}
+		for _, x := range a {
+			found := false
+			for _, y := range cols {
+				found = found || x == y
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	}
+	if rel.PrimaryKey != nil && same(rel.PrimaryKey) {
+		return true
+	}
+	for _, c := range rel.Constraints {
+		if c.Type == 'u' && same(c.Columns) {
+			return true
+		}
+	}
+	return false
 }
 
 // assign casts a value for storing in col, as PostgreSQL's assignment casts
@@ -223,8 +427,12 @@ func (b *binder) defaultExpr(col catalog.Column) (Expr, error) {
 	return b.assign(x, col)
 }
 
-// PlanUpdate binds UPDATE t SET c = e, ... [WHERE ...].
-func (p *Planner) PlanUpdate(st *ast.UpdateStmt, paramTypes []sql.Type) (*Update, error) {
+// PlanUpdate binds UPDATE t SET c = e, ... [WHERE ...] [RETURNING ...].
+func (p *Planner) PlanUpdate(stmt sql.Statement, paramTypes []sql.Type) (*Update, error) {
+	st, ok := stmt.AST.(*ast.UpdateStmt)
+	if !ok {
+		return nil, fmt.Errorf("planner: PlanUpdate of %T", stmt.AST)
+	}
 	b := p.newBinder(paramTypes)
 	rel, alias, err := p.targetTable(st.TableRefs)
 	if err != nil {
@@ -241,6 +449,10 @@ func (p *Planner) PlanUpdate(st *ast.UpdateStmt, paramTypes []sql.Type) (*Update
 			return nil, err
 		}
 		src = &Filter{Input: src, Pred: pred}
+		// WHERE id = $1 reads one row, not the table.
+		if n, ok := pointLookup(src); ok {
+			src = n
+		}
 	}
 	set := make([]Expr, len(rel.Columns))
 	for _, a := range st.List {
@@ -259,14 +471,22 @@ func (p *Planner) PlanUpdate(st *ast.UpdateStmt, paramTypes []sql.Type) (*Update
 		}
 		set[i] = x
 	}
+	ret, err := b.bindReturning(stmt.Returning, sc)
+	if err != nil {
+		return nil, err
+	}
 	if err := b.checkParams(); err != nil {
 		return nil, err
 	}
-	return &Update{Table: rel, Source: src, Set: set, Params: b.params}, nil
+	return &Update{Table: rel, Source: src, Set: set, Params: b.params, Returning: ret}, nil
 }
 
-// PlanDelete binds DELETE FROM t [WHERE ...].
-func (p *Planner) PlanDelete(st *ast.DeleteStmt, paramTypes []sql.Type) (*Delete, error) {
+// PlanDelete binds DELETE FROM t [WHERE ...] [RETURNING ...].
+func (p *Planner) PlanDelete(stmt sql.Statement, paramTypes []sql.Type) (*Delete, error) {
+	st, ok := stmt.AST.(*ast.DeleteStmt)
+	if !ok {
+		return nil, fmt.Errorf("planner: PlanDelete of %T", stmt.AST)
+	}
 	b := p.newBinder(paramTypes)
 	rel, alias, err := p.targetTable(st.TableRefs)
 	if err != nil {
@@ -283,11 +503,19 @@ func (p *Planner) PlanDelete(st *ast.DeleteStmt, paramTypes []sql.Type) (*Delete
 			return nil, err
 		}
 		src = &Filter{Input: src, Pred: pred}
+		// WHERE id = $1 reads one row, not the table.
+		if n, ok := pointLookup(src); ok {
+			src = n
+		}
+	}
+	ret, err := b.bindReturning(stmt.Returning, sc)
+	if err != nil {
+		return nil, err
 	}
 	if err := b.checkParams(); err != nil {
 		return nil, err
 	}
-	return &Delete{Table: rel, Source: src, Params: b.params}, nil
+	return &Delete{Table: rel, Source: src, Params: b.params, Returning: ret}, nil
 }
 
 func (b *binder) tableScope(rel *catalog.Relation, alias string) (Node, *scope, error) {
@@ -300,4 +528,15 @@ func (b *binder) tableScope(rel *catalog.Relation, alias string) (Node, *scope, 
 		cols[i].Table = alias
 	}
 	return n, &scope{cols: cols}, nil
+}
+
+// Walk calls f on e and every expression inside it.
+func Walk(e Expr, f func(Expr)) {
+	walkExpr(e, func(x Expr) bool { f(x); return true })
+}
+
+// ColumnDefault binds the DEFAULT of a table's column (NULL when none), for
+// writers that fill columns a statement leaves out (COPY).
+func (p *Planner) ColumnDefault(rel *catalog.Relation, i int) (Expr, error) {
+	return p.newBinder(nil).defaultExpr(rel.Columns[i])
 }

@@ -157,7 +157,7 @@ func (p *ownParser) query(inParens bool) (*Query, *Error) {
 	if !toks[0].is("select") && !toks[0].is("with") && !toks[0].is("values") && !toks[0].isP("(") && !toks[0].is("table") {
 		return nil, syntaxErrAt(p.src, toks[0])
 	}
-	node, _, _, err := parseTiDB(p.src, toks)
+	node, _, _, _, err := parseTiDB(p.src, toks)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +183,7 @@ func (p *ownParser) expr(stop func(t token) bool) (*Expr, *Error) {
 	toks := []token{{kind: tkIdent, val: "select", pos: first.pos, end: first.pos}}
 	toks = append(toks, p.ts[p.i:end]...)
 	toks = append(toks, token{kind: tkEOF, pos: p.ts[end].pos, end: p.ts[end].pos})
-	node, _, _, err := parseTiDB(p.src, toks)
+	node, _, _, _, err := parseTiDB(p.src, toks)
 	if err != nil {
 		return nil, err
 	}

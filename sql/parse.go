@@ -22,6 +22,9 @@ type Statement struct {
 	// Returning is the RETURNING list of an INSERT, UPDATE or DELETE, which
 	// TiDB's grammar lacks: it is cut from the statement and parsed apart.
 	Returning *ast.FieldList
+	// OnConflict is INSERT's ON CONFLICT clause, which TiDB's grammar lacks:
+	// it is cut from the statement and parsed apart, like Returning.
+	OnConflict *OnConflict
 	// Rewritten is the text handed to the TiDB parser (for EXPLAIN and debugging).
 	Rewritten string
 }
@@ -92,12 +95,116 @@ func parseStatement(src string, toks []token) (Statement, *Error) {
 		st.Own = own
 		return st, nil
 	}
-	node, ret, text, err := parseTiDB(src, ts)
+	node, ret, oc, text, err := parseTiDB(src, ts)
 	if err != nil {
 		return st, err
 	}
-	st.AST, st.Returning, st.Rewritten = node, ret, text
+	st.AST, st.Returning, st.OnConflict, st.Rewritten = node, ret, oc, text
 	return st, nil
+}
+
+// OnConflict is ON CONFLICT [(cols) | ON CONSTRAINT name] DO NOTHING | DO
+// UPDATE SET ... [WHERE ...].
+type OnConflict struct {
+	Columns    []string // the conflict target; nil with Constraint or none
+	Constraint string
+	Alias      string // INSERT INTO t AS alias: the existing row's name in DO UPDATE
+	DoNothing  bool
+	Set        []*ast.Assignment // DO UPDATE SET; EXCLUDED.c is a column of table "excluded"
+	Where      ast.ExprNode      // DO UPDATE ... WHERE; nil if absent
+}
+
+// conflictClause is ON CONFLICT cut from an INSERT: the parsed target and
+// action, and for DO UPDATE the text of an UPDATE statement carrying its SET
+// list and WHERE, for the TiDB parser to parse.
+type conflictClause struct {
+	oc     OnConflict
+	update []piece
+}
+
+// cutOnConflict removes a top-level ON CONFLICT clause from an INSERT.
+func (r *rewriter) cutOnConflict(tree []*node) ([]*node, *conflictClause, *Error) {
+	if len(tree) == 0 || !tree[0].isWord("insert") {
+		return tree, nil, nil
+	}
+	i := 0
+	for ; i+1 < len(tree); i++ {
+		if tree[i].isWord("on") && tree[i+1].isWord("conflict") {
+			break
+		}
+	}
+	if i+1 >= len(tree) {
+		return tree, nil, nil
+	}
+	rest, head := tree[i+2:], tree[:i]
+	cc := &conflictClause{}
+	// INSERT INTO t AS alias: TiDB has no alias there; cut it out.
+	if len(head) > 2 && head[1].isWord("into") {
+		j := 3
+		for j+1 < len(head) && head[j].isPunct(".") {
+			j += 2
+		}
+		if j+1 < len(head) && head[j].isWord("as") && head[j+1].kind == nLeaf && (head[j+1].tok.kind == tkIdent || head[j+1].tok.kind == tkQIdent) {
+			cc.oc.Alias = head[j+1].tok.val
+			head = append(append([]*node(nil), head[:j]...), head[j+2:]...)
+		}
+	}
+	errAt := func(k int) *Error {
+		if k >= len(rest) {
+			return endOfInputErr(r.src, len(r.src))
+		}
+		return syntaxErrAt(r.src, rest[k].tok)
+	}
+	k := 0
+	switch {
+	case k < len(rest) && rest[k].kind == nParen:
+		for j, kid := range rest[k].kids {
+			if j%2 == 1 {
+				if !kid.isPunct(",") {
+					return nil, nil, syntaxErrAt(r.src, kid.tok)
+				}
+				continue
+			}
+			if kid.kind != nLeaf || (kid.tok.kind != tkIdent && kid.tok.kind != tkQIdent) {
+				return nil, nil, &Error{Code: CodeFeatureNotSupported, Message: "ON CONFLICT over an expression is not supported"}
+			}
+			cc.oc.Columns = append(cc.oc.Columns, kid.tok.val)
+		}
+		k++
+		if k < len(rest) && rest[k].isWord("where") {
+			return nil, nil, &Error{Code: CodeFeatureNotSupported, Message: "ON CONFLICT over a partial index is not supported"}
+		}
+	case k+2 < len(rest) && rest[k].isWord("on") && rest[k+1].isWord("constraint"):
+		t := rest[k+2].tok
+		if rest[k+2].kind != nLeaf || (t.kind != tkIdent && t.kind != tkQIdent) {
+			return nil, nil, errAt(k + 2)
+		}
+		cc.oc.Constraint = t.val
+		k += 3
+	}
+	if k >= len(rest) || !rest[k].isWord("do") {
+		return nil, nil, errAt(k)
+	}
+	k++
+	switch {
+	case k < len(rest) && rest[k].isWord("nothing"):
+		cc.oc.DoNothing = true
+		if k+1 < len(rest) {
+			return nil, nil, errAt(k + 1)
+		}
+	case k+1 < len(rest) && rest[k].isWord("update") && rest[k+1].isWord("set"):
+		out, err := r.seq(rest[k+2:], ctxQuery)
+		if err != nil {
+			return nil, nil, err
+		}
+		w := &writer{}
+		w.add("update eddy_excluded set", rest[k].pos())
+		w.seq(out)
+		cc.update = w.ps
+	default:
+		return nil, nil, errAt(k)
+	}
+	return head, cc, nil
 }
 
 // Rewrite returns the TiDB text for a PostgreSQL query (for tests and EXPLAIN).
@@ -106,7 +213,7 @@ func Rewrite(query string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	text, _, _, rerr := rewriteTokens(query, toks)
+	text, _, _, _, rerr := rewriteTokens(query, toks)
 	if rerr != nil {
 		return "", rerr
 	}
@@ -114,11 +221,12 @@ func Rewrite(query string) (string, error) {
 }
 
 // rewriteTokens runs the dialect rewriter; it returns the TiDB text, its
-// position map, and the RETURNING list (rendered as a SELECT list) if any.
-func rewriteTokens(src string, toks []token) (string, []piece, []piece, *Error) {
+// position map, the RETURNING list (rendered as a SELECT list) if any, and
+// the ON CONFLICT clause if any.
+func rewriteTokens(src string, toks []token) (string, []piece, []piece, *conflictClause, *Error) {
 	tree, err := buildTree(src, toks)
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, nil, nil, err
 	}
 	r := &rewriter{src: src}
 	// RETURNING belongs to DML only; TiDB lacks it, so it is cut off here.
@@ -128,31 +236,35 @@ func rewriteTokens(src string, toks []token) (string, []piece, []piece, *Error) 
 			if n.isWord("returning") {
 				retNodes = tree[i+1:]
 				if len(retNodes) == 0 {
-					return "", nil, nil, endOfInputErr(src, n.tok.end)
+					return "", nil, nil, nil, endOfInputErr(src, n.tok.end)
 				}
 				tree = tree[:i]
 				break
 			}
 		}
 	}
+	tree, cc, err := r.cutOnConflict(tree)
+	if err != nil {
+		return "", nil, nil, nil, err
+	}
 	tree = dmlForms(tree)
 	out, err := r.seq(tree, ctxQuery)
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, nil, nil, err
 	}
 	w := renderNodes(out)
 	var ret []piece
 	if retNodes != nil {
 		rn, err := r.seq(retNodes, ctxArgs)
 		if err != nil {
-			return "", nil, nil, err
+			return "", nil, nil, nil, err
 		}
 		rw := &writer{}
 		rw.add("select", retNodes[0].pos())
 		rw.seq(rn)
 		ret = rw.ps
 	}
-	return w.String(), w.ps, ret, nil
+	return w.String(), w.ps, ret, cc, nil
 }
 
 // dmlForms rewrites INSERT ... DEFAULT VALUES into TiDB's "() VALUES ()".
@@ -172,34 +284,50 @@ func dmlForms(tree []*node) []*node {
 }
 
 // parseTiDB rewrites and parses one statement with the TiDB parser.
-func parseTiDB(src string, toks []token) (ast.StmtNode, *ast.FieldList, string, *Error) {
-	text, ps, ret, err := rewriteTokens(src, toks)
+func parseTiDB(src string, toks []token) (ast.StmtNode, *ast.FieldList, *OnConflict, string, *Error) {
+	text, ps, ret, cc, err := rewriteTokens(src, toks)
 	if err != nil {
-		return nil, nil, text, err
+		return nil, nil, nil, text, err
 	}
 	stmt, perr := tidbParse(src, text, ps, toks[len(toks)-1].pos)
 	if perr != nil {
-		return nil, nil, text, perr
+		return nil, nil, nil, text, perr
 	}
 	switch stmt.(type) {
 	case *ast.SelectStmt, *ast.SetOprStmt, *ast.InsertStmt, *ast.UpdateStmt, *ast.DeleteStmt:
 	default:
-		return nil, nil, text, syntaxErrAt(src, toks[0])
+		return nil, nil, nil, text, syntaxErrAt(src, toks[0])
 	}
 	var fields *ast.FieldList
 	if ret != nil {
 		w := &writer{ps: ret}
 		rs, rerr := tidbParse(src, w.String(), ret, toks[len(toks)-1].pos)
 		if rerr != nil {
-			return nil, nil, text, rerr
+			return nil, nil, nil, text, rerr
 		}
 		sel, ok := rs.(*ast.SelectStmt)
 		if !ok {
-			return nil, nil, text, syntaxErrAt(src, toks[0])
+			return nil, nil, nil, text, syntaxErrAt(src, toks[0])
 		}
 		fields = sel.Fields
 	}
-	return stmt, fields, text, nil
+	var oc *OnConflict
+	if cc != nil {
+		oc = &cc.oc
+		if cc.update != nil {
+			w := &writer{ps: cc.update}
+			us, uerr := tidbParse(src, w.String(), cc.update, toks[len(toks)-1].pos)
+			if uerr != nil {
+				return nil, nil, nil, text, uerr
+			}
+			up, ok := us.(*ast.UpdateStmt)
+			if !ok || up.Order != nil || up.Limit != nil {
+				return nil, nil, nil, text, syntaxErrAt(src, toks[0])
+			}
+			oc.Set, oc.Where = up.List, up.Where
+		}
+	}
+	return stmt, fields, oc, text, nil
 }
 
 // tidbParse parses rewritten text; errors are mapped to the original text

@@ -55,6 +55,10 @@ sql_small_result sqlexception sqlstate sqlwarning ssl starting stored terminated
 tinytext trigger unlock unsigned until usage use varbinary varcharacter virtual while write xor
 year_month zerofill blob offset limit schema`)
 
+// tidbQuoteCall are function names that TiDB's grammar reserves for its own
+// call syntax (MariaDB's NEXTVAL(seq)); quoted, they are ordinary calls.
+var tidbQuoteCall = wordSet(`nextval lastval setval`)
+
 // typeLiteralStart are type names that may start a typed literal (type 'text').
 var typeLiteralStart = wordSet(`date time timestamp timestamptz timetz interval int int2 int4 int8
 integer bigint smallint bool boolean numeric decimal real float float4 float8 double json jsonb
@@ -491,6 +495,8 @@ func (r *rewriter) chain(in []*node, i int) (*node, int, *Error) {
 			names = append(names, quoteIdent(p.val))
 		case p.kind == tkOp:
 			names = append(names, "*")
+		case isCall && k == len(parts)-1 && tidbQuoteCall[p.val]:
+			names = append(names, quoteIdent(p.val))
 		case isCall && k == len(parts)-1:
 			names = append(names, p.val)
 		case tidbQuote[p.val]:

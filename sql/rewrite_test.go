@@ -1,10 +1,15 @@
 package sql
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // Golden rewrites: PostgreSQL text in, the TiDB text the planner's markers
 // expect out. Every output must also parse with TiDB.
 var rewriteCases = []struct{ in, out string }{
+	{"select nextval('s'), lastval(), setval('s', 1), currval('s')",
+		"select \"nextval\"('s'), \"lastval\"(), \"setval\"('s', 1), currval('s')"},
 	{"select key, value, offset, partition, timestamp from src",
 		"select \"key\", value, \"offset\", \"partition\", timestamp from src"},
 	{"select t.key, range, rank, div, mod, index, interval, schema, read, usage, match, release, row_number, groups from t",
@@ -160,5 +165,40 @@ func TestParseTypeName(t *testing.T) {
 	_, err := ParseTypeName("foo")
 	if e := AsError(err); e.Code != CodeUndefinedObject || e.Message != `type "foo" does not exist` {
 		t.Errorf("foo: %v %s", e.Code, e.Message)
+	}
+}
+
+func TestOnConflict(t *testing.T) {
+	cases := []struct {
+		in        string
+		cols      []string
+		cons      string
+		nothing   bool
+		sets      int
+		where     bool
+		returning bool
+	}{
+		{"insert into t values (1) on conflict do nothing", nil, "", true, 0, false, false},
+		{"insert into t values (1) on conflict (a, \"B\") do nothing returning *", []string{"a", "B"}, "", true, 0, false, true},
+		{"insert into t values (1, 2) on conflict on constraint t_pkey do update set b = excluded.b + t.b, c = 'x'::text where t.b < 3", nil, "t_pkey", false, 2, true, false},
+		{"insert into t select * from u on conflict (a) do update set b = excluded.b returning a", []string{"a"}, "", false, 1, false, true},
+	}
+	for _, c := range cases {
+		st, err := Parse(c.in)
+		if err != nil {
+			t.Fatalf("%s: %v", c.in, err)
+		}
+		oc := st[0].OnConflict
+		if oc == nil {
+			t.Fatalf("%s: no ON CONFLICT", c.in)
+		}
+		if fmt.Sprint(oc.Columns) != fmt.Sprint(c.cols) || oc.Constraint != c.cons || oc.DoNothing != c.nothing || len(oc.Set) != c.sets || (oc.Where != nil) != c.where || (st[0].Returning != nil) != c.returning {
+			t.Errorf("%s: got %+v", c.in, oc)
+		}
+	}
+	for _, bad := range []string{"insert into t values (1) on conflict", "insert into t values (1) on conflict (a) do", "insert into t values (1) on conflict do nothing x"} {
+		if _, err := Parse(bad); err == nil {
+			t.Errorf("%s: parsed", bad)
+		}
 	}
 }

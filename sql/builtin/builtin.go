@@ -36,6 +36,18 @@ type Context struct {
 	// Catalog answers catalog lookups for functions like pg_table_is_visible
 	// and regclass casts; nil where there is no catalog.
 	Catalog CatalogReader
+	// Sequences serves nextval, currval, setval and lastval; nil where
+	// there are no sequences.
+	Sequences SequenceService
+}
+
+// SequenceService is the session's view of sequences. Sequences are
+// identified by relation OID (the regclass argument).
+type SequenceService interface {
+	Nextval(oid uint32) (int64, error)
+	Currval(oid uint32) (int64, error)
+	Setval(oid uint32, v int64, isCalled bool) (int64, error)
+	Lastval() (int64, error)
 }
 
 // CatalogReader is the part of the catalog that functions consult.
