@@ -85,6 +85,9 @@ func pushFilterIntoJoin(n Node) (Node, bool) {
 // rules that fired.
 func Optimize(n Node) (Node, []string) {
 	var fired []string
+	if m, ok := reorderJoins(n); ok {
+		n, fired = m, append(fired, "reorder_joins")
+	}
 	for iter := 0; iter < 10; iter++ {
 		var changed bool
 		n, changed = optimizeNode(n, &fired)
