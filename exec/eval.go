@@ -160,6 +160,8 @@ func (rt *runtime) compile(e planner.Expr) (evalFn, error) {
 		return rt.compileSubquery(e)
 	case *planner.ArrayCmp:
 		return rt.compileArrayCmp(e)
+	case *planner.RowLit:
+		return rt.compile(&planner.ArrayLit{Elems: e.Elems, Typ: sql.Record})
 	case *planner.ArrayLit:
 		fs, err := rt.compileAll(e.Elems)
 		if err != nil {

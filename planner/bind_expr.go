@@ -82,6 +82,14 @@ func (eb *exprBinder) bind(e ast.ExprNode) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if r, ok := x.(*RowLit); ok {
+			// A row IS NULL when every field is, IS NOT NULL when none is.
+			parts := make([]Expr, len(r.Elems))
+			for i, f := range r.Elems {
+				parts[i] = &IsNull{Input: f, Not: e.Not}
+			}
+			return &And{Args: parts}, nil
+		}
 		return &IsNull{Input: x, Not: e.Not}, nil
 	case *ast.IsTruthExpr:
 		x, err := eb.bind(e.Expr)
@@ -126,7 +134,15 @@ func (eb *exprBinder) bind(e ast.ExprNode) (Expr, error) {
 	case *ast.DefaultExpr:
 		return nil, sql.Errorf(sql.CodeFeatureNotSupported, "DEFAULT is not allowed in this context")
 	case *ast.RowExpr:
-		return nil, errUnsupported("row constructor")
+		elems := make([]Expr, len(e.Values))
+		for i, v := range e.Values {
+			x, err := eb.bind(v)
+			if err != nil {
+				return nil, err
+			}
+			elems[i] = eb.b.coerce(x, resolveUnknown(x.Type()))
+		}
+		return &RowLit{Elems: elems}, nil
 	case *ast.VariableExpr:
 		return nil, sql.Errorf(sql.CodeSyntaxError, "syntax error at or near \"@\"")
 	}
@@ -390,11 +406,33 @@ func (eb *exprBinder) in(e *ast.PatternInExpr) (Expr, error) {
 		if !ok {
 			return nil, errUnsupported("IN over a non-subquery")
 		}
+		if r, ok := x.(*RowLit); ok {
+			return eb.rowInSubquery(r, sq, e.Not)
+		}
 		s, err := eb.subquery(sq, SubqueryAny)
 		if err != nil {
 			return nil, err
 		}
 		return eb.b.anySubquery(s.(*Subquery), x, OpEq, e.Not, false)
+	}
+	if r, ok := x.(*RowLit); ok {
+		var ors []Expr
+		for _, le := range e.List {
+			y, err := eb.bind(le)
+			if err != nil {
+				return nil, err
+			}
+			c, err := eb.b.compare(OpEq, r, y)
+			if err != nil {
+				return nil, err
+			}
+			ors = append(ors, c)
+		}
+		var out Expr = &Or{Args: ors}
+		if e.Not {
+			out = &Not{Input: out}
+		}
+		return out, nil
 	}
 	list := make([]Expr, len(e.List))
 	types := []sql.Type{x.Type()}
@@ -673,6 +711,8 @@ func figureColname(e ast.ExprNode) (string, int) {
 		return strings.ToLower(e.Name), 2
 	case *ast.CaseExpr:
 		return "case", 1
+	case *ast.RowExpr:
+		return "row", 2
 	case *ast.ExistsSubqueryExpr:
 		return "exists", 2
 	case *ast.SubqueryExpr:
@@ -741,4 +781,35 @@ func intLiteral(e ast.ExprNode) (int64, bool) {
 		return 0, false
 	}
 	return v.GetInt64(), true
+}
+
+// rowInSubquery binds (a, b) IN (SELECT x, y ...): the subquery's columns
+// are packed into one record so that rows compare as wholes.
+func (eb *exprBinder) rowInSubquery(r *RowLit, sq *ast.SubqueryExpr, not bool) (Expr, error) {
+	before := outerRefCount(eb.sc)
+	n, err := eb.b.bindQuery(sq.Query, eb.sc)
+	if err != nil {
+		return nil, err
+	}
+	cols := finalizeOutput(n).Columns()
+	if len(cols) != len(r.Elems) {
+		return nil, sql.Errorf(sql.CodeSyntaxError, "subquery has too %s columns", map[bool]string{true: "many", false: "few"}[len(cols) > len(r.Elems)])
+	}
+	fields := make([]Expr, len(cols))
+	left := make([]Expr, len(cols))
+	for i, c := range cols {
+		t, ok := commonType([]sql.Type{r.Elems[i].Type(), c.Type})
+		if !ok {
+			return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: %s = %s", r.Elems[i].Type(), c.Type)
+		}
+		t = resolveUnknown(t)
+		fields[i] = coerce(&ColRef{Idx: i, Typ: c.Type}, t)
+		left[i] = eb.b.coerce(r.Elems[i], t)
+	}
+	plan := &Project{Input: finalizeOutput(n), Exprs: []Expr{&RowLit{Elems: fields}}, Cols: []Column{{Name: "row", Type: sql.Record}}}
+	s := &Subquery{Kind: SubqueryAny, Plan: plan, Left: &RowLit{Elems: left}, Op: OpEq, Typ: sql.Bool, Correlated: outerRefCount(eb.sc) > before}
+	if not {
+		return &Not{Input: s}, nil
+	}
+	return s, nil
 }

@@ -133,6 +133,11 @@ func toText(e Expr) Expr {
 
 // compare types a comparison, casting both sides to their common type.
 func (b *binder) compare(op Op, l, r Expr) (Expr, error) {
+	if lr, ok := l.(*RowLit); ok {
+		if rr, ok := r.(*RowLit); ok {
+			return b.compareRows(op, lr, rr)
+		}
+	}
 	lt, rt := l.Type(), r.Type()
 	var t sql.Type
 	switch {
@@ -191,4 +196,65 @@ func (b *binder) arrayConcat(l, r Expr) (Expr, error) {
 		}
 		return &BinOp{Op: OpConcat, L: b.coerce(l, *rt.Elem), R: r, Typ: at}, nil
 	}
+}
+
+// compareRows expands a row comparison field by field, as PostgreSQL does:
+// = and <> over all fields, ordering operators lexicographically.
+func (b *binder) compareRows(op Op, l, r *RowLit) (Expr, error) {
+	if len(l.Elems) != len(r.Elems) {
+		return nil, sql.Errorf(sql.CodeSyntaxError, "unequal number of entries in row expressions")
+	}
+	n := len(l.Elems)
+	cmp := func(o Op, i int) (Expr, error) { return b.compare(o, l.Elems[i], r.Elems[i]) }
+	switch op {
+	case OpEq, OpNullSafeEq:
+		parts := make([]Expr, n)
+		for i := range parts {
+			c, err := cmp(op, i)
+			if err != nil {
+				return nil, err
+			}
+			parts[i] = c
+		}
+		return &And{Args: parts}, nil
+	case OpNe:
+		parts := make([]Expr, n)
+		for i := range parts {
+			c, err := cmp(OpNe, i)
+			if err != nil {
+				return nil, err
+			}
+			parts[i] = c
+		}
+		return &Or{Args: parts}, nil
+	}
+	// (a, b) < (c, d)  =  a < c OR (a = c AND b < d), and so on; the last
+	// field takes the operator itself (<= or >= included).
+	strict := op
+	switch op {
+	case OpLe:
+		strict = OpLt
+	case OpGe:
+		strict = OpGt
+	}
+	var build func(i int) (Expr, error)
+	build = func(i int) (Expr, error) {
+		if i == n-1 {
+			return cmp(op, i)
+		}
+		s, err := cmp(strict, i)
+		if err != nil {
+			return nil, err
+		}
+		eq, err := cmp(OpEq, i)
+		if err != nil {
+			return nil, err
+		}
+		rest, err := build(i + 1)
+		if err != nil {
+			return nil, err
+		}
+		return &Or{Args: []Expr{s, &And{Args: []Expr{eq, rest}}}}, nil
+	}
+	return build(0)
 }

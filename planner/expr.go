@@ -195,6 +195,11 @@ type ArrayCmp struct {
 	Array Expr
 }
 
+// RowLit is a row constructor, ROW(a, b) or (a, b): a record value.
+type RowLit struct {
+	Elems []Expr
+}
+
 // ArrayLit is ARRAY[...].
 type ArrayLit struct {
 	Elems []Expr
@@ -225,3 +230,5 @@ func (e *ArrayCmp) Type() sql.Type { return sql.Bool }
 func (e *ArrayLit) Type() sql.Type { return e.Typ }
 
 var boolType = sql.Bool
+
+func (e *RowLit) Type() sql.Type { return sql.Record }

@@ -66,6 +66,8 @@ func exprChildren(e Expr) []Expr {
 		return []Expr{e.Left, e.Array}
 	case *ArrayLit:
 		return e.Elems
+	case *RowLit:
+		return e.Elems
 	}
 	return nil
 }
@@ -148,6 +150,8 @@ func mapExpr(e Expr, f func(Expr) Expr) Expr {
 		c := *x
 		c.Elems = ms(x.Elems)
 		e = &c
+	case *RowLit:
+		e = &RowLit{Elems: ms(x.Elems)}
 	}
 	return f(e)
 }

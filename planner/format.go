@@ -110,6 +110,8 @@ func FormatExpr(e Expr, cols []Column) string {
 		return FormatExpr(e.Left, cols) + " " + e.Op.String() + " " + q + "(" + FormatExpr(e.Array, cols) + ")"
 	case *ArrayLit:
 		return "ARRAY[" + formatList(e.Elems, cols) + "]"
+	case *RowLit:
+		return "ROW(" + formatList(e.Elems, cols) + ")"
 	}
 	return fmt.Sprintf("%T", e)
 }

@@ -64,6 +64,7 @@ const (
 	OIDRegnamespace uint32 = 4089
 	OIDRegrole      uint32 = 4096
 	OIDUUID         uint32 = 2950
+	OIDRecord       uint32 = 2249
 	OIDJSONB        uint32 = 3802
 )
 
@@ -99,6 +100,8 @@ var (
 	JSONB       = Type{OID: OIDJSONB, Mod: -1}
 	Oid         = Type{OID: OIDOid, Mod: -1}
 	UUID        = Type{OID: OIDUUID, Mod: -1}
+	// Record is an anonymous row value, ROW(a, b); its fields are an array.
+	Record = Type{OID: OIDRecord, Mod: -1}
 )
 
 // ArrayOf returns the array type whose elements are t.
@@ -133,7 +136,7 @@ func arrayOID(elem uint32) uint32 {
 
 // Kind returns the Value kind that holds values of t.
 func (t Type) Kind() Kind {
-	if t.Elem != nil {
+	if t.Elem != nil || t.OID == OIDRecord {
 		return KindArray
 	}
 	switch t.OID {
@@ -253,6 +256,8 @@ func FormatType(t Type) string {
 		return "regrole"
 	case OIDUUID:
 		return "uuid"
+	case OIDRecord:
+		return "record"
 	case OIDInt2Vector:
 		return "int2vector"
 	case OIDOidVector:

@@ -60,6 +60,9 @@ func AppendText(buf []byte, v Value, t Type, loc *time.Location) []byte {
 	case KindInterval:
 		return appendInterval(buf, v.Interval())
 	case KindArray:
+		if t.OID == OIDRecord {
+			return appendRecordText(buf, v.Array(), loc)
+		}
 		et := Unknown
 		if t.Elem != nil {
 			et = *t.Elem
@@ -770,4 +773,32 @@ func regtypeName(oid uint32) string {
 		}
 	}
 	return strconv.FormatUint(uint64(oid), 10)
+}
+
+// appendRecordText is record_out: (1,,"a b"), with NULL fields empty and
+// fields quoted when they hold a delimiter, quote, space or nothing.
+func appendRecordText(buf []byte, fields []Value, loc *time.Location) []byte {
+	buf = append(buf, '(')
+	for i, f := range fields {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		if f.k == KindNull {
+			continue
+		}
+		s := FormatText(f, Unknown, loc)
+		if s == "" || strings.ContainsAny(s, "(),\"\\ \t\n") {
+			buf = append(buf, '"')
+			for j := 0; j < len(s); j++ {
+				if s[j] == '"' || s[j] == '\\' {
+					buf = append(buf, s[j])
+				}
+				buf = append(buf, s[j])
+			}
+			buf = append(buf, '"')
+			continue
+		}
+		buf = append(buf, s...)
+	}
+	return append(buf, ')')
 }
