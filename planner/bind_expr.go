@@ -350,7 +350,12 @@ func negateConst(c *Const) (Expr, bool) {
 		if i == -1<<63 {
 			return nil, false
 		}
-		return &Const{Val: sql.NewInt(-i), Typ: c.Typ}, true
+		// PostgreSQL's lexer sees -2147483648 as one integer literal, so the
+		// type follows the negated value.
+		if -i >= -1<<31 && -i < 1<<31 {
+			return &Const{Val: sql.NewInt(-i), Typ: sql.Int4}, true
+		}
+		return &Const{Val: sql.NewInt(-i), Typ: sql.Int8}, true
 	case sql.OIDNumeric:
 		d := new(apd.Decimal).Neg(c.Val.Numeric())
 		if d.Exponent == 0 && d.Coeff.IsInt64() {

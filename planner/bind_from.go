@@ -48,6 +48,9 @@ func (b *binder) bindFrom(n ast.ResultSetNode, sc *scope) (Node, []Column, error
 		if err != nil {
 			return nil, nil, err
 		}
+		if err := sc.addFromName(firstNonEmpty(alias, defaultAlias)); err != nil {
+			return nil, nil, err
+		}
 		if alias == "" {
 			alias = defaultAlias
 		} else if tf, ok := node.(*TableFunc); ok && len(colAliases) == 0 && len(tf.Cols)-btoi(tf.Ordinality) == 1 {
@@ -80,6 +83,9 @@ func (b *binder) bindFrom(n ast.ResultSetNode, sc *scope) (Node, []Column, error
 	case *ast.TableName:
 		node, err := b.bindTableName(n)
 		if err != nil {
+			return nil, nil, err
+		}
+		if err := sc.addFromName(n.Name.O); err != nil {
 			return nil, nil, err
 		}
 		cols := append([]Column(nil), node.Columns()...)
@@ -483,4 +489,11 @@ func (b *binder) bindLateralFunc(j *ast.Join, left Node, lcols []Column, sc *sco
 		fj.On = pred
 	}
 	return fj, cols, true, nil
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

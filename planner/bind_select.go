@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"github.com/cockroachdb/apd/v3"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -155,11 +156,18 @@ func renameColumns(n Node, names []string, table string) (Node, error) {
 	return &Project{Input: n, Exprs: exprs, Cols: out}, nil
 }
 
-// bindSetOprList binds a chain of UNION/INTERSECT/EXCEPT, left-associative,
-// with INTERSECT binding tighter as the TiDB grammar already nests it.
+// bindSetOprList binds a chain of UNION/INTERSECT/EXCEPT: INTERSECT binds
+// tighter than UNION and EXCEPT, which associate to the left, as in
+// PostgreSQL (the TiDB grammar hands the chain over flat).
 func (b *binder) bindSetOprList(l *ast.SetOprSelectList, parent *scope) (Node, error) {
-	var acc Node
-	for i, sel := range l.Selects {
+	type item struct {
+		n     Node
+		kind  SetOpKind
+		all   bool
+		hasOp bool
+	}
+	var items []item
+	for _, sel := range l.Selects {
 		var op *ast.SetOprType
 		switch s := sel.(type) {
 		case *ast.SelectStmt:
@@ -171,28 +179,43 @@ func (b *binder) bindSetOprList(l *ast.SetOprSelectList, parent *scope) (Node, e
 		if err != nil {
 			return nil, err
 		}
-		if i == 0 {
-			acc = n
-			continue
-		}
-		kind, all := Union, false
+		it := item{n: n}
 		if op != nil {
+			it.hasOp = true
 			switch *op {
 			case ast.Union:
 			case ast.UnionAll:
-				all = true
+				it.all = true
 			case ast.Intersect:
-				kind = Intersect
+				it.kind = Intersect
 			case ast.IntersectAll:
-				kind, all = Intersect, true
+				it.kind, it.all = Intersect, true
 			case ast.Except:
-				kind = Except
+				it.kind = Except
 			case ast.ExceptAll:
-				kind, all = Except, true
+				it.kind, it.all = Except, true
 			}
 		}
-		acc, err = makeSetOp(kind, all, acc, n)
-		if err != nil {
+		items = append(items, it)
+	}
+	// First fold every INTERSECT into its left neighbour.
+	var folded []item
+	for i, it := range items {
+		if i > 0 && it.hasOp && it.kind == Intersect {
+			prev := &folded[len(folded)-1]
+			n, err := makeSetOp(Intersect, it.all, prev.n, it.n)
+			if err != nil {
+				return nil, err
+			}
+			prev.n = n
+			continue
+		}
+		folded = append(folded, it)
+	}
+	acc := folded[0].n
+	for _, it := range folded[1:] {
+		var err error
+		if acc, err = makeSetOp(it.kind, it.all, acc, it.n); err != nil {
 			return nil, err
 		}
 	}
@@ -657,7 +680,11 @@ func (b *binder) bindLimit(n Node, lim *ast.Limit) (Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.Count = b.coerce(e, sql.Int8)
+		// The dialect layer writes OFFSET without LIMIT as the largest
+		// unsigned LIMIT, which means no limit at all.
+		if c, ok := e.(*Const); !ok || c.Typ.OID != sql.OIDNumeric || c.Val.Numeric().Cmp(maxInt8) <= 0 {
+			l.Count = b.coerce(e, sql.Int8)
+		}
 	}
 	if lim.Offset != nil {
 		e, err := b.bindExpr(lim.Offset, sc)
@@ -668,3 +695,5 @@ func (b *binder) bindLimit(n Node, lim *ast.Limit) (Node, error) {
 	}
 	return l, nil
 }
+
+var maxInt8 = apd.New(1<<63-1, 0)

@@ -14,6 +14,23 @@ type scope struct {
 	agg *aggState
 	// outerRefs counts references into this scope from nested subqueries.
 	outerRefs int
+	// fromNames are the FROM items' names seen so far, which must differ.
+	fromNames map[string]bool
+}
+
+// addFromName records a FROM item's name; PostgreSQL rejects a repeat.
+func (s *scope) addFromName(name string) error {
+	if name == "" {
+		return nil
+	}
+	if s.fromNames == nil {
+		s.fromNames = map[string]bool{}
+	}
+	if s.fromNames[name] {
+		return sql.Errorf(sql.CodeDuplicateAlias, "table name %q specified more than once", name)
+	}
+	s.fromNames[name] = true
+	return nil
 }
 
 // lookup finds a column by optional table qualifier and name in this scope
@@ -22,6 +39,11 @@ func (s *scope) lookup(table, name string) (int, error) {
 	found := -1
 	for i, c := range s.cols {
 		if c.Name != name || (table != "" && c.Table != table) {
+			continue
+		}
+		// The originals of a USING/NATURAL column are reachable only by
+		// qualified name; unqualified, the merged column answers.
+		if c.Hidden && table == "" {
 			continue
 		}
 		if found >= 0 {
