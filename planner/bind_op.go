@@ -32,6 +32,11 @@ func (b *binder) binop(op Op, l, r Expr) (Expr, error) {
 		if numericRank(t.OID) == 0 {
 			t = sql.Int8
 		}
+		// float4 meets another numeric type only through float8, the
+		// category's preferred type (1::float4 / 3 is double precision).
+		if t.OID == sql.OIDFloat4 && (lt.OID != sql.OIDFloat4 || rt.OID != sql.OIDFloat4) {
+			t = sql.Float8
+		}
 		if op >= OpBitAnd && (t.OID == sql.OIDNumeric || t.OID == sql.OIDFloat4 || t.OID == sql.OIDFloat8) {
 			return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: %s %s %s", lt, op, rt)
 		}
