@@ -35,7 +35,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.dataDir, "data-dir", "./eddy-data", "directory for eddy's state")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:6875", "PostgreSQL wire protocol address")
 	fs.StringVar(&c.kafka, "kafka", "", "Kafka brokers (host:port,...); empty starts the embedded broker")
-	fs.StringVar(&c.kafkaListen, "kafka-listen", "127.0.0.1:9092", "address of the embedded Kafka broker")
+	fs.StringVar(&c.kafkaListen, "kafka-listen", "127.0.0.1:9092", "address of the embedded Kafka broker; empty disables it")
 	fs.StringVar(&c.httpListen, "http-listen", "127.0.0.1:6876", "address for /healthz and /metrics")
 	// Environment first, so that flags given explicitly win.
 	fs.VisitAll(func(f *flag.Flag) {
@@ -64,9 +64,16 @@ func main() {
 	}
 }
 
+// endpoints are the addresses eddy actually bound, which differ from the
+// configuration when a port is 0.
+type endpoints struct {
+	SQL   string
+	Kafka []string // seed brokers; nil when Kafka is disabled
+}
+
 // run starts everything and blocks until ctx ends. ready, when set, receives
-// the bound SQL address once eddy accepts connections.
-func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- string) error {
+// the bound addresses once eddy accepts connections.
+func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- endpoints) error {
 	if cfg.dataDir != "" {
 		if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
 			return fmt.Errorf("data dir: %w", err)
@@ -77,6 +84,14 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- string)
 		return err
 	}
 	defer eng.Close()
+
+	// After the engine, so that Badger's lock on the data directory also
+	// keeps a second eddy away from the broker's files beneath it.
+	kafkaSeeds, stopKafka, err := startKafka(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stopKafka()
 
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
@@ -94,9 +109,10 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- string)
 		defer httpSrv.Close()
 	}
 	srv := server.New(eng, server.WithLogger(log))
-	log.Info("eddy is ready", "sql", ln.Addr().String(), "data_dir", cfg.dataDir, "http", cfg.httpListen)
+	log.Info("eddy is ready", "sql", ln.Addr().String(), "data_dir", cfg.dataDir, "http", cfg.httpListen,
+		"kafka", strings.Join(kafkaSeeds, ","), "kafka_embedded", cfg.kafka == "" && kafkaSeeds != nil)
 	if ready != nil {
-		ready <- ln.Addr().String()
+		ready <- endpoints{SQL: ln.Addr().String(), Kafka: kafkaSeeds}
 	}
 	if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, net.ErrClosed) && ctx.Err() == nil {
 		return err

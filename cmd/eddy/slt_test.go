@@ -21,7 +21,7 @@ func startEddy(t testing.TB) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := config{dataDir: t.TempDir(), listen: "127.0.0.1:0"}
-	ready := make(chan string, 1)
+	ready := make(chan endpoints, 1)
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	go func() { done <- run(ctx, cfg, log, ready) }()
@@ -32,8 +32,8 @@ func startEddy(t testing.TB) string {
 		}
 	})
 	select {
-	case addr := <-ready:
-		return fmt.Sprintf("postgres://eddy@%s/eddy?sslmode=disable", addr)
+	case ep := <-ready:
+		return fmt.Sprintf("postgres://eddy@%s/eddy?sslmode=disable", ep.SQL)
 	case err := <-done:
 		t.Fatalf("eddy did not start: %v", err)
 	case <-time.After(30 * time.Second):
@@ -86,14 +86,15 @@ func TestRestart(t *testing.T) {
 	dir := t.TempDir()
 	exec1 := func(queries ...string) []string {
 		ctx, cancel := context.WithCancel(context.Background())
-		ready := make(chan string, 1)
+		ready := make(chan endpoints, 1)
 		done := make(chan error, 1)
 		go func() {
 			done <- run(ctx, config{dataDir: dir, listen: "127.0.0.1:0"}, slog.New(slog.NewTextHandler(io.Discard, nil)), ready)
 		}()
 		var addr string
 		select {
-		case addr = <-ready:
+		case ep := <-ready:
+			addr = ep.SQL
 		case err := <-done:
 			t.Fatalf("eddy did not start: %v", err)
 		}
