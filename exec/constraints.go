@@ -533,7 +533,7 @@ func encodeVals(vals []sql.Value) []byte {
 // matching scans a table for the rows whose cols hold one of keys.
 func (w *writer) matching(t *tableInfo, cols []int, keys map[string][]sql.Value) ([][]byte, []sql.Row, error) {
 	prefix := catalog.ObjectPrefix(catalog.PrefixRows, t.rel.OID)
-	it := w.tx.txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+	it := w.tx.txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
 	defer it.Close()
 	var outKeys [][]byte
 	var outRows []sql.Row

@@ -341,7 +341,7 @@ func (rt *runtime) matchRowIDs(rel *catalog.Relation, rows []sql.Row) ([]sql.Row
 		want.vals[i]++
 	}
 	prefix := catalog.ObjectPrefix(catalog.PrefixRows, rel.OID)
-	it := rt.txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+	it := rt.txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
 	defer it.Close()
 	var outRows []sql.Row
 	var keys [][]byte

@@ -45,7 +45,7 @@ func (s *scanOp) Next(ctx context.Context) (*Batch, error) {
 		return s.lookup()
 	}
 	if s.it == nil {
-		s.it = s.rt.txn.NewIterator(badger.IteratorOptions{Prefix: s.prefix, PrefetchValues: true, PrefetchSize: 256})
+		s.it = s.rt.txn.NewIterator(badger.IteratorOptions{Prefix: s.prefix, PrefetchValues: false})
 		s.it.Rewind()
 	}
 	s.b.reset()

@@ -30,6 +30,8 @@ type Session struct {
 	txTime time.Time
 
 	cursors map[string]*cursor
+	// paramStatus caches ParameterStatus until a setting changes.
+	paramStatus map[string]string
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -90,11 +92,17 @@ var reported = map[string]string{
 }
 
 // ParameterStatus returns the reported settings.
+// The map is rebuilt only after a SET: the server asks at every
+// ReadyForQuery, which is on the hot path of every statement.
 func (s *Session) ParameterStatus() map[string]string {
+	if s.paramStatus != nil {
+		return s.paramStatus
+	}
 	out := make(map[string]string, len(reported))
 	for k, name := range reported {
 		out[name] = s.settings[k]
 	}
+	s.paramStatus = out
 	return out
 }
 

@@ -57,6 +57,7 @@ func (s *Session) rollback() (string, error) {
 
 // set changes one session setting.
 func (s *Session) set(name, val string) error {
+	s.paramStatus = nil
 	switch name {
 	case "timezone", "time zone":
 		loc, err := time.LoadLocation(val)

@@ -429,7 +429,7 @@ func (c *conn) sendDataRow(row sql.Row, cols []Column, formats []int16) error {
 // since the client last heard, as PostgreSQL does after each statement.
 func (c *conn) reportParams() {
 	cur := c.sess.ParameterStatus()
-	names := make([]string, 0, len(cur))
+	var names []string
 	for k, v := range cur {
 		if old, ok := c.reported[k]; !ok || old != v {
 			names = append(names, k)
