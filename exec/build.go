@@ -41,6 +41,8 @@ func (rt *runtime) build(n planner.Node) (Operator, error) {
 		return rt.buildProjectSet(n)
 	case *planner.FuncJoin:
 		return rt.buildFuncJoin(n)
+	case *planner.LateralJoin:
+		return rt.buildLateralJoin(n)
 	case *planner.VirtualScan:
 		return rt.buildVirtualScan(n)
 	}

@@ -150,3 +150,69 @@ func (f *funcJoinOp) Next(ctx context.Context) (*Batch, error) {
 		}
 	}
 }
+
+// lateralJoinOp runs Right once per Left row, with the row as its outer row.
+type lateralJoinOp struct {
+	rt   *runtime
+	n    *planner.LateralJoin
+	left Operator
+	on   evalFn
+	b    Batch
+}
+
+func (rt *runtime) buildLateralJoin(n *planner.LateralJoin) (Operator, error) {
+	left, err := rt.build(n.Left)
+	if err != nil {
+		return nil, err
+	}
+	op := &lateralJoinOp{rt: rt, n: n, left: left}
+	if n.On != nil {
+		if op.on, err = rt.compile(n.On); err != nil {
+			return nil, err
+		}
+	}
+	return op, nil
+}
+
+func (l *lateralJoinOp) Next(ctx context.Context) (*Batch, error) {
+	width := len(l.n.Cols)
+	for {
+		b, err := l.left.Next(ctx)
+		if err != nil || b == nil {
+			return nil, err
+		}
+		l.b.reset()
+		for i, left := range b.Rows {
+			l.rt.outer = append(l.rt.outer, left)
+			rows, err := l.rt.collect(ctx, l.n.Right, -1)
+			l.rt.outer = l.rt.outer[:len(l.rt.outer)-1]
+			if err != nil {
+				return nil, err
+			}
+			matched := false
+			for _, r := range rows {
+				out := make(sql.Row, 0, width)
+				out = append(append(out, left...), r...)
+				if l.on != nil {
+					v, err := l.on(out)
+					if err != nil {
+						return nil, err
+					}
+					if v.IsNull() || !v.Bool() {
+						continue
+					}
+				}
+				matched = true
+				l.b.Add(out, b.Diffs[i])
+			}
+			if !matched && l.n.Outer {
+				out := make(sql.Row, width)
+				copy(out, left)
+				l.b.Add(out, b.Diffs[i])
+			}
+		}
+		if l.b.Len() > 0 {
+			return &l.b, nil
+		}
+	}
+}

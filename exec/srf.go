@@ -20,17 +20,20 @@ func (rt *runtime) srfRows(name string, vals []sql.Value, args []planner.Expr, c
 		}
 		return rt.series(vals, args, cols[0].Type)
 	case "unnest":
-		// Several arrays unnest side by side, the shorter padded with NULLs.
+		// Several arrays unnest side by side, the shorter padded with NULLs;
+		// a multi-dimensional array unnests all its elements in order.
 		n := 0
-		for _, v := range vals {
-			n = max(n, len(v.Array()))
+		flat := make([][]sql.Value, len(vals))
+		for j, v := range vals {
+			flat[j] = flatten(v.Array(), nil)
+			n = max(n, len(flat[j]))
 		}
 		rows := make([]sql.Row, n)
 		for i := range rows {
 			row := make(sql.Row, len(vals))
-			for j, v := range vals {
-				if a := v.Array(); i < len(a) {
-					row[j] = a[i]
+			for j := range vals {
+				if i < len(flat[j]) {
+					row[j] = flat[j][i]
 				}
 			}
 			rows[i] = row
@@ -250,4 +253,16 @@ func objectKeys(doc string) ([]string, error) {
 		}
 	}
 	return keys, nil
+}
+
+// flatten lists the leaf elements of a (possibly nested) array.
+func flatten(a []sql.Value, out []sql.Value) []sql.Value {
+	for _, v := range a {
+		if v.Kind() == sql.KindArray {
+			out = flatten(v.Array(), out)
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
 }

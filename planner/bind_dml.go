@@ -114,7 +114,7 @@ func (p *Planner) BindTableExpr(rel *catalog.Relation, text, clause string) (Exp
 	return b.bindExpr(sel.Fields.Fields[0].Expr, sc)
 }
 
-func (p *Planner) targetTable(refs *ast.TableRefsClause) (*catalog.Relation, string, error) {
+func (p *Planner) targetTable(refs *ast.TableRefsClause, verb string) (*catalog.Relation, string, error) {
 	if refs == nil || refs.TableRefs == nil || refs.TableRefs.Right != nil {
 		return nil, "", errUnsupported("DML over several tables")
 	}
@@ -135,7 +135,11 @@ func (p *Planner) targetTable(refs *ast.TableRefsClause) (*catalog.Relation, str
 		return nil, "", sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", tn.Name.O)
 	}
 	if rel.Kind != catalog.KindTable {
-		return nil, "", sql.Errorf(sql.CodeWrongObjectType, "cannot change relation %q", rel.Name)
+		// PostgreSQL's words: cannot insert into view "v", cannot update
+		// materialized view "m", ...
+		what := map[catalog.Kind]string{catalog.KindView: "view", catalog.KindMatView: "materialized view",
+			catalog.KindSource: "source", catalog.KindSink: "sink", catalog.KindSeq: "sequence", catalog.KindIndex: "index"}[rel.Kind]
+		return nil, "", sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "cannot %s %s %q", verb, what, rel.Name)
 	}
 	if alias == "" {
 		alias = rel.Name
@@ -151,7 +155,7 @@ func (p *Planner) PlanInsert(stmt sql.Statement, paramTypes []sql.Type) (*Insert
 		return nil, fmt.Errorf("planner: PlanInsert of %T", stmt.AST)
 	}
 	b := p.newBinder(paramTypes)
-	rel, _, err := p.targetTable(st.Table)
+	rel, _, err := p.targetTable(st.Table, "insert into")
 	if err != nil {
 		return nil, err
 	}
@@ -434,7 +438,7 @@ func (p *Planner) PlanUpdate(stmt sql.Statement, paramTypes []sql.Type) (*Update
 		return nil, fmt.Errorf("planner: PlanUpdate of %T", stmt.AST)
 	}
 	b := p.newBinder(paramTypes)
-	rel, alias, err := p.targetTable(st.TableRefs)
+	rel, alias, err := p.targetTable(st.TableRefs, "update")
 	if err != nil {
 		return nil, err
 	}
@@ -488,7 +492,7 @@ func (p *Planner) PlanDelete(stmt sql.Statement, paramTypes []sql.Type) (*Delete
 		return nil, fmt.Errorf("planner: PlanDelete of %T", stmt.AST)
 	}
 	b := p.newBinder(paramTypes)
-	rel, alias, err := p.targetTable(st.TableRefs)
+	rel, alias, err := p.targetTable(st.TableRefs, "delete from")
 	if err != nil {
 		return nil, err
 	}

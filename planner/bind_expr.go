@@ -140,7 +140,7 @@ func (eb *exprBinder) bind(e ast.ExprNode) (Expr, error) {
 			if err != nil {
 				return nil, err
 			}
-			elems[i] = eb.b.coerce(x, resolveUnknown(x.Type()))
+			elems[i] = x
 		}
 		return &RowLit{Elems: elems}, nil
 	case *ast.VariableExpr:
@@ -208,8 +208,8 @@ func (eb *exprBinder) column(cn *ast.ColumnName) (Expr, error) {
 			g, ok := sc.agg.groupColumn(idx)
 			if !ok {
 				q := name
-				if table != "" {
-					q = table + "." + name
+				if t := sc.cols[idx].Table; t != "" {
+					q = t + "." + name
 				}
 				return nil, sql.Errorf(sql.CodeGroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", q)
 			}
@@ -317,7 +317,8 @@ func (eb *exprBinder) unary(e *ast.UnaryOperationExpr) (Expr, error) {
 		return &Not{Input: x}, nil
 	case opcode.Minus:
 		if c, ok := x.(*Const); ok {
-			if neg, ok := negateConst(c); ok {
+			_, literal := e.V.(*driver.ValueExpr)
+			if neg, ok := negateConst(c, literal); ok {
 				return neg, nil
 			}
 		}
@@ -340,7 +341,7 @@ func (eb *exprBinder) unary(e *ast.UnaryOperationExpr) (Expr, error) {
 }
 
 // negateConst folds -literal so that -2147483648 is an int4 as in PostgreSQL.
-func negateConst(c *Const) (Expr, bool) {
+func negateConst(c *Const, literal bool) (Expr, bool) {
 	if c.Val.IsNull() {
 		return nil, false
 	}
@@ -350,14 +351,17 @@ func negateConst(c *Const) (Expr, bool) {
 		if i == -1<<63 {
 			return nil, false
 		}
-		// PostgreSQL's lexer sees -2147483648 as one integer literal, so the
-		// type follows the negated value.
-		if -i >= -1<<31 && -i < 1<<31 {
+		// PostgreSQL's lexer sees -2147483648 as one integer literal, so a
+		// literal's type follows the negated value.
+		if literal && -i >= -1<<31 && -i < 1<<31 {
 			return &Const{Val: sql.NewInt(-i), Typ: sql.Int4}, true
 		}
-		return &Const{Val: sql.NewInt(-i), Typ: sql.Int8}, true
+		return &Const{Val: sql.NewInt(-i), Typ: c.Typ}, true
 	case sql.OIDNumeric:
 		d := new(apd.Decimal).Neg(c.Val.Numeric())
+		if literal && d.Cmp(minInt8) == 0 {
+			return &Const{Val: sql.NewInt(-1 << 63), Typ: sql.Int8}, true
+		}
 		if d.Exponent == 0 && d.Coeff.IsInt64() {
 			i := d.Coeff.Int64()
 			if d.Negative {
@@ -818,3 +822,5 @@ func (eb *exprBinder) rowInSubquery(r *RowLit, sq *ast.SubqueryExpr, not bool) (
 	}
 	return s, nil
 }
+
+var minInt8 = apd.New(-1<<63, 0)

@@ -174,6 +174,9 @@ func (b *binder) bindJoin(j *ast.Join, sc *scope) (Node, []Column, error) {
 	if n, cols, ok, err := b.bindLateralFunc(j, left, lcols, sc); ok || err != nil {
 		return n, cols, err
 	}
+	if n, cols, ok, err := b.bindLateralQuery(j, left, lcols, sc); ok || err != nil {
+		return n, cols, err
+	}
 	right, rcols, err := b.bindFrom(j.Right, sc)
 	if err != nil {
 		return nil, nil, err
@@ -496,4 +499,53 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// bindLateralQuery binds JOIN LATERAL (subquery): the subquery sees the
+// left side's columns as its outer row. ok is false when j is not one.
+func (b *binder) bindLateralQuery(j *ast.Join, left Node, lcols []Column, sc *scope) (Node, []Column, bool, error) {
+	ts, ok := j.Right.(*ast.TableSource)
+	if !ok || !ts.Lateral || j.Tp == ast.RightJoin || j.NaturalJoin || len(j.Using) > 0 {
+		return nil, nil, false, nil
+	}
+	switch ts.Source.(type) {
+	case *ast.SelectStmt, *ast.SetOprStmt:
+	default:
+		return nil, nil, false, nil
+	}
+	lat := &scope{cols: lcols, parent: sc.parent}
+	right, err := b.bindQuery(ts.Source, lat)
+	if err != nil {
+		return nil, nil, true, err
+	}
+	right = finalizeOutput(right)
+	alias, colAliases := splitAlias(ts.AsName.O)
+	colAliases = append(colAliases, cistrs(ts.ColumnNames)...)
+	if err := sc.addFromName(alias); err != nil {
+		return nil, nil, true, err
+	}
+	rcols := append([]Column(nil), right.Columns()...)
+	if len(colAliases) > len(rcols) {
+		return nil, nil, true, sql.Errorf(sql.CodeInvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(rcols), len(colAliases))
+	}
+	for i := range rcols {
+		rcols[i].Table = alias
+		rcols[i].TableOID, rcols[i].Attnum = 0, 0
+		if i < len(colAliases) {
+			rcols[i].Name = colAliases[i]
+		}
+	}
+	cols := append(append([]Column(nil), lcols...), rcols...)
+	lj := &LateralJoin{Left: left, Right: right, Outer: j.Tp == ast.LeftJoin, Cols: cols}
+	if j.On != nil {
+		if fc, ok := j.On.Expr.(*ast.FuncCallExpr); ok && strings.HasPrefix(fc.FnName.L, "eddy_full_join") {
+			return nil, nil, true, errUnsupported("FULL JOIN LATERAL")
+		}
+		pred, err := b.bindBool(j.On.Expr, &scope{cols: cols, parent: sc.parent}, "JOIN/ON")
+		if err != nil {
+			return nil, nil, true, err
+		}
+		lj.On = pred
+	}
+	return lj, cols, true, nil
 }

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 
@@ -96,7 +97,12 @@ func (eb *exprBinder) call(e *ast.FuncCallExpr) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		t := resolveUnknown(a.Type())
+		// NULLIF's result has the comparison's type, as its = operator has.
+		t, ok := commonType([]sql.Type{a.Type(), b.Type()})
+		if !ok {
+			t = a.Type()
+		}
+		t = resolveUnknown(t)
 		return &Case{Whens: []When{{Cond: eq, Result: &Const{Val: sql.Null, Typ: t}}}, Else: eb.b.coerce(a, t), Typ: t}, nil
 	}
 	if IsAggregate(name) {
@@ -349,7 +355,8 @@ func (eb *exprBinder) aggregateWith(ae *ast.AggregateFuncExpr, fe *ast.FuncCallE
 		}
 	case "sum", "avg":
 		if len(call.Args) == 1 && call.Args[0].Type().OID == sql.OIDUnknown {
-			call.Args[0] = eb.b.coerce(call.Args[0], sql.Float8)
+			return nil, &sql.Error{Code: sql.CodeAmbiguousFunction, Message: fmt.Sprintf("function %s(unknown) is not unique", name),
+				Hint: "Could not choose a best candidate function. You might need to add explicit type casts."}
 		}
 	}
 	types := make([]sql.Type, len(call.Args))

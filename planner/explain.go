@@ -127,6 +127,11 @@ func describe(n Node) string {
 			kind = "Left"
 		}
 		return fmt.Sprintf("Function %s Join: %s(%s)", kind, n.Call.Name, formatList(n.Call.Args, n.Left.Columns()))
+	case *LateralJoin:
+		if n.Outer {
+			return "Lateral Left Join"
+		}
+		return "Lateral Join"
 	case *CTERef:
 		return "CTE Scan on " + n.CTE.Name
 	case *WorkTable:

@@ -172,6 +172,15 @@ func withChildren(n Node, f func(Node) Node) Node {
 			c.Left = in
 			return &c
 		}
+	case *LateralJoin:
+		// Right runs once per Left row with that row as its outer row;
+		// rewriting it is fine, it keeps its own column positions.
+		l, r := f(x.Left), f(x.Right)
+		if l != x.Left || r != x.Right {
+			c := *x
+			c.Left, c.Right = l, r
+			return &c
+		}
 	case *Join:
 		l, r := f(x.Left), f(x.Right)
 		if l != x.Left || r != x.Right {
@@ -256,20 +265,15 @@ func isColumn(e Expr, col int) bool {
 	return ok && r.Idx == col
 }
 
-// rowIndependent: constants, parameters and outer references, combined by
-// operators and non-volatile functions.
+// rowIndependent: constants, parameters and outer references, possibly
+// cast. Nothing that can fail: the key is computed before the rest of the
+// WHERE clause, which might have made the failing part unreachable.
 func rowIndependent(e Expr) bool {
-	ok := true
-	walkExpr(e, func(x Expr) bool {
-		switch x := x.(type) {
-		case *ColRef, *Subquery:
-			ok = false
-		case *Call:
-			if x.Fn.Volatile {
-				ok = false
-			}
-		}
-		return ok
-	})
-	return ok
+	switch x := e.(type) {
+	case *Const, *Param, *OuterRef:
+		return true
+	case *Cast:
+		return rowIndependent(x.Input)
+	}
+	return false
 }

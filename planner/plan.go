@@ -221,6 +221,18 @@ type FuncJoin struct {
 	Cols       []Column
 }
 
+// LateralJoin joins each Left row with the rows of Right, a subquery that
+// reads the Left row as its outer row (Level 1): FROM a, LATERAL (SELECT ...
+// WHERE x = a.x). On filters joined rows; Outer pads Left rows that joined
+// nothing (LEFT JOIN LATERAL).
+type LateralJoin struct {
+	Left  Node
+	Right Node
+	On    Expr
+	Outer bool
+	Cols  []Column
+}
+
 // CTERef reads a common table expression computed once per query.
 type CTERef struct {
 	CTE  *CTE
@@ -265,6 +277,7 @@ func (n *TableFunc) Columns() []Column   { return n.Cols }
 func (n *CTERef) Columns() []Column      { return n.Cols }
 func (n *ProjectSet) Columns() []Column  { return n.Cols }
 func (n *FuncJoin) Columns() []Column    { return n.Cols }
+func (n *LateralJoin) Columns() []Column { return n.Cols }
 func (n *WorkTable) Columns() []Column   { return n.Cols }
 func (n *VirtualScan) Columns() []Column { return n.Cols }
 
@@ -283,5 +296,6 @@ func (n *TableFunc) Children() []Node   { return nil }
 func (n *CTERef) Children() []Node      { return nil }
 func (n *ProjectSet) Children() []Node  { return []Node{n.Input} }
 func (n *FuncJoin) Children() []Node    { return []Node{n.Left} }
+func (n *LateralJoin) Children() []Node { return []Node{n.Left, n.Right} }
 func (n *WorkTable) Children() []Node   { return nil }
 func (n *VirtualScan) Children() []Node { return nil }

@@ -44,7 +44,11 @@ func (b *binder) resolveSRF(name string, args []Expr) (*SRFCall, error) {
 		if len(args) < 2 || len(args) > 3 {
 			return nil, noFunc()
 		}
-		t, ok := commonType([]sql.Type{args[0].Type(), args[1].Type()})
+		ts := []sql.Type{args[0].Type(), args[1].Type()}
+		if len(args) == 3 && category(args[2].Type()) == catNumeric {
+			ts = append(ts, args[2].Type())
+		}
+		t, ok := commonType(ts)
 		if !ok {
 			return nil, noFunc()
 		}
@@ -52,7 +56,9 @@ func (b *binder) resolveSRF(name string, args []Expr) (*SRFCall, error) {
 		case t.OID == sql.OIDUnknown || t.OID == sql.OIDInt2:
 			t = sql.Int4
 		case t.OID == sql.OIDDate:
-			t = sql.Timestamp
+			// date has no series of its own: PostgreSQL picks the
+			// timestamptz one, the preferred type of its category.
+			t = sql.TimestampTZ
 		}
 		if category(t) != catNumeric && t.OID != sql.OIDTimestamp && t.OID != sql.OIDTimestampTZ || numericRank(t.OID) == 0 {
 			return nil, noFunc()
@@ -62,8 +68,6 @@ func (b *binder) resolveSRF(name string, args []Expr) (*SRFCall, error) {
 			st := t
 			if t.OID == sql.OIDTimestamp || t.OID == sql.OIDTimestampTZ {
 				st = sql.Interval
-			} else if category(args[2].Type()) == catNumeric && numericRank(args[2].Type().OID) > numericRank(t.OID) {
-				return nil, noFunc()
 			}
 			args[2] = b.coerce(args[2], st)
 		} else if t.OID == sql.OIDTimestamp || t.OID == sql.OIDTimestampTZ {

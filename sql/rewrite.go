@@ -115,8 +115,11 @@ func (r *rewriter) seq(in []*node, ctx seqCtx) ([]*node, *Error) {
 	if ctx == ctxArgs {
 		return out, nil
 	}
-	out = r.values(out)
+	if out, err = r.values(out); err != nil {
+		return nil, err
+	}
 	out = distinctOn(out)
+	out = cteMaterialized(out)
 	out = r.orderBy(out)
 	if out, err = r.from(out); err != nil {
 		return nil, err
@@ -998,6 +1001,24 @@ func distinctOn(out []*node) []*node {
 			w.tight(",", p.close.pos)
 		})
 		out = append(out[:i+1], append([]*node{marker}, out[i+4:]...)...)
+	}
+	return out
+}
+
+// cteMaterialized drops the AS [NOT] MATERIALIZED hint of a CTE: eddy
+// computes every CTE once, which is what MATERIALIZED asks for, and NOT
+// MATERIALIZED changes no result.
+func cteMaterialized(out []*node) []*node {
+	for i := 0; i+1 < len(out); i++ {
+		if !out[i].isWord("as") {
+			continue
+		}
+		switch {
+		case out[i+1].isWord("materialized") && at(out, i+2) != nil && out[i+2].kind == nParen:
+			out = append(out[:i+1], out[i+2:]...)
+		case out[i+1].isWord("not") && isWordNode(at(out, i+2), "materialized") && at(out, i+3) != nil && out[i+3].kind == nParen:
+			out = append(out[:i+1], out[i+3:]...)
+		}
 	}
 	return out
 }

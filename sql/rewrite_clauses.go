@@ -12,7 +12,7 @@ func isSetOp(n *node) bool {
 
 // values turns VALUES lists in query position into SELECT ... UNION ALL
 // SELECT ..., naming the columns column1, column2, ... as PostgreSQL does.
-func (r *rewriter) values(out []*node) []*node {
+func (r *rewriter) values(out []*node) ([]*node, *Error) {
 	for i := 0; i < len(out); i++ {
 		if !out[i].isWord("values") {
 			continue
@@ -40,6 +40,11 @@ func (r *rewriter) values(out []*node) []*node {
 		}
 		if len(rows) == 0 {
 			continue
+		}
+		for _, row := range rows[1:] {
+			if len(splitTop(row.kids)) != len(splitTop(rows[0].kids)) {
+				return nil, &Error{Code: CodeSyntaxError, Message: "VALUES lists must all be the same length", Position: charPos(r.src, row.tok.pos)}
+			}
 		}
 		vpos := out[i].tok.pos
 		sel := synth(func(w *writer) {
@@ -72,7 +77,7 @@ func (r *rewriter) values(out []*node) []*node {
 		n = append(n, sel)
 		out = append(n, tail...)
 	}
-	return out
+	return out, nil
 }
 
 func itoa(i int) string {
