@@ -257,7 +257,7 @@ func numericDiv(a, b *apd.Decimal) (sql.Value, error) {
 	rscale = max(rscale, scaleOf(a), scaleOf(b), 0)
 	rscale = min(rscale, 1000)
 	d := new(apd.Decimal)
-	c := decCtx
+	c := *decCtx // a copy: the rounding change must not leak into decCtx
 	c.Rounding = apd.RoundHalfUp
 	if _, err := c.Quo(d, a, b); err != nil {
 		return sql.Null, sql.Errorf(sql.CodeNumericValueOutOfRange, "numeric division: %v", err)
