@@ -38,6 +38,8 @@ func newAccumulator(c planner.AggCall, rt *runtime) (accumulator, error) {
 		acc = &bitAcc{and: c.Func.Name == "bit_and"}
 	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		acc = &varAcc{name: c.Func.Name, typ: c.Type}
+	case "percentile_cont", "percentile_disc", "mode":
+		acc = newOrderedSetAcc(c)
 	case "string_agg", "array_agg", "json_agg", "jsonb_agg":
 		keys, err := rt.compileSortKeys(c.Order)
 		if err != nil {
@@ -363,16 +365,23 @@ func (a *varAcc) result() (sql.Value, error) {
 		}
 		return sql.NewFloat(r), nil
 	}
+	if num.Sign() <= 0 {
+		// PostgreSQL's numeric_stddev_internal returns a plain 0 here.
+		return sql.NewNumeric(apd.New(0, 0)), nil
+	}
 	v, err := numericDiv(&num, &den)
 	if err != nil || !strings.HasPrefix(a.name, "stddev") {
 		return v, err
 	}
+	// The square root keeps the quotient's scale (sqrt_var at rscale).
 	r := new(apd.Decimal)
-	if _, err := decCtx.Sqrt(r, v.Numeric()); err != nil {
+	c := decCtx
+	c.Precision = uint32(v.Numeric().NumDigits() + 10)
+	if _, err := c.Sqrt(r, v.Numeric()); err != nil {
 		return sql.Null, err
 	}
-	scale := max(scaleOf(v.Numeric()), 16)
-	decCtx.Quantize(r, r, int32(-scale))
+	c.Rounding = apd.RoundHalfUp
+	c.Quantize(r, r, v.Numeric().Exponent)
 	return sql.NewNumeric(r), nil
 }
 
