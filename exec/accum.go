@@ -306,16 +306,27 @@ func (a *bitAcc) result() (sql.Value, error) {
 
 // varAcc computes variance and standard deviation from count, sum and sum
 // of squares, which retract as easily as they add.
+//
+// Over float8 it keeps the values in arrival order instead: PostgreSQL
+// folds them with the Youngs-Cramer update, whose rounding depends on
+// that order, and only replaying it matches PostgreSQL's last digits.
 type varAcc struct {
 	name       string
 	typ        sql.Type
 	n          int64
 	sum, sumSq apd.Decimal
+	floats     []float64
+	fdiffs     []int64
 }
 
 func (a *varAcc) add(args []sql.Value, _ sql.Row, d int64) error {
 	v := args[0]
 	if v.IsNull() {
+		return nil
+	}
+	if a.typ.OID == sql.OIDFloat8 {
+		a.floats = append(a.floats, v.Float())
+		a.fdiffs = append(a.fdiffs, d)
 		return nil
 	}
 	var x apd.Decimal
@@ -340,8 +351,59 @@ func (a *varAcc) add(args []sql.Value, _ sql.Row, d int64) error {
 	return nil
 }
 
+// floatResult replays PostgreSQL's float8_accum over the values that are
+// present (a retraction cancels the earliest equal value).
+func (a *varAcc) floatResult(pop bool) (sql.Value, error) {
+	net := map[float64]int64{}
+	for i, f := range a.floats {
+		if a.fdiffs[i] < 0 {
+			net[f] += a.fdiffs[i]
+		}
+	}
+	var n, sx, sxx float64
+	for i, f := range a.floats {
+		d := a.fdiffs[i]
+		if d <= 0 {
+			continue
+		}
+		if c := net[f]; c < 0 {
+			k := min(-c, d)
+			net[f] += k
+			d -= k
+		}
+		for ; d > 0; d-- {
+			n++
+			sx += f
+			if n > 1 {
+				t := f*n - sx
+				sxx += t * t / (n * (n - 1))
+			} else if math.IsNaN(f) || math.IsInf(f, 0) {
+				sxx = math.NaN()
+			}
+			if math.IsInf(sx, 0) || math.IsInf(sxx, 0) {
+				sxx = math.NaN()
+			}
+		}
+	}
+	if n == 0 || (!pop && n == 1) {
+		return sql.Null, nil
+	}
+	den := n - 1
+	if pop {
+		den = n
+	}
+	r := sxx / den
+	if strings.HasPrefix(a.name, "stddev") {
+		r = math.Sqrt(r)
+	}
+	return sql.NewFloat(r), nil
+}
+
 func (a *varAcc) result() (sql.Value, error) {
 	pop := strings.HasSuffix(a.name, "_pop")
+	if a.typ.OID == sql.OIDFloat8 {
+		return a.floatResult(pop)
+	}
 	if a.n == 0 || (!pop && a.n == 1) {
 		return sql.Null, nil
 	}
@@ -355,15 +417,6 @@ func (a *varAcc) result() (sql.Value, error) {
 		decCtx.Mul(&den, n, n)
 	} else {
 		decCtx.Mul(&den, n, apd.New(a.n-1, 0))
-	}
-	if a.typ.OID == sql.OIDFloat8 {
-		nf, _ := num.Float64()
-		df, _ := den.Float64()
-		r := nf / df
-		if strings.HasPrefix(a.name, "stddev") {
-			r = math.Sqrt(r)
-		}
-		return sql.NewFloat(r), nil
 	}
 	if num.Sign() <= 0 {
 		// PostgreSQL's numeric_stddev_internal returns a plain 0 here.

@@ -451,20 +451,15 @@ func (eb *exprBinder) withinGroupFilter(e *ast.FuncCallExpr, filter ast.ExprNode
 	if len(e.Args) < 1 {
 		return nil, sql.Errorf(sql.CodeSyntaxError, "malformed WITHIN GROUP")
 	}
-	fe, ok := e.Args[0].(*ast.FuncCallExpr)
-	if !ok {
-		name := ""
-		if ae, ok := e.Args[0].(*ast.AggregateFuncExpr); ok {
-			name = strings.ToLower(ae.F)
-		}
-		return nil, sql.Errorf(sql.CodeWrongObjectType, "%s is not an ordered-set aggregate, so it cannot have WITHIN GROUP", name)
-	}
-	name := fe.FnName.L
-	if !orderedSetNames[name] {
-		if IsAggregate(name) {
-			return nil, sql.Errorf(sql.CodeWrongObjectType, "%s is not an ordered-set aggregate, so it cannot have WITHIN GROUP", name)
-		}
-		return nil, sql.Errorf(sql.CodeWrongObjectType, "WITHIN GROUP specified, but %s is not an aggregate function", name)
+	var name string
+	var argNodes []ast.ExprNode
+	switch fe := e.Args[0].(type) {
+	case *ast.FuncCallExpr:
+		name, argNodes = fe.FnName.L, fe.Args
+	case *ast.AggregateFuncExpr:
+		name, argNodes = strings.ToLower(fe.F), fe.Args
+	default:
+		return nil, sql.Errorf(sql.CodeSyntaxError, "syntax error at or near \"WITHIN\"")
 	}
 	if eb.inAgg {
 		return nil, sql.Errorf(sql.CodeGroupingError, "aggregate function calls cannot be nested")
@@ -475,7 +470,7 @@ func (eb *exprBinder) withinGroupFilter(e *ast.FuncCallExpr, filter ast.ExprNode
 	}
 	inner := &exprBinder{b: eb.b, sc: agg.from, inAgg: true}
 	var args []Expr
-	for _, a := range fe.Args {
+	for _, a := range argNodes {
 		x, err := inner.bind(a)
 		if err != nil {
 			return nil, err
@@ -496,16 +491,17 @@ func (eb *exprBinder) withinGroupFilter(e *ast.FuncCallExpr, filter ast.ExprNode
 		keys = append(keys, SortKey{Expr: v, Desc: desc, NullsFirst: nf})
 	}
 	noFunc := func() error {
-		var ts []string
-		for _, a := range args {
-			ts = append(ts, a.Type().String())
-		}
+		var ts []Expr
+		ts = append(ts, args...)
 		for _, k := range keys {
-			ts = append(ts, k.Expr.Type().String())
+			ts = append(ts, k.Expr)
 		}
-		return &sql.Error{Code: sql.CodeUndefinedFunction,
-			Message: "function " + name + "(" + strings.Join(ts, ", ") + ") does not exist",
-			Hint:    "No function matches the given name and argument types. You might need to add explicit type casts."}
+		return noAggregate(name, ts)
+	}
+	if !orderedSetNames[name] {
+		// PostgreSQL looks for an ordered-set aggregate taking the direct
+		// and the sorted arguments, and finds none.
+		return nil, noFunc()
 	}
 	want := 1
 	if name == "mode" {
@@ -574,4 +570,16 @@ func (eb *exprBinder) withinGroupFilter(e *ast.FuncCallExpr, filter ast.ExprNode
 		}
 	}
 	return agg.add(call), nil
+}
+
+// noAggregate is PostgreSQL's error for an aggregate call that no candidate
+// takes.
+func noAggregate(name string, args []Expr) error {
+	ts := make([]string, len(args))
+	for i, a := range args {
+		ts[i] = a.Type().String()
+	}
+	return &sql.Error{Code: sql.CodeUndefinedFunction,
+		Message: "function " + name + "(" + strings.Join(ts, ", ") + ") does not exist",
+		Hint:    "No function matches the given name and argument types. You might need to add explicit type casts."}
 }

@@ -324,9 +324,6 @@ func (eb *exprBinder) aggregateWith(ae *ast.AggregateFuncExpr, fe *ast.FuncCallE
 	if agg == nil {
 		return nil, sql.Errorf(sql.CodeGroupingError, "aggregate functions are not allowed here")
 	}
-	if orderedSetNames[name] {
-		return nil, sql.Errorf(sql.CodeWrongObjectType, "WITHIN GROUP is required for ordered-set aggregate %s", name)
-	}
 	inner := &exprBinder{b: eb.b, sc: agg.from, inAgg: true}
 	call := AggCall{Func: &AggFunc{Name: name}, Distinct: distinct}
 	if !star {
@@ -340,6 +337,10 @@ func (eb *exprBinder) aggregateWith(ae *ast.AggregateFuncExpr, fe *ast.FuncCallE
 	}
 	if name == "count" && star {
 		call.Args = nil
+	}
+	if orderedSetNames[name] {
+		// Without WITHIN GROUP PostgreSQL finds no such function.
+		return nil, noAggregate(name, call.Args)
 	}
 	switch name {
 	case "string_agg":
@@ -357,6 +358,16 @@ func (eb *exprBinder) aggregateWith(ae *ast.AggregateFuncExpr, fe *ast.FuncCallE
 			call.Args[0] = eb.b.coerce(call.Args[0], sql.Bool)
 		}
 	case "sum", "avg":
+		if len(call.Args) == 1 && call.Args[0].Type().OID == sql.OIDUnknown {
+			// Their candidates span the numeric and interval categories,
+			// so PostgreSQL cannot pick one for an untyped argument.
+			return nil, &sql.Error{Code: sql.CodeAmbiguousFunction,
+				Message: "function " + name + "(unknown) is not unique",
+				Hint:    "Could not choose a best candidate function. You might need to add explicit type casts."}
+		}
+	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
+		// All candidates are numeric: an untyped argument takes the
+		// preferred type.
 		if len(call.Args) == 1 && call.Args[0].Type().OID == sql.OIDUnknown {
 			call.Args[0] = eb.b.coerce(call.Args[0], sql.Float8)
 		}
