@@ -428,7 +428,7 @@ func (a *varAcc) result() (sql.Value, error) {
 	}
 	// The square root keeps the quotient's scale (sqrt_var at rscale).
 	r := new(apd.Decimal)
-	c := decCtx
+	c := *decCtx // a copy: decCtx is shared
 	c.Precision = uint32(v.Numeric().NumDigits() + 10)
 	if _, err := c.Sqrt(r, v.Numeric()); err != nil {
 		return sql.Null, err
