@@ -38,6 +38,8 @@ func newAccumulator(c planner.AggCall, rt *runtime) (accumulator, error) {
 		acc = &bitAcc{and: c.Func.Name == "bit_and"}
 	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		acc = &varAcc{name: c.Func.Name, typ: c.Type}
+	case "percentile_cont", "percentile_disc", "mode":
+		acc = newOrderedSetAcc(c)
 	case "string_agg", "array_agg", "json_agg", "jsonb_agg":
 		keys, err := rt.compileSortKeys(c.Order)
 		if err != nil {
@@ -304,16 +306,27 @@ func (a *bitAcc) result() (sql.Value, error) {
 
 // varAcc computes variance and standard deviation from count, sum and sum
 // of squares, which retract as easily as they add.
+//
+// Over float8 it keeps the values in arrival order instead: PostgreSQL
+// folds them with the Youngs-Cramer update, whose rounding depends on
+// that order, and only replaying it matches PostgreSQL's last digits.
 type varAcc struct {
 	name       string
 	typ        sql.Type
 	n          int64
 	sum, sumSq apd.Decimal
+	floats     []float64
+	fdiffs     []int64
 }
 
 func (a *varAcc) add(args []sql.Value, _ sql.Row, d int64) error {
 	v := args[0]
 	if v.IsNull() {
+		return nil
+	}
+	if a.typ.OID == sql.OIDFloat8 {
+		a.floats = append(a.floats, v.Float())
+		a.fdiffs = append(a.fdiffs, d)
 		return nil
 	}
 	var x apd.Decimal
@@ -338,8 +351,59 @@ func (a *varAcc) add(args []sql.Value, _ sql.Row, d int64) error {
 	return nil
 }
 
+// floatResult replays PostgreSQL's float8_accum over the values that are
+// present (a retraction cancels the earliest equal value).
+func (a *varAcc) floatResult(pop bool) (sql.Value, error) {
+	net := map[float64]int64{}
+	for i, f := range a.floats {
+		if a.fdiffs[i] < 0 {
+			net[f] += a.fdiffs[i]
+		}
+	}
+	var n, sx, sxx float64
+	for i, f := range a.floats {
+		d := a.fdiffs[i]
+		if d <= 0 {
+			continue
+		}
+		if c := net[f]; c < 0 {
+			k := min(-c, d)
+			net[f] += k
+			d -= k
+		}
+		for ; d > 0; d-- {
+			n++
+			sx += f
+			if n > 1 {
+				t := f*n - sx
+				sxx += t * t / (n * (n - 1))
+			} else if math.IsNaN(f) || math.IsInf(f, 0) {
+				sxx = math.NaN()
+			}
+			if math.IsInf(sx, 0) || math.IsInf(sxx, 0) {
+				sxx = math.NaN()
+			}
+		}
+	}
+	if n == 0 || (!pop && n == 1) {
+		return sql.Null, nil
+	}
+	den := n - 1
+	if pop {
+		den = n
+	}
+	r := sxx / den
+	if strings.HasPrefix(a.name, "stddev") {
+		r = math.Sqrt(r)
+	}
+	return sql.NewFloat(r), nil
+}
+
 func (a *varAcc) result() (sql.Value, error) {
 	pop := strings.HasSuffix(a.name, "_pop")
+	if a.typ.OID == sql.OIDFloat8 {
+		return a.floatResult(pop)
+	}
 	if a.n == 0 || (!pop && a.n == 1) {
 		return sql.Null, nil
 	}
@@ -354,25 +418,23 @@ func (a *varAcc) result() (sql.Value, error) {
 	} else {
 		decCtx.Mul(&den, n, apd.New(a.n-1, 0))
 	}
-	if a.typ.OID == sql.OIDFloat8 {
-		nf, _ := num.Float64()
-		df, _ := den.Float64()
-		r := nf / df
-		if strings.HasPrefix(a.name, "stddev") {
-			r = math.Sqrt(r)
-		}
-		return sql.NewFloat(r), nil
+	if num.Sign() <= 0 {
+		// PostgreSQL's numeric_stddev_internal returns a plain 0 here.
+		return sql.NewNumeric(apd.New(0, 0)), nil
 	}
 	v, err := numericDiv(&num, &den)
 	if err != nil || !strings.HasPrefix(a.name, "stddev") {
 		return v, err
 	}
+	// The square root keeps the quotient's scale (sqrt_var at rscale).
 	r := new(apd.Decimal)
-	if _, err := decCtx.Sqrt(r, v.Numeric()); err != nil {
+	c := *decCtx // a copy: decCtx is shared
+	c.Precision = uint32(v.Numeric().NumDigits() + 10)
+	if _, err := c.Sqrt(r, v.Numeric()); err != nil {
 		return sql.Null, err
 	}
-	scale := max(scaleOf(v.Numeric()), 16)
-	decCtx.Quantize(r, r, int32(-scale))
+	c.Rounding = apd.RoundHalfUp
+	c.Quantize(r, r, v.Numeric().Exponent)
 	return sql.NewNumeric(r), nil
 }
 

@@ -207,9 +207,12 @@ func (eb *exprBinder) column(cn *ast.ColumnName) (Expr, error) {
 		if sc.agg != nil && !(level == 0 && eb.inAgg) {
 			g, ok := sc.agg.groupColumn(idx)
 			if !ok {
+				// PostgreSQL names the column by its relation, written or not.
 				q := name
 				if t := sc.cols[idx].Table; t != "" {
 					q = t + "." + name
+				} else if table != "" {
+					q = table + "." + name
 				}
 				return nil, sql.Errorf(sql.CodeGroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", q)
 			}

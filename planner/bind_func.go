@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"fmt"
 	"reflect"
 	"strings"
 
@@ -41,6 +40,10 @@ func (eb *exprBinder) call(e *ast.FuncCallExpr) (Expr, error) {
 		return nil, sql.Errorf(sql.CodeWrongObjectType, "DISTINCT specified, but it is not an aggregate function")
 	case "eddy_agg_order":
 		return eb.orderedAggregate(e)
+	case "eddy_within_group":
+		return eb.withinGroup(e)
+	case "grouping":
+		return eb.grouping(e)
 	case "eddy_array":
 		return eb.arrayLit(e.Args)
 	case "eddy_array_subquery":
@@ -317,12 +320,14 @@ func (eb *exprBinder) aggregateWith(ae *ast.AggregateFuncExpr, fe *ast.FuncCallE
 	} else {
 		name, argNodes = fe.FnName.L, fe.Args
 	}
+	// Nesting is checked first: the arguments bind in a scope without
+	// aggregates, where the generic message would hide the real one.
+	if eb.inAgg {
+		return nil, sql.Errorf(sql.CodeGroupingError, "aggregate function calls cannot be nested")
+	}
 	agg := eb.sc.agg
 	if agg == nil {
 		return nil, sql.Errorf(sql.CodeGroupingError, "aggregate functions are not allowed here")
-	}
-	if eb.inAgg {
-		return nil, sql.Errorf(sql.CodeGroupingError, "aggregate function calls cannot be nested")
 	}
 	inner := &exprBinder{b: eb.b, sc: agg.from, inAgg: true}
 	call := AggCall{Func: &AggFunc{Name: name}, Distinct: distinct}
@@ -337,6 +342,10 @@ func (eb *exprBinder) aggregateWith(ae *ast.AggregateFuncExpr, fe *ast.FuncCallE
 	}
 	if name == "count" && star {
 		call.Args = nil
+	}
+	if orderedSetNames[name] {
+		// Without WITHIN GROUP PostgreSQL finds no such function.
+		return nil, noAggregate(name, call.Args)
 	}
 	switch name {
 	case "string_agg":
@@ -355,8 +364,17 @@ func (eb *exprBinder) aggregateWith(ae *ast.AggregateFuncExpr, fe *ast.FuncCallE
 		}
 	case "sum", "avg":
 		if len(call.Args) == 1 && call.Args[0].Type().OID == sql.OIDUnknown {
-			return nil, &sql.Error{Code: sql.CodeAmbiguousFunction, Message: fmt.Sprintf("function %s(unknown) is not unique", name),
-				Hint: "Could not choose a best candidate function. You might need to add explicit type casts."}
+			// Their candidates span the numeric and interval categories,
+			// so PostgreSQL cannot pick one for an untyped argument.
+			return nil, &sql.Error{Code: sql.CodeAmbiguousFunction,
+				Message: "function " + name + "(unknown) is not unique",
+				Hint:    "Could not choose a best candidate function. You might need to add explicit type casts."}
+		}
+	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
+		// All candidates are numeric: an untyped argument takes the
+		// preferred type.
+		if len(call.Args) == 1 && call.Args[0].Type().OID == sql.OIDUnknown {
+			call.Args[0] = eb.b.coerce(call.Args[0], sql.Float8)
 		}
 	}
 	types := make([]sql.Type, len(call.Args))
@@ -389,13 +407,18 @@ func (eb *exprBinder) aggregateWith(ae *ast.AggregateFuncExpr, fe *ast.FuncCallE
 		}
 		call.Order = append(call.Order, SortKey{Expr: e, Desc: desc, NullsFirst: nf})
 	}
-	for i, existing := range agg.aggs {
+	return agg.add(call), nil
+}
+
+// add adds an aggregate call, sharing the column of an identical one.
+func (a *aggState) add(call AggCall) Expr {
+	for i, existing := range a.aggs {
 		if reflect.DeepEqual(existing, call) {
-			return &ColRef{Idx: len(agg.group) + i, Typ: t}, nil
+			return &ColRef{Idx: a.aggBase() + i, Typ: call.Type}
 		}
 	}
-	agg.aggs = append(agg.aggs, call)
-	return &ColRef{Idx: len(agg.group) + len(agg.aggs) - 1, Typ: t}, nil
+	a.aggs = append(a.aggs, call)
+	return &ColRef{Idx: a.aggBase() + len(a.aggs) - 1, Typ: call.Type}
 }
 
 // orderMarker turns an ORDER BY item into the dialect layer's marker form.
@@ -442,6 +465,9 @@ func (eb *exprBinder) filteredAggregate(e *ast.FuncCallExpr) (Expr, error) {
 	case *ast.FuncCallExpr:
 		if a.FnName.L == "eddy_agg_order" {
 			return eb.orderedAggregateFilter(a, e.Args[1])
+		}
+		if a.FnName.L == "eddy_within_group" {
+			return eb.withinGroupFilter(a, e.Args[1])
 		}
 		if IsAggregate(a.FnName.L) {
 			return eb.aggregateWith(nil, a, e.Args[1], nil, distinct)

@@ -126,8 +126,39 @@ func (b *binder) bindRecursiveCTE(cte *CTE, c *ast.CommonTableExpression, parent
 	if len(step.Columns()) != len(base.Columns()) {
 		return nil, sql.Errorf(sql.CodeSyntaxError, "each UNION query must have the same number of columns")
 	}
+	if aggregatesOver(step, cte) {
+		// Rows fed back through an aggregate never run out: every step
+		// yields a new total, so the iteration would not end.
+		return nil, sql.Errorf(sql.CodeInvalidRecursion, "aggregate functions are not allowed in a recursive query's recursive term")
+	}
 	cte.Recursive = step
 	return base, nil
+}
+
+// aggregatesOver reports whether an Aggregate of n reads the recursive
+// reference to cte.
+func aggregatesOver(n Node, cte *CTE) bool {
+	if a, ok := n.(*Aggregate); ok && refersTo(a.Input, cte) {
+		return true
+	}
+	for _, c := range n.Children() {
+		if aggregatesOver(c, cte) {
+			return true
+		}
+	}
+	return false
+}
+
+func refersTo(n Node, cte *CTE) bool {
+	if r, ok := n.(*CTERef); ok && r.CTE == cte {
+		return true
+	}
+	for _, c := range n.Children() {
+		if refersTo(c, cte) {
+			return true
+		}
+	}
+	return false
 }
 
 func cistrs(cs []ast.CIStr) []string {
@@ -358,13 +389,8 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 	if grouped {
 		agg = &aggState{from: sc}
 		if sel.GroupBy != nil {
-			for _, it := range sel.GroupBy.Items {
-				e, text, err := b.bindGroupItem(it.Expr, sc, fields)
-				if err != nil {
-					return nil, err
-				}
-				agg.group = append(agg.group, e)
-				agg.groupText = append(agg.groupText, text)
+			if err := b.bindGroupBy(sel.GroupBy.Items, sc, fields, agg); err != nil {
+				return nil, err
 			}
 		}
 		rowScope = &scope{parent: parent, agg: agg, cols: sc.cols}
@@ -470,7 +496,7 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		}
 	}
 	if agg != nil {
-		input = &Aggregate{Input: input, Group: agg.group, Aggs: agg.aggs, Cols: agg.columns()}
+		input = &Aggregate{Input: input, Group: agg.group, GroupingSets: agg.sets, Aggs: agg.aggs, Cols: agg.columns()}
 		if having != nil {
 			input = &Filter{Input: input, Pred: having}
 		}

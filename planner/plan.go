@@ -65,11 +65,20 @@ type AggCall struct {
 // Aggregate groups its input by Group and computes Aggs per group. Its
 // output is the group expressions followed by the aggregates. With no Group
 // it yields exactly one row, even over no input.
+//
+// GroupingSets, when not nil (GROUP BY ROLLUP, CUBE, GROUPING SETS), lists
+// sets of indexes into Group: the input is grouped by each set, in one pass,
+// and a row of a set holds NULL in the Group columns absent from that set.
+// The output then has one more column between the group columns and the
+// aggregates: the row's set number (int4, its index in GroupingSets), which
+// GROUPING() reads and which keeps apart the rows of sets that would
+// otherwise look alike. A set of no columns yields one row even over no input.
 type Aggregate struct {
-	Input Node
-	Group []Expr
-	Aggs  []AggCall
-	Cols  []Column
+	Input        Node
+	Group        []Expr
+	GroupingSets [][]int
+	Aggs         []AggCall
+	Cols         []Column
 }
 
 // JoinKind is the kind of join.

@@ -56,8 +56,9 @@ tinytext trigger unlock unsigned until usage use varbinary varcharacter virtual 
 year_month zerofill blob offset limit schema`)
 
 // tidbQuoteCall are function names that TiDB's grammar reserves for its own
-// call syntax (MariaDB's NEXTVAL(seq)); quoted, they are ordinary calls.
-var tidbQuoteCall = wordSet(`nextval lastval setval`)
+// call syntax (MariaDB's NEXTVAL(seq), MODE as a keyword); quoted, they are
+// ordinary calls.
+var tidbQuoteCall = wordSet(`nextval lastval setval mode`)
 
 // typeLiteralStart are type names that may start a typed literal (type 'text').
 var typeLiteralStart = wordSet(`date time timestamp timestamptz timetz interval int int2 int4 int8
@@ -105,6 +106,9 @@ func (r *rewriter) errEnd(ns []*node, fallback int) *Error {
 
 // seq rewrites one sequence of sibling nodes.
 func (r *rewriter) seq(in []*node, ctx seqCtx) ([]*node, *Error) {
+	if ctx == ctxQuery {
+		in = r.groupingSets(in)
+	}
 	out, err := r.primaries(in)
 	if err != nil {
 		return nil, err
@@ -547,6 +551,24 @@ func (r *rewriter) call(in []*node, j int, name string, start int) (*node, int, 
 	items, err := r.aggOrder(order)
 	if err != nil {
 		return nil, 0, err
+	}
+	if k := strings.ToLower(strings.TrimPrefix(name, "pg_catalog.")); k == "stddev" || k == "variance" {
+		// The TiDB grammar reads stddev and variance as MySQL's population
+		// versions; PostgreSQL's are the sample ones. Quoted, the name is a
+		// plain call the planner binds itself, but quoted calls cannot take
+		// OVER, so a window call gets the explicit sample name.
+		over := j + 1
+		if isWordNode(at(in, over), "filter") {
+			over += 2
+		}
+		switch {
+		case isWordNode(at(in, over), "over") && k == "stddev":
+			name = "stddev_samp"
+		case isWordNode(at(in, over), "over"):
+			name = "var_samp"
+		default:
+			name = quoteIdent(k)
+		}
 	}
 	distinct := false
 	if len(rargs) > 0 && rargs[0].isWord("distinct") && !tidbDistinctAgg[strings.ToLower(strings.TrimPrefix(name, "pg_catalog."))] {

@@ -486,3 +486,82 @@ func (r *rewriter) limit(out []*node) ([]*node, *Error) {
 func isLimitEnd(n *node) bool {
 	return n.isWord("offset") || n.isWord("limit") || n.isWord("fetch") || n.isWord("for") || n.isPunct(";")
 }
+
+var groupByEnd = wordSet(`having window order limit offset fetch union intersect except for returning`)
+
+// groupingSets rewrites PostgreSQL's grouping-set forms in GROUP BY, which the
+// TiDB grammar lacks (it has only WITH ROLLUP), into calls that the planner
+// expands into a list of grouping sets:
+//
+//	ROLLUP (a, (b, c))          eddy_rollup(a, eddy_set(b, c))
+//	CUBE (a, b)                 eddy_cube(a, b)
+//	GROUPING SETS ((a, b), ())  eddy_grouping_sets(eddy_set(a, b), eddy_set())
+//	()                          eddy_set()
+//
+// The markers keep the user's structure rather than expanding it here: the
+// cross product of the items and the meaning of nested sets are semantics,
+// which belong to the planner. It runs on the raw tree, before operands are
+// collapsed, so the items' expressions are rewritten as usual afterwards.
+func (r *rewriter) groupingSets(in []*node) []*node {
+	for i := 0; i+1 < len(in); i++ {
+		if !in[i].isWord("group") || !in[i+1].isWord("by") {
+			continue
+		}
+		j := i + 2
+		for j < len(in) && !(in[j].kind == nLeaf && in[j].tok.kind == tkIdent && groupByEnd[in[j].tok.val]) && !in[j].isPunct(";") {
+			j++
+		}
+		items := splitTop(in[i+2 : j])
+		changed := false
+		var repl []*node
+		for k, it := range items {
+			if k > 0 {
+				repl = append(repl, &node{kind: nLeaf, tok: token{kind: tkPunct, val: ",", pos: it0pos(it, in[i].tok.pos)}})
+			}
+			x, ok := groupingItem(it, false)
+			changed = changed || ok
+			repl = append(repl, x...)
+		}
+		if !changed {
+			continue
+		}
+		out := append([]*node(nil), in[:i+2]...)
+		out = append(out, repl...)
+		in = append(out, in[j:]...)
+		i += 1 + len(repl)
+	}
+	return in
+}
+
+// groupingItem rewrites one GROUP BY item (or one element of a grouping-set
+// list when inList) and reports whether it changed anything.
+func groupingItem(it []*node, inList bool) ([]*node, bool) {
+	call := func(name string, open *node, elems [][]*node, nested bool) []*node {
+		var kids []*node
+		for k, e := range elems {
+			if k > 0 {
+				kids = append(kids, &node{kind: nLeaf, tok: token{kind: tkPunct, val: ",", pos: it0pos(e, open.tok.pos)}})
+			}
+			if nested {
+				e, _ = groupingItem(e, true)
+			}
+			kids = append(kids, e...)
+		}
+		p := open.tok.pos
+		return []*node{
+			{kind: nLeaf, tok: token{kind: tkIdent, val: name, pos: p, end: p}},
+			{kind: nParen, tok: open.tok, close: open.close, kids: kids, tight: true},
+		}
+	}
+	switch {
+	case len(it) == 2 && (it[0].isWord("rollup") || it[0].isWord("cube")) && it[1].kind == nParen && len(it[1].kids) > 0:
+		return call("eddy_"+it[0].tok.val, it[1], splitTop(it[1].kids), true), true
+	case len(it) == 3 && it[0].isWord("grouping") && it[1].isWord("sets") && it[2].kind == nParen && len(it[2].kids) > 0:
+		return call("eddy_grouping_sets", it[2], splitTop(it[2].kids), true), true
+	case len(it) == 1 && it[0].kind == nParen && len(it[0].kids) == 0:
+		return call("eddy_set", it[0], nil, false), true
+	case len(it) == 1 && it[0].kind == nParen && inList && !isQuery(it[0].kids):
+		return call("eddy_set", it[0], splitTop(it[0].kids), false), true
+	}
+	return it, false
+}
