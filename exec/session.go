@@ -274,3 +274,6 @@ func ctxErr(ctx context.Context, err error) error {
 	}
 	return err
 }
+
+// Location is the session's time zone (server.Locator).
+func (s *Session) Location() *time.Location { return s.loc }

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"github.com/eddysql/eddy/sql/builtin"
 	"strings"
 	"time"
 
@@ -60,7 +61,10 @@ func (s *Session) set(name, val string) error {
 	s.paramStatus = nil
 	switch name {
 	case "timezone", "time zone":
-		loc, err := time.LoadLocation(val)
+		if strings.EqualFold(val, "local") || strings.EqualFold(val, "default") {
+			val = "UTC"
+		}
+		loc, err := builtin.ZoneLocation(val)
 		if err != nil {
 			return sql.Errorf(sql.CodeInvalidParameterValue, "invalid value for parameter \"TimeZone\": %q", val)
 		}

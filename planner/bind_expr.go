@@ -699,7 +699,7 @@ func figureColname(e ast.ExprNode) (string, int) {
 			}
 		case "eddy_param", "eddy_json_get", "eddy_json_get_text", "eddy_json_path",
 			"eddy_json_path_text", "eddy_regex", "eddy_regex_ci", "eddy_contains", "eddy_contained",
-			"eddy_overlaps", "eddy_at_time_zone":
+			"eddy_overlaps":
 			return "?column?", 0
 		case "eddy_field":
 			if len(e.Args) == 2 {
@@ -711,6 +711,8 @@ func figureColname(e ast.ExprNode) (string, int) {
 			return "array", 2
 		case "eddy_concat_fn":
 			return "concat", 2
+		case "eddy_at_time_zone":
+			return "timezone", 2
 		case "concat": // a || b
 			return "?column?", 0
 		case "eddy_extract":

@@ -50,6 +50,14 @@ func (b *binder) binop(op Op, l, r Expr) (Expr, error) {
 		}
 		return &BinOp{Op: op, L: b.coerce(l, t), R: b.coerce(r, t), Typ: t}, nil
 	}
+	if op == OpSub && (lt.OID == sql.OIDDate) != (rt.OID == sql.OIDDate) {
+		// timestamp[tz] - date: the date is cast up, then timestamps subtract.
+		if rt.OID == sql.OIDDate && (lt.OID == sql.OIDTimestamp || lt.OID == sql.OIDTimestampTZ) {
+			r, rt = b.coerce(r, lt), lt
+		} else if lt.OID == sql.OIDDate && (rt.OID == sql.OIDTimestamp || rt.OID == sql.OIDTimestampTZ) {
+			l, lt = b.coerce(l, rt), rt
+		}
+	}
 	if t, ok := dateArith(op, lt, rt); ok {
 		return &BinOp{Op: op, L: l, R: r, Typ: t}, nil
 	}

@@ -451,8 +451,12 @@ func (c *conn) setTimeZone(name string) {
 	if name == c.tz && c.loc != nil {
 		return
 	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
+	var loc *time.Location
+	if l, ok := c.sess.(Locator); ok {
+		loc = l.Location()
+	} else if l, err := time.LoadLocation(name); err == nil {
+		loc = l
+	} else {
 		c.log.Warn("unknown TimeZone; using UTC", "tz", name, "err", err)
 		loc = time.UTC
 	}

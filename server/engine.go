@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"time"
 
 	"github.com/eddysql/eddy/sql"
 )
@@ -104,4 +105,11 @@ type CopyIn interface {
 	// CopyData receives one chunk of the client's data; data is the caller's
 	// only until CopyData returns.
 	CopyData(ctx context.Context, data []byte) error
+}
+
+// Locator is an optional interface of Session: the time zone that its
+// TimeZone setting names, for rendering timestamptz values. Without it the
+// server resolves the TimeZone name itself, which covers IANA names only.
+type Locator interface {
+	Location() *time.Location
 }
