@@ -51,7 +51,7 @@ var clientGaps = map[string]map[string]string{
 		"getTypeInfo":    `DatabaseMetaData.getTypeInfo sends "SELECT typinput='pg_catalog.array_in'::regproc as is_array, ... FROM pg_catalog.pg_type ...": operator does not exist: text = regproc (pg_type.typinput is text, not regproc), and 'pg_catalog.array_in'::regproc itself fails: function "pg_catalog.array_in" does not exist [exec/regtypes.go regproc input; catalog/pgcatalog typinput type]`,
 	},
 	"node": {
-		"rows":                        `"SELECT ... FROM node_items WHERE id = ANY($1::int[])" with the parameter '{1,2}' (text) returns no rows; PostgreSQL returns rows 1 and 2 [planner/exec: = ANY over an array parameter]`,
+		"rows":                        `"SELECT id, name, amount, at, tags FROM node_items WHERE id = ANY($1::int[]) ORDER BY id" with $1 = '{1,2}' (text format) returns no rows; PostgreSQL returns rows 1 and 2. eddy describes $1 as int4[] (1007) but decodes the bound value as an empty array (a binary int4[] fails with 22021 invalid byte sequence for encoding "UTF8"): server/codec.go typeForOID builds sql.Type{OID: 1007} without Elem instead of sql.ArrayOf(int4) [server]`,
 		"unique violation constraint": `the ErrorResponse for a unique violation carries no constraint name (field 'n', "node_items_pkey") [sql.Error has no constraint field; exec/server]`,
 	},
 }
@@ -412,6 +412,13 @@ func testPgx(t *testing.T, conn string) {
 	}
 	if want := "124975.00"; count != many || numText(sum) != want {
 		t.Errorf("pgx CopyFrom many: count %d sum %s, want %d %s", count, numText(sum), many, want)
+	}
+
+	// An array parameter, as Go code passes a slice to = ANY($1).
+	var hits int64
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM pgx_many WHERE id = ANY($1)", []int64{1, 2, 4999, 5000}).Scan(&hits); err != nil || hits != 3 {
+		t.Errorf("pgx = ANY($1) with an int8[] parameter: %d, %v; want 3"+
+			" (known eddy gap: server/codec.go typeForOID decodes array parameters without their element type)", hits, err)
 	}
 }
 
