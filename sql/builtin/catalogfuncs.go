@@ -73,6 +73,75 @@ func viewDefByName(ctx *Context, name string) (sql.Value, error) {
 	return viewDef(ctx, int64(oid))
 }
 
+// serialSequence is pg_get_serial_sequence(table, column): the sequence
+// a serial column draws from, schema-qualified and quoted as needed, or
+// NULL. eddy names that sequence as PostgreSQL does, <table>_<column>_seq
+// in the table's schema, and the catalog reader has no lookup by owner, so
+// the function finds it by that name. SQLAlchemy's column reflection calls
+// it for every column.
+func serialSequence(ctx *Context, table, column string) (sql.Value, error) {
+	c := catalogOf(ctx)
+	if c == nil {
+		return sql.Null, nil
+	}
+	schema, rel, _ := cutQualified(table)
+	oid, found := c.RelationOID(schema, rel)
+	if !found {
+		return sql.Null, sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", table)
+	}
+	schema, rel, _ = c.RelationName(oid)
+	seq := rel + "_" + column + "_seq"
+	if _, found := c.RelationOID(schema, seq); !found {
+		return sql.Null, nil
+	}
+	return sql.NewText(quoteIdent(schema) + "." + quoteIdent(seq)), nil
+}
+
+// cutQualified splits a possibly schema-qualified relation name the way
+// PostgreSQL reads a regclass literal: unquoted parts fold to lower case,
+// quoted ones keep their case. Without a schema it reports ok false and the
+// one (unquoted) name as rel.
+func cutQualified(name string) (schema, rel string, ok bool) {
+	var parts []string
+	for rest := strings.TrimSpace(name); ; {
+		var part string
+		if strings.HasPrefix(rest, `"`) {
+			end := 1
+			var b strings.Builder
+			for end < len(rest) {
+				if rest[end] == '"' {
+					if end+1 < len(rest) && rest[end+1] == '"' {
+						b.WriteByte('"')
+						end += 2
+						continue
+					}
+					break
+				}
+				b.WriteByte(rest[end])
+				end++
+			}
+			part, rest = b.String(), rest[min(end+1, len(rest)):]
+		} else {
+			i := strings.IndexByte(rest, '.')
+			if i < 0 {
+				i = len(rest)
+			}
+			part, rest = strings.ToLower(rest[:i]), rest[i:]
+		}
+		parts = append(parts, part)
+		if !strings.HasPrefix(rest, ".") {
+			break
+		}
+		rest = rest[1:]
+	}
+	switch len(parts) {
+	case 1:
+		return "", parts[0], false
+	default:
+		return parts[len(parts)-2], parts[len(parts)-1], true
+	}
+}
+
 // description is obj_description: eddy keeps comments on relations and
 // columns; the one other commented object is PostgreSQL's own on public.
 func description(ctx *Context, oid int64, catalog string) (sql.Value, error) {
@@ -207,6 +276,9 @@ func init() {
 		}),
 		fn("pg_get_viewdef", types(sql.Text, sql.Bool), sql.Text, func(ctx *Context, a []sql.Value) (sql.Value, error) {
 			return viewDefByName(ctx, a[0].Text())
+		}),
+		fn("pg_get_serial_sequence", types(sql.Text, sql.Text), sql.Text, func(ctx *Context, a []sql.Value) (sql.Value, error) {
+			return serialSequence(ctx, a[0].Text(), a[1].Text())
 		}),
 		fn("obj_description", types(sql.Oid), sql.Text, func(ctx *Context, a []sql.Value) (sql.Value, error) {
 			return description(ctx, a[0].Int(), "")
