@@ -169,6 +169,11 @@ func (w *writer) info(rel *catalog.Relation) (*tableInfo, error) {
 			t.checks = append(t.checks, tableCheck{name: c.Name, fn: fn})
 		}
 	}
+	for _, r := range w.rt.s.e.cat.Relations() {
+		if r.Kind == catalog.KindIndex && r.IndexOn == rel.OID && r.Unique {
+			t.uniques = append(t.uniques, uniqueIndexConstraint(r))
+		}
+	}
 	sort.Slice(t.checks, func(i, j int) bool { return t.checks[i].name < t.checks[j].name })
 	for _, r := range w.rt.s.e.cat.Relations() {
 		for i := range r.Constraints {

@@ -468,6 +468,11 @@ func (s *Session) dropTables(n *sql.Drop) (string, error) {
 				}
 				continue
 			}
+			if d.Kind == catalog.KindIndex {
+				// A table's indexes go with it, as in PostgreSQL.
+				oids = append(oids, d.OID)
+				continue
+			}
 			details = append(details, fmt.Sprintf("%s %s depends on table %s", kindWord(d.Kind), d.Name, rel.Name))
 			oids = append(oids, s.dependentsClosure(d.OID)...)
 		}

@@ -33,7 +33,12 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 		}
 		return s.simple(func(context.Context) (string, error) { return s.createView(n) }), nil
 	case *sql.Drop:
+		if n.Kind == "index" {
+			return s.simple(func(context.Context) (string, error) { return s.dropIndex(n) }), nil
+		}
 		return s.simple(func(context.Context) (string, error) { return s.drop(n) }), nil
+	case *sql.CreateIndex:
+		return s.simple(func(ctx context.Context) (string, error) { return s.createIndex(ctx, n) }), nil
 	case *sql.Begin:
 		return s.txnControl(s.begin), nil
 	case *sql.Commit:

@@ -21,7 +21,7 @@ func (s *Session) Parse(ctx context.Context, query string, paramOIDs []uint32) (
 	}
 	paramTypes := make([]sql.Type, len(paramOIDs))
 	for i, oid := range paramOIDs {
-		paramTypes[i] = typeOfOID(oid)
+		paramTypes[i] = sql.TypeByOID(oid)
 	}
 	out := make([]server.Statement, 0, len(stmts))
 	if len(stmts) > 1 {
@@ -45,25 +45,6 @@ func (s *Session) Parse(ctx context.Context, query string, paramOIDs []uint32) (
 	return out, nil
 }
 
-func typeOfOID(oid uint32) sql.Type {
-	if oid == 0 {
-		return sql.Unknown
-	}
-	t := sql.Type{OID: oid, Mod: -1}
-	switch oid {
-	case sql.OIDInt4Array:
-		return sql.ArrayOf(sql.Int4)
-	case sql.OIDInt8Array:
-		return sql.ArrayOf(sql.Int8)
-	case sql.OIDTextArray:
-		return sql.ArrayOf(sql.Text)
-	case sql.OIDBoolArray:
-		return sql.ArrayOf(sql.Bool)
-	case sql.OIDFloat8Array:
-		return sql.ArrayOf(sql.Float8)
-	}
-	return t
-}
 
 // statement is a prepared statement: its shape, known at Parse, and how to
 // run it.

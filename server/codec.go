@@ -46,6 +46,4 @@ func typeSize(oid uint32) int16 {
 }
 
 // typeForOID is the type of a parameter the client sent by OID only.
-func typeForOID(oid uint32) sql.Type {
-	return sql.Type{OID: oid, Mod: -1}
-}
+func typeForOID(oid uint32) sql.Type { return sql.TypeByOID(oid) }

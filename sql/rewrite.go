@@ -124,6 +124,7 @@ func (r *rewriter) seq(in []*node, ctx seqCtx) ([]*node, *Error) {
 	}
 	out = distinctOn(out)
 	out = cteMaterialized(out)
+	out = quoteKeywordLabels(out)
 	out = r.orderBy(out)
 	if out, err = r.from(out); err != nil {
 		return nil, err
@@ -1041,6 +1042,29 @@ func cteMaterialized(out []*node) []*node {
 		case out[i+1].isWord("not") && isWordNode(at(out, i+2), "materialized") && at(out, i+3) != nil && out[i+3].kind == nParen:
 			out = append(out[:i+1], out[i+3:]...)
 		}
+	}
+	return out
+}
+
+// quoteKeywordLabels quotes a keyword used as a column label after AS
+// (SELECT ... AS default, ...): PostgreSQL accepts any keyword there,
+// the TiDB grammar only plain identifiers.
+func quoteKeywordLabels(out []*node) []*node {
+	for i := 1; i < len(out); i++ {
+		n := out[i]
+		if !out[i-1].isWord("as") || n.kind != nLeaf || n.tok.kind != tkIdent {
+			continue
+		}
+		next := at(out, i+1)
+		if next != nil && !next.isPunct(",") && !next.isWord("from") && !next.isWord("into") {
+			continue
+		}
+		if !pgKeywords[n.tok.val] && !tidbQuote[n.tok.val] {
+			continue
+		}
+		w := n.tok.val
+		pos := n.tok.pos
+		out[i] = synth(func(wr *writer) { wr.add(quoteIdent(w), pos) })
 	}
 	return out
 }

@@ -130,6 +130,28 @@ func arrayOID(elem uint32) uint32 {
 		return OIDNameArray
 	case OIDOid:
 		return OIDOidArray
+	case OIDNumeric:
+		return 1231
+	case OIDDate:
+		return 1182
+	case OIDTime:
+		return 1183
+	case OIDTimestamp:
+		return 1115
+	case OIDTimestampTZ:
+		return 1185
+	case OIDInterval:
+		return 1187
+	case OIDBytea:
+		return 1001
+	case OIDUUID:
+		return 2951
+	case OIDJSON:
+		return 199
+	case OIDJSONB:
+		return 3807
+	case OIDBpchar:
+		return 1014
 	}
 	return OIDTextArray
 }
@@ -264,4 +286,27 @@ func FormatType(t Type) string {
 		return "oidvector"
 	}
 	return fmt.Sprintf("type %d", t.OID)
+}
+
+// arrayElems are the element types whose array types eddy knows by OID.
+var arrayElems = []uint32{OIDBool, OIDInt2, OIDInt4, OIDInt8, OIDFloat4, OIDFloat8, OIDVarchar, OIDName, OIDOid, OIDText,
+	OIDNumeric, OIDDate, OIDTimestamp, OIDTimestampTZ, OIDInterval, OIDBytea, OIDUUID, OIDJSON, OIDJSONB, OIDTime, OIDBpchar}
+
+// TypeByOID returns the type a wire OID names, arrays with their element
+// type (a client's int4[] parameter is OID 1007).
+func TypeByOID(oid uint32) Type {
+	switch oid {
+	case 0:
+		return Unknown
+	case OIDInt4Array:
+		return ArrayOf(Int4)
+	case OIDTextArray:
+		return ArrayOf(Text)
+	}
+	for _, e := range arrayElems {
+		if e != OIDText && arrayOID(e) == oid {
+			return ArrayOf(Type{OID: e, Mod: -1})
+		}
+	}
+	return Type{OID: oid, Mod: -1}
 }
