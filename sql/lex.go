@@ -139,7 +139,9 @@ func (l *lexer) skip() *Error {
 }
 
 // multi-character operators eddy knows, longest first.
-var multiOps = []string{"->>", "#>>", "!~*", "!~~", "->", "#>", "@>", "<@", "<=", ">=", "<>", "!=", "||", "!~", "~*", "~~", "<<", ">>", "&&", "=>", ":="}
+// Longer operators first: "||/" before "||", "!~~*" before "!~~".
+var multiOps = []string{"!~~*", "->>", "#>>", "!~*", "!~~", "~~*", "||/", "->", "#>", "#-", "@>", "<@", "@?", "@@", "?|", "?&", "^@", "|/",
+	"<=", ">=", "<>", "!=", "||", "!~", "~*", "~~", "<<", ">>", "&&", "=>", ":="}
 
 func (l *lexer) next() (token, *Error) {
 	if err := l.skip(); err != nil {
