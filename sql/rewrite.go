@@ -57,7 +57,7 @@ year_month zerofill blob offset limit schema`)
 
 // tidbQuoteCall are function names that TiDB's grammar reserves for its own
 // call syntax (MariaDB's NEXTVAL(seq)); quoted, they are ordinary calls.
-var tidbQuoteCall = wordSet(`nextval lastval setval div`)
+var tidbQuoteCall = wordSet(`nextval lastval setval div cardinality`)
 
 // typeLiteralStart are type names that may start a typed literal (type 'text').
 var typeLiteralStart = wordSet(`date time timestamp timestamptz timetz interval int int2 int4 int8

@@ -1,7 +1,9 @@
 package builtin
 
 import (
+	"math"
 	"math/big"
+	"slices"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
@@ -247,4 +249,44 @@ func trimScale(d *apd.Decimal) *apd.Decimal {
 		c.Quantize(r, r, 0)
 	}
 	return r
+}
+
+var cbrtFactor = [5]float64{1.0 / 1.5874010519681994748, 1.0 / 1.2599210498948731648, 1.0, 1.2599210498948731648, 1.5874010519681994748}
+
+// cbrt is glibc's cbrt, which PostgreSQL calls: it is not correctly rounded
+// (cbrt(27) is 3.0000000000000004) and Go's math.Cbrt is, so results would
+// differ in the last digit. The float64 conversions keep Go from fusing
+// multiply-adds, which would change the rounding again.
+func cbrt(x float64) float64 {
+	if x == 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return x + x
+	}
+	xm, xe := math.Frexp(math.Abs(x))
+	u := float64(0.354895765043919860 + float64((1.50819193781584896+float64((-2.11499494167371287+float64((2.44693122563534430+float64((-1.83469277483613086+float64((0.784932344976639262-float64(0.145263899385486377*xm))*xm))*xm))*xm))*xm))*xm))
+	t2 := u * u * u
+	ym := float64(u*float64(t2+float64(2.0*xm))) / float64(float64(2.0*t2)+xm) * cbrtFactor[2+xe%3]
+	if x < 0 {
+		ym = -ym
+	}
+	return math.Ldexp(ym, xe/3)
+}
+
+// CheckArrayDims rejects ARRAY[[1, 2], [3]]: the sub-arrays of a
+// multi-dimensional array constructor must all have the same dimensions.
+func CheckArrayDims(elems []sql.Value) error {
+	var want []int
+	for i, e := range elems {
+		var d []int
+		if e.Kind() == sql.KindArray {
+			d = dims(e.Array())
+		}
+		if i == 0 {
+			want = d
+			continue
+		}
+		if !slices.Equal(d, want) {
+			return sql.Errorf("2202E", "multidimensional arrays must have array expressions with matching dimensions")
+		}
+	}
+	return nil
 }
