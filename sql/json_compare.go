@@ -237,8 +237,8 @@ func compareJSON(a, b string) int {
 	return cmpJV(x, y)
 }
 
-// canonicalJSON is a text that jsonb values equal under compareJSON share,
-// for hashing: numbers lose trailing fractional zeros. Normalized jsonb has
+// canonicalJSON is a jsonb text that values equal under compareJSON share,
+// for hashing and key encoding: numbers lose trailing fractional zeros. Normalized jsonb has
 // no exponents, so text without a '.' is already canonical.
 func canonicalJSON(s string) string {
 	if !strings.Contains(s, ".") {
@@ -260,9 +260,16 @@ func (v *jv) appendCanonical(b *bytes.Buffer) {
 	case jvString:
 		b.Write(appendJSONString(nil, v.s))
 	case jvNumber:
-		d := new(apd.Decimal)
-		d.Reduce(v.num)
-		b.WriteString(d.Text('e'))
+		d := new(apd.Decimal).Set(v.num)
+		if d.Form == apd.Finite && d.Exponent < 0 {
+			d.Reduce(d)
+			if d.Exponent > 0 {
+				c := *DecimalCtx
+				c.Precision = uint32(d.NumDigits() + int64(d.Exponent) + 1)
+				c.Quantize(d, d, 0)
+			}
+		}
+		b.Write(appendNumeric(nil, d))
 	case jvBool:
 		if v.b {
 			b.WriteString("true")
@@ -270,10 +277,14 @@ func (v *jv) appendCanonical(b *bytes.Buffer) {
 			b.WriteString("false")
 		}
 	case jvArray:
+		if v.raw {
+			v.elems[0].appendCanonical(b)
+			return
+		}
 		b.WriteByte('[')
 		for i, e := range v.elems {
 			if i > 0 {
-				b.WriteByte(',')
+				b.WriteString(", ")
 			}
 			e.appendCanonical(b)
 		}
@@ -282,10 +293,10 @@ func (v *jv) appendCanonical(b *bytes.Buffer) {
 		b.WriteByte('{')
 		for i, k := range v.keys {
 			if i > 0 {
-				b.WriteByte(',')
+				b.WriteString(", ")
 			}
 			b.Write(appendJSONString(nil, k))
-			b.WriteByte(':')
+			b.WriteString(": ")
 			v.elems[i].appendCanonical(b)
 		}
 		b.WriteByte('}')
