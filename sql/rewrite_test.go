@@ -102,6 +102,8 @@ var rewriteCases = []struct{ in, out string }{
 		"select ltrim(s), rtrim(s, 'xy'), trim(s), btrim(s), substring(s, 1, 2), substring(s, 'a.'), overlay(s, 'ab', 2, 3), \"div\"(9, 4)"},
 	{"select j ? 'a', j ?| array['a'], j ?& b, j #- '{a}', 'ab' ^@ 'a', |/ 25 * 1, ||/ 27, a ~~ 'x%', a !~~* b, s similar to 'a%' and s not similar to 'b'",
 		"select eddy_json_exists(j, 'a'), eddy_json_exists_any(j, eddy_array('a')), eddy_json_exists_all(j, b), jsonb_delete_path(j, '{a}'), starts_with('ab', 'a'), sqrt(25 * 1), cbrt(27), (a like 'x%'), (a not ilike b), eddy_similar(s, 'a%') and not eddy_similar(s, 'b')"},
+	{"select 'a'||/* c */'b', j #-- c\n'{a}'",
+		"select 'a' || 'b', j ^ '{a}'"},
 	{"update t set a[2] = x + 1, b = 2 where id = 1",
 		"update t set a = eddy_array_set(a, 2, x + 1), b = 2 where id = 1"},
 	// TRUE and FALSE are booleans, not MySQL's 1 and 0; IS [NOT] TRUE stays a predicate.
