@@ -21,6 +21,7 @@ type accumulator interface {
 
 func newAccumulator(c planner.AggCall, rt *runtime) (accumulator, error) {
 	var acc accumulator
+	var err error
 	switch c.Func.Name {
 	case "count":
 		acc = &countAcc{star: len(c.Args) == 0}
@@ -46,6 +47,11 @@ func newAccumulator(c planner.AggCall, rt *runtime) (accumulator, error) {
 			return nil, err
 		}
 		acc = &collectAcc{name: c.Func.Name, typ: c.Type, argType: argType(c), keys: keys, loc: rt}
+	case "json_object_agg", "jsonb_object_agg":
+		acc, err = newObjectAgg(c, rt)
+		if err != nil {
+			return nil, err
+		}
 	default:
 		return nil, errUnsupported("aggregate " + c.Func.Name)
 	}
@@ -583,4 +589,64 @@ func toJSONText(v sql.Value, t sql.Type, rt *runtime) string {
 	}
 	b, _ := json.Marshal(sql.FormatText(v, t, rt.loc()))
 	return string(b)
+}
+
+// ---- json_object_agg / jsonb_object_agg ----
+
+// objectAggAcc collects (key, value) pairs like collectAcc and renders them
+// as PostgreSQL does: json keeps every pair in order as { "k" : v, ... },
+// jsonb normalizes (sorted keys, the last duplicate wins).
+type objectAggAcc struct {
+	*collectAcc
+	keyType, valType sql.Type
+}
+
+func newObjectAgg(c planner.AggCall, rt *runtime) (accumulator, error) {
+	keys, err := rt.compileSortKeys(c.Order)
+	if err != nil {
+		return nil, err
+	}
+	a := &objectAggAcc{collectAcc: &collectAcc{name: c.Func.Name, typ: c.Type, keys: keys, loc: rt}}
+	if len(c.Args) == 2 {
+		a.keyType, a.valType = c.Args[0].Type(), c.Args[1].Type()
+	}
+	return a, nil
+}
+
+func (a *objectAggAcc) add(args []sql.Value, r sql.Row, d int64) error {
+	if args[0].IsNull() {
+		return sql.Errorf(sql.CodeInvalidParameterValue, "field name must not be null")
+	}
+	return a.collectAcc.add(args, r, d)
+}
+
+func (a *objectAggAcc) result() (sql.Value, error) {
+	items := a.items
+	if len(a.keys) > 0 {
+		items = append([]collected(nil), items...)
+		sort.SliceStable(items, func(i, j int) bool { return compareKeys(a.keys, items[i].sort, items[j].sort) < 0 })
+	}
+	var parts []string
+	for _, it := range items {
+		k := jsonQuote(sql.FormatText(it.args[0], a.keyType, a.loc.loc()))
+		for d := it.diff; d > 0; d-- {
+			parts = append(parts, k+" : "+toJSONText(it.args[1], a.valType, a.loc))
+		}
+	}
+	if parts == nil {
+		return sql.Null, nil
+	}
+	text := "{ " + strings.Join(parts, ", ") + " }"
+	if a.typ.OID == sql.OIDJSONB {
+		return sql.ParseText(text, sql.JSONB, nil)
+	}
+	return sql.NewJSON(text), nil
+}
+
+func jsonQuote(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/sql/builtin"
 )
 
 // evalFn computes an expression over one row.
@@ -175,6 +176,11 @@ func (rt *runtime) compile(e planner.Expr) (evalFn, error) {
 					return v, err
 				}
 				out[i] = v
+			}
+			if len(e.Elems) > 0 && e.Elems[0].Type().IsArray() {
+				if err := builtin.CheckArrayDims(out); err != nil {
+					return sql.Null, err
+				}
 			}
 			return sql.NewArray(out), nil
 		}, nil

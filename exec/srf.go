@@ -171,6 +171,12 @@ func jsonRows(name, doc string, cols []planner.Column) ([]sql.Row, error) {
 			return sql.Null, err
 		}
 		text := strings.TrimSpace(buf.String())
+		if t.OID == sql.OIDText && strings.HasPrefix(name, "jsonb") {
+			// jsonb's text form of a container has ", " and ": ".
+			if v, err := sql.ParseText(text, sql.JSONB, nil); err == nil {
+				return sql.NewText(v.Text()), nil
+			}
+		}
 		if t.OID == sql.OIDText {
 			return sql.NewText(text), nil
 		}

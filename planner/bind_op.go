@@ -13,6 +13,10 @@ func (b *binder) binop(op Op, l, r Expr) (Expr, error) {
 	if op == OpConcat {
 		return b.concat(l, r)
 	}
+	if op == OpSub && (lt.OID == sql.OIDJSONB || rt.OID == sql.OIDJSONB) {
+		// jsonb - text | int | text[] is a function in sql/builtin.
+		return b.resolveCall("jsonb_delete", []Expr{l, r})
+	}
 	// An unknown literal takes the other side's type.
 	if lt.OID == sql.OIDUnknown && rt.OID != sql.OIDUnknown {
 		l, lt = b.coerce(l, rt), rt
@@ -125,8 +129,8 @@ func (b *binder) concat(l, r Expr) (Expr, error) {
 	if lt.IsArray() || rt.IsArray() {
 		return b.arrayConcat(l, r)
 	}
-	if lt.OID == sql.OIDJSONB && rt.OID == sql.OIDJSONB {
-		return &BinOp{Op: OpConcat, L: l, R: r, Typ: sql.JSONB}, nil
+	if (lt.OID == sql.OIDJSONB || rt.OID == sql.OIDJSONB) && lt.OID != sql.OIDText && rt.OID != sql.OIDText {
+		return b.resolveCall("jsonb_concat", []Expr{l, r})
 	}
 	if category(lt) != catString && category(rt) != catString && lt.OID != sql.OIDUnknown && rt.OID != sql.OIDUnknown {
 		return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: %s || %s", lt, rt)

@@ -3,6 +3,8 @@ package sql
 import (
 	"bytes"
 	"slices"
+	"strings"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -344,4 +346,47 @@ func appendJSONString(out []byte, s string) []byte {
 		}
 	}
 	return append(out, '"')
+}
+
+// castJSONBScalar is PostgreSQL's jsonb -> numeric, integer, float and
+// boolean casts: the document must be a scalar of the matching JSON type.
+// ok is false for target types jsonb has no such cast to.
+func castJSONBScalar(s string, to Type, explicit bool, loc *time.Location) (Value, bool, error) {
+	want := byte('n')
+	switch to.Kind() {
+	case KindInt, KindFloat, KindNumeric:
+	case KindBool:
+		want = 'b'
+	default:
+		return Null, false, nil
+	}
+	s = strings.TrimSpace(s)
+	got := byte('n')
+	what := "number"
+	switch {
+	case s == "":
+		return Null, true, jsonSyntaxError(s, "json")
+	case s[0] == '{':
+		got, what = 'o', "object"
+	case s[0] == '[':
+		got, what = 'a', "array"
+	case s[0] == '"':
+		got, what = 's', "string"
+	case s == "null":
+		got, what = 'z', "null"
+	case s == "true" || s == "false":
+		got, what = 'b', "boolean"
+	}
+	if got != want {
+		return Null, true, Errorf(CodeInvalidParameterValue, "cannot cast jsonb %s to type %s", what, FormatType(to))
+	}
+	if want == 'b' {
+		return NewBool(s == "true"), true, nil
+	}
+	d, err := ParseText(s, Numeric, nil)
+	if err != nil {
+		return Null, true, err
+	}
+	r, err := Cast(d, Numeric, to, explicit, loc)
+	return r, true, err
 }

@@ -139,7 +139,9 @@ func (l *lexer) skip() *Error {
 }
 
 // multi-character operators eddy knows, longest first.
-var multiOps = []string{"->>", "#>>", "!~*", "!~~", "->", "#>", "@>", "<@", "<=", ">=", "<>", "!=", "||", "!~", "~*", "~~", "<<", ">>", "&&", "=>", ":="}
+// Longer operators first: "||/" before "||", "!~~*" before "!~~".
+var multiOps = []string{"!~~*", "->>", "#>>", "!~*", "!~~", "~~*", "||/", "->", "#>", "#-", "@>", "<@", "@?", "?|", "?&", "^@", "|/",
+	"<=", ">=", "<>", "!=", "||", "!~", "~*", "~~", "<<", ">>", "&&", "=>", ":="}
 
 func (l *lexer) next() (token, *Error) {
 	if err := l.skip(); err != nil {
@@ -285,7 +287,8 @@ func (l *lexer) next() (token, *Error) {
 	case isOpChar(c):
 		rest := s[l.pos:l.end]
 		for _, op := range multiOps {
-			if strings.HasPrefix(rest, op) {
+			// An operator never swallows the start of a comment: 'a'||/*c*/'b'.
+			if n := len(op); strings.HasPrefix(rest, op) && !(len(rest) > n && (op[n-1] == '/' && rest[n] == '*' || op[n-1] == '-' && rest[n] == '-')) {
 				l.pos += len(op)
 				return tok(tkOp, op)
 			}

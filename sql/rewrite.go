@@ -58,7 +58,7 @@ year_month zerofill blob offset limit schema`)
 // tidbQuoteCall are function names that TiDB's grammar reserves for its own
 // call syntax (MariaDB's NEXTVAL(seq), MODE as a keyword); quoted, they are
 // ordinary calls.
-var tidbQuoteCall = wordSet(`nextval lastval setval mode`)
+var tidbQuoteCall = wordSet(`nextval lastval setval mode div cardinality`)
 
 // typeLiteralStart are type names that may start a typed literal (type 'text').
 var typeLiteralStart = wordSet(`date time timestamp timestamptz timetz interval int int2 int4 int8
@@ -109,6 +109,7 @@ func (r *rewriter) seq(in []*node, ctx seqCtx) ([]*node, *Error) {
 	if ctx == ctxQuery {
 		in = r.groupingSets(in)
 	}
+	in = updateSubscripts(in)
 	out, err := r.primaries(in)
 	if err != nil {
 		return nil, err
@@ -398,6 +399,11 @@ func (r *rewriter) primaries(in []*node) ([]*node, *Error) {
 				i = j + 1
 				continue
 			}
+		case w == "similar":
+			if o, next, ok := similarOp(in, i, out); ok {
+				out, i = o, next
+				continue
+			}
 		case w == "at" && isWordNode(nx, "time") && isWordNode(at(in, i+2), "zone"):
 			out = append(out, &node{kind: nLeaf, tok: token{kind: tkOp, val: "@tz", pos: t.pos, end: in[i+2].tok.end}})
 			i += 2
@@ -536,6 +542,9 @@ func (r *rewriter) chain(in []*node, i int) (*node, int, *Error) {
 // call builds a function call whose argument list is in[j].
 func (r *rewriter) call(in []*node, j int, name string, start int) (*node, int, *Error) {
 	g := in[j]
+	if res, ok, err := r.sqlSyntaxCall(name, g, start); ok {
+		return res, j + 1, err
+	}
 	args := g.kids
 	var order []*node
 	for k := 0; k+1 < len(args); k++ {
@@ -845,56 +854,7 @@ func (r *rewriter) arrayLit(b *node, pos int) (*node, *Error) {
 }
 
 func (r *rewriter) subscript(x *node, b *node) (*node, *Error) {
-	colon := -1
-	for i, k := range b.kids {
-		if k.isPunct(":") {
-			colon = i
-			break
-		}
-	}
-	part := func(ns []*node) (*node, *Error) {
-		if len(ns) == 0 {
-			return synth(func(w *writer) { w.add("null", b.tok.pos) }), nil
-		}
-		e, err := r.seq(ns, ctxArgs)
-		if err != nil {
-			return nil, err
-		}
-		return synth(func(w *writer) { w.seq(e) }), nil
-	}
-	if colon < 0 {
-		if len(b.kids) == 0 {
-			return nil, syntaxErrAt(r.src, b.close)
-		}
-		idx, err := part(b.kids)
-		if err != nil {
-			return nil, err
-		}
-		return synth(func(w *writer) {
-			w.add("eddy_subscript(", x.pos())
-			w.node(x)
-			w.tight(",", b.tok.pos)
-			w.node(idx)
-			w.tight(")", b.close.pos)
-		}), nil
-	}
-	lo, err := part(b.kids[:colon])
-	if err != nil {
-		return nil, err
-	}
-	hi, err := part(b.kids[colon+1:])
-	if err != nil {
-		return nil, err
-	}
-	return synth(func(w *writer) {
-		w.add("eddy_slice(", x.pos())
-		w.node(x)
-		w.tight(",", b.tok.pos)
-		w.node(lo)
-		w.tight(",", b.tok.pos)
-		w.node(hi)
-		w.tight(")", b.close.pos)
-	}), nil
+	return r.subscriptChain(x, b)
 }
 
 // parseTypeNodes reads a PostgreSQL type name at ns[i] and returns its

@@ -1,5 +1,7 @@
 package sql
 
+import "strings"
+
 // Binary operators that TiDB lacks or reads differently are rewritten into
 // calls. Their operands are found by precedence over the already collapsed
 // primaries, following PostgreSQL's operator precedence table.
@@ -33,6 +35,8 @@ func opPrec(n *node) int {
 		return 3
 	case "@isdf", "@isndf":
 		return 2
+	case "@similar", "@nsimilar":
+		return 4
 	case "::":
 		return -1
 	}
@@ -40,20 +44,37 @@ func opPrec(n *node) int {
 }
 
 var opFuncs = map[string]string{
-	"@tz": "eddy_at_time_zone",
-	"^":   "power",
-	"->":  "eddy_json_get",
-	"->>": "eddy_json_get_text",
-	"#>":  "eddy_json_path",
-	"#>>": "eddy_json_path_text",
-	"@>":  "eddy_contains",
-	"<@":  "eddy_contained",
-	"&&":  "eddy_overlaps",
-	"~":   "eddy_regex",
-	"~*":  "eddy_regex_ci",
-	"!~":  "not eddy_regex",
-	"!~*": "not eddy_regex_ci",
-	"~~":  "",
+	"@tz":       "eddy_at_time_zone",
+	"^":         "power",
+	"->":        "eddy_json_get",
+	"->>":       "eddy_json_get_text",
+	"#>":        "eddy_json_path",
+	"#>>":       "eddy_json_path_text",
+	"@>":        "eddy_contains",
+	"<@":        "eddy_contained",
+	"&&":        "eddy_overlaps",
+	"~":         "eddy_regex",
+	"~*":        "eddy_regex_ci",
+	"!~":        "not eddy_regex",
+	"!~*":       "not eddy_regex_ci",
+	"@similar":  "eddy_similar",
+	"@nsimilar": "not eddy_similar",
+	"?":         "eddy_json_exists",
+	"?|":        "eddy_json_exists_any",
+	"?&":        "eddy_json_exists_all",
+	"#-":        "jsonb_delete_path",
+	"@?":        "jsonb_path_exists",
+	"^@":        "starts_with",
+	"~~":        "(like)",
+	"~~*":       "(ilike)",
+	"!~~":       "(not like)",
+	"!~~*":      "(not ilike)",
+}
+
+// prefixFuncs are PostgreSQL's prefix operators that TiDB lacks.
+var prefixFuncs = map[string]string{
+	"|/":  "sqrt",
+	"||/": "cbrt",
 }
 
 func isRewrittenOp(n *node) bool {
@@ -71,7 +92,54 @@ func isUnaryOp(n *node) bool {
 	return n != nil && n.kind == nLeaf && n.tok.kind == tkOp && (n.tok.val == "-" || n.tok.val == "+" || n.tok.val == "~")
 }
 
+// prefixOps rewrites |/ x and ||/ x; the operand extends over operators
+// that bind tighter than PostgreSQL's generic operator class, as in PG.
+func (r *rewriter) prefixOps(out []*node) ([]*node, *Error) {
+	for i := len(out) - 1; i >= 0; i-- {
+		n := out[i]
+		if n.kind != nLeaf || n.tok.kind != tkOp || prefixFuncs[n.tok.val] == "" || (i > 0 && out[i-1].prim) {
+			continue
+		}
+		rr := i + 1
+		for rr < len(out) && isUnaryOp(out[rr]) {
+			rr++
+		}
+		if rr >= len(out) {
+			return nil, r.errEnd(out, n.tok.end)
+		}
+		if !out[rr].prim {
+			return nil, r.errAt(out[rr])
+		}
+		for rr+2 < len(out) && opPrec(out[rr+1]) > 5 && !isRewrittenOp(out[rr+1]) && out[rr+2].prim {
+			rr += 2
+		}
+		f, arg, op := prefixFuncs[n.tok.val], append([]*node(nil), out[i+1:rr+1]...), n.tok
+		res := synth(func(w *writer) {
+			w.add(f+"(", op.pos)
+			w.seq(arg)
+			w.tight(")", op.pos)
+		})
+		out = append(append(append([]*node(nil), out[:i]...), res), out[rr+1:]...)
+	}
+	return out, nil
+}
+
+// checkBareParams rejects a ? left over after operator rewriting: TiDB
+// would read it as a parameter marker, PostgreSQL has none.
+func (r *rewriter) checkBareParams(out []*node) *Error {
+	for _, n := range out {
+		if n.kind == nLeaf && n.tok.kind == tkOp && (n.tok.val == "?" || n.tok.val == "?|" || n.tok.val == "?&" || n.tok.val == "@?") {
+			return r.errAt(n)
+		}
+	}
+	return nil
+}
+
 func (r *rewriter) operators(out []*node) ([]*node, *Error) {
+	out, err := r.prefixOps(out)
+	if err != nil {
+		return nil, err
+	}
 	for {
 		best, bestPrec := -1, -1
 		for i, n := range out {
@@ -83,6 +151,9 @@ func (r *rewriter) operators(out []*node) ([]*node, *Error) {
 			}
 		}
 		if best < 0 {
+			if err := r.checkBareParams(out); err != nil {
+				return nil, err
+			}
 			return out, nil
 		}
 		i, p := best, bestPrec
@@ -135,6 +206,15 @@ func (r *rewriter) operators(out []*node) ([]*node, *Error) {
 				w.add("(", left[0].pos())
 				w.seq(left)
 				w.add("<=>", op.pos)
+				w.seq(right)
+				w.tight(")", op.pos)
+			})
+		case "~~", "~~*", "!~~", "!~~*":
+			kw := strings.Trim(opFuncs[op.val], "()")
+			res = synth(func(w *writer) {
+				w.add("(", left[0].pos())
+				w.seq(left)
+				w.add(kw, op.pos)
 				w.seq(right)
 				w.tight(")", op.pos)
 			})

@@ -97,7 +97,15 @@ var rewriteCases = []struct{ in, out string }{
 	{"select case when a ~ 'x' then 1 else 2 end",
 		"select case when eddy_regex(a, 'x') then 1 else 2 end"},
 	{"select substring(x from 1 for 2), position('a' in b), trim(both 'x' from y), current_schema(), current_schemas(false)",
-		"select substring(x from 1 for 2), position('a' in b), trim(both 'x' from y), current_schema(), current_schemas(eddy_cast('f', 'boolean'))"},
+		"select substring(x, 1, 2), strpos(b, 'a'), btrim(y, 'x'), current_schema(), current_schemas(eddy_cast('f', 'boolean'))"},
+	{"select trim(leading from s), trim(trailing 'xy' from s), trim(s), trim(both s), substring(s for 2), substring(s from 'a.'), overlay(s placing 'ab' from 2 for 3), div(9, 4)",
+		"select ltrim(s), rtrim(s, 'xy'), trim(s), btrim(s), substring(s, 1, 2), substring(s, 'a.'), overlay(s, 'ab', 2, 3), \"div\"(9, 4)"},
+	{"select j ? 'a', j ?| array['a'], j ?& b, j #- '{a}', 'ab' ^@ 'a', |/ 25 * 1, ||/ 27, a ~~ 'x%', a !~~* b, s similar to 'a%' and s not similar to 'b'",
+		"select eddy_json_exists(j, 'a'), eddy_json_exists_any(j, eddy_array('a')), eddy_json_exists_all(j, b), jsonb_delete_path(j, '{a}'), starts_with('ab', 'a'), sqrt(25 * 1), cbrt(27), (a like 'x%'), (a not ilike b), eddy_similar(s, 'a%') and not eddy_similar(s, 'b')"},
+	{"select 'a'||/* c */'b', j #-- c\n'{a}'",
+		"select 'a' || 'b', j ^ '{a}'"},
+	{"update t set a[2] = x + 1, b = 2 where id = 1",
+		"update t set a = eddy_array_set(a, 2, x + 1), b = 2 where id = 1"},
 	// TRUE and FALSE are booleans, not MySQL's 1 and 0; IS [NOT] TRUE stays a predicate.
 	{"select true, false from t where b = true and c is true and d is not false",
 		"select eddy_cast('t', 'boolean'), eddy_cast('f', 'boolean') from t where b = eddy_cast('t', 'boolean') and c is true and d is not false"},
@@ -105,6 +113,14 @@ var rewriteCases = []struct{ in, out string }{
 		"select a from t"},
 	{"select /* a /* nested */ comment */ 1",
 		"select 1"},
+}
+
+func TestRewriteBareParam(t *testing.T) {
+	for _, q := range []string{"select ?", "select * from t where a = ?", "select ? 'a'"} {
+		if _, err := Rewrite(q); err == nil {
+			t.Errorf("%s: a bare ? must be a syntax error", q)
+		}
+	}
 }
 
 func TestRewrite(t *testing.T) {

@@ -24,13 +24,14 @@ type node struct {
 	close token
 	out   []piece // nSynth: rendered output
 
-	prim  bool    // an operand: literal, identifier, call, group, cast ...
-	ident bool    // a plain (possibly qualified) identifier
-	call  bool    // a function call
-	name  string  // call: function name; ident: last name part
-	tight bool    // nParen: render "(" without a space (a call's argument list)
-	word  string  // ident: the unquoted word it was made from, if single and rendered bare
-	args  []*node // a plain call's rewritten arguments (a FROM alias t(a, b) looks like a call)
+	prim  bool      // an operand: literal, identifier, call, group, cast ...
+	ident bool      // a plain (possibly qualified) identifier
+	call  bool      // a function call
+	name  string    // call: function name; ident: last name part
+	tight bool      // nParen: render "(" without a space (a call's argument list)
+	word  string    // ident: the unquoted word it was made from, if single and rendered bare
+	args  []*node   // a plain call's rewritten arguments (a FROM alias t(a, b) looks like a call)
+	subs  *subChain // a subscripted value: its base and subscripts, so that a[1][2] is one call
 }
 
 func (n *node) pos() int {

@@ -106,6 +106,11 @@ func Cast(v Value, from, to Type, explicit bool, loc *time.Location) (Value, err
 	if from.Elem != nil {
 		return Null, cannotCast(from, to)
 	}
+	if from.OID == OIDJSONB && v.k == KindJSON {
+		if r, ok, err := castJSONBScalar(v.s, to, explicit, loc); ok {
+			return r, err
+		}
+	}
 	switch to.Kind() {
 	case KindInt:
 		switch v.k {

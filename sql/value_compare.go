@@ -194,8 +194,10 @@ func Compare(a, b Value) int {
 		return cmpFloat(a.Float(), b.Float())
 	case KindNumeric:
 		return cmpDecimal(a.Numeric(), b.Numeric())
-	case KindText, KindBytes, KindJSON:
+	case KindText, KindBytes:
 		return strings.Compare(a.s, b.s)
+	case KindJSON:
+		return compareJSON(a.s, b.s)
 	case KindInterval:
 		ad, au := intervalSpan(a.Interval())
 		bd, bu := intervalSpan(b.Interval())
@@ -250,8 +252,12 @@ func Equal(a, b Value) bool {
 		switch a.k {
 		case KindBool, KindInt, KindDate, KindTime, KindTimestamp, KindTimestampTZ:
 			return a.i == b.i
-		case KindText, KindBytes, KindJSON:
+		case KindText, KindBytes:
 			return a.s == b.s
+		case KindJSON:
+			if a.s == b.s {
+				return true
+			}
 		}
 	}
 	return Compare(a, b) == 0
@@ -307,7 +313,7 @@ func Hash(h *maphash.Hash, v Value) {
 		h.WriteByte(0)
 	case KindJSON:
 		h.WriteByte(hJSON)
-		h.WriteString(v.s)
+		h.WriteString(canonicalJSON(v.s))
 		h.WriteByte(0)
 	case KindDate, KindTime, KindTimestamp, KindTimestampTZ:
 		b[0] = hDate + byte(v.k-KindDate)

@@ -57,8 +57,12 @@ func appendKeyBody(buf []byte, v Value) []byte {
 		return binary.BigEndian.AppendUint64(buf, floatKeyBits(v.Float()))
 	case KindNumeric:
 		return appendKeyNumeric(buf, v.Numeric())
-	case KindText, KindBytes, KindJSON:
+	case KindText, KindBytes:
 		return appendKeyString(buf, v.s)
+	case KindJSON:
+		// Equal jsonb values (1 and 1.0) must share a key; the key's byte
+		// order is not jsonb's order, which no prefix encoding can follow.
+		return appendKeyString(buf, canonicalJSON(v.s))
 	case KindInterval:
 		d, us := intervalSpan(v.Interval())
 		return appendKeyInt(appendKeyInt(buf, d), us)

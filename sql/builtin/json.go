@@ -229,6 +229,18 @@ func (n *jnode) field(k string) *jnode {
 	return nil
 }
 
+// elem is -> with an integer: jsonb stores a top-level scalar as a
+// one-element array, so PostgreSQL's jsonb -> 0 and -> -1 return it.
+func (n *jnode) elem(i int64, jsonb bool) *jnode {
+	if jsonb && n.kind != 'o' && n.kind != 'a' {
+		if i == 0 || i == -1 {
+			return n
+		}
+		return nil
+	}
+	return n.index(i)
+}
+
 func (n *jnode) index(i int64) *jnode {
 	if n.kind != 'a' {
 		return nil
@@ -618,60 +630,6 @@ func stripNulls(n *jnode) *jnode {
 	return n
 }
 
-// setPath is jsonb_set: replace or (when create) add the value at path; a
-// missing intermediate step leaves the target unchanged.
-func setPath(n *jnode, path []sql.Value, v *jnode, create bool) (*jnode, error) {
-	if len(path) == 0 {
-		return v, nil
-	}
-	if path[0].IsNull() {
-		return nil, sql.Errorf(sql.CodeNullValueNotAllowed, "path element at position 1 is null")
-	}
-	key := path[0].Text()
-	switch n.kind {
-	case 'o':
-		c := &jnode{kind: 'o', keys: append([]string(nil), n.keys...), vals: append([]*jnode(nil), n.vals...)}
-		for i, k := range c.keys {
-			if k == key {
-				r, err := setPath(c.vals[i], path[1:], v, create)
-				if err != nil {
-					return nil, err
-				}
-				c.vals[i] = r
-				return c, nil
-			}
-		}
-		if create && len(path) == 1 {
-			c.keys = append(c.keys, key)
-			c.vals = append(c.vals, v)
-		}
-		return c, nil
-	case 'a':
-		i, err := strconv.ParseInt(strings.TrimSpace(key), 10, 64)
-		if err != nil {
-			return nil, sql.Errorf(sql.CodeInvalidTextRepresentation, "path element at position 1 is not an integer: %q", key)
-		}
-		items := append([]*jnode(nil), n.items...)
-		if i < 0 {
-			i += int64(len(items))
-		}
-		switch {
-		case i >= 0 && i < int64(len(items)):
-			r, err := setPath(items[i], path[1:], v, create)
-			if err != nil {
-				return nil, err
-			}
-			items[i] = r
-		case create && len(path) == 1 && i < 0:
-			items = append([]*jnode{v}, items...)
-		case create && len(path) == 1:
-			items = append(items, v)
-		}
-		return &jnode{kind: 'a', items: items}, nil
-	}
-	return n, nil
-}
-
 func jsonArg(v sql.Value) (*jnode, error) { return parseJSON(v.Text()) }
 
 func init() {
@@ -698,7 +656,7 @@ func init() {
 				if err != nil {
 					return sql.Null, err
 				}
-				if r := n.index(a[1].Int()); r != nil {
+				if r := n.elem(a[1].Int(), isB); r != nil {
 					return sql.NewJSON(r.raw), nil
 				}
 				return sql.Null, nil
@@ -718,7 +676,7 @@ func init() {
 				if err != nil {
 					return sql.Null, err
 				}
-				if r := n.index(a[1].Int()); r != nil {
+				if r := n.elem(a[1].Int(), isB); r != nil {
 					return r.asText(), nil
 				}
 				return sql.Null, nil
@@ -754,6 +712,9 @@ func init() {
 				return sql.Null, sql.Errorf(sql.CodeInvalidParameterValue, "cannot get array length of a scalar")
 			}),
 			typed("to_"+pfx, types(AnyElement), false, jt, false, func(ctx *Context, a []sql.Value, ts []sql.Type) (sql.Value, error) {
+				return toJSON(ctx, a, ts, isB)
+			}),
+			typed("to_"+pfx, types(AnyArray), false, jt, false, func(ctx *Context, a []sql.Value, ts []sql.Type) (sql.Value, error) {
 				return toJSON(ctx, a, ts, isB)
 			}),
 			typed(pfx+"_build_object", types(Any), true, jt, true, func(ctx *Context, a []sql.Value, ts []sql.Type) (sql.Value, error) {
@@ -834,21 +795,9 @@ func containsEval(x, y sql.Value) (sql.Value, error) {
 }
 
 func jsonbSet(_ *Context, a []sql.Value) (sql.Value, error) {
-	n, err := jsonArg(a[0])
-	if err != nil {
-		return sql.Null, err
+	op := pathCreate
+	if len(a) > 3 && !a[3].Bool() {
+		op = pathReplace
 	}
-	v, err := jsonArg(a[2])
-	if err != nil {
-		return sql.Null, err
-	}
-	create := len(a) < 4 || a[3].Bool()
-	if n.kind != 'o' && n.kind != 'a' {
-		return sql.Null, sql.Errorf(sql.CodeInvalidParameterValue, "cannot set path in scalar")
-	}
-	r, err := setPath(n, a[1].Array(), v, create)
-	if err != nil {
-		return sql.Null, err
-	}
-	return jsonbNormalize(string(render(nil, r)))
+	return pathFunc(a[0], a[1].Array(), a[2], op)
 }

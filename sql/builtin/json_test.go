@@ -91,3 +91,44 @@ func TestMarkers(t *testing.T) {
 		{"eddy_slice", []arg{ia("{1,2,3,4}"), i4("0"), i4("9")}, "{1,2,3,4}"},
 	})
 }
+
+func TestJSONBOps(t *testing.T) {
+	jb := func(s string) sql.Value { v, _ := sql.ParseText(s, sql.JSONB, nil); return v }
+	for _, c := range []struct {
+		got  func() (sql.Value, error)
+		want string
+	}{
+		{func() (sql.Value, error) { return concatJSONB(jb(`{"a": 1}`), jb(`{"a": 2, "b": 3}`)) }, `{"a": 2, "b": 3}`},
+		{func() (sql.Value, error) { return concatJSONB(jb(`1`), jb(`[2]`)) }, `[1, 2]`},
+		{func() (sql.Value, error) { return deleteKeys(jb(`["a", "b", "a"]`), []sql.Value{sql.NewText("a")}) }, `["b"]`},
+		{func() (sql.Value, error) { return deleteIndex(jb(`[1, 2, 3]`), -1) }, `[1, 2]`},
+		{func() (sql.Value, error) {
+			return pathFunc(jb(`[1, 3]`), []sql.Value{sql.NewText("1")}, jb(`2`), pathInsertBefore)
+		}, `[1, 2, 3]`},
+		{func() (sql.Value, error) {
+			return pathFunc(jb(`[1, 2]`), []sql.Value{sql.NewText("-5")}, jb(`0`), pathCreate)
+		}, `[0, 1, 2]`},
+		{func() (sql.Value, error) {
+			return pathFunc(jb(`{"a": {"b": 1, "c": 2}}`), []sql.Value{sql.NewText("a"), sql.NewText("b")}, sql.Null, pathDelete)
+		}, `{"a": {"c": 2}}`},
+		{func() (sql.Value, error) { return existsEval(jb(`"a"`), []sql.Value{sql.NewText("a")}, true) }, `t`},
+	} {
+		v, err := c.got()
+		got := "ERROR"
+		if err == nil {
+			got = v.Text()
+			if v.Kind() == sql.KindBool {
+				got = sql.FormatText(v, sql.Bool, nil)
+			}
+		}
+		if got != c.want {
+			t.Errorf("got %s (%v), want %s", got, err, c.want)
+		}
+	}
+	if similarToRegex(`a%(b|c)_\%.`) != `^(?:a.*(?:b|c).\%\.)$` {
+		t.Errorf("similar: %s", similarToRegex(`a%(b|c)_\%.`))
+	}
+	if cbrt(27) != 3.0000000000000004 || cbrt(64) != 4 {
+		t.Errorf("cbrt must match glibc")
+	}
+}

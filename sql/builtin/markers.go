@@ -41,26 +41,5 @@ func init() {
 				}
 				return v, nil
 			}},
-		// eddy_slice(a, lo, hi) is a[lo:hi]; a NULL bound is an omitted one.
-		&Func{Name: "eddy_slice", Args: types(AnyArray, sql.Int4, sql.Int4), RetFunc: sameAsFirst, NonStrict: true,
-			Eval: func(_ *Context, a []sql.Value) (sql.Value, error) {
-				if a[0].IsNull() {
-					return sql.Null, nil
-				}
-				arr := a[0].Array()
-				lo, hi := int64(1), int64(len(arr))
-				if !a[1].IsNull() {
-					lo = max(a[1].Int(), 1)
-				}
-				if !a[2].IsNull() {
-					hi = min(a[2].Int(), int64(len(arr)))
-				}
-				if lo > hi {
-					return sql.NewArray([]sql.Value{}), nil
-				}
-				out := make([]sql.Value, hi-lo+1)
-				copy(out, arr[lo-1:hi])
-				return sql.NewArray(out), nil
-			}},
 	)
 }

@@ -194,7 +194,7 @@ func init() {
 			return math.Sqrt(x), nil
 		}),
 		n1("sqrt", numSqrt),
-		f1("cbrt", pure(math.Cbrt)),
+		f1("cbrt", pure(cbrt)),
 		f1("exp", func(x float64) (float64, error) {
 			r := math.Exp(x)
 			if math.IsInf(r, 1) && !math.IsInf(x, 1) {
