@@ -7,7 +7,6 @@ import (
 
 	"github.com/eddysql/eddy/catalog/pgcatalog"
 	"github.com/eddysql/eddy/sql"
-	"github.com/eddysql/eddy/sql/builtin"
 )
 
 // The reg* types hold OIDs but read and print as names ('t'::regclass,
@@ -16,7 +15,7 @@ import (
 
 func isRegType(oid uint32) bool {
 	switch oid {
-	case sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegproc, sql.OIDRegnamespace:
+	case sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegnamespace:
 		return true
 	}
 	return false
@@ -92,11 +91,6 @@ func (s *Session) regOID(name string, t uint32) (sql.Value, error) {
 			return sql.NewInt(int64(pgcatalog.OIDInformationSchema)), nil
 		}
 		return sql.Null, sql.Errorf(sql.CodeUndefinedSchema, "schema %q does not exist", name)
-	case sql.OIDRegproc:
-		if len(builtin.Lookup(strings.ToLower(name))) > 0 {
-			return sql.Null, errUnsupported("regproc of a built-in function")
-		}
-		return sql.Null, sql.Errorf(sql.CodeUndefinedFunction, "function %q does not exist", name)
 	}
 	return sql.Null, sql.Errorf(sql.CodeInvalidTextRepresentation, "invalid input syntax for type oid: %q", name)
 }

@@ -24,9 +24,11 @@ func category(t sql.Type) byte {
 	}
 	switch t.OID {
 	case sql.OIDInt2, sql.OIDInt4, sql.OIDInt8, sql.OIDNumeric, sql.OIDFloat4, sql.OIDFloat8,
-		sql.OIDOid, sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegproc, sql.OIDRegnamespace:
+		sql.OIDOid, sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegnamespace:
 		return catNumeric
-	case sql.OIDText, sql.OIDVarchar, sql.OIDBpchar, sql.OIDName, sql.OIDChar:
+	case sql.OIDText, sql.OIDVarchar, sql.OIDBpchar, sql.OIDName, sql.OIDChar, sql.OIDRegproc:
+		// regproc holds a function's name: eddy's functions have no OIDs
+		// of their own that clients could look up.
 		return catString
 	case sql.OIDBool:
 		return catBool
@@ -55,7 +57,7 @@ func numericRank(oid uint32) int {
 		return 5
 	case sql.OIDFloat8:
 		return 6
-	case sql.OIDOid, sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegproc, sql.OIDRegnamespace:
+	case sql.OIDOid, sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegnamespace:
 		return 0
 	}
 	return -1
@@ -208,7 +210,7 @@ func foldable(from, to sql.Type) bool {
 
 func isRegOID(oid uint32) bool {
 	switch oid {
-	case sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegproc, sql.OIDRegnamespace:
+	case sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegnamespace:
 		return true
 	}
 	return false

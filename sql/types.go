@@ -164,7 +164,7 @@ func (t Type) Kind() Kind {
 	switch t.OID {
 	case OIDBool:
 		return KindBool
-	case OIDInt2, OIDInt4, OIDInt8, OIDOid, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegnamespace, OIDRegrole:
+	case OIDInt2, OIDInt4, OIDInt8, OIDOid, OIDRegclass, OIDRegtype, OIDRegnamespace, OIDRegrole:
 		return KindInt
 	case OIDFloat4, OIDFloat8:
 		return KindFloat

@@ -63,6 +63,16 @@ func AppendText(buf []byte, v Value, t Type, loc *time.Location) []byte {
 		if t.OID == OIDRecord {
 			return appendRecordText(buf, v.Array(), loc)
 		}
+		if t.OID == OIDInt2Vector || t.OID == OIDOidVector {
+			// int2vector and oidvector print as space-separated numbers.
+			for i, e := range v.Array() {
+				if i > 0 {
+					buf = append(buf, ' ')
+				}
+				buf = AppendText(buf, e, Int8, loc)
+			}
+			return buf
+		}
 		et := Unknown
 		if t.Elem != nil {
 			et = *t.Elem
@@ -212,7 +222,7 @@ func ParseText(s string, t Type, loc *time.Location) (Value, error) {
 		return parseIntText(s, "integer", math.MinInt32, math.MaxInt32)
 	case OIDInt8:
 		return parseIntText(s, "bigint", math.MinInt64, math.MaxInt64)
-	case OIDOid, OIDRegclass, OIDRegtype, OIDRegproc, OIDRegnamespace:
+	case OIDOid, OIDRegclass, OIDRegtype, OIDRegnamespace:
 		v, err := parseIntText(s, "oid", math.MinInt32, math.MaxUint32)
 		if err == nil && v.i < 0 {
 			// oidin accepts negative int32s and wraps them, as strtoul does.

@@ -17,6 +17,7 @@ var (
 	// differs.
 	typInt2Vector = sql.Type{OID: sql.OIDInt2Vector, Mod: -1, Elem: &sql.Int2}
 	typOidVector  = sql.Type{OID: sql.OIDOidVector, Mod: -1, Elem: &sql.Oid}
+	typRegproc    = sql.Type{OID: sql.OIDRegproc, Mod: -1}
 	// yes_or_no is information_schema's varchar(3) domain.
 	typYesOrNo = sql.Type{OID: sql.OIDVarchar, Mod: 3 + 4}
 )
