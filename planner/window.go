@@ -7,6 +7,7 @@ import (
 	driver "github.com/pingcap/tidb/pkg/parser/test_driver"
 
 	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/sql/builtin"
 )
 
 // winState collects the window functions of one query level. Their results
@@ -185,6 +186,8 @@ func (eb *exprBinder) window(e *ast.WindowFuncExpr, filter ast.ExprNode) (Expr, 
 			return nil, err
 		}
 		call.Type = t
+	case len(builtin.Lookup(name)) > 0:
+		return nil, sql.Errorf(sql.CodeWrongObjectType, "OVER specified, but %s is not a window function nor an aggregate function", name)
 	default:
 		return nil, sql.Errorf(sql.CodeUndefinedFunction, "function %s does not exist", name)
 	}

@@ -15,11 +15,11 @@ count sum avg min max`)
 func windowCall(name string, rargs []*node, distinct, ordered bool, start int, g *node) *node {
 	bare := strings.ToLower(strings.Trim(name, `"`))
 	bare = strings.TrimPrefix(bare, "pg_catalog.")
-	if tidbWindowCalls[bare] && !distinct && !ordered {
-		return nil
-	}
 	if len(rargs) > 0 && rargs[0].isWord("distinct") {
 		rargs, distinct = rargs[1:], true
+	}
+	if tidbWindowCalls[bare] && !distinct && !ordered {
+		return nil
 	}
 	var flags []string
 	if distinct {
