@@ -574,6 +574,10 @@ func (p *winPart) aggregate() error {
 	}
 	canRetract := retractable(p.c)
 	exclude := p.fr != nil && p.fr.f.Exclude != planner.ExcludeNoOthers
+	if (p.c.Agg.Name == "min" || p.c.Agg.Name == "max") && !exclude {
+		p.slidingMinMax(vals, pass, p.c.Agg.Name == "max")
+		return nil
+	}
 	curLo, curHi := 0, 0
 	lastLo, lastHi := -1, -1
 	var last sql.Value
@@ -652,4 +656,40 @@ func (p *winPart) aggregate() error {
 		lastLo, lastHi, last = lo, hi, v
 	}
 	return nil
+}
+
+// slidingMinMax computes min or max over frames whose ends only move
+// forward with a monotonic deque of positions: each row enters and leaves
+// it once, where restarting the accumulator would cost the frame's width.
+func (p *winPart) slidingMinMax(vals [][]sql.Value, pass []bool, isMax bool) {
+	better := func(a, b sql.Value) bool { // a at least as good as b
+		c := sql.Compare(a, b)
+		if isMax {
+			return c >= 0
+		}
+		return c <= 0
+	}
+	var dq []int
+	head, curHi := 0, 0
+	for i := range p.idxs {
+		lo, hi := p.bounds(i)
+		for ; curHi < hi; curHi++ {
+			if !pass[curHi] || vals[curHi][0].IsNull() {
+				continue
+			}
+			v := vals[curHi][0]
+			for len(dq) > head && better(v, vals[dq[len(dq)-1]][0]) {
+				dq = dq[:len(dq)-1]
+			}
+			dq = append(dq, curHi)
+		}
+		for head < len(dq) && dq[head] < lo {
+			head++
+		}
+		if head < len(dq) && dq[head] < hi {
+			p.set(i, vals[dq[head]][0])
+		} else {
+			p.set(i, sql.Null)
+		}
+	}
 }
