@@ -111,6 +111,13 @@ func (a *sumAcc) add(args []sql.Value, _ sql.Row, d int64) error {
 					return nil
 				}
 			}
+			if d == -1 { // a sliding window frame retracting a row
+				s := a.i - x
+				if (s < a.i) == (x > 0) || x == 0 {
+					a.i = s
+					return nil
+				}
+			}
 			a.isDec = true
 			a.dec = apd.New(a.i, 0)
 		}

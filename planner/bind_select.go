@@ -333,6 +333,9 @@ func (b *binder) valuesNode(rows [][]Expr) (Node, error) {
 // bindSelect binds one SELECT block: FROM, WHERE, GROUP BY, HAVING, window
 // functions, the select list, DISTINCT, ORDER BY and LIMIT, in that order.
 func (b *binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
+	if err := resolveWindows(sel); err != nil {
+		return nil, err
+	}
 	var from Node
 	sc := &scope{parent: parent}
 	if sel.From != nil && sel.From.TableRefs != nil {

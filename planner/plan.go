@@ -169,16 +169,25 @@ type WindowCall struct {
 	Order     []SortKey
 	Frame     *Frame
 	Type      sql.Type
+	Filter    Expr // agg(...) FILTER (WHERE Filter) OVER (...); nil for none
 }
 
 // Frame is a window frame; nil means the default (RANGE UNBOUNDED PRECEDING
 // to CURRENT ROW with ORDER BY, the whole partition without).
 type Frame struct {
 	Rows      bool // ROWS rather than RANGE
+	Groups    bool // GROUPS rather than RANGE
 	StartKind BoundKind
 	StartN    int64
 	EndKind   BoundKind
 	EndN      int64
+	// StartOff/EndOff are the PRECEDING/FOLLOWING offsets as constant
+	// expressions (literals, parameters); nil for other bound kinds.
+	StartOff, EndOff Expr
+	// RANGE with an offset: each row's boundary values (key -/+ offset) and
+	// its order key in their type, compared in the window's sort order.
+	StartVal, EndVal, RangeKey Expr
+	Exclude                    FrameExclude
 }
 
 // BoundKind is one end of a window frame.

@@ -4,8 +4,10 @@ import (
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	driver "github.com/pingcap/tidb/pkg/parser/test_driver"
 
 	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/sql/builtin"
 )
 
 // winState collects the window functions of one query level. Their results
@@ -119,14 +121,23 @@ func (eb *exprBinder) window(e *ast.WindowFuncExpr, filter ast.ExprNode) (Expr, 
 		}
 	}
 	if spec.Frame != nil {
-		f, err := bindFrame(spec.Frame)
+		f, err := inner.bindFrame(spec.Frame, call.Order)
 		if err != nil {
 			return nil, err
 		}
 		call.Frame = f
 	}
 	if filter != nil {
-		return nil, errUnsupported("FILTER on a window function")
+		if !IsAggregate(name) {
+			return nil, sql.Errorf(sql.CodeWrongObjectType, "FILTER is not implemented for non-aggregate window functions")
+		}
+		f, err := inner.bind(filter)
+		if err != nil {
+			return nil, err
+		}
+		if call.Filter, err = eb.b.asBool(f, "FILTER"); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case rankingFuncs[name]:
@@ -154,7 +165,7 @@ func (eb *exprBinder) window(e *ast.WindowFuncExpr, filter ast.ExprNode) (Expr, 
 		}
 	case IsAggregate(name):
 		if e.Distinct {
-			return nil, errUnsupported("DISTINCT in a window aggregate")
+			return nil, sql.Errorf(sql.CodeFeatureNotSupported, "DISTINCT is not implemented for window functions")
 		}
 		call.Agg = &AggFunc{Name: name}
 		star := name == "count" && len(e.Args) == 1
@@ -175,6 +186,8 @@ func (eb *exprBinder) window(e *ast.WindowFuncExpr, filter ast.ExprNode) (Expr, 
 			return nil, err
 		}
 		call.Type = t
+	case len(builtin.Lookup(name)) > 0:
+		return nil, sql.Errorf(sql.CodeWrongObjectType, "OVER specified, but %s is not a window function nor an aggregate function", name)
 	default:
 		return nil, sql.Errorf(sql.CodeUndefinedFunction, "function %s does not exist", name)
 	}
@@ -182,45 +195,187 @@ func (eb *exprBinder) window(e *ast.WindowFuncExpr, filter ast.ExprNode) (Expr, 
 	return &winRef{j: len(eb.win.calls) - 1, typ: call.Type}, nil
 }
 
-func bindFrame(f *ast.FrameClause) (*Frame, error) {
-	out := &Frame{Rows: f.Type == ast.Rows}
-	if f.Type == ast.Groups {
-		return nil, errUnsupported("GROUPS frames")
-	}
-	conv := func(b ast.FrameBound) (BoundKind, int64, error) {
-		switch b.Type {
-		case ast.CurrentRow:
-			return CurrentRow, 0, nil
-		case ast.Preceding:
-			if b.UnBounded {
-				return UnboundedPreceding, 0, nil
+// FrameExclude is a frame's EXCLUDE clause.
+type FrameExclude uint8
+
+const (
+	ExcludeNoOthers FrameExclude = iota
+	ExcludeCurrentRow
+	ExcludeGroup
+	ExcludeTies
+)
+
+var excludeNames = map[string]FrameExclude{
+	"no others": ExcludeNoOthers, "current row": ExcludeCurrentRow, "group": ExcludeGroup, "ties": ExcludeTies,
+}
+
+var boundNames = map[string]BoundKind{
+	"unbounded preceding": UnboundedPreceding, "preceding": Preceding, "current row": CurrentRow,
+	"following": Following, "unbounded following": UnboundedFollowing,
+}
+
+// frameBound reads one bound. The dialect layer passes offsets the TiDB
+// grammar cannot take as INTERVAL eddy_frame_offset(expr) SECOND, and the
+// end bound of a frame with EXCLUDE as INTERVAL eddy_frame_end(kind,
+// exclude[, expr]) SECOND FOLLOWING.
+func frameBound(b ast.FrameBound) (kind BoundKind, off ast.ExprNode, exclude string, err error) {
+	if fc, ok := b.Expr.(*ast.FuncCallExpr); ok && b.Unit == ast.TimeUnitSecond {
+		switch fc.FnName.L {
+		case "eddy_frame_offset":
+			if len(fc.Args) == 1 {
+				if b.Type == ast.Preceding {
+					return Preceding, fc.Args[0], "", nil
+				}
+				return Following, fc.Args[0], "", nil
 			}
-			n, ok := intLiteral(b.Expr)
-			if !ok {
-				return 0, 0, errUnsupported("a non-integer frame offset")
+		case "eddy_frame_end":
+			if len(fc.Args) >= 2 {
+				k, _ := fc.Args[0].(*driver.ValueExpr)
+				x, _ := fc.Args[1].(*driver.ValueExpr)
+				if k != nil && x != nil {
+					kind, ok := boundNames[k.GetString()]
+					if ok && (len(fc.Args) == 3) == (kind == Preceding || kind == Following) {
+						if len(fc.Args) == 3 {
+							off = fc.Args[2]
+						}
+						return kind, off, x.GetString(), nil
+					}
+				}
 			}
-			return Preceding, n, nil
-		case ast.Following:
-			if b.UnBounded {
-				return UnboundedFollowing, 0, nil
-			}
-			n, ok := intLiteral(b.Expr)
-			if !ok {
-				return 0, 0, errUnsupported("a non-integer frame offset")
-			}
-			return Following, n, nil
 		}
-		return 0, 0, errUnsupported("frame bound")
+		return 0, nil, "", sql.Errorf(sql.CodeSyntaxError, "malformed window frame")
 	}
-	var err error
-	if out.StartKind, out.StartN, err = conv(f.Extent.Start); err != nil {
+	switch b.Type {
+	case ast.CurrentRow:
+		return CurrentRow, nil, "", nil
+	case ast.Preceding:
+		if b.UnBounded {
+			return UnboundedPreceding, nil, "", nil
+		}
+		kind = Preceding
+	case ast.Following:
+		if b.UnBounded {
+			return UnboundedFollowing, nil, "", nil
+		}
+		kind = Following
+	}
+	if b.Unit != ast.TimeUnitInvalid || b.Expr == nil {
+		return 0, nil, "", errUnsupported("this frame bound")
+	}
+	return kind, b.Expr, "", nil
+}
+
+// bindFrame binds a frame clause, with PostgreSQL's checks.
+func (eb *exprBinder) bindFrame(f *ast.FrameClause, order []SortKey) (*Frame, error) {
+	out := &Frame{Rows: f.Type == ast.Rows, Groups: f.Type == ast.Groups}
+	unit := "RANGE"
+	switch {
+	case out.Rows:
+		unit = "ROWS"
+	case out.Groups:
+		unit = "GROUPS"
+		if len(order) == 0 {
+			return nil, sql.Errorf(sql.CodeWindowingError, "GROUPS mode requires an ORDER BY clause")
+		}
+	}
+	sk, so, _, err := frameBound(f.Extent.Start)
+	if err != nil {
 		return nil, err
 	}
-	if out.EndKind, out.EndN, err = conv(f.Extent.End); err != nil {
+	ek, eo, excl, err := frameBound(f.Extent.End)
+	if err != nil {
 		return nil, err
 	}
-	if !out.Rows && (out.StartKind == Preceding || out.StartKind == Following || out.EndKind == Preceding || out.EndKind == Following) {
-		return nil, errUnsupported("RANGE with an offset")
+	if excl != "" {
+		x, ok := excludeNames[excl]
+		if !ok {
+			return nil, sql.Errorf(sql.CodeSyntaxError, "malformed window frame")
+		}
+		out.Exclude = x
+	}
+	switch {
+	case sk == UnboundedFollowing:
+		return nil, sql.Errorf(sql.CodeWindowingError, "frame start cannot be UNBOUNDED FOLLOWING")
+	case ek == UnboundedPreceding:
+		return nil, sql.Errorf(sql.CodeWindowingError, "frame end cannot be UNBOUNDED PRECEDING")
+	case sk == CurrentRow && ek == Preceding:
+		return nil, sql.Errorf(sql.CodeWindowingError, "frame starting from current row cannot have preceding rows")
+	case sk == Following && (ek == Preceding || ek == CurrentRow):
+		return nil, sql.Errorf(sql.CodeWindowingError, "frame starting from following row cannot have preceding rows")
+	}
+	out.StartKind, out.EndKind = sk, ek
+	if !out.Rows && !out.Groups && (so != nil || eo != nil) && len(order) != 1 {
+		return nil, sql.Errorf(sql.CodeWindowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
+	}
+	bindOff := func(a ast.ExprNode, kind BoundKind) (off, val Expr, err error) {
+		if a == nil {
+			return nil, nil, nil
+		}
+		if off, err = eb.bind(a); err != nil {
+			return nil, nil, err
+		}
+		vars := false
+		walkExpr(off, func(x Expr) bool {
+			if _, ok := x.(*ColRef); ok {
+				vars = true
+			}
+			return !vars
+		})
+		if vars {
+			return nil, nil, sql.Errorf(sql.CodeInvalidColumnReference, "argument of %s must not contain variables", unit)
+		}
+		if out.Rows || out.Groups {
+			t := off.Type()
+			if t.OID != sql.OIDUnknown && category(t) != catNumeric {
+				return nil, nil, sql.Errorf(sql.CodeDatatypeMismatch, "argument of %s must be type bigint, not type %s", unit, t)
+			}
+			return eb.b.coerce(off, sql.Int8), nil, nil
+		}
+		key := order[0].Expr
+		kt := key.Type()
+		ot := off.Type()
+		switch category(kt) {
+		case catNumeric:
+			if ot.OID == sql.OIDUnknown {
+				off = eb.b.coerce(off, kt)
+			} else if category(ot) != catNumeric {
+				return nil, nil, sql.Errorf(sql.CodeFeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s", kt, ot)
+			}
+		case catDate, catSpan:
+			if ot.OID == sql.OIDUnknown {
+				off = eb.b.coerce(off, sql.Interval)
+			} else if ot.OID != sql.OIDInterval {
+				return nil, nil, sql.Errorf(sql.CodeFeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s", kt, ot)
+			}
+		default:
+			return nil, nil, sql.Errorf(sql.CodeFeatureNotSupported, "RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s", kt)
+		}
+		// Preceding moves against the sort direction.
+		op := OpSub
+		if (kind == Preceding) == order[0].Desc {
+			op = OpAdd
+		}
+		if val, err = eb.b.binop(op, key, off); err != nil {
+			return nil, nil, err
+		}
+		return off, val, nil
+	}
+	if out.StartOff, out.StartVal, err = bindOff(so, sk); err != nil {
+		return nil, err
+	}
+	if out.EndOff, out.EndVal, err = bindOff(eo, ek); err != nil {
+		return nil, err
+	}
+	for _, v := range []Expr{out.StartVal, out.EndVal} {
+		if v != nil {
+			out.RangeKey = eb.b.coerce(order[0].Expr, v.Type())
+		}
+	}
+	if c, ok := out.StartOff.(*Const); ok && c.Val.Kind() == sql.KindInt {
+		out.StartN = c.Val.Int()
+	}
+	if c, ok := out.EndOff.(*Const); ok && c.Val.Kind() == sql.KindInt {
+		out.EndN = c.Val.Int()
 	}
 	return out, nil
 }

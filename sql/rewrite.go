@@ -193,7 +193,13 @@ func (r *rewriter) primaries(in []*node) ([]*node, *Error) {
 			out = append(out, n)
 			continue
 		case nParen:
-			g, err := r.group(n, ctxQuery)
+			var g *node
+			var err *Error
+			if windowDef(out) && !isQuery(n.kids) {
+				g, err = r.windowSpec(n)
+			} else {
+				g, err = r.group(n, ctxQuery)
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -660,7 +666,7 @@ func (r *rewriter) call(in []*node, j int, name string, start int) (*node, int, 
 		wn := in[j+1]
 		switch {
 		case wn.kind == nParen:
-			g2, err := r.group(wn, ctxQuery)
+			g2, err := r.windowSpec(wn)
 			if err != nil {
 				return nil, 0, err
 			}
@@ -671,6 +677,9 @@ func (r *rewriter) call(in []*node, j int, name string, start int) (*node, int, 
 			return nil, 0, r.errAt(wn)
 		}
 		j += 2
+		if wc := windowCall(name, rargs, distinct, order != nil, start, g); wc != nil {
+			base = wc
+		}
 	}
 	res := base
 	if over != nil || filterNode != nil {

@@ -15,7 +15,7 @@ var rewriteCases = []struct{ in, out string }{
 	{"select t.key, range, rank, div, mod, index, interval, schema, read, usage, match, release, row_number, groups from t",
 		"select t.\"key\", \"range\", \"rank\", \"div\", \"mod\", \"index\", \"interval\", \"schema\", \"read\", \"usage\", \"match\", \"release\", \"row_number\", \"groups\" from t"},
 	{"select rank() over (partition by a order by b rows between unbounded preceding and current row), lead(x) over w from t window w as (order by b)",
-		"select rank() over (partition by a order by b rows between unbounded preceding and current row), lead(x) over w from t window w as (order by b)"},
+		"select rank() over (partition by a order by b rows between unbounded preceding and current row), json_arrayagg(eddy_window('lead', '', x)) over w from t window w as (order by b)"},
 	{"SELECT \"Name\", Foo FROM \"T\"",
 		"select \"Name\", foo from \"T\""},
 	{"select a::text::int, (a + 1)::bigint, f(x)::numeric(10,2), '{1,2}'::int[], c.oid::pg_catalog.regclass, x::timestamp with time zone, y::character varying(10), z::\"char\"",
