@@ -276,7 +276,7 @@ func pkName(rel *catalog.Relation) string {
 }
 
 func (w *writer) uniqueErr(rel *catalog.Relation, name string, cols []int, row sql.Row) error {
-	return &sql.Error{Code: sql.CodeUniqueViolation,
+	return &sql.Error{Code: sql.CodeUniqueViolation, Constraint: name,
 		Message: fmt.Sprintf("duplicate key value violates unique constraint %q", name),
 		Detail:  fmt.Sprintf("Key %s already exists.", w.keyText(rel, cols, pick(row, cols)))}
 }

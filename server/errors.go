@@ -35,6 +35,7 @@ func errorResponse(e *sql.Error, severity string) *pgproto3.ErrorResponse {
 		Detail:              e.Detail,
 		Hint:                e.Hint,
 		Position:            int32(e.Position),
+		ConstraintName:      e.Constraint,
 	}
 }
 

@@ -14,7 +14,10 @@ type Error struct {
 	Hint     string
 	Position int    // 1-based character offset into the statement text; 0 if unknown
 	Severity string // "ERROR" unless set
-	cause    error
+	// Constraint names the violated constraint (23xxx), which drivers
+	// expose to applications (node-postgres' err.constraint).
+	Constraint string
+	cause      error
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -40,19 +40,9 @@ var clientsURL = flag.String("clients-url", "", "run TestClients against this se
 // the clients: the test still fails on them, naming the gap, and says when
 // one closes so that the entry can go.
 var clientGaps = map[string]map[string]string{
-	"sqlalchemy": {
-		"inspector columns": `Inspector.get_columns sends "SELECT ... ) AS DEFAULT, ..." and the parser rejects a reserved keyword as a column label after AS (PostgreSQL allows any keyword there) [sql parser / dialect layer]`,
-		"reflection":        `Table(autoload_with=...) runs get_columns: same "AS DEFAULT" parse error [sql parser / dialect layer]`,
-		"indexes":           `CREATE INDEX sa_child_note_ix ON sa_child (note) fails: "statement CREATE is not supported yet" (0A000) [sql/planner/exec: CREATE INDEX]`,
-	},
 	"jdbc": {
 		"getPrimaryKeys": `DatabaseMetaData.getPrimaryKeys selects "(information_schema._pg_expandarray(i.indkey)).n" and "WHERE result.A_ATTNUM = (result.KEYS).x": function _pg_expandarray(smallint[]) does not exist (42883) [planner/exec: set-returning function returning a record, field selection on it]`,
 		"getIndexInfo":   `DatabaseMetaData.getIndexInfo selects "(information_schema._pg_expandarray(i.indkey)).n": function _pg_expandarray(smallint[]) does not exist (42883) [planner/exec]`,
-		"getTypeInfo":    `DatabaseMetaData.getTypeInfo sends "SELECT typinput='pg_catalog.array_in'::regproc as is_array, ... FROM pg_catalog.pg_type ...": operator does not exist: text = regproc (pg_type.typinput is text, not regproc), and 'pg_catalog.array_in'::regproc itself fails: function "pg_catalog.array_in" does not exist [exec/regtypes.go regproc input; catalog/pgcatalog typinput type]`,
-	},
-	"node": {
-		"rows":                        `"SELECT id, name, amount, at, tags FROM node_items WHERE id = ANY($1::int[]) ORDER BY id" with $1 = '{1,2}' (text format) returns no rows; PostgreSQL returns rows 1 and 2. eddy describes $1 as int4[] (1007) but decodes the bound value as an empty array (a binary int4[] fails with 22021 invalid byte sequence for encoding "UTF8"): server/codec.go typeForOID builds sql.Type{OID: 1007} without Elem instead of sql.ArrayOf(int4) [server]`,
-		"unique violation constraint": `the ErrorResponse for a unique violation carries no constraint name (field 'n', "node_items_pkey") [sql.Error has no constraint field; exec/server]`,
 	},
 }
 
