@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -162,4 +163,10 @@ func (c *Catalog) EnsureBootstrapRole() error {
 		return nil
 	}
 	return c.PutRole(&Role{OID: BootstrapRoleOID, Name: BootstrapRoleName, Superuser: true, Login: true, CreateDB: true, CreateRole: true})
+}
+
+// String formats v as PostgreSQL shows it in pg_authid.rolpassword.
+func (v *SCRAMVerifier) String() string {
+	b64 := base64.StdEncoding.EncodeToString
+	return fmt.Sprintf("SCRAM-SHA-256$%d:%s$%s:%s", v.Iterations, b64(v.Salt), b64(v.StoredKey), b64(v.ServerKey))
 }
