@@ -83,7 +83,7 @@ func WithTLS(cfg *tls.Config) Option { return option(func(c *config) { c.tls = c
 func WithTLSRequired() Option { return option(func(c *config) { c.requireTLS = true }) }
 
 // WithInsecure trusts clients of any listener while no role has a password.
-// By default only a loopback listener is trusted so, a server reachable from
+// By default only a loopback listener is trusted, so that a server reachable from
 // other hosts authenticates every client (and a role without a password
 // cannot log in). Once a role has a password, every client authenticates
 // whatever this says.
