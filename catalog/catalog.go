@@ -22,6 +22,7 @@ const (
 	PrefixIndex    byte = 0x04
 	PrefixState    byte = 0x05
 	PrefixMeta     byte = 0x06
+	PrefixRole     byte = 0x07
 )
 
 // FirstUserOID is where user objects start, as in PostgreSQL, so that the
@@ -40,6 +41,8 @@ type Catalog struct {
 	byName  map[string]*Relation // "schema.name"
 	nextOID uint32
 	version uint64 // bumped by every change; lets callers cache plans
+
+	roles roleSet // roles.go
 }
 
 // Open loads the catalog stored in db.
@@ -69,7 +72,7 @@ func Open(db *badger.DB) (*Catalog, error) {
 			c.byOID[r.OID] = &r
 			c.byName[r.Schema+"."+r.Name] = &r
 		}
-		return nil
+		return c.roles.load(txn)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open catalog: %w", err)

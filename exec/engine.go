@@ -48,6 +48,10 @@ func Open(dataDir string, log *slog.Logger) (*Engine, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := cat.EnsureBootstrapRole(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("create superuser: %w", err)
+	}
 	e := &Engine{db: db, cat: cat, log: log, seqs: map[uint32]*badger.Sequence{}}
 	e.planner = &planner.Planner{Cat: cat, Virtual: systemRelations{}}
 	return e, nil
@@ -69,5 +73,9 @@ func (e *Engine) Catalog() *catalog.Catalog { return e.cat }
 
 // Connect opens a session.
 func (e *Engine) Connect(ctx context.Context, user, database string, params map[string]string) (server.Session, error) {
-	return newSession(e, user, database, params), nil
+	s := newSession(e, user, database, params)
+	if r := e.cat.Role(user); r != nil && !r.Superuser {
+		s.settings["is_superuser"] = "off"
+	}
+	return s, nil
 }

@@ -39,6 +39,9 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 		return s.simple(func(context.Context) (string, error) { return s.drop(n) }), nil
 	case *sql.CreateIndex:
 		return s.simple(func(ctx context.Context) (string, error) { return s.createIndex(ctx, n) }), nil
+	case *sql.CreateRole, *sql.AlterRole, *sql.DropRole:
+		p, _ := s.prepareRole(n)
+		return p, nil
 	case *sql.Begin:
 		return s.txnControl(s.begin), nil
 	case *sql.Commit:

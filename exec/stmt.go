@@ -45,7 +45,6 @@ func (s *Session) Parse(ctx context.Context, query string, paramOIDs []uint32) (
 	return out, nil
 }
 
-
 // statement is a prepared statement: its shape, known at Parse, and how to
 // run it.
 type statement struct {

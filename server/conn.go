@@ -35,6 +35,9 @@ type conn struct {
 	sess Session
 	pid  uint32
 
+	tls     bool // the connection negotiated TLS
+	trusted bool // the listener may skip authentication (WithInsecure)
+
 	// cmds carries commands from the reader to run; the reader closes it.
 	cmds chan command
 

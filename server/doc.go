@@ -33,13 +33,18 @@
 //
 // # Lifecycle of a connection
 //
-//  1. Startup (startup.go). The first packet has no type byte. SSLRequest and
-//     GSSENCRequest are declined with 'N' (no TLS yet; negotiateTLS is where it
-//     goes). A CancelRequest is looked up in the server's cancel registry
+//  1. Startup (startup.go, auth.go). The first packet has no type byte.
+//     SSLRequest is answered 'S' and the TLS handshake run when WithTLS is
+//     given, else 'N'; GSSENCRequest is declined. Startup reads exactly each
+//     message's bytes, so nothing sent before the handshake can bypass TLS.
+//     A CancelRequest is looked up in the server's cancel registry
 //     (cancel.go) and the connection closes without a reply, as PostgreSQL's
-//     does. A StartupMessage must be protocol 3.0 and name a user; then the
-//     connection limit is checked, the user authenticated (trust for now;
-//     authenticate is where SCRAM goes), and Engine.Connect opens the Session.
+//     does. A StartupMessage must be protocol 3.0 and name a user; then
+//     WithTLSRequired is enforced, the connection limit checked and the user
+//     authenticated: when the Engine is an Authenticator, by SCRAM-SHA-256
+//     (a cleartext password over TLS if configured) once any role has a
+//     password or the listener is not loopback, else by trust. Engine.Connect
+//     then opens the Session.
 //     The client receives AuthenticationOk, a ParameterStatus per reported
 //     setting, BackendKeyData (a random process id and secret, for cancel
 //     requests) and ReadyForQuery.

@@ -113,3 +113,22 @@ type CopyIn interface {
 type Locator interface {
 	Location() *time.Location
 }
+
+// Authenticator is an optional interface of Engine: the roles clients log in
+// as. An Engine without it trusts every client, as the server did before it
+// knew of roles (and as tests with fake engines still want).
+type Authenticator interface {
+	// LookupRole returns how user logs in; ok is false when there is no such
+	// role.
+	LookupRole(user string) (role Role, ok bool, err error)
+	// PasswordsSet reports whether any role has a password. Until one does,
+	// clients of a trusted listener (see WithInsecure) log in without one;
+	// from then on every client authenticates.
+	PasswordsSet() bool
+}
+
+// Role is what the server needs to authenticate one role.
+type Role struct {
+	CanLogin bool
+	Password *SCRAMVerifier // nil when the role has no password: it cannot authenticate
+}

@@ -47,7 +47,7 @@ func FuzzBackendMessages(f *testing.F) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			srv.serveConn(ctx, server)
+			srv.serveConn(ctx, server, true)
 		}()
 		go drain(client)
 		go func() {

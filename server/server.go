@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +24,8 @@ type Server struct {
 	// active counts the sessions past startup, for WithMaxConnections.
 	active atomic.Int64
 	keys   cancelRegistry
+	// mockKey makes the fake salts of unknown roles stable but unguessable.
+	mockKey [32]byte
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{} // every accepted connection, to force-close at shutdown
@@ -33,6 +37,11 @@ type config struct {
 	maxMessageSize  int
 	startupTimeout  time.Duration
 	shutdownTimeout time.Duration
+
+	tls        *tls.Config
+	requireTLS bool
+	insecure   bool
+	cleartext  bool
 }
 
 // Option configures a Server.
@@ -64,6 +73,29 @@ func WithShutdownTimeout(d time.Duration) Option {
 	return option(func(c *config) { c.shutdownTimeout = d })
 }
 
+// WithTLS offers TLS: SSLRequest is answered 'S' and the handshake run with
+// cfg. Without it SSLRequest is declined and clients go on in plaintext or,
+// with sslmode=require and stricter, hang up.
+func WithTLS(cfg *tls.Config) Option { return option(func(c *config) { c.tls = cfg }) }
+
+// WithTLSRequired refuses clients that do not negotiate TLS, with FATAL 28000
+// as PostgreSQL's hostssl-only pg_hba.conf does. It needs WithTLS.
+func WithTLSRequired() Option { return option(func(c *config) { c.requireTLS = true }) }
+
+// WithInsecure trusts clients of any listener while no role has a password.
+// By default only a loopback listener is trusted, so that a server reachable from
+// other hosts authenticates every client (and a role without a password
+// cannot log in). Once a role has a password, every client authenticates
+// whatever this says.
+func WithInsecure() Option { return option(func(c *config) { c.insecure = true }) }
+
+// WithCleartextPasswordOverTLS asks clients on TLS connections for the
+// password itself (AuthenticationCleartextPassword, pg_hba.conf's "password")
+// instead of a SCRAM exchange, for clients that lack SCRAM. The password is
+// checked against the SCRAM verifier. Plaintext connections still use SCRAM,
+// since a cleartext password there would cross the network readable.
+func WithCleartextPasswordOverTLS() Option { return option(func(c *config) { c.cleartext = true }) }
+
 // New returns a Server that runs SQL with engine.
 func New(engine Engine, opts ...Option) *Server {
 	cfg := config{
@@ -75,13 +107,15 @@ func New(engine Engine, opts ...Option) *Server {
 	for _, o := range opts {
 		o.apply(&cfg)
 	}
-	return &Server{
+	s := &Server{
 		engine: engine,
 		cfg:    cfg,
 		codec:  sqlCodec{},
 		keys:   cancelRegistry{m: map[uint32]cancelEntry{}},
 		conns:  map[net.Conn]struct{}{},
 	}
+	rand.Read(s.mockKey[:])
+	return s
 }
 
 // errShutdown is the cause of a connection's context when the server stops.
@@ -99,6 +133,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
 
+	trusted := s.cfg.insecure || isLoopback(ln.Addr())
 	var wg sync.WaitGroup
 	var err error
 	var delay time.Duration
@@ -126,7 +161,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.track(nc, true)
 		wg.Go(func() {
 			defer s.track(nc, false)
-			s.serveConn(connCtx, nc)
+			s.serveConn(connCtx, nc, trusted)
 		})
 	}
 	ln.Close()
@@ -164,4 +199,15 @@ func (s *Server) track(nc net.Conn, add bool) {
 	} else {
 		delete(s.conns, nc)
 	}
+}
+
+// isLoopback reports whether addr can only be reached from this host.
+func isLoopback(addr net.Addr) bool {
+	switch a := addr.(type) {
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case *net.UnixAddr:
+		return true // reachable only through the file system
+	}
+	return false
 }

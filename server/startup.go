@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
+	"io"
 	"maps"
 	"net"
 	"slices"
@@ -16,7 +18,9 @@ import (
 
 // serveConn runs one accepted connection from its startup packet to its end.
 // ctx is cancelled when the server shuts down.
-func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
+// trusted says whether the listener may skip authentication while no role
+// has a password.
+func (s *Server) serveConn(ctx context.Context, nc net.Conn, trusted bool) {
 	defer nc.Close()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -31,12 +35,17 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 		reported: map[string]string{},
 		stmts:    map[string]*prepared{},
 		portals:  map[string]*portal{},
+		trusted:  trusted,
 	}
-	c.fr = &framer{cr: pgproto3.NewChunkReader(nc), max: s.cfg.maxMessageSize}
+	// Startup reads exactly the bytes of each message: bytes a client sent
+	// after SSLRequest must not sit in a buffer and bypass TLS
+	// (CVE-2021-23214); they reach the TLS handshake instead, which fails.
+	c.fr = &framer{cr: exactReader{nc}, max: s.cfg.maxMessageSize}
 	c.be = pgproto3.NewBackend(c.fr, nc)
 	if !c.startup() {
 		return
 	}
+	c.fr.cr = pgproto3.NewChunkReader(c.nc)
 	defer s.active.Add(-1)
 	defer s.keys.unregister(c.pid)
 	defer func() {
@@ -67,7 +76,10 @@ func (c *conn) startup() bool {
 	// The deadline bounds a client that connects and says nothing; shutdown
 	// sets it to now to interrupt a client in the middle of startup.
 	c.nc.SetDeadline(time.Now().Add(c.srv.cfg.startupTimeout))
-	stop := context.AfterFunc(c.ctx, func() { c.nc.SetDeadline(time.Now()) })
+	// The raw socket, as c.nc may become a TLS connection meanwhile; its
+	// deadline bounds the TLS connection's I/O too.
+	raw := c.nc
+	stop := context.AfterFunc(c.ctx, func() { raw.SetDeadline(time.Now()) })
 	ok := c.negotiate()
 	stop()
 	if ok {
@@ -119,14 +131,37 @@ func (c *conn) negotiate() bool {
 	}
 }
 
-// negotiateTLS answers an SSLRequest. No TLS is configured yet, so it declines
-// and the client goes on in plaintext (or hangs up, per its sslmode). A WithTLS
-// option would answer 'S' here, check that the client sent nothing after the
-// request (bytes already buffered would bypass TLS: CVE-2021-23214), run the
-// handshake, and rebuild c.nc, c.fr and c.be over the TLS connection.
+// negotiateTLS answers an SSLRequest: 'N' when no TLS is configured (the
+// client goes on in plaintext or hangs up, per its sslmode), else 'S' and the
+// handshake, after which the connection speaks through TLS.
 func (c *conn) negotiateTLS() bool {
-	_, err := c.nc.Write([]byte{'N'})
-	return err == nil
+	if c.srv.cfg.tls == nil || c.tls {
+		_, err := c.nc.Write([]byte{'N'})
+		return err == nil
+	}
+	if _, err := c.nc.Write([]byte{'S'}); err != nil {
+		return false
+	}
+	tc := tls.Server(c.nc, c.srv.cfg.tls)
+	if err := tc.HandshakeContext(c.ctx); err != nil {
+		c.log.Debug("TLS handshake failed", "err", err)
+		return false
+	}
+	c.nc, c.tls = tc, true
+	c.fr.cr = exactReader{tc}
+	c.be = pgproto3.NewBackend(c.fr, tc)
+	return true
+}
+
+// exactReader is a pgproto3.ChunkReader that reads no more than asked.
+type exactReader struct{ r io.Reader }
+
+func (e exactReader) Next(n int) ([]byte, error) {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(e.r, b); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // open checks the startup message, authenticates the user and opens the
@@ -143,6 +178,11 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 	if db == "" {
 		db = user
 	}
+	if c.srv.cfg.requireTLS && !c.tls {
+		c.sendFatal(sql.Errorf(sql.CodeInvalidAuthorization, "no pg_hba.conf entry for host %q, user %q, database %q, no encryption",
+			remoteHost(c.nc.RemoteAddr()), user, db))
+		return false
+	}
 	if n := c.srv.cfg.maxConns; c.srv.active.Add(1) > int64(n) && n > 0 {
 		c.srv.active.Add(-1)
 		c.sendFatal(sql.Errorf(sql.CodeTooManyConnections, "sorry, too many clients already"))
@@ -150,7 +190,12 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 	}
 	if err := c.authenticate(user); err != nil {
 		c.srv.active.Add(-1)
-		c.sendFatal(toSQLError(err))
+		if errors.Is(err, errAuthAborted) {
+			c.log.Debug("authentication aborted", "user", user, "err", err)
+		} else {
+			c.log.Info("authentication failed", "user", user, "err", err)
+			c.sendFatal(toSQLError(err))
+		}
 		return false
 	}
 	var sess Session
@@ -184,12 +229,4 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 	}
 	c.log.Debug("session opened", "pid", pid)
 	return true
-}
-
-// authenticate proves the client is user. Only trust exists for now; SCRAM
-// would send AuthenticationSASL here, switch the Backend's auth type and
-// exchange SASL messages before AuthenticationOk.
-func (c *conn) authenticate(user string) error {
-	c.send(&pgproto3.AuthenticationOk{})
-	return nil
 }

@@ -300,6 +300,8 @@ func (p *ownParser) statement() (Stmt, *Error) {
 		return p.create()
 	case "drop":
 		return p.drop()
+	case "alter":
+		return p.alter()
 	case "set":
 		return p.set()
 	case "reset":
@@ -557,6 +559,9 @@ func (p *ownParser) create() (Stmt, *Error) {
 	}
 	if orReplace {
 		return nil, p.err()
+	}
+	if p.peek().is("role") || p.peek().is("user") {
+		return p.createRole(p.advance().val == "user")
 	}
 	temp := p.accept("temp") || p.accept("temporary")
 	switch {
@@ -1089,6 +1094,9 @@ func (p *ownParser) objectKind() (string, bool) {
 }
 
 func (p *ownParser) drop() (Stmt, *Error) {
+	if p.accept("role") || p.accept("user") {
+		return p.dropRole()
+	}
 	kind, ok := p.objectKind()
 	if !ok {
 		return nil, p.err()
@@ -1374,4 +1382,103 @@ func (p *ownParser) fetch(move bool) (Stmt, *Error) {
 	var err *Error
 	f.Cursor, err = p.ident()
 	return f, err
+}
+
+// Role statements (CREATE/ALTER/DROP ROLE|USER).
+
+func (p *ownParser) alter() (Stmt, *Error) {
+	if p.accept("role") || p.accept("user") {
+		return p.alterRole()
+	}
+	return nil, p.err()
+}
+
+func (p *ownParser) createRole(user bool) (Stmt, *Error) {
+	name, err := p.ident()
+	if err != nil {
+		return nil, err
+	}
+	c := &CreateRole{Name: name, User: user}
+	if err := p.roleOptions(&c.Options); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (p *ownParser) alterRole() (Stmt, *Error) {
+	name, err := p.ident()
+	if err != nil {
+		return nil, err
+	}
+	a := &AlterRole{Name: name}
+	if p.accept("rename", "to") {
+		if a.RenameTo, err = p.ident(); err != nil {
+			return nil, err
+		}
+		return a, nil
+	}
+	if err := p.roleOptions(&a.Options); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// roleOptions parses [WITH] option ... to the end of the statement. Options
+// eddy cannot honour (VALID UNTIL, CONNECTION LIMIT, IN ROLE ...) are syntax
+// errors rather than silently ignored, since they restrict access.
+func (p *ownParser) roleOptions(o *RoleOptions) *Error {
+	p.accept("with")
+	flag := func(dst **bool, v bool) { *dst = &v }
+	for p.peek().kind != tkEOF {
+		switch {
+		case p.accept("superuser"):
+			flag(&o.Superuser, true)
+		case p.accept("nosuperuser"):
+			flag(&o.Superuser, false)
+		case p.accept("login"):
+			flag(&o.Login, true)
+		case p.accept("nologin"):
+			flag(&o.Login, false)
+		case p.accept("createdb"):
+			flag(&o.CreateDB, true)
+		case p.accept("nocreatedb"):
+			flag(&o.CreateDB, false)
+		case p.accept("createrole"):
+			flag(&o.CreateRole, true)
+		case p.accept("nocreaterole"):
+			flag(&o.CreateRole, false)
+		case p.accept("inherit"), p.accept("noinherit"), p.accept("noreplication"), p.accept("nobypassrls"):
+			// What eddy always is: no role membership, replication or row security.
+		case p.accept("encrypted", "password"), p.accept("password"):
+			o.SetPassword = true
+			if p.accept("null") {
+				o.Password = nil
+				continue
+			}
+			t := p.peek()
+			if t.kind != tkString {
+				return p.err()
+			}
+			p.i++
+			v := t.val
+			o.Password = &v
+		default:
+			return p.err()
+		}
+	}
+	return nil
+}
+
+func (p *ownParser) dropRole() (Stmt, *Error) {
+	d := &DropRole{IfExists: p.accept("if", "exists")}
+	for {
+		n, err := p.ident()
+		if err != nil {
+			return nil, err
+		}
+		d.Names = append(d.Names, n)
+		if !p.acceptP(",") {
+			return d, nil
+		}
+	}
 }

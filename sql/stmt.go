@@ -298,3 +298,43 @@ func (*Truncate) stmt()                {}
 func (*RefreshMaterializedView) stmt() {}
 func (*Flush) stmt()                   {}
 func (*Maintenance) stmt()             {}
+
+// Role statements: CREATE ROLE|USER, ALTER ROLE|USER, DROP ROLE|USER.
+
+// RoleOptions are the options of CREATE ROLE and ALTER ROLE; nil means not
+// given, so that ALTER changes only what it names.
+type RoleOptions struct {
+	Superuser  *bool
+	Login      *bool
+	CreateDB   *bool
+	CreateRole *bool
+	// SetPassword is true when PASSWORD was given; Password is then nil for
+	// PASSWORD NULL.
+	SetPassword bool
+	Password    *string
+}
+
+// CreateRole is CREATE ROLE|USER name [[WITH] options]. CREATE USER differs
+// only in that LOGIN is the default.
+type CreateRole struct {
+	Name    string
+	User    bool
+	Options RoleOptions
+}
+
+// AlterRole is ALTER ROLE|USER name [WITH] options | RENAME TO new.
+type AlterRole struct {
+	Name     string
+	Options  RoleOptions
+	RenameTo string // set for RENAME TO
+}
+
+// DropRole is DROP ROLE|USER [IF EXISTS] names.
+type DropRole struct {
+	IfExists bool
+	Names    []string
+}
+
+func (*CreateRole) stmt() {}
+func (*AlterRole) stmt()  {}
+func (*DropRole) stmt()   {}

@@ -23,22 +23,42 @@ func init() {
 			"datcollate": "C.UTF-8", "datctype": "C.UTF-8",
 		}}, nil
 	})
-	// eddy has no roles of its own: whoever connects is the superuser, as
-	// the one role a fresh PostgreSQL cluster has.
 	def("pg_catalog", "pg_roles", func(ctx *Context) ([]rec, error) {
-		r := roleRec(ctx.User)
-		r["rolpassword"] = "********"
-		r["rolconfig"] = nil
-		return []rec{r}, nil
+		var out []rec
+		for _, r := range roleRecs(ctx) {
+			r["rolpassword"] = "********"
+			r["rolconfig"] = nil
+			out = append(out, r)
+		}
+		return out, nil
 	})
 	def("pg_catalog", "pg_authid", func(ctx *Context) ([]rec, error) {
-		r := roleRec(ctx.User)
-		r["rolpassword"] = nil
-		return []rec{r}, nil
+		// Verifiers are for superusers' eyes only; PostgreSQL refuses
+		// others the whole table, which would break clients that join it.
+		super := isSuperuser(ctx)
+		var out []rec
+		for _, r := range roleRecs(ctx) {
+			r["rolpassword"] = nil
+			if super && ctx.Cat != nil {
+				if role := ctx.Cat.Role(r["rolname"].(string)); role != nil && role.Password != nil {
+					r["rolpassword"] = role.Password.String()
+				}
+			}
+			out = append(out, r)
+		}
+		return out, nil
 	})
 	def("pg_catalog", "pg_user", func(ctx *Context) ([]rec, error) {
-		return []rec{{"usename": ctx.User, "usesysid": oidSuperuser, "usecreatedb": true, "usesuper": true,
-			"userepl": true, "usebypassrls": true, "passwd": "********", "valuntil": nil, "useconfig": nil}}, nil
+		var out []rec
+		for _, r := range roleRecs(ctx) {
+			if r["rolcanlogin"] != true {
+				continue
+			}
+			out = append(out, rec{"usename": r["rolname"], "usesysid": r["oid"], "usecreatedb": r["rolcreatedb"],
+				"usesuper": r["rolsuper"], "userepl": r["rolreplication"], "usebypassrls": r["rolbypassrls"],
+				"passwd": "********", "valuntil": nil, "useconfig": nil})
+		}
+		return out, nil
 	})
 	def("pg_catalog", "pg_tablespace", func(*Context) ([]rec, error) {
 		return []rec{
@@ -97,6 +117,29 @@ func init() {
 		"pg_stat_activity", "pg_stat_user_tables", "pg_statio_user_tables", "pg_stat_database"} {
 		empty("pg_catalog", n)
 	}
+}
+
+// roleRecs are the catalog's roles; a catalog without roles (tools that
+// open one bare) shows the connected user as the superuser.
+func roleRecs(ctx *Context) []rec {
+	if ctx.Cat == nil || len(ctx.Cat.Roles()) == 0 {
+		return []rec{roleRec(ctx.User)}
+	}
+	var out []rec
+	for _, r := range ctx.Cat.Roles() {
+		out = append(out, rec{"oid": r.OID, "rolname": r.Name, "rolsuper": r.Superuser, "rolinherit": true,
+			"rolcreaterole": r.CreateRole, "rolcreatedb": r.CreateDB, "rolcanlogin": r.Login,
+			"rolreplication": false, "rolbypassrls": r.Superuser, "rolconnlimit": -1, "rolvaliduntil": nil})
+	}
+	return out
+}
+
+func isSuperuser(ctx *Context) bool {
+	if ctx.Cat == nil || len(ctx.Cat.Roles()) == 0 {
+		return true
+	}
+	r := ctx.Cat.Role(ctx.User)
+	return r != nil && r.Superuser
 }
 
 func roleRec(user string) rec {

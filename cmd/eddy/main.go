@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,6 +28,15 @@ type config struct {
 	kafka       string
 	kafkaListen string
 	httpListen  string
+
+	// Security and limits.
+	password       string
+	insecure       bool
+	tlsCert        string
+	tlsKey         string
+	tlsRequire     bool
+	authMethod     string
+	maxConnections int
 }
 
 func parseFlags(args []string) (config, error) {
@@ -37,6 +47,16 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.kafka, "kafka", "", "Kafka brokers (host:port,...); empty starts the embedded broker")
 	fs.StringVar(&c.kafkaListen, "kafka-listen", "127.0.0.1:9092", "address of the embedded Kafka broker; empty disables it")
 	fs.StringVar(&c.httpListen, "http-listen", "127.0.0.1:6876", "address for /healthz and /metrics")
+	fs.StringVar(&c.password, "password", "", "password of the superuser eddy, set at startup (prefer EDDY_PASSWORD: "+
+		"arguments are visible to other local users); once any role has a password, every client authenticates with SCRAM-SHA-256")
+	fs.BoolVar(&c.insecure, "insecure", false, "trust clients without a password even when --listen is not a loopback address "+
+		"(by default eddy refuses to start there without a password, and trusts clients only on loopback while no role has one)")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "PEM certificate (chain) for TLS on the PostgreSQL port; with --tls-key")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
+	fs.BoolVar(&c.tlsRequire, "tls-require", false, "refuse clients that do not use TLS (FATAL 28000); needs --tls-cert")
+	fs.StringVar(&c.authMethod, "auth-method", "scram-sha-256", "how clients prove their password: scram-sha-256, or password "+
+		"(the cleartext password, asked only on TLS connections, for clients without SCRAM; plaintext connections still use SCRAM)")
+	fs.IntVar(&c.maxConnections, "max-connections", 100, "most concurrent sessions; clients beyond it get FATAL 53300 (0: no limit)")
 	// Environment first, so that flags given explicitly win.
 	fs.VisitAll(func(f *flag.Flag) {
 		env := "EDDY_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -74,6 +94,10 @@ type endpoints struct {
 // run starts everything and blocks until ctx ends. ready, when set, receives
 // the bound addresses once eddy accepts connections.
 func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- endpoints) error {
+	srvOpts, err := securityOptions(cfg)
+	if err != nil {
+		return err
+	}
 	if cfg.dataDir != "" {
 		if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
 			return fmt.Errorf("data dir: %w", err)
@@ -84,6 +108,9 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- endpoin
 		return err
 	}
 	defer eng.Close()
+	if err := eng.SetBootstrapPassword(cfg.password); err != nil {
+		return err
+	}
 
 	// After the engine, so that Badger's lock on the data directory also
 	// keeps a second eddy away from the broker's files beneath it.
@@ -97,6 +124,11 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- endpoin
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.listen, err)
 	}
+	if !isLoopback(ln.Addr()) && !cfg.insecure && !eng.PasswordsSet() {
+		ln.Close()
+		return fmt.Errorf("refusing to listen on %s without a password: anyone who can reach it would be superuser; "+
+			"set --password (EDDY_PASSWORD), listen on a loopback address, or give --insecure", ln.Addr())
+	}
 	var httpSrv *http.Server
 	if cfg.httpListen != "" {
 		hl, err := net.Listen("tcp", cfg.httpListen)
@@ -108,8 +140,9 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- endpoin
 		go httpSrv.Serve(hl)
 		defer httpSrv.Close()
 	}
-	srv := server.New(eng, server.WithLogger(log))
+	srv := server.New(eng, append(srvOpts, server.WithLogger(log))...)
 	log.Info("eddy is ready", "sql", ln.Addr().String(), "data_dir", cfg.dataDir, "http", cfg.httpListen,
+		"tls", cfg.tlsCert != "", "passwords", eng.PasswordsSet(),
 		"kafka", strings.Join(kafkaSeeds, ","), "kafka_embedded", cfg.kafka == "" && kafkaSeeds != nil)
 	if ready != nil {
 		ready <- endpoints{SQL: ln.Addr().String(), Kafka: kafkaSeeds}
@@ -118,6 +151,48 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- endpoin
 		return err
 	}
 	return nil
+}
+
+// securityOptions turns the TLS, authentication and limit flags into server
+// options.
+func securityOptions(cfg config) ([]server.Option, error) {
+	opts := []server.Option{server.WithMaxConnections(cfg.maxConnections)}
+	if cfg.maxConnections < 0 {
+		return nil, fmt.Errorf("--max-connections %d: must be 0 (no limit) or more", cfg.maxConnections)
+	}
+	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
+		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
+	if cfg.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
+		if err != nil {
+			return nil, fmt.Errorf("load TLS certificate: %w", err)
+		}
+		opts = append(opts, server.WithTLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
+	}
+	if cfg.tlsRequire {
+		if cfg.tlsCert == "" {
+			return nil, errors.New("--tls-require needs --tls-cert and --tls-key")
+		}
+		opts = append(opts, server.WithTLSRequired())
+	}
+	switch cfg.authMethod {
+	case "", "scram-sha-256":
+	case "password":
+		opts = append(opts, server.WithCleartextPasswordOverTLS())
+	default:
+		return nil, fmt.Errorf("--auth-method %q: want scram-sha-256 or password", cfg.authMethod)
+	}
+	if cfg.insecure {
+		opts = append(opts, server.WithInsecure())
+	}
+	return opts, nil
+}
+
+// isLoopback reports whether a listener can only be reached from this host.
+func isLoopback(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
 }
 
 func httpHandler() http.Handler {

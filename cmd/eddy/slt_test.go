@@ -19,8 +19,21 @@ import (
 // and returns a connection string for it.
 func startEddy(t testing.TB) string {
 	t.Helper()
+	return fmt.Sprintf("postgres://eddy@%s/eddy?sslmode=disable", startEddyWith(t, config{}))
+}
+
+// startEddyWith runs eddy in-process with cfg, filling in a fresh data
+// directory and a free loopback port where cfg leaves them empty, and
+// returns the address it listens on.
+func startEddyWith(t testing.TB, cfg config) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := config{dataDir: t.TempDir(), listen: "127.0.0.1:0"}
+	if cfg.dataDir == "" {
+		cfg.dataDir = t.TempDir()
+	}
+	if cfg.listen == "" {
+		cfg.listen = "127.0.0.1:0"
+	}
 	ready := make(chan endpoints, 1)
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -33,8 +46,9 @@ func startEddy(t testing.TB) string {
 	})
 	select {
 	case ep := <-ready:
-		return fmt.Sprintf("postgres://eddy@%s/eddy?sslmode=disable", ep.SQL)
+		return ep.SQL
 	case err := <-done:
+		done <- nil
 		t.Fatalf("eddy did not start: %v", err)
 	case <-time.After(30 * time.Second):
 		t.Fatal("eddy did not start in 30s")
