@@ -162,6 +162,22 @@ func (rt *runtime) compile(e planner.Expr) (evalFn, error) {
 		return rt.compileSubquery(e)
 	case *planner.ArrayCmp:
 		return rt.compileArrayCmp(e)
+	case *planner.FieldSelect:
+		f, err := rt.compile(e.Input)
+		if err != nil {
+			return nil, err
+		}
+		idx := e.Idx
+		return func(row sql.Row) (sql.Value, error) {
+			v, err := f(row)
+			if err != nil || v.IsNull() {
+				return sql.Null, err
+			}
+			if a := v.Array(); idx < len(a) {
+				return a[idx], nil
+			}
+			return sql.Null, nil
+		}, nil
 	case *planner.RowLit:
 		return rt.compile(&planner.ArrayLit{Elems: e.Elems, Typ: sql.Record})
 	case *planner.ArrayLit:

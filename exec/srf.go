@@ -54,6 +54,16 @@ func (rt *runtime) srfRows(name string, vals []sql.Value, args []planner.Expr, c
 			rows[i] = sql.Row{sql.NewInt(int64(k))}
 		}
 		return rows, nil
+	case "_pg_expandarray":
+		if vals[0].IsNull() {
+			return nil, nil
+		}
+		a := vals[0].Array()
+		rows := make([]sql.Row, len(a))
+		for i, e := range a {
+			rows[i] = sql.Row{sql.NewArray([]sql.Value{e, sql.NewInt(int64(i + 1))})}
+		}
+		return rows, nil
 	case "string_to_table":
 		if vals[0].IsNull() {
 			return nil, nil

@@ -72,6 +72,8 @@ func (eb *exprBinder) call(e *ast.FuncCallExpr) (Expr, error) {
 			}
 			return eb.b.concat(l, r)
 		}
+	case "eddy_field":
+		return eb.field(e)
 	case "coalesce":
 		args, t, err := eb.commonArgs(e.Args, "COALESCE")
 		if err != nil {
@@ -520,4 +522,51 @@ func (eb *exprBinder) srf(name string, as []ast.ExprNode) (Expr, error) {
 	}
 	eb.win.srfs = append(eb.win.srfs, *call)
 	return &srfRef{j: len(eb.win.srfs) - 1, typ: call.Cols[0].Type}, nil
+}
+
+// field binds (record).name, the dialect layer's eddy_field(record, 'name').
+// The record's field names come from where it was made: a column that
+// carries them, or a set-returning function returning a record.
+func (eb *exprBinder) field(e *ast.FuncCallExpr) (Expr, error) {
+	if len(e.Args) != 2 {
+		return nil, sql.Errorf(sql.CodeSyntaxError, "malformed field selection")
+	}
+	nameV, ok := e.Args[1].(*driver.ValueExpr)
+	if !ok {
+		return nil, sql.Errorf(sql.CodeSyntaxError, "malformed field selection")
+	}
+	name := nameV.GetString()
+	x, err := eb.bind(e.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	fields := eb.recordFields(e.Args[0], x)
+	for i, f := range fields {
+		if f.Name == name {
+			return &FieldSelect{Input: x, Idx: i, Typ: f.Type}, nil
+		}
+	}
+	if fields == nil {
+		return nil, sql.Errorf(sql.CodeWrongObjectType, "column notation .%s applied to type %s, which is not a composite type", name, x.Type())
+	}
+	return nil, sql.Errorf(sql.CodeUndefinedColumn, "column %q not found in data type record", name)
+}
+
+// recordFields finds the field names of a bound record expression.
+func (eb *exprBinder) recordFields(a ast.ExprNode, x Expr) []Column {
+	switch r := x.(type) {
+	case *srfRef:
+		return eb.win.srfs[r.j].Cols[0].Fields
+	}
+	if cn, ok := a.(*ast.ColumnNameExpr); ok {
+		for sc := eb.sc; sc != nil; sc = sc.parent {
+			if idx, err := sc.lookup(cn.Name.Table.O, cn.Name.Name.O); err == nil && idx >= 0 {
+				return sc.cols[idx].Fields
+			}
+		}
+	}
+	if p, ok := a.(*ast.ParenthesesExpr); ok {
+		return eb.recordFields(p.Expr, x)
+	}
+	return nil
 }

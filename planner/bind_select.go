@@ -418,6 +418,14 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 			return nil, err
 		}
 		col := Column{Name: f.name, Type: e.Type()}
+		switch r := e.(type) {
+		case *srfRef:
+			col.Fields = win.srfs[r.j].Cols[0].Fields
+		case *ColRef:
+			if !grouped && r.Idx < len(sc.cols) {
+				col.Fields = sc.cols[r.Idx].Fields
+			}
+		}
 		if cr, ok := e.(*ColRef); ok && !grouped && win.empty() {
 			src := sc.cols[cr.Idx]
 			col.TableOID, col.Attnum = src.TableOID, src.Attnum

@@ -232,3 +232,12 @@ func (e *ArrayLit) Type() sql.Type { return e.Typ }
 var boolType = sql.Bool
 
 func (e *RowLit) Type() sql.Type { return sql.Record }
+
+// FieldSelect is (record).field: field Idx of a record value.
+type FieldSelect struct {
+	Input Expr
+	Idx   int
+	Typ   sql.Type
+}
+
+func (e *FieldSelect) Type() sql.Type { return e.Typ }

@@ -68,6 +68,8 @@ func exprChildren(e Expr) []Expr {
 		return e.Elems
 	case *RowLit:
 		return e.Elems
+	case *FieldSelect:
+		return []Expr{e.Input}
 	}
 	return nil
 }
@@ -152,6 +154,10 @@ func mapExpr(e Expr, f func(Expr) Expr) Expr {
 		e = &c
 	case *RowLit:
 		e = &RowLit{Elems: ms(x.Elems)}
+	case *FieldSelect:
+		c := *x
+		c.Input = mapExpr(x.Input, f)
+		e = &c
 	}
 	return f(e)
 }

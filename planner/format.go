@@ -112,6 +112,8 @@ func FormatExpr(e Expr, cols []Column) string {
 		return "ARRAY[" + formatList(e.Elems, cols) + "]"
 	case *RowLit:
 		return "ROW(" + formatList(e.Elems, cols) + ")"
+	case *FieldSelect:
+		return fmt.Sprintf("(%s).f%d", FormatExpr(e.Input, cols), e.Idx+1)
 	}
 	return fmt.Sprintf("%T", e)
 }

@@ -16,6 +16,9 @@ type Column struct {
 	Attnum   int16
 	// Hidden columns (a row id) are not expanded by *.
 	Hidden bool
+	// Fields name the fields of a record-typed column, so that (col).name
+	// can select one.
+	Fields []Column
 }
 
 // Node is a relational plan node. Nodes are immutable data.

@@ -19,14 +19,19 @@ var srfNames = map[string]bool{
 	"jsonb_array_elements": true, "jsonb_array_elements_text": true, "json_array_elements": true,
 	"json_array_elements_text": true, "jsonb_object_keys": true, "json_object_keys": true,
 	"jsonb_each": true, "jsonb_each_text": true, "json_each": true, "json_each_text": true,
+	"_pg_expandarray": true,
 }
 
 // IsSRF reports whether name is a set-returning function eddy knows.
-func IsSRF(name string) bool { return srfNames[strings.TrimPrefix(name, "pg_catalog.")] }
+func IsSRF(name string) bool { return srfNames[srfName(name)] }
+
+func srfName(name string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(name, "pg_catalog."), "information_schema.")
+}
 
 // resolveSRF types a set-returning function call and its output columns.
 func (b *binder) resolveSRF(name string, args []Expr) (*SRFCall, error) {
-	name = strings.TrimPrefix(name, "pg_catalog.")
+	name = srfName(name)
 	argTypes := func() string {
 		ts := make([]string, len(args))
 		for i, a := range args {
@@ -99,6 +104,14 @@ func (b *binder) resolveSRF(name string, args []Expr) (*SRFCall, error) {
 			args[2] = b.coerce(args[2], sql.Bool)
 		}
 		return &SRFCall{Name: name, Args: args, Cols: one(sql.Int4)}, nil
+	case "_pg_expandarray":
+		// information_schema._pg_expandarray(anyarray) returns (x, n): each
+		// element with its position. Drivers (pgjdbc) call it for index keys.
+		if len(args) != 1 || !args[0].Type().IsArray() {
+			return nil, noFunc()
+		}
+		fields := []Column{{Name: "x", Type: *args[0].Type().Elem}, {Name: "n", Type: sql.Int4}}
+		return &SRFCall{Name: name, Args: args, Cols: []Column{{Name: name, Type: sql.Record, Fields: fields}}}, nil
 	case "string_to_table":
 		if len(args) < 2 || len(args) > 3 {
 			return nil, noFunc()

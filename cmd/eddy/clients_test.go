@@ -39,12 +39,7 @@ var clientsURL = flag.String("clients-url", "", "run TestClients against this se
 // clientGaps are the checks that fail on eddy for a known reason outside
 // the clients: the test still fails on them, naming the gap, and says when
 // one closes so that the entry can go.
-var clientGaps = map[string]map[string]string{
-	"jdbc": {
-		"getPrimaryKeys": `DatabaseMetaData.getPrimaryKeys selects "(information_schema._pg_expandarray(i.indkey)).n" and "WHERE result.A_ATTNUM = (result.KEYS).x": function _pg_expandarray(smallint[]) does not exist (42883) [planner/exec: set-returning function returning a record, field selection on it]`,
-		"getIndexInfo":   `DatabaseMetaData.getIndexInfo selects "(information_schema._pg_expandarray(i.indkey)).n": function _pg_expandarray(smallint[]) does not exist (42883) [planner/exec]`,
-	},
-}
+var clientGaps = map[string]map[string]string{}
 
 // clientURL starts an eddy (or takes -clients-url) for one client.
 func clientURL(t *testing.T) string {
