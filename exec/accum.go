@@ -582,8 +582,7 @@ func toJSONText(v sql.Value, t sql.Type, rt *runtime) string {
 	case sql.KindFloat:
 		f := v.Float()
 		if math.IsInf(f, 0) || math.IsNaN(f) {
-			b, _ := json.Marshal(sql.FormatText(v, t, rt.loc()))
-			return string(b)
+			return string(sql.AppendJSONString(nil, sql.FormatText(v, t, rt.loc())))
 		}
 		return sql.FormatText(v, t, rt.loc())
 	case sql.KindBool:
@@ -594,8 +593,7 @@ func toJSONText(v sql.Value, t sql.Type, rt *runtime) string {
 	case sql.KindJSON:
 		return v.Text()
 	}
-	b, _ := json.Marshal(sql.FormatText(v, t, rt.loc()))
-	return string(b)
+	return string(sql.AppendJSONString(nil, sql.FormatText(v, t, rt.loc())))
 }
 
 // ---- json_object_agg / jsonb_object_agg ----

@@ -120,7 +120,7 @@ func (p *jsonParser) value(out []byte, depth int) ([]byte, error) {
 				out = append(out, ',', ' ')
 			}
 			first = false
-			out = appendJSONString(out, m.key)
+			out = AppendJSONString(out, m.key)
 			out = append(out, ':', ' ')
 			out = append(out, m.val...)
 		}
@@ -161,7 +161,7 @@ func (p *jsonParser) value(out []byte, depth int) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return appendJSONString(out, k), nil
+		return AppendJSONString(out, k), nil
 	case c == '-' || isDigit(c):
 		start := p.i
 		if c == '-' {
@@ -316,8 +316,8 @@ func (p *jsonParser) hex4() (rune, bool) {
 	return r, true
 }
 
-// appendJSONString quotes s as PostgreSQL's escape_json does.
-func appendJSONString(out []byte, s string) []byte {
+// AppendJSONString quotes s as PostgreSQL's escape_json does.
+func AppendJSONString(out []byte, s string) []byte {
 	out = append(out, '"')
 	for i := 0; i < len(s); i++ {
 		c := s[i]

@@ -258,7 +258,7 @@ func (v *jv) appendCanonical(b *bytes.Buffer) {
 	case jvNull:
 		b.WriteString("null")
 	case jvString:
-		b.Write(appendJSONString(nil, v.s))
+		b.Write(AppendJSONString(nil, v.s))
 	case jvNumber:
 		d := new(apd.Decimal).Set(v.num)
 		if d.Form == apd.Finite && d.Exponent < 0 {
@@ -295,7 +295,7 @@ func (v *jv) appendCanonical(b *bytes.Buffer) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.Write(appendJSONString(nil, k))
+			b.Write(AppendJSONString(nil, k))
 			b.WriteString(": ")
 			v.elems[i].appendCanonical(b)
 		}

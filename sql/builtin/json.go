@@ -281,36 +281,6 @@ func (n *jnode) typeName() string {
 	return "null"
 }
 
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '"':
-			b = append(b, '\\', '"')
-		case '\\':
-			b = append(b, '\\', '\\')
-		case '\b':
-			b = append(b, '\\', 'b')
-		case '\f':
-			b = append(b, '\\', 'f')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			if c < 0x20 {
-				b = append(b, `\u00`...)
-				b = append(b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
-			} else {
-				b = append(b, c)
-			}
-		}
-	}
-	return append(b, '"')
-}
 
 // appendJSONValue renders a SQL value as to_json does. t may be the zero Type
 // when only the value is known.
@@ -329,13 +299,13 @@ func appendJSONValue(ctx *Context, b []byte, v sql.Value, t sql.Type) []byte {
 	case sql.KindInt, sql.KindNumeric:
 		s := sql.FormatText(v, t, nil)
 		if s == "NaN" || s == "Infinity" || s == "-Infinity" {
-			return appendJSONString(b, s)
+			return sql.AppendJSONString(b, s)
 		}
 		return append(b, s...)
 	case sql.KindFloat:
 		s := sql.FormatText(v, t, nil)
 		if s == "NaN" || s == "Infinity" || s == "-Infinity" {
-			return appendJSONString(b, s)
+			return sql.AppendJSONString(b, s)
 		}
 		return append(b, s...)
 	case sql.KindJSON:
@@ -358,12 +328,12 @@ func appendJSONValue(ctx *Context, b []byte, v sql.Value, t sql.Type) []byte {
 		}
 		return append(b, ']')
 	case sql.KindDate:
-		return appendJSONString(b, sql.FormatText(v, sql.Date, nil))
+		return sql.AppendJSONString(b, sql.FormatText(v, sql.Date, nil))
 	case sql.KindTimestamp, sql.KindTimestampTZ:
 		// ISO 8601 with a T, and a full +hh:mm offset for timestamptz.
 		s := sql.FormatText(v, t, loc(ctx))
 		if isInfinite(v.Int()) {
-			return appendJSONString(b, s)
+			return sql.AppendJSONString(b, s)
 		}
 		if len(s) > 10 && s[10] == ' ' && s[0] != '-' {
 			s = s[:10] + "T" + s[11:]
@@ -373,9 +343,9 @@ func appendJSONValue(ctx *Context, b []byte, v sql.Value, t sql.Type) []byte {
 				s += ":00"
 			}
 		}
-		return appendJSONString(b, s)
+		return sql.AppendJSONString(b, s)
 	}
-	return appendJSONString(b, sql.FormatText(v, t, loc(ctx)))
+	return sql.AppendJSONString(b, sql.FormatText(v, t, loc(ctx)))
 }
 
 func jsonbNormalize(s string) (sql.Value, error) {
@@ -417,7 +387,7 @@ func buildObject(ctx *Context, a []sql.Value, ts []sql.Type, jsonb bool) (sql.Va
 		if i > 0 {
 			b = append(b, ", "...)
 		}
-		b = appendJSONString(b, textOf(ctx, a[i]))
+		b = sql.AppendJSONString(b, textOf(ctx, a[i]))
 		b = append(b, " : "...)
 		b = appendJSONValue(ctx, b, a[i+1], argType(ts, i+1))
 	}
@@ -553,7 +523,7 @@ func appendPretty(b []byte, n *jnode, indent int) []byte {
 				b = append(b, ",\n"...)
 			}
 			b = pad(b, indent+1)
-			b = appendJSONString(b, k)
+			b = sql.AppendJSONString(b, k)
 			b = append(b, ": "...)
 			b = appendPretty(b, n.vals[i], indent+1)
 		}
@@ -590,7 +560,7 @@ func render(b []byte, n *jnode) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, k)
+			b = sql.AppendJSONString(b, k)
 			b = append(b, ':')
 			b = render(b, n.vals[i])
 		}

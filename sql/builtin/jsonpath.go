@@ -168,7 +168,7 @@ func (p *jpParser) primary() (*jpExpr, error) {
 		return &jpExpr{op: "path", root: c, path: steps}, err
 	case c == '"':
 		s, err := p.str()
-		return &jpExpr{op: "lit", lit: &jnode{kind: 's', str: s, raw: string(appendJSONString(nil, s))}}, err
+		return &jpExpr{op: "lit", lit: &jnode{kind: 's', str: s, raw: string(sql.AppendJSONString(nil, s))}}, err
 	case c == '-' || c == '+' || c >= '0' && c <= '9':
 		j := p.i + 1
 		for j < len(p.s) && strings.IndexByte("0123456789.eE", p.s[j]) >= 0 {
