@@ -522,6 +522,12 @@ func parseBytea(s string) ([]byte, error) {
 		}
 		return out, nil
 	}
+	return ParseByteaEscape(s)
+}
+
+// ParseByteaEscape reads bytea's escape format (\\ and \ooo), which
+// decode(s, 'escape') also reads.
+func ParseByteaEscape(s string) ([]byte, error) {
 	out := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]

@@ -284,26 +284,11 @@ func decode(s, format string) (sql.Value, error) {
 		}
 		return sql.NewBytes(b), nil
 	case "escape":
-		out := make([]byte, 0, len(s))
-		for i := 0; i < len(s); i++ {
-			c := s[i]
-			if c != '\\' {
-				out = append(out, c)
-				continue
-			}
-			if i+1 < len(s) && s[i+1] == '\\' {
-				out = append(out, '\\')
-				i++
-				continue
-			}
-			if i+3 < len(s)+0 && isOct(s[i+1]) && isOct(s[i+2]) && isOct(s[i+3]) && s[i+1] <= '3' {
-				out = append(out, (s[i+1]-'0')<<6|(s[i+2]-'0')<<3|(s[i+3]-'0'))
-				i += 3
-				continue
-			}
-			return sql.Null, sql.Errorf(sql.CodeInvalidTextRepresentation, "invalid input syntax for type bytea")
+		b, err := sql.ParseByteaEscape(s)
+		if err != nil {
+			return sql.Null, err
 		}
-		return sql.NewBytes(out), nil
+		return sql.NewBytes(b), nil
 	}
 	return sql.Null, sql.Errorf(sql.CodeInvalidParameterValue, "unrecognized encoding: %q", format)
 }
