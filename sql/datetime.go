@@ -238,10 +238,10 @@ func appendOffset(buf []byte, off int64) []byte {
 	return buf
 }
 
-// localToUTC interprets local wall-clock micros in loc. Where the wall time is
+// LocalToUTC interprets local wall-clock micros in loc. Where the wall time is
 // skipped or repeated by a transition, it picks the later UTC instant, which
 // is what PostgreSQL's DetermineTimeZoneOffset ends up choosing in both cases.
-func localToUTC(local int64, loc *time.Location) int64 {
+func LocalToUTC(local int64, loc *time.Location) int64 {
 	if loc == nil || loc == time.UTC {
 		return local
 	}
@@ -706,11 +706,11 @@ func parseTimestamp(s string, tz bool, loc *time.Location) (int64, error) {
 	if tz {
 		switch {
 		case f.zoneLoc != nil:
-			us = localToUTC(us, f.zoneLoc)
+			us = LocalToUTC(us, f.zoneLoc)
 		case f.hasZone:
 			us -= f.zoneOff * microsPerSecond
 		default:
-			us = localToUTC(us, loc)
+			us = LocalToUTC(us, loc)
 		}
 	}
 	if us < minTimestampUnix || us >= endTimestampUnix {

@@ -228,14 +228,14 @@ func Cast(v Value, from, to Type, explicit bool, loc *time.Location) (Value, err
 				return Null, err
 			}
 			if us != NegInfinity && us != PosInfinity {
-				us = localToUTC(us, loc)
+				us = LocalToUTC(us, loc)
 			}
 			return NewTimestampTZ(us), nil
 		case KindTimestamp:
 			if v.i == NegInfinity || v.i == PosInfinity {
 				return NewTimestampTZ(v.i), nil
 			}
-			return NewTimestampTZ(roundTS(localToUTC(v.i, loc), to.Mod)), nil
+			return NewTimestampTZ(roundTS(LocalToUTC(v.i, loc), to.Mod)), nil
 		case KindTimestampTZ:
 			return NewTimestampTZ(roundTS(v.i, to.Mod)), nil
 		}

@@ -120,34 +120,6 @@ func tstzTm(us int64, l *time.Location) tm {
 	return t
 }
 
-// localToUTC interprets local wall-clock micros in l, choosing the later
-// instant in gaps and overlaps as PostgreSQL does.
-func localToUTC(local int64, l *time.Location) int64 {
-	if l == nil || l == time.UTC {
-		return local
-	}
-	sec := floorDiv(local, usPerSec)
-	off := func(s int64) int64 { o, _ := zoneAt(s*usPerSec, l); return o }
-	oa, ob := off(sec-86400), off(sec+86400)
-	var o int64
-	if oa == ob {
-		o = off(sec - oa)
-		if off(sec-o) != o {
-			o = oa
-		}
-	} else {
-		va, vb := off(sec-oa) == oa, off(sec-ob) == ob
-		switch {
-		case va && !vb:
-			o = oa
-		case vb && !va:
-			o = ob
-		default:
-			o = min(oa, ob)
-		}
-	}
-	return local - o*usPerSec
-}
 
 func loadZone(name string) (*time.Location, error) {
 	switch strings.ToLower(name) {
@@ -529,7 +501,7 @@ func dateTrunc(field string, us int64, tz bool, l *time.Location) (sql.Value, er
 		// Units below a day keep the instant's own offset.
 		return mk(t.local() - t.off*usPerSec), nil
 	}
-	return mk(localToUTC(t.local(), l)), nil
+	return mk(sql.LocalToUTC(t.local(), l)), nil
 }
 
 func intervalTrunc(field string, iv sql.IntervalValue) (sql.Value, error) {
@@ -774,7 +746,7 @@ func init() {
 			return sql.NewInterval(age(tsTm(x), tsTm(y), x, y)), nil
 		}),
 		fn("age", types(sql.TimestampTZ), sql.Interval, func(ctx *Context, a []sql.Value) (sql.Value, error) {
-			x := localToUTC(floorDiv(nowLocal(ctx), usPerDay)*usPerDay, loc(ctx))
+			x := sql.LocalToUTC(floorDiv(nowLocal(ctx), usPerDay)*usPerDay, loc(ctx))
 			y := a[0].Int()
 			if isInfinite(y) {
 				return sql.Null, sql.Errorf(sql.CodeDatetimeFieldOverflow, "cannot subtract infinite timestamps")
@@ -807,7 +779,7 @@ func init() {
 			if err != nil {
 				return sql.Null, err
 			}
-			return sql.NewTimestampTZ(localToUTC(us, loc(ctx))), nil
+			return sql.NewTimestampTZ(sql.LocalToUTC(us, loc(ctx))), nil
 		}),
 		fn("make_timestamptz", types(sql.Int4, sql.Int4, sql.Int4, sql.Int4, sql.Int4, sql.Float8, sql.Text), sql.TimestampTZ, func(ctx *Context, a []sql.Value) (sql.Value, error) {
 			us, err := makeTimestamp(a)
@@ -818,7 +790,7 @@ func init() {
 			if err != nil {
 				return sql.Null, err
 			}
-			return sql.NewTimestampTZ(localToUTC(us, l)), nil
+			return sql.NewTimestampTZ(sql.LocalToUTC(us, l)), nil
 		}),
 		fn("to_timestamp", types(sql.Float8), sql.TimestampTZ, func(_ *Context, a []sql.Value) (sql.Value, error) {
 			f := a[0].Float()

@@ -293,7 +293,6 @@ func decode(s, format string) (sql.Value, error) {
 	return sql.Null, sql.Errorf(sql.CodeInvalidParameterValue, "unrecognized encoding: %q", format)
 }
 
-func isOct(c byte) bool { return c >= '0' && c <= '7' }
 
 func unhex(c byte) (byte, bool) {
 	switch {

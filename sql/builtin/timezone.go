@@ -113,9 +113,7 @@ func atTimeZone(ctx *Context, ts sql.Value, tsType sql.Type, zone sql.Value, zon
 		_, off := t.Zone()
 		return sql.NewTimestamp(ts.Int() + int64(off)*1e6), nil
 	}
-	u := time.UnixMicro(ts.Int()).UTC()
-	local := time.Date(u.Year(), u.Month(), u.Day(), u.Hour(), u.Minute(), u.Second(), u.Nanosecond(), loc)
-	return sql.NewTimestampTZ(local.UnixMicro()), nil
+	return sql.NewTimestampTZ(sql.LocalToUTC(ts.Int(), loc)), nil
 }
 
 func init() {

@@ -907,7 +907,7 @@ func init() {
 			if tzSet {
 				return sql.NewTimestampTZ(t.local() - t.off*usPerSec), nil
 			}
-			return sql.NewTimestampTZ(localToUTC(t.local(), loc(ctx))), nil
+			return sql.NewTimestampTZ(sql.LocalToUTC(t.local(), loc(ctx))), nil
 		}),
 		fn("to_number", types(sql.Text, sql.Text), sql.Numeric, func(_ *Context, a []sql.Value) (sql.Value, error) {
 			return toNumber(a[0].Text(), a[1].Text())
