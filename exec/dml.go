@@ -134,28 +134,37 @@ func (s *Session) prepareInsert(stmt sql.Statement, paramTypes []sql.Type) (*sta
 	if err != nil {
 		return nil, err
 	}
-	st := &statement{s: s, params: plan.Params, cols: returningColumns(plan.Returning)}
-	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
+	return s.dmlStatement(plan.Params, plan.Returning, "INSERT 0", func(w *writer, ret *returning) (int, error) {
+		rows, err := w.rt.collect(w.rt.ctx, plan.Source, -1)
+		if err != nil {
+			return 0, err
+		}
+		return w.insertRows(plan.Table, rows, plan.OnConflict, ret)
+	}), nil
+}
+
+// dmlStatement holds what INSERT, UPDATE and DELETE share: the parameters,
+// the RETURNING shape, one writer per execution and the command tag. body
+// returns how many rows it changed.
+func (s *Session) dmlStatement(params []sql.Type, retList planner.Returning, tag string, body func(w *writer, ret *returning) (int, error)) *statement {
+	st := &statement{s: s, params: params, cols: returningColumns(retList)}
+	st.run = func(ctx context.Context, values []sql.Value) (server.Result, error) {
 		count := 0
 		var ret *returning
-		err := s.runDML(ctx, params, func(w *writer) error {
-			rows, err := w.rt.collect(ctx, plan.Source, -1)
-			if err != nil {
+		err := s.runDML(ctx, values, func(w *writer) error {
+			var err error
+			if ret, err = w.returning(retList); err != nil {
 				return err
 			}
-			if ret, err = w.returning(plan.Returning); err != nil {
-				return err
-			}
-			n, err := w.insertRows(plan.Table, rows, plan.OnConflict, ret)
-			count = n
+			count, err = body(w, ret)
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
-		return dmlResult("INSERT 0", count, ret), nil
+		return dmlResult(tag, count, ret), nil
 	}
-	return st, nil
+	return st
 }
 
 func returningColumns(r planner.Returning) []server.Column {
@@ -369,70 +378,55 @@ func (s *Session) prepareUpdate(stmt sql.Statement, paramTypes []sql.Type) (*sta
 	if err != nil {
 		return nil, err
 	}
-	st := &statement{s: s, params: plan.Params, cols: returningColumns(plan.Returning)}
-	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
-		count := 0
-		var ret *returning
-		err := s.runDML(ctx, params, func(w *writer) error {
-			rel := plan.Table
-			t, err := w.info(rel)
-			if err != nil {
-				return err
-			}
-			if ret, err = w.returning(plan.Returning); err != nil {
-				return err
-			}
-			rows, keys, err := w.rt.scanKeys(rel, plan.Source)
-			if err != nil {
-				return err
-			}
-			sets := make([]evalFn, len(plan.Set))
-			for i, e := range plan.Set {
-				if e != nil {
-					if sets[i], err = w.rt.compile(e); err != nil {
-						return err
-					}
-				}
-			}
-			// Compute every new row before writing any, so the statement
-			// sees the table as it was; and remove every old row before
-			// writing the new ones, so that keys may be shifted (SET id =
-			// id + 1) as if uniqueness were checked at the statement's end.
-			newRows := make([]sql.Row, len(rows))
-			for i, old := range rows {
-				nr := append(sql.Row(nil), old...)
-				for c, f := range sets {
-					if f == nil {
-						continue
-					}
-					if nr[c], err = f(old); err != nil {
-						return err
-					}
-				}
-				newRows[i] = nr
-			}
-			for i, k := range keys {
-				if err := w.remove(t, k, rows[i]); err != nil {
-					return err
-				}
-			}
-			for i, nr := range newRows {
-				if err := w.insert(t, nr, keys[i]); err != nil {
-					return err
-				}
-				if err := ret.add(nr); err != nil {
-					return err
-				}
-				count++
-			}
-			return nil
-		})
+	return s.dmlStatement(plan.Params, plan.Returning, "UPDATE", func(w *writer, ret *returning) (int, error) {
+		t, err := w.info(plan.Table)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		return dmlResult("UPDATE", count, ret), nil
-	}
-	return st, nil
+		rows, keys, err := w.rt.scanKeys(plan.Table, plan.Source)
+		if err != nil {
+			return 0, err
+		}
+		sets := make([]evalFn, len(plan.Set))
+		for i, e := range plan.Set {
+			if e != nil {
+				if sets[i], err = w.rt.compile(e); err != nil {
+					return 0, err
+				}
+			}
+		}
+		// Compute every new row before writing any, so the statement sees
+		// the table as it was; and remove every old row before writing the
+		// new ones, so that keys may be shifted (SET id = id + 1) as if
+		// uniqueness were checked at the statement's end.
+		newRows := make([]sql.Row, len(rows))
+		for i, old := range rows {
+			nr := append(sql.Row(nil), old...)
+			for c, f := range sets {
+				if f == nil {
+					continue
+				}
+				if nr[c], err = f(old); err != nil {
+					return 0, err
+				}
+			}
+			newRows[i] = nr
+		}
+		for i, k := range keys {
+			if err := w.remove(t, k, rows[i]); err != nil {
+				return 0, err
+			}
+		}
+		for i, nr := range newRows {
+			if err := w.insert(t, nr, keys[i]); err != nil {
+				return 0, err
+			}
+			if err := ret.add(nr); err != nil {
+				return 0, err
+			}
+		}
+		return len(newRows), nil
+	}), nil
 }
 
 func (s *Session) prepareDelete(stmt sql.Statement, paramTypes []sql.Type) (*statement, error) {
@@ -440,37 +434,23 @@ func (s *Session) prepareDelete(stmt sql.Statement, paramTypes []sql.Type) (*sta
 	if err != nil {
 		return nil, err
 	}
-	st := &statement{s: s, params: plan.Params, cols: returningColumns(plan.Returning)}
-	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
-		count := 0
-		var ret *returning
-		err := s.runDML(ctx, params, func(w *writer) error {
-			t, err := w.info(plan.Table)
-			if err != nil {
-				return err
-			}
-			if ret, err = w.returning(plan.Returning); err != nil {
-				return err
-			}
-			rows, keys, err := w.rt.scanKeys(plan.Table, plan.Source)
-			if err != nil {
-				return err
-			}
-			for i, k := range keys {
-				if err := w.remove(t, k, rows[i]); err != nil {
-					return err
-				}
-				if err := ret.add(rows[i]); err != nil {
-					return err
-				}
-				count++
-			}
-			return nil
-		})
+	return s.dmlStatement(plan.Params, plan.Returning, "DELETE", func(w *writer, ret *returning) (int, error) {
+		t, err := w.info(plan.Table)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		return dmlResult("DELETE", count, ret), nil
-	}
-	return st, nil
+		rows, keys, err := w.rt.scanKeys(plan.Table, plan.Source)
+		if err != nil {
+			return 0, err
+		}
+		for i, k := range keys {
+			if err := w.remove(t, k, rows[i]); err != nil {
+				return 0, err
+			}
+			if err := ret.add(rows[i]); err != nil {
+				return 0, err
+			}
+		}
+		return len(keys), nil
+	}), nil
 }
