@@ -28,7 +28,7 @@ func (s *Session) Parse(ctx context.Context, query string, paramOIDs []uint32) (
 		// Statements of one simple Query are analyzed one at a time, as
 		// they run, so that each sees what the ones before it created.
 		for _, st := range stmts {
-			out = append(out, &lazyStatement{s: s, st: st})
+			out = append(out, &lazyStatement{s: s, st: st, query: query})
 		}
 		return out, nil
 	}
@@ -38,7 +38,7 @@ func (s *Session) Parse(ctx context.Context, query string, paramOIDs []uint32) (
 			if s.txn != nil {
 				s.failed = true
 			}
-			return nil, err
+			return nil, withPosition(err, query, st)
 		}
 		out = append(out, p)
 	}
@@ -312,9 +312,10 @@ func regNames(s *Session, op Operator, cols []planner.Column) Operator {
 // lazyStatement plans its statement when it runs. Only the simple protocol
 // makes them (it has no parameters and asks for Columns after Execute).
 type lazyStatement struct {
-	s    *Session
-	st   sql.Statement
-	prep *statement
+	s     *Session
+	st    sql.Statement
+	query string
+	prep  *statement
 }
 
 func (l *lazyStatement) ParamTypes() []uint32 { return nil }
@@ -339,8 +340,25 @@ func (l *lazyStatement) Execute(ctx context.Context, params []sql.Value) (server
 		if l.s.txn != nil {
 			l.s.failed = true
 		}
-		return nil, err
+		return nil, withPosition(err, l.query, l.st)
 	}
 	l.prep = p
 	return p.Execute(ctx, params)
+}
+
+// withPosition points a name error (undefined column, relation, function)
+// at the name in the statement, as PostgreSQL does.
+func withPosition(err error, query string, st sql.Statement) error {
+	e, ok := err.(*sql.Error)
+	if !ok || e.Position != 0 {
+		return err
+	}
+	switch e.Code {
+	case sql.CodeUndefinedColumn, sql.CodeUndefinedTable, sql.CodeUndefinedFunction, sql.CodeAmbiguousColumn,
+		sql.CodeGroupingError, sql.CodeUndefinedObject:
+		if pos := sql.PositionOf(query, st.Offset, st.Offset+len(st.Text), e); pos > 0 {
+			return e.WithPosition(pos)
+		}
+	}
+	return err
 }
