@@ -35,9 +35,15 @@ type dmlTxn struct {
 	auto bool
 	// onStep hands the new transaction to the readers of the old one.
 	onStep func(*badger.Txn)
+	// undo, while a savepoint is open, records what each write replaces so
+	// that ROLLBACK TO SAVEPOINT can put it back.
+	undo *[]undoEntry
 }
 
 func (t *dmlTxn) set(k, v []byte) error {
+	if err := t.remember(k); err != nil {
+		return err
+	}
 	err := t.txn.Set(k, v)
 	if errors.Is(err, badger.ErrTxnTooBig) && t.auto {
 		if err = t.step(); err == nil {
@@ -48,6 +54,9 @@ func (t *dmlTxn) set(k, v []byte) error {
 }
 
 func (t *dmlTxn) delete(k []byte) error {
+	if err := t.remember(k); err != nil {
+		return err
+	}
 	err := t.txn.Delete(k)
 	if errors.Is(err, badger.ErrTxnTooBig) && t.auto {
 		if err = t.step(); err == nil {

@@ -584,6 +584,11 @@ func (s *Session) truncate(ctx context.Context, n *sql.Truncate) (string, error)
 					prefixes = append(prefixes, catalog.ObjectPrefix(catalog.PrefixIndex, c.IndexOID))
 				}
 			}
+			for _, r := range s.e.cat.Relations() {
+				if r.Kind == catalog.KindIndex && r.IndexOn == rel.OID && r.Unique {
+					prefixes = append(prefixes, catalog.ObjectPrefix(catalog.PrefixIndex, r.OID))
+				}
+			}
 			for _, p := range prefixes {
 				if err := w.deletePrefix(p); err != nil {
 					return err

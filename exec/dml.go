@@ -29,7 +29,7 @@ func (s *Session) runDML(ctx context.Context, params []sql.Value, f func(w *writ
 func (s *Session) startDML(ctx context.Context, params []sql.Value) (*writer, func(error) error) {
 	if s.txn != nil {
 		rt := s.newRuntime(ctx, s.txn, params)
-		w := s.newWriter(rt, &dmlTxn{db: s.e.db, txn: s.txn})
+		w := s.newWriter(rt, &dmlTxn{db: s.e.db, txn: s.txn, undo: s.undoLog()})
 		return w, func(err error) error {
 			if err != nil {
 				return err

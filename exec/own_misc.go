@@ -37,8 +37,13 @@ func (s *Session) prepareMisc(st sql.Statement) (*statement, bool, error) {
 		// ANALYZE, VACUUM and CHECKPOINT have nothing to do in eddy: Badger
 		// compacts on its own and plans use no statistics yet.
 		return s.simple(func(context.Context) (string, error) { return strings.ToUpper(n.Kind), nil }), true, nil
-	case *sql.Savepoint, *sql.ReleaseSavepoint, *sql.RollbackToSavepoint:
-		return nil, true, errUnsupported("SAVEPOINT")
+	case *sql.Savepoint:
+		return s.simple(func(context.Context) (string, error) { return s.savepoint(n.Name) }), true, nil
+	case *sql.ReleaseSavepoint:
+		return s.simple(func(context.Context) (string, error) { return s.releaseSavepoint(n.Name) }), true, nil
+	case *sql.RollbackToSavepoint:
+		st := s.txnControl(func() (string, error) { return s.rollbackToSavepoint(n.Name) })
+		return st, true, nil
 	case *sql.Declare:
 		p, err := s.prepareDeclare(n)
 		return p, true, err

@@ -30,6 +30,9 @@ type Session struct {
 	txTime time.Time
 
 	cursors map[string]*cursor
+	// savepoints of the open transaction, and the undo log they need.
+	savepoints []savepoint
+	undo       []undoEntry
 	// paramStatus caches ParameterStatus until a setting changes.
 	paramStatus map[string]string
 

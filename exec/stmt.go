@@ -329,10 +329,10 @@ func (l *lazyStatement) Columns() []server.Column {
 
 func (l *lazyStatement) Execute(ctx context.Context, params []sql.Value) (server.Result, error) {
 	if l.s.failed {
-		if _, ok := l.st.Own.(*sql.Rollback); !ok {
-			if _, ok := l.st.Own.(*sql.Commit); !ok {
-				return nil, sql.Errorf(sql.CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
-			}
+		switch l.st.Own.(type) {
+		case *sql.Rollback, *sql.Commit, *sql.RollbackToSavepoint:
+		default:
+			return nil, sql.Errorf(sql.CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 		}
 	}
 	p, err := l.s.prepare(l.st, nil)

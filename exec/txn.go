@@ -33,6 +33,7 @@ func (s *Session) commit() (string, error) {
 	}
 	txn, failed := s.txn, s.failed
 	s.txn, s.failed = nil, false
+	s.endSavepoints()
 	s.closeCursors(false)
 	defer txn.Discard()
 	if failed {
@@ -50,6 +51,7 @@ func (s *Session) commit() (string, error) {
 func (s *Session) rollback() (string, error) {
 	if s.txn != nil {
 		s.closeCursors(false)
+		s.endSavepoints()
 		s.txn.Discard()
 		s.txn, s.failed = nil, false
 	}
