@@ -22,6 +22,9 @@ type Engine struct {
 	log     *slog.Logger
 	nextPID atomic.Int32
 
+	// queryMemory bounds the rows one statement keeps (memory.go).
+	queryMemory atomic.Int64
+
 	seqMu sync.Mutex
 	seqs  map[uint32]*badger.Sequence
 
@@ -53,9 +56,14 @@ func Open(dataDir string, log *slog.Logger) (*Engine, error) {
 		return nil, fmt.Errorf("create superuser: %w", err)
 	}
 	e := &Engine{db: db, cat: cat, log: log, seqs: map[uint32]*badger.Sequence{}}
+	e.queryMemory.Store(DefaultQueryMemory)
 	e.planner = &planner.Planner{Cat: cat, Virtual: systemRelations{}}
 	return e, nil
 }
+
+// SetQueryMemory sets how many bytes of rows one statement may hold
+// (0 means no limit).
+func (e *Engine) SetQueryMemory(n int64) { e.queryMemory.Store(n) }
 
 // Close closes the database; sessions must be closed first.
 func (e *Engine) Close() error {

@@ -139,7 +139,13 @@ func (rt *runtime) compileSubquery(e *planner.Subquery) (evalFn, error) {
 			return cached, nil
 		}
 		rt.outer = append(rt.outer, row)
-		defer func() { rt.outer = rt.outer[:len(rt.outer)-1] }()
+		used := rt.mem.used
+		defer func() {
+			rt.outer = rt.outer[:len(rt.outer)-1]
+			if e.Correlated {
+				rt.mem.used = used // the evaluation's rows are gone with it
+			}
+		}()
 		limit := -1
 		switch kind {
 		case planner.SubqueryExists:

@@ -158,6 +158,10 @@ func (a *aggregateOp) Next(ctx context.Context) (*Batch, error) {
 func (a *aggregateOp) addRow(key *sql.Row, r sql.Row, d int64) error {
 	idx, added := a.groups.upsert(*key, a.newAccs)
 	if added {
+		// A group costs its key and its accumulators' state.
+		if err := a.rt.mem.grow(rowSize(*key) + int64(len(a.aggs))*64); err != nil {
+			return err
+		}
 		*key = make(sql.Row, len(*key))
 	}
 	for i, acc := range a.groups.vals[idx] {

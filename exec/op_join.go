@@ -12,6 +12,7 @@ import (
 // unmatched rows with NULLs; a right or full join tracks which build rows
 // found a partner.
 type joinOp struct {
+	rt         *runtime
 	kind       planner.JoinKind
 	l, r       Operator
 	lkeys      []evalFn
@@ -36,7 +37,7 @@ func (rt *runtime) buildJoin(n *planner.Join) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	op := &joinOp{kind: n.Kind, l: l, r: r, lw: len(n.Left.Columns()), rw: len(n.Right.Columns())}
+	op := &joinOp{rt: rt, kind: n.Kind, l: l, r: r, lw: len(n.Left.Columns()), rw: len(n.Right.Columns())}
 	if op.lkeys, err = rt.compileAll(n.LeftKeys); err != nil {
 		return nil, err
 	}
@@ -69,6 +70,9 @@ func evalKey(fs []evalFn, r sql.Row) (sql.Row, bool, error) {
 func (j *joinOp) build(ctx context.Context) error {
 	j.table = newKeyMap[[]int]()
 	err := drain(ctx, j.r, func(r sql.Row, d int64) error {
+		if err := j.rt.keep(r); err != nil {
+			return err
+		}
 		idx := len(j.rrows)
 		j.rrows = append(j.rrows, r)
 		j.rdiffs = append(j.rdiffs, d)

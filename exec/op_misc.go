@@ -77,8 +77,16 @@ func (rt *runtime) buildCTERef(n *planner.CTERef) (Operator, error) {
 // previous iteration added until none are new.
 func (rt *runtime) evalCTE(c *planner.CTE) ([]sql.Row, error) {
 	rows, err := rt.collect(rt.ctx, c.Plan, -1)
-	if err != nil || c.Recursive == nil {
-		return rows, err
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		if err := rt.keep(r); err != nil {
+			return nil, err
+		}
+	}
+	if c.Recursive == nil {
+		return rows, nil
 	}
 	var seen *keyMap[struct{}]
 	if !c.UnionAll {
@@ -111,6 +119,11 @@ func (rt *runtime) evalCTE(c *planner.CTE) ([]sql.Row, error) {
 				}
 			}
 			next = uniq
+		}
+		for _, r := range next {
+			if err := rt.keep(r); err != nil {
+				return nil, err
+			}
 		}
 		all = append(all, next...)
 		work = next

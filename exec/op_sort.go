@@ -65,6 +65,7 @@ func compareKeys(keys []compiledKey, a, b sql.Row) int {
 
 // sortOp orders the whole input epoch (a batch query's ORDER BY).
 type sortOp struct {
+	rt   *runtime
 	in   Operator
 	keys []compiledKey
 	out  *sliceOp
@@ -79,7 +80,7 @@ func (rt *runtime) buildSort(n *planner.Sort) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sortOp{in: in, keys: keys}, nil
+	return &sortOp{rt: rt, in: in, keys: keys}, nil
 }
 
 func (s *sortOp) Next(ctx context.Context) (*Batch, error) {
@@ -101,6 +102,9 @@ func (s *sortOp) Next(ctx context.Context) (*Batch, error) {
 			key[i] = v
 		}
 		for ; d > 0; d-- {
+			if err := s.rt.keep(r); err != nil {
+				return err
+			}
 			items = append(items, item{r, key})
 		}
 		return nil
@@ -119,6 +123,7 @@ func (s *sortOp) Next(ctx context.Context) (*Batch, error) {
 
 // distinctOp keeps a count per distinct row and emits each once.
 type distinctOp struct {
+	rt   *runtime
 	in   Operator
 	seen *keyMap[int64]
 	on   []evalFn
@@ -134,7 +139,7 @@ func (rt *runtime) buildDistinct(n *planner.Distinct) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &distinctOp{in: in, seen: newKeyMap[int64](), on: on}, nil
+	return &distinctOp{rt: rt, in: in, seen: newKeyMap[int64](), on: on}, nil
 }
 
 func (d *distinctOp) Next(ctx context.Context) (*Batch, error) {
@@ -155,6 +160,11 @@ func (d *distinctOp) Next(ctx context.Context) (*Batch, error) {
 				}
 			}
 			idx, added := d.seen.upsert(key, func() int64 { return 0 })
+			if added {
+				if err := d.rt.keep(key); err != nil {
+					return nil, err
+				}
+			}
 			d.seen.vals[idx] += b.Diffs[i]
 			if added && b.Diffs[i] > 0 {
 				d.b.Add(r, 1)
@@ -169,6 +179,7 @@ func (d *distinctOp) Next(ctx context.Context) (*Batch, error) {
 // setOpOp computes UNION/INTERSECT/EXCEPT [ALL] from per-row counts of
 // each side, as the multiset definitions read.
 type setOpOp struct {
+	rt   *runtime
 	n    *planner.SetOp
 	l, r Operator
 	out  Operator
@@ -186,7 +197,7 @@ func (rt *runtime) buildSetOp(n *planner.SetOp) (Operator, error) {
 	if n.Kind == planner.Union && n.All {
 		return &concatOp{ins: []Operator{l, r}}, nil
 	}
-	return &setOpOp{n: n, l: l, r: r}, nil
+	return &setOpOp{rt: rt, n: n, l: l, r: r}, nil
 }
 
 func (s *setOpOp) Next(ctx context.Context) (*Batch, error) {
@@ -196,7 +207,12 @@ func (s *setOpOp) Next(ctx context.Context) (*Batch, error) {
 	counts := newKeyMap[[2]int64]()
 	for side, in := range []Operator{s.l, s.r} {
 		err := drain(ctx, in, func(r sql.Row, d int64) error {
-			i, _ := counts.upsert(r, func() [2]int64 { return [2]int64{} })
+			i, added := counts.upsert(r, func() [2]int64 { return [2]int64{} })
+			if added {
+				if err := s.rt.keep(r); err != nil {
+					return err
+				}
+			}
 			counts.vals[i][side] += d
 			return nil
 		})

@@ -184,7 +184,9 @@ func (l *lateralJoinOp) Next(ctx context.Context) (*Batch, error) {
 		l.b.reset()
 		for i, left := range b.Rows {
 			l.rt.outer = append(l.rt.outer, left)
+			used := l.rt.mem.used
 			rows, err := l.rt.collect(ctx, l.n.Right, -1)
+			l.rt.mem.used = used // Right's operators are gone once it ran
 			l.rt.outer = l.rt.outer[:len(l.rt.outer)-1]
 			if err != nil {
 				return nil, err

@@ -31,6 +31,9 @@ func (w *windowOp) Next(ctx context.Context) (*Batch, error) {
 	}
 	var rows []sql.Row
 	err := drain(ctx, w.in, func(r sql.Row, d int64) error {
+		if err := w.rt.keep(r); err != nil {
+			return err
+		}
 		rows = expand(r, d, rows)
 		return nil
 	})

@@ -24,6 +24,7 @@ type runtime struct {
 	fctx   *builtin.Context
 	ctes   map[*planner.CTE][]sql.Row
 	work   map[*planner.CTE][]sql.Row
+	mem    *memBudget
 }
 
 func (s *Session) newRuntime(ctx context.Context, txn *badger.Txn, params []sql.Value) *runtime {
@@ -35,6 +36,7 @@ func (s *Session) newRuntime(ctx context.Context, txn *badger.Txn, params []sql.
 		fctx:   s.builtinContext(),
 		ctes:   map[*planner.CTE][]sql.Row{},
 		work:   map[*planner.CTE][]sql.Row{},
+		mem:    &memBudget{limit: s.e.queryMemory.Load()},
 	}
 }
 

@@ -37,6 +37,7 @@ type config struct {
 	tlsRequire     bool
 	authMethod     string
 	maxConnections int
+	queryMemory    int64
 }
 
 func parseFlags(args []string) (config, error) {
@@ -57,6 +58,8 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.authMethod, "auth-method", "scram-sha-256", "how clients prove their password: scram-sha-256, or password "+
 		"(the cleartext password, asked only on TLS connections, for clients without SCRAM; plaintext connections still use SCRAM)")
 	fs.IntVar(&c.maxConnections, "max-connections", 100, "most concurrent sessions; clients beyond it get FATAL 53300 (0: no limit)")
+	fs.Int64Var(&c.queryMemory, "query-memory", exec.DefaultQueryMemory, "bytes of rows one statement may hold (sorts, hash tables, windows) "+
+		"before it fails with 53200 rather than exhausting the machine (0: no limit)")
 	// Environment first, so that flags given explicitly win.
 	fs.VisitAll(func(f *flag.Flag) {
 		env := "EDDY_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -104,6 +107,9 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- endpoin
 		}
 	}
 	eng, err := exec.Open(cfg.dataDir, log)
+	if err == nil {
+		eng.SetQueryMemory(cfg.queryMemory)
+	}
 	if err != nil {
 		return err
 	}

@@ -121,3 +121,28 @@ func TestCancel(t *testing.T) {
 		t.Fatalf("after cancel: %v", err)
 	}
 }
+
+// A statement that would hold more rows than --query-memory fails with
+// 53200 and the session goes on.
+func TestQueryMemoryLimit(t *testing.T) {
+	addr := startEddyWith(t, config{queryMemory: 4 << 20})
+	conn, err := pgx.Connect(context.Background(), "postgres://eddy@"+addr+"/eddy?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	ctx := context.Background()
+	for _, q := range []string{
+		"SELECT g FROM generate_series(1, 1000000) g ORDER BY g DESC LIMIT 1",
+		"SELECT g, count(*) FROM generate_series(1, 1000000) g GROUP BY g LIMIT 1",
+		"SELECT count(*) FROM generate_series(1, 100000) a JOIN generate_series(1, 100000) b ON a = b",
+	} {
+		if _, err := conn.Exec(ctx, q); sqlState(err) != "53200" {
+			t.Errorf("%s: want 53200, got %v", q, err)
+		}
+	}
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM generate_series(1, 1000)").Scan(&n); err != nil || n != 1000 {
+		t.Fatalf("after the limit: n=%d err=%v", n, err)
+	}
+}
