@@ -122,6 +122,9 @@ func updateSubscripts(in []*node) []*node {
 	}
 	var items []*node
 	for _, it := range splitTop(in[set+1 : end]) {
+		if len(it) == 0 {
+			return in // a stray comma: let the grammar report it
+		}
 		if len(it) >= 4 && isNameTok(it[0]) && it[1].kind == nBracket && !hasPunct(it[1].kids, ":") && it[2].isOp("=") {
 			col, b := it[0], it[1]
 			p := b.tok.pos
