@@ -134,6 +134,9 @@ func (s *Session) prepareInsert(stmt sql.Statement, paramTypes []sql.Type) (*sta
 	if err != nil {
 		return nil, err
 	}
+	if plan.Table.Kind == catalog.KindSource {
+		return s.prepareSourceInsert(plan)
+	}
 	st := &statement{s: s, params: plan.Params, cols: returningColumns(plan.Returning)}
 	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
 		count := 0
