@@ -127,6 +127,9 @@ func TestSourceBatch(t *testing.T) {
 	wantRows(t, c, `SELECT count(DISTINCT _partition), min(_offset), max(_offset), count(_key), count(_timestamp) FROM bid`,
 		"4|0|24|0|100")
 	wantRows(t, c, `SELECT b._partition, count(*) FROM bid b GROUP BY 1 ORDER BY 1`, "0|25", "1|25", "2|25", "3|25")
+	// LIMIT abandons the scan midway; its goroutines must not outlive it.
+	wantRows(t, c, `SELECT count(*) FROM (SELECT _offset FROM bid LIMIT 3) x`, "3")
+	wantRows(t, c, `SELECT 1 FROM bid LIMIT 1`, "1")
 
 	// A join between a source and a table, in batch.
 	mustExec(t, c, `CREATE TABLE auction (id BIGINT PRIMARY KEY, name TEXT)`)
