@@ -81,6 +81,10 @@ type Relation struct {
 	SQL string `json:"sql,omitempty"`
 	// Options are the WITH (...) options of sources, sinks and topic tables.
 	Options map[string]string `json:"options,omitempty"`
+	// WatermarkColumn and WatermarkExpr keep a source's WATERMARK FOR col AS
+	// expr; continuous queries will use them to close windows.
+	WatermarkColumn string `json:"watermark_column,omitempty"`
+	WatermarkExpr   string `json:"watermark_expr,omitempty"`
 	// DependsOn lists the relations that a view's query reads.
 	DependsOn []uint32 `json:"depends_on,omitempty"`
 	// For an index: the indexed relation and its key columns.
@@ -119,4 +123,15 @@ func (r *Relation) IsQueryable() bool {
 		return true
 	}
 	return false
+}
+
+// SourceMetadata are the columns every source has after its declared ones,
+// filled from the Kafka record rather than its value. They are hidden from
+// SELECT * (as ctid is in PostgreSQL) and their names are reserved in
+// CREATE SOURCE; the leading underscore follows Materialize and RisingWave.
+var SourceMetadata = []Column{
+	{Name: "_key", Type: sql.Bytea},
+	{Name: "_partition", Type: sql.Int4},
+	{Name: "_offset", Type: sql.Int8},
+	{Name: "_timestamp", Type: sql.TimestampTZ},
 }

@@ -3,6 +3,7 @@ package exec
 import (
 	"fmt"
 
+	"github.com/eddysql/eddy/catalog"
 	"github.com/eddysql/eddy/planner"
 )
 
@@ -10,6 +11,9 @@ import (
 func (rt *runtime) build(n planner.Node) (Operator, error) {
 	switch n := n.(type) {
 	case *planner.Scan:
+		if n.Rel.Kind == catalog.KindSource {
+			return rt.buildSourceScan(n)
+		}
 		return rt.buildScan(n)
 	case *planner.Values:
 		return rt.buildValues(n)

@@ -134,6 +134,9 @@ func (s *Session) prepareInsert(stmt sql.Statement, paramTypes []sql.Type) (*sta
 	if err != nil {
 		return nil, err
 	}
+	if plan.Table.Kind == catalog.KindSource {
+		return s.prepareSourceInsert(plan)
+	}
 	return s.dmlStatement(plan.Params, plan.Returning, "INSERT 0", func(w *writer, ret *returning) (int, error) {
 		rows, err := w.rt.collect(w.rt.ctx, plan.Source, -1)
 		if err != nil {

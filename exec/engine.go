@@ -29,12 +29,38 @@ type Engine struct {
 	seqs  map[uint32]*badger.Sequence
 
 	seqStates sync.Map // sequence OID -> *seqState (sequence.go)
+
+	// kafka is nil when eddy runs without Kafka (source.go).
+	kafka   *kafkaConn
+	sources sync.Map // source OID -> *sourceStats
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithKafka gives the engine the seed brokers that sources and sinks use;
+// without it (or with no seeds) CREATE SOURCE fails.
+func WithKafka(seeds []string) Option {
+	return func(e *Engine) {
+		if len(seeds) > 0 {
+			e.kafka = &kafkaConn{seeds: append([]string(nil), seeds...), log: e.log}
+		}
+	}
+}
+
+// Configure applies options known only after Open (the embedded broker
+// starts after the engine has locked the data directory). It must be called
+// before the engine serves sessions.
+func (e *Engine) Configure(opts ...Option) {
+	for _, o := range opts {
+		o(e)
+	}
 }
 
 var _ server.Engine = (*Engine)(nil)
 
 // Open opens (or creates) the data directory.
-func Open(dataDir string, log *slog.Logger) (*Engine, error) {
+func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -57,7 +83,8 @@ func Open(dataDir string, log *slog.Logger) (*Engine, error) {
 	}
 	e := &Engine{db: db, cat: cat, log: log, seqs: map[uint32]*badger.Sequence{}}
 	e.queryMemory.Store(DefaultQueryMemory)
-	e.planner = &planner.Planner{Cat: cat, Virtual: systemRelations{}}
+	e.planner = &planner.Planner{Cat: cat, Virtual: eddyRelations{systemRelations{}}}
+	e.Configure(options...)
 	return e, nil
 }
 
@@ -73,6 +100,7 @@ func (e *Engine) Close() error {
 	}
 	e.seqs = nil
 	e.seqMu.Unlock()
+	e.kafka.close()
 	return e.db.Close()
 }
 

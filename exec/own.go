@@ -32,6 +32,8 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 			return nil, errUnsupported("CREATE MATERIALIZED VIEW (continuous views are not built yet)")
 		}
 		return s.simple(func(context.Context) (string, error) { return s.createView(n) }), nil
+	case *sql.CreateSource:
+		return s.simple(func(ctx context.Context) (string, error) { return s.createSource(ctx, n) }), nil
 	case *sql.Drop:
 		if n.Kind == "index" {
 			return s.simple(func(context.Context) (string, error) { return s.dropIndex(n) }), nil
@@ -162,7 +164,7 @@ func (s *Session) drop(n *sql.Drop) (string, error) {
 	if n.Kind == "table" || n.Kind == "sequence" {
 		return s.dropTables(n)
 	}
-	kinds := map[string]catalog.Kind{"table": catalog.KindTable, "view": catalog.KindView}
+	kinds := map[string]catalog.Kind{"table": catalog.KindTable, "view": catalog.KindView, "source": catalog.KindSource}
 	kind, ok := kinds[n.Kind]
 	if !ok {
 		return "", errUnsupported("DROP " + strings.ToUpper(n.Kind))

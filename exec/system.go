@@ -27,6 +27,9 @@ func (systemRelations) Columns(schema, name string) ([]planner.Column, bool) {
 // virtualRows computes a system relation's rows for this session.
 func (s *Session) virtualRows(name string) ([]sql.Row, error) {
 	schema, rel, _ := strings.Cut(name, ".")
+	if schema == eddyCatalog {
+		return s.eddyCatalogRows(rel)
+	}
 	t := pgcatalog.Lookup(schema, rel)
 	if t == nil {
 		return nil, sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", name)

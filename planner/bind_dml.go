@@ -134,7 +134,8 @@ func (p *Planner) targetTable(refs *ast.TableRefsClause, verb string) (*catalog.
 	if rel == nil {
 		return nil, "", sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", tn.Name.O)
 	}
-	if rel.Kind != catalog.KindTable {
+	// INSERT INTO a source produces records to its topic.
+	if rel.Kind != catalog.KindTable && !(rel.Kind == catalog.KindSource && verb == "insert into") {
 		// PostgreSQL's words: cannot insert into view "v", cannot update
 		// materialized view "m", ...
 		what := map[catalog.Kind]string{catalog.KindView: "view", catalog.KindMatView: "materialized view",

@@ -161,6 +161,12 @@ func (b *binder) bindRelation(rel *catalog.Relation) (Node, error) {
 	for i, c := range rel.Columns {
 		cols[i] = Column{Name: c.Name, Type: c.Type, TableOID: rel.OID, Attnum: int16(i + 1)}
 	}
+	if rel.Kind == catalog.KindSource {
+		// The scan of a source also produces the record's metadata.
+		for _, c := range catalog.SourceMetadata {
+			cols = append(cols, Column{Name: c.Name, Type: c.Type, Hidden: true})
+		}
+	}
 	return &Scan{Rel: rel, Cols: cols}, nil
 }
 

@@ -36,7 +36,7 @@ func (s *scope) addFromName(name string) error {
 // lookup finds a column by optional table qualifier and name in this scope
 // alone. It returns -1 when absent and an error when ambiguous.
 func (s *scope) lookup(table, name string) (int, error) {
-	found := -1
+	found, hidden, nHidden := -1, -1, 0
 	for i, c := range s.cols {
 		if c.Name != name || (table != "" && c.Table != table) {
 			continue
@@ -44,12 +44,21 @@ func (s *scope) lookup(table, name string) (int, error) {
 		// The originals of a USING/NATURAL column are reachable only by
 		// qualified name; unqualified, the merged column answers.
 		if c.Hidden && table == "" {
+			hidden, nHidden = i, nHidden+1
 			continue
 		}
 		if found >= 0 {
 			return -1, sql.Errorf(sql.CodeAmbiguousColumn, "column reference %q is ambiguous", name)
 		}
 		found = i
+	}
+	// A hidden column that nothing visible shadows (a source's _offset)
+	// answers to its bare name, as PostgreSQL's system columns do.
+	if found < 0 && nHidden > 0 {
+		if nHidden > 1 {
+			return -1, sql.Errorf(sql.CodeAmbiguousColumn, "column reference %q is ambiguous", name)
+		}
+		return hidden, nil
 	}
 	return found, nil
 }

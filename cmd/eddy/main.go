@@ -125,6 +125,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- endpoin
 		return err
 	}
 	defer stopKafka()
+	eng.Configure(exec.WithKafka(kafkaSeeds))
 
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {

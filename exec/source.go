@@ -1,0 +1,423 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/eddysql/eddy/catalog"
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/server"
+	"github.com/eddysql/eddy/sql"
+)
+
+// kafkaConn is the engine's link to Kafka. Its one long-lived client serves
+// metadata, offsets and produce requests for every session; scans make their
+// own consuming clients because direct partition assignment is per client.
+type kafkaConn struct {
+	seeds []string
+	log   *slog.Logger
+
+	mu sync.Mutex
+	cl *kgo.Client
+}
+
+// kafkaRequestTimeout bounds metadata, offset and topic requests, which a
+// healthy cluster answers in milliseconds: a statement should fail with a
+// message rather than hang while a broker is unreachable.
+const kafkaRequestTimeout = 15 * time.Second
+
+func (k *kafkaConn) client() (*kgo.Client, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.cl == nil {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(k.seeds...),
+			kgo.ProducerLinger(0), kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)))
+		if err != nil {
+			return nil, err
+		}
+		k.cl = cl
+	}
+	return k.cl, nil
+}
+
+func (k *kafkaConn) close() {
+	if k == nil {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.cl != nil {
+		k.cl.Close()
+		k.cl = nil
+	}
+}
+
+func (e *Engine) kafkaClient() (*kgo.Client, error) {
+	if e.kafka == nil {
+		return nil, sql.Errorf(sql.CodeObjectNotInPrerequisiteState,
+			"Kafka is not available: eddy was started with no --kafka and an empty --kafka-listen")
+	}
+	return e.kafka.client()
+}
+
+// topicPartitions returns the partition ids of topic, or nil when it does
+// not exist.
+func topicPartitions(ctx context.Context, cl *kgo.Client, topic string) ([]int32, error) {
+	req := kmsg.NewPtrMetadataRequest()
+	t := kmsg.NewMetadataRequestTopic()
+	t.Topic = kmsg.StringPtr(topic)
+	req.Topics = append(req.Topics, t)
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return nil, kafkaErr("metadata of topic "+topic, err)
+	}
+	if len(resp.Topics) != 1 {
+		return nil, fmt.Errorf("metadata of topic %s: %d topics in the answer", topic, len(resp.Topics))
+	}
+	rt := resp.Topics[0]
+	if rt.ErrorCode == kerr.UnknownTopicOrPartition.Code {
+		return nil, nil
+	}
+	if err := kerr.ErrorForCode(rt.ErrorCode); err != nil {
+		return nil, kafkaErr("metadata of topic "+topic, err)
+	}
+	ps := make([]int32, len(rt.Partitions))
+	for i, p := range rt.Partitions {
+		ps[i] = p.Partition
+	}
+	return ps, nil
+}
+
+func createTopic(ctx context.Context, cl *kgo.Client, topic string, partitions int32) error {
+	req := kmsg.NewPtrCreateTopicsRequest()
+	t := kmsg.NewCreateTopicsRequestTopic()
+	t.Topic = topic
+	t.NumPartitions = partitions
+	t.ReplicationFactor = -1 // the cluster's default
+	req.Topics = append(req.Topics, t)
+	req.TimeoutMillis = int32(kafkaRequestTimeout / time.Millisecond)
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return kafkaErr("create topic "+topic, err)
+	}
+	for _, rt := range resp.Topics {
+		if err := kerr.ErrorForCode(rt.ErrorCode); err != nil && err != kerr.TopicAlreadyExists {
+			return kafkaErr("create topic "+topic, err)
+		}
+	}
+	return nil
+}
+
+// listOffsets returns each partition's offset at time ts (-2 earliest,
+// -1 the high watermark).
+func listOffsets(ctx context.Context, cl *kgo.Client, topic string, parts []int32, ts int64) (map[int32]int64, error) {
+	req := kmsg.NewPtrListOffsetsRequest()
+	req.ReplicaID = -1
+	t := kmsg.NewListOffsetsRequestTopic()
+	t.Topic = topic
+	for _, p := range parts {
+		rp := kmsg.NewListOffsetsRequestTopicPartition()
+		rp.Partition = p
+		rp.Timestamp = ts
+		rp.CurrentLeaderEpoch = -1
+		t.Partitions = append(t.Partitions, rp)
+	}
+	req.Topics = append(req.Topics, t)
+	// The client splits the request by partition leader and merges the
+	// answers.
+	shards := cl.RequestSharded(ctx, req)
+	out := make(map[int32]int64, len(parts))
+	for _, sh := range shards {
+		if sh.Err != nil {
+			return nil, kafkaErr("list offsets of topic "+topic, sh.Err)
+		}
+		for _, rt := range sh.Resp.(*kmsg.ListOffsetsResponse).Topics {
+			for _, rp := range rt.Partitions {
+				if err := kerr.ErrorForCode(rp.ErrorCode); err != nil {
+					return nil, kafkaErr(fmt.Sprintf("list offsets of %s[%d]", topic, rp.Partition), err)
+				}
+				out[rp.Partition] = rp.Offset
+			}
+		}
+	}
+	if len(out) != len(parts) {
+		return nil, fmt.Errorf("list offsets of topic %s: %d of %d partitions answered", topic, len(out), len(parts))
+	}
+	return out, nil
+}
+
+func kafkaErr(what string, err error) error {
+	return &sql.Error{Code: "58000", Message: fmt.Sprintf("kafka: %s: %v", what, err)}
+}
+
+// sourceConfig is a source's WITH options, checked.
+type sourceConfig struct {
+	topic       string
+	format      string // json, csv, text, bytes
+	latest      bool   // start = 'latest'
+	partitions  int32  // for a topic that eddy creates
+	failOnError bool   // on_error = 'fail'
+	createTopic bool
+}
+
+var sourceFormats = map[string]bool{"json": true, "csv": true, "text": true, "bytes": true}
+
+func parseSourceOptions(name string, opts map[string]string) (sourceConfig, error) {
+	c := sourceConfig{topic: name, format: "json", partitions: 1, createTopic: true}
+	bad := func(k, v, want string) error {
+		return sql.Errorf(sql.CodeInvalidParameterValue, "invalid value for source option %s: %q (want %s)", k, v, want)
+	}
+	for k, v := range opts {
+		switch k {
+		case "topic":
+			if v == "" {
+				return c, bad(k, v, "a topic name")
+			}
+			c.topic = v
+		case "format":
+			if !sourceFormats[strings.ToLower(v)] {
+				return c, bad(k, v, "json, csv, text or bytes")
+			}
+			c.format = strings.ToLower(v)
+		case "start":
+			switch strings.ToLower(v) {
+			case "earliest":
+			case "latest":
+				c.latest = true
+			default:
+				return c, bad(k, v, "earliest or latest")
+			}
+		case "partitions":
+			n, err := strconv.ParseInt(v, 10, 32)
+			if err != nil || n < 1 {
+				return c, bad(k, v, "a positive number")
+			}
+			c.partitions = int32(n)
+		case "on_error":
+			switch strings.ToLower(v) {
+			case "skip":
+			case "fail":
+				c.failOnError = true
+			case "dead_letter":
+				return c, errUnsupported("on_error = 'dead_letter'")
+			default:
+				return c, bad(k, v, "skip or fail")
+			}
+		case "create_topic":
+			b, ok := map[string]bool{"true": true, "on": true, "false": false, "off": false}[strings.ToLower(v)]
+			if !ok {
+				return c, bad(k, v, "true or false")
+			}
+			c.createTopic = b
+		default:
+			return c, sql.Errorf(sql.CodeInvalidParameterValue, "unrecognized source option %q", k)
+		}
+	}
+	return c, nil
+}
+
+func (s *Session) createSource(ctx context.Context, n *sql.CreateSource) (string, error) {
+	const tag = "CREATE SOURCE"
+	if err := checkSchema(n.Name); err != nil {
+		return "", err
+	}
+	name := n.Name.Name
+	if s.e.cat.Lookup("", name) != nil {
+		if n.IfNotExists {
+			return tag, nil
+		}
+		return "", sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", name)
+	}
+	opts := map[string]string{}
+	for _, o := range n.With {
+		opts[o.Key] = o.Value
+	}
+	cfg, err := parseSourceOptions(name, opts)
+	if err != nil {
+		return "", err
+	}
+	if len(n.Constraints) > 0 {
+		return "", errUnsupported("constraints on a source")
+	}
+	rel := &catalog.Relation{Schema: "public", Name: name, Kind: catalog.KindSource, Owner: s.user, Options: opts}
+	for _, cd := range n.Columns {
+		if rel.ColumnIndex(cd.Name) >= 0 {
+			return "", sql.Errorf(sql.CodeDuplicateColumn, "column %q specified more than once", cd.Name)
+		}
+		for _, m := range catalog.SourceMetadata {
+			if m.Name == cd.Name {
+				return "", sql.Errorf(sql.CodeDuplicateColumn,
+					"column name %q is reserved for the Kafka record's metadata of every source", cd.Name)
+			}
+		}
+		// A record is whatever was produced, so constraints could only be
+		// checked by dropping records; say so rather than pretend.
+		if cd.NotNull || cd.PrimaryKey || cd.Unique || cd.Serial || len(cd.Checks) > 0 || cd.References != nil || cd.Generated != nil {
+			return "", errUnsupported("column constraints on a source")
+		}
+		col := catalog.Column{Name: cd.Name, Type: cd.Type}
+		if cd.Default != nil {
+			col.Default = cd.Default.Text
+		}
+		rel.Columns = append(rel.Columns, col)
+	}
+	switch cfg.format {
+	case "text", "bytes":
+		if len(rel.Columns) != 1 || (cfg.format == "bytes" && rel.Columns[0].Type.OID != sql.OIDBytea) {
+			want := "one column"
+			if cfg.format == "bytes" {
+				want = "one bytea column"
+			}
+			return "", sql.Errorf(sql.CodeInvalidTableDefinition, "a source with format %s has exactly %s", cfg.format, want)
+		}
+	default:
+		if len(rel.Columns) == 0 {
+			return "", sql.Errorf(sql.CodeInvalidTableDefinition, "a source with format %s needs at least one column", cfg.format)
+		}
+	}
+	if wm := n.Watermark; wm != nil {
+		if rel.ColumnIndex(wm.Column) < 0 {
+			return "", sql.Errorf(sql.CodeUndefinedColumn, "column %q named in WATERMARK does not exist", wm.Column)
+		}
+		rel.WatermarkColumn, rel.WatermarkExpr = wm.Column, wm.Expr.Text
+	}
+	cl, err := s.e.kafkaClient()
+	if err != nil {
+		return "", err
+	}
+	kctx, cancel := context.WithTimeout(ctx, kafkaRequestTimeout)
+	defer cancel()
+	parts, err := topicPartitions(kctx, cl, cfg.topic)
+	if err != nil {
+		return "", err
+	}
+	if parts == nil {
+		if !cfg.createTopic {
+			return "", sql.Errorf(sql.CodeUndefinedObject, "topic %q does not exist (and create_topic is false)", cfg.topic)
+		}
+		if err := createTopic(kctx, cl, cfg.topic, cfg.partitions); err != nil {
+			return "", err
+		}
+	}
+	if rel.OID, err = s.e.cat.AllocOIDs(1); err != nil {
+		return "", err
+	}
+	if err := s.e.cat.Put(rel); err != nil {
+		return "", err
+	}
+	return tag, nil
+}
+
+// sourceStats count, since eddy started, what scans and inserts did with a
+// source's records.
+type sourceStats struct {
+	read, skipped, produced atomic.Int64
+	lastError               atomic.Pointer[string]
+}
+
+func (e *Engine) sourceStats(oid uint32) *sourceStats {
+	if v, ok := e.sources.Load(oid); ok {
+		return v.(*sourceStats)
+	}
+	v, _ := e.sources.LoadOrStore(oid, &sourceStats{})
+	return v.(*sourceStats)
+}
+
+// eddyCatalog is the schema of eddy's own system relations.
+const eddyCatalog = "eddy_catalog"
+
+var eddySourcesColumns = []planner.Column{
+	{Name: "name", Type: sql.Text}, {Name: "topic", Type: sql.Text}, {Name: "format", Type: sql.Text},
+	{Name: "records_read", Type: sql.Int8}, {Name: "records_skipped", Type: sql.Int8},
+	{Name: "records_produced", Type: sql.Int8}, {Name: "last_error", Type: sql.Text},
+}
+
+// eddyRelations adds eddy_catalog's relations to the system relations.
+type eddyRelations struct{ systemRelations }
+
+func (r eddyRelations) Columns(schema, name string) ([]planner.Column, bool) {
+	if strings.EqualFold(schema, eddyCatalog) {
+		if strings.EqualFold(name, "eddy_sources") {
+			return eddySourcesColumns, true
+		}
+		return nil, false
+	}
+	return r.systemRelations.Columns(schema, name)
+}
+
+func (s *Session) eddyCatalogRows(name string) ([]sql.Row, error) {
+	if !strings.EqualFold(name, "eddy_sources") {
+		return nil, sql.Errorf(sql.CodeUndefinedTable, "relation \"%s.%s\" does not exist", eddyCatalog, name)
+	}
+	var rows []sql.Row
+	for _, r := range s.e.cat.Relations() {
+		if r.Kind != catalog.KindSource {
+			continue
+		}
+		cfg, _ := parseSourceOptions(r.Name, r.Options)
+		st := s.e.sourceStats(r.OID)
+		last := sql.Null
+		if p := st.lastError.Load(); p != nil {
+			last = sql.NewText(*p)
+		}
+		rows = append(rows, sql.Row{sql.NewText(r.Name), sql.NewText(cfg.topic), sql.NewText(cfg.format),
+			sql.NewInt(st.read.Load()), sql.NewInt(st.skipped.Load()), sql.NewInt(st.produced.Load()), last})
+	}
+	return rows, nil
+}
+
+// prepareSourceInsert plans INSERT INTO source: the rows are produced to the
+// topic and the statement ends when Kafka has acknowledged all of them. The
+// records are not part of any transaction (a ROLLBACK does not take them
+// back), as in Materialize and RisingWave.
+func (s *Session) prepareSourceInsert(plan *planner.Insert) (*statement, error) {
+	if plan.OnConflict != nil {
+		return nil, errUnsupported("ON CONFLICT on a source")
+	}
+	if plan.Returning.Returning != nil {
+		return nil, errUnsupported("RETURNING on a source")
+	}
+	rel := plan.Table
+	cfg, err := parseSourceOptions(rel.Name, rel.Options)
+	if err != nil {
+		return nil, err
+	}
+	st := &statement{s: s, params: plan.Params}
+	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
+		cl, err := s.e.kafkaClient()
+		if err != nil {
+			return nil, err
+		}
+		txn, discard := s.readTxn()
+		defer discard()
+		rows, err := s.newRuntime(ctx, txn, params).collect(ctx, plan.Source, -1)
+		if err != nil {
+			return nil, err
+		}
+		enc := newRecordEncoder(cfg.format, rel.Columns, s.loc)
+		recs := make([]*kgo.Record, len(rows))
+		for i, r := range rows {
+			v, err := enc.encode(r)
+			if err != nil {
+				return nil, err
+			}
+			recs[i] = &kgo.Record{Topic: cfg.topic, Value: v}
+		}
+		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			return nil, kafkaErr("produce to topic "+cfg.topic, err)
+		}
+		s.e.sourceStats(rel.OID).produced.Add(int64(len(recs)))
+		return &tagResult{tag: fmt.Sprintf("INSERT 0 %d", len(recs))}, nil
+	}
+	return st, nil
+}

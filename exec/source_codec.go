@@ -1,0 +1,571 @@
+package exec
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/eddysql/eddy/catalog"
+	"github.com/eddysql/eddy/sql"
+)
+
+// recordDecoder fills a row's declared columns from a record value. The row
+// comes in all NULL; a decoder sets only what it finds.
+type recordDecoder interface {
+	decode(value []byte, row sql.Row) error
+}
+
+func newRecordDecoder(format string, cols []catalog.Column, loc *time.Location) recordDecoder {
+	switch format {
+	case "csv":
+		return &csvDecoder{cols: cols, loc: loc}
+	case "text":
+		return textDecoder{t: cols[0].Type, loc: loc}
+	case "bytes":
+		return bytesDecoder{}
+	}
+	d := &jsonDecoder{cols: cols, loc: loc, index: make(map[string]int, len(cols))}
+	for i, c := range cols {
+		d.index[c.Name] = i
+	}
+	return d
+}
+
+type textDecoder struct {
+	t   sql.Type
+	loc *time.Location
+}
+
+func (d textDecoder) decode(v []byte, row sql.Row) error {
+	if v == nil {
+		return nil
+	}
+	x, err := sql.ParseText(string(v), d.t, d.loc)
+	row[0] = x
+	return err
+}
+
+type bytesDecoder struct{}
+
+func (bytesDecoder) decode(v []byte, row sql.Row) error {
+	if v != nil {
+		row[0] = sql.NewBytes(v)
+	}
+	return nil
+}
+
+// csvDecoder maps fields to columns by position; an empty field is NULL, as
+// in COPY ... CSV.
+type csvDecoder struct {
+	cols []catalog.Column
+	loc  *time.Location
+}
+
+func (d *csvDecoder) decode(v []byte, row sql.Row) error {
+	if v == nil {
+		return nil
+	}
+	r := csv.NewReader(bytes.NewReader(v))
+	r.FieldsPerRecord = -1
+	fields, err := r.Read()
+	if err != nil {
+		return err
+	}
+	if len(fields) != len(d.cols) {
+		return fmt.Errorf("%d fields, want %d", len(fields), len(d.cols))
+	}
+	for i, f := range fields {
+		if f == "" {
+			continue
+		}
+		if row[i], err = sql.ParseText(f, d.cols[i].Type, d.loc); err != nil {
+			return fmt.Errorf("column %s: %w", d.cols[i].Name, err)
+		}
+	}
+	return nil
+}
+
+// jsonDecoder reads one JSON object per record with a single pass over the
+// bytes: values of undeclared keys are skipped without being built, and
+// declared ones are converted straight into the column's type (numbers keep
+// every digit; nested objects and arrays become json/jsonb; strings go
+// through the type's text input, so timestamps parse as PostgreSQL does).
+type jsonDecoder struct {
+	cols  []catalog.Column
+	index map[string]int
+	loc   *time.Location
+
+	buf []byte // unescaped strings
+	s   []byte
+	i   int
+}
+
+var errJSONSyntax = errors.New("invalid JSON")
+
+func (d *jsonDecoder) decode(v []byte, row sql.Row) error {
+	if v == nil {
+		return nil
+	}
+	d.s, d.i = v, 0
+	d.ws()
+	if d.i < len(d.s) && d.s[d.i] == 'n' {
+		// A JSON null value (a tombstone) has no columns.
+		if err := d.literal("null"); err != nil {
+			return err
+		}
+		return d.end()
+	}
+	if !d.eat('{') {
+		return errors.New("not a JSON object")
+	}
+	d.ws()
+	if d.eat('}') {
+		return d.end()
+	}
+	for {
+		d.ws()
+		key, err := d.str()
+		if err != nil {
+			return err
+		}
+		col, ok := d.index[string(key)]
+		d.ws()
+		if !d.eat(':') {
+			return errJSONSyntax
+		}
+		d.ws()
+		if ok {
+			if row[col], err = d.value(d.cols[col].Type); err != nil {
+				return fmt.Errorf("column %s: %w", d.cols[col].Name, err)
+			}
+		} else if err := d.skip(0); err != nil {
+			return err
+		}
+		d.ws()
+		if d.eat(',') {
+			continue
+		}
+		if d.eat('}') {
+			return d.end()
+		}
+		return errJSONSyntax
+	}
+}
+
+func (d *jsonDecoder) end() error {
+	d.ws()
+	if d.i != len(d.s) {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
+}
+
+func (d *jsonDecoder) ws() {
+	for d.i < len(d.s) {
+		switch d.s[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+func (d *jsonDecoder) eat(c byte) bool {
+	if d.i < len(d.s) && d.s[d.i] == c {
+		d.i++
+		return true
+	}
+	return false
+}
+
+func (d *jsonDecoder) literal(lit string) error {
+	if !bytes.HasPrefix(d.s[d.i:], []byte(lit)) {
+		return errJSONSyntax
+	}
+	d.i += len(lit)
+	return nil
+}
+
+// str reads a string; the result is valid until the next call.
+func (d *jsonDecoder) str() ([]byte, error) {
+	if !d.eat('"') {
+		return nil, errJSONSyntax
+	}
+	start := d.i
+	for d.i < len(d.s) {
+		c := d.s[d.i]
+		if c == '"' {
+			d.i++
+			return d.s[start : d.i-1], nil
+		}
+		if c == '\\' {
+			return d.strEscaped(start)
+		}
+		if c < 0x20 {
+			return nil, errJSONSyntax
+		}
+		d.i++
+	}
+	return nil, errJSONSyntax
+}
+
+func (d *jsonDecoder) strEscaped(start int) ([]byte, error) {
+	d.buf = append(d.buf[:0], d.s[start:d.i]...)
+	for d.i < len(d.s) {
+		c := d.s[d.i]
+		switch {
+		case c == '"':
+			d.i++
+			return d.buf, nil
+		case c < 0x20:
+			return nil, errJSONSyntax
+		case c != '\\':
+			d.buf = append(d.buf, c)
+			d.i++
+			continue
+		}
+		if d.i+1 >= len(d.s) {
+			return nil, errJSONSyntax
+		}
+		e := d.s[d.i+1]
+		d.i += 2
+		switch e {
+		case '"', '\\', '/':
+			d.buf = append(d.buf, e)
+		case 'b':
+			d.buf = append(d.buf, '\b')
+		case 'f':
+			d.buf = append(d.buf, '\f')
+		case 'n':
+			d.buf = append(d.buf, '\n')
+		case 'r':
+			d.buf = append(d.buf, '\r')
+		case 't':
+			d.buf = append(d.buf, '\t')
+		case 'u':
+			r, ok := d.hex4()
+			if !ok {
+				return nil, errJSONSyntax
+			}
+			if utf16.IsSurrogate(r) {
+				r2 := utf8.RuneError
+				if d.i+1 < len(d.s) && d.s[d.i] == '\\' && d.s[d.i+1] == 'u' {
+					d.i += 2
+					if r2, ok = d.hex4(); !ok {
+						return nil, errJSONSyntax
+					}
+				}
+				r = utf16.DecodeRune(r, r2)
+			}
+			if r == 0 {
+				return nil, errors.New(`\u0000 cannot be converted to text`)
+			}
+			d.buf = utf8.AppendRune(d.buf, r)
+		default:
+			return nil, errJSONSyntax
+		}
+	}
+	return nil, errJSONSyntax
+}
+
+func (d *jsonDecoder) hex4() (rune, bool) {
+	if d.i+4 > len(d.s) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(d.s[d.i:d.i+4]), 16, 32)
+	d.i += 4
+	return rune(n), err == nil
+}
+
+// skip passes over one value, checking its syntax.
+func (d *jsonDecoder) skip(depth int) error {
+	if depth > 1000 {
+		return errors.New("JSON nested too deeply")
+	}
+	if d.i >= len(d.s) {
+		return errJSONSyntax
+	}
+	switch c := d.s[d.i]; c {
+	case '"':
+		_, err := d.str()
+		return err
+	case '{', '[':
+		closer := byte('}')
+		if c == '[' {
+			closer = ']'
+		}
+		d.i++
+		d.ws()
+		if d.eat(closer) {
+			return nil
+		}
+		for {
+			d.ws()
+			if c == '{' {
+				if _, err := d.str(); err != nil {
+					return err
+				}
+				d.ws()
+				if !d.eat(':') {
+					return errJSONSyntax
+				}
+				d.ws()
+			}
+			if err := d.skip(depth + 1); err != nil {
+				return err
+			}
+			d.ws()
+			if d.eat(',') {
+				continue
+			}
+			if d.eat(closer) {
+				return nil
+			}
+			return errJSONSyntax
+		}
+	case 't':
+		return d.literal("true")
+	case 'f':
+		return d.literal("false")
+	case 'n':
+		return d.literal("null")
+	}
+	_, err := d.number()
+	return err
+}
+
+func (d *jsonDecoder) number() ([]byte, error) {
+	start := d.i
+	d.eat('-')
+	digits := d.i
+	for d.i < len(d.s) && d.s[d.i] >= '0' && d.s[d.i] <= '9' {
+		d.i++
+	}
+	if d.i == digits || (d.s[digits] == '0' && d.i-digits > 1) {
+		return nil, errJSONSyntax
+	}
+	if d.eat('.') {
+		frac := d.i
+		for d.i < len(d.s) && d.s[d.i] >= '0' && d.s[d.i] <= '9' {
+			d.i++
+		}
+		if d.i == frac {
+			return nil, errJSONSyntax
+		}
+	}
+	if d.i < len(d.s) && (d.s[d.i] == 'e' || d.s[d.i] == 'E') {
+		d.i++
+		if !d.eat('+') {
+			d.eat('-')
+		}
+		exp := d.i
+		for d.i < len(d.s) && d.s[d.i] >= '0' && d.s[d.i] <= '9' {
+			d.i++
+		}
+		if d.i == exp {
+			return nil, errJSONSyntax
+		}
+	}
+	return d.s[start:d.i], nil
+}
+
+// value reads one value into type t.
+func (d *jsonDecoder) value(t sql.Type) (sql.Value, error) {
+	if d.i >= len(d.s) {
+		return sql.Null, errJSONSyntax
+	}
+	isJSON := t.OID == sql.OIDJSON || t.OID == sql.OIDJSONB
+	start := d.i
+	switch c := d.s[d.i]; {
+	case c == 'n':
+		return sql.Null, d.literal("null")
+	case c == '"':
+		s, err := d.str()
+		if err != nil {
+			return sql.Null, err
+		}
+		if isJSON {
+			return sql.ParseText(string(d.s[start:d.i]), t, d.loc)
+		}
+		return sql.ParseText(string(s), t, d.loc)
+	case c == 't' || c == 'f':
+		lit := "true"
+		if c == 'f' {
+			lit = "false"
+		}
+		if err := d.literal(lit); err != nil {
+			return sql.Null, err
+		}
+		if t.OID == sql.OIDBool {
+			return sql.NewBool(c == 't'), nil
+		}
+		return sql.ParseText(lit, t, d.loc)
+	case c == '{' || c == '[':
+		if err := d.skip(0); err != nil {
+			return sql.Null, err
+		}
+		if !isJSON && t.Kind() != sql.KindText {
+			return sql.Null, fmt.Errorf("a JSON %s cannot be read as %s", map[byte]string{'{': "object", '[': "array"}[c], t)
+		}
+		return sql.ParseText(string(d.s[start:d.i]), t, d.loc)
+	}
+	num, err := d.number()
+	if err != nil {
+		return sql.Null, err
+	}
+	if t.Kind() == sql.KindInt && !isJSON {
+		if v, ok := parseJSONInt(num, t); ok {
+			return v, nil
+		}
+	}
+	return sql.ParseText(string(num), t, d.loc)
+}
+
+// parseJSONInt is the allocation-free path for plain integers; anything
+// else (fractions, exponents, overflow) goes through the type's text input,
+// which reports the error.
+func parseJSONInt(b []byte, t sql.Type) (sql.Value, bool) {
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) > 18 {
+		return sql.Null, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return sql.Null, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	switch t.OID {
+	case sql.OIDInt2:
+		if n < math.MinInt16 || n > math.MaxInt16 {
+			return sql.Null, false
+		}
+	case sql.OIDInt4:
+		if n < math.MinInt32 || n > math.MaxInt32 {
+			return sql.Null, false
+		}
+	case sql.OIDInt8:
+	default:
+		return sql.Null, false
+	}
+	return sql.NewInt(n), true
+}
+
+// recordEncoder turns a row of declared columns into a record value.
+type recordEncoder struct {
+	format string
+	cols   []catalog.Column
+	loc    *time.Location
+}
+
+func newRecordEncoder(format string, cols []catalog.Column, loc *time.Location) *recordEncoder {
+	return &recordEncoder{format: format, cols: cols, loc: loc}
+}
+
+func (e *recordEncoder) encode(row sql.Row) ([]byte, error) {
+	switch e.format {
+	case "text":
+		if row[0].IsNull() {
+			return nil, nil
+		}
+		return []byte(sql.FormatText(row[0], e.cols[0].Type, e.loc)), nil
+	case "bytes":
+		if row[0].IsNull() {
+			return nil, nil
+		}
+		return row[0].Bytes(), nil
+	case "csv":
+		var b bytes.Buffer
+		w := csv.NewWriter(&b)
+		fields := make([]string, len(e.cols))
+		for i, c := range e.cols {
+			if !row[i].IsNull() {
+				fields[i] = sql.FormatText(row[i], c.Type, e.loc)
+			}
+		}
+		if err := w.Write(fields); err != nil {
+			return nil, err
+		}
+		w.Flush()
+		return bytes.TrimRight(b.Bytes(), "\n"), w.Error()
+	}
+	out := []byte{'{'}
+	for i, c := range e.cols {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = appendJSONString(out, c.Name)
+		out = append(out, ':')
+		out = appendJSONValue(out, row[i], c.Type, e.loc)
+	}
+	return append(out, '}'), nil
+}
+
+// appendJSONValue writes numbers and booleans as JSON scalars (NaN and
+// infinities, which JSON lacks, as strings), json as itself, and everything
+// else as a string of its PostgreSQL text form, which the decoder reads back.
+func appendJSONValue(out []byte, v sql.Value, t sql.Type, loc *time.Location) []byte {
+	if v.IsNull() {
+		return append(out, "null"...)
+	}
+	switch v.Kind() {
+	case sql.KindBool:
+		return strconv.AppendBool(out, v.Bool())
+	case sql.KindJSON:
+		return append(out, v.Text()...)
+	case sql.KindInt, sql.KindFloat, sql.KindNumeric:
+		if t.IsArray() {
+			break
+		}
+		s := sql.FormatText(v, t, loc)
+		if isJSONNumber(s) {
+			return append(out, s...)
+		}
+		return appendJSONString(out, s)
+	}
+	return appendJSONString(out, sql.FormatText(v, t, loc))
+}
+
+func appendJSONString(out []byte, s string) []byte {
+	out = append(out, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			out = append(out, '\\', c)
+		case c == '\n':
+			out = append(out, '\\', 'n')
+		case c == '\r':
+			out = append(out, '\\', 'r')
+		case c == '\t':
+			out = append(out, '\\', 't')
+		case c < 0x20:
+			out = append(out, fmt.Sprintf(`\u%04x`, c)...)
+		default:
+			out = append(out, c)
+		}
+	}
+	return append(out, '"')
+}
+
+// isJSONNumber tells numbers from NaN and the infinities, which JSON lacks.
+func isJSONNumber(s string) bool {
+	if s != "" && s[0] == '-' {
+		s = s[1:]
+	}
+	return s != "" && s[0] >= '0' && s[0] <= '9'
+}

@@ -1,0 +1,281 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	goruntime "runtime"
+	"sync"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/eddysql/eddy/catalog"
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/sql"
+)
+
+// sourceScanOp is a batch read of a source: every partition from its start
+// offset up to the high watermark taken when the scan starts, so that the
+// answer is the topic "as it is now" even while producers keep writing.
+//
+// One consuming client fetches all partitions (a fetch request covers every
+// partition a broker leads); decoding, the costly part, runs on one worker
+// per core. The operator owns those goroutines: they end when the scan
+// reaches its end offsets, fails, or when the statement's context ends
+// (LIMIT, cancel, Close), and Next does not return the end before they have.
+type sourceScanOp struct {
+	rt    *runtime
+	rel   *catalog.Relation
+	cfg   sourceConfig
+	stats *sourceStats
+
+	started bool
+	out     chan *Batch
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+
+	errMu sync.Mutex
+	err   error
+}
+
+func (rt *runtime) buildSourceScan(n *planner.Scan) (Operator, error) {
+	cfg, err := parseSourceOptions(n.Rel.Name, n.Rel.Options)
+	if err != nil {
+		return nil, err
+	}
+	return &sourceScanOp{rt: rt, rel: n.Rel, cfg: cfg, stats: rt.s.e.sourceStats(n.Rel.OID)}, nil
+}
+
+// sourceJob is a run of one partition's records for a decoding worker.
+type sourceJob struct {
+	partition int32
+	recs      []*kgo.Record
+}
+
+func (s *sourceScanOp) Next(ctx context.Context) (*Batch, error) {
+	if !s.started {
+		s.started = true
+		if err := s.start(); err != nil {
+			return nil, err
+		}
+	}
+	if s.out == nil {
+		return nil, nil
+	}
+	select {
+	case b, ok := <-s.out:
+		if ok {
+			return b, nil
+		}
+	case <-ctx.Done():
+		s.stop()
+		return nil, ctx.Err()
+	}
+	s.stop()
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
+	return nil, s.err
+}
+
+// stop ends the goroutines and waits for them.
+func (s *sourceScanOp) stop() {
+	if s.cancel != nil {
+		s.cancel()
+		s.wg.Wait()
+		s.cancel = nil
+	}
+	s.out = nil
+}
+
+func (s *sourceScanOp) fail(err error) {
+	s.errMu.Lock()
+	if s.err == nil {
+		s.err = err
+	}
+	s.errMu.Unlock()
+	s.cancel()
+}
+
+func (s *sourceScanOp) start() error {
+	e := s.rt.s.e
+	admin, err := e.kafkaClient()
+	if err != nil {
+		return err
+	}
+	if s.cfg.latest {
+		return nil // starting at the end, a batch read sees nothing
+	}
+	ctx, cancel := context.WithTimeout(s.rt.ctx, kafkaRequestTimeout)
+	defer cancel()
+	topic := s.cfg.topic
+	parts, err := topicPartitions(ctx, admin, topic)
+	if err != nil {
+		return err
+	}
+	if parts == nil {
+		return sql.Errorf(sql.CodeUndefinedObject, "topic %q of source %q does not exist", topic, s.rel.Name)
+	}
+	starts, err := listOffsets(ctx, admin, topic, parts, -2)
+	if err != nil {
+		return err
+	}
+	ends, err := listOffsets(ctx, admin, topic, parts, -1)
+	if err != nil {
+		return err
+	}
+	assign := map[int32]kgo.Offset{}
+	for _, p := range parts {
+		if starts[p] < ends[p] {
+			assign[p] = kgo.NewOffset().At(starts[p])
+		}
+	}
+	if len(assign) == 0 {
+		return nil
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(e.kafka.seeds...),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: assign}),
+		// Larger partition fetches than the 1 MiB default: a batch scan
+		// wants throughput, and the whole fetch is bounded anyway.
+		kgo.FetchMaxPartitionBytes(8<<20), kgo.FetchMaxBytes(64<<20))
+	if err != nil {
+		return kafkaErr("consumer for topic "+topic, err)
+	}
+	runCtx, runCancel := context.WithCancel(s.rt.ctx)
+	s.cancel = runCancel
+	s.out = make(chan *Batch, 8)
+	jobs := make(chan sourceJob, 16)
+	workers := min(goruntime.GOMAXPROCS(0), len(assign))
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer cl.Close()
+		defer close(jobs)
+		if err := s.fetch(runCtx, cl, ends, len(assign), jobs); err != nil {
+			s.fail(err)
+		}
+	}()
+	var decoders sync.WaitGroup
+	for range workers {
+		decoders.Add(1)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer decoders.Done()
+			s.decode(runCtx, jobs)
+		}()
+	}
+	// Closing out once every decoder is done tells Next the scan is over.
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		decoders.Wait()
+		close(s.out)
+	}()
+	return nil
+}
+
+// fetch polls until every partition has reached its end offset.
+func (s *sourceScanOp) fetch(ctx context.Context, cl *kgo.Client, ends map[int32]int64, open int, jobs chan<- sourceJob) error {
+	topic := s.cfg.topic
+	for open > 0 {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil || fs.IsClientClosed() {
+			return nil
+		}
+		for _, fe := range fs.Errors() {
+			if errors.Is(fe.Err, context.Canceled) {
+				return nil
+			}
+			return kafkaErr(fmt.Sprintf("fetch %s[%d]", fe.Topic, fe.Partition), fe.Err)
+		}
+		var finished []int32
+		fs.EachPartition(func(p kgo.FetchTopicPartition) {
+			end, ok := ends[p.Partition]
+			if !ok || len(p.Records) == 0 {
+				return
+			}
+			recs := p.Records
+			n := len(recs)
+			for n > 0 && recs[n-1].Offset >= end {
+				n--
+			}
+			if n < len(recs) || recs[len(recs)-1].Offset == end-1 {
+				delete(ends, p.Partition)
+				finished = append(finished, p.Partition)
+			}
+			for i := 0; i < n; i += batchSize {
+				select {
+				case jobs <- sourceJob{partition: p.Partition, recs: recs[i:min(i+batchSize, n)]}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		})
+		if len(finished) > 0 {
+			open -= len(finished)
+			// Records produced after the scan began are not ours to read.
+			cl.RemoveConsumePartitions(map[string][]int32{topic: finished})
+		}
+	}
+	return nil
+}
+
+// decode turns jobs into batches: the declared columns from the value, then
+// the metadata columns (catalog.SourceMetadata) from the record.
+func (s *sourceScanOp) decode(ctx context.Context, jobs <-chan sourceJob) {
+	dec := newRecordDecoder(s.cfg.format, s.rel.Columns, s.rt.loc())
+	ncols := len(s.rel.Columns)
+	width := ncols + len(catalog.SourceMetadata)
+	for job := range jobs {
+		b := &Batch{Rows: make([]sql.Row, 0, len(job.recs)), Diffs: make([]int64, 0, len(job.recs))}
+		// One allocation for all the batch's values.
+		slab := make([]sql.Value, len(job.recs)*width)
+		skipped := 0
+		for _, rec := range job.recs {
+			row := slab[:width:width]
+			if err := dec.decode(rec.Value, row[:ncols]); err != nil {
+				msg := decodeMessage(err)
+				s.stats.lastError.Store(&msg)
+				if s.cfg.failOnError {
+					s.stats.read.Add(int64(len(b.Rows) + skipped + 1))
+					s.fail(&sql.Error{Code: sql.CodeInvalidTextRepresentation,
+						Message: fmt.Sprintf("source %s: cannot decode record: %s", s.rel.Name, msg),
+						Detail:  fmt.Sprintf("topic %s, partition %d, offset %d", s.cfg.topic, job.partition, rec.Offset),
+						Hint:    "Use on_error = 'skip' to skip and count records that do not decode."})
+					return
+				}
+				clear(row)
+				skipped++
+				continue
+			}
+			slab = slab[width:]
+			if rec.Key != nil {
+				row[ncols] = sql.NewBytes(rec.Key)
+			}
+			row[ncols+1] = sql.NewInt(int64(rec.Partition))
+			row[ncols+2] = sql.NewInt(rec.Offset)
+			row[ncols+3] = sql.NewTimestampTZ(rec.Timestamp.UnixMicro())
+			b.Add(row, 1)
+		}
+		s.stats.read.Add(int64(len(job.recs)))
+		if skipped > 0 {
+			s.stats.skipped.Add(int64(skipped))
+		}
+		if b.Len() == 0 {
+			continue
+		}
+		select {
+		case s.out <- b:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func decodeMessage(err error) string {
+	var se *sql.Error
+	if errors.As(err, &se) {
+		return se.Message
+	}
+	return err.Error()
+}
