@@ -2,6 +2,7 @@ package sql
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 // The dialect rewriter turns PostgreSQL query text into text the TiDB (MySQL)
@@ -117,6 +118,9 @@ func (r *rewriter) seq(in []*node, ctx seqCtx) ([]*node, *Error) {
 	if out, err = r.operators(out); err != nil {
 		return nil, err
 	}
+	if out, err = r.betweenSymmetric(out); err != nil {
+		return nil, err
+	}
 	if ctx == ctxArgs {
 		return out, nil
 	}
@@ -176,6 +180,8 @@ func afterIs(out []*node) bool {
 	}
 	return n > 1 && isWordNode(out[n-1], "not") && isWordNode(out[n-2], "is")
 }
+
+func isStringLeaf(n *node) bool { return n != nil && n.kind == nLeaf && n.tok.kind == tkString }
 
 func isNameTok(n *node) bool {
 	return n != nil && n.kind == nLeaf && (n.tok.kind == tkIdent || n.tok.kind == tkQIdent)
@@ -343,6 +349,37 @@ func (r *rewriter) primaries(in []*node) ([]*node, *Error) {
 				j += 2
 			}
 			i = j - 1
+			continue
+		case w == "escape" && isStringLeaf(nx) && utf8.RuneCountInString(nx.tok.val) > 1:
+			return nil, &Error{Code: CodeInvalidEscapeSequence, Message: "invalid escape string",
+				Hint: "Escape string must be empty or one character."}
+		case w == "like" || w == "ilike" || (w == "not" && (isWordNode(nx, "like") || isWordNode(nx, "ilike"))):
+			// x [NOT] LIKE ANY|ALL (array): TiDB has no quantified LIKE, so
+			// it becomes an operator that the operand scanner turns into a
+			// call of eddy_like_any.
+			j := i
+			if w == "not" {
+				j++
+			}
+			q, g := at(in, j+1), at(in, j+2)
+			if !(isWordNode(q, "any") || isWordNode(q, "some") || isWordNode(q, "all")) || g == nil || g.kind != nParen || isQuery(g.kids) {
+				break
+			}
+			grp, err := r.group(g, ctxQuery)
+			if err != nil {
+				return nil, err
+			}
+			mode := in[j].tok.val
+			if w == "not" {
+				mode = "not " + mode
+			}
+			if q.tok.val == "all" {
+				mode += " all"
+			} else {
+				mode += " any"
+			}
+			out = append(out, &node{kind: nLeaf, tok: token{kind: tkOp, val: "@like:" + mode, pos: t.pos, end: q.tok.end}}, grp)
+			i = j + 2
 			continue
 		case (w == "any" || w == "some" || w == "all") && nextParen && prev != nil && prev.kind == nLeaf && prev.tok.kind == tkOp:
 			g, err := r.group(nx, ctxQuery)
