@@ -21,9 +21,12 @@ func init() {
 				return sql.Null, nil
 			}
 			f := strings.Fields(a[2].Text())
-			neg := f[0] == "not"
+			neg := len(f) > 0 && f[0] == "not"
 			if neg {
 				f = f[1:]
+			}
+			if len(f) != 2 {
+				return sql.Null, sql.Errorf(sql.CodeInvalidParameterValue, "invalid eddy_like_any mode %q", a[2].Text())
 			}
 			ci, all := f[0] == "ilike", f[1] == "all"
 			sawNull := false
