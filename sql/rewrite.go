@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -303,8 +304,14 @@ func (r *rewriter) primaries(in []*node) ([]*node, *Error) {
 		case typeLiteralStart[w] && !(prev != nil && prev.isPunct(".")):
 			if typ, next, ok := parseTypeNodes(in, i); ok && next < len(in) && in[next].kind == nLeaf && in[next].tok.kind == tkString {
 				lit := in[next]
-				if f := at(in, next+1); f != nil && f.kind == nLeaf && f.tok.kind == tkIdent && intervalFields[f.tok.val] && strings.HasPrefix(typ, "interval") {
-					return nil, &Error{Code: CodeFeatureNotSupported, Message: "interval field qualifiers are not supported: write interval '1 " + f.tok.val + "'", Position: charPos(r.src, f.tok.pos)}
+				if f := at(in, next+1); f != nil && f.kind == nLeaf && f.tok.kind == tkIdent && intervalFields[f.tok.val] && typ == "interval" {
+					c, end, err := r.qualifiedInterval(in, next)
+					if err != nil {
+						return nil, err
+					}
+					out = append(out, castNode(c, typ, t.pos))
+					i = end
+					continue
 				}
 				out = append(out, castNode(&node{kind: nLeaf, tok: lit.tok, prim: true}, typ, t.pos))
 				i = next
@@ -489,6 +496,41 @@ func (r *rewriter) primaries(in []*node) ([]*node, *Error) {
 		i = next - 1
 	}
 	return out, nil
+}
+
+// qualifiedInterval reads interval 'text' FIELD [TO FIELD] [(p)] starting at
+// the literal in[lit]. The value is computed here, under the qualifier's
+// rules, and becomes a plain literal: the qualifier changes how the text is
+// read, which the TiDB grammar cannot carry. It returns the literal node and
+// the index of the last node consumed.
+func (r *rewriter) qualifiedInterval(in []*node, lit int) (*node, int, *Error) {
+	j := lit + 1
+	rng := in[j].tok.val
+	if isWordNode(at(in, j+1), "to") && at(in, j+2) != nil && intervalFields[at(in, j+2).tok.val] {
+		rng += " to " + in[j+2].tok.val
+		j += 2
+	}
+	if _, ok := intervalRanges[rng]; !ok {
+		return nil, 0, r.errAt(in[j])
+	}
+	prec := -1
+	if p := at(in, j+1); strings.HasSuffix(rng, "second") && p != nil && p.kind == nParen && len(p.kids) == 1 && p.kids[0].kind == nLeaf && p.kids[0].tok.kind == tkNumber {
+		n, err := strconv.Atoi(p.kids[0].tok.val)
+		if err != nil {
+			return nil, 0, r.errAt(p.kids[0])
+		}
+		prec = min(n, 6)
+		j++
+	}
+	text, err := qualifiedIntervalText(in[lit].tok.val, rng, prec)
+	if err != nil {
+		e := err.(*Error)
+		e.Position = charPos(r.src, in[lit].tok.pos)
+		return nil, 0, e
+	}
+	tok := in[lit].tok
+	tok.val = text
+	return &node{kind: nLeaf, tok: tok, prim: true}, j, nil
 }
 
 // isKeywordHere decides whether the unquoted word at in[i] is syntax.
