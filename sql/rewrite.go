@@ -626,7 +626,10 @@ func (r *rewriter) chain(in []*node, i int) (*node, int, *Error) {
 
 // call builds a function call whose argument list is in[j].
 func (r *rewriter) call(in []*node, j int, name string, start int) (*node, int, *Error) {
-	g := in[j]
+	g, nerr := r.namedArgs(name, in[j])
+	if nerr != nil {
+		return nil, 0, nerr
+	}
 	if res, ok, err := r.sqlSyntaxCall(name, g, start); ok {
 		return res, j + 1, err
 	}
