@@ -220,9 +220,15 @@ func (a *minMaxAcc) add(args []sql.Value, _ sql.Row, d int64) error {
 	}
 	i, _ := a.vals.upsert(sql.Row{v}, func() int64 { return 0 })
 	a.vals.vals[i] += d
+	if d > 0 {
+		// Values can be equal yet print differently (interval '1 mon' and
+		// '30 days'); PostgreSQL's interval_larger/smaller keep the newer
+		// argument on a tie, so the latest equal value is the one shown.
+		a.vals.keys[i] = sql.Row{v}
+	}
 	if d > 0 && a.ok && !a.best.IsNull() {
 		c := sql.Compare(v, a.best)
-		if (a.max && c > 0) || (!a.max && c < 0) {
+		if c == 0 || (a.max && c > 0) || (!a.max && c < 0) {
 			a.best = v
 		}
 		return nil
@@ -250,7 +256,7 @@ func (a *minMaxAcc) result() (sql.Value, error) {
 				continue
 			}
 			c := sql.Compare(k[0], best)
-			if (a.max && c > 0) || (!a.max && c < 0) {
+			if c == 0 || (a.max && c > 0) || (!a.max && c < 0) {
 				best = k[0]
 			}
 		}

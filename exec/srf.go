@@ -8,6 +8,7 @@ import (
 
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/sql/builtin"
 )
 
 // srfRows computes the rows of a set-returning function for argument
@@ -62,6 +63,23 @@ func (rt *runtime) srfRows(name string, vals []sql.Value, args []planner.Expr, c
 		rows := make([]sql.Row, len(a))
 		for i, e := range a {
 			rows[i] = sql.Row{sql.NewArray([]sql.Value{e, sql.NewInt(int64(i + 1))})}
+		}
+		return rows, nil
+	case "regexp_matches":
+		if anyNull(vals) {
+			return nil, nil
+		}
+		flags := ""
+		if len(vals) == 3 {
+			flags = vals[2].Text()
+		}
+		ms, err := builtin.RegexpMatches(vals[0].Text(), vals[1].Text(), flags)
+		if err != nil {
+			return nil, err
+		}
+		rows := make([]sql.Row, len(ms))
+		for i, m := range ms {
+			rows[i] = sql.Row{m}
 		}
 		return rows, nil
 	case "string_to_table":

@@ -19,7 +19,7 @@ var srfNames = map[string]bool{
 	"jsonb_array_elements": true, "jsonb_array_elements_text": true, "json_array_elements": true,
 	"json_array_elements_text": true, "jsonb_object_keys": true, "json_object_keys": true,
 	"jsonb_each": true, "jsonb_each_text": true, "json_each": true, "json_each_text": true,
-	"_pg_expandarray": true,
+	"_pg_expandarray": true, "regexp_matches": true,
 }
 
 // IsSRF reports whether name is a set-returning function eddy knows.
@@ -112,6 +112,17 @@ func (b *binder) resolveSRF(name string, args []Expr) (*SRFCall, error) {
 		}
 		fields := []Column{{Name: "x", Type: *args[0].Type().Elem}, {Name: "n", Type: sql.Int4}}
 		return &SRFCall{Name: name, Args: args, Cols: []Column{{Name: name, Type: sql.Record, Fields: fields}}}, nil
+	case "regexp_matches":
+		if len(args) < 2 || len(args) > 3 {
+			return nil, noFunc()
+		}
+		for i := range args {
+			if t := args[i].Type(); t.OID != sql.OIDUnknown && category(t) != category(sql.Text) {
+				return nil, noFunc()
+			}
+			args[i] = b.coerce(args[i], sql.Text)
+		}
+		return &SRFCall{Name: name, Args: args, Cols: one(sql.ArrayOf(sql.Text))}, nil
 	case "string_to_table":
 		if len(args) < 2 || len(args) > 3 {
 			return nil, noFunc()

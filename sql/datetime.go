@@ -334,6 +334,10 @@ func parseDT(s string) (dtFields, bool) {
 		rest := append([]string{fields[0][:i], fields[0][i+1:]}, fields[1:]...)
 		fields = rest
 	}
+	fields, ok := monthNameDate(fields, &f)
+	if !ok {
+		return f, false
+	}
 	for _, fld := range fields {
 		low := strings.ToLower(fld)
 		switch {
@@ -383,6 +387,79 @@ func parseDT(s string) (dtFields, bool) {
 		}
 	}
 	return f, f.hasDate || f.hasTime
+}
+
+var monthNames = map[string]int64{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+	"jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12}
+
+// monthOf recognizes a month name as PostgreSQL's datetime lexer does: the
+// full name or its three-letter abbreviation ("sept" too).
+func monthOf(w string) (int64, bool) {
+	w = strings.ToLower(w)
+	if len(w) < 3 {
+		return 0, false
+	}
+	m, ok := monthNames[w[:3]]
+	if !ok {
+		return 0, false
+	}
+	full := time.Month(m).String()
+	if w == w[:3] || w == strings.ToLower(full) || w == "sept" {
+		return m, true
+	}
+	return 0, false
+}
+
+// monthNameDate takes a date written with a month name ("Jan 2, 2024",
+// "2 January 2024", "2024-Jan-02") out of fields into f, and returns the
+// fields left (a time, a zone). Of the two numbers beside the month, one
+// with three or more digits is the year; otherwise the day comes first.
+// ok is false for a month name with the wrong numbers around it.
+func monthNameDate(fields []string, f *dtFields) ([]string, bool) {
+	var parts []string
+	for _, fld := range fields {
+		fld = strings.Trim(fld, ",")
+		if strings.ContainsAny(fld, "-/") && strings.IndexFunc(fld, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }) >= 0 &&
+			isDigit(fld[len(fld)-1]) {
+			parts = append(parts, strings.FieldsFunc(fld, func(r rune) bool { return r == '-' || r == '/' })...)
+			continue
+		}
+		parts = append(parts, strings.Split(fld, ",")...)
+	}
+	mi := -1
+	for i, p := range parts {
+		if _, ok := monthOf(p); ok {
+			mi = i
+			break
+		}
+	}
+	if mi < 0 {
+		return fields, true
+	}
+	var nums []string
+	var rest []string
+	for i, p := range parts {
+		switch {
+		case i == mi || p == "":
+		case isDigits(p) && len(nums) < 2:
+			nums = append(nums, p)
+		default:
+			rest = append(rest, p)
+		}
+	}
+	if len(nums) != 2 {
+		return nil, false
+	}
+	day, year := nums[0], nums[1]
+	if len(day) >= 3 {
+		day, year = year, day
+	}
+	f.m, _ = monthOf(parts[mi])
+	f.d, _ = atoi(day)
+	f.y, _ = atoi(year)
+	f.yearDigits = len(year)
+	f.hasDate = true
+	return rest, true
 }
 
 func isZoneName(s string) bool {

@@ -451,6 +451,12 @@ func (p *ownParser) set() (Stmt, *Error) {
 		switch {
 		case p.accept("local"), p.accept("default"):
 			s.Default = true
+		case p.peek().is("interval") && p.peekAt(1).kind == tkString:
+			v, err := p.intervalZone()
+			if err != nil {
+				return nil, err
+			}
+			s.Values = []string{v}
 		default:
 			v, err := p.setValue()
 			if err != nil {
@@ -485,6 +491,64 @@ func (p *ownParser) set() (Stmt, *Error) {
 }
 
 // setValue reads one SET value; INTERVAL '...' is taken as its string.
+// intervalZone reads SET TIME ZONE INTERVAL 'text' [qualifier]. The interval
+// is an offset east of UTC; the setting becomes the POSIX zone PostgreSQL
+// shows for it, '<-03>+03', whose sign is POSIX's (west positive).
+func (p *ownParser) intervalZone() (string, *Error) {
+	p.i++
+	lit := p.peek()
+	p.i++
+	var words []string
+	for intervalFields[p.peek().val] && p.peek().kind == tkIdent || (len(words) > 0 && p.peek().is("to")) {
+		words = append(words, p.peek().val)
+		p.i++
+	}
+	var iv IntervalValue
+	var err error
+	if len(words) == 0 {
+		iv, err = parseInterval(lit.val)
+	} else {
+		rng := strings.Join(words, " ")
+		if _, ok := intervalRanges[rng]; !ok {
+			return "", syntaxErrAt(p.src, p.ts[p.i-1])
+		}
+		iv, err = qualifyInterval(lit.val, rng, -1)
+	}
+	if err != nil {
+		e := err.(*Error)
+		e.Position = charPos(p.src, lit.pos)
+		return "", e
+	}
+	if iv.Months != 0 || iv.Days != 0 {
+		return "", Errorf(CodeInvalidParameterValue, "invalid value for parameter \"TimeZone\": \"INTERVAL %s\"", quoteString(lit.val))
+	}
+	east := iv.Micros / 1_000_000
+	return "<" + offsetText(east) + ">" + offsetText(-east), nil
+}
+
+// offsetText prints seconds as PostgreSQL names a fixed offset: +03, -05:30.
+func offsetText(secs int64) string {
+	sign := "+"
+	if secs < 0 {
+		sign, secs = "-", -secs
+	}
+	s := sign + pad2(secs/3600)
+	if m := secs % 3600 / 60; m != 0 || secs%60 != 0 {
+		s += ":" + pad2(m)
+	}
+	if secs%60 != 0 {
+		s += ":" + pad2(secs%60)
+	}
+	return s
+}
+
+func pad2(n int64) string {
+	if n < 10 {
+		return "0" + strconv.FormatInt(n, 10)
+	}
+	return strconv.FormatInt(n, 10)
+}
+
 func (p *ownParser) setValue() (string, *Error) {
 	if p.peek().is("interval") && p.peekAt(1).kind == tkString {
 		p.i++

@@ -200,7 +200,8 @@ func TestErrorPositions(t *testing.T) {
 		{"set x", 6, "syntax error at end of input"},
 		{"frobnicate", 1, `syntax error at or near "frobnicate"`},
 		{"create materialized view v as select from where", 38, `syntax error at or near "from"`},
-		{"select interval '1' day", 21, "interval field qualifiers"},
+		{"select interval 'x' day", 17, `invalid input syntax for type interval: "x"`},
+		{"select interval '1' hour to day", 29, `syntax error at or near "day"`},
 	}
 	for _, c := range cases {
 		_, err := Parse(c.in)

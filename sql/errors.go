@@ -64,6 +64,8 @@ const (
 	CodeInvalidTextRepresentation    = "22P02"
 	CodeInvalidBinaryRepresentation  = "22P03"
 	CodeInvalidRegularExpression     = "2201B"
+	CodeInvalidRowCountInLimit       = "2201W"
+	CodeInvalidRowCountInOffset      = "2201X"
 	CodeInvalidJSONText              = "22032"
 	CodeIntegrityViolation           = "23000"
 	CodeNotNullViolation             = "23502"

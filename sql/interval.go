@@ -219,7 +219,46 @@ func splitNumber(s string) (num, rest string) {
 // parseInterval accepts PostgreSQL's postgres-style interval input ("1 day",
 // "2 hours 3 minutes", "1-2", "10:00:00", "-1 days +02:00:00", "@ 1 day ago",
 // compact "1d2h") and ISO 8601 durations ("P1Y2M3DT4H5M6.5S").
-func parseInterval(s string) (IntervalValue, error) {
+func parseInterval(s string) (IntervalValue, error) { return parseIntervalBare(s, uSecond) }
+
+// bareUnits decides the unit of each bare number (one with no unit after
+// it) the way DecodeInterval does, reading right to left: the rightmost is in
+// unit bare (seconds, or a field qualifier's last field), a number left of a
+// clock time or of a bare hour is days ('3 4:05' is 3 days 04:05), and
+// otherwise a number takes the unit of the field to its right.
+func bareUnits(toks []string, bare unitKind) map[int]unitKind {
+	out := map[int]unitKind{}
+	typ := bare
+	for i := len(toks) - 1; i >= 0; i-- {
+		tok := toks[i]
+		if u, ok := intervalUnits[tok]; ok {
+			typ = u
+			continue
+		}
+		if strings.IndexByte(tok, ':') >= 0 {
+			typ = uDay
+			continue
+		}
+		if _, err := strconv.ParseFloat(tok, 64); err != nil {
+			continue
+		}
+		if i+1 < len(toks) {
+			if u, ok := intervalUnits[toks[i+1]]; ok {
+				if u == uHour {
+					typ = uDay
+				}
+				continue
+			}
+		}
+		out[i] = typ
+		if typ == uHour {
+			typ = uDay
+		}
+	}
+	return out
+}
+
+func parseIntervalBare(s string, bare unitKind) (IntervalValue, error) {
 	bad := func() error {
 		return Errorf(CodeInvalidDatetimeFormat, "invalid input syntax for type interval: %q", s)
 	}
@@ -251,6 +290,7 @@ func parseInterval(s string) (IntervalValue, error) {
 	if len(toks) == 0 {
 		return IntervalValue{}, bad()
 	}
+	bares := bareUnits(toks, bare)
 	for i := 0; i < len(toks); i++ {
 		tok := toks[i]
 		switch {
@@ -297,8 +337,11 @@ func parseInterval(s string) (IntervalValue, error) {
 					}
 				}
 				if unitStr == "" {
-					// A bare number means seconds.
-					a.add(v, uSecond)
+					u, ok := bares[i]
+					if !ok {
+						u = bare
+					}
+					a.add(v, u)
 					continue
 				}
 				u, ok := intervalUnits[unitStr]
@@ -431,4 +474,65 @@ func parseISOInterval(t string, a *ivAcc) bool {
 		t = rest[1:]
 	}
 	return true
+}
+
+// intervalRanges are the field qualifiers the SQL grammar allows after an
+// interval literal, each with the unit a bare number is read in (the
+// rightmost field, as DecodeInterval does).
+var intervalRanges = map[string]string{
+	"year": "year", "month": "month", "day": "day", "hour": "hour", "minute": "minute", "second": "second",
+	"year to month": "month", "day to hour": "hour", "day to minute": "minute", "day to second": "second",
+	"hour to minute": "minute", "hour to second": "second", "minute to second": "second",
+}
+
+// qualifyInterval reads interval literal text under a field qualifier
+// (interval '1' day, interval '1-2' year to month) and truncates the value
+// to the qualifier's precision as AdjustIntervalForTypmod does; prec is the
+// fractional-second precision, or -1.
+func qualifyInterval(s, rng string, prec int) (IntervalValue, error) {
+	unit := intervalRanges[rng]
+	t := strings.TrimSpace(s)
+	if rng == "minute to second" && strings.Count(t, ":") == 1 && !strings.ContainsAny(t, " ") {
+		// mm:ss rather than hh:mm
+		t = "0:" + t
+	}
+	iv, err := parseIntervalBare(t, intervalUnits[unit])
+	if err != nil {
+		return iv, Errorf(CodeInvalidDatetimeFormat, "invalid input syntax for type interval: \"%s\"", s)
+	}
+	const usHour, usMinute = 3_600_000_000, 60_000_000
+	switch unit {
+	case "year":
+		if rng == "year" {
+			iv = IntervalValue{Months: iv.Months / 12 * 12}
+		}
+	case "month":
+		iv.Days, iv.Micros = 0, 0
+	case "day":
+		iv.Micros = 0
+	case "hour":
+		iv.Micros = iv.Micros / usHour * usHour
+	case "minute":
+		iv.Micros = iv.Micros / usMinute * usMinute
+	case "second":
+		if prec >= 0 && prec < 6 {
+			scale := int64(math.Pow10(6 - prec))
+			if iv.Micros >= 0 {
+				iv.Micros = (iv.Micros + scale/2) / scale * scale
+			} else {
+				iv.Micros = -((-iv.Micros + scale/2) / scale * scale)
+			}
+		}
+	}
+	return iv, nil
+}
+
+// qualifiedIntervalText is qualifyInterval's result as interval input text,
+// for the dialect layer, which rewrites the literal into a plain one.
+func qualifiedIntervalText(s, rng string, prec int) (string, error) {
+	iv, err := qualifyInterval(s, rng, prec)
+	if err != nil {
+		return "", err
+	}
+	return string(appendInterval(nil, iv)), nil
 }

@@ -1,7 +1,9 @@
 package sql
 
 import (
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The dialect rewriter turns PostgreSQL query text into text the TiDB (MySQL)
@@ -117,6 +119,9 @@ func (r *rewriter) seq(in []*node, ctx seqCtx) ([]*node, *Error) {
 	if out, err = r.operators(out); err != nil {
 		return nil, err
 	}
+	if out, err = r.betweenSymmetric(out); err != nil {
+		return nil, err
+	}
 	if ctx == ctxArgs {
 		return out, nil
 	}
@@ -176,6 +181,8 @@ func afterIs(out []*node) bool {
 	}
 	return n > 1 && isWordNode(out[n-1], "not") && isWordNode(out[n-2], "is")
 }
+
+func isStringLeaf(n *node) bool { return n != nil && n.kind == nLeaf && n.tok.kind == tkString }
 
 func isNameTok(n *node) bool {
 	return n != nil && n.kind == nLeaf && (n.tok.kind == tkIdent || n.tok.kind == tkQIdent)
@@ -297,8 +304,14 @@ func (r *rewriter) primaries(in []*node) ([]*node, *Error) {
 		case typeLiteralStart[w] && !(prev != nil && prev.isPunct(".")):
 			if typ, next, ok := parseTypeNodes(in, i); ok && next < len(in) && in[next].kind == nLeaf && in[next].tok.kind == tkString {
 				lit := in[next]
-				if f := at(in, next+1); f != nil && f.kind == nLeaf && f.tok.kind == tkIdent && intervalFields[f.tok.val] && strings.HasPrefix(typ, "interval") {
-					return nil, &Error{Code: CodeFeatureNotSupported, Message: "interval field qualifiers are not supported: write interval '1 " + f.tok.val + "'", Position: charPos(r.src, f.tok.pos)}
+				if f := at(in, next+1); f != nil && f.kind == nLeaf && f.tok.kind == tkIdent && intervalFields[f.tok.val] && typ == "interval" {
+					c, end, err := r.qualifiedInterval(in, next)
+					if err != nil {
+						return nil, err
+					}
+					out = append(out, castNode(c, typ, t.pos))
+					i = end
+					continue
 				}
 				out = append(out, castNode(&node{kind: nLeaf, tok: lit.tok, prim: true}, typ, t.pos))
 				i = next
@@ -343,6 +356,37 @@ func (r *rewriter) primaries(in []*node) ([]*node, *Error) {
 				j += 2
 			}
 			i = j - 1
+			continue
+		case w == "escape" && isStringLeaf(nx) && utf8.RuneCountInString(nx.tok.val) > 1:
+			return nil, &Error{Code: CodeInvalidEscapeSequence, Message: "invalid escape string",
+				Hint: "Escape string must be empty or one character."}
+		case w == "like" || w == "ilike" || (w == "not" && (isWordNode(nx, "like") || isWordNode(nx, "ilike"))):
+			// x [NOT] LIKE ANY|ALL (array): TiDB has no quantified LIKE, so
+			// it becomes an operator that the operand scanner turns into a
+			// call of eddy_like_any.
+			j := i
+			if w == "not" {
+				j++
+			}
+			q, g := at(in, j+1), at(in, j+2)
+			if !(isWordNode(q, "any") || isWordNode(q, "some") || isWordNode(q, "all")) || g == nil || g.kind != nParen || isQuery(g.kids) {
+				break
+			}
+			grp, err := r.group(g, ctxQuery)
+			if err != nil {
+				return nil, err
+			}
+			mode := in[j].tok.val
+			if w == "not" {
+				mode = "not " + mode
+			}
+			if q.tok.val == "all" {
+				mode += " all"
+			} else {
+				mode += " any"
+			}
+			out = append(out, &node{kind: nLeaf, tok: token{kind: tkOp, val: "@like:" + mode, pos: t.pos, end: q.tok.end}}, grp)
+			i = j + 2
 			continue
 		case (w == "any" || w == "some" || w == "all") && nextParen && prev != nil && prev.kind == nLeaf && prev.tok.kind == tkOp:
 			g, err := r.group(nx, ctxQuery)
@@ -454,6 +498,41 @@ func (r *rewriter) primaries(in []*node) ([]*node, *Error) {
 	return out, nil
 }
 
+// qualifiedInterval reads interval 'text' FIELD [TO FIELD] [(p)] starting at
+// the literal in[lit]. The value is computed here, under the qualifier's
+// rules, and becomes a plain literal: the qualifier changes how the text is
+// read, which the TiDB grammar cannot carry. It returns the literal node and
+// the index of the last node consumed.
+func (r *rewriter) qualifiedInterval(in []*node, lit int) (*node, int, *Error) {
+	j := lit + 1
+	rng := in[j].tok.val
+	if isWordNode(at(in, j+1), "to") && at(in, j+2) != nil && intervalFields[at(in, j+2).tok.val] {
+		rng += " to " + in[j+2].tok.val
+		j += 2
+	}
+	if _, ok := intervalRanges[rng]; !ok {
+		return nil, 0, r.errAt(in[j])
+	}
+	prec := -1
+	if p := at(in, j+1); strings.HasSuffix(rng, "second") && p != nil && p.kind == nParen && len(p.kids) == 1 && p.kids[0].kind == nLeaf && p.kids[0].tok.kind == tkNumber {
+		n, err := strconv.Atoi(p.kids[0].tok.val)
+		if err != nil {
+			return nil, 0, r.errAt(p.kids[0])
+		}
+		prec = min(n, 6)
+		j++
+	}
+	text, err := qualifiedIntervalText(in[lit].tok.val, rng, prec)
+	if err != nil {
+		e := err.(*Error)
+		e.Position = charPos(r.src, in[lit].tok.pos)
+		return nil, 0, e
+	}
+	tok := in[lit].tok
+	tok.val = text
+	return &node{kind: nLeaf, tok: tok, prim: true}, j, nil
+}
+
 // isKeywordHere decides whether the unquoted word at in[i] is syntax.
 func (r *rewriter) isKeywordHere(in []*node, i int, prev *node) bool {
 	w := in[i].tok.val
@@ -547,7 +626,10 @@ func (r *rewriter) chain(in []*node, i int) (*node, int, *Error) {
 
 // call builds a function call whose argument list is in[j].
 func (r *rewriter) call(in []*node, j int, name string, start int) (*node, int, *Error) {
-	g := in[j]
+	g, nerr := r.namedArgs(name, in[j])
+	if nerr != nil {
+		return nil, 0, nerr
+	}
 	if res, ok, err := r.sqlSyntaxCall(name, g, start); ok {
 		return res, j + 1, err
 	}

@@ -1,5 +1,10 @@
 package sql
 
+import (
+	"strconv"
+	"strings"
+)
+
 // Functions with SQL-standard keyword syntax inside their parentheses
 // (TRIM(BOTH x FROM s), POSITION(a IN b), SUBSTRING(s FROM a FOR b),
 // OVERLAY(s PLACING t FROM a FOR b)) become plain calls: the TiDB grammar
@@ -257,4 +262,89 @@ func (r *rewriter) subscriptChain(x *node, b *node) (*node, *Error) {
 	})
 	res.subs = c
 	return res, nil
+}
+
+// namedParams are PostgreSQL's parameter names (and defaults, "" for none)
+// of the builtins that callers address by name (make_interval(days => 3)).
+// TiDB has no named arguments, so the dialect layer puts them in position.
+var namedParams = map[string][][2]string{
+	"make_interval":  {{"years", "0"}, {"months", "0"}, {"weeks", "0"}, {"days", "0"}, {"hours", "0"}, {"mins", "0"}, {"secs", "0.0"}},
+	"make_date":      {{"year", ""}, {"month", ""}, {"day", ""}},
+	"make_time":      {{"hour", ""}, {"min", ""}, {"sec", ""}},
+	"make_timestamp": {{"year", ""}, {"month", ""}, {"mday", ""}, {"hour", ""}, {"min", ""}, {"sec", ""}},
+	"make_timestamptz": {{"year", ""}, {"month", ""}, {"mday", ""}, {"hour", ""}, {"min", ""}, {"sec", ""},
+		{"timezone", ""}},
+	"jsonb_set":    {{"jsonb_in", ""}, {"path", ""}, {"replacement", ""}, {"create_if_missing", "true"}},
+	"jsonb_insert": {{"jsonb_in", ""}, {"path", ""}, {"replacement", ""}, {"insert_after", "false"}},
+}
+
+// namedArgs reorders an argument list that uses name => value (or the older
+// name := value) into positional form. Trailing parameters nobody named are
+// left out so that the builtin's shorter overload (or its own default)
+// applies; a gap before a named one is filled with the default.
+func (r *rewriter) namedArgs(name string, g *node) (*node, *Error) {
+	args := splitTop(g.kids)
+	named := false
+	for _, a := range args {
+		if len(a) >= 3 && isNameTok(a[0]) && (a[1].isOp("=>") || a[1].isOp(":=")) {
+			named = true
+		}
+	}
+	if !named {
+		return g, nil
+	}
+	fname := strings.TrimPrefix(strings.ToLower(name), "pg_catalog.")
+	params, ok := namedParams[fname]
+	if !ok {
+		return nil, &Error{Code: CodeFeatureNotSupported, Message: "named arguments are not supported for function " + fname, Position: charPos(r.src, g.tok.pos)}
+	}
+	slots := make([][]*node, len(params))
+	lastSet, seenNamed := -1, false
+	for i, a := range args {
+		if len(a) >= 3 && isNameTok(a[0]) && (a[1].isOp("=>") || a[1].isOp(":=")) {
+			seenNamed = true
+			k := -1
+			for p := range params {
+				if params[p][0] == a[0].tok.val {
+					k = p
+				}
+			}
+			if k < 0 || slots[k] != nil {
+				return nil, &Error{Code: CodeUndefinedFunction, Message: "function " + fname + " has no parameter " + a[0].tok.val + " (or it is given twice)",
+					Hint: "No function matches the given name and argument types. You might need to add explicit type casts.", Position: charPos(r.src, a[0].tok.pos)}
+			}
+			slots[k] = a[2:]
+			lastSet = max(lastSet, k)
+			continue
+		}
+		if seenNamed {
+			return nil, &Error{Code: CodeSyntaxError, Message: "positional argument cannot follow named argument", Position: charPos(r.src, a[0].pos())}
+		}
+		if i >= len(params) {
+			return nil, &Error{Code: CodeUndefinedFunction, Message: "function " + fname + " has " + strconv.Itoa(len(params)) + " parameters", Position: charPos(r.src, a[0].pos())}
+		}
+		slots[i] = a
+		lastSet = max(lastSet, i)
+	}
+	var kids []*node
+	for k := 0; k <= lastSet; k++ {
+		if k > 0 {
+			kids = append(kids, &node{kind: nLeaf, tok: token{kind: tkPunct, val: ",", pos: g.tok.pos}})
+		}
+		if slots[k] == nil {
+			if params[k][1] == "" {
+				return nil, &Error{Code: CodeUndefinedFunction, Message: "function " + fname + " requires argument " + params[k][0], Position: charPos(r.src, g.tok.pos)}
+			}
+			kind := tkNumber
+			if params[k][1] == "true" || params[k][1] == "false" {
+				kind = tkIdent // a keyword, which the operand pass makes a boolean
+			}
+			kids = append(kids, &node{kind: nLeaf, tok: token{kind: kind, val: params[k][1], pos: g.tok.pos, end: g.tok.pos}, prim: kind == tkNumber})
+			continue
+		}
+		kids = append(kids, slots[k]...)
+	}
+	ng := *g
+	ng.kids = kids
+	return &ng, nil
 }

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -398,7 +399,13 @@ func (r *rewriter) limit(out []*node) ([]*node, *Error) {
 				return nil, r.errEnd(out[:j], n.tok.end)
 			}
 			if !(j == i+2 && out[i+1].isWord("all")) {
-				lim, hasLim = out[i+1:j], true
+				v, null, err := r.limitCount(out[i+1:j], "LIMIT")
+				if err != nil {
+					return nil, err
+				}
+				if !null {
+					lim, hasLim = v, true
+				}
 			}
 			i = j
 			end = i
@@ -413,7 +420,13 @@ func (r *rewriter) limit(out []*node) ([]*node, *Error) {
 			if j == i+1 {
 				return nil, r.errEnd(out[:j], n.tok.end)
 			}
-			off = out[i+1 : j]
+			v, null, err := r.limitCount(out[i+1:j], "OFFSET")
+			if err != nil {
+				return nil, err
+			}
+			if !null {
+				off = v
+			}
 			if j < len(out) && (out[j].isWord("row") || out[j].isWord("rows")) {
 				j++
 			}
@@ -481,6 +494,36 @@ func (r *rewriter) limit(out []*node) ([]*node, *Error) {
 		}))
 	}
 	return append(res, out[end:]...), nil
+}
+
+// limitCount checks a LIMIT or OFFSET count that is a constant. The TiDB
+// grammar takes only unsigned integers there, but PostgreSQL takes any bigint
+// expression: NULL means no limit (or no offset), a string literal is cast to
+// bigint, and a negative count is a runtime error with its own SQLSTATE, not
+// a syntax error.
+func (r *rewriter) limitCount(ns []*node, clause string) ([]*node, bool, *Error) {
+	pos := charPos(r.src, ns[0].pos())
+	text := strings.NewReplacer(" ", "", "(", "", ")", "").Replace(renderNodes(ns).String())
+	if strings.EqualFold(text, "null") {
+		return nil, true, nil
+	}
+	if len(ns) == 1 && ns[0].kind == nLeaf && ns[0].tok.kind == tkString {
+		n, err := strconv.ParseInt(strings.TrimSpace(ns[0].tok.val), 10, 64)
+		if err != nil {
+			return nil, false, &Error{Code: CodeInvalidTextRepresentation, Position: pos,
+				Message: `invalid input syntax for type bigint: "` + ns[0].tok.val + `"`}
+		}
+		text = strconv.FormatInt(n, 10)
+		ns = []*node{{kind: nLeaf, tok: token{kind: tkNumber, val: text, pos: ns[0].tok.pos, end: ns[0].tok.end}, prim: true}}
+	}
+	if n, err := strconv.ParseInt(text, 10, 64); err == nil && n < 0 {
+		code := CodeInvalidRowCountInLimit
+		if clause == "OFFSET" {
+			code = CodeInvalidRowCountInOffset
+		}
+		return nil, false, &Error{Code: code, Message: clause + " must not be negative"}
+	}
+	return ns, false, nil
 }
 
 func isLimitEnd(n *node) bool {

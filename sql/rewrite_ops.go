@@ -37,6 +37,11 @@ func opPrec(n *node) int {
 		return 2
 	case "@similar", "@nsimilar":
 		return 4
+	}
+	if strings.HasPrefix(t.val, "@like:") {
+		return 4
+	}
+	switch t.val {
 	case "::":
 		return -1
 	}
@@ -81,7 +86,7 @@ func isRewrittenOp(n *node) bool {
 	if n == nil || n.kind != nLeaf || n.tok.kind != tkOp {
 		return false
 	}
-	if n.tok.val == "@isdf" || n.tok.val == "@isndf" {
+	if n.tok.val == "@isdf" || n.tok.val == "@isndf" || strings.HasPrefix(n.tok.val, "@like:") {
 		return true
 	}
 	f, ok := opFuncs[n.tok.val]
@@ -197,7 +202,11 @@ func (r *rewriter) operators(out []*node) ([]*node, *Error) {
 		right := append([]*node(nil), out[i+1:rr+1]...)
 		op := out[i].tok
 		var res *node
-		switch op.val {
+		key := op.val
+		if strings.HasPrefix(key, "@like:") {
+			key = "@like"
+		}
+		switch key {
 		case "@isdf", "@isndf":
 			res = synth(func(w *writer) {
 				if op.val == "@isdf" {
@@ -218,6 +227,17 @@ func (r *rewriter) operators(out []*node) ([]*node, *Error) {
 				w.seq(right)
 				w.tight(")", op.pos)
 			})
+		case "@like":
+			mode := strings.TrimPrefix(op.val, "@like:")
+			res = synth(func(w *writer) {
+				w.add("eddy_like_any(", left[0].pos())
+				w.seq(left)
+				w.tight(",", op.pos)
+				w.seq(right)
+				w.tight(", ", op.pos)
+				w.raw(quoteString(mode), op.pos)
+				w.tight(")", op.pos)
+			})
 		default:
 			f := opFuncs[op.val]
 			res = synth(func(w *writer) {
@@ -232,4 +252,105 @@ func (r *rewriter) operators(out []*node) ([]*node, *Error) {
 		n = append(n, res)
 		out = append(n, out[rr+1:]...)
 	}
+}
+
+// betweenSymmetric rewrites x [NOT] BETWEEN SYMMETRIC a AND b, which TiDB
+// lacks, into PostgreSQL's own expansion (x BETWEEN a AND b OR x BETWEEN b
+// AND a); least/greatest would be wrong because they skip NULLs. ASYMMETRIC
+// is the default and is dropped. It runs after operators, so every operand is
+// a run of primaries joined by operators binding tighter than BETWEEN.
+func (r *rewriter) betweenSymmetric(out []*node) ([]*node, *Error) {
+	tighter := func(n *node) bool { return opPrec(n) > 4 && !(n.kind == nLeaf && n.tok.kind == tkIdent) }
+	// operandEnd returns the last index of the operand starting at i.
+	operandEnd := func(i int) (int, *Error) {
+		for i < len(out) && isUnaryOp(out[i]) {
+			i++
+		}
+		if i >= len(out) {
+			return 0, r.errEnd(out, out[len(out)-1].pos())
+		}
+		if !out[i].prim {
+			return 0, r.errAt(out[i])
+		}
+		for i+2 < len(out) && tighter(out[i+1]) {
+			k := i + 2
+			for k < len(out) && isUnaryOp(out[k]) {
+				k++
+			}
+			if k >= len(out) || !out[k].prim {
+				break
+			}
+			i = k
+		}
+		return i, nil
+	}
+	for i := 0; i+1 < len(out); i++ {
+		if !out[i].isWord("between") {
+			continue
+		}
+		if out[i+1].isWord("asymmetric") {
+			out = append(out[:i+1:i+1], out[i+2:]...)
+			continue
+		}
+		if !out[i+1].isWord("symmetric") {
+			continue
+		}
+		neg := i > 0 && out[i-1].isWord("not")
+		l := i - 1
+		if neg {
+			l--
+		}
+		if l < 0 || !out[l].prim {
+			return nil, r.errAt(out[i])
+		}
+		for l-2 >= 0 && out[l-2].prim && tighter(out[l-1]) {
+			l -= 2
+		}
+		for l-1 >= 0 && isUnaryOp(out[l-1]) && (l-2 < 0 || !out[l-2].prim) {
+			l--
+		}
+		ae, err := operandEnd(i + 2)
+		if err != nil {
+			return nil, err
+		}
+		if ae+1 >= len(out) || !out[ae+1].isWord("and") {
+			if ae+1 >= len(out) {
+				return nil, r.errEnd(out, out[ae].pos())
+			}
+			return nil, r.errAt(out[ae+1])
+		}
+		be, err := operandEnd(ae + 2)
+		if err != nil {
+			return nil, err
+		}
+		x := append([]*node(nil), out[l:i]...)
+		if neg {
+			x = x[:len(x)-1]
+		}
+		a, b := append([]*node(nil), out[i+2:ae+1]...), append([]*node(nil), out[ae+2:be+1]...)
+		pos := out[i].tok.pos
+		res := synth(func(w *writer) {
+			if neg {
+				w.add("not", pos)
+			}
+			w.add("((", pos)
+			w.seq(x)
+			w.add("between", pos)
+			w.seq(a)
+			w.add("and", pos)
+			w.seq(b)
+			w.tight(") or (", pos)
+			w.seq(x)
+			w.add("between", pos)
+			w.seq(b)
+			w.add("and", pos)
+			w.seq(a)
+			w.tight("))", pos)
+		})
+		n := append([]*node(nil), out[:l]...)
+		n = append(n, res)
+		out = append(n, out[be+1:]...)
+		i = l
+	}
+	return out, nil
 }

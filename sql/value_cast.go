@@ -159,6 +159,11 @@ func Cast(v Value, from, to Type, explicit bool, loc *time.Location) (Value, err
 		}
 		if to.OID == OIDFloat4 {
 			f32 := float32(f)
+			if v.k == KindNumeric && ((math.IsInf(float64(f32), 0) && !math.IsInf(f, 0)) || (f32 == 0 && f != 0)) {
+				// PostgreSQL casts numeric to real through the numeric's text
+				// (float4in), so the message quotes it.
+				return Null, Errorf(CodeNumericValueOutOfRange, "\"%s\" is out of range for type real", appendNumeric(nil, v.Numeric()))
+			}
 			if math.IsInf(float64(f32), 0) && !math.IsInf(f, 0) {
 				return Null, Errorf(CodeNumericValueOutOfRange, "value out of range: overflow")
 			}

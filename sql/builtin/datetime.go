@@ -706,11 +706,15 @@ func init() {
 	}
 
 	Register(
-		fn("date_trunc", types(sql.Text, sql.Timestamp), sql.Timestamp, func(ctx *Context, a []sql.Value) (sql.Value, error) {
-			return dateTrunc(a[0].Text(), a[1].Int(), false, nil)
-		}),
+		// The timestamptz overload comes first: a date argument casts to
+		// both equally well, and the resolver keeps the first of equal
+		// candidates, while PostgreSQL picks timestamptz as the preferred
+		// type of the datetime category.
 		fn("date_trunc", types(sql.Text, sql.TimestampTZ), sql.TimestampTZ, func(ctx *Context, a []sql.Value) (sql.Value, error) {
 			return dateTrunc(a[0].Text(), a[1].Int(), true, loc(ctx))
+		}),
+		fn("date_trunc", types(sql.Text, sql.Timestamp), sql.Timestamp, func(ctx *Context, a []sql.Value) (sql.Value, error) {
+			return dateTrunc(a[0].Text(), a[1].Int(), false, nil)
 		}),
 		fn("date_trunc", types(sql.Text, sql.TimestampTZ, sql.Text), sql.TimestampTZ, func(ctx *Context, a []sql.Value) (sql.Value, error) {
 			l, err := loadZone(a[2].Text())

@@ -283,6 +283,29 @@ func regexpMatch(src, pat, flags string) (sql.Value, error) {
 	return sql.NewArray(matchGroups(src, m)), nil
 }
 
+// RegexpMatches computes the rows of the set-returning regexp_matches: a
+// text[] per match (the capture groups, or the whole match when the pattern
+// has none); only the first match unless flags has 'g'.
+func RegexpMatches(src, pat, flags string) ([]sql.Value, error) {
+	f, err := parseREFlags(flags, true, "regexp_matches")
+	if err != nil {
+		return nil, err
+	}
+	re, err := compileRE(pat, f)
+	if err != nil {
+		return nil, err
+	}
+	n := 1
+	if f.global {
+		n = -1
+	}
+	var out []sql.Value
+	for _, m := range re.FindAllStringSubmatchIndex(src, n) {
+		out = append(out, sql.NewArray(matchGroups(src, m)))
+	}
+	return out, nil
+}
+
 func matchGroups(src string, m []int) []sql.Value {
 	if len(m) == 2 {
 		return []sql.Value{sql.NewText(src[m[0]:m[1]])}

@@ -20,6 +20,12 @@ func ZoneLocation(name string) (*time.Location, error) {
 		return time.UTC, nil
 	}
 	rest := n
+	if strings.HasPrefix(rest, "<") {
+		// POSIX '<abbrev>offset', which SET TIME ZONE INTERVAL produces.
+		if j := strings.IndexByte(rest, '>'); j > 0 && j+1 < len(rest) {
+			rest = rest[j+1:]
+		}
+	}
 	for _, p := range []string{"UTC", "GMT", "utc", "gmt"} {
 		if strings.HasPrefix(rest, p) && len(rest) > len(p) && (rest[len(p)] == '+' || rest[len(p)] == '-') {
 			rest = rest[len(p):]
