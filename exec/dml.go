@@ -134,7 +134,7 @@ func (s *Session) prepareInsert(stmt sql.Statement, paramTypes []sql.Type) (*sta
 	if err != nil {
 		return nil, err
 	}
-	st := &statement{s: s, params: plan.Params, cols: returningColumns(plan.Returning)}
+	st := &statement{s: s, params: plan.Params, cols: returningColumns(plan.Returning), access: plan.Access}
 	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
 		count := 0
 		var ret *returning
@@ -369,7 +369,7 @@ func (s *Session) prepareUpdate(stmt sql.Statement, paramTypes []sql.Type) (*sta
 	if err != nil {
 		return nil, err
 	}
-	st := &statement{s: s, params: plan.Params, cols: returningColumns(plan.Returning)}
+	st := &statement{s: s, params: plan.Params, cols: returningColumns(plan.Returning), access: plan.Access}
 	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
 		count := 0
 		var ret *returning
@@ -440,7 +440,7 @@ func (s *Session) prepareDelete(stmt sql.Statement, paramTypes []sql.Type) (*sta
 	if err != nil {
 		return nil, err
 	}
-	st := &statement{s: s, params: plan.Params, cols: returningColumns(plan.Returning)}
+	st := &statement{s: s, params: plan.Params, cols: returningColumns(plan.Returning), access: plan.Access}
 	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
 		count := 0
 		var ret *returning
