@@ -12,7 +12,7 @@ import (
 // Insert writes Source's rows, which have the table's columns in order.
 type Insert struct {
 	// Access is what running the statement needs (privileges.go).
-	Access []Access
+	Access     []Access
 	Table      *catalog.Relation
 	Source     Node
 	Params     []sql.Type
