@@ -593,3 +593,11 @@ func splitRegclass(s string) (schema, name string, ok bool) {
 	}
 	return parts[len(parts)-2], parts[len(parts)-1], true
 }
+
+// RoleName serves pg_get_userbyid for the roles that own relations.
+func (c catalogReader) RoleName(oid uint32) (string, bool) {
+	if r := c.e.cat.RoleByOID(oid); r != nil {
+		return r.Name, true
+	}
+	return "", false
+}
