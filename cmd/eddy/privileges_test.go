@@ -209,6 +209,25 @@ func TestPrivileges(t *testing.T) {
 		}
 	})
 
+	t.Run("sequences", func(t *testing.T) {
+		execAll(t, su, "CREATE TABLE s (id serial PRIMARY KEY, x int)", "GRANT INSERT ON s TO alice")
+		// The serial default calls nextval, which needs USAGE, as in PostgreSQL.
+		wantDenied(t, alice, "INSERT INTO s (x) VALUES (1)", "permission denied for sequence s_id_seq")
+		execAll(t, su, "GRANT USAGE ON SEQUENCE s_id_seq TO alice")
+		execAll(t, alice, "INSERT INTO s (x) VALUES (1)")
+		wantDenied(t, bob, "SELECT nextval('s_id_seq')", "permission denied for sequence s_id_seq")
+		execErr(t, su, "GRANT INSERT ON SEQUENCE s_id_seq TO bob", "0LP01")
+		// ON ALL TABLES IN SCHEMA covers tables and views, not sequences.
+		execAll(t, su, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO bob")
+		queryStrings(t, bob, "SELECT * FROM s JOIN u USING (id)")
+		wantDenied(t, bob, "SELECT nextval('s_id_seq')", "permission denied for sequence s_id_seq")
+		execAll(t, su, "REVOKE SELECT ON ALL TABLES IN SCHEMA public FROM bob")
+		wantDenied(t, bob, "SELECT * FROM s", "permission denied for table s")
+		execErr(t, su, "GRANT SELECT ON nosuch TO bob", "42P01")
+		execErr(t, su, "GRANT SELECT ON t TO nobody", "42704")
+		execErr(t, su, "GRANT FOO ON t TO bob", "42601")
+	})
+
 	t.Run("psql", func(t *testing.T) {
 		psql, err := osexec.LookPath("psql")
 		if err != nil {
