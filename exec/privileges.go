@@ -149,7 +149,7 @@ func (s *Session) ownCheck(st sql.Stmt) func() error {
 			}
 			return nil
 		}
-	case *sql.CreateSequence:
+	case *sql.CreateSequence, *sql.CreateSource, *sql.CreateSink:
 		return s.requireCreate
 	case *sql.CreateView:
 		return func() error {
