@@ -98,6 +98,9 @@ type Relation struct {
 	// sequence (serial columns, OWNED BY): dropping the table drops it.
 	OwnedBy       uint32 `json:"owned_by,omitempty"`
 	OwnedByColumn int16  `json:"owned_by_column,omitempty"`
+	// ACL holds the privileges granted on the relation; nil is the default,
+	// everything to the owner (acl.go).
+	ACL ACL `json:"acl,omitempty"`
 	// Version changes whenever the descriptor does, so cached plans can tell
 	// that they are stale.
 	Version uint64 `json:"version"`

@@ -154,12 +154,13 @@ func (s *Session) prepareCopy(n *sql.Copy) (*statement, error) {
 		return s.prepareCopyFrom(rel, cols, o)
 	}
 	var plan planner.Node
+	var access []planner.Access
 	if n.Query != nil {
 		q, err := s.e.planner.PlanQuery(n.Query.AST, nil)
 		if err != nil {
 			return nil, err
 		}
-		plan = q.Plan
+		plan, access = q.Plan, q.Access
 	} else {
 		scanCols := make([]planner.Column, len(rel.Columns))
 		for i, c := range rel.Columns {
@@ -179,7 +180,7 @@ func (s *Session) prepareCopy(n *sql.Copy) (*statement, error) {
 		types = append(types, c.Type)
 		names = append(names, c.Name)
 	}
-	st := &statement{s: s}
+	st := &statement{s: s, access: access}
 	st.run = func(ctx context.Context, _ []sql.Value) (server.Result, error) {
 		txn, discard := s.readTxn()
 		rt := s.newRuntime(ctx, txn, nil)

@@ -376,6 +376,9 @@ func (s *Session) createTableAs(ctx context.Context, n *sql.CreateTable) (string
 	if err != nil {
 		return "", err
 	}
+	if err := s.checkAccess(q.Access); err != nil {
+		return "", err
+	}
 	rel := &catalog.Relation{Schema: "public", Name: n.Name.Name, Kind: catalog.KindTable, Owner: s.user}
 	for _, c := range columnsOf(q.Plan.Columns()) {
 		if rel.ColumnIndex(c.Name) >= 0 {

@@ -137,7 +137,7 @@ func (s *Session) prepareInsert(stmt sql.Statement, paramTypes []sql.Type) (*sta
 	if plan.Table.Kind == catalog.KindSource {
 		return s.prepareSourceInsert(plan)
 	}
-	return s.dmlStatement(plan.Params, plan.Returning, "INSERT 0", func(w *writer, ret *returning) (int, error) {
+	return s.dmlStatement(plan.Params, plan.Access, plan.Returning, "INSERT 0", func(w *writer, ret *returning) (int, error) {
 		rows, err := w.rt.collect(w.rt.ctx, plan.Source, -1)
 		if err != nil {
 			return 0, err
@@ -149,8 +149,8 @@ func (s *Session) prepareInsert(stmt sql.Statement, paramTypes []sql.Type) (*sta
 // dmlStatement holds what INSERT, UPDATE and DELETE share: the parameters,
 // the RETURNING shape, one writer per execution and the command tag. body
 // returns how many rows it changed.
-func (s *Session) dmlStatement(params []sql.Type, retList planner.Returning, tag string, body func(w *writer, ret *returning) (int, error)) *statement {
-	st := &statement{s: s, params: params, cols: returningColumns(retList)}
+func (s *Session) dmlStatement(params []sql.Type, access []planner.Access, retList planner.Returning, tag string, body func(w *writer, ret *returning) (int, error)) *statement {
+	st := &statement{s: s, params: params, cols: returningColumns(retList), access: access}
 	st.run = func(ctx context.Context, values []sql.Value) (server.Result, error) {
 		count := 0
 		var ret *returning
@@ -381,7 +381,7 @@ func (s *Session) prepareUpdate(stmt sql.Statement, paramTypes []sql.Type) (*sta
 	if err != nil {
 		return nil, err
 	}
-	return s.dmlStatement(plan.Params, plan.Returning, "UPDATE", func(w *writer, ret *returning) (int, error) {
+	return s.dmlStatement(plan.Params, plan.Access, plan.Returning, "UPDATE", func(w *writer, ret *returning) (int, error) {
 		t, err := w.info(plan.Table)
 		if err != nil {
 			return 0, err
@@ -437,7 +437,7 @@ func (s *Session) prepareDelete(stmt sql.Statement, paramTypes []sql.Type) (*sta
 	if err != nil {
 		return nil, err
 	}
-	return s.dmlStatement(plan.Params, plan.Returning, "DELETE", func(w *writer, ret *returning) (int, error) {
+	return s.dmlStatement(plan.Params, plan.Access, plan.Returning, "DELETE", func(w *writer, ret *returning) (int, error) {
 		t, err := w.info(plan.Table)
 		if err != nil {
 			return 0, err

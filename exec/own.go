@@ -41,6 +41,8 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 		return s.simple(func(context.Context) (string, error) { return s.drop(n) }), nil
 	case *sql.CreateIndex:
 		return s.simple(func(ctx context.Context) (string, error) { return s.createIndex(ctx, n) }), nil
+	case *sql.Grant:
+		return s.simple(func(context.Context) (string, error) { return s.grant(n) }), nil
 	case *sql.CreateRole, *sql.AlterRole, *sql.DropRole:
 		p, _ := s.prepareRole(n)
 		return p, nil

@@ -152,7 +152,7 @@ func (s *Session) prepareDeclare(n *sql.Declare) (*statement, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.simple(func(ctx context.Context) (string, error) {
+	d := s.simple(func(ctx context.Context) (string, error) {
 		if s.txn == nil && !n.Hold {
 			return "", sql.Errorf(sql.CodeNoActiveSQLTransaction, "DECLARE CURSOR can only be used in transaction blocks")
 		}
@@ -170,7 +170,9 @@ func (s *Session) prepareDeclare(n *sql.Declare) (*statement, error) {
 		}
 		s.cursors[n.Cursor] = &cursor{cols: q.cols, res: res, hold: n.Hold}
 		return "DECLARE CURSOR", nil
-	}), nil
+	})
+	d.access = q.access
+	return d, nil
 }
 
 func (s *Session) prepareFetch(n *sql.Fetch) (*statement, error) {

@@ -213,6 +213,11 @@ func (s *Session) dropRole(n *sql.DropRole) (string, error) {
 		case r.Superuser && !me.Superuser:
 			return "", sql.Errorf(sql.CodeInsufficientPrivilege, "must be superuser to drop superusers")
 		}
+		if d := s.roleGrants(r.OID); d != "" {
+			e := sql.Errorf(sql.CodeDependentObjectsStillExist, "role %q cannot be dropped because some objects depend on it", name)
+			e.Detail = d
+			return "", e
+		}
 		for _, rel := range s.e.cat.Relations() {
 			if rel.Owner == name {
 				e := sql.Errorf(sql.CodeDependentObjectsStillExist, "role %q cannot be dropped because some objects depend on it", name)

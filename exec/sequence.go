@@ -270,6 +270,9 @@ func (s *Session) createSequence(n *sql.CreateSequence) (string, error) {
 type sequenceService struct{ s *Session }
 
 func (q sequenceService) Nextval(oid uint32) (int64, error) {
+	if err := q.s.requireSequence(oid, catalog.PrivUsage|catalog.PrivUpdate); err != nil {
+		return 0, err
+	}
 	v, err := q.s.e.nextval(oid)
 	if err != nil {
 		return 0, err
@@ -279,6 +282,9 @@ func (q sequenceService) Nextval(oid uint32) (int64, error) {
 }
 
 func (q sequenceService) Currval(oid uint32) (int64, error) {
+	if err := q.s.requireSequence(oid, catalog.PrivUsage|catalog.PrivSelect); err != nil {
+		return 0, err
+	}
 	rel, err := q.s.e.sequence(oid)
 	if err != nil {
 		return 0, err
@@ -291,6 +297,9 @@ func (q sequenceService) Currval(oid uint32) (int64, error) {
 }
 
 func (q sequenceService) Setval(oid uint32, v int64, called bool) (int64, error) {
+	if err := q.s.requireSequence(oid, catalog.PrivUpdate); err != nil {
+		return 0, err
+	}
 	if err := q.s.e.setval(oid, v, called); err != nil {
 		return 0, err
 	}

@@ -392,7 +392,7 @@ func (s *Session) prepareSourceInsert(plan *planner.Insert) (*statement, error) 
 	if err != nil {
 		return nil, err
 	}
-	st := &statement{s: s, params: plan.Params}
+	st := &statement{s: s, params: plan.Params, access: plan.Access}
 	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
 		cl, err := s.e.kafkaClient()
 		if err != nil {

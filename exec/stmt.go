@@ -55,6 +55,10 @@ type statement struct {
 	run func(ctx context.Context, params []sql.Value) (server.Result, error)
 	// inTxnOK: may run in a failed transaction (ROLLBACK, COMMIT).
 	txnControl bool
+	// access and check are the statement's privileges, checked at every
+	// execution (privileges.go).
+	access []planner.Access
+	check  func() error
 }
 
 func (st *statement) ParamTypes() []uint32 {
@@ -76,7 +80,14 @@ func (st *statement) Execute(ctx context.Context, params []sql.Value) (server.Re
 		return nil, sql.Errorf(sql.CodeProtocolViolation, "bind message supplies %d parameters, but prepared statement requires %d", len(params), len(st.params))
 	}
 	ctx, done := s.startStatement(ctx)
-	res, err := st.run(ctx, params)
+	err := s.checkAccess(st.access)
+	if err == nil && st.check != nil {
+		err = st.check()
+	}
+	var res server.Result
+	if err == nil {
+		res, err = st.run(ctx, params)
+	}
 	if err != nil {
 		err = ctxErr(ctx, err)
 		done()
@@ -205,7 +216,11 @@ func columnsOf(cols []planner.Column) []server.Column {
 
 func (s *Session) prepare(st sql.Statement, paramTypes []sql.Type) (*statement, error) {
 	if st.Own != nil {
-		return s.prepareOwn(st, paramTypes)
+		p, err := s.prepareOwn(st, paramTypes)
+		if err == nil && p.check == nil {
+			p.check = s.ownCheck(st.Own)
+		}
+		return p, err
 	}
 	switch n := st.AST.(type) {
 	case *ast.SelectStmt, *ast.SetOprStmt:
@@ -250,7 +265,7 @@ func (s *Session) prepareQuery(n ast.Node, paramTypes []sql.Type) (*statement, e
 	if err != nil {
 		return nil, err
 	}
-	st := &statement{s: s, params: q.Params, cols: columnsOf(q.Plan.Columns())}
+	st := &statement{s: s, params: q.Params, cols: columnsOf(q.Plan.Columns()), access: q.Access}
 	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
 		txn, discard := s.readTxn()
 		rt := s.newRuntime(ctx, txn, params)
@@ -269,18 +284,19 @@ func (s *Session) prepareQuery(n ast.Node, paramTypes []sql.Type) (*statement, e
 
 func (s *Session) prepareExplain(n ast.StmtNode, paramTypes []sql.Type) (*statement, error) {
 	var plan planner.Node
+	var access []planner.Access
 	switch x := n.(type) {
 	case *ast.SelectStmt, *ast.SetOprStmt:
 		q, err := s.e.planner.PlanQuery(x, paramTypes)
 		if err != nil {
 			return nil, err
 		}
-		plan = q.Plan
+		plan, access = q.Plan, q.Access
 	default:
 		return nil, errUnsupported("EXPLAIN of this statement")
 	}
 	text := planner.Explain(plan)
-	st := &statement{s: s, cols: []server.Column{{Name: "QUERY PLAN", Type: sql.Text}}}
+	st := &statement{s: s, cols: []server.Column{{Name: "QUERY PLAN", Type: sql.Text}}, access: access}
 	st.run = func(ctx context.Context, _ []sql.Value) (server.Result, error) {
 		var rows []sql.Row
 		for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {

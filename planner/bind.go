@@ -29,6 +29,7 @@ type VirtualResolver interface {
 type Query struct {
 	Plan   Node
 	Params []sql.Type
+	Access []Access
 }
 
 // binder holds the state of binding one statement.
@@ -36,6 +37,10 @@ type binder struct {
 	p      *Planner
 	params []sql.Type
 	ctes   []map[string]*CTE // one map per WITH level, innermost last
+	// access collects the privileges the statement needs (privileges.go);
+	// view is the view being expanded, whose owner needs them.
+	access []Access
+	view   uint32
 }
 
 func (p *Planner) newBinder(paramTypes []sql.Type) *binder {
@@ -56,7 +61,7 @@ func (p *Planner) PlanQuery(stmt ast.Node, paramTypes []sql.Type) (*Query, error
 		return nil, err
 	}
 	n, _ = Optimize(n)
-	return &Query{Plan: n, Params: b.params}, nil
+	return &Query{Plan: n, Params: b.params, Access: b.access}, nil
 }
 
 // finalizeOutput turns unknown-typed output columns (bare literals) into text.

@@ -11,6 +11,8 @@ import (
 
 // Insert writes Source's rows, which have the table's columns in order.
 type Insert struct {
+	// Access is what running the statement needs (privileges.go).
+	Access     []Access
 	Table      *catalog.Relation
 	Source     Node
 	Params     []sql.Type
@@ -40,6 +42,8 @@ type Returning struct {
 // Update rewrites the rows Source yields (whole table rows); Set holds the
 // new value of each column (nil = unchanged), over the old row.
 type Update struct {
+	// Access is what running the statement needs (privileges.go).
+	Access []Access
 	Table  *catalog.Relation
 	Source Node
 	Set    []Expr
@@ -49,6 +53,8 @@ type Update struct {
 
 // Delete removes the rows Source yields (whole table rows).
 type Delete struct {
+	// Access is what running the statement needs (privileges.go).
+	Access []Access
 	Table  *catalog.Relation
 	Source Node
 	Params []sql.Type
@@ -160,6 +166,7 @@ func (p *Planner) PlanInsert(stmt sql.Statement, paramTypes []sql.Type) (*Insert
 	if err != nil {
 		return nil, err
 	}
+	b.need(rel, catalog.PrivInsert)
 	targets := make([]int, 0, len(rel.Columns))
 	if len(st.Columns) == 0 {
 		for i := range rel.Columns {
@@ -274,6 +281,7 @@ func (p *Planner) PlanInsert(stmt sql.Statement, paramTypes []sql.Type) (*Insert
 		return nil, err
 	}
 	ins.Params = b.params
+	ins.Access = dmlAccess(b, rel, ins.OnConflict, ins.Returning)
 	return ins, nil
 }
 
@@ -443,6 +451,7 @@ func (p *Planner) PlanUpdate(stmt sql.Statement, paramTypes []sql.Type) (*Update
 	if err != nil {
 		return nil, err
 	}
+	b.need(rel, catalog.PrivUpdate)
 	scan, sc, err := b.tableScope(rel, alias)
 	if err != nil {
 		return nil, err
@@ -483,7 +492,10 @@ func (p *Planner) PlanUpdate(stmt sql.Statement, paramTypes []sql.Type) (*Update
 	if err := b.checkParams(); err != nil {
 		return nil, err
 	}
-	return &Update{Table: rel, Source: src, Set: set, Params: b.params, Returning: ret}, nil
+	if st.Where != nil || readsColumns(set...) {
+		b.need(rel, catalog.PrivSelect)
+	}
+	return &Update{Table: rel, Source: src, Set: set, Params: b.params, Returning: ret, Access: dmlAccess(b, rel, nil, ret)}, nil
 }
 
 // PlanDelete binds DELETE FROM t [WHERE ...] [RETURNING ...].
@@ -497,6 +509,7 @@ func (p *Planner) PlanDelete(stmt sql.Statement, paramTypes []sql.Type) (*Delete
 	if err != nil {
 		return nil, err
 	}
+	b.need(rel, catalog.PrivDelete)
 	scan, sc, err := b.tableScope(rel, alias)
 	if err != nil {
 		return nil, err
@@ -520,7 +533,10 @@ func (p *Planner) PlanDelete(stmt sql.Statement, paramTypes []sql.Type) (*Delete
 	if err := b.checkParams(); err != nil {
 		return nil, err
 	}
-	return &Delete{Table: rel, Source: src, Params: b.params, Returning: ret}, nil
+	if st.Where != nil {
+		b.need(rel, catalog.PrivSelect)
+	}
+	return &Delete{Table: rel, Source: src, Params: b.params, Returning: ret, Access: dmlAccess(b, rel, nil, ret)}, nil
 }
 
 func (b *binder) tableScope(rel *catalog.Relation, alias string) (Node, *scope, error) {

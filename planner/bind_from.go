@@ -133,6 +133,7 @@ func (b *binder) bindTableName(tn *ast.TableName) (Node, error) {
 	if rel == nil || !rel.IsQueryable() {
 		return nil, sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", name)
 	}
+	b.need(rel, catalog.PrivSelect)
 	return b.bindRelation(rel)
 }
 
@@ -146,10 +147,12 @@ func (b *binder) bindRelation(rel *catalog.Relation) (Node, error) {
 			return nil, sql.Errorf(sql.CodeDataCorrupted, "view %s: stored query is not a single SELECT", rel.Name)
 		}
 		vb := b.p.newBinder(nil)
+		vb.view = rel.OID
 		n, err := vb.bindQuery(stmts[0].AST, nil)
 		if err != nil {
 			return nil, fmt.Errorf("view %s: %w", rel.Name, err)
 		}
+		b.access = append(b.access, vb.access...)
 		n = finalizeOutput(n)
 		names := make([]string, len(rel.Columns))
 		for i, c := range rel.Columns {

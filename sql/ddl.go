@@ -403,6 +403,8 @@ func (p *ownParser) statement() (Stmt, *Error) {
 		return &Maintenance{Kind: t.val}, nil
 	case "comment":
 		return p.comment()
+	case "grant", "revoke":
+		return p.grant(t.val == "revoke")
 	}
 	p.i--
 	return nil, p.err()

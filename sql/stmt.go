@@ -338,3 +338,31 @@ type DropRole struct {
 func (*CreateRole) stmt() {}
 func (*AlterRole) stmt()  {}
 func (*DropRole) stmt()   {}
+
+// Privilege statements: GRANT and REVOKE of privileges on objects.
+
+// Grant is GRANT privileges ON objects TO grantees [WITH GRANT OPTION], or
+// REVOKE [GRANT OPTION FOR] privileges ON objects FROM grantees.
+type Grant struct {
+	Revoke bool
+	// GrantOption is WITH GRANT OPTION for GRANT, GRANT OPTION FOR for REVOKE.
+	GrantOption bool
+	// Privileges are lower-case keywords; nil means ALL [PRIVILEGES].
+	Privileges []string
+	// Kind is "table", "sequence", "schema" or "database".
+	Kind    string
+	Objects []ObjectName
+	// AllInSchema is set for ON ALL TABLES|SEQUENCES IN SCHEMA s; Objects
+	// then names the schemas.
+	AllInSchema bool
+	Grantees    []Grantee
+	Cascade     bool
+}
+
+// Grantee is a role name or PUBLIC.
+type Grantee struct {
+	Name   string
+	Public bool
+}
+
+func (*Grant) stmt() {}

@@ -30,6 +30,7 @@ func init() {
 			x["relhasindex"] = hasIndex[r.OID]
 			x["relhastriggers"] = hasTriggers[r.OID]
 			x["relchecks"] = checks[r.OID]
+			x["relowner"], x["relacl"] = relOwner(ctx.Cat, r), relACL(ctx.Cat, r)
 			// PostgreSQL sets relhasrules on views for their _RETURN rule;
 			// eddy stores a view's query, not a rule, and pg_rewrite is empty.
 			x["relhasrules"] = false

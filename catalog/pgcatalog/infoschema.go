@@ -251,7 +251,7 @@ func init() {
 		}
 		return out, nil
 	})
-	for _, n := range []string{"parameters", "character_sets", "table_privileges", "column_privileges",
+	for _, n := range []string{"parameters", "character_sets", "column_privileges",
 		"element_types", "enabled_roles", "applicable_roles", "triggers", "domains"} {
 		empty(is, n)
 	}

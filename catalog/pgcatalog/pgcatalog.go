@@ -74,7 +74,7 @@ func init() {
 			ns := func(oid uint32, name string, owner uint32) sql.Row {
 				acl := sql.Null
 				if oid == OIDPublic {
-					acl = value([]string{"pg_database_owner=UC/pg_database_owner", "=U/pg_database_owner"})
+					acl = value(schemaACL(ctx.Cat))
 				}
 				return sql.Row{sql.NewInt(int64(oid)), sql.NewText(name), sql.NewInt(int64(owner)), acl}
 			}

@@ -221,6 +221,12 @@ func init() {
 			case oidDatabaseOwner:
 				return sql.NewText("pg_database_owner"), nil
 			}
+			// Relations owned by other roles name them in relowner.
+			if rn, ok := catalogOf(ctx).(interface{ RoleName(uint32) (string, bool) }); ok {
+				if name, ok := rn.RoleName(uint32(a[0].Int())); ok {
+					return sql.NewText(name), nil
+				}
+			}
 			return sql.NewText(fmt.Sprintf("unknown (OID=%d)", a[0].Int())), nil
 		}),
 		fn("pg_encoding_to_char", types(sql.Int4), sql.Name, func(_ *Context, a []sql.Value) (sql.Value, error) {

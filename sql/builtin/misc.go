@@ -131,10 +131,9 @@ func init() {
 			return sql.NewText(ctx.Database), nil
 		}))
 	}
-	// eddy has no privilege system: whoever is connected may do anything,
-	// so the has_*_privilege family answers true for the forms tools use.
-	for _, n := range []string{"has_table_privilege", "has_schema_privilege", "has_database_privilege",
-		"has_column_privilege", "has_any_column_privilege", "has_function_privilege", "has_sequence_privilege"} {
+	// Privileges are kept per relation, not per column or function, so
+	// these answer true; has_table_privilege and its kin are privileges.go.
+	for _, n := range []string{"has_column_privilege", "has_any_column_privilege", "has_function_privilege"} {
 		Register(
 			fn(n, types(sql.Text, sql.Text), sql.Bool, trueFn),
 			fn(n, types(sql.Oid, sql.Text), sql.Bool, trueFn),
