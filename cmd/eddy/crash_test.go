@@ -38,7 +38,7 @@ func TestKill9AfterCommit(t *testing.T) {
 	dataDir := t.TempDir()
 	start := func() (*exec.Cmd, string) {
 		addr := freeAddr(t)
-		cmd := exec.Command(bin, "--data-dir", dataDir, "--listen", addr, "--http-listen", "")
+		cmd := exec.Command(bin, "--data-dir", dataDir, "--listen", addr, "--http-listen", "", "--kafka-listen", "")
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
