@@ -653,18 +653,15 @@ func (r *rewriter) call(in []*node, j int, name string, start int) (*node, int, 
 	if k := strings.ToLower(strings.TrimPrefix(name, "pg_catalog.")); k == "stddev" || k == "variance" {
 		// The TiDB grammar reads stddev and variance as MySQL's population
 		// versions; PostgreSQL's are the sample ones. Quoted, the name is a
-		// plain call the planner binds itself, but quoted calls cannot take
-		// OVER, so a window call gets the explicit sample name.
+		// plain call the planner binds itself; a window call keeps the plain
+		// name, which the window rewrite carries through as a string.
 		over := j + 1
 		if isWordNode(at(in, over), "filter") {
 			over += 2
 		}
-		switch {
-		case isWordNode(at(in, over), "over") && k == "stddev":
-			name = "stddev_samp"
-		case isWordNode(at(in, over), "over"):
-			name = "var_samp"
-		default:
+		if isWordNode(at(in, over), "over") {
+			name = k
+		} else {
 			name = quoteIdent(k)
 		}
 	}

@@ -18,7 +18,7 @@ var groupingRewriteCases = []struct{ in, out string }{
 	{"select mode() within group (order by a), percentile_cont(array[0.5, 0.9]) within group (order by b desc) from t",
 		"select eddy_within_group(\"mode\"(), a), eddy_within_group(percentile_cont(eddy_array(0.5, 0.9)), eddy_desc(b)) from t"},
 	{"select stddev(x), variance(distinct x), stddev(x) filter (where x > 0) over (), variance(x) over (), stddev_pop(x) from t",
-		"select \"stddev\"(x), eddy_agg_distinct(\"variance\"(x)), eddy_filter(json_arrayagg(eddy_window('stddev_samp', '', x)) over (), x > 0), json_arrayagg(eddy_window('var_samp', '', x)) over (), stddev_pop(x) from t"},
+		"select \"stddev\"(x), eddy_agg_distinct(\"variance\"(x)), eddy_filter(json_arrayagg(eddy_window('stddev', '', x)) over (), x > 0), json_arrayagg(eddy_window('variance', '', x)) over (), stddev_pop(x) from t"},
 }
 
 func TestRewriteGrouping(t *testing.T) {
