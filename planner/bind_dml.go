@@ -447,26 +447,9 @@ func (p *Planner) PlanUpdate(stmt sql.Statement, paramTypes []sql.Type) (*Update
 		return nil, fmt.Errorf("planner: PlanUpdate of %T", stmt.AST)
 	}
 	b := p.newBinder(paramTypes)
-	rel, alias, err := p.targetTable(st.TableRefs, "update")
+	rel, src, sc, err := b.dmlTarget(st.TableRefs, st.Where, "update", catalog.PrivUpdate)
 	if err != nil {
 		return nil, err
-	}
-	b.need(rel, catalog.PrivUpdate)
-	scan, sc, err := b.tableScope(rel, alias)
-	if err != nil {
-		return nil, err
-	}
-	var src Node = scan
-	if st.Where != nil {
-		pred, err := b.bindBool(st.Where, sc, "WHERE")
-		if err != nil {
-			return nil, err
-		}
-		src = &Filter{Input: src, Pred: pred}
-		// WHERE id = $1 reads one row, not the table.
-		if n, ok := pointLookup(src); ok {
-			src = n
-		}
 	}
 	set := make([]Expr, len(rel.Columns))
 	for _, a := range st.List {
@@ -505,26 +488,9 @@ func (p *Planner) PlanDelete(stmt sql.Statement, paramTypes []sql.Type) (*Delete
 		return nil, fmt.Errorf("planner: PlanDelete of %T", stmt.AST)
 	}
 	b := p.newBinder(paramTypes)
-	rel, alias, err := p.targetTable(st.TableRefs, "delete from")
+	rel, src, sc, err := b.dmlTarget(st.TableRefs, st.Where, "delete from", catalog.PrivDelete)
 	if err != nil {
 		return nil, err
-	}
-	b.need(rel, catalog.PrivDelete)
-	scan, sc, err := b.tableScope(rel, alias)
-	if err != nil {
-		return nil, err
-	}
-	var src Node = scan
-	if st.Where != nil {
-		pred, err := b.bindBool(st.Where, sc, "WHERE")
-		if err != nil {
-			return nil, err
-		}
-		src = &Filter{Input: src, Pred: pred}
-		// WHERE id = $1 reads one row, not the table.
-		if n, ok := pointLookup(src); ok {
-			src = n
-		}
 	}
 	ret, err := b.bindReturning(stmt.Returning, sc)
 	if err != nil {
@@ -560,4 +526,30 @@ func Walk(e Expr, f func(Expr)) {
 // writers that fill columns a statement leaves out (COPY).
 func (p *Planner) ColumnDefault(rel *catalog.Relation, i int) (Expr, error) {
 	return p.newBinder(nil).defaultExpr(rel.Columns[i])
+}
+
+// dmlTarget binds the table an UPDATE or DELETE changes and the rows its
+// WHERE selects (a point lookup when the primary key is given).
+func (b *binder) dmlTarget(refs *ast.TableRefsClause, where ast.ExprNode, verb string, priv catalog.Privilege) (*catalog.Relation, Node, *scope, error) {
+	rel, alias, err := b.p.targetTable(refs, verb)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	b.need(rel, priv)
+	scan, sc, err := b.tableScope(rel, alias)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var src Node = scan
+	if where != nil {
+		pred, err := b.bindBool(where, sc, "WHERE")
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		src = &Filter{Input: src, Pred: pred}
+		if n, ok := pointLookup(src); ok {
+			src = n
+		}
+	}
+	return rel, src, sc, nil
 }
