@@ -775,8 +775,7 @@ func (p *ownParser) queryUntil(word string) (*Query, *Error) {
 	if k < 0 {
 		return p.query(false)
 	}
-	sub := &ownParser{src: p.src, ts: append(append([]token(nil), p.ts[:k]...), token{kind: tkEOF, pos: p.ts[k].pos, end: p.ts[k].pos}), i: p.i}
-	q, err := sub.query(false)
+	q, err := p.upTo(p.i, k).query(false)
 	if err != nil {
 		return nil, err
 	}
@@ -786,11 +785,25 @@ func (p *ownParser) queryUntil(word string) (*Query, *Error) {
 
 // parenQuery parses "( query )".
 func (p *ownParser) parenQuery() (*Query, *Error) {
-	open := p.i
-	if err := p.expectP("("); err != nil {
+	if !p.peek().isP("(") {
+		return nil, p.expectP("(")
+	}
+	sub, closing, err := p.inParens()
+	if err != nil {
 		return nil, err
 	}
-	depth := 1
+	q, err := sub.query(true)
+	if err != nil {
+		return nil, err
+	}
+	p.i = closing + 1
+	return q, nil
+}
+
+// inParens returns a parser over the tokens inside the parentheses that
+// open at the current token, and the index of the closing one.
+func (p *ownParser) inParens() (*ownParser, int, *Error) {
+	depth := 0
 	j := p.i
 	for ; p.ts[j].kind != tkEOF; j++ {
 		if p.ts[j].isP("(") {
@@ -803,15 +816,15 @@ func (p *ownParser) parenQuery() (*Query, *Error) {
 		}
 	}
 	if p.ts[j].kind == tkEOF {
-		return nil, syntaxErrAt(p.src, p.ts[j])
+		return nil, 0, syntaxErrAt(p.src, p.ts[j])
 	}
-	sub := &ownParser{src: p.src, ts: append(append([]token(nil), p.ts[:j]...), token{kind: tkEOF, pos: p.ts[j].pos, end: p.ts[j].pos}), i: open + 1}
-	q, err := sub.query(true)
-	if err != nil {
-		return nil, err
-	}
-	p.i = j + 1
-	return q, nil
+	return p.upTo(p.i+1, j), j, nil
+}
+
+// upTo returns a parser over tokens [from, end) of p, ended by EOF.
+func (p *ownParser) upTo(from, end int) *ownParser {
+	ts := append(append([]token(nil), p.ts[:end]...), token{kind: tkEOF, pos: p.ts[end].pos, end: p.ts[end].pos})
+	return &ownParser{src: p.src, ts: ts, i: from}
 }
 
 func (p *ownParser) tableElems(source bool) ([]ColumnDef, []TableConstraint, *Watermark, *Error) {
@@ -1310,30 +1323,18 @@ func (p *ownParser) copy() (Stmt, *Error) {
 	var err *Error
 	if p.peek().isP("(") {
 		if p.peekAt(1).is("subscribe") {
-			open := p.i
-			depth := 0
-			j := p.i
-			for ; p.ts[j].kind != tkEOF; j++ {
-				if p.ts[j].isP("(") {
-					depth++
-				} else if p.ts[j].isP(")") {
-					depth--
-					if depth == 0 {
-						break
-					}
-				}
+			sub, closing, err := p.inParens()
+			if err != nil {
+				return nil, err
 			}
-			if p.ts[j].kind == tkEOF {
-				return nil, syntaxErrAt(p.src, p.ts[j])
-			}
-			sub := &ownParser{src: p.src, ts: append(append([]token(nil), p.ts[:j]...), token{kind: tkEOF, pos: p.ts[j].pos, end: p.ts[j].pos}), i: open + 2}
+			sub.i++ // past SUBSCRIBE
 			if c.Subscribe, err = sub.subscribe(); err != nil {
 				return nil, err
 			}
 			if sub.peek().kind != tkEOF {
 				return nil, sub.err()
 			}
-			p.i = j + 1
+			p.i = closing + 1
 		} else if c.Query, err = p.parenQuery(); err != nil {
 			return nil, err
 		}
