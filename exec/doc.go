@@ -5,8 +5,11 @@
 // an epoch ends when Next returns nil, and a batch query is one epoch.
 //
 // build.go turns a planner.Node into operators (one buildX per node kind);
-// eval.go compiles planner expressions into closures once per plan; each
-// operator lives in its own file. engine.go, session.go and stmt_*.go
-// implement the server's Engine: sessions, transactions and statements.
-// Table rows live in Badger under catalog.PrefixRows, keyed by primary key.
+// eval.go compiles planner expressions into closures once per plan; the
+// operators live in op_*.go. engine.go, session.go, stmt.go and own*.go
+// implement the server's Engine: sessions, transactions and statements;
+// dml.go and constraints.go write rows and enforce constraints; source*.go
+// read and write Kafka topics; privileges.go checks what a role may do;
+// memory.go bounds what one statement holds. Table rows live in Badger under
+// catalog.PrefixRows, keyed by primary key (or a row id).
 package exec
