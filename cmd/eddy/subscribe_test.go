@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -235,6 +236,65 @@ func TestSubscribe(t *testing.T) {
 			t.Fatal("cancel did not end COPY (SUBSCRIBE)")
 		}
 		wantRows(t, c, `SELECT count(*) FROM ev`, "13")
+	})
+
+	t.Run("progress", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		rs, err := c.Query(ctx, `SUBSCRIBE (SELECT id FROM ev WHERE id < 0) WITH (snapshot = false, progress = true)`, simple)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now().UnixMilli()
+		for range 2 {
+			if !rs.Next() {
+				t.Fatalf("no progress row: %v", rs.Err())
+			}
+			vals := rs.RawValues()
+			if vals[0] == nil || vals[1] != nil || vals[2] != nil {
+				t.Fatalf("progress row %q", vals)
+			}
+		}
+		var ts int64
+		if err := rs.Scan(&ts, nil, nil); err != nil || ts < start {
+			t.Errorf("progress timestamp %d (started at %d): %v", ts, start, err)
+		}
+		cancel()
+		rs.Close()
+	})
+
+	t.Run("release", func(t *testing.T) {
+		// Every subscription ended, by cancel or by the client going away,
+		// gives back its goroutines (the Kafka clients' among them).
+		settle := func(limit int) int {
+			n := runtime.NumGoroutine()
+			for deadline := time.Now().Add(10 * time.Second); n > limit && time.Now().Before(deadline); n = runtime.NumGoroutine() {
+				time.Sleep(50 * time.Millisecond)
+			}
+			return n
+		}
+		base := runtime.NumGoroutine()
+		d := cancelingConn(t, c0)
+		for i := range 3 {
+			ctx, cancel := context.WithCancel(context.Background())
+			rs, err := d.Query(ctx, `SUBSCRIBE ev`, simple)
+			if err != nil {
+				t.Fatal(err)
+			}
+			readSub(t, rs, 5)
+			if i < 2 {
+				cancel()
+				rs.Close()
+				continue
+			}
+			d.Close(context.Background()) // hang up mid-stream
+			cancel()
+		}
+		if n := settle(base + 2); n > base+2 {
+			t.Errorf("%d goroutines after the subscriptions ended, %d before", n, base)
+		} else {
+			t.Logf("goroutines: %d before, %d after", base, n)
+		}
 	})
 
 	t.Run("latency", func(t *testing.T) {
