@@ -238,6 +238,21 @@ func TestSubscribe(t *testing.T) {
 		wantRows(t, c, `SELECT count(*) FROM ev`, "13")
 	})
 
+	t.Run("extended protocol", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		rs, err := c.Query(ctx, `SUBSCRIBE (SELECT id, name FROM ev WHERE id = 3)`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := readSub(t, rs, 1); got[0] != "1|3|n3" {
+			t.Errorf("got %q", got)
+		}
+		cancel()
+		rs.Close()
+		wantRows(t, c, `SELECT 2`, "2")
+	})
+
 	t.Run("progress", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
