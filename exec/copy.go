@@ -108,12 +108,12 @@ func parseCopyOptions(opts []sql.Option) (copyOptions, error) {
 }
 
 func (s *Session) prepareCopy(n *sql.Copy) (*statement, error) {
-	if n.Subscribe != nil {
-		return nil, errUnsupported("COPY (SUBSCRIBE ...)")
-	}
 	o, err := parseCopyOptions(n.Options)
 	if err != nil {
 		return nil, err
+	}
+	if n.Subscribe != nil {
+		return s.prepareCopySubscribe(n.Subscribe, o)
 	}
 	var rel *catalog.Relation
 	var cols []int
@@ -208,7 +208,11 @@ type copyOutResult struct {
 	buf    []byte
 	n      int
 	ended  bool // binary: the trailer is sent
+	// streaming: rows arrive over time (SUBSCRIBE), so each is sent at once.
+	streaming bool
 }
+
+func (r *copyOutResult) Streaming() bool { return r.streaming }
 
 var _ server.CopyOut = (*copyOutResult)(nil)
 

@@ -27,6 +27,8 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 		return s.simple(func(ctx context.Context) (string, error) { return s.truncate(ctx, n) }), nil
 	case *sql.Copy:
 		return s.prepareCopy(n)
+	case *sql.Subscribe:
+		return s.prepareSubscribe(n)
 	case *sql.CreateView:
 		if n.Materialized {
 			return nil, errUnsupported("CREATE MATERIALIZED VIEW (continuous views are not built yet)")

@@ -145,10 +145,13 @@ type cursor struct {
 }
 
 func (s *Session) prepareDeclare(n *sql.Declare) (*statement, error) {
+	var q *statement
+	var err error
 	if n.Subscribe != nil {
-		return nil, errUnsupported("DECLARE ... CURSOR FOR SUBSCRIBE (continuous queries are not built yet)")
+		q, err = s.prepareSubscribe(n.Subscribe)
+	} else {
+		q, err = s.prepareQuery(n.Query.AST, nil)
 	}
-	q, err := s.prepareQuery(n.Query.AST, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -195,6 +198,11 @@ func (s *Session) prepareFetch(n *sql.Fetch) (*statement, error) {
 				break
 			}
 			rows = append(rows, append(sql.Row(nil), r...))
+			// A subscription never runs out: FETCH n returns what is
+			// there once it has one row, rather than wait for n.
+			if sr, ok := c.res.(*subscribeResult); ok && sr.buffered() == 0 {
+				break
+			}
 		}
 		if n.Move {
 			return &tagResult{tag: fmt.Sprintf("MOVE %d", len(rows))}, nil
@@ -212,6 +220,9 @@ func (s *Session) closeCursors(all bool) {
 			c.res.Close()
 			delete(s.cursors, name)
 			continue
+		}
+		if _, ok := c.res.(*subscribeResult); ok {
+			continue // endless, and bound to no transaction
 		}
 		// A WITH HOLD cursor outlives its transaction's snapshot: keep the
 		// rest of its rows, as PostgreSQL materializes them at commit.

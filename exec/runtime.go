@@ -25,6 +25,8 @@ type runtime struct {
 	ctes   map[*planner.CTE][]sql.Row
 	work   map[*planner.CTE][]sql.Row
 	mem    *memBudget
+	// tail, set while building a SUBSCRIBE, makes source scans endless.
+	tail *subscribeTail
 }
 
 func (s *Session) newRuntime(ctx context.Context, txn *badger.Txn, params []sql.Value) *runtime {

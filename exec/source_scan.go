@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	goruntime "runtime"
 	"sync"
 
@@ -36,6 +37,9 @@ type sourceScanOp struct {
 
 	errMu sync.Mutex
 	err   error
+
+	// snapEnds are the end offsets the scan reads up to, once it started.
+	snapEnds map[int32]int64
 }
 
 func (rt *runtime) buildSourceScan(n *planner.Scan) (Operator, error) {
@@ -43,7 +47,11 @@ func (rt *runtime) buildSourceScan(n *planner.Scan) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sourceScanOp{rt: rt, rel: n.Rel, cfg: cfg, stats: rt.s.e.sourceStats(n.Rel.OID)}, nil
+	scan := &sourceScanOp{rt: rt, rel: n.Rel, cfg: cfg, stats: rt.s.e.sourceStats(n.Rel.OID)}
+	if rt.tail != nil {
+		return rt.tail.source(scan), nil
+	}
+	return scan, nil
 }
 
 // sourceJob is a run of one partition's records for a decoding worker.
@@ -123,6 +131,8 @@ func (s *sourceScanOp) start() error {
 	if err != nil {
 		return err
 	}
+	// A SUBSCRIBE tails the topic from exactly where its snapshot ends.
+	s.snapEnds = maps.Clone(ends)
 	assign := map[int32]kgo.Offset{}
 	for _, p := range parts {
 		if starts[p] < ends[p] {
@@ -220,46 +230,14 @@ func (s *sourceScanOp) fetch(ctx context.Context, cl *kgo.Client, ends map[int32
 	return nil
 }
 
-// decode turns jobs into batches: the declared columns from the value, then
-// the metadata columns (catalog.SourceMetadata) from the record.
+// decode turns jobs into batches.
 func (s *sourceScanOp) decode(ctx context.Context, jobs <-chan sourceJob) {
 	dec := newRecordDecoder(s.cfg.format, s.rel.Columns, s.rt.loc())
-	ncols := len(s.rel.Columns)
-	width := ncols + len(catalog.SourceMetadata)
 	for job := range jobs {
-		b := &Batch{Rows: make([]sql.Row, 0, len(job.recs)), Diffs: make([]int64, 0, len(job.recs))}
-		// One allocation for all the batch's values.
-		slab := make([]sql.Value, len(job.recs)*width)
-		skipped := 0
-		for _, rec := range job.recs {
-			row := slab[:width:width]
-			if err := dec.decode(rec.Value, row[:ncols]); err != nil {
-				msg := decodeMessage(err)
-				s.stats.lastError.Store(&msg)
-				if s.cfg.failOnError {
-					s.stats.read.Add(int64(len(b.Rows) + skipped + 1))
-					s.fail(&sql.Error{Code: sql.CodeInvalidTextRepresentation,
-						Message: fmt.Sprintf("source %s: cannot decode record: %s", s.rel.Name, msg),
-						Detail:  fmt.Sprintf("topic %s, partition %d, offset %d", s.cfg.topic, job.partition, rec.Offset),
-						Hint:    "Use on_error = 'skip' to skip and count records that do not decode."})
-					return
-				}
-				clear(row)
-				skipped++
-				continue
-			}
-			slab = slab[width:]
-			if rec.Key != nil {
-				row[ncols] = sql.NewBytes(rec.Key)
-			}
-			row[ncols+1] = sql.NewInt(int64(rec.Partition))
-			row[ncols+2] = sql.NewInt(rec.Offset)
-			row[ncols+3] = sql.NewTimestampTZ(rec.Timestamp.UnixMicro())
-			b.Add(row, 1)
-		}
-		s.stats.read.Add(int64(len(job.recs)))
-		if skipped > 0 {
-			s.stats.skipped.Add(int64(skipped))
+		b, err := s.decodeRecords(dec, job.partition, job.recs)
+		if err != nil {
+			s.fail(err)
+			return
 		}
 		if b.Len() == 0 {
 			continue
@@ -270,6 +248,48 @@ func (s *sourceScanOp) decode(ctx context.Context, jobs <-chan sourceJob) {
 			return
 		}
 	}
+}
+
+// decodeRecords turns one partition's records into a batch: the declared
+// columns from the value, then the metadata columns (catalog.SourceMetadata)
+// from the record. It fails only when the source says on_error = 'fail'.
+func (s *sourceScanOp) decodeRecords(dec recordDecoder, partition int32, recs []*kgo.Record) (*Batch, error) {
+	ncols := len(s.rel.Columns)
+	width := ncols + len(catalog.SourceMetadata)
+	b := &Batch{Rows: make([]sql.Row, 0, len(recs)), Diffs: make([]int64, 0, len(recs))}
+	// One allocation for all the batch's values.
+	slab := make([]sql.Value, len(recs)*width)
+	skipped := 0
+	for _, rec := range recs {
+		row := slab[:width:width]
+		if err := dec.decode(rec.Value, row[:ncols]); err != nil {
+			msg := decodeMessage(err)
+			s.stats.lastError.Store(&msg)
+			if s.cfg.failOnError {
+				s.stats.read.Add(int64(len(b.Rows) + skipped + 1))
+				return nil, &sql.Error{Code: sql.CodeInvalidTextRepresentation,
+					Message: fmt.Sprintf("source %s: cannot decode record: %s", s.rel.Name, msg),
+					Detail:  fmt.Sprintf("topic %s, partition %d, offset %d", s.cfg.topic, partition, rec.Offset),
+					Hint:    "Use on_error = 'skip' to skip and count records that do not decode."}
+			}
+			clear(row)
+			skipped++
+			continue
+		}
+		slab = slab[width:]
+		if rec.Key != nil {
+			row[ncols] = sql.NewBytes(rec.Key)
+		}
+		row[ncols+1] = sql.NewInt(int64(rec.Partition))
+		row[ncols+2] = sql.NewInt(rec.Offset)
+		row[ncols+3] = sql.NewTimestampTZ(rec.Timestamp.UnixMicro())
+		b.Add(row, 1)
+	}
+	s.stats.read.Add(int64(len(recs)))
+	if skipped > 0 {
+		s.stats.skipped.Add(int64(skipped))
+	}
+	return b, nil
 }
 
 func decodeMessage(err error) string {

@@ -119,6 +119,12 @@ func (g *guardedResult) Next(ctx context.Context) (sql.Row, bool, error) {
 	return r, ok, err
 }
 
+// Streaming passes the wrapped result's server.Streamer through.
+func (g *guardedResult) Streaming() bool {
+	s, ok := g.Result.(server.Streamer)
+	return ok && s.Streaming()
+}
+
 func (g *guardedResult) Close() error {
 	err := g.Result.Close()
 	g.done()

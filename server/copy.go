@@ -31,6 +31,11 @@ func copyFormats(binary bool, columns int) (overall byte, cols []uint16) {
 func (c *conn) copyOut(res Result, r CopyOut) error {
 	overall, cols := copyFormats(r.CopyOutFormat())
 	c.send(&pgproto3.CopyOutResponse{OverallFormat: overall, ColumnFormatCodes: cols})
+	s, ok := res.(Streamer)
+	streaming := ok && s.Streaming()
+	if streaming {
+		c.flush()
+	}
 	for {
 		data, ok, err := r.NextCopyData(c.ctx)
 		if err != nil {
@@ -40,7 +45,7 @@ func (c *conn) copyOut(res Result, r CopyOut) error {
 			break
 		}
 		c.send(&pgproto3.CopyData{Data: data})
-		if len(c.wbuf) >= flushSize {
+		if streaming || len(c.wbuf) >= flushSize {
 			c.flush()
 			if c.werr != nil {
 				return c.werr

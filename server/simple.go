@@ -76,6 +76,11 @@ func (c *conn) runSimple(st Statement) (err error) {
 func (c *conn) sendRows(r Result, cols []Column, formats []int16, max uint32) (done bool, err error) {
 	s, ok := r.(Streamer)
 	streaming := ok && s.Streaming()
+	if streaming {
+		// The first row may be long in coming; the client should not wait
+		// for it to learn the row description.
+		c.flush()
+	}
 	for n := uint32(0); max == 0 || n < max; n++ {
 		row, ok, err := r.Next(c.ctx)
 		if err != nil {
