@@ -282,6 +282,14 @@ func ParseText(s string, t Type, loc *time.Location) (Value, error) {
 			return Null, err
 		}
 		return NewInterval(iv), nil
+	case OIDJSON, OIDJSONB:
+		// Like text, JSON must be valid UTF-8 without NUL: encoding/json
+		// would carry invalid bytes inside strings through.
+		if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+			return Null, invalidUTF8()
+		}
+	}
+	switch t.OID {
 	case OIDJSON:
 		if !json.Valid([]byte(s)) {
 			return Null, jsonSyntaxError(s, "json")
