@@ -120,7 +120,6 @@ func tstzTm(us int64, l *time.Location) tm {
 	return t
 }
 
-
 func loadZone(name string) (*time.Location, error) {
 	switch strings.ToLower(name) {
 	case "utc", "gmt", "z", "zulu":

@@ -281,7 +281,6 @@ func (n *jnode) typeName() string {
 	return "null"
 }
 
-
 // appendJSONValue renders a SQL value as to_json does. t may be the zero Type
 // when only the value is known.
 func appendJSONValue(ctx *Context, b []byte, v sql.Value, t sql.Type) []byte {

@@ -293,7 +293,6 @@ func decode(s, format string) (sql.Value, error) {
 	return sql.Null, sql.Errorf(sql.CodeInvalidParameterValue, "unrecognized encoding: %q", format)
 }
 
-
 func unhex(c byte) (byte, bool) {
 	switch {
 	case c >= '0' && c <= '9':
