@@ -120,12 +120,9 @@ func tstzTm(us int64, l *time.Location) tm {
 	return t
 }
 
+// loadZone resolves a time zone argument as SET TIME ZONE does.
 func loadZone(name string) (*time.Location, error) {
-	switch strings.ToLower(name) {
-	case "utc", "gmt", "z", "zulu":
-		return time.UTC, nil
-	}
-	l, err := time.LoadLocation(name)
+	l, err := ZoneLocation(name)
 	if err != nil {
 		return nil, sql.Errorf(sql.CodeInvalidParameterValue, "time zone %q not recognized", name)
 	}
