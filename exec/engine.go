@@ -20,7 +20,6 @@ type Engine struct {
 	cat     *catalog.Catalog
 	planner *planner.Planner
 	log     *slog.Logger
-	nextPID atomic.Int32
 
 	// queryMemory bounds the rows one statement keeps (memory.go).
 	queryMemory atomic.Int64

@@ -47,46 +47,16 @@ func (rt *runtime) compile(e planner.Expr) (evalFn, error) {
 	case *planner.BinOp:
 		return rt.compileBinOp(e)
 	case *planner.Neg:
-		f, err := rt.compile(e.Input)
-		if err != nil {
-			return nil, err
-		}
 		t := e.Input.Type()
-		return func(row sql.Row) (sql.Value, error) {
-			v, err := f(row)
-			if err != nil || v.IsNull() {
-				return v, err
-			}
-			return negate(v, t)
-		}, nil
+		return rt.compileStrictUnary(e.Input, func(v sql.Value) (sql.Value, error) { return negate(v, t) })
 	case *planner.BitNot:
-		f, err := rt.compile(e.Input)
-		if err != nil {
-			return nil, err
-		}
-		return func(row sql.Row) (sql.Value, error) {
-			v, err := f(row)
-			if err != nil || v.IsNull() {
-				return v, err
-			}
-			return sql.NewInt(^v.Int()), nil
-		}, nil
+		return rt.compileStrictUnary(e.Input, func(v sql.Value) (sql.Value, error) { return sql.NewInt(^v.Int()), nil })
 	case *planner.And:
 		return rt.compileAndOr(e.Args, true)
 	case *planner.Or:
 		return rt.compileAndOr(e.Args, false)
 	case *planner.Not:
-		f, err := rt.compile(e.Input)
-		if err != nil {
-			return nil, err
-		}
-		return func(row sql.Row) (sql.Value, error) {
-			v, err := f(row)
-			if err != nil || v.IsNull() {
-				return v, err
-			}
-			return sql.NewBool(!v.Bool()), nil
-		}, nil
+		return rt.compileStrictUnary(e.Input, func(v sql.Value) (sql.Value, error) { return sql.NewBool(!v.Bool()), nil })
 	case *planner.IsNull:
 		f, err := rt.compile(e.Input)
 		if err != nil {
@@ -398,4 +368,20 @@ func errOutOfRange(t sql.Type) error {
 		return sql.Errorf(sql.CodeNumericValueOutOfRange, "integer out of range")
 	}
 	return sql.Errorf(sql.CodeNumericValueOutOfRange, "bigint out of range")
+}
+
+// compileStrictUnary compiles an operator of one operand that maps NULL to
+// NULL and applies op to anything else.
+func (rt *runtime) compileStrictUnary(input planner.Expr, op func(sql.Value) (sql.Value, error)) (evalFn, error) {
+	f, err := rt.compile(input)
+	if err != nil {
+		return nil, err
+	}
+	return func(row sql.Row) (sql.Value, error) {
+		v, err := f(row)
+		if err != nil || v.IsNull() {
+			return v, err
+		}
+		return op(v)
+	}, nil
 }

@@ -27,7 +27,6 @@ type aggregateOp struct {
 	// per aggregate; accumulators copy what they keep.
 	skip []bool
 	argv [][]sql.Value
-	done bool
 	out  *sliceOp
 }
 

@@ -152,10 +152,6 @@ func (s *Session) builtinContext() *builtin.Context {
 	return &builtin.Context{Loc: s.loc, Now: now, User: s.user, Database: s.database, Setting: s.setting, Catalog: catalogReader{s.e}, Sequences: sequenceService{s}}
 }
 
-func (s *Session) relationOID(schema, name string) (uint32, bool) {
-	return catalogReader{s.e}.RelationOID(schema, name)
-}
-
 type catalogReader struct{ e *Engine }
 
 func (c catalogReader) RelationName(oid uint32) (string, string, bool) {

@@ -7,14 +7,9 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
-	"github.com/pingcap/tidb/pkg/parser/format"
 
 	"github.com/eddysql/eddy/sql"
 )
-
-func newRestoreCtx(sb *strings.Builder) *format.RestoreCtx {
-	return format.NewRestoreCtx(format.DefaultRestoreFlags, sb)
-}
 
 func (s *Session) begin() (string, error) {
 	if s.txn != nil {

@@ -271,20 +271,19 @@ func LocalToUTC(local int64, loc *time.Location) int64 {
 
 // dtFields is a parsed date/time string before it is checked and converted.
 type dtFields struct {
-	y, m, d           int64
-	hasDate           bool
-	yearDigits        int
-	h, mi, s, us      int64
-	hasTime           bool
-	ampm              int // 0 none, 1 am, 2 pm
-	bc                bool
-	hasZone           bool
-	zoneOff           int64 // seconds east of UTC
-	zoneLoc           *time.Location
-	special           int64 // NegInfinity or PosInfinity when set
-	isSpecial, epoch  bool
-	badZone           string
-	dateFirstDayFirst bool
+	y, m, d          int64
+	hasDate          bool
+	yearDigits       int
+	h, mi, s, us     int64
+	hasTime          bool
+	ampm             int // 0 none, 1 am, 2 pm
+	bc               bool
+	hasZone          bool
+	zoneOff          int64 // seconds east of UTC
+	zoneLoc          *time.Location
+	special          int64 // NegInfinity or PosInfinity when set
+	isSpecial, epoch bool
+	badZone          string
 }
 
 func isDigits(s string) bool {

@@ -69,10 +69,6 @@ text varchar char character bpchar uuid bytea name oid regclass regtype regproc 
 
 var intervalFields = wordSet(`year month day hour minute second`)
 
-// clauseEnd are keywords that end an expression list at the same level.
-var clauseEnd = wordSet(`where group having window order limit offset fetch union intersect except
-for returning on using into`)
-
 var joinWords = wordSet(`natural left right full inner outer cross join straight_join`)
 
 type rewriter struct {
@@ -566,10 +562,6 @@ func (r *rewriter) isKeywordHere(in []*node, i int, prev *node) bool {
 // chain reads an identifier chain a.b."C".* and, when an argument list
 // follows, a function call with its FILTER / WITHIN GROUP / OVER.
 func (r *rewriter) chain(in []*node, i int) (*node, int, *Error) {
-	type part struct {
-		t     token
-		first bool
-	}
 	var parts []token
 	parts = append(parts, in[i].tok)
 	j := i + 1

@@ -36,11 +36,6 @@ import (
 // when CI is set (CI=true) and skips it, saying so, elsewhere.
 var clientsURL = flag.String("clients-url", "", "run TestClients against this server instead of an in-process eddy")
 
-// clientGaps are the checks that fail on eddy for a known reason outside
-// the clients: the test still fails on them, naming the gap, and says when
-// one closes so that the entry can go.
-var clientGaps = map[string]map[string]string{}
-
 // clientURL starts an eddy (or takes -clients-url) for one client.
 func clientURL(t *testing.T) string {
 	if *clientsURL != "" {
@@ -79,10 +74,6 @@ func runClient(t *testing.T, client, dir string, name string, args ...string) {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	t.Logf("%s output:\n%s", client, out.String())
-	gaps := clientGaps[client]
-	if *clientsURL != "" {
-		gaps = nil // PostgreSQL has none of eddy's gaps
-	}
 	failed := map[string]bool{}
 	sc := bufio.NewScanner(bytes.NewReader(out.Bytes()))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -94,16 +85,7 @@ func runClient(t *testing.T, client, dir string, name string, args ...string) {
 		}
 		check, _, _ := strings.Cut(rest, ":")
 		failed[check] = true
-		if gap, known := gaps[check]; known {
-			t.Errorf("%s: %q fails on a known eddy gap: %s", client, check, gap)
-		} else {
-			t.Errorf("%s: %s", client, line)
-		}
-	}
-	for check := range gaps {
-		if !failed[check] && err == nil {
-			t.Errorf("%s: %q passes now: remove it from clientGaps", client, check)
-		}
+		t.Errorf("%s: %s", client, line)
 	}
 	if err != nil && len(failed) == 0 {
 		t.Errorf("%s: %s %s: %v (see the output above)", client, name, strings.Join(args, " "), err)

@@ -41,9 +41,6 @@ const (
 	// psqlDiffers: eddy deliberately prints something else; the command
 	// must still succeed.
 	psqlDiffers
-	// psqlGap: a query psql sends fails on a planner or executor gap
-	// (see the reason); the test reports it and notices when it closes.
-	psqlGap
 )
 
 var psqlCommands = []struct {
@@ -171,15 +168,6 @@ func TestPsql(t *testing.T) {
 					t.Errorf("%s failed: %v\n%s", c.cmd, runErr, got)
 				}
 				t.Logf("%s differs as expected (%s)", c.cmd, c.reason)
-			case psqlGap:
-				switch {
-				case got == string(want):
-					t.Logf("%s now matches PostgreSQL: make it psqlMatch", c.cmd)
-				case failed:
-					t.Logf("%s still blocked: %s\n%s", c.cmd, c.reason, got)
-				default:
-					t.Logf("%s runs but differs (%s):\n--- postgres\n%s\n--- eddy\n%s", c.cmd, c.reason, want, got)
-				}
 			}
 		})
 	}
