@@ -9,6 +9,14 @@ import (
 
 // build turns a plan into operators, one buildX per node kind.
 func (rt *runtime) build(n planner.Node) (Operator, error) {
+	if op, ok := rt.feed[n]; ok {
+		return op, nil
+	}
+	if rt.flow != nil {
+		if op, ok, err := rt.flow.build(rt, n); ok {
+			return op, err
+		}
+	}
 	switch n := n.(type) {
 	case *planner.Scan:
 		if n.Rel.Kind == catalog.KindSource {

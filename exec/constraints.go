@@ -148,6 +148,23 @@ type writer struct {
 	added   []relRow // new rows with foreign keys to check
 	removed []relRow // old rows of referenced tables
 	buf     []byte
+	// log gathers the changes that views read; views maintains them, in
+	// chunks while chunked (no savepoint could take a chunk back).
+	log     *changeLog
+	views   *viewTxn
+	chunked bool
+}
+
+// logChange records a change of rel for the views that read it.
+func (w *writer) logChange(rel *catalog.Relation, row sql.Row, d int64) error {
+	if w.log == nil {
+		return nil
+	}
+	w.log.add(w.rt.s.e, rel.OID, row, d)
+	if w.chunked && len(w.log.changes) >= feedChunk {
+		return w.views.feed(w.rt.ctx, w.log)
+	}
+	return nil
 }
 
 func (s *Session) newWriter(rt *runtime, tx *dmlTxn) *writer {
@@ -378,7 +395,7 @@ func (w *writer) insert(t *tableInfo, row sql.Row, key []byte) error {
 	if len(t.fks) > 0 {
 		w.added = append(w.added, relRow{t, row})
 	}
-	return nil
+	return w.logChange(rel, row, 1)
 }
 
 // remove deletes a stored row and its index entries.
@@ -396,7 +413,7 @@ func (w *writer) remove(t *tableInfo, key []byte, row sql.Row) error {
 	if len(t.refs) > 0 {
 		w.removed = append(w.removed, relRow{t, row})
 	}
-	return nil
+	return w.logChange(t.rel, row, -1)
 }
 
 // hasKey reports whether rel holds a row whose cols equal vals; cols must

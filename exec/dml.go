@@ -30,6 +30,7 @@ func (s *Session) startDML(ctx context.Context, params []sql.Value) (*writer, fu
 	if s.txn != nil {
 		rt := s.newRuntime(ctx, s.txn, params)
 		w := s.newWriter(rt, &dmlTxn{db: s.e.db, txn: s.txn, undo: s.undoLog()})
+		w.log, w.views, w.chunked = &s.changes, &s.views, len(s.savepoints) == 0
 		return w, func(err error) error {
 			if err != nil {
 				return err
@@ -41,12 +42,17 @@ func (s *Session) startDML(ctx context.Context, params []sql.Value) (*writer, fu
 	rt := s.newRuntime(ctx, txn, params)
 	tx := &dmlTxn{db: s.e.db, txn: txn, auto: true, onStep: func(t *badger.Txn) { rt.txn = t }}
 	w := s.newWriter(rt, tx)
+	w.log, w.views, w.chunked = &changeLog{}, &viewTxn{e: s.e}, true
 	return w, func(err error) error {
 		defer tx.txn.Discard()
+		defer w.views.end()
 		if err != nil {
 			return err
 		}
 		if err := w.finish(); err != nil {
+			return err
+		}
+		if err := w.views.commit(ctx, w.log, tx.set, tx.delete); err != nil {
 			return err
 		}
 		if err := tx.txn.Commit(); err != nil {

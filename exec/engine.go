@@ -32,6 +32,9 @@ type Engine struct {
 	// kafka is nil when eddy runs without Kafka (source.go).
 	kafka   *kafkaConn
 	sources sync.Map // source OID -> *sourceStats
+
+	// flows maintain the materialized views (flow*.go).
+	flows flowSet
 }
 
 // Option configures an Engine.
@@ -84,6 +87,7 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 	e.queryMemory.Store(DefaultQueryMemory)
 	e.planner = &planner.Planner{Cat: cat, Virtual: eddyRelations{systemRelations{}}}
 	e.Configure(options...)
+	e.startFlows()
 	return e, nil
 }
 

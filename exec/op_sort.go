@@ -262,5 +262,6 @@ func (c *concatOp) Next(ctx context.Context) (*Batch, error) {
 		}
 		c.i++
 	}
+	c.i = 0 // the next epoch starts over
 	return nil, nil
 }

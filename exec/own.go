@@ -31,9 +31,11 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 		return s.prepareSubscribe(n)
 	case *sql.CreateView:
 		if n.Materialized {
-			return nil, errUnsupported("CREATE MATERIALIZED VIEW (continuous views are not built yet)")
+			return s.simple(func(ctx context.Context) (string, error) { return s.createMatView(ctx, n) }), nil
 		}
 		return s.simple(func(context.Context) (string, error) { return s.createView(n) }), nil
+	case *sql.RefreshMaterializedView:
+		return s.simple(func(context.Context) (string, error) { return s.refreshMatView(n) }), nil
 	case *sql.CreateSource:
 		return s.simple(func(ctx context.Context) (string, error) { return s.createSource(ctx, n) }), nil
 	case *sql.Drop:
@@ -168,7 +170,8 @@ func (s *Session) drop(n *sql.Drop) (string, error) {
 	if n.Kind == "table" || n.Kind == "sequence" {
 		return s.dropTables(n)
 	}
-	kinds := map[string]catalog.Kind{"table": catalog.KindTable, "view": catalog.KindView, "source": catalog.KindSource}
+	kinds := map[string]catalog.Kind{"table": catalog.KindTable, "view": catalog.KindView, "source": catalog.KindSource,
+		"materialized view": catalog.KindMatView}
 	kind, ok := kinds[n.Kind]
 	if !ok {
 		return "", errUnsupported("DROP " + strings.ToUpper(n.Kind))
@@ -196,7 +199,7 @@ func (s *Session) drop(n *sql.Drop) (string, error) {
 		oids = append(oids, s.dependentsClosure(rel.OID)...)
 	}
 	if len(oids) > 0 {
-		if err := s.e.cat.Delete(oids...); err != nil {
+		if err := s.e.deleteRelations(oids...); err != nil {
 			return "", err
 		}
 	}

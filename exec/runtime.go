@@ -27,6 +27,11 @@ type runtime struct {
 	mem    *memBudget
 	// tail, set while building a SUBSCRIBE, makes source scans endless.
 	tail *subscribeTail
+	// flow, set while building a materialized view's dataflow, makes the
+	// build continuous (flow.go); feed, set while a keyed operator runs
+	// its batch form, replaces the nodes it maps with given rows.
+	flow *dataflow
+	feed map[planner.Node]Operator
 }
 
 func (s *Session) newRuntime(ctx context.Context, txn *badger.Txn, params []sql.Value) *runtime {

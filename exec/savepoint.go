@@ -22,6 +22,9 @@ type undoEntry struct {
 type savepoint struct {
 	name    string
 	undoLen int
+	// logLen is how many changes for views were logged; while a savepoint
+	// is open none are fed to views, so rolling back truncates the log.
+	logLen int
 }
 
 // remember records k's current state before a write, when a savepoint
@@ -58,7 +61,7 @@ func (s *Session) savepoint(name string) (string, error) {
 	if s.txn == nil {
 		return "", sql.Errorf(sql.CodeNoActiveSQLTransaction, "SAVEPOINT can only be used in transaction blocks")
 	}
-	s.savepoints = append(s.savepoints, savepoint{name: name, undoLen: len(s.undo)})
+	s.savepoints = append(s.savepoints, savepoint{name: name, undoLen: len(s.undo), logLen: len(s.changes.changes)})
 	return "SAVEPOINT", nil
 }
 
@@ -109,6 +112,7 @@ func (s *Session) rollbackToSavepoint(name string) (string, error) {
 	// The savepoint itself survives, as in PostgreSQL, and the
 	// transaction is usable again.
 	s.undo = s.undo[:sp.undoLen]
+	s.changes.changes = s.changes.changes[:sp.logLen]
 	s.savepoints = s.savepoints[:i+1]
 	s.failed = false
 	return "ROLLBACK", nil

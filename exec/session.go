@@ -33,6 +33,9 @@ type Session struct {
 	// savepoints of the open transaction, and the undo log they need.
 	savepoints []savepoint
 	undo       []undoEntry
+	// changes and views maintain the views the transaction's writes feed.
+	changes changeLog
+	views   viewTxn
 	// paramStatus caches ParameterStatus until a setting changes.
 	paramStatus map[string]string
 
@@ -46,6 +49,7 @@ var _ server.Session = (*Session)(nil)
 
 func newSession(e *Engine, user, database string, params map[string]string) *Session {
 	s := &Session{e: e, user: user, database: database, loc: time.UTC}
+	s.views.e = e
 	s.settings = map[string]string{
 		"server_version":                "15.0",
 		"server_version_num":            "150000",

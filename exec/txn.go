@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"github.com/eddysql/eddy/sql/builtin"
 	"strings"
@@ -31,8 +33,16 @@ func (s *Session) commit() (string, error) {
 	s.endSavepoints()
 	s.closeCursors(false)
 	defer txn.Discard()
+	defer s.changes.reset()
+	defer s.views.end()
 	if failed {
 		return "ROLLBACK", nil
+	}
+	if err := s.views.commit(context.Background(), &s.changes, txn.Set, txn.Delete); err != nil {
+		if errors.Is(err, badger.ErrTxnTooBig) {
+			return "", sql.Errorf(sql.CodeProgramLimitExceeded, "transaction is too large: commit in smaller transactions")
+		}
+		return "", err
 	}
 	if err := txn.Commit(); err != nil {
 		if err == badger.ErrConflict {
@@ -47,6 +57,8 @@ func (s *Session) rollback() (string, error) {
 	if s.txn != nil {
 		s.closeCursors(false)
 		s.endSavepoints()
+		s.views.end()
+		s.changes.reset()
 		s.txn.Discard()
 		s.txn, s.failed = nil, false
 	}

@@ -1,0 +1,402 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/eddysql/eddy/catalog"
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/sql"
+)
+
+// A dataflow maintains one materialized view: the view's query built from
+// the batch operators where they are stateless (filter, project, set-
+// returning functions) and from incremental ones where they are not
+// (flow_keyed.go), fed each epoch with the changes of its inputs. An
+// epoch's state changes and the view's new rows are flushed into the
+// transaction that commits the epoch: for a plain table, the transaction
+// of the DML that changed it, so that a view is never behind the tables
+// it reads (read-your-writes comes for free) and a crash can split nothing.
+type dataflow struct {
+	e   *Engine
+	rel *catalog.Relation
+	// mu is held from an epoch's start until its transaction commits or
+	// fails: the state snapshot is then the latest.
+	mu    sync.Mutex
+	rt    *runtime
+	root  Operator
+	state *stateStore
+	// inputs are the scans of each relation the view reads.
+	inputs map[uint32][]*deltaOp
+	// fresh: built by CREATE MATERIALIZED VIEW in this process, so its first
+	// epoch is the view's first (constant rows are emitted then, once).
+	fresh  bool
+	nextOp uint16
+	sink   *viewSink
+	// broken is why the view cannot be maintained (its query no longer
+	// plans after a restart); changes to its inputs then fail.
+	broken error
+}
+
+// newDataflow builds the operators of a view's query.
+func (e *Engine) newDataflow(rel *catalog.Relation, plan planner.Node, fresh bool) (*dataflow, error) {
+	if err := planner.CheckContinuous(plan); err != nil {
+		return nil, err
+	}
+	s := newSession(e, rel.Owner, "eddy", nil)
+	f := &dataflow{e: e, rel: rel, state: newStateStore(e.db), inputs: map[uint32][]*deltaOp{}, fresh: fresh}
+	f.rt = s.newRuntime(context.Background(), nil, nil)
+	f.rt.flow = f
+	root, err := f.rt.build(plan)
+	if err != nil {
+		return nil, err
+	}
+	f.root = root
+	f.sink = newViewSink(rel)
+	return f, nil
+}
+
+// build builds the continuous form of the nodes that differ from batch; it
+// returns false for stateless nodes, which the batch builders handle.
+func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
+	switch n := n.(type) {
+	case *planner.Scan:
+		op, err := f.input(rt, n)
+		return op, true, err
+	case *planner.Sort:
+		// A view's rows have no order; a Sort under a Limit or DISTINCT ON
+		// is rebuilt inside their keyed operator.
+		op, err := rt.build(n.Input)
+		return op, true, err
+	case *planner.Values, *planner.TableFunc:
+		op, err := f.constant(rt, n)
+		return op, true, err
+	case *planner.CTERef:
+		// Each reference maintains its own copy of the CTE.
+		op, err := rt.build(n.CTE.Plan)
+		return op, true, err
+	case *planner.SetOp:
+		if n.Kind == planner.Union && n.All {
+			return nil, false, nil // concatOp, as in batch
+		}
+		all := func(c []planner.Column) []planner.Expr { return columnRefs(c) }
+		op, err := f.keyed(rt, n, []planner.Node{n.Left, n.Right}, [][]planner.Expr{all(n.Left.Columns()), all(n.Right.Columns())})
+		return op, true, err
+	case *planner.Aggregate:
+		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{groupKey(n)})
+		return op, true, err
+	case *planner.Join:
+		op, err := f.keyed(rt, n, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys})
+		return op, true, err
+	case *planner.Distinct:
+		key := n.On
+		if key == nil {
+			key = columnRefs(n.Input.Columns())
+		}
+		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{key})
+		return op, true, err
+	case *planner.Window:
+		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{windowKey(n)})
+		return op, true, err
+	case *planner.Limit:
+		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{nil})
+		return op, true, err
+	}
+	return nil, false, nil
+}
+
+// keyed builds a keyedOp for n whose inputs are children (Sorts under them
+// stay in the batch part) keyed by keys.
+func (f *dataflow) keyed(rt *runtime, n planner.Node, children []planner.Node, keys [][]planner.Expr) (Operator, error) {
+	k := &keyedOp{rt: rt, node: n, prefix: f.opPrefix()}
+	for i, c := range children {
+		for {
+			s, ok := c.(*planner.Sort)
+			if !ok {
+				break
+			}
+			c = s.Input
+		}
+		in, err := rt.build(c)
+		if err != nil {
+			return nil, err
+		}
+		fns, err := rt.compileAll(keys[i])
+		if err != nil {
+			return nil, err
+		}
+		k.feeds = append(k.feeds, c)
+		k.ins = append(k.ins, in)
+		k.keys = append(k.keys, fns)
+	}
+	k.touchAll = f.fresh && len(keys[0]) == 0
+	return k, nil
+}
+
+// opPrefix allocates the state prefix of the next stateful operator. The
+// numbering follows the plan, so a restart that plans the same query
+// finds the same state.
+func (f *dataflow) opPrefix() []byte {
+	p := catalog.ObjectPrefix(catalog.PrefixState, f.rel.OID)
+	p = append(p, byte(f.nextOp>>8), byte(f.nextOp))
+	f.nextOp++
+	return p
+}
+
+func columnRefs(cols []planner.Column) []planner.Expr {
+	out := make([]planner.Expr, len(cols))
+	for i, c := range cols {
+		out[i] = &planner.ColRef{Idx: i, Typ: c.Type}
+	}
+	return out
+}
+
+// groupKey is what an aggregate's groups share: its GROUP BY, or with
+// grouping sets the columns in every set.
+func groupKey(n *planner.Aggregate) []planner.Expr {
+	if n.GroupingSets == nil {
+		return n.Group
+	}
+	var out []planner.Expr
+	for i, g := range n.Group {
+		inAll := true
+		for _, set := range n.GroupingSets {
+			found := false
+			for _, j := range set {
+				found = found || j == i
+			}
+			inAll = inAll && found
+		}
+		if inAll {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// windowKey is the partition every window call shares.
+func windowKey(n *planner.Window) []planner.Expr {
+	var out []planner.Expr
+	for _, e := range n.Calls[0].Partition {
+		shared := true
+		for _, c := range n.Calls[1:] {
+			found := false
+			for _, p := range c.Partition {
+				found = found || planner.ExprsEqual(p, e)
+			}
+			shared = shared && found
+		}
+		if shared {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// input is a scan of a stored relation or source: each epoch it yields the
+// relation's changes.
+func (f *dataflow) input(rt *runtime, n *planner.Scan) (Operator, error) {
+	d := &deltaOp{}
+	f.inputs[n.Rel.OID] = append(f.inputs[n.Rel.OID], d)
+	if n.Key == nil {
+		return d, nil
+	}
+	// A point lookup the optimizer made of WHERE pk = const filters the
+	// changes the same way.
+	key, err := rt.compileAll(n.Key)
+	if err != nil {
+		return nil, err
+	}
+	return &keyFilterOp{in: d, key: key, cols: n.Rel.PrimaryKey}, nil
+}
+
+// constant yields the rows of VALUES or a table function in a new view's
+// first epoch, and nothing after.
+func (f *dataflow) constant(rt *runtime, n planner.Node) (Operator, error) {
+	if !f.fresh {
+		return &deltaOp{}, nil
+	}
+	brt := *rt
+	brt.flow = nil
+	op, err := brt.build(n)
+	if err != nil {
+		return nil, err
+	}
+	return &onceOp{in: op}, nil
+}
+
+// deltaOp yields the changes the dataflow hands it for the epoch.
+type deltaOp struct {
+	b    Batch
+	done bool
+}
+
+func (d *deltaOp) set(rows []sql.Row, diffs []int64) {
+	d.b.Rows, d.b.Diffs, d.done = rows, diffs, false
+}
+
+func (d *deltaOp) Next(ctx context.Context) (*Batch, error) {
+	if d.done || len(d.b.Rows) == 0 {
+		d.done = true
+		return nil, nil
+	}
+	d.done = true
+	return &d.b, nil
+}
+
+// onceOp passes its input through in the first epoch only.
+type onceOp struct {
+	in       Operator
+	finished bool
+}
+
+func (o *onceOp) Next(ctx context.Context) (*Batch, error) {
+	if o.finished {
+		return nil, nil
+	}
+	b, err := o.in.Next(ctx)
+	if b == nil || err != nil {
+		o.finished = true
+	}
+	return b, err
+}
+
+// keyFilterOp keeps the changes whose key columns equal key.
+type keyFilterOp struct {
+	in   Operator
+	key  []evalFn
+	cols []int
+	b    Batch
+}
+
+func (k *keyFilterOp) Next(ctx context.Context) (*Batch, error) {
+	vals := make([]sql.Value, len(k.key))
+	for i, f := range k.key {
+		v, err := f(nil)
+		if err != nil {
+			return nil, err
+		}
+		vals[i] = v
+	}
+	for {
+		b, err := k.in.Next(ctx)
+		if err != nil || b == nil {
+			return nil, err
+		}
+		k.b.reset()
+		for i, r := range b.Rows {
+			match := true
+			for j, c := range k.cols {
+				match = match && !vals[j].IsNull() && !r[c].IsNull() && sql.Equal(r[c], vals[j])
+			}
+			if match {
+				k.b.Add(r, b.Diffs[i])
+			}
+		}
+		if k.b.Len() > 0 {
+			return &k.b, nil
+		}
+	}
+}
+
+// epoch runs one epoch over the inputs' changes (by relation OID), writes
+// the view's new rows into the state and returns the view's changes.
+func (f *dataflow) epoch(ctx context.Context, changes map[uint32]*Batch) (*Batch, error) {
+	if f.broken != nil {
+		return nil, f.broken
+	}
+	for oid, ins := range f.inputs {
+		b := changes[oid]
+		for _, d := range ins {
+			if b == nil {
+				d.set(nil, nil)
+			} else {
+				d.set(b.Rows, b.Diffs)
+			}
+		}
+	}
+	f.rt.ctx = ctx
+	f.rt.txn = f.state.snap
+	var out changeSet
+	err := drain(ctx, f.root, func(r sql.Row, d int64) error {
+		out.add(r, d)
+		return nil
+	})
+	f.fresh = false
+	if err != nil {
+		return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
+	}
+	rows, diffs := out.result()
+	if err := f.sink.apply(f.state, rows, diffs); err != nil {
+		return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
+	}
+	return &Batch{Rows: rows, Diffs: diffs}, nil
+}
+
+// flowSet holds the running dataflows.
+type flowSet struct {
+	// mu: CREATE and DROP of views take it to write; a commit that feeds
+	// views takes it to read, so no view starts between a transaction's
+	// writes and its commit without seeing them.
+	mu    sync.RWMutex
+	byOID map[uint32]*dataflow
+	// watched counts the views that read each relation directly. It is
+	// replaced, never changed, so that writers read it without the lock
+	// (a transaction may hold mu to read while it logs more changes).
+	watched atomic.Pointer[map[uint32]int]
+}
+
+// isWatched reports whether a view reads oid.
+func (fs *flowSet) isWatched(oid uint32) bool {
+	w := fs.watched.Load()
+	return w != nil && (*w)[oid] > 0
+}
+
+// readers lists the dataflows that read oid directly.
+func (fs *flowSet) readers(oid uint32) []*dataflow {
+	var out []*dataflow
+	for _, f := range fs.byOID {
+		if _, ok := f.inputs[oid]; ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// hasReaders reports whether any view reads oid; the caller holds mu.
+func (fs *flowSet) hasReaders(oid uint32) bool {
+	for _, f := range fs.byOID {
+		if _, ok := f.inputs[oid]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// closure lists the dataflows that oids feed, directly or through other
+// views, in OID order, which is an order in which every view comes after
+// the views it reads (a view is created after its inputs).
+func (fs *flowSet) closure(oids []uint32) []*dataflow {
+	seen := map[uint32]*dataflow{}
+	var visit func(oid uint32)
+	visit = func(oid uint32) {
+		for _, f := range fs.readers(oid) {
+			if seen[f.rel.OID] == nil {
+				seen[f.rel.OID] = f
+				visit(f.rel.OID)
+			}
+		}
+	}
+	for _, o := range oids {
+		visit(o)
+	}
+	out := make([]*dataflow, 0, len(seen))
+	for _, f := range seen {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].rel.OID < out[j].rel.OID })
+	return out
+}

@@ -1,0 +1,80 @@
+package exec
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+
+	"github.com/eddysql/eddy/catalog"
+	"github.com/eddysql/eddy/sql"
+)
+
+// viewSink writes a view's changes to its rows, which live where a table's
+// do (PrefixRows), so that SELECT reads a view as it reads a table. A view
+// whose query has a key (GROUP BY columns, a table's primary key) stores
+// one row per key under that key, so WHERE key = x is a point lookup; any
+// other view stores each copy of a row under the row and a copy number,
+// with the number of copies kept in the dataflow's state.
+type viewSink struct {
+	rel    *catalog.Relation
+	rows   []byte
+	counts []byte
+}
+
+func newViewSink(rel *catalog.Relation) *viewSink {
+	return &viewSink{
+		rel:    rel,
+		rows:   catalog.ObjectPrefix(catalog.PrefixRows, rel.OID),
+		counts: append(catalog.ObjectPrefix(catalog.PrefixState, rel.OID), 0xff, 0xff),
+	}
+}
+
+// apply writes consolidated changes, retractions first.
+func (v *viewSink) apply(st *stateStore, rows []sql.Row, diffs []int64) error {
+	for i, r := range rows {
+		d := diffs[i]
+		enc := sql.AppendRow(nil, r)
+		if v.rel.PrimaryKey != nil {
+			k := rowKey(v.rel, r, 0)
+			switch d {
+			case -1:
+				st.del(k)
+			case 1:
+				if _, ok, err := st.get(k); err != nil {
+					return err
+				} else if ok {
+					return fmt.Errorf("view %s: two rows with one key", v.rel.Name)
+				}
+				st.put(k, enc)
+			default:
+				return fmt.Errorf("view %s: a key changed %d times at once", v.rel.Name, d)
+			}
+			continue
+		}
+		ck := append(slices.Clip(v.counts), enc...)
+		var n int64
+		if c, ok, err := st.get(ck); err != nil {
+			return err
+		} else if ok {
+			n, _ = binary.Varint(c)
+		}
+		m := n + d
+		if m < 0 {
+			return fmt.Errorf("view %s: a row was retracted more often than it was added", v.rel.Name)
+		}
+		rk := append(slices.Clip(v.rows), enc...)
+		copyKey := func(c int64) []byte { return binary.BigEndian.AppendUint32(slices.Clip(rk), uint32(c)) }
+		for c := n; c < m; c++ {
+			st.put(copyKey(c), enc)
+		}
+		for c := m; c < n; c++ {
+			st.del(copyKey(c))
+		}
+		if m == 0 {
+			st.del(ck)
+		} else {
+			st.put(ck, binary.AppendVarint(nil, m))
+		}
+	}
+	return nil
+}

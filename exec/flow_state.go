@@ -1,0 +1,142 @@
+package exec
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/google/btree"
+)
+
+// stateStore is how a dataflow reads and writes its durable state (operator
+// arrangements, the view's rows, source offsets) during one epoch. Reads see
+// the last committed epoch, from a Badger snapshot taken when the epoch
+// begins, overlaid with the epoch's own writes; the writes stay pending
+// until the caller flushes them into the transaction that commits the
+// epoch, so that an epoch's state changes, its output and its input
+// positions become durable in one atomic commit. The dataflow's lock keeps
+// every other writer of these keys out between begin and end, so the
+// snapshot is the latest state.
+type stateStore struct {
+	db      *badger.DB
+	snap    *badger.Txn
+	pending *btree.BTreeG[stateEntry]
+}
+
+type stateEntry struct {
+	key []byte
+	val []byte // nil: deleted
+}
+
+func stateLess(a, b stateEntry) bool { return bytes.Compare(a.key, b.key) < 0 }
+
+func newStateStore(db *badger.DB) *stateStore {
+	return &stateStore{db: db, pending: btree.NewG(32, stateLess)}
+}
+
+// begin starts an epoch: reads see everything committed so far.
+func (s *stateStore) begin() {
+	s.snap = s.db.NewTransaction(false)
+}
+
+// end finishes an epoch, committed or not: pending writes are dropped
+// (after a commit they are in Badger; after a failure they never happened).
+func (s *stateStore) end() {
+	if s.snap != nil {
+		s.snap.Discard()
+		s.snap = nil
+	}
+	s.pending.Clear(false)
+}
+
+func (s *stateStore) put(key, val []byte) {
+	if val == nil {
+		val = []byte{}
+	}
+	s.pending.ReplaceOrInsert(stateEntry{key: key, val: val})
+}
+
+func (s *stateStore) del(key []byte) {
+	s.pending.ReplaceOrInsert(stateEntry{key: key})
+}
+
+// get returns the value of key; the slice must not be kept past the epoch.
+func (s *stateStore) get(key []byte) ([]byte, bool, error) {
+	if e, ok := s.pending.Get(stateEntry{key: key}); ok {
+		return e.val, e.val != nil, nil
+	}
+	item, err := s.snap.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read state: %w", err)
+	}
+	v, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("read state: %w", err)
+	}
+	return v, true, nil
+}
+
+// scan calls f for every key with the prefix, in key order, with the
+// epoch's pending writes merged in. Keys and values are valid during f only.
+func (s *stateStore) scan(prefix []byte, f func(k, v []byte) error) error {
+	var over []stateEntry
+	s.pending.AscendGreaterOrEqual(stateEntry{key: prefix}, func(e stateEntry) bool {
+		if !bytes.HasPrefix(e.key, prefix) {
+			return false
+		}
+		over = append(over, e)
+		return true
+	})
+	it := s.snap.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 64})
+	defer it.Close()
+	it.Seek(prefix)
+	i := 0
+	for it.Valid() || i < len(over) {
+		var k []byte
+		if it.Valid() {
+			k = it.Item().Key()
+		}
+		if i < len(over) && (k == nil || bytes.Compare(over[i].key, k) <= 0) {
+			e := over[i]
+			i++
+			if k != nil && bytes.Equal(e.key, k) {
+				it.Next()
+			}
+			if e.val == nil {
+				continue
+			}
+			if err := f(e.key, e.val); err != nil {
+				return err
+			}
+			continue
+		}
+		err := it.Item().Value(func(v []byte) error { return f(k, v) })
+		if err != nil {
+			return err
+		}
+		it.Next()
+	}
+	return nil
+}
+
+// flush hands the epoch's writes, in key order, to the committing
+// transaction.
+func (s *stateStore) flush(set func(k, v []byte) error, del func(k []byte) error) error {
+	var err error
+	s.pending.Ascend(func(e stateEntry) bool {
+		if e.val == nil {
+			err = del(e.key)
+		} else {
+			err = set(e.key, e.val)
+		}
+		return err == nil
+	})
+	return err
+}
+
+// dirty reports whether the epoch wrote anything.
+func (s *stateStore) dirty() bool { return s.pending.Len() > 0 }

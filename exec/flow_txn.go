@@ -1,0 +1,200 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/eddysql/eddy/sql"
+)
+
+// feedChunk is how many logged changes a transaction gathers before it
+// runs them through the views it feeds: the log stays small and each
+// epoch's work incremental, whatever the size of the transaction.
+const feedChunk = 1024
+
+// changeLog gathers a transaction's changes to the relations that views
+// read, until they are fed to the views.
+type changeLog struct {
+	changes []tableChange
+	// unlogged are relations written while no view read them: if one
+	// starts to before the commit, the commit must fail (flowSet.mu).
+	unlogged map[uint32]bool
+}
+
+type tableChange struct {
+	oid uint32
+	row sql.Row
+	d   int64
+}
+
+// add logs one change to rel if a view reads it.
+func (l *changeLog) add(e *Engine, oid uint32, row sql.Row, d int64) {
+	if !e.flows.isWatched(oid) {
+		if l.unlogged == nil {
+			l.unlogged = map[uint32]bool{}
+		}
+		l.unlogged[oid] = true
+		return
+	}
+	l.changes = append(l.changes, tableChange{oid: oid, row: row, d: d})
+}
+
+func (l *changeLog) reset() {
+	l.changes = l.changes[:0]
+	l.unlogged = nil
+}
+
+// viewTxn is the part of a transaction that maintains views: the
+// dataflows it has run epochs of, locked, with their pending state, until
+// the transaction commits or fails.
+type viewTxn struct {
+	e      *Engine
+	flows  []*dataflow
+	locked map[uint32]bool
+	// rlocked: the transaction holds flowSet.mu to read (from its first
+	// epoch, or from the commit) so that no view starts or stops under it.
+	rlocked bool
+}
+
+// feed runs the logged changes through every view they reach and empties
+// the log.
+func (v *viewTxn) feed(ctx context.Context, l *changeLog) error {
+	if len(l.changes) == 0 {
+		return nil
+	}
+	if !v.rlocked {
+		v.e.flows.mu.RLock()
+		v.rlocked = true
+	}
+	byRel := map[uint32]*Batch{}
+	var oids []uint32
+	for _, c := range l.changes {
+		b := byRel[c.oid]
+		if b == nil {
+			b = &Batch{}
+			byRel[c.oid] = b
+			oids = append(oids, c.oid)
+		}
+		b.Add(c.row, c.d)
+	}
+	l.changes = l.changes[:0]
+	flows := v.e.flows.closure(oids)
+	if v.locked == nil {
+		v.locked = map[uint32]bool{}
+	}
+	for _, f := range flows {
+		if v.locked[f.rel.OID] {
+			continue
+		}
+		// Flows are locked in OID order; one that this transaction reaches
+		// only in a later chunk may come out of order, and then waiting
+		// could deadlock.
+		if n := len(v.flows); n > 0 && v.flows[n-1].rel.OID > f.rel.OID {
+			if !f.mu.TryLock() {
+				return sql.Errorf("40P01", "deadlock detected: materialized view %s is being maintained by another transaction", f.rel.Name)
+			}
+		} else {
+			f.mu.Lock()
+		}
+		v.locked[f.rel.OID] = true
+		v.flows = append(v.flows, f)
+		f.state.begin()
+	}
+	for _, f := range flows {
+		out, err := f.epoch(ctx, byRel)
+		if err != nil {
+			return err
+		}
+		if out.Len() > 0 {
+			byRel[f.rel.OID] = out
+		}
+	}
+	return nil
+}
+
+// commit feeds what is left in the log, checks that no view started to
+// read a relation the transaction wrote unlogged, and flushes the views'
+// state with set and del (into the transaction about to commit).
+func (v *viewTxn) commit(ctx context.Context, l *changeLog, set func(k, val []byte) error, del func(k []byte) error) error {
+	if len(l.unlogged) > 0 && !v.rlocked {
+		v.e.flows.mu.RLock()
+		v.rlocked = true
+	}
+	for oid := range l.unlogged {
+		if v.e.flows.isWatched(oid) {
+			name := fmt.Sprint(oid)
+			if rel := v.e.cat.ByOID(oid); rel != nil {
+				name = rel.Name
+			}
+			return sql.Errorf("40001", "could not serialize access: a materialized view over %s was created during the transaction", name)
+		}
+	}
+	if err := v.feed(ctx, l); err != nil {
+		return err
+	}
+	for _, f := range v.flows {
+		if err := f.state.flush(set, del); err != nil {
+			return fmt.Errorf("maintain %s: %w", f.rel.Name, err)
+		}
+	}
+	return nil
+}
+
+// end releases the views after the commit, or after its failure: their
+// pending state is then dropped, so a view never shows an epoch that did
+// not commit. The dataflows hold no other state between epochs.
+func (v *viewTxn) end() {
+	for _, f := range v.flows {
+		f.state.end()
+		f.mu.Unlock()
+	}
+	v.flows, v.locked = nil, nil
+	if v.rlocked {
+		v.e.flows.mu.RUnlock()
+		v.rlocked = false
+	}
+}
+
+// register starts maintaining a view; the caller holds flows.mu to write.
+func (fs *flowSet) register(f *dataflow) {
+	if fs.byOID == nil {
+		fs.byOID = map[uint32]*dataflow{}
+	}
+	fs.byOID[f.rel.OID] = f
+	fs.recount()
+}
+
+// recount rebuilds watched from the running views.
+func (fs *flowSet) recount() {
+	w := map[uint32]int{}
+	for _, f := range fs.byOID {
+		for oid := range f.inputs {
+			w[oid]++
+		}
+	}
+	fs.watched.Store(&w)
+}
+
+// forget stops maintaining the views among oids; the caller holds mu.
+func (fs *flowSet) forget(oids []uint32) {
+	for _, oid := range oids {
+		delete(fs.byOID, oid)
+	}
+	fs.recount()
+}
+
+// deleteRelations drops relations from the catalog and stops the views
+// among them.
+func (e *Engine) deleteRelations(oids ...uint32) error {
+	e.flows.mu.Lock()
+	defer e.flows.mu.Unlock()
+	// Wait for epochs in flight on the views being dropped.
+	for _, oid := range oids {
+		if f := e.flows.byOID[oid]; f != nil {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+		}
+	}
+	e.flows.forget(oids)
+	return e.cat.Delete(oids...)
+}
