@@ -61,6 +61,7 @@ func (s *Session) startDML(ctx context.Context, params []sql.Value) (*writer, fu
 			}
 			return fmt.Errorf("commit: %w", err)
 		}
+		w.views.published()
 		return nil
 	}
 }

@@ -50,6 +50,7 @@ func (s *Session) commit() (string, error) {
 		}
 		return "", fmt.Errorf("commit: %w", err)
 	}
+	s.views.published()
 	return "COMMIT", nil
 }
 

@@ -125,7 +125,10 @@ func call(t *testing.T, ctx *Context, f *Func, ts []sql.Type, args []sql.Value) 
 	calls++
 	start := time.Now()
 	v, err := f.Call(ctx, args, ts)
-	if d := time.Since(start); d > 200*time.Millisecond {
+	// A runaway (a huge allocation, a loop over a pathological argument)
+	// takes seconds; the bound is loose because the machines are shared,
+	// and a zone lookup reads from disk.
+	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("%s%s took %v", f.Name, fmtArgs(args), d)
 	}
 	if err != nil {

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// startEddyDir runs eddy with the embedded broker over a data directory
+// that outlives it; stop shuts it down (as a clean restart does).
+func startEddyDir(t *testing.T, dir string) (c *pgx.Conn, seeds []string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan endpoints, 1)
+	done := make(chan error, 1)
+	cfg := config{dataDir: dir, listen: "127.0.0.1:0", kafkaListen: "127.0.0.1:0", maxConnections: 100}
+	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), ready) }()
+	var ep endpoints
+	select {
+	case ep = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("eddy did not start: %v", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("eddy did not start in 30s")
+	}
+	c, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://eddy@%s/eddy?sslmode=disable", ep.SQL))
+	if err != nil {
+		cancel()
+		<-done
+		t.Fatal(err)
+	}
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		c.Close(context.Background())
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("eddy: %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	return c, ep.Kafka, stop
+}
+
+// bids produces n JSON bids starting at id from, over 3 partitions.
+func bids(t *testing.T, seeds []string, from, n int) {
+	vals := make([]string, n)
+	for i := range vals {
+		id := from + i
+		vals[i] = fmt.Sprintf(`{"auction": %d, "price": %d}`, id%7, id)
+	}
+	produceTo(t, seeds, "bid", 3, vals...)
+}
+
+// eventually waits until the view's rows equal the batch query's.
+func eventually(t *testing.T, c *pgx.Conn, view, batch string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, want := queryRows(t, c, view), queryRows(t, c, batch)
+		if strings.Join(got, "\n") == strings.Join(want, "\n") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("view never caught up:\n got %q\nwant %q", got, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+const bidView = `SELECT auction, count(*), sum(price), max(price) FROM bid GROUP BY auction`
+
+func TestViewOverSource(t *testing.T) {
+	c, seeds, _ := startEddyDir(t, t.TempDir())
+	mustExec(t, c, `CREATE SOURCE bid (auction BIGINT, price BIGINT) WITH (topic = 'bid', partitions = '3')`)
+	bids(t, seeds, 0, 300)
+	mustExec(t, c, `CREATE MATERIALIZED VIEW hot AS `+bidView)
+	mustExec(t, c, `CREATE TABLE names (id BIGINT PRIMARY KEY, name TEXT)`)
+	mustExec(t, c, `INSERT INTO names VALUES (1, 'one'), (2, 'two')`)
+	mustExec(t, c, `CREATE MATERIALIZED VIEW named AS SELECT h.auction, n.name, h.count FROM hot h LEFT JOIN names n ON n.id = h.auction`)
+	bids(t, seeds, 300, 300)
+	mustExec(t, c, `INSERT INTO bid VALUES (100, 1)`)
+	eventually(t, c, `SELECT * FROM hot ORDER BY 1`, bidView+` ORDER BY 1`)
+	eventually(t, c, `SELECT * FROM named ORDER BY 1`,
+		`SELECT h.auction, n.name, h.count FROM (`+bidView+`) h LEFT JOIN names n ON n.id = h.auction ORDER BY 1`)
+	wantRows(t, c, `SELECT count(*), sum(count)::int8 FROM hot`, "8|601")
+}
+
+// TestViewOverSourceRestart: after a restart a view goes on from the
+// offsets it committed, so no record is lost or counted twice.
+func TestViewOverSourceRestart(t *testing.T) {
+	dir := t.TempDir()
+	c, seeds, stop := startEddyDir(t, dir)
+	mustExec(t, c, `CREATE SOURCE bid (auction BIGINT, price BIGINT) WITH (topic = 'bid', partitions = '3')`)
+	bids(t, seeds, 0, 200)
+	mustExec(t, c, `CREATE MATERIALIZED VIEW hot AS `+bidView)
+	bids(t, seeds, 200, 200)
+	eventually(t, c, `SELECT * FROM hot ORDER BY 1`, bidView+` ORDER BY 1`)
+	stop()
+	c, seeds, _ = startEddyDir(t, dir)
+	wantRows(t, c, `SELECT sum(count)::int8 FROM hot`, "400")
+	bids(t, seeds, 400, 200)
+	eventually(t, c, `SELECT * FROM hot ORDER BY 1`, bidView+` ORDER BY 1`)
+	wantRows(t, c, `SELECT sum(count)::int8 FROM hot`, "600")
+}
+
+// TestSubscribeView: a subscription to a view gets its rows, then each
+// committed change, retractions included.
+func TestSubscribeView(t *testing.T) {
+	dir := t.TempDir()
+	c, _, _ := startEddyDir(t, dir)
+	mustExec(t, c, `CREATE TABLE acct (id INT PRIMARY KEY, grp TEXT, bal INT)`)
+	mustExec(t, c, `INSERT INTO acct VALUES (1, 'a', 10), (2, 'b', 5)`)
+	mustExec(t, c, `CREATE MATERIALIZED VIEW tot AS SELECT grp, sum(bal)::int8 AS s FROM acct GROUP BY grp`)
+	ctx := context.Background()
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `DECLARE cur CURSOR FOR SUBSCRIBE (SELECT grp, s FROM tot WHERE grp = 'a')`); err != nil {
+		t.Fatal(err)
+	}
+	fetch := func(n int) []string {
+		rows, err := tx.Query(ctx, fmt.Sprintf("FETCH %d cur", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var ts, diff int64
+			var grp string
+			var s int64
+			if err := rows.Scan(&ts, &diff, &grp, &s); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%d %s %d", diff, grp, s))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if got := fetch(1); strings.Join(got, ",") != "1 a 10" {
+		t.Fatalf("snapshot: %q", got)
+	}
+	other := connectAgain(t, c)
+	mustExec(t, other, `UPDATE acct SET bal = 15 WHERE id = 1`)
+	mustExec(t, other, `UPDATE acct SET bal = 1 WHERE id = 2`)
+	if got := fetch(2); strings.Join(got, ",") != "-1 a 10,1 a 15" {
+		t.Fatalf("change: %q", got)
+	}
+}
+
+// connectAgain opens a second connection to the eddy behind c.
+func connectAgain(t *testing.T, c *pgx.Conn) *pgx.Conn {
+	cfg := c.Config()
+	o, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://eddy@%s:%d/eddy?sslmode=disable", cfg.Host, cfg.Port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { o.Close(context.Background()) })
+	return o
+}
