@@ -35,12 +35,14 @@ type runtime struct {
 }
 
 func (s *Session) newRuntime(ctx context.Context, txn *badger.Txn, params []sql.Value) *runtime {
+	fctx := s.builtinContext()
+	fctx.Done = ctx.Done()
 	return &runtime{
 		ctx:    ctx,
 		s:      s,
 		txn:    txn,
 		params: params,
-		fctx:   s.builtinContext(),
+		fctx:   fctx,
 		ctes:   map[*planner.CTE][]sql.Row{},
 		work:   map[*planner.CTE][]sql.Row{},
 		mem:    &memBudget{limit: s.e.queryMemory.Load()},

@@ -65,6 +65,7 @@ const (
 	OIDRegrole      uint32 = 4096
 	OIDUUID         uint32 = 2950
 	OIDRecord       uint32 = 2249
+	OIDVoid         uint32 = 2278
 	OIDJSONB        uint32 = 3802
 )
 
@@ -102,6 +103,8 @@ var (
 	UUID        = Type{OID: OIDUUID, Mod: -1}
 	// Record is an anonymous row value, ROW(a, b); its fields are an array.
 	Record = Type{OID: OIDRecord, Mod: -1}
+	// Void is what functions called for their effect return (pg_sleep).
+	Void = Type{OID: OIDVoid, Mod: -1}
 )
 
 // ArrayOf returns the array type whose elements are t.
@@ -280,6 +283,8 @@ func FormatType(t Type) string {
 		return "uuid"
 	case OIDRecord:
 		return "record"
+	case OIDVoid:
+		return "void"
 	case OIDInt2Vector:
 		return "int2vector"
 	case OIDOidVector:

@@ -82,6 +82,7 @@ const pgTypes = `16|bool|1|t|b|B|t|0|1000|boolin|boolout|boolrecv|boolsend|c|p|0
 2210|_regclass|-1|f|b|A|f|2205|0|array_in|array_out|array_recv|array_send|i|x|0
 2211|_regtype|-1|f|b|A|f|2206|0|array_in|array_out|array_recv|array_send|i|x|0
 2249|record|-1|f|p|P|f|0|2287|record_in|record_out|record_recv|record_send|d|x|0
+2278|void|4|t|p|P|f|0|0|void_in|void_out|void_recv|void_send|i|p|0
 2275|cstring|-2|f|p|P|f|0|1263|cstring_in|cstring_out|cstring_recv|cstring_send|c|p|0
 2276|any|4|t|p|P|f|0|0|any_in|any_out|-|-|i|p|0
 2277|anyarray|-1|f|p|P|f|0|0|anyarray_in|anyarray_out|anyarray_recv|anyarray_send|d|x|0

@@ -39,6 +39,9 @@ type Context struct {
 	// Sequences serves nextval, currval, setval and lastval; nil where
 	// there are no sequences.
 	Sequences SequenceService
+	// Done ends when the statement is cancelled; functions that wait
+	// (pg_sleep) stop then. Nil never ends.
+	Done <-chan struct{}
 }
 
 // SequenceService is the session's view of sequences. Sequences are

@@ -3,7 +3,9 @@ package builtin
 import (
 	"crypto/rand"
 	"fmt"
+	"math"
 	"strings"
+	"time"
 
 	"github.com/eddysql/eddy/sql"
 )
@@ -79,6 +81,9 @@ func init() {
 		fn("current_setting", types(sql.Text, sql.Bool), sql.Text, func(ctx *Context, a []sql.Value) (sql.Value, error) {
 			return setting(ctx, a[0].Text(), a[1].Bool())
 		}),
+		&Func{Name: "pg_sleep", Args: types(sql.Float8), Ret: sql.Void, Volatile: true, Eval: func(ctx *Context, a []sql.Value) (sql.Value, error) {
+			return sql.Null, sleep(ctx, a[0].Float())
+		}},
 		&Func{Name: "gen_random_uuid", Ret: sql.UUID, Volatile: true, Eval: func(*Context, []sql.Value) (sql.Value, error) {
 			return sql.NewText(uuidV4()), nil
 		}},
@@ -145,3 +150,19 @@ func init() {
 
 func nullFn(*Context, []sql.Value) (sql.Value, error) { return sql.Null, nil }
 func trueFn(*Context, []sql.Value) (sql.Value, error) { return sql.NewBool(true), nil }
+
+// sleep waits secs seconds, or until the statement is cancelled.
+func sleep(ctx *Context, secs float64) error {
+	if !(secs > 0) {
+		return nil
+	}
+	d := time.Duration(math.Min(secs, 1e9) * float64(time.Second))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done:
+		return sql.Errorf(sql.CodeQueryCanceled, "canceling statement due to user request")
+	}
+}
