@@ -82,6 +82,13 @@ func (rt *runtime) srfRows(name string, vals []sql.Value, args []planner.Expr, c
 			rows[i] = sql.Row{m}
 		}
 		return rows, nil
+	case "eddy_hop":
+		// HOP's windows of one row (planner/bind_timewindow.go); a row with
+		// a NULL time is in none.
+		if vals[0].IsNull() {
+			return nil, nil
+		}
+		return hopRows(vals, cols[0].Type)
 	case "string_to_table":
 		if vals[0].IsNull() {
 			return nil, nil
@@ -111,6 +118,31 @@ func (rt *runtime) srfRows(name string, vals []sql.Value, args []planner.Expr, c
 		return nil, nil
 	}
 	return jsonRows(name, vals[0].Text(), cols)
+}
+
+// hopRows yields (window_start, window_end) for each window of a HOP that
+// holds vals[0]; vals[1:] are the slide, the size and the offset.
+func hopRows(vals []sql.Value, t sql.Type) ([]sql.Row, error) {
+	var lengths [3]int64
+	for i, what := range []string{"window slide", "window size", "window offset"} {
+		var err error
+		if lengths[i], err = builtin.WindowLength(what, vals[1+i].Interval(), i < 2); err != nil {
+			return nil, err
+		}
+	}
+	starts, err := builtin.HopStarts(vals[0].Int(), lengths[0], lengths[1], lengths[2])
+	if err != nil {
+		return nil, err
+	}
+	mk := sql.NewTimestamp
+	if t.OID == sql.OIDTimestampTZ {
+		mk = sql.NewTimestampTZ
+	}
+	rows := make([]sql.Row, len(starts))
+	for i, s := range starts {
+		rows[i] = sql.Row{mk(s), mk(s + lengths[1])}
+	}
+	return rows, nil
 }
 
 func (rt *runtime) series(vals []sql.Value, args []planner.Expr, t sql.Type) ([]sql.Row, error) {

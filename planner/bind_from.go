@@ -35,8 +35,13 @@ func (b *binder) bindFrom(n ast.ResultSetNode, sc *scope) (Node, []Column, error
 			defaultAlias = src.Name.O
 		case *ast.SelectStmt:
 			if tf, ok := tableFunction(src); ok {
+				fname := tableFunctionName(tf)
+				defaultAlias = fname
+				if isTimeWindow(fname) {
+					node, alias, err = b.bindTimeWindow(tf, alias, sc)
+					break
+				}
 				node, err = b.bindTableFunction(tf, sc)
-				defaultAlias = tableFunctionName(tf)
 				break
 			}
 			node, err = b.bindQuery(src, sc.parent)
@@ -66,16 +71,7 @@ func (b *binder) bindFrom(n ast.ResultSetNode, sc *scope) (Node, []Column, error
 				out[i].Name = colAliases[i]
 			}
 		}
-		if sc, ok := node.(*Scan); ok {
-			// Qualified names make EXPLAIN readable; they change nothing else.
-			q := *sc
-			q.Cols = make([]Column, len(sc.Cols))
-			for i, c := range sc.Cols {
-				q.Cols[i] = c
-				q.Cols[i].Table = alias
-			}
-			node = &q
-		}
+		node = qualifyScan(node, alias)
 		if len(colAliases) > len(cols) {
 			return nil, nil, sql.Errorf(sql.CodeInvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(cols), len(colAliases))
 		}
@@ -95,6 +91,23 @@ func (b *binder) bindFrom(n ast.ResultSetNode, sc *scope) (Node, []Column, error
 		return node, cols, nil
 	}
 	return nil, nil, errUnsupported(fmt.Sprintf("FROM item %T", n))
+}
+
+// qualifyScan returns a Scan whose columns are qualified by alias, and any
+// other node as it is. Qualified names make EXPLAIN readable; they change
+// nothing else.
+func qualifyScan(n Node, alias string) Node {
+	sc, ok := n.(*Scan)
+	if !ok {
+		return n
+	}
+	q := *sc
+	q.Cols = make([]Column, len(sc.Cols))
+	for i, c := range sc.Cols {
+		q.Cols[i] = c
+		q.Cols[i].Table = alias
+	}
+	return &q
 }
 
 func splitAlias(s string) (string, []string) {
@@ -438,7 +451,7 @@ func (b *binder) bindLateralFunc(j *ast.Join, left Node, lcols []Column, sc *sco
 		return nil, nil, false, nil
 	}
 	fc, ok := tableFunction(sel)
-	if !ok || j.NaturalJoin || len(j.Using) > 0 || j.Tp == ast.RightJoin {
+	if !ok || isTimeWindow(tableFunctionName(fc)) || j.NaturalJoin || len(j.Using) > 0 || j.Tp == ast.RightJoin {
 		return nil, nil, false, nil
 	}
 	lat := &scope{cols: lcols, parent: sc.parent}
@@ -517,8 +530,13 @@ func (b *binder) bindLateralQuery(j *ast.Join, left Node, lcols []Column, sc *sc
 	if !ok || !ts.Lateral || j.Tp == ast.RightJoin || j.NaturalJoin || len(j.Using) > 0 {
 		return nil, nil, false, nil
 	}
-	switch ts.Source.(type) {
-	case *ast.SelectStmt, *ast.SetOprStmt:
+	switch src := ts.Source.(type) {
+	case *ast.SelectStmt:
+		if fc, ok := tableFunction(src); ok && isTimeWindow(tableFunctionName(fc)) {
+			// LATERAL changes nothing for a time window function.
+			return nil, nil, false, nil
+		}
+	case *ast.SetOprStmt:
 	default:
 		return nil, nil, false, nil
 	}

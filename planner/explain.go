@@ -3,6 +3,8 @@ package planner
 import (
 	"fmt"
 	"strings"
+
+	"github.com/eddysql/eddy/sql"
 )
 
 // Explain renders a plan as an indented tree, one node per line.
@@ -40,6 +42,9 @@ func describe(n Node) string {
 	case *Filter:
 		return "Filter: " + FormatExpr(n.Pred, n.Input.Columns())
 	case *Project:
+		if call, ok := tumbleProject(n); ok {
+			return "Tumble: " + windowArgs(call.Args, []string{"size", "offset"}, n.Input.Columns())
+		}
 		return "Project: " + formatList(n.Exprs, n.Input.Columns())
 	case *Aggregate:
 		in := n.Input.Columns()
@@ -122,6 +127,9 @@ func describe(n Node) string {
 		}
 		return "ProjectSet: " + strings.Join(names, ", ")
 	case *FuncJoin:
+		if n.Call.Name == "eddy_hop" && !n.Outer && n.On == nil {
+			return "Hop: " + windowArgs(n.Call.Args, []string{"slide", "size", "offset"}, n.Left.Columns())
+		}
 		kind := "Inner"
 		if n.Outer {
 			kind = "Left"
@@ -140,4 +148,38 @@ func describe(n Node) string {
 		return "System Scan on " + n.Name
 	}
 	return fmt.Sprintf("%T", n)
+}
+
+// tumbleProject recognizes the Project that TUMBLE binds to: every input
+// column, then eddy_tumble_start and eddy_tumble_end.
+func tumbleProject(p *Project) (*Call, bool) {
+	in := p.Input.Columns()
+	if len(p.Exprs) != len(in)+2 {
+		return nil, false
+	}
+	for i := range in {
+		if c, ok := p.Exprs[i].(*ColRef); !ok || c.Idx != i {
+			return nil, false
+		}
+	}
+	start, ok1 := p.Exprs[len(in)].(*Call)
+	end, ok2 := p.Exprs[len(in)+1].(*Call)
+	if !ok1 || !ok2 || start.Fn.Name != "eddy_tumble_start" || end.Fn.Name != "eddy_tumble_end" {
+		return nil, false
+	}
+	return start, true
+}
+
+// windowArgs formats a time window's arguments: the time column, then each
+// interval by name, leaving out a zero offset.
+func windowArgs(args []Expr, names []string, cols []Column) string {
+	parts := []string{FormatExpr(args[0], cols)}
+	for i, name := range names {
+		a := args[1+i]
+		if c, ok := a.(*Const); ok && name == "offset" && !c.Val.IsNull() && c.Val.Interval() == (sql.IntervalValue{}) {
+			continue
+		}
+		parts = append(parts, name+" "+FormatExpr(a, cols))
+	}
+	return strings.Join(parts, ", ")
 }

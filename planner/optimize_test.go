@@ -25,6 +25,11 @@ func testPlanner(t *testing.T) *Planner {
 	if err := cat.Put(rel); err != nil {
 		t.Fatal(err)
 	}
+	bid := &catalog.Relation{OID: catalog.FirstUserOID + 1, Schema: "public", Name: "bid", Kind: catalog.KindTable,
+		Columns: []catalog.Column{{Name: "auction", Type: sql.Int8}, {Name: "price", Type: sql.Int8}, {Name: "date_time", Type: sql.Timestamp}}}
+	if err := cat.Put(bid); err != nil {
+		t.Fatal(err)
+	}
 	return &Planner{Cat: cat}
 }
 

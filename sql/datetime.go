@@ -40,6 +40,12 @@ const (
 	PosInfinity int64 = math.MaxInt64
 )
 
+// TimestampInRange reports whether us (microseconds from 1970) is a finite
+// timestamp eddy can represent.
+func TimestampInRange(us int64) bool {
+	return us >= minTimestampUnix && us < endTimestampUnix
+}
+
 func floorDiv(a, b int64) int64 {
 	q := a / b
 	if (a%b != 0) && ((a < 0) != (b < 0)) {

@@ -142,6 +142,28 @@ func TestSourceBatch(t *testing.T) {
 	wantRows(t, c, `SELECT name, topic, format, records_skipped FROM eddy_catalog.eddy_sources`, "bid|bid|json|0")
 }
 
+// TestSourceTimeWindows runs TUMBLE and HOP over a source in batch.
+func TestSourceTimeWindows(t *testing.T) {
+	c, seeds := startEddyKafka(t)
+	mustExec(t, c, `CREATE SOURCE bid (auction BIGINT, price BIGINT, date_time TIMESTAMP,
+		WATERMARK FOR date_time AS date_time - INTERVAL '4 seconds')
+		WITH (topic = 'bid', format = 'json', partitions = '2')`)
+	var recs []string
+	for i := 1; i <= 100; i++ {
+		recs = append(recs, fmt.Sprintf(`{"auction": %d, "price": %d, "date_time": "2024-01-01 00:00:%02d"}`, i%5, i, i%60))
+	}
+	produceTo(t, seeds, "bid", 2, recs...)
+
+	// Seconds 1-59 then 0-40: 19 rows in [0, 10), 11 in [40, 50).
+	wantRows(t, c, `SELECT extract(second FROM window_start)::int, count(*) FROM TUMBLE(bid, date_time, INTERVAL '10 seconds') GROUP BY 1 ORDER BY 1`,
+		"0|19", "10|20", "20|20", "30|20", "40|11", "50|10")
+	wantRows(t, c, `SELECT count(*), count(DISTINCT window_start) FROM HOP(bid, date_time, INTERVAL '5 seconds', INTERVAL '10 seconds')`, "200|13")
+	// * leaves out the record's metadata; it is still there by name.
+	wantRows(t, c, `SELECT * FROM TUMBLE(bid, date_time, INTERVAL '1 minute') WHERE price = 7`,
+		"2|7|2024-01-01 00:00:07 +0000 UTC|2024-01-01 00:00:00 +0000 UTC|2024-01-01 00:01:00 +0000 UTC")
+	wantRows(t, c, `SELECT count(DISTINCT w._partition) FROM HOP(bid, date_time, INTERVAL '30 seconds', INTERVAL '1 minute') w`, "2")
+}
+
 func TestSourceMalformed(t *testing.T) {
 	c, seeds := startEddyKafka(t)
 	mustExec(t, c, `CREATE SOURCE s (id INT, v TEXT) WITH (topic = 's')`)
