@@ -86,7 +86,7 @@ func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
 		op, err := f.keyed(rt, n, []planner.Node{n.Left, n.Right}, [][]planner.Expr{all(n.Left.Columns()), all(n.Right.Columns())})
 		return op, true, err
 	case *planner.Aggregate:
-		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{groupKey(n)})
+		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{planner.GroupKey(n)})
 		return op, true, err
 	case *planner.Join:
 		op, err := f.keyed(rt, n, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys})
@@ -99,7 +99,7 @@ func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
 		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{key})
 		return op, true, err
 	case *planner.Window:
-		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{windowKey(n)})
+		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{planner.WindowKey(n)})
 		return op, true, err
 	case *planner.Limit:
 		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{nil})
@@ -150,48 +150,6 @@ func columnRefs(cols []planner.Column) []planner.Expr {
 	out := make([]planner.Expr, len(cols))
 	for i, c := range cols {
 		out[i] = &planner.ColRef{Idx: i, Typ: c.Type}
-	}
-	return out
-}
-
-// groupKey is what an aggregate's groups share: its GROUP BY, or with
-// grouping sets the columns in every set.
-func groupKey(n *planner.Aggregate) []planner.Expr {
-	if n.GroupingSets == nil {
-		return n.Group
-	}
-	var out []planner.Expr
-	for i, g := range n.Group {
-		inAll := true
-		for _, set := range n.GroupingSets {
-			found := false
-			for _, j := range set {
-				found = found || j == i
-			}
-			inAll = inAll && found
-		}
-		if inAll {
-			out = append(out, g)
-		}
-	}
-	return out
-}
-
-// windowKey is the partition every window call shares.
-func windowKey(n *planner.Window) []planner.Expr {
-	var out []planner.Expr
-	for _, e := range n.Calls[0].Partition {
-		shared := true
-		for _, c := range n.Calls[1:] {
-			found := false
-			for _, p := range c.Partition {
-				found = found || planner.ExprsEqual(p, e)
-			}
-			shared = shared && found
-		}
-		if shared {
-			out = append(out, e)
-		}
 	}
 	return out
 }
