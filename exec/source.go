@@ -286,10 +286,10 @@ func (s *Session) createSource(ctx context.Context, n *sql.CreateSource) (string
 		}
 	}
 	if wm := n.Watermark; wm != nil {
-		if rel.ColumnIndex(wm.Column) < 0 {
-			return "", sql.Errorf(sql.CodeUndefinedColumn, "column %q named in WATERMARK does not exist", wm.Column)
-		}
 		rel.WatermarkColumn, rel.WatermarkExpr = wm.Column, wm.Expr.Text
+		if _, _, err := s.e.planner.WatermarkBind(rel); err != nil {
+			return "", err
+		}
 	}
 	cl, err := s.e.kafkaClient()
 	if err != nil {
