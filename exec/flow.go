@@ -36,6 +36,8 @@ type dataflow struct {
 	fresh  bool
 	nextOp uint16
 	sink   *viewSink
+	// wm drops late input rows and closes windows (flow_watermark.go).
+	wm *flowWatermarks
 	// broken is why the view cannot be maintained (its query no longer
 	// plans after a restart); changes to its inputs then fail.
 	broken error
@@ -47,7 +49,7 @@ func (e *Engine) newDataflow(rel *catalog.Relation, plan planner.Node, fresh boo
 		return nil, err
 	}
 	s := newSession(e, rel.Owner, "eddy", nil)
-	f := &dataflow{e: e, rel: rel, state: newStateStore(e.db), inputs: map[uint32][]*deltaOp{}, fresh: fresh}
+	f := &dataflow{e: e, rel: rel, state: newStateStore(e.db), inputs: map[uint32][]*deltaOp{}, fresh: fresh, wm: &flowWatermarks{}}
 	f.rt = s.newRuntime(context.Background(), nil, nil)
 	f.rt.flow = f
 	root, err := f.rt.build(plan)
@@ -55,6 +57,9 @@ func (e *Engine) newDataflow(rel *catalog.Relation, plan planner.Node, fresh boo
 		return nil, err
 	}
 	f.root = root
+	if err := f.newWatermarks(plan); err != nil {
+		return nil, err
+	}
 	f.sink = newViewSink(rel)
 	return f, nil
 }
@@ -133,6 +138,7 @@ func (f *dataflow) keyed(rt *runtime, n planner.Node, children []planner.Node, k
 		k.keys = append(k.keys, fns)
 	}
 	k.touchAll = f.fresh && len(keys[0]) == 0
+	f.closing(k, keys)
 	return k, nil
 }
 
@@ -266,8 +272,15 @@ func (f *dataflow) epoch(ctx context.Context, changes map[uint32]*Batch) (*Batch
 	if f.broken != nil {
 		return nil, f.broken
 	}
+	f.wm.begin()
 	for oid, ins := range f.inputs {
 		b := changes[oid]
+		if b != nil {
+			var err error
+			if b, err = f.admit(oid, b); err != nil {
+				return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
+			}
+		}
 		for _, d := range ins {
 			if b == nil {
 				d.set(nil, nil)
@@ -288,6 +301,9 @@ func (f *dataflow) epoch(ctx context.Context, changes map[uint32]*Batch) (*Batch
 		return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
 	}
 	rows, diffs := out.result()
+	if rows, diffs, err = f.closeWindows(rows, diffs); err != nil {
+		return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
+	}
 	if err := f.sink.apply(f.state, rows, diffs); err != nil {
 		return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
 	}

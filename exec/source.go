@@ -350,12 +350,18 @@ func (r eddyRelations) Columns(schema, name string) ([]planner.Column, bool) {
 		if strings.EqualFold(name, "eddy_sources") {
 			return eddySourcesColumns, true
 		}
+		if strings.EqualFold(name, "eddy_views") {
+			return eddyViewsColumns, true
+		}
 		return nil, false
 	}
 	return r.systemRelations.Columns(schema, name)
 }
 
 func (s *Session) eddyCatalogRows(name string) ([]sql.Row, error) {
+	if strings.EqualFold(name, "eddy_views") {
+		return s.eddyViewsRows()
+	}
 	if !strings.EqualFold(name, "eddy_sources") {
 		return nil, sql.Errorf(sql.CodeUndefinedTable, "relation \"%s.%s\" does not exist", eddyCatalog, name)
 	}

@@ -387,6 +387,32 @@ func WindowCloseColumn(n Node) (int, *Bound, error) {
 			"and keep it through GROUP BY, PARTITION BY and join keys."}
 }
 
+// ClosingKey returns the position in a keyed operator's key by which its
+// groups close, and the bound there, or -1. The operator's inputs are
+// arranged by key (keys[i] over inputs[i]) and each group's output depends
+// only on its rows, so a group whose key holds, at that position, a value
+// below the bound on every input will not change again and its state can
+// go. The earliest position is preferred: the state is ordered by it.
+func ClosingKey(inputs []Node, keys [][]Expr) (int, *Bound) {
+	bounds := make([][]*Bound, len(inputs))
+	for i, in := range inputs {
+		bounds[i] = OutputBounds(in)
+	}
+	for j := range keys[0] {
+		acc := &Bound{}
+		for i := range inputs {
+			if j >= len(keys[i]) {
+				return -1, nil
+			}
+			acc = both(acc, ExprBound(keys[i][j], bounds[i]))
+		}
+		if acc != nil && len(acc.Terms) > 0 {
+			return j, acc
+		}
+	}
+	return -1, nil
+}
+
 // GroupKey is what an aggregate's groups share: its GROUP BY, or with
 // grouping sets the columns in every set.
 func GroupKey(n *Aggregate) []Expr {
