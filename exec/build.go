@@ -22,6 +22,9 @@ func (rt *runtime) build(n planner.Node) (Operator, error) {
 		if n.Rel.Kind == catalog.KindSource {
 			return rt.buildSourceScan(n)
 		}
+		if n.Rel.Kind == catalog.KindMatView && rt.tail != nil {
+			return rt.buildViewTail(n)
+		}
 		return rt.buildScan(n)
 	case *planner.Values:
 		return rt.buildValues(n)

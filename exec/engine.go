@@ -33,8 +33,11 @@ type Engine struct {
 	kafka   *kafkaConn
 	sources sync.Map // source OID -> *sourceStats
 
-	// flows maintain the materialized views (flow*.go).
-	flows flowSet
+	// flows maintain the materialized views (flow*.go); ctx ends the
+	// goroutines that feed them.
+	flows  flowSet
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // Option configures an Engine.
@@ -56,6 +59,9 @@ func WithKafka(seeds []string) Option {
 func (e *Engine) Configure(opts ...Option) {
 	for _, o := range opts {
 		o(e)
+	}
+	if e.planner != nil {
+		e.startFeeds()
 	}
 }
 
@@ -84,6 +90,7 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 		return nil, fmt.Errorf("create superuser: %w", err)
 	}
 	e := &Engine{db: db, cat: cat, log: log, seqs: map[uint32]*badger.Sequence{}}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.queryMemory.Store(DefaultQueryMemory)
 	e.planner = &planner.Planner{Cat: cat, Virtual: eddyRelations{systemRelations{}}}
 	e.Configure(options...)
@@ -97,6 +104,14 @@ func (e *Engine) SetQueryMemory(n int64) { e.queryMemory.Store(n) }
 
 // Close closes the database; sessions must be closed first.
 func (e *Engine) Close() error {
+	e.cancel()
+	e.flows.mu.RLock()
+	for _, f := range e.flows.byOID {
+		if f.feedStop != nil {
+			f.feedStop()
+		}
+	}
+	e.flows.mu.RUnlock()
 	e.seqMu.Lock()
 	for _, s := range e.seqs {
 		s.Release()

@@ -41,6 +41,11 @@ type dataflow struct {
 	// broken is why the view cannot be maintained (its query no longer
 	// plans after a restart); changes to its inputs then fail.
 	broken error
+	// feedStop stops the goroutines that tail the view's sources and
+	// waits for them (flow_source.go); nil when none run.
+	feedStop func()
+	// subs are the subscriptions to the view's changes (flow_subscribe.go).
+	subs subscribers
 }
 
 // newDataflow builds the operators of a view's query.

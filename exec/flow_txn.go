@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/eddysql/eddy/sql"
 )
@@ -54,6 +55,8 @@ type viewTxn struct {
 	// rlocked: the transaction holds flowSet.mu to read (from its first
 	// epoch, or from the commit) so that no view starts or stops under it.
 	rlocked bool
+	// outs are each view's changes, for its subscribers once committed.
+	outs map[*dataflow][]*Batch
 }
 
 // feed runs the logged changes through every view they reach and empties
@@ -79,6 +82,32 @@ func (v *viewTxn) feed(ctx context.Context, l *changeLog) error {
 	}
 	l.changes = l.changes[:0]
 	flows := v.e.flows.closure(oids)
+	if err := v.lock(flows); err != nil {
+		return err
+	}
+	return v.epochs(ctx, flows, byRel, nil, nil)
+}
+
+// run runs one epoch of root over a batch of one of its sources (which
+// only root reads this way: every view tails its sources itself), and of
+// the views downstream of root over root's changes.
+func (v *viewTxn) run(ctx context.Context, root *dataflow, source uint32, b *Batch) error {
+	if !v.rlocked {
+		v.e.flows.mu.RLock()
+		v.rlocked = true
+	}
+	if v.e.flows.byOID[root.rel.OID] != root {
+		return fmt.Errorf("materialized view %s was dropped", root.rel.Name)
+	}
+	flows := append([]*dataflow{root}, v.e.flows.closure([]uint32{root.rel.OID})...)
+	if err := v.lock(flows); err != nil {
+		return err
+	}
+	return v.epochs(ctx, flows, map[uint32]*Batch{}, root, map[uint32]*Batch{source: b})
+}
+
+// lock locks and begins the flows not yet locked by this transaction.
+func (v *viewTxn) lock(flows []*dataflow) error {
 	if v.locked == nil {
 		v.locked = map[uint32]bool{}
 	}
@@ -100,16 +129,41 @@ func (v *viewTxn) feed(ctx context.Context, l *changeLog) error {
 		v.flows = append(v.flows, f)
 		f.state.begin()
 	}
+	return nil
+}
+
+// epochs runs an epoch of each flow in order; each view's changes join
+// byRel for the views after it. rootOnly changes go to root alone.
+func (v *viewTxn) epochs(ctx context.Context, flows []*dataflow, byRel map[uint32]*Batch, root *dataflow, rootOnly map[uint32]*Batch) error {
 	for _, f := range flows {
-		out, err := f.epoch(ctx, byRel)
+		changes := byRel
+		if f == root {
+			changes = maps.Clone(byRel)
+			maps.Copy(changes, rootOnly)
+		}
+		out, err := f.epoch(ctx, changes)
 		if err != nil {
 			return err
 		}
 		if out.Len() > 0 {
 			byRel[f.rel.OID] = out
+			if v.outs == nil {
+				v.outs = map[*dataflow][]*Batch{}
+			}
+			v.outs[f] = append(v.outs[f], out)
 		}
 	}
 	return nil
+}
+
+// published tells the views' subscribers what the committed transaction
+// changed; it runs after the commit, before the views are unlocked, so a
+// subscriber that took its snapshot under the view's lock misses nothing.
+func (v *viewTxn) published() {
+	for f, outs := range v.outs {
+		f.publish(outs)
+	}
+	v.outs = nil
 }
 
 // commit feeds what is left in the log, checks that no view started to
@@ -148,7 +202,7 @@ func (v *viewTxn) end() {
 		f.state.end()
 		f.mu.Unlock()
 	}
-	v.flows, v.locked = nil, nil
+	v.flows, v.locked, v.outs = nil, nil, nil
 	if v.rlocked {
 		v.e.flows.mu.RUnlock()
 		v.rlocked = false
@@ -186,6 +240,18 @@ func (fs *flowSet) forget(oids []uint32) {
 // deleteRelations drops relations from the catalog and stops the views
 // among them.
 func (e *Engine) deleteRelations(oids ...uint32) error {
+	// Feeds take the lock to commit, so they stop before it is taken.
+	e.flows.mu.RLock()
+	var stops []func()
+	for _, oid := range oids {
+		if f := e.flows.byOID[oid]; f != nil && f.feedStop != nil {
+			stops = append(stops, f.feedStop)
+		}
+	}
+	e.flows.mu.RUnlock()
+	for _, stop := range stops {
+		stop()
+	}
 	e.flows.mu.Lock()
 	defer e.flows.mu.Unlock()
 	// Wait for epochs in flight on the views being dropped.

@@ -65,29 +65,41 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 	rel.DependsOn = planDependencies(q.Plan)
 	rel.PrimaryKey = planner.UniqueKey(q.Plan)
 
-	s.e.flows.mu.Lock()
-	defer s.e.flows.mu.Unlock()
-	if s.e.cat.Lookup("", name) != nil {
-		return "", sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", name)
-	}
-	if rel.OID, err = s.e.cat.AllocOIDs(1); err != nil {
-		return "", err
-	}
-	f, err := s.e.newDataflow(rel, q.Plan, true)
+	rows, err := s.e.startView(ctx, rel, q.Plan)
 	if err != nil {
 		return "", err
+	}
+	s.e.startFeeds()
+	return fmt.Sprintf("SELECT %d", rows), nil
+}
+
+// startView loads a new view and starts maintaining it, holding flows.mu
+// so that no commit that feeds views runs meanwhile.
+func (e *Engine) startView(ctx context.Context, rel *catalog.Relation, plan planner.Node) (int64, error) {
+	e.flows.mu.Lock()
+	defer e.flows.mu.Unlock()
+	if e.cat.Lookup("", rel.Name) != nil {
+		return 0, sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", rel.Name)
+	}
+	var err error
+	if rel.OID, err = e.cat.AllocOIDs(1); err != nil {
+		return 0, err
+	}
+	f, err := e.newDataflow(rel, plan, true)
+	if err != nil {
+		return 0, err
 	}
 	rows, err := f.load(ctx)
 	if err != nil {
 		// What the load wrote is unreachable without the descriptor; drop it.
-		_ = s.e.db.DropPrefix(catalog.ObjectPrefix(catalog.PrefixRows, rel.OID), catalog.ObjectPrefix(catalog.PrefixState, rel.OID))
-		return "", err
+		_ = e.db.DropPrefix(catalog.ObjectPrefix(catalog.PrefixRows, rel.OID), catalog.ObjectPrefix(catalog.PrefixState, rel.OID))
+		return 0, err
 	}
-	if err := s.e.cat.Put(rel); err != nil {
-		return "", err
+	if err := e.cat.Put(rel); err != nil {
+		return 0, err
 	}
-	s.e.flows.register(f)
-	return fmt.Sprintf("SELECT %d", rows), nil
+	e.flows.register(f)
+	return rows, nil
 }
 
 // load runs a new view's first epochs over the current contents of its
@@ -128,7 +140,11 @@ func (f *dataflow) load(ctx context.Context) (int64, error) {
 			return 0, fmt.Errorf("load %s: input %d vanished", f.rel.Name, oid)
 		}
 		if rel.Kind == catalog.KindSource {
-			return 0, errUnsupported("a materialized view over a source (continuous sources are not built yet)")
+			ran = true
+			if err := f.loadSource(ctx, rel, run); err != nil {
+				return 0, err
+			}
+			continue
 		}
 		err := scanRelation(ctx, snap, rel, func(b *Batch) error {
 			ran = true
@@ -196,6 +212,7 @@ func (e *Engine) startFlows() {
 		}
 	}
 	sort.Slice(views, func(i, j int) bool { return views[i].OID < views[j].OID })
+	defer e.startFeeds()
 	e.flows.mu.Lock()
 	defer e.flows.mu.Unlock()
 	for _, rel := range views {

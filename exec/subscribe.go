@@ -3,11 +3,12 @@ package exec
 // SUBSCRIBE runs a query's operators over a changelog that never ends.
 //
 // Only stateless plans (scans, filters, projections and scalar functions)
-// are accepted for now: their output for an epoch depends on that epoch's
-// input alone, so the batch operators can run unchanged, fed one epoch per
-// Kafka fetch. Anything that keeps state across epochs (aggregates, joins,
-// ORDER BY, LIMIT, DISTINCT, windows, set operations, subqueries) needs the
-// continuous views that are not built yet, and is refused with 0A000.
+// over sources, tables and materialized views are accepted: their output
+// for an epoch depends on that epoch's input alone, so the batch operators
+// can run unchanged, fed one epoch per Kafka fetch or per committed change
+// of a view (flow_subscribe.go). A query that keeps state across epochs
+// (aggregates, joins, ...) is refused with 0A000: it belongs in a
+// materialized view, which can then be subscribed to.
 //
 // Every row leads with eddy_timestamp (int8, milliseconds since the Unix
 // epoch) and eddy_diff (int8). eddy_timestamp is the time of the epoch the
@@ -17,9 +18,10 @@ package exec
 // idle second yields a row whose eddy_diff and columns are NULL and whose
 // eddy_timestamp is the wall clock: nothing earlier is still to come.
 //
-// A subscription whose plan reads no source (a plain table, VALUES) ends
-// after its snapshot: changes to tables are not captured yet, which is also
-// why snapshot = false over one is refused.
+// A subscription whose plan reads neither a source nor a view (a plain
+// table, VALUES) ends after its snapshot: a table's changes reach
+// subscribers through a view over it, which is also why snapshot = false
+// over a table is refused.
 
 import (
 	"context"
@@ -107,13 +109,13 @@ func sqlQuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `"
 // construct, and notes whether the plan reads a source.
 func checkSubscribable(n planner.Node, sub *subscription) error {
 	refuse := func(what string) error {
-		return errUnsupported("SUBSCRIBE over a query with " + what + " is not supported yet: continuous views are not built")
+		return errUnsupported("SUBSCRIBE over a query with " + what + " (create a materialized view of the query and subscribe to it)")
 	}
 	var exprs []planner.Expr
 	var input planner.Node
 	switch n := n.(type) {
 	case *planner.Scan:
-		if n.Rel.Kind == catalog.KindSource {
+		if n.Rel.Kind == catalog.KindSource || n.Rel.Kind == catalog.KindMatView {
 			sub.endless = true
 		}
 		return nil

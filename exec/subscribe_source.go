@@ -16,8 +16,9 @@ type subscribeTail struct {
 	snapshot bool
 	ts       int64 // eddy_timestamp of the current epoch; never decreases
 
-	mu   sync.Mutex
-	tops []*sourceTailOp
+	mu    sync.Mutex
+	tops  []*sourceTailOp
+	views []*viewTailOp
 }
 
 // source makes scan endless: its snapshot (when asked for) is the first
@@ -47,6 +48,10 @@ func (t *subscribeTail) close() {
 		}
 	}
 	t.tops = nil
+	for _, v := range t.views {
+		v.close()
+	}
+	t.views = nil
 }
 
 // sourceTailOp reads a source's snapshot through the batch scan, then tails

@@ -1,0 +1,279 @@
+package exec
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"sort"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/eddysql/eddy/catalog"
+	"github.com/eddysql/eddy/planner"
+)
+
+// A view over a source reads the topic itself, as its own consumer (no
+// group): a sourceFeed goroutine per source the view reads polls records,
+// decodes them and commits an epoch in which the view's state, its rows,
+// the views downstream of it and the next offset of each partition are one
+// Badger transaction. After a crash the view resumes from those offsets:
+// no record is lost or counted twice.
+
+// offsetKey is where a view keeps the next offset of a source partition.
+func offsetKey(view, source uint32, partition int32) []byte {
+	k := append(catalog.ObjectPrefix(catalog.PrefixState, view), 0xff, 0xfe)
+	k = binary.BigEndian.AppendUint32(k, source)
+	return binary.BigEndian.AppendUint32(k, uint32(partition))
+}
+
+// sourceOffsets reads the offsets a view has stored for a source.
+func (f *dataflow) sourceOffsets(source uint32) (map[int32]int64, error) {
+	prefix := offsetKey(f.rel.OID, source, 0)
+	prefix = prefix[:len(prefix)-4]
+	out := map[int32]int64{}
+	f.state.begin()
+	defer f.state.end()
+	err := f.state.scan(prefix, func(k, v []byte) error {
+		out[int32(binary.BigEndian.Uint32(k[len(prefix):]))] = int64(binary.BigEndian.Uint64(v))
+		return nil
+	})
+	return out, err
+}
+
+func (f *dataflow) putOffsets(source uint32, offs map[int32]int64) {
+	for p, o := range offs {
+		f.state.put(offsetKey(f.rel.OID, source, p), binary.BigEndian.AppendUint64(nil, uint64(o)))
+	}
+}
+
+// sources lists the sources a view reads directly.
+func (f *dataflow) sources() []*catalog.Relation {
+	var out []*catalog.Relation
+	for oid := range f.inputs {
+		if rel := f.e.cat.ByOID(oid); rel != nil && rel.Kind == catalog.KindSource {
+			out = append(out, rel)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].OID < out[j].OID })
+	return out
+}
+
+// loadSource feeds a new view the source's records up to the end offsets
+// of this moment, in epochs, and stores where the view goes on reading.
+func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run func(map[uint32]*Batch) error) error {
+	s := newSession(f.e, f.rel.Owner, "eddy", nil)
+	rt := s.newRuntime(ctx, nil, nil)
+	op, err := rt.buildSourceScan(&planner.Scan{Rel: src})
+	if err != nil {
+		return err
+	}
+	scan := op.(*sourceScanOp)
+	defer scan.stop()
+	var chunk Batch
+	for {
+		b, err := scan.Next(ctx)
+		if err != nil {
+			return err
+		}
+		if b != nil {
+			chunk.Rows = append(chunk.Rows, b.Rows...)
+			chunk.Diffs = append(chunk.Diffs, b.Diffs...)
+		}
+		if (b == nil && chunk.Len() > 0) || chunk.Len() >= snapshotChunk {
+			if err := run(map[uint32]*Batch{src.OID: &chunk}); err != nil {
+				return err
+			}
+			chunk = Batch{}
+		}
+		if b == nil {
+			break
+		}
+	}
+	ends := scan.snapEnds
+	if ends == nil {
+		// start = 'latest': the view begins at the topic's end.
+		admin, err := f.e.kafkaClient()
+		if err != nil {
+			return err
+		}
+		lctx, cancel := context.WithTimeout(ctx, kafkaRequestTimeout)
+		defer cancel()
+		parts, err := topicPartitions(lctx, admin, scan.cfg.topic)
+		if err != nil {
+			return err
+		}
+		if ends, err = listOffsets(lctx, admin, scan.cfg.topic, parts, -1); err != nil {
+			return err
+		}
+	}
+	f.state.begin()
+	defer f.state.end()
+	f.putOffsets(src.OID, ends)
+	wb := f.e.db.NewWriteBatch()
+	defer wb.Cancel()
+	if err := f.state.flush(wb.Set, wb.Delete); err != nil {
+		return err
+	}
+	return wb.Flush()
+}
+
+// feedRetry is how long a failing feed waits before it tries again.
+const feedRetry = time.Second
+
+// startFeeds starts a feed for every source of every view that has none;
+// it runs when views start and when Kafka is configured.
+func (e *Engine) startFeeds() {
+	if e.kafka == nil {
+		return
+	}
+	e.flows.mu.RLock()
+	defer e.flows.mu.RUnlock()
+	for _, f := range e.flows.byOID {
+		if f.broken != nil || f.feedStop != nil {
+			continue
+		}
+		srcs := f.sources()
+		if len(srcs) == 0 {
+			continue
+		}
+		ctx, cancel := context.WithCancel(e.ctx)
+		done := make(chan struct{}, len(srcs))
+		f.feedStop = func() {
+			cancel()
+			for range srcs {
+				<-done
+			}
+		}
+		for _, src := range srcs {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				f.feed(ctx, src)
+			}()
+		}
+	}
+}
+
+// feed tails one source for a view until ctx ends, retrying after errors
+// (a broker that is down, a topic being recreated) from the last committed
+// offsets.
+func (f *dataflow) feed(ctx context.Context, src *catalog.Relation) {
+	for ctx.Err() == nil {
+		err := f.tail(ctx, src)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		f.e.log.Warn("materialized view feed failed; retrying", "view", f.rel.Name, "source", src.Name, "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(feedRetry):
+		}
+	}
+}
+
+func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
+	cfg, err := parseSourceOptions(src.Name, src.Options)
+	if err != nil {
+		return err
+	}
+	offs, err := f.sourceOffsets(src.OID)
+	if err != nil {
+		return err
+	}
+	admin, err := f.e.kafkaClient()
+	if err != nil {
+		return err
+	}
+	lctx, cancel := context.WithTimeout(ctx, kafkaRequestTimeout)
+	parts, err := topicPartitions(lctx, admin, cfg.topic)
+	cancel()
+	if err != nil {
+		return err
+	}
+	if parts == nil {
+		return fmt.Errorf("topic %q of source %q does not exist", cfg.topic, src.Name)
+	}
+	assign := map[int32]kgo.Offset{}
+	for _, p := range parts {
+		if o, ok := offs[p]; ok {
+			assign[p] = kgo.NewOffset().At(o)
+		} else {
+			// A partition added since the view started: read it all.
+			assign[p] = kgo.NewOffset().AtStart()
+		}
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(f.e.kafka.seeds...),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{cfg.topic: assign}),
+		kgo.FetchMaxWait(progressInterval))
+	if err != nil {
+		return kafkaErr("consumer for topic "+cfg.topic, err)
+	}
+	defer cl.Close()
+	s := newSession(f.e, f.rel.Owner, "eddy", nil)
+	scan := &sourceScanOp{rt: s.newRuntime(ctx, nil, nil), rel: src, cfg: cfg, stats: f.e.sourceStats(src.OID)}
+	dec := newRecordDecoder(cfg.format, src.Columns, time.UTC)
+	for {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		for _, fe := range fs.Errors() {
+			if errors.Is(fe.Err, context.Canceled) {
+				return nil
+			}
+			return kafkaErr(fmt.Sprintf("fetch %s[%d]", fe.Topic, fe.Partition), fe.Err)
+		}
+		var b Batch
+		next := map[int32]int64{}
+		var derr error
+		fs.EachPartition(func(p kgo.FetchTopicPartition) {
+			if len(p.Records) == 0 || derr != nil {
+				return
+			}
+			pb, err := scan.decodeRecords(dec, p.Partition, p.Records)
+			if err != nil {
+				derr = err
+				return
+			}
+			b.Rows = append(b.Rows, pb.Rows...)
+			b.Diffs = append(b.Diffs, pb.Diffs...)
+			next[p.Partition] = p.Records[len(p.Records)-1].Offset + 1
+		})
+		if derr != nil {
+			return derr
+		}
+		if len(next) == 0 {
+			continue
+		}
+		if err := f.e.feedSource(ctx, f, src.OID, &b, next); err != nil {
+			return err
+		}
+	}
+}
+
+// feedSource commits one epoch of a view fed by a source: the view, the
+// views downstream of it and the source's next offsets, atomically.
+func (e *Engine) feedSource(ctx context.Context, f *dataflow, source uint32, b *Batch, next map[int32]int64) error {
+	v := &viewTxn{e: e}
+	defer v.end()
+	if err := v.run(ctx, f, source, b); err != nil {
+		return err
+	}
+	f.putOffsets(source, next)
+	txn := e.db.NewTransaction(true)
+	defer txn.Discard()
+	for _, fl := range v.flows {
+		if err := fl.state.flush(txn.Set, txn.Delete); err != nil {
+			return fmt.Errorf("maintain %s: %w", fl.rel.Name, err)
+		}
+	}
+	if err := txn.Commit(); err != nil {
+		return fmt.Errorf("commit %s: %w", f.rel.Name, err)
+	}
+	v.published()
+	return nil
+}
+
+var _ = maps.Clone[map[int32]int64]
