@@ -63,12 +63,14 @@ type watermarkInput struct {
 	key []byte
 }
 
-// The view-wide entries of a view's state, after the operators' prefixes
-// (flow.go's opPrefix) and beside viewSink's counts (0xff 0xff).
+// The view-wide entries of a view's state follow 0xff, past the operators'
+// prefixes (flow.go's opPrefix), and one more byte: 0xff viewSink's copy
+// counts, 0xfe the sources' offsets (flow_source.go's offsetKey), then
+// these.
 const (
-	stateWatermark = 0xfe // input OID -> row (watermark, late rows)
-	stateEOWCBuf   = 0xfd // closing value key, row -> count
-	stateEOWCMark  = 0xfc // -> row (bound up to which windows were released)
+	stateWatermark = 0xfd // input OID -> row (watermark, late rows)
+	stateEOWCBuf   = 0xfc // closing value key, row -> count
+	stateEOWCMark  = 0xfb // -> row (bound up to which windows were released)
 )
 
 func viewStateKey(view uint32, kind byte) []byte {
