@@ -20,6 +20,11 @@ func watermarkPlanner(t *testing.T) *Planner {
 			t.Fatal(err)
 		}
 	}
+	days := &catalog.Relation{OID: catalog.FirstUserOID + 13, Schema: "public", Name: "days", Kind: catalog.KindTable,
+		Columns: []catalog.Column{{Name: "d", Type: sql.Date}}, AppendOnly: true, WatermarkColumn: "d", WatermarkExpr: "d - 1"}
+	if err := p.Cat.Put(days); err != nil {
+		t.Fatal(err)
+	}
 	dim := &catalog.Relation{OID: catalog.FirstUserOID + 12, Schema: "public", Name: "dim", Kind: catalog.KindTable,
 		Columns: []catalog.Column{{Name: "k", Type: sql.Int4}, {Name: "name", Type: sql.Text}}}
 	if err := p.Cat.Put(dim); err != nil {
@@ -94,6 +99,9 @@ func TestWindowCloseColumn(t *testing.T) {
 		{"SELECT tm FROM ev UNION ALL SELECT now()::timestamp FROM dim", "", ""},
 		{"SELECT DISTINCT window_start, k FROM TUMBLE(ev, tm, INTERVAL '1 hour')", "window_start", "2023-05-06 16:00:00"},
 		{"SELECT 1", "", ""},
+		// A date's windows are those of its midnight; days' watermark is a
+		// date too, here 2023-05-06.
+		{"SELECT window_end FROM TUMBLE(days, d, INTERVAL '2 days')", "window_end", "2023-05-07 00:00:00"},
 	} {
 		n := planFor(t, p, tc.query)
 		i, b, err := WindowCloseColumn(n)
@@ -114,6 +122,10 @@ func TestWindowCloseColumn(t *testing.T) {
 		}
 		var least sql.Value
 		for _, term := range b.Terms {
+			w := w
+			if term.Input == catalog.FirstUserOID+13 {
+				w = sql.NewDate(w.Int() / 86_400_000_000)
+			}
 			v, err := term.Eval(w)
 			if err != nil {
 				t.Fatalf("%s: %v", tc.query, err)
