@@ -81,10 +81,20 @@ type Relation struct {
 	SQL string `json:"sql,omitempty"`
 	// Options are the WITH (...) options of sources, sinks and topic tables.
 	Options map[string]string `json:"options,omitempty"`
-	// WatermarkColumn and WatermarkExpr keep a source's WATERMARK FOR col AS
-	// expr; continuous queries will use them to close windows.
+	// WatermarkColumn and WatermarkExpr keep the WATERMARK FOR col AS expr
+	// of a source or an append-only table. A materialized view over the
+	// relation tracks the watermark, the greatest expr over the rows it has
+	// read; rows that arrive with col below it are late, and views drop
+	// them (exec/flow_watermark.go).
 	WatermarkColumn string `json:"watermark_column,omitempty"`
 	WatermarkExpr   string `json:"watermark_expr,omitempty"`
+	// AppendOnly marks a table created APPEND ONLY: it refuses UPDATE,
+	// DELETE, TRUNCATE and ON CONFLICT DO UPDATE.
+	AppendOnly bool `json:"append_only,omitempty"`
+	// EmitOnWindowClose marks a materialized view created with EMIT ON
+	// WINDOW CLOSE: it shows only the rows of windows the watermark has
+	// closed, each once.
+	EmitOnWindowClose bool `json:"emit_on_window_close,omitempty"`
 	// DependsOn lists the relations that a view's query reads.
 	DependsOn []uint32 `json:"depends_on,omitempty"`
 	// For an index: the indexed relation and its key columns.

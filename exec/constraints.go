@@ -400,6 +400,11 @@ func (w *writer) insert(t *tableInfo, row sql.Row, key []byte) error {
 
 // remove deletes a stored row and its index entries.
 func (w *writer) remove(t *tableInfo, key []byte, row sql.Row) error {
+	if t.rel.AppendOnly {
+		// UPDATE and DELETE are refused when planned; this catches what a
+		// foreign key's ON DELETE/UPDATE action would do.
+		return sql.Errorf(sql.CodeWrongObjectType, "cannot change rows of append-only table %q", t.rel.Name)
+	}
 	if err := w.tx.delete(key); err != nil {
 		return fmt.Errorf("delete from %s: %w", t.rel.Name, err)
 	}

@@ -95,6 +95,20 @@ func (s *Session) createTable(n *sql.CreateTable) (string, error) {
 			fks = append(fks, pendingFK{name: c.Name, cols: c.Columns, ref: c.Ref})
 		}
 	}
+	rel.AppendOnly = n.AppendOnly
+	if wm := n.Watermark; wm != nil {
+		// Rows updated or deleted after their window closed would change
+		// what a view already showed as final (RisingWave asks the same).
+		if !n.AppendOnly {
+			return "", &sql.Error{Code: sql.CodeInvalidTableDefinition,
+				Message: fmt.Sprintf("a WATERMARK needs an APPEND ONLY table: table %q is not", rel.Name),
+				Hint:    "Add APPEND ONLY after the column list."}
+		}
+		rel.WatermarkColumn, rel.WatermarkExpr = wm.Column, wm.Expr.Text
+		if _, _, err := s.e.planner.WatermarkBind(rel); err != nil {
+			return "", err
+		}
+	}
 	names := &constraintNames{s: s, used: map[string]bool{}}
 	for _, k := range keys {
 		if k.name != "" {
@@ -564,6 +578,9 @@ func (s *Session) truncate(ctx context.Context, n *sql.Truncate) (string, error)
 		}
 		if rel.Kind != catalog.KindTable {
 			return "", sql.Errorf(sql.CodeWrongObjectType, "%q is not a table", o.Name)
+		}
+		if rel.AppendOnly {
+			return "", sql.Errorf(sql.CodeWrongObjectType, "cannot truncate append-only table %q", rel.Name)
 		}
 		rels = append(rels, rel)
 		in[rel.OID] = true

@@ -36,6 +36,8 @@ type dataflow struct {
 	fresh  bool
 	nextOp uint16
 	sink   *viewSink
+	// wm drops late input rows and closes windows (flow_watermark.go).
+	wm *flowWatermarks
 	// broken is why the view cannot be maintained (its query no longer
 	// plans after a restart); changes to its inputs then fail.
 	broken error
@@ -52,7 +54,7 @@ func (e *Engine) newDataflow(rel *catalog.Relation, plan planner.Node, fresh boo
 		return nil, err
 	}
 	s := newSession(e, rel.Owner, "eddy", nil)
-	f := &dataflow{e: e, rel: rel, state: newStateStore(e.db), inputs: map[uint32][]*deltaOp{}, fresh: fresh}
+	f := &dataflow{e: e, rel: rel, state: newStateStore(e.db), inputs: map[uint32][]*deltaOp{}, fresh: fresh, wm: &flowWatermarks{}}
 	f.rt = s.newRuntime(context.Background(), nil, nil)
 	f.rt.flow = f
 	root, err := f.rt.build(plan)
@@ -60,6 +62,9 @@ func (e *Engine) newDataflow(rel *catalog.Relation, plan planner.Node, fresh boo
 		return nil, err
 	}
 	f.root = root
+	if err := f.newWatermarks(plan); err != nil {
+		return nil, err
+	}
 	f.sink = newViewSink(rel)
 	return f, nil
 }
@@ -91,7 +96,7 @@ func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
 		op, err := f.keyed(rt, n, []planner.Node{n.Left, n.Right}, [][]planner.Expr{all(n.Left.Columns()), all(n.Right.Columns())})
 		return op, true, err
 	case *planner.Aggregate:
-		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{groupKey(n)})
+		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{planner.GroupKey(n)})
 		return op, true, err
 	case *planner.Join:
 		op, err := f.keyed(rt, n, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys})
@@ -104,7 +109,7 @@ func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
 		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{key})
 		return op, true, err
 	case *planner.Window:
-		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{windowKey(n)})
+		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{planner.WindowKey(n)})
 		return op, true, err
 	case *planner.Limit:
 		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{nil})
@@ -138,6 +143,7 @@ func (f *dataflow) keyed(rt *runtime, n planner.Node, children []planner.Node, k
 		k.keys = append(k.keys, fns)
 	}
 	k.touchAll = f.fresh && len(keys[0]) == 0
+	f.closing(k, keys)
 	return k, nil
 }
 
@@ -155,48 +161,6 @@ func columnRefs(cols []planner.Column) []planner.Expr {
 	out := make([]planner.Expr, len(cols))
 	for i, c := range cols {
 		out[i] = &planner.ColRef{Idx: i, Typ: c.Type}
-	}
-	return out
-}
-
-// groupKey is what an aggregate's groups share: its GROUP BY, or with
-// grouping sets the columns in every set.
-func groupKey(n *planner.Aggregate) []planner.Expr {
-	if n.GroupingSets == nil {
-		return n.Group
-	}
-	var out []planner.Expr
-	for i, g := range n.Group {
-		inAll := true
-		for _, set := range n.GroupingSets {
-			found := false
-			for _, j := range set {
-				found = found || j == i
-			}
-			inAll = inAll && found
-		}
-		if inAll {
-			out = append(out, g)
-		}
-	}
-	return out
-}
-
-// windowKey is the partition every window call shares.
-func windowKey(n *planner.Window) []planner.Expr {
-	var out []planner.Expr
-	for _, e := range n.Calls[0].Partition {
-		shared := true
-		for _, c := range n.Calls[1:] {
-			found := false
-			for _, p := range c.Partition {
-				found = found || planner.ExprsEqual(p, e)
-			}
-			shared = shared && found
-		}
-		if shared {
-			out = append(out, e)
-		}
 	}
 	return out
 }
@@ -313,8 +277,15 @@ func (f *dataflow) epoch(ctx context.Context, changes map[uint32]*Batch) (*Batch
 	if f.broken != nil {
 		return nil, f.broken
 	}
+	f.wm.begin()
 	for oid, ins := range f.inputs {
 		b := changes[oid]
+		if b != nil {
+			var err error
+			if b, err = f.admit(oid, b); err != nil {
+				return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
+			}
+		}
 		for _, d := range ins {
 			if b == nil {
 				d.set(nil, nil)
@@ -335,6 +306,9 @@ func (f *dataflow) epoch(ctx context.Context, changes map[uint32]*Batch) (*Batch
 		return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
 	}
 	rows, diffs := out.result()
+	if rows, diffs, err = f.closeWindows(rows, diffs); err != nil {
+		return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
+	}
 	if err := f.sink.apply(f.state, rows, diffs); err != nil {
 		return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
 	}

@@ -40,7 +40,13 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 	if err := s.checkAccess(q.Access); err != nil {
 		return "", err
 	}
-	rel := &catalog.Relation{Schema: "public", Name: name, Kind: catalog.KindMatView, Owner: s.user, SQL: n.Query.Text}
+	rel := &catalog.Relation{Schema: "public", Name: name, Kind: catalog.KindMatView, Owner: s.user, SQL: n.Query.Text,
+		EmitOnWindowClose: n.EmitOnWindowClose}
+	if n.EmitOnWindowClose {
+		if _, _, err := planner.WindowCloseColumn(q.Plan); err != nil {
+			return "", err
+		}
+	}
 	seen := map[string]bool{}
 	for i, c := range columnsOf(q.Plan.Columns()) {
 		cn := c.Name
@@ -149,6 +155,13 @@ func (f *dataflow) load(ctx context.Context) (int64, error) {
 		}
 	}
 	if !ran {
+		if err := run(nil); err != nil {
+			return 0, err
+		}
+	}
+	// Windows that the loaded rows' watermarks passed close now
+	// (flow_watermark.go).
+	if f.endLoad() {
 		if err := run(nil); err != nil {
 			return 0, err
 		}

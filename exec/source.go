@@ -286,10 +286,10 @@ func (s *Session) createSource(ctx context.Context, n *sql.CreateSource) (string
 		}
 	}
 	if wm := n.Watermark; wm != nil {
-		if rel.ColumnIndex(wm.Column) < 0 {
-			return "", sql.Errorf(sql.CodeUndefinedColumn, "column %q named in WATERMARK does not exist", wm.Column)
-		}
 		rel.WatermarkColumn, rel.WatermarkExpr = wm.Column, wm.Expr.Text
+		if _, _, err := s.e.planner.WatermarkBind(rel); err != nil {
+			return "", err
+		}
 	}
 	cl, err := s.e.kafkaClient()
 	if err != nil {
@@ -350,12 +350,18 @@ func (r eddyRelations) Columns(schema, name string) ([]planner.Column, bool) {
 		if strings.EqualFold(name, "eddy_sources") {
 			return eddySourcesColumns, true
 		}
+		if strings.EqualFold(name, "eddy_views") {
+			return eddyViewsColumns, true
+		}
 		return nil, false
 	}
 	return r.systemRelations.Columns(schema, name)
 }
 
 func (s *Session) eddyCatalogRows(name string) ([]sql.Row, error) {
+	if strings.EqualFold(name, "eddy_views") {
+		return s.eddyViewsRows()
+	}
 	if !strings.EqualFold(name, "eddy_sources") {
 		return nil, sql.Errorf(sql.CodeUndefinedTable, "relation \"%s.%s\" does not exist", eddyCatalog, name)
 	}

@@ -148,10 +148,23 @@ func (p *Planner) targetTable(refs *ast.TableRefsClause, verb string) (*catalog.
 			catalog.KindSource: "source", catalog.KindSink: "sink", catalog.KindSeq: "sequence", catalog.KindIndex: "index"}[rel.Kind]
 		return nil, "", sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "cannot %s %s %q", verb, what, rel.Name)
 	}
+	if rel.AppendOnly && verb != "insert into" {
+		return nil, "", errAppendOnly(rel, verb)
+	}
 	if alias == "" {
 		alias = rel.Name
 	}
 	return rel, alias, nil
+}
+
+// errAppendOnly refuses to change the rows of an APPEND ONLY table. The
+// code is PostgreSQL's for a relation whose kind does not allow the
+// command (cannot change materialized view "m", 42809): APPEND ONLY is a
+// property the table was declared with, not a feature eddy lacks (0A000).
+func errAppendOnly(rel *catalog.Relation, verb string) error {
+	return &sql.Error{Code: sql.CodeWrongObjectType,
+		Message: fmt.Sprintf("cannot %s append-only table %q", verb, rel.Name),
+		Detail:  "An APPEND ONLY table takes INSERT only: its rows are never updated or deleted."}
 }
 
 // PlanInsert binds INSERT INTO t [(cols)] VALUES ... | SELECT ...
@@ -315,6 +328,9 @@ func (b *binder) bindOnConflict(rel *catalog.Relation, oc *sql.OnConflict) (*OnC
 	}
 	if out.Columns == nil {
 		return nil, sql.Errorf(sql.CodeSyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name")
+	}
+	if rel.AppendOnly {
+		return nil, errAppendOnly(rel, "update")
 	}
 	var cols []Column
 	name := rel.Name

@@ -156,9 +156,6 @@ func NodeExprs(n Node) []Expr {
 	return out
 }
 
-// ExprsEqual reports whether two expressions are the same expression.
-func ExprsEqual(a, b Expr) bool { return exprEqual(a, b) }
-
 // PlanStored plans the stored query of a materialized view.
 func (p *Planner) PlanStored(rel *catalog.Relation) (*Query, error) {
 	stmts, err := sql.Parse(rel.SQL)

@@ -668,9 +668,17 @@ func (p *ownParser) createView(orReplace, mat bool) (Stmt, *Error) {
 	if err := p.expect("as"); err != nil {
 		return nil, err
 	}
-	if v.Query, err = p.query(false); err != nil {
+	// EMIT ON WINDOW CLOSE ends the statement, after the query.
+	end, _ := p.span(func(token) bool { return false })
+	q := p
+	if mat && end-p.i > 4 && p.ts[end-4].is("emit") && p.ts[end-3].is("on") && p.ts[end-2].is("window") && p.ts[end-1].is("close") {
+		v.EmitOnWindowClose = true
+		q = p.upTo(p.i, end-4)
+	}
+	if v.Query, err = q.query(false); err != nil {
 		return nil, err
 	}
+	p.i = end
 	return v, nil
 }
 
@@ -686,12 +694,10 @@ func (p *ownParser) createTable(temp bool) (Stmt, *Error) {
 		}
 		return t, nil
 	}
-	cols, cons, wm, err := p.tableElems(false)
-	if err != nil {
+	if t.Columns, t.Constraints, t.Watermark, err = p.tableElems(); err != nil {
 		return nil, err
 	}
-	_ = wm
-	t.Columns, t.Constraints = cols, cons
+	t.AppendOnly = p.accept("append", "only")
 	if p.accept("with") {
 		if t.With, err = p.options(); err != nil {
 			return nil, err
@@ -712,7 +718,7 @@ func (p *ownParser) createSource() (Stmt, *Error) {
 		return nil, err
 	}
 	if p.peek().isP("(") {
-		if s.Columns, s.Constraints, s.Watermark, err = p.tableElems(true); err != nil {
+		if s.Columns, s.Constraints, s.Watermark, err = p.tableElems(); err != nil {
 			return nil, err
 		}
 	}
@@ -827,7 +833,9 @@ func (p *ownParser) upTo(from, end int) *ownParser {
 	return &ownParser{src: p.src, ts: ts, i: from}
 }
 
-func (p *ownParser) tableElems(source bool) ([]ColumnDef, []TableConstraint, *Watermark, *Error) {
+// tableElems parses the parenthesized columns, constraints and WATERMARK
+// FOR clause of CREATE TABLE or SOURCE.
+func (p *ownParser) tableElems() ([]ColumnDef, []TableConstraint, *Watermark, *Error) {
 	if err := p.expectP("("); err != nil {
 		return nil, nil, nil, err
 	}
@@ -839,7 +847,11 @@ func (p *ownParser) tableElems(source bool) ([]ColumnDef, []TableConstraint, *Wa
 	}
 	for {
 		switch {
-		case source && p.accept("watermark", "for"):
+		case p.peek().is("watermark") && p.peekAt(1).is("for"):
+			if wm != nil {
+				return nil, nil, nil, p.err()
+			}
+			p.i += 2
 			c, err := p.ident()
 			if err != nil {
 				return nil, nil, nil, err

@@ -75,7 +75,7 @@ type TableConstraint struct {
 	Ref     *ForeignRef
 }
 
-// Watermark is WATERMARK FOR col AS expr in CREATE SOURCE.
+// Watermark is WATERMARK FOR col AS expr in CREATE SOURCE or CREATE TABLE.
 type Watermark struct {
 	Column string
 	Expr   *Expr
@@ -87,8 +87,12 @@ type CreateTable struct {
 	Temporary   bool
 	Columns     []ColumnDef
 	Constraints []TableConstraint
-	With        []Option
-	As          *Query // CREATE TABLE name AS query
+	Watermark   *Watermark
+	// AppendOnly is APPEND ONLY after the column list: the table takes
+	// INSERT only (RisingWave's clause).
+	AppendOnly bool
+	With       []Option
+	As         *Query // CREATE TABLE name AS query
 }
 
 type CreateSource struct {
@@ -116,6 +120,9 @@ type CreateView struct {
 	Columns      []string
 	Query        *Query
 	With         []Option
+	// EmitOnWindowClose is a trailing EMIT ON WINDOW CLOSE (materialized
+	// views only): the view shows the rows of closed windows only.
+	EmitOnWindowClose bool
 }
 
 type IndexElem struct {
