@@ -73,7 +73,9 @@ func describe(n Node) string {
 			conds = append(conds, FormatExpr(n.LeftKeys[i], lc)+" = "+FormatExpr(n.RightKeys[i], rc))
 		}
 		if n.On != nil {
-			conds = append(conds, FormatExpr(n.On, n.Cols))
+			// On reads both inputs' columns, which a semi or anti join's
+			// output (the left's) does not have.
+			conds = append(conds, FormatExpr(n.On, append(append([]Column(nil), lc...), rc...)))
 		}
 		s := fmt.Sprintf("%s %s Join", kind, n.Kind)
 		if len(conds) > 0 {
