@@ -308,42 +308,39 @@ func (d *decorrelator) quantified(cur Node, s *Subquery, neg bool) (Node, error)
 	if err != nil {
 		return nil, err
 	}
-	p = stripForSemi(p, true)
+	// The values compared are the select list's expressions over the rows
+	// under it, which may read the outer row too.
+	body := stripForSemi(p, true)
+	vals := []Expr{&ColRef{Idx: 0, Typ: body.Columns()[0].Type}}
+	if top, ok := body.(*Project); ok {
+		body, vals = top.Input, top.Exprs[:1]
+	}
 	left := []Expr{s.Left}
 	if r, ok := s.Left.(*RowLit); ok {
 		// (a, b) IN (SELECT x, y ...): the binder packs the subquery's
 		// columns into one record; compared field by field, a NULL field
 		// makes the row comparison unknown as SQL says.
-		top, ok := p.(*Project)
-		if !ok || len(top.Exprs) != 1 {
-			return nil, errNotInView("a row comparison with a subquery")
-		}
-		fields, ok := top.Exprs[0].(*RowLit)
+		fields, ok := vals[0].(*RowLit)
 		if !ok || len(fields.Elems) != len(r.Elems) {
 			return nil, errNotInView("a row comparison with a subquery")
 		}
-		cols := make([]Column, len(fields.Elems))
-		for i, f := range fields.Elems {
-			cols[i] = Column{Name: fmt.Sprintf("f%d", i+1), Type: f.Type()}
-		}
-		p = &Project{Input: top.Input, Exprs: fields.Elems, Cols: cols}
-		left = r.Elems
+		left, vals = r.Elems, fields.Elems
 	}
-	p, cs, err := d.hoist(p, true)
+	body, cs, err := d.hoist(body, true)
 	if err != nil {
 		return nil, err
 	}
 	all := s.Kind == SubqueryAll
-	if len(left) == 1 && ((!all && neg && s.Op == OpEq) || (all && !neg && s.Op == OpNe)) {
-		if j, ok := notIn(cur, left[0], p, cs); ok {
+	if len(left) == 1 && readsOnly(vals[0], false) && ((!all && neg && s.Op == OpEq) || (all && !neg && s.Op == OpNe)) {
+		if j, ok := notIn(cur, left[0], body, vals[0], cs); ok {
 			return j, nil
 		}
 	}
 	nl := len(cur.Columns())
-	pc := p.Columns()
+	rvals := toJoinRow(vals, nl)
 	cmps := make([]Expr, len(left))
 	for i, x := range left {
-		cmps[i] = &BinOp{Op: s.Op, L: x, R: &ColRef{Idx: nl + i, Typ: pc[i].Type}, Typ: sql.Bool}
+		cmps[i] = &BinOp{Op: s.Op, L: x, R: rvals[i], Typ: sql.Bool}
 	}
 	cmp := conjoin(cmps)
 	kind, match := JoinSemi, cmp
@@ -356,22 +353,21 @@ func (d *decorrelator) quantified(cur Node, s *Subquery, neg bool) (Node, error)
 		match = &IsBool{Input: cmp, Val: false}
 	}
 	cond := append(toJoinRow(cs, nl), match)
-	return newJoin(kind, cur, p, conjoin(cond), cur.Columns()), nil
+	return newJoin(kind, cur, body, conjoin(cond), cur.Columns()), nil
 }
 
 // notIn rewrites x NOT IN (subquery) into joins on hash keys when the
 // subquery's correlation is equalities: an outer row goes when its
 // subquery has rows and one of them is NULL or x is NULL (an anti join
 // against the row counts per correlation key), or when some row equals x
-// (an anti join on x = y). ok is false when the correlation has other
-// conjuncts.
-func notIn(cur Node, x Expr, p Node, cs []Expr) (Node, bool) {
+// (an anti join on x = y). y is over p's row. ok is false when the
+// correlation has other conjuncts.
+func notIn(cur Node, x Expr, p Node, y Expr, cs []Expr) (Node, bool) {
 	inner, outer, ok := splitEqualities(cs)
 	if !ok {
 		return nil, false
 	}
 	nl, k := len(cur.Columns()), len(inner)
-	y := &ColRef{Idx: 0, Typ: p.Columns()[0].Type}
 	cols := make([]Column, 0, k+2)
 	rkeys := make([]Expr, k)
 	for i, e := range inner {
