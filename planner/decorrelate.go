@@ -34,8 +34,10 @@ import (
 //     row per outer row by construction (a lookup by a unique key, LIMIT 1,
 //     an aggregate), since a join cannot raise "more than one row returned
 //     by a subquery" the way per-row evaluation does.
-//   - EXISTS elsewhere (under OR, in a select list) is the scalar subquery
-//     count(*) > 0.
+//   - EXISTS elsewhere (under OR, in a select list, in an aggregate) is the
+//     scalar subquery count(*) > 0; IN and NOT IN elsewhere read a count of
+//     rows, a count of non-NULL rows and whether a row equals x from two
+//     left joins. Both need the correlation to be equalities.
 //
 // A rewritten plan evaluates the subquery's own conditions over all of its
 // rows, not only those some outer row asks for, so an expression that fails
@@ -109,6 +111,8 @@ func (d *decorrelator) node(n Node) (Node, error) {
 		return d.filter(x)
 	case *Project:
 		return d.project(x)
+	case *Aggregate:
+		return d.aggregate(x)
 	case *Join:
 		if x.Kind == JoinInner && exprHasSubquery(x.On) {
 			// The optimizer moves WHERE conjuncts into an inner join's
@@ -233,6 +237,46 @@ func (d *decorrelator) project(p *Project) (Node, error) {
 		}
 	}
 	return &Project{Input: cur, Exprs: exprs, Cols: p.Cols}, nil
+}
+
+// aggregate rewrites the subqueries of GROUP BY and of aggregates'
+// arguments and filters into columns of left joins under the aggregate:
+// its output does not change, since it has only its groups and aggregates.
+func (d *decorrelator) aggregate(a *Aggregate) (Node, error) {
+	if !anyHasSubquery(nodeExprs(a)) {
+		return a, nil
+	}
+	cur := a.Input
+	var err error
+	value := func(e Expr) Expr {
+		if err != nil || e == nil || !exprHasSubquery(e) {
+			return e
+		}
+		var v Expr
+		cur, v, err = d.values(cur, e, "in an aggregate")
+		return v
+	}
+	out := &Aggregate{Group: make([]Expr, len(a.Group)), GroupingSets: a.GroupingSets, Aggs: make([]AggCall, len(a.Aggs)), Cols: a.Cols}
+	for i, g := range a.Group {
+		out.Group[i] = value(g)
+	}
+	for i, c := range a.Aggs {
+		c.Args = append([]Expr(nil), c.Args...)
+		for j := range c.Args {
+			c.Args[j] = value(c.Args[j])
+		}
+		c.Filter = value(c.Filter)
+		c.Order = append([]SortKey(nil), c.Order...)
+		for j := range c.Order {
+			c.Order[j].Expr = value(c.Order[j].Expr)
+		}
+		out.Aggs[i] = c
+	}
+	if err != nil {
+		return nil, err
+	}
+	out.Input = cur
+	return out, nil
 }
 
 // keepColumns projects n back to its first len(cols) columns when joins
@@ -461,6 +505,8 @@ func (d *decorrelator) values(cur Node, e Expr, where string) (Node, Expr, error
 			cur, v, err = d.scalar(cur, s.Plan, "a scalar subquery")
 		case SubqueryExists:
 			cur, v, err = d.existsValue(cur, s)
+		case SubqueryAny, SubqueryAll:
+			cur, v, err = d.inValue(cur, s)
 		}
 		if err != nil {
 			return x
@@ -474,17 +520,21 @@ func (d *decorrelator) values(cur Node, e Expr, where string) (Node, Expr, error
 }
 
 // checkValueSubqueries refuses the subqueries values cannot turn into a
-// column: IN, ANY and ALL anywhere but as a WHERE conjunct (their result
-// may be NULL, which no join can tell apart from false) and ARRAY.
+// column: ANY and ALL other than IN and NOT IN anywhere but as a WHERE
+// conjunct (whether some row compares as unknown needs the comparison per
+// outer row, which no join on keys can count) and ARRAY.
 func checkValueSubqueries(e Expr, where string) error {
 	switch x := e.(type) {
 	case *Subquery:
 		switch x.Kind {
 		case SubqueryAny, SubqueryAll:
-			if where == "under OR" {
-				return errNotInView("a subquery under OR (IN, ANY or ALL)")
+			if isIn(x) {
+				return nil
 			}
-			return errNotInView("IN, ANY or ALL with a subquery %s", where)
+			if where == "under OR" {
+				return errNotInView("a subquery under OR (ANY or ALL other than IN)")
+			}
+			return errNotInView("ANY or ALL other than IN with a subquery %s", where)
 		case SubqueryArray:
 			return errNotInView("ARRAY(subquery)")
 		}
@@ -506,6 +556,66 @@ func checkValueSubqueries(e Expr, where string) error {
 		}
 	}
 	return nil
+}
+
+// isIn reports whether s is x IN (subquery) or x <> ALL (subquery), which
+// is NOT IN, of one column.
+func isIn(s *Subquery) bool {
+	_, row := s.Left.(*RowLit)
+	return !row && ((s.Kind == SubqueryAny && s.Op == OpEq) || (s.Kind == SubqueryAll && s.Op == OpNe))
+}
+
+// inValue is x IN (subquery) as a value (under OR, in a select list):
+// true when some row equals x, else false when there are no rows, else
+// NULL when x or some row is NULL, else false. Two left joins on the
+// correlation keys read the counts of rows and of non-NULL rows, and
+// whether a row equals x; x <> ALL is its negation.
+func (d *decorrelator) inValue(cur Node, s *Subquery) (Node, Expr, error) {
+	p, err := d.node(s.Plan)
+	if err != nil {
+		return nil, nil, err
+	}
+	body := stripForSemi(p, true)
+	y := Expr(&ColRef{Idx: 0, Typ: body.Columns()[0].Type})
+	if top, ok := body.(*Project); ok {
+		body, y = top.Input, top.Exprs[0]
+	}
+	body, cs, err := d.hoist(body, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	inner, outer, ok := splitEqualities(cs)
+	if !ok || !readsOnly(y, false) {
+		return nil, nil, errNotInView("IN with a subquery outside a WHERE conjunct, correlated by anything but equalities")
+	}
+	nl, k := len(cur.Columns()), len(inner)
+	lkeys := toJoinRow(outer, nl)
+	keyCols := make([]Column, k)
+	rkeys := make([]Expr, k)
+	for i, e := range inner {
+		keyCols[i] = Column{Name: fmt.Sprintf("key%d", i+1), Type: e.Type()}
+		rkeys[i] = &ColRef{Idx: i, Typ: e.Type()}
+	}
+	counts := &Aggregate{Input: body, Group: inner, Cols: append(append([]Column(nil), keyCols...), Column{Name: "count", Type: sql.Int8}, Column{Name: "count", Type: sql.Int8}),
+		Aggs: []AggCall{countStar(), {Func: &AggFunc{Name: "count"}, Args: []Expr{y}, Type: sql.Int8}}}
+	j1 := &Join{Kind: JoinLeft, Left: cur, Right: counts, LeftKeys: lkeys, RightKeys: rkeys, Cols: concatColumns(cur, counts)}
+	// The distinct (keys, y) pairs: at most one matches an outer row.
+	values := &Aggregate{Input: body, Group: append(append([]Expr(nil), inner...), y), Cols: append(append([]Column(nil), keyCols...), Column{Name: "value", Type: y.Type()})}
+	x := s.Left
+	j2 := &Join{Kind: JoinLeft, Left: j1, Right: values, Cols: concatColumns(j1, values),
+		LeftKeys: append(append([]Expr(nil), lkeys...), x), RightKeys: append(append([]Expr(nil), rkeys...), &ColRef{Idx: k, Typ: y.Type()})}
+	n, nn := &ColRef{Idx: nl + k, Typ: sql.Int8}, &ColRef{Idx: nl + k + 1, Typ: sql.Int8}
+	found := &ColRef{Idx: nl + 2*k + 2, Typ: y.Type()}
+	zero := &Const{Val: sql.NewInt(0), Typ: sql.Int8}
+	v := Expr(&Case{Typ: sql.Bool, Else: &Const{Val: sql.NewBool(false), Typ: sql.Bool}, Whens: []When{
+		{Cond: &IsNull{Input: found, Not: true}, Result: &Const{Val: sql.NewBool(true), Typ: sql.Bool}},
+		{Cond: &BinOp{Op: OpEq, L: &Coalesce{Args: []Expr{n, zero}, Typ: sql.Int8}, R: zero, Typ: sql.Bool}, Result: &Const{Val: sql.NewBool(false), Typ: sql.Bool}},
+		{Cond: &Or{Args: []Expr{&IsNull{Input: x}, &BinOp{Op: OpGt, L: n, R: nn, Typ: sql.Bool}}}, Result: &Const{Val: sql.Null, Typ: sql.Bool}},
+	}})
+	if s.Kind == SubqueryAll {
+		v = &Not{Input: v}
+	}
+	return j2, v, nil
 }
 
 // existsValue is EXISTS as a value (under OR, in a select list): the scalar

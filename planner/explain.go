@@ -57,7 +57,10 @@ func describe(n Node) string {
 				aggs[i] += " FILTER (WHERE " + FormatExpr(a.Filter, in) + ")"
 			}
 		}
-		s := "Aggregate: " + strings.Join(aggs, ", ")
+		s := "Aggregate:"
+		if len(aggs) > 0 {
+			s += " " + strings.Join(aggs, ", ")
+		}
 		if len(n.Group) > 0 {
 			s += " GROUP BY " + formatList(n.Group, in)
 		}
