@@ -176,7 +176,9 @@ func (d *decorrelator) hoistJoin(j *Join, set bool) (Node, []Expr, error) {
 		return nil, nil, errNotInView("an outer reference under a %s JOIN in a correlated subquery", strings.ToUpper(j.Kind.String()))
 	}
 	if anyReaches(append(append([]Expr(nil), j.LeftKeys...), j.RightKeys...)) {
-		return nil, nil, errNotInView("an outer reference in a join key of a subquery")
+		// Only a nested subquery's join gets keys that read the row
+		// outside (the optimizer leaves such equalities in On).
+		return nil, nil, errNestedOuter()
 	}
 	nl, nl2 := len(j.Left.Columns()), len(l.Columns())
 	nr, nr2 := len(j.Right.Columns()), len(r.Columns())
@@ -249,13 +251,20 @@ func (d *decorrelator) hoistJoin(j *Join, set bool) (Node, []Expr, error) {
 }
 
 // errCorrelatedInner refuses an outer reference that only the inner side of
-// a join reads. Decorrelation made the semi, anti and left joins of nested
-// subqueries, whose conditions then read the outer query's row.
+// a join reads. Semi and anti joins there come from nested subqueries that
+// read a query further out than their parent; a left join may also be the
+// user's.
 func errCorrelatedInner(k JoinKind) error {
 	if k == JoinLeft {
-		return errNotInView("an outer reference on the inner side of a LEFT JOIN, or in a scalar subquery, inside a correlated subquery")
+		return errNotInView("an outer reference on the inner side of a LEFT JOIN, or in a nested subquery, inside a correlated subquery")
 	}
-	return errNotInView("a subquery inside a correlated subquery that reads the outer query")
+	return errNestedOuter()
+}
+
+// errNestedOuter refuses a subquery that reads a query further out than the
+// one around it: its join would have to be made per row of that query.
+func errNestedOuter() error {
+	return errNotInView("a subquery that reads a query other than the one immediately around it")
 }
 
 // hoistAggregate hoists through GROUP BY when the correlation is equalities:
