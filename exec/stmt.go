@@ -271,6 +271,9 @@ func (s *Session) prepareQuery(n ast.Node, paramTypes []sql.Type) (*statement, e
 	if err != nil {
 		return nil, err
 	}
+	if q.Plan, err = s.decorrelate(q.Plan); err != nil {
+		return nil, err
+	}
 	st := &statement{s: s, params: q.Params, cols: columnsOf(q.Plan.Columns()), access: q.Access}
 	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
 		txn, discard := s.readTxn()
@@ -297,6 +300,9 @@ func (s *Session) prepareExplain(n ast.StmtNode, paramTypes []sql.Type) (*statem
 		if err != nil {
 			return nil, err
 		}
+		if q.Plan, err = s.decorrelate(q.Plan); err != nil {
+			return nil, err
+		}
 		plan, access = q.Plan, q.Access
 	default:
 		return nil, errUnsupported("EXPLAIN of this statement")
@@ -311,6 +317,24 @@ func (s *Session) prepareExplain(n ast.StmtNode, paramTypes []sql.Type) (*statem
 		return &rowsResult{op: newSliceOp(rows), tag: "EXPLAIN"}, nil
 	}
 	return st, nil
+}
+
+// decorrelate rewrites a query's subqueries into joins, as a materialized
+// view must, when the session says SET eddy_decorrelate = on: batch queries
+// can then be checked to answer what per-row subqueries answer. A query it
+// cannot rewrite fails with the reason rather than quietly running per row.
+func (s *Session) decorrelate(plan planner.Node) (planner.Node, error) {
+	switch v, _ := s.setting("eddy_decorrelate"); strings.ToLower(v) {
+	case "on", "true", "1", "yes":
+	default:
+		return plan, nil
+	}
+	n, err := planner.Decorrelate(plan)
+	if err != nil {
+		return nil, err
+	}
+	n, _ = planner.Optimize(n) // push filters into the new joins
+	return n, nil
 }
 
 // regNames wraps op when some output columns are reg* types.

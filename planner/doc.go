@@ -9,5 +9,7 @@
 //
 // Layers: bind_*.go build the plan from the TiDB AST (after sql's PostgreSQL
 // dialect layer), scope.go resolves column names, expr.go and plan.go hold the
-// node types, explain.go prints plans.
+// node types, explain.go prints plans. optimize.go rewrites plans with small
+// rules; decorrelate.go turns subqueries, which exec runs per row, into the
+// joins and aggregates a continuous query can keep up to date.
 package planner

@@ -62,7 +62,10 @@ func describe(n Node) string {
 				aggs[i] += " FILTER (WHERE " + FormatExpr(a.Filter, in) + ")"
 			}
 		}
-		s := "Aggregate: " + strings.Join(aggs, ", ")
+		s := "Aggregate:"
+		if len(aggs) > 0 {
+			s += " " + strings.Join(aggs, ", ")
+		}
 		if len(n.Group) > 0 {
 			s += " GROUP BY " + formatList(n.Group, in)
 		}
@@ -78,7 +81,9 @@ func describe(n Node) string {
 			conds = append(conds, FormatExpr(n.LeftKeys[i], lc)+" = "+FormatExpr(n.RightKeys[i], rc))
 		}
 		if n.On != nil {
-			conds = append(conds, FormatExpr(n.On, n.Cols))
+			// On reads both inputs' columns, which a semi or anti join's
+			// output (the left's) does not have.
+			conds = append(conds, FormatExpr(n.On, append(append([]Column(nil), lc...), rc...)))
 		}
 		s := fmt.Sprintf("%s %s Join", kind, n.Kind)
 		if len(conds) > 0 {

@@ -48,7 +48,14 @@ func FormatExpr(e Expr, cols []Column) string {
 	case *BitNot:
 		return "~" + FormatExpr(e.Input, cols)
 	case *And:
-		return joinExprs(e.Args, " AND ", cols)
+		parts := make([]string, len(e.Args))
+		for i, a := range e.Args {
+			parts[i] = FormatExpr(a, cols)
+			if _, ok := a.(*Or); ok {
+				parts[i] = "(" + parts[i] + ")" // OR binds looser than AND
+			}
+		}
+		return strings.Join(parts, " AND ")
 	case *Or:
 		return joinExprs(e.Args, " OR ", cols)
 	case *Not:

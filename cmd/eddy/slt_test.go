@@ -56,9 +56,12 @@ func startEddyWith(t testing.TB, cfg config) string {
 	return ""
 }
 
+// runSLT runs one script as engine "postgresql" (the scripts' expected
+// results come from PostgreSQL) that also answers to "eddy", so that
+// "onlyif eddy" marks eddy's own statements (settings PostgreSQL lacks).
 func runSLT(t *testing.T, conn, path string) {
 	t.Helper()
-	res, err := slt.RunFile(context.Background(), conn, path, slt.Options{Engine: "postgresql", MaxFailures: 20})
+	res, err := slt.RunFile(context.Background(), conn, path, slt.Options{Engine: "postgresql", Labels: []string{"eddy"}, MaxFailures: 20})
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
