@@ -186,8 +186,15 @@ func (s *topicSink) produce(ctx context.Context, cl *kgo.Client, entries []sinkE
 	}
 	perr := produceAll(ctx, cl, recs)
 	if ctx.Err() != nil {
-		// Shutting down: the client's Close fails what is in flight and
-		// the next start fences (aborts) the transaction left open.
+		// Stopping (DROP SINK, shutdown): abort rather than leave the
+		// transaction open, which would hold read_committed consumers of
+		// the topic back until it timed out. If that fails, the next start
+		// fences (aborts) it.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		if cl.AbortBufferedRecords(actx) == nil {
+			_ = cl.EndTransaction(actx, kgo.TryAbort)
+		}
 		return ctx.Err()
 	}
 	commit := kgo.TryCommit
