@@ -36,6 +36,7 @@ type Engine struct {
 	// flows maintain the materialized views (flow*.go); ctx ends the
 	// goroutines that feed them.
 	flows  flowSet
+	sinks  sinkSet
 	ctx    context.Context
 	cancel context.CancelFunc
 }
@@ -62,6 +63,7 @@ func (e *Engine) Configure(opts ...Option) {
 	}
 	if e.planner != nil {
 		e.startFeeds()
+		e.startSinks()
 	}
 }
 
@@ -105,6 +107,7 @@ func (e *Engine) SetQueryMemory(n int64) { e.queryMemory.Store(n) }
 // Close closes the database; sessions must be closed first.
 func (e *Engine) Close() error {
 	e.cancel()
+	e.stopSinks(nil, true)
 	e.flows.mu.RLock()
 	for _, f := range e.flows.byOID {
 		if f.feedStop != nil {

@@ -46,6 +46,8 @@ type dataflow struct {
 	feedStop func()
 	// subs are the subscriptions to the view's changes (flow_subscribe.go).
 	subs subscribers
+	// sinks queue the view's changes for Kafka (sink.go); guarded by mu.
+	sinks []*topicSink
 }
 
 // newDataflow builds the operators of a view's query.
@@ -311,6 +313,11 @@ func (f *dataflow) epoch(ctx context.Context, changes map[uint32]*Batch) (*Batch
 	}
 	if err := f.sink.apply(f.state, rows, diffs); err != nil {
 		return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
+	}
+	for _, s := range f.sinks {
+		if err := s.enqueue(f.state, rows, diffs); err != nil {
+			return nil, fmt.Errorf("maintain %s: sink %s: %w", f.rel.Name, s.rel.Name, err)
+		}
 	}
 	return &Batch{Rows: rows, Diffs: diffs}, nil
 }

@@ -162,6 +162,9 @@ func (v *viewTxn) epochs(ctx context.Context, flows []*dataflow, byRel map[uint3
 func (v *viewTxn) published() {
 	for f, outs := range v.outs {
 		f.publish(outs)
+		for _, s := range f.sinks {
+			s.notify()
+		}
 	}
 	v.outs = nil
 }
@@ -240,6 +243,7 @@ func (fs *flowSet) forget(oids []uint32) {
 // deleteRelations drops relations from the catalog and stops the views
 // among them.
 func (e *Engine) deleteRelations(oids ...uint32) error {
+	e.stopSinks(oids, false)
 	// Feeds take the lock to commit, so they stop before it is taken.
 	e.flows.mu.RLock()
 	var stops []func()

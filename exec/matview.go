@@ -212,6 +212,7 @@ func (e *Engine) startFlows() {
 		}
 	}
 	sort.Slice(views, func(i, j int) bool { return views[i].OID < views[j].OID })
+	defer e.startSinks()
 	defer e.startFeeds()
 	e.flows.mu.Lock()
 	defer e.flows.mu.Unlock()

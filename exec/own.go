@@ -38,6 +38,8 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 		return s.simple(func(context.Context) (string, error) { return s.refreshMatView(n) }), nil
 	case *sql.CreateSource:
 		return s.simple(func(ctx context.Context) (string, error) { return s.createSource(ctx, n) }), nil
+	case *sql.CreateSink:
+		return s.simple(func(ctx context.Context) (string, error) { return s.createSink(ctx, n) }), nil
 	case *sql.Drop:
 		if n.Kind == "index" {
 			return s.simple(func(context.Context) (string, error) { return s.dropIndex(n) }), nil
@@ -171,7 +173,7 @@ func (s *Session) drop(n *sql.Drop) (string, error) {
 		return s.dropTables(n)
 	}
 	kinds := map[string]catalog.Kind{"table": catalog.KindTable, "view": catalog.KindView, "source": catalog.KindSource,
-		"materialized view": catalog.KindMatView}
+		"materialized view": catalog.KindMatView, "sink": catalog.KindSink}
 	kind, ok := kinds[n.Kind]
 	if !ok {
 		return "", errUnsupported("DROP " + strings.ToUpper(n.Kind))
@@ -193,7 +195,7 @@ func (s *Session) drop(n *sql.Drop) (string, error) {
 		if len(deps) > 0 && !n.Cascade {
 			return "", &sql.Error{Code: sql.CodeDependentObjectsStillExist,
 				Message: fmt.Sprintf("cannot drop %s %s because other objects depend on it", n.Kind, rel.Name),
-				Detail:  fmt.Sprintf("view %s depends on %s %s", deps[0].Name, n.Kind, rel.Name),
+				Detail:  fmt.Sprintf("%s %s depends on %s %s", kindWord(deps[0].Kind), deps[0].Name, n.Kind, rel.Name),
 				Hint:    "Use DROP ... CASCADE to drop the dependent objects too."}
 		}
 		oids = append(oids, s.dependentsClosure(rel.OID)...)
