@@ -37,6 +37,9 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 	if err != nil {
 		return "", err
 	}
+	if q.Plan, err = planner.Continuous(q.Plan); err != nil {
+		return "", err
+	}
 	if err := s.checkAccess(q.Access); err != nil {
 		return "", err
 	}

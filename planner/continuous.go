@@ -156,7 +156,25 @@ func NodeExprs(n Node) []Expr {
 	return out
 }
 
-// PlanStored plans the stored query of a materialized view.
+// Continuous turns a query's plan into one a materialized view can
+// maintain: subqueries become joins, and what cannot be maintained is
+// refused (CheckContinuous).
+func Continuous(n Node) (Node, error) {
+	if HasSubquery(n) {
+		var err error
+		if n, err = Decorrelate(n); err != nil {
+			return nil, err
+		}
+		n, _ = Optimize(n) // push filters into the new joins
+	}
+	if err := CheckContinuous(n); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// PlanStored plans the stored query of a materialized view, as Continuous
+// shapes it.
 func (p *Planner) PlanStored(rel *catalog.Relation) (*Query, error) {
 	stmts, err := sql.Parse(rel.SQL)
 	if err != nil {
@@ -165,7 +183,14 @@ func (p *Planner) PlanStored(rel *catalog.Relation) (*Query, error) {
 	if len(stmts) != 1 || stmts[0].AST == nil {
 		return nil, sql.Errorf(sql.CodeDataCorrupted, "%s: stored query is not a single SELECT", rel.Name)
 	}
-	return p.PlanQuery(stmts[0].AST, nil)
+	q, err := p.PlanQuery(stmts[0].AST, nil)
+	if err != nil {
+		return nil, err
+	}
+	if q.Plan, err = Continuous(q.Plan); err != nil {
+		return nil, err
+	}
+	return q, nil
 }
 
 // UniqueKey returns output columns of n that no two rows share (a GROUP BY,
