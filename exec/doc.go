@@ -12,4 +12,13 @@
 // read and write Kafka topics; privileges.go checks what a role may do;
 // memory.go bounds what one statement holds. Table rows live in Badger under
 // catalog.PrefixRows, keyed by primary key (or a row id).
+//
+// Materialized views are dataflows (flow*.go): the same operators, fed one
+// epoch of changes at a time, with stateful ones keeping their state in
+// Badger under catalog.PrefixState. A transaction that changes a table runs
+// the epochs of the views it reaches at commit, inside its own Badger
+// transaction (flow_txn.go); a view over a source tails the topic and
+// commits its offsets with its state (flow_source.go). matview.go creates
+// and resumes views, flow_subscribe.go serves SUBSCRIBE over them, sink*.go
+// writes their changes to Kafka.
 package exec
