@@ -352,16 +352,6 @@ func (fs *flowSet) readers(oid uint32) []*dataflow {
 	return out
 }
 
-// hasReaders reports whether any view reads oid; the caller holds mu.
-func (fs *flowSet) hasReaders(oid uint32) bool {
-	for _, f := range fs.byOID {
-		if _, ok := f.inputs[oid]; ok {
-			return true
-		}
-	}
-	return false
-}
-
 // closure lists the dataflows that oids feed, directly or through other
 // views, in OID order, which is an order in which every view comes after
 // the views it reads (a view is created after its inputs).

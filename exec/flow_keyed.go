@@ -222,8 +222,6 @@ func (c *changeSet) add(r sql.Row, d int64) {
 	c.diffs = append(c.diffs, d)
 }
 
-func (c *changeSet) len() int { return len(c.rows) }
-
 // result returns the non-zero changes, retractions first (so that a view
 // keyed by a column sees a key's old row leave before its new row comes).
 func (c *changeSet) result() ([]sql.Row, []int64) {

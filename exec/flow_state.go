@@ -137,6 +137,3 @@ func (s *stateStore) flush(set func(k, v []byte) error, del func(k []byte) error
 	})
 	return err
 }
-
-// dirty reports whether the epoch wrote anything.
-func (s *stateStore) dirty() bool { return s.pending.Len() > 0 }
