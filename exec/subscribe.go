@@ -132,7 +132,13 @@ func checkSubscribable(n planner.Node, sub *subscription) error {
 			return refuse("GROUP BY")
 		}
 		return refuse("aggregates")
-	case *planner.Join, *planner.LateralJoin, *planner.FuncJoin:
+	case *planner.FuncJoin:
+		// A set-returning function joined to each row (HOP, unnest in
+		// FROM) depends on that row alone.
+		exprs, input = planner.NodeExprs(n), n.Left
+	case *planner.ProjectSet:
+		exprs, input = planner.NodeExprs(n), n.Input
+	case *planner.Join, *planner.LateralJoin:
 		return refuse("JOIN")
 	case *planner.Sort:
 		return refuse("ORDER BY")
@@ -144,8 +150,8 @@ func checkSubscribable(n planner.Node, sub *subscription) error {
 		return refuse("window functions")
 	case *planner.SetOp:
 		return refuse("UNION, INTERSECT or EXCEPT")
-	case *planner.ProjectSet, *planner.TableFunc:
-		return refuse("set-returning functions")
+	case *planner.TableFunc:
+		return refuse("set-returning functions in FROM")
 	case *planner.CTERef, *planner.WorkTable:
 		return refuse("WITH")
 	case *planner.VirtualScan:

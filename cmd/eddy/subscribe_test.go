@@ -318,6 +318,27 @@ func TestSubscribe(t *testing.T) {
 		}
 		measureSubscribeLatency(t, c, seeds)
 	})
+
+	t.Run("set-returning function", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		rs, err := c.Query(ctx, `SUBSCRIBE (SELECT id, unnest(ARRAY[id, id + 100]) FROM ev WHERE id = 9999) WITH (snapshot = false)`, simple)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			time.Sleep(200 * time.Millisecond)
+			produceAsync(t, seeds, 1, evRecords(9999, 9999)...)
+		}()
+		got := readSub(t, rs, 2)
+		slices.Sort(got)
+		if want := []string{"1|9999|10099", "1|9999|9999"}; !slices.Equal(got, want) {
+			t.Errorf("got %q, want %q", got, want)
+		}
+		cancel()
+		rs.Close()
+		wantRows(t, c, `SELECT 1`, "1")
+	})
 }
 
 // lineWriter hands each complete line written to it to a channel.
