@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // kv is a record for produceKeyed: a nil value is a tombstone, an empty
@@ -116,4 +119,186 @@ func TestTopicTable(t *testing.T) {
 	produceKeyed(t, seeds, "person", 0, kv{`9`, `{"name": "hal"}`})
 	waitRows(t, c, `SELECT id, name FROM person`, "9|hal")
 	stop()
+}
+
+// consumeRecords reads n records of a topic from its start.
+func consumeRecords(t *testing.T, seeds []string, topic string, n int) []*kgo.Record {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	var got []*kgo.Record
+	for len(got) < n {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("consumed %d records from %s, want %d: %v", len(got), topic, n, ctx.Err())
+		}
+		fs.EachRecord(func(r *kgo.Record) { got = append(got, r) })
+	}
+	return got
+}
+
+// topicEnd is the end offset of a one-partition topic.
+func topicEnd(t *testing.T, seeds []string, topic string) int64 {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	req := kmsg.NewPtrListOffsetsRequest()
+	req.ReplicaID = -1
+	rt := kmsg.NewListOffsetsRequestTopic()
+	rt.Topic = topic
+	for p := range int32(1) {
+		rp := kmsg.NewListOffsetsRequestTopicPartition()
+		rp.Partition, rp.Timestamp, rp.CurrentLeaderEpoch = p, -1, -1
+		rt.Partitions = append(rt.Partitions, rp)
+	}
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, rt := range resp.Topics {
+		for _, rp := range rt.Partitions {
+			if rp.ErrorCode == 0 {
+				n += rp.Offset
+			}
+		}
+	}
+	return n
+}
+
+func header(r *kgo.Record, key string) string {
+	for _, h := range r.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+// TestDeadLetter: records that do not decode go to the dead-letter topic
+// from continuous readers (a view's feed, a topic table's ingest), never
+// from batch queries, which skip them.
+func TestDeadLetter(t *testing.T) {
+	c, seeds := startEddyKafka(t)
+	wantCode(t, c, `CREATE SOURCE s0 (a INT) WITH (on_error = 'dead_letter')`, "22023")
+	mustExec(t, c, `CREATE SOURCE s (id INT, v TEXT) WITH (topic = 's', on_error = 'dead_letter', dead_letter_topic = 's_dlq')`)
+	produceKeyed(t, seeds, "s", 0, kv{"", `{"id": 1, "v": "a"}`}, kv{"k1", `not json`}, kv{"", `{"id": "x"}`})
+	wantRows(t, c, `SELECT id, v FROM s`, "1|a")
+	wantRows(t, c, `SELECT id, v FROM s`, "1|a")
+	if n := topicEnd(t, seeds, "s_dlq"); n != 0 {
+		t.Fatalf("batch queries dead-lettered %d records", n)
+	}
+	wantRows(t, c, `SELECT records_skipped, dead_lettered FROM eddy_catalog.eddy_sources WHERE name = 's'`, "4|0")
+
+	mustExec(t, c, `CREATE MATERIALIZED VIEW sv AS SELECT count(*) AS n, sum(id) AS s FROM s`)
+	produceKeyed(t, seeds, "s", 0, kv{"", `{"id": 2}`}, kv{"k2", `{"id": 99999999999}`})
+	waitRows(t, c, `SELECT n, s FROM sv`, "2|3")
+	waitRows(t, c, `SELECT dead_lettered FROM eddy_catalog.eddy_sources WHERE name = 's'`, "3")
+	recs := consumeRecords(t, seeds, "s_dlq", 3)
+	r := recs[0]
+	if string(r.Key) != "k1" || string(r.Value) != "not json" || header(r, "eddy-source-topic") != "s" ||
+		header(r, "eddy-source-partition") != "0" || header(r, "eddy-source-offset") != "1" ||
+		header(r, "eddy-reader") != "sv" || header(r, "eddy-error") == "" {
+		t.Errorf("dead letter: key %q value %q headers %v", r.Key, r.Value, r.Headers)
+	}
+	if string(recs[2].Key) != "k2" || header(recs[2], "eddy-source-offset") != "4" {
+		t.Errorf("dead letter from the feed: key %q headers %v", recs[2].Key, recs[2].Headers)
+	}
+
+	// A topic table dead-letters what its ingest cannot use.
+	mustExec(t, c, `CREATE TABLE p (id INT PRIMARY KEY, v TEXT NOT NULL)
+		WITH (topic = 'p', on_error = 'dead_letter', dead_letter_topic = 'p_dlq')`)
+	produceKeyed(t, seeds, "p", 0, kv{"1", `{"v": "a"}`}, kv{"2", `{}`}, tomb(""), kv{"3", `{"v": "c"}`})
+	waitRows(t, c, `SELECT id, v FROM p ORDER BY id`, "1|a", "3|c")
+	waitRows(t, c, `SELECT dead_lettered, records_skipped FROM eddy_catalog.eddy_sources WHERE name = 'p'`, "2|0")
+	recs = consumeRecords(t, seeds, "p_dlq", 2)
+	if header(recs[0], "eddy-source-offset") != "1" || !strings.Contains(header(recs[0], "eddy-error"), "not-null") ||
+		header(recs[1], "eddy-source-offset") != "2" || recs[1].Value != nil {
+		t.Errorf("topic table dead letters: %v / %v", recs[0].Headers, recs[1].Headers)
+	}
+}
+
+// TestStartTimestamp: start = a timestamp reads from each partition's
+// first record stamped at or after it.
+func TestStartTimestamp(t *testing.T) {
+	c, seeds := startEddyKafka(t)
+	mustExec(t, c, `CREATE SOURCE ev (n INT) WITH (topic = 'ev', partitions = '2')`)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var recs []*kgo.Record
+	for i := range 10 { // hours -5 .. 4 around base, alternating partitions
+		recs = append(recs, &kgo.Record{Topic: "ev", Partition: int32(i % 2), Value: []byte(fmt.Sprintf(`{"n": %d}`, i-5)),
+			Timestamp: base.Add(time.Duration(i-5) * time.Hour)})
+	}
+	if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, c, `CREATE SOURCE ev_new (n INT) WITH (topic = 'ev', create_topic = 'false', start = '2026-01-01 00:00:00+00')`)
+	wantRows(t, c, `SELECT n FROM ev_new ORDER BY n`, "0", "1", "2", "3", "4")
+	mustExec(t, c, fmt.Sprintf(`CREATE SOURCE ev_ms (n INT) WITH (topic = 'ev', create_topic = 'false', start = '%d')`,
+		base.Add(2*time.Hour).UnixMilli()))
+	wantRows(t, c, `SELECT n FROM ev_ms ORDER BY n`, "2", "3", "4")
+	mustExec(t, c, `CREATE SOURCE ev_none (n INT) WITH (topic = 'ev', create_topic = 'false', start = '2030-01-01 00:00:00+00')`)
+	wantRows(t, c, `SELECT count(*) FROM ev_none`, "0")
+	wantCode(t, c, `CREATE SOURCE bad (n INT) WITH (topic = 'ev', start = 'yesterday-ish')`, "22023")
+
+	// A view and a topic table start there too.
+	mustExec(t, c, `CREATE MATERIALIZED VIEW ev_v AS SELECT count(*) AS c, sum(n) AS s FROM ev_new`)
+	wantRows(t, c, `SELECT c, s FROM ev_v`, "5|10")
+	mustExec(t, c, `CREATE TABLE ev_t (n INT PRIMARY KEY) WITH (topic = 'ev', create_topic = 'false', start = '2026-01-01 01:00:00Z')`)
+	waitRows(t, c, `SELECT n FROM ev_t ORDER BY n`, "1", "2", "3", "4")
+	if err := cl.ProduceSync(context.Background(), &kgo.Record{Topic: "ev", Value: []byte(`{"n": 10}`)}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	waitRows(t, c, `SELECT c, s FROM ev_v`, "6|20")
+	waitRows(t, c, `SELECT count(*) FROM ev_t`, "5")
+}
+
+// TestCopyIntoSource: COPY FROM STDIN into a source produces its rows to
+// the topic in the source's format.
+func TestCopyIntoSource(t *testing.T) {
+	c, seeds := startEddyKafka(t)
+	mustExec(t, c, `CREATE SOURCE ev (id INT, name TEXT, amount NUMERIC) WITH (topic = 'ev')`)
+	n, err := copyIn(t, c, "COPY ev FROM STDIN", "1\tone\t1.5\n2\t\\N\t2\n")
+	if err != nil || n != 2 {
+		t.Fatalf("COPY: %d %v", n, err)
+	}
+	n, err = copyIn(t, c, "COPY ev (amount, id) FROM STDIN WITH (FORMAT csv)", "7,3\n")
+	if err != nil || n != 1 {
+		t.Fatalf("COPY csv: %d %v", n, err)
+	}
+	wantRows(t, c, `SELECT id, name, amount::text FROM ev ORDER BY id`, "1|one|1.5", "2|<nil>|2", "3|<nil>|7")
+	got := consume(t, seeds, "ev", 3)
+	if got[0] != `{"id":1,"name":"one","amount":1.5}` {
+		t.Errorf("records: %q", got)
+	}
+	mustExec(t, c, `CREATE SOURCE lines (line TEXT) WITH (topic = 'lines', format = 'csv')`)
+	if n, err := copyIn(t, c, "COPY lines FROM STDIN", "a,b\nc\n"); err != nil || n != 2 {
+		t.Fatalf("COPY csv source: %d %v", n, err)
+	}
+	wantRows(t, c, `SELECT line FROM lines ORDER BY 1`, "a,b", "c")
+	if _, err := copyIn(t, c, "COPY ev FROM STDIN", "4\tx\t1\nnope\tx\t1\n"); err == nil {
+		t.Error("COPY of a bad row succeeded")
+	}
+	wantRows(t, c, `SELECT records_produced FROM eddy_catalog.eddy_sources WHERE name = 'ev'`, "3")
+	mustExec(t, c, `CREATE TABLE tt (id INT PRIMARY KEY) WITH (topic = 'tt')`)
+	if _, err := copyIn(t, c, "COPY tt FROM STDIN", "1\n"); err == nil || !strings.Contains(err.Error(), "topic table") {
+		t.Errorf("COPY into a topic table: %v", err)
+	}
 }
