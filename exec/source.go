@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -158,7 +159,14 @@ func listOffsets(ctx context.Context, cl *kgo.Client, topic string, parts []int3
 }
 
 func kafkaErr(what string, err error) error {
-	return &sql.Error{Code: "58000", Message: fmt.Sprintf("kafka: %s: %v", what, err)}
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The usual face of a cluster that is down or unreachable: the
+		// client retried until the request's deadline.
+		return &sql.Error{Code: "58000",
+			Message: fmt.Sprintf("Kafka did not answer within %s: %s", kafkaRequestTimeout, what),
+			Hint:    "Check that the Kafka brokers (--kafka, or the embedded broker) are up and reachable."}
+	}
+	return &sql.Error{Code: "58000", Message: fmt.Sprintf("Kafka: %s: %v", what, err)}
 }
 
 // sourceConfig is a source's WITH options, checked.
