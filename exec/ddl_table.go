@@ -404,6 +404,10 @@ func (s *Session) createTableAs(ctx context.Context, n *sql.CreateTable) (string
 		}
 		return "", sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", n.Name.Name)
 	}
+	if len(n.With) > 0 {
+		// A topic table's rows come from its topic alone.
+		return "", errUnsupported("CREATE TABLE ... WITH (topic) AS a query")
+	}
 	q, err := s.e.planner.PlanQuery(n.As.AST, nil)
 	if err != nil {
 		return "", err

@@ -97,6 +97,8 @@ func TestTopicTable(t *testing.T) {
 		wantCode(t, c, q, "0A000")
 	}
 	wantCode(t, c, `CREATE TABLE nokey (a INT) WITH (topic = 'nokey')`, "42P16")
+	wantCode(t, c, `CREATE TABLE tu (a INT PRIMARY KEY, b INT UNIQUE) WITH (topic = 'tu')`, "0A000")
+	wantCode(t, c, `CREATE TABLE tf (a INT PRIMARY KEY) WITH (topic = 'tf', format = 'text')`, "0A000")
 	wantCode(t, c, `CREATE TABLE kid (id INT PRIMARY KEY, p BIGINT REFERENCES person)`, "0A000")
 
 	// A source over the same topic writes to the table (keyed by the value).
@@ -301,4 +303,35 @@ func TestCopyIntoSource(t *testing.T) {
 	if _, err := copyIn(t, c, "COPY tt FROM STDIN", "1\n"); err == nil || !strings.Contains(err.Error(), "topic table") {
 		t.Errorf("COPY into a topic table: %v", err)
 	}
+}
+
+// TestTopicTableChurn: many upserts and deletes over few keys, in large
+// polls; the table holds each key's last record and the view over it
+// equals the batch query.
+func TestTopicTableChurn(t *testing.T) {
+	c, seeds := startEddyKafka(t)
+	mustExec(t, c, `CREATE TABLE kv (k INT PRIMARY KEY, v BIGINT) WITH (topic = 'kv', partitions = '3')`)
+	mustExec(t, c, `CREATE MATERIALIZED VIEW kv_sum AS SELECT k % 5 AS g, count(*) AS n, sum(v) AS s FROM kv GROUP BY 1`)
+	last := map[int]int{}
+	for p := range int32(3) {
+		var recs []kv
+		for i := range 3000 {
+			k := int(p) + 3*(i%40) // a partition owns its keys, as a keyed producer's would
+			if i%7 == 3 {
+				recs = append(recs, tomb(fmt.Sprint(k)))
+				delete(last, k)
+				continue
+			}
+			recs = append(recs, kv{fmt.Sprint(k), fmt.Sprintf(`{"v": %d}`, i)})
+			last[k] = i
+		}
+		produceKeyed(t, seeds, "kv", p, recs...)
+	}
+	var n, s int
+	for _, v := range last {
+		n, s = n+1, s+v
+	}
+	waitRows(t, c, `SELECT count(*), sum(v)::int8 FROM kv`, fmt.Sprintf("%d|%d", n, s))
+	eventually(t, c, `SELECT * FROM kv_sum ORDER BY 1`, `SELECT k % 5, count(*), sum(v) FROM kv GROUP BY 1 ORDER BY 1`)
+	wantRows(t, c, `SELECT records_read, records_skipped FROM eddy_catalog.eddy_sources WHERE name = 'kv'`, "9000|0")
 }
