@@ -125,8 +125,11 @@ func (s *Session) prepareCopy(n *sql.Copy) (*statement, error) {
 		if rel == nil {
 			return nil, sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", n.Table.Name)
 		}
-		if n.From && rel.Kind != catalog.KindTable {
+		if n.From && rel.Kind != catalog.KindTable && rel.Kind != catalog.KindSource {
 			return nil, sql.Errorf(sql.CodeWrongObjectType, "cannot copy to non-table relation %q", rel.Name)
+		}
+		if n.From && isTopicTable(rel) {
+			return nil, errTopicTableWrite(rel, "copy to")
 		}
 		if !n.From && rel.Kind != catalog.KindTable {
 			return nil, sql.Errorf(sql.CodeWrongObjectType, "cannot copy from non-table relation %q", rel.Name)
@@ -376,14 +379,30 @@ func (s *Session) prepareCopyFrom(rel *catalog.Relation, cols []int, o copyOptio
 	}
 	st := &statement{s: s}
 	st.run = func(ctx context.Context, _ []sql.Value) (server.Result, error) {
-		w, end := s.startDML(ctx, nil)
-		r := &copyInResult{w: w, end: end, rel: rel, cols: cols, o: o, s: s, skipHeader: o.header}
+		r := &copyInResult{rel: rel, cols: cols, o: o, s: s, skipHeader: o.header}
+		var rt *runtime
+		if rel.Kind == catalog.KindSource {
+			// COPY into a source produces its rows to the topic, a batch at
+			// a time, as INSERT does: outside any transaction, so the
+			// batches produced before an error stay in the topic.
+			cfg, err := parseSourceOptions(rel.Name, rel.Options)
+			if err != nil {
+				return nil, err
+			}
+			rt = s.newRuntime(ctx, nil, nil)
+			r.end = func(err error) error { return err }
+			r.produce = func(rows []sql.Row) (int, error) { return s.produceRows(ctx, rel, cfg, rows) }
+		} else {
+			r.w, r.end = s.startDML(ctx, nil)
+			rt = r.w.rt
+		}
+		end := r.end
 		r.defaults = make([]evalFn, len(defaults))
 		for i, x := range defaults {
 			if x == nil {
 				continue
 			}
-			f, err := w.rt.compile(x)
+			f, err := rt.compile(x)
 			if err != nil {
 				_ = end(err)
 				return nil, err
@@ -398,7 +417,9 @@ func (s *Session) prepareCopyFrom(rel *catalog.Relation, cols []int, o copyOptio
 // copyInResult parses COPY FROM STDIN data as it arrives and writes the
 // rows in batches through one writer, so a load of any size streams.
 type copyInResult struct {
-	w          *writer
+	w *writer
+	// produce, for a source, sends rows to its topic instead of w.
+	produce    func([]sql.Row) (int, error)
 	end        func(error) error
 	rel        *catalog.Relation
 	cols       []int
@@ -664,7 +685,13 @@ func (r *copyInResult) flush() error {
 	if len(r.batch) == 0 {
 		return nil
 	}
-	n, err := r.w.insertRows(r.rel, r.batch, nil, nil)
+	var n int
+	var err error
+	if r.produce != nil {
+		n, err = r.produce(r.batch)
+	} else {
+		n, err = r.w.insertRows(r.rel, r.batch, nil, nil)
+	}
 	r.n += n
 	r.batch = r.batch[:0]
 	return err

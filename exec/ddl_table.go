@@ -30,12 +30,9 @@ type pendingCheck struct {
 	expr *sql.Expr
 }
 
-func (s *Session) createTable(n *sql.CreateTable) (string, error) {
+func (s *Session) createTable(ctx context.Context, n *sql.CreateTable) (string, error) {
 	if err := checkSchema(n.Name); err != nil {
 		return "", err
-	}
-	if len(n.With) > 0 {
-		return "", errUnsupported("CREATE TABLE ... WITH (topic-backed tables)")
 	}
 	if s.e.cat.Lookup("", n.Name.Name) != nil {
 		if n.IfNotExists {
@@ -195,6 +192,19 @@ func (s *Session) createTable(n *sql.CreateTable) (string, error) {
 		seqs = append(seqs, seq)
 		col.Default = "nextval('" + seqName + "'::regclass)"
 	}
+	if len(n.With) > 0 {
+		opts := map[string]string{}
+		for _, o := range n.With {
+			opts[o.Key] = o.Value
+		}
+		if opts["topic"] == "" {
+			opts["topic"] = rel.Name
+		}
+		rel.Options = opts
+		if err := s.setupTopicTable(ctx, rel); err != nil {
+			return "", err
+		}
+	}
 	for _, seq := range seqs {
 		if err := s.e.cat.Put(seq); err != nil {
 			return "", err
@@ -202,6 +212,9 @@ func (s *Session) createTable(n *sql.CreateTable) (string, error) {
 	}
 	if err := s.e.cat.Put(rel); err != nil {
 		return "", err
+	}
+	if rel.Options != nil {
+		s.e.startIngests()
 	}
 	return "CREATE TABLE", nil
 }
@@ -326,6 +339,11 @@ func (s *Session) foreignKey(rel *catalog.Relation, f pendingFK) (catalog.Constr
 		if parent.Kind != catalog.KindTable {
 			return con, sql.Errorf(sql.CodeWrongObjectType, "referenced relation %q is not a table", parent.Name)
 		}
+		if isTopicTable(parent) {
+			// Its rows change by the topic's records, which run no
+			// foreign key actions.
+			return con, errUnsupported("a foreign key referencing topic table " + parent.Name)
+		}
 	}
 	con.RefTable = parent.OID
 	if len(f.ref.Columns) == 0 {
@@ -385,6 +403,10 @@ func (s *Session) createTableAs(ctx context.Context, n *sql.CreateTable) (string
 			return "CREATE TABLE AS", nil
 		}
 		return "", sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", n.Name.Name)
+	}
+	if len(n.With) > 0 {
+		// A topic table's rows come from its topic alone.
+		return "", errUnsupported("CREATE TABLE ... WITH (topic) AS a query")
 	}
 	q, err := s.e.planner.PlanQuery(n.As.AST, nil)
 	if err != nil {
@@ -581,6 +603,9 @@ func (s *Session) truncate(ctx context.Context, n *sql.Truncate) (string, error)
 		}
 		if rel.AppendOnly {
 			return "", sql.Errorf(sql.CodeWrongObjectType, "cannot truncate append-only table %q", rel.Name)
+		}
+		if isTopicTable(rel) {
+			return "", errTopicTableWrite(rel, "truncate")
 		}
 		rels = append(rels, rel)
 		in[rel.OID] = true

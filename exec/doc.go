@@ -18,7 +18,12 @@
 // Badger under catalog.PrefixState. A transaction that changes a table runs
 // the epochs of the views it reaches at commit, inside its own Badger
 // transaction (flow_txn.go); a view over a source tails the topic and
-// commits its offsets with its state (flow_source.go). matview.go creates
+// commits its offsets with its state (flow_source.go). A topic table
+// (table_topic.go) is a table whose only writer is an ingest goroutine: it
+// upserts each poll's records, runs the views that read the table through
+// the same changeLog and viewTxn as DML, and commits the offsets with them.
+// Records that do not decode may go to a dead-letter topic from these
+// continuous readers (dead_letter.go). matview.go creates
 // and resumes views, flow_subscribe.go serves SUBSCRIBE over them, sink*.go
 // writes their changes to Kafka.
 package exec

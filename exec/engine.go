@@ -35,10 +35,12 @@ type Engine struct {
 
 	// flows maintain the materialized views (flow*.go); ctx ends the
 	// goroutines that feed them.
-	flows  flowSet
-	sinks  sinkSet
-	ctx    context.Context
-	cancel context.CancelFunc
+	flows flowSet
+	sinks sinkSet
+	// ingests feed the topic tables (table_topic.go).
+	ingests ingestSet
+	ctx     context.Context
+	cancel  context.CancelFunc
 }
 
 // Option configures an Engine.
@@ -64,6 +66,7 @@ func (e *Engine) Configure(opts ...Option) {
 	if e.planner != nil {
 		e.startFeeds()
 		e.startSinks()
+		e.startIngests()
 	}
 }
 
@@ -107,6 +110,7 @@ func (e *Engine) SetQueryMemory(n int64) { e.queryMemory.Store(n) }
 // Close closes the database; sessions must be closed first.
 func (e *Engine) Close() error {
 	e.cancel()
+	e.stopIngests(nil, true)
 	e.stopSinks(nil, true)
 	e.flows.mu.RLock()
 	for _, f := range e.flows.byOID {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -72,6 +73,15 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 	}
 	scan := op.(*sourceScanOp)
 	defer scan.stop()
+	// The load is the view's first read of these records, so what does not
+	// decode is dead-lettered (from the decoding workers, hence the lock).
+	var badMu sync.Mutex
+	var bad []badRecord
+	scan.bad = func(b badRecord) {
+		badMu.Lock()
+		bad = append(bad, b)
+		badMu.Unlock()
+	}
 	var chunk Batch
 	for {
 		b, err := scan.Next(ctx)
@@ -108,6 +118,9 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 		if ends, err = listOffsets(lctx, admin, scan.cfg.topic, parts, -1); err != nil {
 			return err
 		}
+	}
+	if err := f.e.deadLetter(ctx, scan.cfg, scan.stats, src.Name, f.rel.Name, bad); err != nil {
+		return err
 	}
 	f.state.begin()
 	defer f.state.end()
@@ -213,6 +226,8 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 	defer cl.Close()
 	s := newSession(f.e, f.rel.Owner, "eddy", nil)
 	scan := &sourceScanOp{rt: s.newRuntime(ctx, nil, nil), rel: src, cfg: cfg, stats: f.e.sourceStats(src.OID)}
+	var bad []badRecord
+	scan.bad = func(b badRecord) { bad = append(bad, b) }
 	dec := newRecordDecoder(cfg.format, src.Columns, time.UTC)
 	for {
 		fs := cl.PollFetches(ctx)
@@ -247,6 +262,12 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 		if len(next) == 0 {
 			continue
 		}
+		// What did not decode is in the dead-letter topic before the
+		// offsets past it commit.
+		if err := f.e.deadLetter(ctx, cfg, scan.stats, src.Name, f.rel.Name, bad); err != nil {
+			return err
+		}
+		bad = bad[:0]
 		if err := f.e.feedSource(ctx, f, src.OID, &b, next); err != nil {
 			return err
 		}

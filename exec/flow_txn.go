@@ -243,6 +243,7 @@ func (fs *flowSet) forget(oids []uint32) {
 // deleteRelations drops relations from the catalog and stops the views
 // among them.
 func (e *Engine) deleteRelations(oids ...uint32) error {
+	e.stopIngests(oids, false)
 	e.stopSinks(oids, false)
 	// Feeds take the lock to commit, so they stop before it is taken.
 	e.flows.mu.RLock()

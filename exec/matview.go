@@ -215,6 +215,7 @@ func (e *Engine) startFlows() {
 		}
 	}
 	sort.Slice(views, func(i, j int) bool { return views[i].OID < views[j].OID })
+	defer e.startIngests()
 	defer e.startSinks()
 	defer e.startFeeds()
 	e.flows.mu.Lock()
@@ -231,6 +232,9 @@ func (e *Engine) startFlows() {
 		}
 		e.flows.register(f)
 	}
+	e.ingests.mu.Lock()
+	e.ingests.ready = true
+	e.ingests.mu.Unlock()
 }
 
 func (e *Engine) resumeFlow(rel *catalog.Relation) (*dataflow, error) {

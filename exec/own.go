@@ -20,7 +20,7 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 		if n.As != nil {
 			return s.simple(func(ctx context.Context) (string, error) { return s.createTableAs(ctx, n) }), nil
 		}
-		return s.simple(func(context.Context) (string, error) { return s.createTable(n) }), nil
+		return s.simple(func(ctx context.Context) (string, error) { return s.createTable(ctx, n) }), nil
 	case *sql.CreateSequence:
 		return s.simple(func(context.Context) (string, error) { return s.createSequence(n) }), nil
 	case *sql.Truncate:

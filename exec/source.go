@@ -2,8 +2,10 @@ package exec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -157,7 +159,14 @@ func listOffsets(ctx context.Context, cl *kgo.Client, topic string, parts []int3
 }
 
 func kafkaErr(what string, err error) error {
-	return &sql.Error{Code: "58000", Message: fmt.Sprintf("kafka: %s: %v", what, err)}
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The usual face of a cluster that is down or unreachable: the
+		// client retried until the request's deadline.
+		return &sql.Error{Code: "58000",
+			Message: fmt.Sprintf("Kafka did not answer within %s: %s", kafkaRequestTimeout, what),
+			Hint:    "Check that the Kafka brokers (--kafka, or the embedded broker) are up and reachable."}
+	}
+	return &sql.Error{Code: "58000", Message: fmt.Sprintf("Kafka: %s: %v", what, err)}
 }
 
 // sourceConfig is a source's WITH options, checked.
@@ -168,6 +177,14 @@ type sourceConfig struct {
 	partitions  int32  // for a topic that eddy creates
 	failOnError bool   // on_error = 'fail'
 	createTopic bool
+	// startAt, when set, is start = a timestamp, in Kafka's milliseconds
+	// since the epoch: reading begins at each partition's first record
+	// stamped at or after it.
+	startAt *int64
+	// deadLetter is on_error = 'dead_letter': continuous readers produce
+	// records that do not decode to deadLetterTopic (dead_letter.go).
+	deadLetter      bool
+	deadLetterTopic string
 }
 
 var sourceFormats = map[string]bool{"json": true, "csv": true, "text": true, "bytes": true}
@@ -195,7 +212,11 @@ func parseSourceOptions(name string, opts map[string]string) (sourceConfig, erro
 			case "latest":
 				c.latest = true
 			default:
-				return c, bad(k, v, "earliest or latest")
+				ms, err := parseStartTime(v)
+				if err != nil {
+					return c, bad(k, v, "earliest, latest, a timestamp with time zone or milliseconds since 1970")
+				}
+				c.startAt = &ms
 			}
 		case "partitions":
 			n, err := strconv.ParseInt(v, 10, 32)
@@ -209,10 +230,15 @@ func parseSourceOptions(name string, opts map[string]string) (sourceConfig, erro
 			case "fail":
 				c.failOnError = true
 			case "dead_letter":
-				return c, errUnsupported("on_error = 'dead_letter'")
+				c.deadLetter = true
 			default:
-				return c, bad(k, v, "skip or fail")
+				return c, bad(k, v, "skip, fail or dead_letter")
 			}
+		case "dead_letter_topic":
+			if v == "" {
+				return c, bad(k, v, "a topic name")
+			}
+			c.deadLetterTopic = v
 		case "create_topic":
 			b, ok := map[string]bool{"true": true, "on": true, "false": false, "off": false}[strings.ToLower(v)]
 			if !ok {
@@ -223,7 +249,84 @@ func parseSourceOptions(name string, opts map[string]string) (sourceConfig, erro
 			return c, sql.Errorf(sql.CodeInvalidParameterValue, "unrecognized source option %q", k)
 		}
 	}
+	if c.deadLetter && c.deadLetterTopic == "" {
+		return c, &sql.Error{Code: sql.CodeInvalidParameterValue,
+			Message: "on_error = 'dead_letter' needs a dead_letter_topic option",
+			Hint:    "Add dead_letter_topic = 'name' to the WITH options."}
+	}
+	if c.deadLetterTopic != "" && !c.deadLetter {
+		return c, sql.Errorf(sql.CodeInvalidParameterValue, "dead_letter_topic is only for on_error = 'dead_letter'")
+	}
+	if c.deadLetterTopic == c.topic && c.deadLetter {
+		return c, sql.Errorf(sql.CodeInvalidParameterValue, "the dead_letter_topic cannot be the source's own topic %q", c.topic)
+	}
 	return c, nil
+}
+
+// ensureDeadLetterTopic creates the dead-letter topic of cfg when it does
+// not exist, with one partition.
+func ensureDeadLetterTopic(ctx context.Context, cl *kgo.Client, cfg sourceConfig) error {
+	if !cfg.deadLetter {
+		return nil
+	}
+	parts, err := topicPartitions(ctx, cl, cfg.deadLetterTopic)
+	if err != nil || parts != nil {
+		return err
+	}
+	return createTopic(ctx, cl, cfg.deadLetterTopic, 1)
+}
+
+// parseStartTime reads start = a timestamp: milliseconds since 1970 (as
+// Kafka stamps records), or a timestamp with time zone in PostgreSQL's
+// input syntax (UTC when it names no zone).
+func parseStartTime(v string) (int64, error) {
+	if ms, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+		if ms < 0 {
+			return 0, fmt.Errorf("negative time")
+		}
+		return ms, nil
+	}
+	ts, err := sql.ParseText(v, sql.TimestampTZ, time.UTC)
+	if err != nil || ts.IsNull() {
+		return 0, fmt.Errorf("not a timestamp")
+	}
+	us := ts.Int()
+	if us < 0 {
+		return 0, fmt.Errorf("before 1970")
+	}
+	// Round up: the first record at or after a sub-millisecond time is
+	// stamped in the next millisecond.
+	return (us + 999) / 1000, nil
+}
+
+// startOffsets returns where a reader of the topic begins in each
+// partition: the log start, the end (start = 'latest') or the first
+// offset stamped at or after start = a timestamp (the end when none is).
+func (c sourceConfig) startOffsets(ctx context.Context, cl *kgo.Client, parts []int32) (map[int32]int64, error) {
+	switch {
+	case c.latest:
+		return listOffsets(ctx, cl, c.topic, parts, -1)
+	case c.startAt == nil:
+		return listOffsets(ctx, cl, c.topic, parts, -2)
+	}
+	offs, err := listOffsets(ctx, cl, c.topic, parts, *c.startAt)
+	if err != nil {
+		return nil, err
+	}
+	var none []int32
+	for p, o := range offs {
+		if o < 0 {
+			none = append(none, p)
+		}
+	}
+	if len(none) > 0 {
+		ends, err := listOffsets(ctx, cl, c.topic, none, -1)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(offs, ends)
+	}
+	return offs, nil
 }
 
 func (s *Session) createSource(ctx context.Context, n *sql.CreateSource) (string, error) {
@@ -309,6 +412,9 @@ func (s *Session) createSource(ctx context.Context, n *sql.CreateSource) (string
 			return "", err
 		}
 	}
+	if err := ensureDeadLetterTopic(kctx, cl, cfg); err != nil {
+		return "", err
+	}
 	if rel.OID, err = s.e.cat.AllocOIDs(1); err != nil {
 		return "", err
 	}
@@ -322,7 +428,9 @@ func (s *Session) createSource(ctx context.Context, n *sql.CreateSource) (string
 // source's records.
 type sourceStats struct {
 	read, skipped, produced atomic.Int64
-	lastError               atomic.Pointer[string]
+	// deadLettered counts records sent to the dead-letter topic.
+	deadLettered atomic.Int64
+	lastError    atomic.Pointer[string]
 }
 
 func (e *Engine) sourceStats(oid uint32) *sourceStats {
@@ -340,6 +448,7 @@ var eddySourcesColumns = []planner.Column{
 	{Name: "name", Type: sql.Text}, {Name: "topic", Type: sql.Text}, {Name: "format", Type: sql.Text},
 	{Name: "records_read", Type: sql.Int8}, {Name: "records_skipped", Type: sql.Int8},
 	{Name: "records_produced", Type: sql.Int8}, {Name: "last_error", Type: sql.Text},
+	{Name: "dead_lettered", Type: sql.Int8}, {Name: "kind", Type: sql.Text},
 }
 
 // eddyRelations adds eddy_catalog's relations to the system relations.
@@ -367,7 +476,10 @@ func (s *Session) eddyCatalogRows(name string) ([]sql.Row, error) {
 	}
 	var rows []sql.Row
 	for _, r := range s.e.cat.Relations() {
-		if r.Kind != catalog.KindSource {
+		kind := "source"
+		if isTopicTable(r) {
+			kind = "table"
+		} else if r.Kind != catalog.KindSource {
 			continue
 		}
 		cfg, _ := parseSourceOptions(r.Name, r.Options)
@@ -377,7 +489,8 @@ func (s *Session) eddyCatalogRows(name string) ([]sql.Row, error) {
 			last = sql.NewText(*p)
 		}
 		rows = append(rows, sql.Row{sql.NewText(r.Name), sql.NewText(cfg.topic), sql.NewText(cfg.format),
-			sql.NewInt(st.read.Load()), sql.NewInt(st.skipped.Load()), sql.NewInt(st.produced.Load()), last})
+			sql.NewInt(st.read.Load()), sql.NewInt(st.skipped.Load()), sql.NewInt(st.produced.Load()), last,
+			sql.NewInt(st.deadLettered.Load()), sql.NewText(kind)})
 	}
 	return rows, nil
 }
@@ -400,30 +513,40 @@ func (s *Session) prepareSourceInsert(plan *planner.Insert) (*statement, error) 
 	}
 	st := &statement{s: s, params: plan.Params, access: plan.Access}
 	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
-		cl, err := s.e.kafkaClient()
-		if err != nil {
-			return nil, err
-		}
 		txn, discard := s.readTxn()
 		defer discard()
 		rows, err := s.newRuntime(ctx, txn, params).collect(ctx, plan.Source, -1)
 		if err != nil {
 			return nil, err
 		}
-		enc := newRecordEncoder(cfg.format, rel.Columns, s.loc)
-		recs := make([]*kgo.Record, len(rows))
-		for i, r := range rows {
-			v, err := enc.encode(r)
-			if err != nil {
-				return nil, err
-			}
-			recs[i] = &kgo.Record{Topic: cfg.topic, Value: v}
+		n, err := s.produceRows(ctx, rel, cfg, rows)
+		if err != nil {
+			return nil, err
 		}
-		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-			return nil, kafkaErr("produce to topic "+cfg.topic, err)
-		}
-		s.e.sourceStats(rel.OID).produced.Add(int64(len(recs)))
-		return &tagResult{tag: fmt.Sprintf("INSERT 0 %d", len(recs))}, nil
+		return &tagResult{tag: fmt.Sprintf("INSERT 0 %d", n)}, nil
 	}
 	return st, nil
+}
+
+// produceRows encodes rows of a source in its format and produces them to
+// its topic, returning when Kafka has acknowledged them all (INSERT, COPY).
+func (s *Session) produceRows(ctx context.Context, rel *catalog.Relation, cfg sourceConfig, rows []sql.Row) (int, error) {
+	cl, err := s.e.kafkaClient()
+	if err != nil {
+		return 0, err
+	}
+	enc := newRecordEncoder(cfg.format, rel.Columns, s.loc)
+	recs := make([]*kgo.Record, len(rows))
+	for i, r := range rows {
+		v, err := enc.encode(r)
+		if err != nil {
+			return 0, err
+		}
+		recs[i] = &kgo.Record{Topic: cfg.topic, Value: v}
+	}
+	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		return 0, kafkaErr("produce to topic "+cfg.topic, err)
+	}
+	s.e.sourceStats(rel.OID).produced.Add(int64(len(recs)))
+	return len(recs), nil
 }

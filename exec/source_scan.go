@@ -40,6 +40,10 @@ type sourceScanOp struct {
 
 	// snapEnds are the end offsets the scan reads up to, once it started.
 	snapEnds map[int32]int64
+	// bad, when set, takes the records that do not decode of a source with
+	// on_error = 'dead_letter' (continuous readers only: dead_letter.go);
+	// a batch scan skips them.
+	bad func(badRecord)
 }
 
 func (rt *runtime) buildSourceScan(n *planner.Scan) (Operator, error) {
@@ -110,9 +114,6 @@ func (s *sourceScanOp) start() error {
 	if err != nil {
 		return err
 	}
-	if s.cfg.latest {
-		return nil // starting at the end, a batch read sees nothing
-	}
 	ctx, cancel := context.WithTimeout(s.rt.ctx, kafkaRequestTimeout)
 	defer cancel()
 	topic := s.cfg.topic
@@ -123,7 +124,7 @@ func (s *sourceScanOp) start() error {
 	if parts == nil {
 		return sql.Errorf(sql.CodeUndefinedObject, "topic %q of source %q does not exist", topic, s.rel.Name)
 	}
-	starts, err := listOffsets(ctx, admin, topic, parts, -2)
+	starts, err := s.cfg.startOffsets(ctx, admin, parts)
 	if err != nil {
 		return err
 	}
@@ -270,10 +271,14 @@ func (s *sourceScanOp) decodeRecords(dec recordDecoder, partition int32, recs []
 				return nil, &sql.Error{Code: sql.CodeInvalidTextRepresentation,
 					Message: fmt.Sprintf("source %s: cannot decode record: %s", s.rel.Name, msg),
 					Detail:  fmt.Sprintf("topic %s, partition %d, offset %d", s.cfg.topic, partition, rec.Offset),
-					Hint:    "Use on_error = 'skip' to skip and count records that do not decode."}
+					Hint:    "Use on_error = 'skip' to skip and count records that do not decode, or 'dead_letter' to send them to a topic."}
 			}
 			clear(row)
-			skipped++
+			if s.cfg.deadLetter && s.bad != nil {
+				s.bad(badRecord{rec: rec, msg: msg})
+			} else {
+				skipped++
+			}
 			continue
 		}
 		slab = slab[width:]

@@ -151,6 +151,9 @@ func (p *Planner) targetTable(refs *ast.TableRefsClause, verb string) (*catalog.
 	if rel.AppendOnly && verb != "insert into" {
 		return nil, "", errAppendOnly(rel, verb)
 	}
+	if rel.Kind == catalog.KindTable && rel.Options["topic"] != "" {
+		return nil, "", errTopicTable(rel, verb)
+	}
 	if alias == "" {
 		alias = rel.Name
 	}
@@ -165,6 +168,15 @@ func errAppendOnly(rel *catalog.Relation, verb string) error {
 	return &sql.Error{Code: sql.CodeWrongObjectType,
 		Message: fmt.Sprintf("cannot %s append-only table %q", verb, rel.Name),
 		Detail:  "An APPEND ONLY table takes INSERT only: its rows are never updated or deleted."}
+}
+
+// errTopicTable refuses DML on a table whose rows come from a topic
+// (exec/table_topic.go says why): the topic is its only writer.
+func errTopicTable(rel *catalog.Relation, verb string) error {
+	return &sql.Error{Code: sql.CodeFeatureNotSupported,
+		Message: fmt.Sprintf("cannot %s topic table %q", verb, rel.Name),
+		Detail:  fmt.Sprintf("The rows of %s come from topic %q: the last record per key, a null value deleting it.", rel.Name, rel.Options["topic"]),
+		Hint:    "Produce records to the topic (for example INSERT INTO a source over the same topic)."}
 }
 
 // PlanInsert binds INSERT INTO t [(cols)] VALUES ... | SELECT ...
