@@ -42,7 +42,8 @@ type Catalog struct {
 	nextOID uint32
 	version uint64 // bumped by every change; lets callers cache plans
 
-	roles roleSet // roles.go
+	roles roleSet              // roles.go
+	funcs map[uint32]*Function // function.go
 }
 
 // Open loads the catalog stored in db.
@@ -71,6 +72,9 @@ func Open(db *badger.DB) (*Catalog, error) {
 			}
 			c.byOID[r.OID] = &r
 			c.byName[r.Schema+"."+r.Name] = &r
+		}
+		if err := c.loadFunctions(txn); err != nil {
+			return err
 		}
 		return c.roles.load(txn)
 	})

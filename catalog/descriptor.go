@@ -97,6 +97,9 @@ type Relation struct {
 	EmitOnWindowClose bool `json:"emit_on_window_close,omitempty"`
 	// DependsOn lists the relations that a view's query reads.
 	DependsOn []uint32 `json:"depends_on,omitempty"`
+	// DependsOnFunctions lists the user-defined functions a view's query
+	// calls (inlined into it), which DROP FUNCTION must not remove.
+	DependsOnFunctions []uint32 `json:"depends_on_functions,omitempty"`
 	// For an index: the indexed relation and its key columns.
 	IndexOn      uint32 `json:"index_on,omitempty"`
 	IndexColumns []int  `json:"index_columns,omitempty"`

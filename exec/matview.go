@@ -66,6 +66,7 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 		return "", sql.Errorf(sql.CodeSyntaxError, "too many column names were specified")
 	}
 	rel.DependsOn = planDependencies(q.Plan)
+	rel.DependsOnFunctions = q.Functions
 	rel.PrimaryKey = planner.UniqueKey(q.Plan)
 
 	rows, err := s.e.startView(ctx, rel, q.Plan)

@@ -34,6 +34,10 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 			return s.simple(func(ctx context.Context) (string, error) { return s.createMatView(ctx, n) }), nil
 		}
 		return s.simple(func(context.Context) (string, error) { return s.createView(n) }), nil
+	case *sql.CreateFunction:
+		return s.simple(func(context.Context) (string, error) { return s.createFunction(n) }), nil
+	case *sql.DropFunction:
+		return s.simple(func(context.Context) (string, error) { return s.dropFunction(n) }), nil
 	case *sql.RefreshMaterializedView:
 		return s.simple(func(context.Context) (string, error) { return s.refreshMatView(n) }), nil
 	case *sql.CreateSource:
@@ -157,6 +161,7 @@ func (s *Session) createView(n *sql.CreateView) (string, error) {
 		rel.Columns = append(rel.Columns, catalog.Column{Name: cn, Type: c.Type})
 	}
 	rel.DependsOn = planDependencies(q.Plan)
+	rel.DependsOnFunctions = q.Functions
 	if existing != nil {
 		rel.OID = existing.OID
 	} else if rel.OID, err = s.e.cat.AllocOIDs(1); err != nil {

@@ -149,7 +149,7 @@ func (s *Session) ownCheck(st sql.Stmt) func() error {
 			}
 			return nil
 		}
-	case *sql.CreateSequence, *sql.CreateSource, *sql.CreateSink:
+	case *sql.CreateSequence, *sql.CreateSource, *sql.CreateSink, *sql.CreateFunction:
 		return s.requireCreate
 	case *sql.CreateView:
 		return func() error {

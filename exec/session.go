@@ -201,6 +201,9 @@ func (c catalogReader) Description(oid uint32, subid int) (string, bool) {
 }
 
 func (c catalogReader) FunctionSignature(oid uint32) (string, string, bool) {
+	if a, r, ok := pgcatalog.UserFunctionSignature(c.e.cat, oid); ok {
+		return a, r, true
+	}
 	return pgcatalog.FunctionSignature(oid)
 }
 

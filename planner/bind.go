@@ -30,6 +30,8 @@ type Query struct {
 	Plan   Node
 	Params []sql.Type
 	Access []Access
+	// Functions are the user-defined functions the query calls, inlined.
+	Functions []uint32
 }
 
 // binder holds the state of binding one statement.
@@ -41,6 +43,10 @@ type binder struct {
 	// view is the view being expanded, whose owner needs them.
 	access []Access
 	view   uint32
+	// frames are the user-defined functions being inlined, innermost last;
+	// functions collects every one the statement called (bind_udf.go).
+	frames    []*fnFrame
+	functions []uint32
 }
 
 func (p *Planner) newBinder(paramTypes []sql.Type) *binder {
@@ -61,7 +67,7 @@ func (p *Planner) PlanQuery(stmt ast.Node, paramTypes []sql.Type) (*Query, error
 		return nil, err
 	}
 	n, _ = Optimize(n)
-	return &Query{Plan: n, Params: b.params, Access: b.access}, nil
+	return &Query{Plan: n, Params: b.params, Access: b.access, Functions: b.functions}, nil
 }
 
 // finalizeOutput turns unknown-typed output columns (bare literals) into text.

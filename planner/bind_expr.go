@@ -196,6 +196,13 @@ func (eb *exprBinder) column(cn *ast.ColumnName) (Expr, error) {
 	table, name := cn.Table.O, cn.Name.O
 	level := 0
 	for sc := eb.sc; sc != nil; sc, level = sc.parent, level+1 {
+		if f := eb.b.frame(); f != nil && sc == f.caller {
+			// an inlined function's body sees its parameters, not the caller
+			if x, ok, err := eb.namedParam(f, table, name); ok || err != nil {
+				return x, err
+			}
+			break
+		}
 		idx, err := sc.lookup(table, name)
 		if err != nil {
 			return nil, err

@@ -20,6 +20,9 @@ func (eb *exprBinder) call(e *ast.FuncCallExpr) (Expr, error) {
 		return eb.cast(e)
 	case "eddy_param":
 		n, ok := intLiteral(e.Args[0])
+		if f := eb.b.frame(); f != nil && ok {
+			return eb.paramRef(f, n)
+		}
 		if !ok || n < 1 || n > 65535 {
 			return nil, sql.Errorf(sql.CodeUndefinedParameter, "there is no parameter $%d", n)
 		}
@@ -110,6 +113,24 @@ func (eb *exprBinder) call(e *ast.FuncCallExpr) (Expr, error) {
 		t = resolveUnknown(t)
 		return &Case{Whens: []When{{Cond: eq, Result: &Const{Val: sql.Null, Typ: t}}}, Else: eb.b.coerce(a, t), Typ: t}, nil
 	}
+	fns := eb.b.userFunctions(e)
+	if len(fns) > 0 && !IsAggregate(name) && !IsSRF(name) {
+		args, err := eb.bindArgs(e.Args)
+		if err != nil {
+			return nil, err
+		}
+		if len(builtin.Lookup(name)) > 0 {
+			// pg_catalog comes first on the search path: a built-in that
+			// takes these arguments wins.
+			if x, err := eb.b.resolveCall(name, args); err == nil {
+				return x, nil
+			}
+		}
+		if x, ok, err := eb.callUser(fns, args); ok {
+			return x, err
+		}
+		return eb.b.resolveCall(name, args)
+	}
 	if IsAggregate(name) {
 		return eb.aggregate(nil, e, nil)
 	}
@@ -119,15 +140,23 @@ func (eb *exprBinder) call(e *ast.FuncCallExpr) (Expr, error) {
 	if IsSRF(name) {
 		return eb.srf(name, e.Args)
 	}
-	args := make([]Expr, len(e.Args))
-	for i, a := range e.Args {
+	args, err := eb.bindArgs(e.Args)
+	if err != nil {
+		return nil, err
+	}
+	return eb.b.resolveCall(name, args)
+}
+
+func (eb *exprBinder) bindArgs(as []ast.ExprNode) ([]Expr, error) {
+	args := make([]Expr, len(as))
+	for i, a := range as {
 		x, err := eb.bind(a)
 		if err != nil {
 			return nil, err
 		}
 		args[i] = x
 	}
-	return eb.b.resolveCall(name, args)
+	return args, nil
 }
 
 // resolveCall picks the built-in overload that fits the argument types best.

@@ -622,6 +622,8 @@ func (p *ownParser) create() (Stmt, *Error) {
 		return p.createView(orReplace, true)
 	case p.accept("view"):
 		return p.createView(orReplace, false)
+	case p.accept("function"):
+		return p.createFunction(orReplace)
 	}
 	if orReplace {
 		return nil, p.err()
@@ -1187,6 +1189,9 @@ func (p *ownParser) objectKind() (string, bool) {
 func (p *ownParser) drop() (Stmt, *Error) {
 	if p.accept("role") || p.accept("user") {
 		return p.dropRole()
+	}
+	if p.accept("function") {
+		return p.dropFunction()
 	}
 	kind, ok := p.objectKind()
 	if !ok {

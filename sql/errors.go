@@ -99,6 +99,8 @@ const (
 	CodeDuplicateAlias               = "42712"
 	CodeAmbiguousColumn              = "42702"
 	CodeAmbiguousFunction            = "42725"
+	CodeDuplicateFunction            = "42723"
+	CodeInvalidFunctionDefinition    = "42P13"
 	CodeAmbiguousAlias               = "42P09"
 	CodeInvalidColumnReference       = "42P10"
 	CodeInvalidObjectDefinition      = "42P17"

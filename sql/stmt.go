@@ -373,3 +373,48 @@ type Grantee struct {
 }
 
 func (*Grant) stmt() {}
+
+// FuncArg is one argument of CREATE FUNCTION (or DROP FUNCTION's signature).
+type FuncArg struct {
+	Name string // "" when unnamed
+	Type Type
+}
+
+// CreateFunction is CREATE [OR REPLACE] FUNCTION name(args) RETURNS type
+// LANGUAGE sql [IMMUTABLE|STABLE|VOLATILE] [STRICT] AS 'body' | RETURN expr.
+type CreateFunction struct {
+	Name      ObjectName
+	OrReplace bool
+	Args      []FuncArg
+	Returns   Type
+	// SetOf is RETURNS SETOF type or RETURNS TABLE (...), whose columns are
+	// Table.
+	SetOf bool
+	Table []FuncArg
+	// Language is lower-cased ("sql" unless given otherwise).
+	Language string
+	// Volatility is pg_proc.provolatile: 'i', 's' or 'v' (the default).
+	Volatility byte
+	Strict     bool
+	// Body is the function's SQL: the AS string, or "SELECT expr" for the
+	// RETURN expr form (Src is then "").
+	Body string
+	Src  string
+}
+
+// FuncRef names a function in DROP FUNCTION: with Args when HasArgs.
+type FuncRef struct {
+	Name    ObjectName
+	Args    []Type
+	HasArgs bool
+}
+
+// DropFunction is DROP FUNCTION [IF EXISTS] name[(types)], ... [CASCADE|RESTRICT].
+type DropFunction struct {
+	IfExists bool
+	Funcs    []FuncRef
+	Cascade  bool
+}
+
+func (*CreateFunction) stmt() {}
+func (*DropFunction) stmt()   {}

@@ -83,7 +83,7 @@ func init() {
 				for _, ix := range o.indexes {
 					hasIndex = hasIndex || ix.Table.OID == r.OID
 				}
-				out = append(out, rec{"schemaname": r.Schema, "matviewname": r.Name, "matviewowner": ctx.User,
+				out = append(out, rec{"schemaname": r.Schema, "matviewname": r.Name, "matviewowner": r.Owner,
 					"tablespace": nil, "hasindexes": hasIndex, "ispopulated": true, "definition": ViewDef(r)})
 			}
 		}

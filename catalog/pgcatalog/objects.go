@@ -158,7 +158,9 @@ func tableConstraints(r *catalog.Relation) []catalog.Constraint {
 		}
 		out = append(out, c)
 	}
-	if !hasPK && len(r.PrimaryKey) > 0 {
+	// A materialized view's unique key orders its stored rows, but
+	// PostgreSQL's matviews have no constraints, so clients see none.
+	if !hasPK && len(r.PrimaryKey) > 0 && r.Kind != catalog.KindMatView {
 		out = append([]catalog.Constraint{{
 			OID: synthPKConBase | r.OID, Name: r.Name + "_pkey", Type: 'p',
 			Columns: r.PrimaryKey, IndexOID: synthIndexBase | r.OID,

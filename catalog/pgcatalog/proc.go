@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/eddysql/eddy/catalog"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/sql/builtin"
 )
@@ -89,7 +90,7 @@ func buildProcs() []proc {
 }
 
 func init() {
-	def("pg_catalog", "pg_proc", func(*Context) ([]rec, error) {
+	def("pg_catalog", "pg_proc", func(ctx *Context) ([]rec, error) {
 		ps := procs()
 		out := make([]rec, 0, len(ps))
 		for i, p := range ps {
@@ -114,8 +115,91 @@ func init() {
 				"proargtypes": args, "prosrc": p.Name,
 			})
 		}
+		if ctx != nil && ctx.Cat != nil {
+			for _, f := range ctx.Cat.Functions() {
+				out = append(out, userProc(ctx.Cat, f))
+			}
+		}
 		return out, nil
 	})
+}
+
+// userProc is the pg_proc row of a CREATE FUNCTION ... LANGUAGE sql.
+func userProc(cat *catalog.Catalog, f *catalog.Function) rec {
+	args := make([]uint32, len(f.Args))
+	for j, a := range f.Args {
+		args[j] = typeOID(a)
+	}
+	owner := uint32(oidSuperuser)
+	if o := cat.Role(f.Owner); o != nil {
+		owner = o.OID
+	}
+	r := rec{
+		"oid": f.OID, "proname": f.Name, "pronamespace": OIDPublic,
+		"proowner": owner, "prolang": oidLanguageSQL, "procost": float64(100), "prorows": float64(0),
+		"provariadic": uint32(0), "prosupport": "-", "prokind": "f", "prosecdef": false,
+		"proleakproof": false, "proisstrict": f.Strict, "proretset": f.SetOf, "provolatile": string(f.Volatility),
+		"proparallel": "u", "pronargs": len(args), "pronargdefaults": 0, "prorettype": typeOID(f.Returns),
+		"proargtypes": args, "prosrc": f.Src,
+	}
+	if f.SetOf {
+		r["prorows"] = float64(1000)
+	}
+	named := false
+	for _, n := range f.ArgNames {
+		named = named || n != ""
+	}
+	if named || len(f.Table) > 0 {
+		names := append([]string(nil), f.ArgNames...)
+		for _, c := range f.Table {
+			names = append(names, c.Name)
+		}
+		r["proargnames"] = names
+	}
+	if len(f.Table) > 0 {
+		all := append([]uint32(nil), args...)
+		modes := make([]string, 0, len(all)+len(f.Table))
+		for range args {
+			modes = append(modes, "i")
+		}
+		for _, c := range f.Table {
+			all = append(all, typeOID(c.Type))
+			modes = append(modes, "t")
+		}
+		r["proallargtypes"], r["proargmodes"] = all, modes
+	}
+	if f.Src == "" {
+		r["prosqlbody"] = f.Body
+	}
+	return r
+}
+
+// UserFunctionSignature answers pg_get_function_arguments and
+// pg_get_function_result for a user-defined function.
+func UserFunctionSignature(cat *catalog.Catalog, oid uint32) (args, result string, ok bool) {
+	f := cat.FunctionByOID(oid)
+	if f == nil {
+		return "", "", false
+	}
+	parts := make([]string, len(f.Args))
+	for i, a := range f.Args {
+		parts[i] = formatTypeName(a)
+		if f.ArgNames[i] != "" {
+			parts[i] = quoteIdent(f.ArgNames[i]) + " " + parts[i]
+		}
+	}
+	result = formatTypeName(f.Returns)
+	switch {
+	case len(f.Table) > 0:
+		cols := make([]string, len(f.Table))
+		for i, c := range f.Table {
+			cols[i] = quoteIdent(c.Name) + " " + formatTypeName(c.Type)
+		}
+		result = "TABLE(" + strings.Join(cols, ", ") + ")"
+	case f.SetOf:
+		result = "SETOF " + result
+	}
+	return strings.Join(parts, ", "), result, true
 }
 
 // FunctionSignature answers pg_get_function_arguments and

@@ -68,11 +68,13 @@ public class JdbcTest {
 
         step("setup", () -> {
             try (Statement s = conn.createStatement()) {
+                s.execute("DROP MATERIALIZED VIEW IF EXISTS jdbc_mv");
                 s.execute("DROP VIEW IF EXISTS jdbc_v");
                 s.execute("DROP TABLE IF EXISTS jdbc_items");
                 s.execute("CREATE TABLE jdbc_items (id BIGINT PRIMARY KEY, name VARCHAR(50) NOT NULL, "
                         + "price NUMERIC(10,2), qty INT DEFAULT 0, seen TIMESTAMP, ok BOOLEAN)");
                 s.execute("CREATE VIEW jdbc_v AS SELECT id, name FROM jdbc_items");
+                s.execute("CREATE MATERIALIZED VIEW jdbc_mv AS SELECT ok, count(*) AS n, sum(price) AS total FROM jdbc_items GROUP BY ok");
             }
         });
 
@@ -89,11 +91,17 @@ public class JdbcTest {
         step("getTableTypes", () -> {
             List<List<Object>> t = rows(md.getTableTypes(), "TABLE_TYPE");
             check("getTableTypes has TABLE and VIEW", t.contains(row("TABLE")) && t.contains(row("VIEW")), true);
+            check("getTableTypes has MATERIALIZED VIEW", t.contains(row("MATERIALIZED VIEW")), true);
         });
         step("getTables", () -> {
             check("getTables", rows(md.getTables(null, "public", "jdbc_%", null), "TABLE_SCHEM", "TABLE_NAME", "TABLE_TYPE"),
-                    List.of(row("public", "jdbc_items_pkey", "INDEX"), row("public", "jdbc_items", "TABLE"),
-                            row("public", "jdbc_v", "VIEW")));
+                    List.of(row("public", "jdbc_items_pkey", "INDEX"), row("public", "jdbc_mv", "MATERIALIZED VIEW"),
+                            row("public", "jdbc_items", "TABLE"), row("public", "jdbc_v", "VIEW")));
+            check("getTables(MATERIALIZED VIEW)",
+                    rows(md.getTables(null, null, "jdbc_%", new String[] {"MATERIALIZED VIEW"}), "TABLE_NAME", "TABLE_TYPE"),
+                    List.of(row("jdbc_mv", "MATERIALIZED VIEW")));
+            check("getColumns(matview)", rows(md.getColumns(null, "public", "jdbc_mv", null), "COLUMN_NAME", "TYPE_NAME", "ORDINAL_POSITION"),
+                    List.of(row("ok", "bool", 1), row("n", "int8", 2), row("total", "numeric", 3)));
             check("getTables(TABLE)", rows(md.getTables(null, null, "jdbc_%", new String[] {"TABLE"}), "TABLE_NAME"),
                     List.of(row("jdbc_items")));
         });
@@ -267,6 +275,7 @@ public class JdbcTest {
 
         step("teardown", () -> {
             try (Statement s = conn.createStatement()) {
+                s.execute("DROP MATERIALIZED VIEW jdbc_mv");
                 s.execute("DROP VIEW jdbc_v");
                 s.execute("DROP TABLE jdbc_items");
             }

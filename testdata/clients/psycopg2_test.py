@@ -135,6 +135,25 @@ conn.rollback()
 cur.execute("SELECT 1")
 check("usable after errors", cur.fetchone(), (1,))
 
+# A materialized view, created outside a transaction block (eddy refuses
+# CREATE MATERIALIZED VIEW inside one), read and found in the catalogs.
+conn.commit()
+conn.autocommit = True
+cur.execute("DROP MATERIALIZED VIEW IF EXISTS py_mv")
+cur.execute("CREATE MATERIALIZED VIEW py_mv AS SELECT qty > 1 AS many, count(*) AS n FROM py_items GROUP BY qty > 1")
+cur.execute("SELECT count(*) FROM py_items")
+(items,) = cur.fetchone()
+cur.execute("SELECT sum(n) FROM py_mv")
+check("matview rows", cur.fetchone(), (items,))
+cur.execute("SELECT relkind FROM pg_class WHERE relname = 'py_mv'")
+check("matview relkind", cur.fetchone(), ("m",))
+cur.execute("SELECT matviewname, ispopulated FROM pg_matviews WHERE matviewname = 'py_mv'")
+check("pg_matviews", cur.fetchall(), [("py_mv", True)])
+cur.execute("SELECT * FROM py_mv WHERE false")
+check("matview description", [(d.name, d.type_code) for d in cur.description], [("many", 16), ("n", 20)])
+cur.execute("DROP MATERIALIZED VIEW py_mv")
+conn.autocommit = False
+
 cur.execute("DROP TABLE py_items")
 conn.commit()
 conn.close()

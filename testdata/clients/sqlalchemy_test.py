@@ -61,12 +61,18 @@ child = sa.Table(
 
 def setup():
     with engine.begin() as c:
+        c.execute(sa.text("DROP MATERIALIZED VIEW IF EXISTS sa_mview"))
         c.execute(sa.text("DROP VIEW IF EXISTS sa_view"))
         c.execute(sa.text("DROP TABLE IF EXISTS sa_child"))
         c.execute(sa.text("DROP TABLE IF EXISTS sa_parent"))
     meta.create_all(engine)
     with engine.begin() as c:
         c.execute(sa.text("CREATE VIEW sa_view AS SELECT id, name FROM sa_parent WHERE id > 1"))
+    # CREATE MATERIALIZED VIEW cannot run inside a transaction block (eddy).
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(sa.text(
+            "CREATE MATERIALIZED VIEW sa_mview AS SELECT parent_id, count(*) AS n, sum(amount) AS total "
+            "FROM sa_child GROUP BY parent_id"))
 
 
 def core():
@@ -127,13 +133,31 @@ def inspector():
         check("has_table", (insp.has_table("sa_parent"), insp.has_table("sa_nope")), (True, False))
 
     def views():
-        names = insp.get_view_names()
+        # SQLAlchemy 1.4's PostgreSQL get_view_names lists materialized views
+        # too unless told otherwise; 2.0 lists plain views only.
+        names = insp.get_view_names() if hasattr(insp, "get_materialized_view_names") else insp.get_view_names(include=("plain",))
         check("get_view_names", sorted(v for v in names if v.startswith("sa_")), ["sa_view"])
         # PostgreSQL deparses the view ("SELECT sa_parent.id, sa_parent.name
         # FROM sa_parent WHERE (sa_parent.id > 1);"); eddy keeps the text it
         # was given. Either way it is the view's query.
         d = " ".join(insp.get_view_definition("sa_view").split())
         check("get_view_definition", (d.startswith("SELECT"), "FROM sa_parent" in d), (True, True))
+
+    def matviews():
+        if hasattr(insp, "get_materialized_view_names"):  # SQLAlchemy 2
+            names, plain = insp.get_materialized_view_names(), insp.get_view_names()
+        else:  # 1.4: get_view_names(include=...) of the PostgreSQL dialect
+            names, plain = insp.get_view_names(include=("materialized",)), insp.get_view_names(include=("plain",))
+        check("get_materialized_view_names", sorted(v for v in names if v.startswith("sa_")), ["sa_mview"])
+        check("matview not among views", "sa_mview" in plain, False)
+        check("matview not among tables", "sa_mview" in insp.get_table_names(), False)
+        check(
+            "get_columns matview",
+            [(c["name"], str(c["type"])) for c in insp.get_columns("sa_mview")],
+            [("parent_id", "INTEGER"), ("n", "BIGINT"), ("total", "NUMERIC")],
+        )
+        d = " ".join(insp.get_view_definition("sa_mview").split())
+        check("get_view_definition matview", (d.startswith("SELECT"), "sa_child" in d), (True, True))
 
     def columns():
         cols = insp.get_columns("sa_child")
@@ -197,6 +221,7 @@ def inspector():
         ("inspector schemas", schemas),
         ("inspector tables", tables),
         ("inspector views", views),
+        ("inspector materialized views", matviews),
         ("inspector columns", columns),
         ("inspector pk", pk),
         ("inspector foreign keys", fks),
@@ -236,6 +261,7 @@ def pandas_read_sql():
 
 def teardown():
     with engine.begin() as c:
+        c.execute(sa.text("DROP MATERIALIZED VIEW sa_mview"))
         c.execute(sa.text("DROP VIEW sa_view"))
     meta.drop_all(engine)
 

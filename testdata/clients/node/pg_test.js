@@ -115,6 +115,20 @@ async function main() {
     check('usable after errors', r.rows, [{ ok: 'yes' }]);
   });
 
+  await step('materialized view', async () => {
+    await client.query('DROP MATERIALIZED VIEW IF EXISTS node_mv');
+    await client.query('CREATE MATERIALIZED VIEW node_mv AS SELECT count(*) AS n, sum(amount) AS total FROM node_items');
+    const base = await client.query('SELECT count(*) AS n FROM node_items');
+    const mv = await client.query('SELECT n FROM node_mv');
+    check('matview rows', mv.rows, base.rows);
+    const kind = await client.query("SELECT relkind FROM pg_class WHERE relname = 'node_mv'");
+    check('matview relkind', kind.rows, [{ relkind: 'm' }]);
+    const pm = await client.query("SELECT matviewname, ispopulated FROM pg_matviews WHERE matviewname = 'node_mv'");
+    check('pg_matviews', pm.rows, [{ matviewname: 'node_mv', ispopulated: true }]);
+    check('matview fields', mv.fields.map((f) => [f.name, f.dataTypeID]), [['n', 20]]);
+    await client.query('DROP MATERIALIZED VIEW node_mv');
+  });
+
   await step('teardown', async () => {
     await client.query('DROP TABLE node_items');
   });

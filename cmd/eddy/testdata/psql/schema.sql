@@ -3,3 +3,5 @@ CREATE TABLE auctions (id BIGINT PRIMARY KEY, item_name TEXT NOT NULL, reserve N
 CREATE TABLE bids (auction BIGINT NOT NULL, bidder BIGINT NOT NULL, price BIGINT NOT NULL, channel TEXT, url TEXT, date_time TIMESTAMP NOT NULL, PRIMARY KEY (auction, bidder, date_time));
 CREATE TABLE notes (body TEXT, score DOUBLE PRECISION, flag BOOLEAN DEFAULT false);
 CREATE VIEW v_high_bids AS SELECT auction, bidder, price FROM bids WHERE price > 1000;
+CREATE MATERIALIZED VIEW mv_bid_counts AS SELECT auction, count(*) AS n, max(price) AS top FROM bids GROUP BY auction;
+CREATE FUNCTION bid_fee(price bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT price / 10 $$;
