@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/eddysql/eddy/catalog"
 	"github.com/eddysql/eddy/planner"
@@ -46,12 +47,13 @@ type Engine struct {
 // Option configures an Engine.
 type Option func(*Engine)
 
-// WithKafka gives the engine the seed brokers that sources and sinks use;
-// without it (or with no seeds) CREATE SOURCE fails.
-func WithKafka(seeds []string) Option {
+// WithKafka gives the engine the seed brokers that sources and sinks use,
+// and the options (SASL, TLS) every client of the cluster needs; without
+// seeds CREATE SOURCE fails.
+func WithKafka(seeds []string, opts ...kgo.Opt) Option {
 	return func(e *Engine) {
 		if len(seeds) > 0 {
-			e.kafka = &kafkaConn{seeds: append([]string(nil), seeds...), log: e.log}
+			e.kafka = &kafkaConn{seeds: append([]string(nil), seeds...), opts: opts, log: e.log}
 		}
 	}
 }

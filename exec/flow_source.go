@@ -217,9 +217,9 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 			assign[p] = kgo.NewOffset().AtStart()
 		}
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(f.e.kafka.seeds...),
+	cl, err := kgo.NewClient(f.e.kafka.clientOpts(
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{cfg.topic: assign}),
-		kgo.FetchMaxWait(progressInterval))
+		kgo.FetchMaxWait(progressInterval))...)
 	if err != nil {
 		return kafkaErr("consumer for topic "+cfg.topic, err)
 	}

@@ -55,11 +55,11 @@ func (s *topicSink) serve(ctx context.Context) error {
 	if s.e.kafka == nil {
 		return sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "Kafka is not available")
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(s.e.kafka.seeds...),
+	cl, err := kgo.NewClient(s.e.kafka.clientOpts(
 		kgo.TransactionalID(fmt.Sprintf("eddy-sink-%d", s.rel.OID)),
 		kgo.DefaultProduceTopic(s.cfg.topic),
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
-		kgo.ProducerLinger(0))
+		kgo.ProducerLinger(0))...)
 	if err != nil {
 		return kafkaErr("producer for sink "+s.rel.Name, err)
 	}
@@ -410,11 +410,11 @@ func (s *topicSink) produced(ctx context.Context) (uint64, error) {
 // lastSeq reads partition p from start to end (exclusive), committed
 // records only, for the highest sequence number of the sink.
 func (s *topicSink) lastSeq(ctx context.Context, p int32, start, end int64) (uint64, bool, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(s.e.kafka.seeds...),
+	cl, err := kgo.NewClient(s.e.kafka.clientOpts(
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{s.cfg.topic: {p: kgo.NewOffset().At(start)}}),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.KeepControlRecords(),
-		kgo.FetchMaxWait(progressInterval))
+		kgo.FetchMaxWait(progressInterval))...)
 	if err != nil {
 		return 0, false, kafkaErr("consumer for topic "+s.cfg.topic, err)
 	}

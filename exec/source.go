@@ -27,7 +27,9 @@ import (
 // own consuming clients because direct partition assignment is per client.
 type kafkaConn struct {
 	seeds []string
-	log   *slog.Logger
+	// opts reach a secured cluster (SASL, TLS); every client gets them.
+	opts []kgo.Opt
+	log  *slog.Logger
 
 	mu sync.Mutex
 	cl *kgo.Client
@@ -42,14 +44,21 @@ func (k *kafkaConn) client() (*kgo.Client, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.cl == nil {
-		cl, err := kgo.NewClient(kgo.SeedBrokers(k.seeds...),
-			kgo.ProducerLinger(0), kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)))
+		cl, err := kgo.NewClient(k.clientOpts(
+			kgo.ProducerLinger(0), kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)))...)
 		if err != nil {
 			return nil, err
 		}
 		k.cl = cl
 	}
 	return k.cl, nil
+}
+
+// clientOpts are the options of a client of the cluster: its seeds and
+// security, then extra.
+func (k *kafkaConn) clientOpts(extra ...kgo.Opt) []kgo.Opt {
+	out := append([]kgo.Opt{kgo.SeedBrokers(k.seeds...)}, k.opts...)
+	return append(out, extra...)
 }
 
 func (k *kafkaConn) close() {

@@ -379,9 +379,9 @@ func (e *Engine) ingestTail(ctx context.Context, rel *catalog.Relation) error {
 			assign[p] = kgo.NewOffset().AtStart()
 		}
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.kafka.seeds...),
+	cl, err := kgo.NewClient(e.kafka.clientOpts(
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{cfg.topic: assign}),
-		kgo.FetchMaxWait(progressInterval))
+		kgo.FetchMaxWait(progressInterval))...)
 	if err != nil {
 		return kafkaErr("consumer for topic "+cfg.topic, err)
 	}

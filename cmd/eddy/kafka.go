@@ -26,14 +26,14 @@ const kafkaPingTimeout = 10 * time.Second
 //
 // An empty --kafka-listen with no --kafka disables Kafka altogether (seeds is
 // nil): tests that do not need a broker should not pay for one per instance.
-func startKafka(ctx context.Context, cfg config, log *slog.Logger) (seeds []string, stop func(), err error) {
+func startKafka(ctx context.Context, cfg config, opts []kgo.Opt, log *slog.Logger) (seeds []string, stop func(), err error) {
 	stop = func() {}
 	if cfg.kafka != "" {
 		seeds = splitBrokers(cfg.kafka)
 		if len(seeds) == 0 {
 			return nil, stop, fmt.Errorf("--kafka %q names no broker", cfg.kafka)
 		}
-		if err := pingKafka(ctx, seeds); err != nil {
+		if err := pingKafka(ctx, seeds, opts); err != nil {
 			return nil, stop, err
 		}
 		return seeds, stop, nil
@@ -58,8 +58,8 @@ func splitBrokers(s string) []string {
 	return out
 }
 
-func pingKafka(ctx context.Context, seeds []string) error {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...))
+func pingKafka(ctx context.Context, seeds []string, opts []kgo.Opt) error {
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(seeds...)}, opts...)...)
 	if err != nil {
 		return fmt.Errorf("--kafka %s: %w", strings.Join(seeds, ","), err)
 	}

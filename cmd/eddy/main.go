@@ -29,6 +29,13 @@ type config struct {
 	kafkaListen string
 	httpListen  string
 
+	// A secured --kafka cluster (kafka_security.go).
+	kafkaSASLMechanism string
+	kafkaSASLUser      string
+	kafkaSASLPassword  string
+	kafkaTLS           bool
+	kafkaTLSCA         string
+
 	// Security and limits.
 	password       string
 	insecure       bool
@@ -47,6 +54,11 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:6875", "PostgreSQL wire protocol address")
 	fs.StringVar(&c.kafka, "kafka", "", "Kafka brokers (host:port,...); empty starts the embedded broker")
 	fs.StringVar(&c.kafkaListen, "kafka-listen", "127.0.0.1:9092", "address of the embedded Kafka broker; empty disables it")
+	fs.StringVar(&c.kafkaSASLMechanism, "kafka-sasl-mechanism", "", "SASL mechanism for --kafka: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+	fs.StringVar(&c.kafkaSASLUser, "kafka-sasl-user", "", "SASL user for --kafka")
+	fs.StringVar(&c.kafkaSASLPassword, "kafka-sasl-password", "", "SASL password for --kafka (prefer EDDY_KAFKA_SASL_PASSWORD: arguments are visible to other local users)")
+	fs.BoolVar(&c.kafkaTLS, "kafka-tls", false, "connect to --kafka over TLS, verifying the brokers against the system roots (or --kafka-tls-ca)")
+	fs.StringVar(&c.kafkaTLSCA, "kafka-tls-ca", "", "PEM CA certificate(s) that sign the --kafka brokers' certificates; implies --kafka-tls")
 	fs.StringVar(&c.httpListen, "http-listen", "127.0.0.1:6876", "address for /healthz and /metrics")
 	fs.StringVar(&c.password, "password", "", "password of the superuser eddy, set at startup (prefer EDDY_PASSWORD: "+
 		"arguments are visible to other local users); once any role has a password, every client authenticates with SCRAM-SHA-256")
@@ -120,12 +132,16 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- endpoin
 
 	// After the engine, so that Badger's lock on the data directory also
 	// keeps a second eddy away from the broker's files beneath it.
-	kafkaSeeds, stopKafka, err := startKafka(ctx, cfg, log)
+	kafkaOpts, err := kafkaClientOpts(cfg)
+	if err != nil {
+		return err
+	}
+	kafkaSeeds, stopKafka, err := startKafka(ctx, cfg, kafkaOpts, log)
 	if err != nil {
 		return err
 	}
 	defer stopKafka()
-	eng.Configure(exec.WithKafka(kafkaSeeds))
+	eng.Configure(exec.WithKafka(kafkaSeeds, kafkaOpts...))
 
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
