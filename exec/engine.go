@@ -35,6 +35,8 @@ type Engine struct {
 
 	// flows maintain the materialized views (flow*.go).
 	flows flowSet
+	// keyedViews: new views use keyedOp only (WithKeyedViews).
+	keyedViews bool
 }
 
 // Option configures an Engine.
@@ -48,6 +50,14 @@ func WithKafka(seeds []string) Option {
 			e.kafka = &kafkaConn{seeds: append([]string(nil), seeds...), log: e.log}
 		}
 	}
+}
+
+// WithKeyedViews makes the materialized views created from now on use
+// the generic keyed operator (flow_keyed.go) for every stateful node, as
+// before the specialized aggregate and join: a baseline for benchmarks.
+// A view keeps the operators it was created with across restarts.
+func WithKeyedViews(on bool) Option {
+	return func(e *Engine) { e.keyedViews = on }
 }
 
 // Configure applies options known only after Open (the embedded broker
