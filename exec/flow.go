@@ -89,7 +89,7 @@ func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
 		op, err := f.aggregate(rt, n)
 		return op, true, err
 	case *planner.Join:
-		op, err := f.keyed(rt, n, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys})
+		op, err := f.join(rt, n)
 		return op, true, err
 	case *planner.Distinct:
 		key := n.On

@@ -39,6 +39,10 @@ func viewOps(t *testing.T, e *Engine, view string) []string {
 		case *aggOp:
 			out = append(out, "agg")
 			walk(op.in)
+		case *joinFlowOp:
+			out = append(out, "join")
+			walk(op.ins[0])
+			walk(op.ins[1])
 		case *keyedOp:
 			out = append(out, "keyed")
 			for _, in := range op.ins {
