@@ -154,6 +154,9 @@ func TestViewAggregate(t *testing.T) {
 		"INSERT INTO t VALUES (7, 1, 1, 1, 0.1, 0.1, '1 sec', true, 'z')",
 		"BEGIN; INSERT INTO t VALUES (8, 1, 1, 1, 0.2, 0.2, '1 sec', false, 'z'); DELETE FROM t WHERE id = 7; UPDATE t SET i = 3 WHERE id = 8; COMMIT",
 		"BEGIN; INSERT INTO t VALUES (9, 4, 1, 1, 1, 1, '1 sec', true, 'y'); ROLLBACK",
+		// A group and an extreme that come and go within one transaction.
+		"BEGIN; INSERT INTO t VALUES (10, 5, 100, 1, 1, 1, '1 sec', true, 'y'), (11, 1, 100, 1, 9.5, 1, '1 sec', true, 'zz'); DELETE FROM t WHERE id IN (10, 11); COMMIT",
+		"BEGIN; DELETE FROM t WHERE id = 8; INSERT INTO t VALUES (8, 1, 3, 1, 0.2, 0.2, '1 sec', false, 'z'); COMMIT",
 	}
 	check("create")
 	for _, q := range steps {

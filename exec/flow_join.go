@@ -277,6 +277,11 @@ func (j *joinFlowOp) load(side int, key string, changes map[string]*joinRow, ful
 	slices.Sort(encs)
 	for _, enc := range encs {
 		jr := changes[enc]
+		if jr.d == 0 {
+			// Added and removed within the epoch: no change (if it was
+			// there before, a full load met it as an unchanged row).
+			continue
+		}
 		if !full {
 			v, ok, err := st.get(append(slices.Clip(p), jr.enc...))
 			if err != nil {

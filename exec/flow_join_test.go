@@ -100,6 +100,37 @@ func TestViewJoinRandom(t *testing.T) {
 	e.Close()
 }
 
+// TestViewJoinNetZero: a row added and removed in one transaction while
+// the rows it would match change is no change at all.
+func TestViewJoinNetZero(t *testing.T) {
+	e, s := openSession(t, "")
+	defer e.Close()
+	queries := map[string]string{
+		"l": "SELECT a.x, a.y, b.y AS by FROM a LEFT JOIN b ON a.x = b.x",
+		"r": "SELECT a.x, a.y, b.y AS by FROM a RIGHT JOIN b ON a.x = b.x",
+		"f": "SELECT a.x, a.y, b.y AS by FROM a FULL JOIN b ON a.x = b.x",
+	}
+	execAll(t, s,
+		"CREATE TABLE a (x INT, y INT)",
+		"CREATE TABLE b (x INT, y INT)",
+		"INSERT INTO a VALUES (1, 1), (2, 2)",
+		"INSERT INTO b VALUES (1, 10), (1, 11), (2, 20)",
+	)
+	for name, q := range queries {
+		execAll(t, s, "CREATE MATERIALIZED VIEW "+name+" AS "+q)
+	}
+	for _, q := range []string{
+		"BEGIN; INSERT INTO a VALUES (1, 9); DELETE FROM b WHERE y = 10; DELETE FROM a WHERE y = 9; COMMIT",
+		"BEGIN; INSERT INTO b VALUES (2, 99); DELETE FROM a WHERE x = 2; DELETE FROM b WHERE y = 99; COMMIT",
+		"BEGIN; INSERT INTO a VALUES (1, 8); DELETE FROM b WHERE x = 1; INSERT INTO b VALUES (1, 12); DELETE FROM a WHERE y = 8; COMMIT",
+	} {
+		execAll(t, s, q)
+		for name, vq := range queries {
+			checkView(t, s, name, vq)
+		}
+	}
+}
+
 // TestViewJoinDimension: a fact table joined with a dimension table, the
 // benchmark's shape: changes on either side.
 func TestViewJoinDimension(t *testing.T) {
