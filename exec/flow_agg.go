@@ -54,6 +54,7 @@ type aggOp struct {
 	// ungrouped aggregate even over no input.
 	touchAll bool
 	out      Operator
+	outGen   uint64 // the state generation out was computed in
 	kbuf     []byte
 	vbuf     sql.Row
 }
@@ -231,12 +232,13 @@ type setChange struct {
 }
 
 func (a *aggOp) Next(ctx context.Context) (*Batch, error) {
-	if a.out == nil {
+	if gen := a.rt.flow.state.gen; a.out == nil || a.outGen != gen {
+		// (Output left by an epoch that failed midway is dropped.)
 		rows, diffs, err := a.epoch(ctx)
 		if err != nil {
 			return nil, err
 		}
-		a.out = newDiffOp(Batch{Rows: rows, Diffs: diffs})
+		a.out, a.outGen = newDiffOp(Batch{Rows: rows, Diffs: diffs}), gen
 	}
 	b, err := a.out.Next(ctx)
 	if b == nil || err != nil {

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -357,5 +358,39 @@ func TestStateFirst(t *testing.T) {
 		if got := first(); got != s.want {
 			t.Fatalf("step %d: first = %q, want %q", i, got, s.want)
 		}
+	}
+}
+
+// TestViewFailedEpoch: an epoch that fails after an operator handed out
+// part of its output (here an error above it) leaves nothing behind for
+// the next transaction's epoch.
+func TestViewFailedEpoch(t *testing.T) {
+	e, s := openSession(t, "")
+	defer e.Close()
+	views := map[string]string{
+		"va": "SELECT g, 10 / (count(*) - 2) AS x FROM t GROUP BY g",
+		"vj": "SELECT t.id, 10 / (u.n - 2) AS x FROM t JOIN u ON t.g = u.g",
+	}
+	execAll(t, s,
+		"CREATE TABLE t (id INT PRIMARY KEY, g INT)",
+		"CREATE TABLE u (g INT, n INT)",
+		"INSERT INTO t VALUES (1, 1)",
+		"INSERT INTO u VALUES (1, 1), (2, 1)",
+	)
+	for name, q := range views {
+		execAll(t, s, "CREATE MATERIALIZED VIEW "+name+" AS "+q)
+	}
+	for _, q := range []string{"INSERT INTO t VALUES (2, 1)", "UPDATE u SET n = 2 WHERE g = 1"} {
+		sts, err := s.Parse(context.Background(), q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sts[0].Execute(context.Background(), nil); err == nil {
+			t.Fatalf("%s: no division by zero", q)
+		}
+	}
+	execAll(t, s, "INSERT INTO t VALUES (3, 2)")
+	for name, q := range views {
+		checkView(t, s, name, q)
 	}
 }

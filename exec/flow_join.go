@@ -40,6 +40,7 @@ type joinFlowOp struct {
 	// counts[side]: the side's rows keep their number of matches.
 	counts  [2]bool
 	out     Operator
+	outGen  uint64 // the state generation out was computed in
 	kbuf    []byte
 	scratch sql.Row
 }
@@ -101,12 +102,13 @@ func (f *dataflow) join(rt *runtime, n *planner.Join) (Operator, error) {
 }
 
 func (j *joinFlowOp) Next(ctx context.Context) (*Batch, error) {
-	if j.out == nil {
+	if gen := j.rt.flow.state.gen; j.out == nil || j.outGen != gen {
+		// (Output left by an epoch that failed midway is dropped.)
 		b, err := j.epoch(ctx)
 		if err != nil {
 			return nil, err
 		}
-		j.out = newDiffOp(b)
+		j.out, j.outGen = newDiffOp(b), gen
 	}
 	b, err := j.out.Next(ctx)
 	if b == nil || err != nil {

@@ -22,6 +22,9 @@ type stateStore struct {
 	db      *badger.DB
 	snap    *badger.Txn
 	pending *btree.BTreeG[stateEntry]
+	// gen counts the transactions begun: an operator that holds output
+	// computed under an earlier one holds what a failed epoch left.
+	gen uint64
 }
 
 type stateEntry struct {
@@ -38,6 +41,7 @@ func newStateStore(db *badger.DB) *stateStore {
 // begin starts an epoch: reads see everything committed so far.
 func (s *stateStore) begin() {
 	s.snap = s.db.NewTransaction(false)
+	s.gen++
 }
 
 // end finishes an epoch, committed or not: pending writes are dropped
