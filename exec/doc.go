@@ -12,4 +12,12 @@
 // read and write Kafka topics; privileges.go checks what a role may do;
 // memory.go bounds what one statement holds. Table rows live in Badger under
 // catalog.PrefixRows, keyed by primary key (or a row id).
+//
+// Materialized views are dataflows (flow.go) fed each epoch with the
+// changes of the transaction that commits it (flow_txn.go). Their stateful
+// nodes keep state in Badger (flow_state.go): aggregates and equi-joins
+// are maintained incrementally (flow_agg.go, flow_join.go), the rest by a
+// keyed operator that re-runs the batch operator over the touched keys
+// (flow_keyed.go); the view's rows are written where a table's are
+// (flow_sink.go).
 package exec
