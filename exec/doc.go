@@ -13,17 +13,19 @@
 // memory.go bounds what one statement holds. Table rows live in Badger under
 // catalog.PrefixRows, keyed by primary key (or a row id).
 //
-// Materialized views are dataflows (flow*.go): the same operators, fed one
-// epoch of changes at a time, with stateful ones keeping their state in
-// Badger under catalog.PrefixState. A transaction that changes a table runs
-// the epochs of the views it reaches at commit, inside its own Badger
-// transaction (flow_txn.go); a view over a source tails the topic and
-// commits its offsets with its state (flow_source.go). A topic table
-// (table_topic.go) is a table whose only writer is an ingest goroutine: it
-// upserts each poll's records, runs the views that read the table through
-// the same changeLog and viewTxn as DML, and commits the offsets with them.
-// Records that do not decode may go to a dead-letter topic from these
-// continuous readers (dead_letter.go). matview.go creates
-// and resumes views, flow_subscribe.go serves SUBSCRIBE over them, sink*.go
-// writes their changes to Kafka.
+// Materialized views are dataflows (flow.go) fed each epoch with the
+// changes of the transaction that commits it (flow_txn.go). Their stateful
+// nodes keep state in Badger (flow_state.go): aggregates and equi-joins
+// are maintained incrementally (flow_agg.go, flow_join.go), the rest by a
+// keyed operator that re-runs the batch operator over the touched keys
+// (flow_keyed.go); the view's rows are written where a table's are
+// (flow_sink.go). A view over a source tails the topic and commits its
+// offsets with its state (flow_source.go). A topic table (table_topic.go)
+// is a table whose only writer is an ingest goroutine: it upserts each
+// poll's records, runs the views that read the table through the same
+// changeLog and viewTxn as DML, and commits the offsets with them. Records
+// that do not decode may go to a dead-letter topic from these continuous
+// readers (dead_letter.go). matview.go creates and resumes views,
+// flow_subscribe.go serves SUBSCRIBE over them, sink*.go writes their
+// changes to Kafka.
 package exec

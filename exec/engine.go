@@ -42,6 +42,8 @@ type Engine struct {
 	ingests ingestSet
 	ctx     context.Context
 	cancel  context.CancelFunc
+	// keyedViews: new views use keyedOp only (WithKeyedViews).
+	keyedViews bool
 }
 
 // Option configures an Engine.
@@ -56,6 +58,14 @@ func WithKafka(seeds []string, opts ...kgo.Opt) Option {
 			e.kafka = &kafkaConn{seeds: append([]string(nil), seeds...), opts: opts, log: e.log}
 		}
 	}
+}
+
+// WithKeyedViews makes the materialized views created from now on use
+// the generic keyed operator (flow_keyed.go) for every stateful node, as
+// before the specialized aggregate and join: a baseline for benchmarks.
+// A view keeps the operators it was created with across restarts.
+func WithKeyedViews(on bool) Option {
+	return func(e *Engine) { e.keyedViews = on }
 }
 
 // Configure applies options known only after Open (the embedded broker

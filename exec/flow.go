@@ -98,10 +98,10 @@ func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
 		op, err := f.keyed(rt, n, []planner.Node{n.Left, n.Right}, [][]planner.Expr{all(n.Left.Columns()), all(n.Right.Columns())})
 		return op, true, err
 	case *planner.Aggregate:
-		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{planner.GroupKey(n)})
+		op, err := f.aggregate(rt, n)
 		return op, true, err
 	case *planner.Join:
-		op, err := f.keyed(rt, n, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys})
+		op, err := f.join(rt, n)
 		return op, true, err
 	case *planner.Distinct:
 		key := n.On

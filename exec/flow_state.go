@@ -22,6 +22,9 @@ type stateStore struct {
 	db      *badger.DB
 	snap    *badger.Txn
 	pending *btree.BTreeG[stateEntry]
+	// gen counts the transactions begun: an operator that holds output
+	// computed under an earlier one holds what a failed epoch left.
+	gen uint64
 }
 
 type stateEntry struct {
@@ -38,6 +41,7 @@ func newStateStore(db *badger.DB) *stateStore {
 // begin starts an epoch: reads see everything committed so far.
 func (s *stateStore) begin() {
 	s.snap = s.db.NewTransaction(false)
+	s.gen++
 }
 
 // end finishes an epoch, committed or not: pending writes are dropped
@@ -136,4 +140,50 @@ func (s *stateStore) flush(set func(k, v []byte) error, del func(k []byte) error
 		return err == nil
 	})
 	return err
+}
+
+// first returns the smallest key with the prefix and its value, with the
+// epoch's pending writes merged in, or ok false when there is none. The
+// slices are copies. An ordered multiset kept under a prefix reads its
+// least member this way without scanning the rest.
+func (s *stateStore) first(prefix []byte) (key, val []byte, ok bool, err error) {
+	// The pending writes under the prefix, in order, until the first that
+	// is not a deletion: those before it may hide committed keys.
+	var over []stateEntry
+	s.pending.AscendGreaterOrEqual(stateEntry{key: prefix}, func(e stateEntry) bool {
+		if !bytes.HasPrefix(e.key, prefix) {
+			return false
+		}
+		over = append(over, e)
+		return e.val == nil
+	})
+	it := s.snap.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchSize: 1})
+	defer it.Close()
+	for it.Seek(prefix); it.Valid(); it.Next() {
+		k := it.Item().Key()
+		for len(over) > 0 && bytes.Compare(over[0].key, k) < 0 {
+			if over[0].val != nil {
+				return over[0].key, over[0].val, true, nil
+			}
+			over = over[1:]
+		}
+		if len(over) > 0 && bytes.Equal(over[0].key, k) {
+			if over[0].val != nil {
+				return over[0].key, over[0].val, true, nil
+			}
+			over = over[1:]
+			continue // deleted in this epoch
+		}
+		v, err := it.Item().ValueCopy(nil)
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("read state: %w", err)
+		}
+		return it.Item().KeyCopy(nil), v, true, nil
+	}
+	for _, e := range over {
+		if e.val != nil {
+			return e.key, e.val, true, nil
+		}
+	}
+	return nil, nil, false, nil
 }

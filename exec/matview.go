@@ -12,6 +12,17 @@ import (
 	"github.com/eddysql/eddy/sql"
 )
 
+// viewOperatorsOption records in a view's descriptor which operators
+// maintain it, so that a restart builds those whose state it finds:
+// viewOperatorsIncremental for the specialized ones where they apply
+// (flow_agg.go, flow_join.go) and keyedOp elsewhere; without it (views
+// created before the specialized operators existed, or under
+// WithKeyedViews), keyedOp everywhere.
+const (
+	viewOperatorsOption      = "operators"
+	viewOperatorsIncremental = "incremental"
+)
+
 // snapshotChunk is how many input rows one epoch of a new view's initial
 // load takes: the load runs in bounded memory, as a stream of epochs.
 const snapshotChunk = 65536
@@ -49,6 +60,9 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 		if _, _, err := planner.WindowCloseColumn(q.Plan); err != nil {
 			return "", err
 		}
+	}
+	if !s.e.keyedViews {
+		rel.Options = map[string]string{viewOperatorsOption: viewOperatorsIncremental}
 	}
 	seen := map[string]bool{}
 	for i, c := range columnsOf(q.Plan.Columns()) {

@@ -75,10 +75,10 @@ func (d *csvDecoder) decode(v []byte, row sql.Row) error {
 	r.FieldsPerRecord = -1
 	fields, err := r.Read()
 	if err != nil {
-		return err
+		return sql.Errorf(sql.CodeInvalidTextRepresentation, "invalid CSV: %v", err)
 	}
 	if len(fields) != len(d.cols) {
-		return fmt.Errorf("%d fields, want %d", len(fields), len(d.cols))
+		return sql.Errorf(sql.CodeInvalidTextRepresentation, "%d fields, want %d", len(fields), len(d.cols))
 	}
 	for i, f := range fields {
 		if f == "" {

@@ -78,6 +78,7 @@ func TestMain(m *testing.M) {
 	if benchEddy.stop != nil {
 		benchEddy.stop()
 	}
+	stopViewBenchServers()
 	os.Exit(code)
 }
 
@@ -127,7 +128,7 @@ func loadOnce(b *testing.B, name, url string) {
 	}
 }
 
-func startBenchEddy() (string, func(), error) {
+func startBenchEddy(opts ...func(*config)) (string, func(), error) {
 	dir, err := os.MkdirTemp("", "eddy-bench-")
 	if err != nil {
 		return "", nil, err
@@ -136,6 +137,9 @@ func startBenchEddy() (string, func(), error) {
 	ready := make(chan endpoints, 1)
 	done := make(chan error, 1)
 	cfg := config{dataDir: dir, listen: "127.0.0.1:0"} // no Kafka, no HTTP
+	for _, o := range opts {
+		o(&cfg)
+	}
 	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), ready) }()
 	stop := func() {
 		cancel()

@@ -45,6 +45,10 @@ type config struct {
 	authMethod     string
 	maxConnections int
 	queryMemory    int64
+
+	// keyedViews (no flag; benchmarks set it) makes new materialized views
+	// use the generic keyed operator only, as a baseline.
+	keyedViews bool
 }
 
 func parseFlags(args []string) (config, error) {
@@ -141,7 +145,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- endpoin
 		return err
 	}
 	defer stopKafka()
-	eng.Configure(exec.WithKafka(kafkaSeeds, kafkaOpts...))
+	eng.Configure(exec.WithKafka(kafkaSeeds, kafkaOpts...), exec.WithKeyedViews(cfg.keyedViews))
 
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {

@@ -1,0 +1,751 @@
+package exec
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/sql"
+)
+
+// aggOp maintains an aggregate incrementally, in work proportional to the
+// changes rather than to the groups they touch (keyedOp's way). Each
+// group keeps one record in the dataflow's state: its number of rows, its
+// values, and per aggregate a running state that retracts exactly
+// (flow_agg_state.go): counts, sums, true and false counts, and for min
+// and max the current extreme. Each min or max also keeps the multiset of
+// its group's values, ordered under memcomparable keys (sql.AppendKey),
+// so that when the extreme leaves, the next one is the first key under a
+// prefix; count, sum and avg of DISTINCT keep the multiset of distinct
+// values and feed their running state when a value comes or goes. Per
+// epoch each touched group is read once, changed in memory and written
+// back, and emits its old row's retraction and its new row.
+//
+// Results go through the batch accumulators' result() (accum.go), so a
+// view's types, numeric scales and avg's precision are those of its query.
+// Where values compare equal yet print differently (1.0 and 1.00, '1 mon'
+// and '30 days'), the key keeps the exact value too, so groups and
+// extremes show a value that is present; which of several equal ones is
+// shown may differ from a batch query, which shows the first it meets.
+// A float sum is exact (exactSum), so it can differ from a batch query's
+// running sum in the last digit, but never drifts.
+//
+// State layout under the operator's prefix:
+//
+//	0x00 group-key                     -> group record
+//	0x01 group-key set-id sort-key     -> count, payload
+//
+// where set-id is an aggregate's index (its extremes or distinct values)
+// or repSet (the exact forms of the group's values, when they differ).
+type aggOp struct {
+	rt     *runtime
+	in     Operator
+	group  []evalFn
+	aggs   []aggSpec
+	prefix []byte
+	// lossyKey: some group column's key does not keep its exact form,
+	// so the group's representations are kept in repSet.
+	lossyKey bool
+	// touchAll makes the first epoch of a new view emit the row of an
+	// ungrouped aggregate even over no input.
+	touchAll bool
+	out      Operator
+	outGen   uint64 // the state generation out was computed in
+	kbuf     []byte
+	vbuf     sql.Row
+}
+
+const repSet = 0xffff
+
+type aggKind uint8
+
+const (
+	aggCount aggKind = iota
+	aggSum
+	aggAvg
+	aggMin
+	aggMax
+	aggBool
+)
+
+type aggSpec struct {
+	call   planner.AggCall
+	kind   aggKind
+	arg    evalFn // nil for count(*)
+	filter evalFn
+	// distinct: count, sum or avg of DISTINCT (for the others DISTINCT
+	// changes nothing).
+	distinct bool
+	// lossy: a min or max whose argument's key loses its exact form.
+	lossy bool
+}
+
+// incrementalAggregate reports whether aggOp can maintain n.
+func incrementalAggregate(n *planner.Aggregate) bool {
+	if n.GroupingSets != nil {
+		return false
+	}
+	for _, c := range n.Aggs {
+		if len(c.Args) > 1 {
+			return false
+		}
+		var arg sql.Type
+		if len(c.Args) == 1 {
+			arg = c.Args[0].Type()
+		}
+		switch c.Func.Name {
+		case "count", "bool_and", "bool_or", "every":
+		case "sum", "avg":
+			if len(c.Args) != 1 {
+				return false
+			}
+			switch arg.Kind() {
+			case sql.KindInt, sql.KindFloat, sql.KindNumeric, sql.KindInterval, sql.KindNull:
+			default:
+				return false
+			}
+			switch c.Type.OID {
+			case sql.OIDInt8, sql.OIDNumeric, sql.OIDFloat4, sql.OIDFloat8, sql.OIDInterval:
+			default:
+				return false
+			}
+		case "min", "max":
+			if len(c.Args) != 1 || !keyOrdered(arg) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// keyOrdered reports whether sql.AppendKey orders values of t as Compare
+// does (jsonb's order is not its key's).
+func keyOrdered(t sql.Type) bool {
+	if t.OID == sql.OIDRecord {
+		return false
+	}
+	if t.Elem != nil {
+		return keyOrdered(*t.Elem)
+	}
+	return t.Kind() != sql.KindJSON
+}
+
+// keyExact reports whether equal keys of values of t mean identical values.
+func keyExact(t sql.Type) bool {
+	switch t.Kind() {
+	case sql.KindBool, sql.KindInt, sql.KindDate, sql.KindTime, sql.KindTimestamp, sql.KindTimestampTZ,
+		sql.KindText, sql.KindBytes, sql.KindNull:
+		return true
+	}
+	return false
+}
+
+// aggregate builds the operator that maintains n: aggOp where it can,
+// else a keyedOp.
+func (f *dataflow) aggregate(rt *runtime, n *planner.Aggregate) (Operator, error) {
+	if !f.incremental() || !incrementalAggregate(n) {
+		return f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{planner.GroupKey(n)})
+	}
+	a := &aggOp{rt: rt, prefix: f.opPrefix(), touchAll: f.fresh && len(n.Group) == 0}
+	var err error
+	if a.in, err = rt.build(n.Input); err != nil {
+		return nil, err
+	}
+	if a.group, err = rt.compileAll(n.Group); err != nil {
+		return nil, err
+	}
+	for _, g := range n.Group {
+		a.lossyKey = a.lossyKey || !keyExact(g.Type())
+	}
+	for _, c := range n.Aggs {
+		s := aggSpec{call: c}
+		switch c.Func.Name {
+		case "count":
+			s.kind, s.distinct = aggCount, c.Distinct
+		case "sum":
+			s.kind, s.distinct = aggSum, c.Distinct
+		case "avg":
+			s.kind, s.distinct = aggAvg, c.Distinct
+		case "min":
+			s.kind = aggMin
+		case "max":
+			s.kind = aggMax
+		default:
+			s.kind = aggBool
+		}
+		if len(c.Args) == 1 {
+			if s.arg, err = rt.compile(c.Args[0]); err != nil {
+				return nil, err
+			}
+			s.lossy = !keyExact(c.Args[0].Type())
+		}
+		if c.Filter != nil {
+			if s.filter, err = rt.compile(c.Filter); err != nil {
+				return nil, err
+			}
+		}
+		a.aggs = append(a.aggs, s)
+	}
+	return a, nil
+}
+
+// incremental reports whether the view was created to be maintained by
+// the specialized operators; views created before them keep keyedOp's
+// state layout (matview.go records the choice).
+func (f *dataflow) incremental() bool {
+	return f.rel.Options[viewOperatorsOption] == viewOperatorsIncremental
+}
+
+// aggGroup is one touched group during an epoch.
+type aggGroup struct {
+	key     string // the group's key (memcomparable)
+	existed bool   // it had a record
+	rows    int64
+	vals    sql.Row
+	accs    []aggAcc
+	old     sql.Row // the output row before the epoch; nil: none
+	sets    map[string]*setChange
+}
+
+// aggAcc is one aggregate's running state in a group.
+type aggAcc struct {
+	n             int64 // count (of distinct values); min/max's non-NULL values
+	sum           sumState
+	ext           []byte // min/max: the extreme, sql.AppendRow'd; nil: none
+	trues, falses int64
+}
+
+// setChange is the epoch's net change to one member of a multiset.
+type setChange struct {
+	id      int
+	key     []byte // the sort key (complemented for max)
+	class   []byte // DISTINCT: the value's key, a prefix of key
+	d       int64
+	payload []byte // the exact value, sql.AppendRow'd
+	c1      int64  // the member's count after the epoch
+}
+
+func (a *aggOp) Next(ctx context.Context) (*Batch, error) {
+	if gen := a.rt.flow.state.gen; a.out == nil || a.outGen != gen {
+		// (Output left by an epoch that failed midway is dropped.)
+		rows, diffs, err := a.epoch(ctx)
+		if err != nil {
+			return nil, err
+		}
+		a.out, a.outGen = newDiffOp(Batch{Rows: rows, Diffs: diffs}), gen
+	}
+	b, err := a.out.Next(ctx)
+	if b == nil || err != nil {
+		a.out = nil
+	}
+	return b, err
+}
+
+func (a *aggOp) recordKey(gk string) []byte {
+	return append(append(slices.Clip(a.prefix), 0x00), gk...)
+}
+
+func (a *aggOp) setPrefix(gk string, id int) []byte {
+	p := append(append(slices.Clip(a.prefix), 0x01), gk...)
+	return binary.BigEndian.AppendUint16(p, uint16(id))
+}
+
+func (a *aggOp) epoch(ctx context.Context) ([]sql.Row, []int64, error) {
+	groups := map[string]*aggGroup{}
+	first := a.touchAll
+	if first {
+		a.touchAll = false
+		g, err := a.load("", nil, true)
+		if err != nil {
+			return nil, nil, err
+		}
+		groups[""] = g
+	}
+	err := drain(ctx, a.in, func(r sql.Row, d int64) error {
+		vals, key := a.vbuf[:0], a.kbuf[:0]
+		for _, f := range a.group {
+			v, err := f(r)
+			if err != nil {
+				return err
+			}
+			vals = append(vals, v)
+			key = sql.AppendKey(key, v)
+		}
+		a.vbuf, a.kbuf = vals, key
+		g := groups[string(key)]
+		if g == nil {
+			var err error
+			if g, err = a.load(string(key), vals, first); err != nil {
+				return err
+			}
+			groups[g.key] = g
+		}
+		return a.add(g, vals, r, d)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var rows []sql.Row
+	var diffs []int64
+	for _, k := range keys {
+		g := groups[k]
+		if err := a.finish(g); err != nil {
+			return nil, nil, err
+		}
+		var row sql.Row
+		if g.rows > 0 || len(a.group) == 0 {
+			if row, err = a.output(g); err != nil {
+				return nil, nil, err
+			}
+		}
+		if g.old != nil && row != nil && bytes.Equal(sql.AppendRow(nil, g.old), sql.AppendRow(nil, row)) {
+			continue
+		}
+		if g.old != nil {
+			rows, diffs = append(rows, g.old), append(diffs, -1)
+		}
+		if row != nil {
+			rows, diffs = append(rows, row), append(diffs, 1)
+		}
+	}
+	return rows, diffs, nil
+}
+
+// load reads a group's record; a group without one starts empty, with
+// vals (copied) as its values.
+func (a *aggOp) load(gk string, vals sql.Row, first bool) (*aggGroup, error) {
+	g := &aggGroup{key: gk, accs: make([]aggAcc, len(a.aggs))}
+	rec, ok, err := a.rt.flow.state.get(a.recordKey(gk))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		g.vals = append(sql.Row(nil), vals...)
+		if len(a.group) == 0 && !first {
+			// An ungrouped aggregate's row over no rows.
+			if g.old, err = a.output(g); err != nil {
+				return nil, err
+			}
+		}
+		return g, nil
+	}
+	g.existed = true
+	if err := a.decode(g, rec); err != nil {
+		return nil, err
+	}
+	if g.old, err = a.output(g); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func (a *aggOp) decode(g *aggGroup, rec []byte) error {
+	r := &stateReader{b: rec}
+	g.rows = r.varint()
+	vb := r.bytes()
+	if r.err == nil {
+		var err error
+		if g.vals, err = sql.DecodeRow(vb, nil); err != nil {
+			return errStateCorrupt
+		}
+	}
+	for i, s := range a.aggs {
+		acc := &g.accs[i]
+		switch s.kind {
+		case aggCount:
+			acc.n = r.varint()
+		case aggSum, aggAvg:
+			acc.sum.read(r)
+		case aggMin, aggMax:
+			acc.n = r.varint()
+			if ext := r.bytes(); len(ext) > 0 {
+				acc.ext = slices.Clone(ext)
+			}
+		case aggBool:
+			acc.trues, acc.falses = r.varint(), r.varint()
+		}
+	}
+	if r.err != nil || len(r.b) != 0 {
+		return errStateCorrupt
+	}
+	return nil
+}
+
+func (a *aggOp) encode(g *aggGroup) []byte {
+	buf := binary.AppendVarint(nil, g.rows)
+	buf = appendBytes(buf, sql.AppendRow(nil, g.vals))
+	for i, s := range a.aggs {
+		acc := &g.accs[i]
+		switch s.kind {
+		case aggCount:
+			buf = binary.AppendVarint(buf, acc.n)
+		case aggSum, aggAvg:
+			buf = acc.sum.append(buf)
+		case aggMin, aggMax:
+			buf = binary.AppendVarint(buf, acc.n)
+			buf = appendBytes(buf, acc.ext)
+		case aggBool:
+			buf = binary.AppendVarint(buf, acc.trues)
+			buf = binary.AppendVarint(buf, acc.falses)
+		}
+	}
+	return buf
+}
+
+// add folds one change into its group.
+func (a *aggOp) add(g *aggGroup, vals, r sql.Row, d int64) error {
+	g.rows += d
+	if a.lossyKey {
+		g.change(repSet, sql.AppendRow(nil, vals), d, nil)
+	}
+	for i := range a.aggs {
+		s := &a.aggs[i]
+		if s.filter != nil {
+			v, err := s.filter(r)
+			if err != nil {
+				return err
+			}
+			if v.IsNull() || !v.Bool() {
+				continue
+			}
+		}
+		v := sql.Null
+		if s.arg != nil {
+			var err error
+			if v, err = s.arg(r); err != nil {
+				return err
+			}
+			if v.IsNull() {
+				continue
+			}
+		}
+		acc := &g.accs[i]
+		switch {
+		case s.distinct:
+			class := sql.AppendKey(nil, v)
+			key := class
+			if s.lossy {
+				key = sql.AppendRow(slices.Clip(class), sql.Row{v})
+			}
+			c := g.change(i, key, d, func() []byte { return sql.AppendRow(nil, sql.Row{v}) })
+			c.class = class
+		case s.kind == aggCount:
+			acc.n += d
+		case s.kind == aggSum || s.kind == aggAvg:
+			acc.sum.add(v, d)
+		case s.kind == aggMin || s.kind == aggMax:
+			acc.n += d
+			g.change(i, s.sortKey(v), d, func() []byte { return sql.AppendRow(nil, sql.Row{v}) })
+		default:
+			if v.Bool() {
+				acc.trues += d
+			} else {
+				acc.falses += d
+			}
+		}
+	}
+	return nil
+}
+
+// sortKey is where a min or max keeps v in its multiset: the memcomparable
+// key (followed by the exact value where the key loses it), complemented
+// for max so that the first key is the extreme either way (the keys are
+// prefix-free, so complementing reverses their order).
+func (s *aggSpec) sortKey(v sql.Value) []byte {
+	k := sql.AppendKey(nil, v)
+	if s.lossy {
+		k = sql.AppendRow(k, sql.Row{v})
+	}
+	if s.kind == aggMax {
+		for i := range k {
+			k[i] = ^k[i]
+		}
+	}
+	return k
+}
+
+// change records a change to member key of multiset id; payload, if not
+// nil, gives the member's exact value when the member is new.
+func (g *aggGroup) change(id int, key []byte, d int64, payload func() []byte) *setChange {
+	if g.sets == nil {
+		g.sets = map[string]*setChange{}
+	}
+	mk := string(binary.BigEndian.AppendUint16(nil, uint16(id))) + string(key)
+	c := g.sets[mk]
+	if c == nil {
+		c = &setChange{id: id, key: key}
+		g.sets[mk] = c
+	}
+	c.d += d
+	if c.payload == nil && d > 0 && payload != nil {
+		c.payload = payload()
+	}
+	return c
+}
+
+// finish applies a group's multiset changes to the state, settles its
+// extremes and distinct values, and writes its record.
+func (a *aggOp) finish(g *aggGroup) error {
+	st := a.rt.flow.state
+	if g.rows < 0 {
+		return fmt.Errorf("view state: a row was retracted more often than it was added")
+	}
+	changes := make([]*setChange, 0, len(g.sets))
+	for _, c := range g.sets {
+		if c.d != 0 {
+			changes = append(changes, c)
+		}
+	}
+	sort.Slice(changes, func(i, j int) bool {
+		if changes[i].id != changes[j].id {
+			return changes[i].id < changes[j].id
+		}
+		return bytes.Compare(changes[i].key, changes[j].key) < 0
+	})
+	for i := 0; i < len(changes); {
+		// The changes to one distinct value are together. Where its key
+		// loses the exact form, the value is represented by its first
+		// exact form present, which a change can replace.
+		c := changes[i]
+		j := i + 1
+		var spec *aggSpec
+		if c.id != repSet && a.aggs[c.id].distinct {
+			spec = &a.aggs[c.id]
+		}
+		var before []byte
+		if spec != nil && spec.lossy {
+			for j < len(changes) && changes[j].id == c.id && bytes.Equal(changes[j].class, c.class) {
+				j++
+			}
+			var err error
+			if before, err = a.firstPayload(g.key, c.id, c.class); err != nil {
+				return err
+			}
+		}
+		for _, c := range changes[i:j] {
+			c0, err := a.applyChange(g.key, c)
+			if err != nil {
+				return err
+			}
+			if spec == nil || spec.lossy {
+				continue
+			}
+			// A distinct value that comes or goes feeds the aggregate.
+			switch {
+			case c0 == 0 && c.c1 > 0:
+				err = g.accs[c.id].feed(spec, c.payload, 1)
+			case c0 > 0 && c.c1 == 0:
+				err = g.accs[c.id].feed(spec, c.payload, -1)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if spec != nil && spec.lossy {
+			after, err := a.firstPayload(g.key, c.id, c.class)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(before, after) {
+				if before != nil {
+					if err := g.accs[c.id].feed(spec, before, -1); err != nil {
+						return err
+					}
+				}
+				if after != nil {
+					if err := g.accs[c.id].feed(spec, after, 1); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		i = j
+	}
+	for i := range a.aggs {
+		if k := a.aggs[i].kind; k == aggMin || k == aggMax {
+			acc := &g.accs[i]
+			var cur []byte
+			if acc.ext != nil {
+				v, err := decodeOne(acc.ext)
+				if err != nil {
+					return err
+				}
+				cur = a.aggs[i].sortKey(v)
+			}
+			ext, err := a.settle(g, i, cur, acc.ext, changes)
+			if err != nil {
+				return err
+			}
+			acc.ext = ext
+		}
+	}
+	if a.lossyKey && g.rows > 0 {
+		cur := sql.AppendRow(nil, g.vals)
+		if !g.existed {
+			cur = nil
+		}
+		key, err := a.settle(g, repSet, cur, cur, changes)
+		if err != nil {
+			return err
+		}
+		if g.vals, err = sql.DecodeRow(key, nil); err != nil {
+			return errStateCorrupt
+		}
+	}
+	rk := a.recordKey(g.key)
+	switch {
+	case g.rows > 0:
+		st.put(rk, a.encode(g))
+	case g.existed:
+		st.del(rk)
+	}
+	return nil
+}
+
+// applyChange applies the net change of one multiset member to the state
+// and returns the member's count before it.
+func (a *aggOp) applyChange(gk string, c *setChange) (int64, error) {
+	st := a.rt.flow.state
+	sk := append(a.setPrefix(gk, c.id), c.key...)
+	var c0 int64
+	v, ok, err := st.get(sk)
+	if err != nil {
+		return 0, err
+	}
+	if ok {
+		n, w := binary.Varint(v)
+		if w <= 0 {
+			return 0, errStateCorrupt
+		}
+		c0 = n
+		c.payload = slices.Clone(v[w:])
+	}
+	c.c1 = c0 + c.d
+	switch {
+	case c.c1 < 0:
+		return 0, fmt.Errorf("view state: a value was retracted more often than it was added")
+	case c.c1 == 0:
+		st.del(sk)
+	default:
+		st.put(sk, append(binary.AppendVarint(nil, c.c1), c.payload...))
+	}
+	return c0, nil
+}
+
+// firstPayload returns the exact form of the first member of multiset id
+// under prefix sub, or nil.
+func (a *aggOp) firstPayload(gk string, id int, sub []byte) ([]byte, error) {
+	_, v, ok, err := a.rt.flow.state.first(append(a.setPrefix(gk, id), sub...))
+	if err != nil || !ok {
+		return nil, err
+	}
+	_, w := binary.Varint(v)
+	if w <= 0 {
+		return nil, errStateCorrupt
+	}
+	return slices.Clone(v[w:]), nil
+}
+
+// feed adds (d = 1) or removes (-1) a distinct value, in its exact form.
+func (acc *aggAcc) feed(s *aggSpec, payload []byte, d int64) error {
+	v, err := decodeOne(payload)
+	if err != nil {
+		return err
+	}
+	if s.kind == aggCount {
+		acc.n += d
+	} else {
+		acc.sum.add(v, d)
+	}
+	return nil
+}
+
+// settle returns the payload of multiset id's first member after the
+// epoch's changes, given the first before them (cur, its key; nil when
+// the multiset was empty). A group's representations (repSet) are their
+// own keys.
+func (a *aggOp) settle(g *aggGroup, id int, cur, curPayload []byte, changes []*setChange) ([]byte, error) {
+	bestKey, best := cur, curPayload
+	for _, c := range changes {
+		if c.id != id {
+			continue
+		}
+		if cur != nil && bytes.Equal(c.key, cur) && c.c1 == 0 {
+			// The first member left: the next one is in the state.
+			p := a.setPrefix(g.key, id)
+			if id != repSet {
+				return a.firstPayload(g.key, id, nil)
+			}
+			k, _, ok, err := a.rt.flow.state.first(p)
+			if err != nil || !ok {
+				return nil, err
+			}
+			return slices.Clone(k[len(p):]), nil
+		}
+	}
+	for _, c := range changes {
+		if c.id == id && c.c1 > 0 && (bestKey == nil || bytes.Compare(c.key, bestKey) < 0) {
+			bestKey, best = c.key, c.payload
+			if id == repSet {
+				best = c.key
+			}
+		}
+	}
+	return best, nil
+}
+
+func decodeOne(b []byte) (sql.Value, error) {
+	row, err := sql.DecodeRow(b, nil)
+	if err != nil || len(row) != 1 {
+		return sql.Null, errStateCorrupt
+	}
+	return row[0], nil
+}
+
+// output is a group's row: its values, then each aggregate's result.
+func (a *aggOp) output(g *aggGroup) (sql.Row, error) {
+	row := make(sql.Row, 0, len(g.vals)+len(a.aggs))
+	row = append(row, g.vals...)
+	for i := range a.aggs {
+		s, acc := &a.aggs[i], &g.accs[i]
+		var v sql.Value
+		var err error
+		switch s.kind {
+		case aggCount:
+			v = sql.NewInt(acc.n)
+		case aggSum, aggAvg:
+			var sa *sumAcc
+			if sa, err = acc.sum.acc(s.call.Type); err != nil {
+				return nil, err
+			}
+			if s.kind == aggSum {
+				v, err = sa.result()
+			} else {
+				v, err = (&avgAcc{typ: s.call.Type, sum: *sa}).result()
+			}
+		case aggMin, aggMax:
+			v = sql.Null
+			if acc.ext != nil {
+				v, err = decodeOne(acc.ext)
+			}
+		default:
+			v, err = (&boolAcc{and: s.call.Func.Name != "bool_or", trues: acc.trues, falses: acc.falses}).result()
+		}
+		if err != nil {
+			return nil, err
+		}
+		row = append(row, v)
+	}
+	return row, nil
+}

@@ -1,0 +1,418 @@
+package exec
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"slices"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/sql"
+)
+
+// joinFlowOp maintains a join incrementally. Each side is arranged by its
+// equi-join key in the dataflow's state (side, key, row -> count), and an
+// epoch's changes join against the other side's rows of the same key:
+// ΔL ⋈ R_old, then ΔL applied, then L_new ⋈ ΔR, then ΔR applied, the
+// residual ON condition evaluated on each joined pair, so the work is the
+// changes times the rows they match rather than keyedOp's re-run of every
+// touched key. Rows with a NULL in their key never match and are not kept.
+//
+// The outer joins, and semi and anti joins (EXISTS, NOT EXISTS), keep per
+// row of a preserved side the number of rows it matches on the other side
+// (counted with multiplicity, after ON): a row's padded form (or, for
+// semi and anti joins, the row itself) is present while that count is 0
+// (semi: above 0), so a change emits it or retracts it when the count
+// crosses 0. Output equals the batch join's (op_join.go).
+type joinFlowOp struct {
+	rt   *runtime
+	kind planner.JoinKind
+	ins  [2]Operator
+	keys [2][]evalFn
+	// asNumeric[i]: key i compares an integer side with a numeric one; its
+	// integers are keyed as numerics, so that equal values share a key.
+	asNumeric []bool
+	on        evalFn
+	lw, rw    int
+	prefix    []byte
+	// counts[side]: the side's rows keep their number of matches.
+	counts  [2]bool
+	out     Operator
+	outGen  uint64 // the state generation out was computed in
+	kbuf    []byte
+	scratch sql.Row
+}
+
+// incrementalJoin reports whether joinFlowOp can maintain n: its keys must
+// compare by their memcomparable encoding, which holds for keys of one kind
+// (and for integers against numerics, keyed alike).
+func incrementalJoin(n *planner.Join) ([]bool, bool) {
+	asNumeric := make([]bool, len(n.LeftKeys))
+	for i := range n.LeftKeys {
+		l, r := n.LeftKeys[i].Type().Kind(), n.RightKeys[i].Type().Kind()
+		switch {
+		case l == r, l == sql.KindNull, r == sql.KindNull:
+		case (l == sql.KindInt && r == sql.KindNumeric) || (l == sql.KindNumeric && r == sql.KindInt):
+			asNumeric[i] = true
+		default:
+			return nil, false
+		}
+	}
+	return asNumeric, true
+}
+
+// join builds the operator that maintains n: joinFlowOp where it can, else
+// a keyedOp.
+func (f *dataflow) join(rt *runtime, n *planner.Join) (Operator, error) {
+	asNumeric, ok := incrementalJoin(n)
+	if !f.incremental() || !ok {
+		return f.keyed(rt, n, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys})
+	}
+	j := &joinFlowOp{rt: rt, kind: n.Kind, asNumeric: asNumeric, prefix: f.opPrefix(),
+		lw: len(n.Left.Columns()), rw: len(n.Right.Columns())}
+	switch n.Kind {
+	case planner.JoinLeft, planner.JoinSemi, planner.JoinAnti:
+		j.counts[0] = true
+	case planner.JoinRight:
+		j.counts[1] = true
+	case planner.JoinFull:
+		j.counts = [2]bool{true, true}
+	}
+	var err error
+	for side, in := range []planner.Node{n.Left, n.Right} {
+		if j.ins[side], err = rt.build(in); err != nil {
+			return nil, err
+		}
+	}
+	if j.keys[0], err = rt.compileAll(n.LeftKeys); err != nil {
+		return nil, err
+	}
+	if j.keys[1], err = rt.compileAll(n.RightKeys); err != nil {
+		return nil, err
+	}
+	if n.On != nil {
+		if j.on, err = rt.compile(n.On); err != nil {
+			return nil, err
+		}
+	}
+	j.scratch = make(sql.Row, j.lw+j.rw)
+	return j, nil
+}
+
+func (j *joinFlowOp) Next(ctx context.Context) (*Batch, error) {
+	if gen := j.rt.flow.state.gen; j.out == nil || j.outGen != gen {
+		// (Output left by an epoch that failed midway is dropped.)
+		b, err := j.epoch(ctx)
+		if err != nil {
+			return nil, err
+		}
+		j.out, j.outGen = newDiffOp(b), gen
+	}
+	b, err := j.out.Next(ctx)
+	if b == nil || err != nil {
+		j.out = nil
+	}
+	return b, err
+}
+
+// key is a row's join key, or false when part of it is NULL.
+func (j *joinFlowOp) key(side int, r sql.Row) (string, bool, error) {
+	k := j.kbuf[:0]
+	for i, f := range j.keys[side] {
+		v, err := f(r)
+		if err != nil {
+			return "", false, err
+		}
+		if v.IsNull() {
+			return "", false, nil
+		}
+		if j.asNumeric[i] && v.Kind() == sql.KindInt {
+			v = sql.NewNumeric(apd.New(v.Int(), 0))
+		}
+		k = sql.AppendKey(k, v)
+	}
+	j.kbuf = k
+	return string(k), true, nil
+}
+
+// joinRow is a row of one side with a key touched in the epoch: its count
+// and number of matches before (c0, m0) and after (c1, m1) the epoch.
+type joinRow struct {
+	row            sql.Row
+	enc            []byte
+	d              int64 // the epoch's net change
+	c0, m0, c1, m1 int64
+}
+
+// joinKeyChanges are the epoch's changes of one key, per side, by row.
+type joinKeyChanges [2]map[string]*joinRow
+
+func (j *joinFlowOp) epoch(ctx context.Context) (Batch, error) {
+	var out Batch
+	byKey := map[string]*joinKeyChanges{}
+	for side := range j.ins {
+		err := drain(ctx, j.ins[side], func(r sql.Row, d int64) error {
+			key, ok, err := j.key(side, r)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				// It matches nothing, now or later.
+				if j.counts[side] {
+					j.emitOwn(&out, side, r, j.shown(d, 0))
+				}
+				return nil
+			}
+			kc := byKey[key]
+			if kc == nil {
+				kc = &joinKeyChanges{{}, {}}
+				byKey[key] = kc
+			}
+			enc := sql.AppendRow(nil, r)
+			jr := kc[side][string(enc)]
+			if jr == nil {
+				jr = &joinRow{row: r, enc: enc}
+				kc[side][string(enc)] = jr
+			}
+			jr.d += d
+			return nil
+		})
+		if err != nil {
+			return Batch{}, err
+		}
+	}
+	keys := make([]string, 0, len(byKey))
+	for k := range byKey {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if err := j.joinKey(&out, k, byKey[k]); err != nil {
+			return Batch{}, err
+		}
+	}
+	return out, nil
+}
+
+// emitOwn emits d copies of a counting side's row in its own form: the
+// row itself for semi and anti joins, padded with NULLs for outer joins.
+func (j *joinFlowOp) emitOwn(out *Batch, side int, r sql.Row, d int64) {
+	switch {
+	case d == 0:
+	case j.kind == planner.JoinSemi || j.kind == planner.JoinAnti:
+		out.Add(r, d)
+	case side == 0:
+		out.Add(j.concat(r, nil), d)
+	default:
+		out.Add(j.concat(nil, r), d)
+	}
+}
+
+// shown is how many times a counting side's row appears in the output on
+// its own (padded, or as itself) with count c and m matches.
+func (j *joinFlowOp) shown(c, m int64) int64 {
+	if j.kind == planner.JoinSemi {
+		if m > 0 {
+			return c
+		}
+		return 0
+	}
+	if m == 0 {
+		return c
+	}
+	return 0
+}
+
+func (j *joinFlowOp) concat(l, r sql.Row) sql.Row {
+	out := make(sql.Row, j.lw+j.rw)
+	copy(out, l)
+	copy(out[j.lw:], r)
+	return out
+}
+
+func (j *joinFlowOp) sidePrefix(side int, key string) []byte {
+	return append(append(slices.Clip(j.prefix), byte(side)), key...)
+}
+
+// load returns the rows of one side and key that the epoch needs: all of
+// them when full, else those that change; the changed rows get their
+// counts after the epoch.
+func (j *joinFlowOp) load(side int, key string, changes map[string]*joinRow, full bool) ([]*joinRow, error) {
+	st := j.rt.flow.state
+	p := j.sidePrefix(side, key)
+	var rows []*joinRow
+	decode := func(jr *joinRow, v []byte) error {
+		r := &stateReader{b: v}
+		jr.c0 = r.varint()
+		if j.counts[side] {
+			jr.m0 = r.varint()
+		}
+		if r.err != nil {
+			return errStateCorrupt
+		}
+		jr.c1, jr.m1 = jr.c0, jr.m0
+		return nil
+	}
+	if full {
+		err := st.scan(p, func(k, v []byte) error {
+			jr := changes[string(k[len(p):])]
+			if jr == nil {
+				row, err := sql.DecodeRow(k[len(p):], nil)
+				if err != nil {
+					return fmt.Errorf("view state: %w", err)
+				}
+				jr = &joinRow{row: row, enc: slices.Clone(k[len(p):])}
+			}
+			rows = append(rows, jr)
+			return decode(jr, v)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	encs := make([]string, 0, len(changes))
+	for enc := range changes {
+		encs = append(encs, enc)
+	}
+	slices.Sort(encs)
+	for _, enc := range encs {
+		jr := changes[enc]
+		if jr.d == 0 {
+			// Added and removed within the epoch: no change (if it was
+			// there before, a full load met it as an unchanged row).
+			continue
+		}
+		if !full {
+			v, ok, err := st.get(append(slices.Clip(p), jr.enc...))
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				if err := decode(jr, v); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if !full || jr.c0 == 0 {
+			rows = append(rows, jr) // else met in the scan
+		}
+		jr.c1 = jr.c0 + jr.d
+		if jr.c1 < 0 {
+			return nil, fmt.Errorf("view state: a row was retracted more often than it was added")
+		}
+	}
+	return rows, nil
+}
+
+// match reports whether l and r satisfy the residual condition.
+func (j *joinFlowOp) match(l, r sql.Row) (bool, error) {
+	if j.on == nil {
+		return true, nil
+	}
+	copy(j.scratch, l)
+	copy(j.scratch[j.lw:], r)
+	v, err := j.on(j.scratch)
+	if err != nil {
+		return false, err
+	}
+	return !v.IsNull() && v.Bool(), nil
+}
+
+// joinKey emits the output changes of one key and updates its state.
+func (j *joinFlowOp) joinKey(out *Batch, key string, kc *joinKeyChanges) error {
+	dl, dr := kc[0], kc[1]
+	// The other side in full wherever a side changes; a counting side's
+	// rows in full when the other changes, since their matches do.
+	ls, err := j.load(0, key, dl, len(dr) > 0)
+	if err != nil {
+		return err
+	}
+	rs, err := j.load(1, key, dr, len(dl) > 0)
+	if err != nil {
+		return err
+	}
+	inner := j.kind != planner.JoinSemi && j.kind != planner.JoinAnti
+	// ΔL ⋈ R_old; the changed left rows' matches are counted afresh
+	// against R_new, and the right rows' matches move by ΔL.
+	for _, l := range ls {
+		if l.d == 0 {
+			continue
+		}
+		if j.counts[0] {
+			l.m1 = 0
+		}
+		for _, r := range rs {
+			ok, err := j.match(l.row, r.row)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			if inner && r.c0 > 0 {
+				out.Add(j.concat(l.row, r.row), l.d*r.c0)
+			}
+			if j.counts[0] {
+				l.m1 += r.c1
+			}
+			if j.counts[1] {
+				r.m1 += l.d
+			}
+		}
+	}
+	// L_new ⋈ ΔR; the changed right rows' matches are counted afresh, the
+	// unchanged left rows' move by ΔR.
+	for _, r := range rs {
+		if r.d == 0 {
+			continue
+		}
+		if j.counts[1] {
+			r.m1 = 0
+		}
+		for _, l := range ls {
+			ok, err := j.match(l.row, r.row)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			if inner && l.c1 > 0 {
+				out.Add(j.concat(l.row, r.row), l.c1*r.d)
+			}
+			if j.counts[1] {
+				r.m1 += l.c1
+			}
+			if j.counts[0] && l.d == 0 {
+				l.m1 += r.d
+			}
+		}
+	}
+	for side, rows := range [2][]*joinRow{ls, rs} {
+		p := j.sidePrefix(side, key)
+		for _, jr := range rows {
+			if jr.c1 == jr.c0 && jr.m1 == jr.m0 {
+				continue
+			}
+			if jr.m1 < 0 {
+				return fmt.Errorf("view state: a join row matched fewer rows than none")
+			}
+			if j.counts[side] {
+				j.emitOwn(out, side, jr.row, j.shown(jr.c1, jr.m1)-j.shown(jr.c0, jr.m0))
+			}
+			sk := append(slices.Clip(p), jr.enc...)
+			if jr.c1 == 0 {
+				j.rt.flow.state.del(sk)
+				continue
+			}
+			v := binary.AppendVarint(nil, jr.c1)
+			if j.counts[side] {
+				v = binary.AppendVarint(v, jr.m1)
+			}
+			j.rt.flow.state.put(sk, v)
+		}
+	}
+	return nil
+}
