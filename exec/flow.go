@@ -145,7 +145,11 @@ func (f *dataflow) keyed(rt *runtime, n planner.Node, children []planner.Node, k
 		k.keys = append(k.keys, fns)
 	}
 	k.touchAll = f.fresh && len(keys[0]) == 0
-	f.closing(k, keys)
+	subs := make([][]byte, len(keys))
+	for i := range subs {
+		subs[i] = []byte{byte(i)}
+	}
+	f.closing(k.prefix, subs, k.feeds, keys)
 	return k, nil
 }
 

@@ -153,6 +153,8 @@ func (f *dataflow) aggregate(rt *runtime, n *planner.Aggregate) (Operator, error
 		return f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{planner.GroupKey(n)})
 	}
 	a := &aggOp{rt: rt, prefix: f.opPrefix(), touchAll: f.fresh && len(n.Group) == 0}
+	// Windowed groups close: their record and value sets go.
+	f.closing(a.prefix, [][]byte{{0x00}, {0x01}}, []planner.Node{n.Input}, [][]planner.Expr{n.Group})
 	var err error
 	if a.in, err = rt.build(n.Input); err != nil {
 		return nil, err

@@ -98,6 +98,8 @@ func (f *dataflow) join(rt *runtime, n *planner.Join) (Operator, error) {
 		}
 	}
 	j.scratch = make(sql.Row, j.lw+j.rw)
+	// Each side's rows of a closed window go (as keyedOp's do).
+	f.closing(j.prefix, [][]byte{{0}, {1}}, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys})
 	return j, nil
 }
 

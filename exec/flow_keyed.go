@@ -33,12 +33,6 @@ type keyedOp struct {
 	touchAll bool
 	out      Operator
 	buf      []byte
-	// closePos is the position in the key by which groups close, with its
-	// bound and the key's types up to it (per input); closeBound is nil
-	// when the groups never close (flow_watermark.go).
-	closePos   int
-	closeBound *planner.Bound
-	closeTypes [][]sql.Type
 }
 
 type keyedChange struct {

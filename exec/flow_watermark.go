@@ -48,8 +48,8 @@ type flowWatermarks struct {
 	// hold: the view is loading; no row is late and no window closes.
 	hold bool
 	eowc *eowcSink
-	// closers are the keyed operators whose groups close.
-	closers []*keyedOp
+	// closers delete the state of stateful operators' closed groups.
+	closers []*groupCloser
 	// cur holds the epoch's watermarks as read or raised, by input.
 	cur map[uint32]sql.Value
 }
@@ -248,7 +248,7 @@ func (f *dataflow) closeWindows(rows []sql.Row, diffs []int64) ([]sql.Row, []int
 		}
 	}
 	for _, k := range w.closers {
-		t, err := f.boundValue(k.closeBound)
+		t, err := f.boundValue(k.bound)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -356,30 +356,46 @@ func loadBound(st *stateStore, key []byte) (sql.Value, error) {
 	return r[0], nil
 }
 
-// closing makes k drop its closed groups when its key has a closing
-// position.
-func (f *dataflow) closing(k *keyedOp, keys [][]planner.Expr) {
-	pos, b := planner.ClosingKey(k.feeds, keys)
-	if pos < 0 {
-		return
-	}
-	k.closePos, k.closeBound = pos, b
-	k.closeTypes = make([][]sql.Type, len(keys))
-	for i, ks := range keys {
-		for _, e := range ks[:pos+1] {
-			k.closeTypes[i] = append(k.closeTypes[i], e.Type())
-		}
-	}
-	f.wm.closers = append(f.wm.closers, k)
+// groupCloser deletes the state of groups whose key has closed: an
+// operator keeps each input's (or each kind of) state under prefix + sub +
+// the group's key, and the key's value at pos closes once the bound passes
+// it (flow_watermark.go's closers).
+type groupCloser struct {
+	st     *stateStore
+	prefix []byte
+	subs   [][]byte
+	types  [][]sql.Type // per sub: the key's types up to pos
+	pos    int
+	bound  *planner.Bound
 }
 
-// dropClosed deletes the arranged rows of the groups whose key, at the
-// closing position, is below t; it remembers t so that it scans again
-// only when t has moved. Groups keyed first by the closing column are a
-// range at the start of each input's state; others take a scan of it.
-func (k *keyedOp) dropClosed(t sql.Value) error {
-	st := k.rt.flow.state
-	mark := append(slices.Clip(k.prefix), 0xff) // past every input index
+// closing returns the closer of an operator whose state keeps, under
+// prefix + subs[i], the groups of inputs[i] keyed by keys[i]; nil when its
+// groups never close. The closer is registered with the dataflow.
+func (f *dataflow) closing(prefix []byte, subs [][]byte, inputs []planner.Node, keys [][]planner.Expr) *groupCloser {
+	pos, b := planner.ClosingKey(inputs, keys)
+	if pos < 0 {
+		return nil
+	}
+	c := &groupCloser{st: f.state, prefix: prefix, subs: subs, pos: pos, bound: b}
+	for i := range subs {
+		var ts []sql.Type
+		for _, e := range keys[min(i, len(keys)-1)][:pos+1] {
+			ts = append(ts, e.Type())
+		}
+		c.types = append(c.types, ts)
+	}
+	f.wm.closers = append(f.wm.closers, c)
+	return c
+}
+
+// dropClosed deletes the state of the groups whose key, at the closing
+// position, is below t; it remembers t so that it scans again only when t
+// has moved. Groups keyed first by the closing column are a range at the
+// start of each sub's state; others take a scan of it.
+func (c *groupCloser) dropClosed(t sql.Value) error {
+	st := c.st
+	mark := append(slices.Clip(c.prefix), 0xff) // past every sub
 	last, err := loadBound(st, mark)
 	if err != nil {
 		return err
@@ -388,16 +404,16 @@ func (k *keyedOp) dropClosed(t sql.Value) error {
 		return nil
 	}
 	var done [][]byte
-	for i := range k.ins {
-		p := append(slices.Clip(k.prefix), byte(i))
+	for i, sub := range c.subs {
+		p := append(slices.Clip(c.prefix), sub...)
 		from := p
-		if k.closePos == 0 {
+		if c.pos == 0 {
 			from = append(slices.Clip(p), 0x01) // NULL keys never close
 		}
 		err := st.scan(from, func(sk, _ []byte) error {
 			rest := sk[len(p):]
 			var v sql.Value
-			for _, typ := range k.closeTypes[i] {
+			for _, typ := range c.types[i] {
 				var err error
 				if v, rest, err = sql.DecodeKey(rest, typ); err != nil {
 					return fmt.Errorf("view state: %w", err)
@@ -407,7 +423,7 @@ func (k *keyedOp) dropClosed(t sql.Value) error {
 			case v.IsNull():
 			case sql.Compare(v, t) < 0:
 				done = append(done, bytes.Clone(sk))
-			case k.closePos == 0:
+			case c.pos == 0:
 				return errStopScan
 			}
 			return nil
