@@ -29,8 +29,14 @@ type dataflow struct {
 	rt    *runtime
 	root  Operator
 	state *stateStore
-	// inputs are the scans of each relation the view reads.
+	// inputs are the scans of each relation the view reads, rebuilt with
+	// the operators (under mu); reads are those relations, fixed, for
+	// whoever holds flowSet.mu instead.
 	inputs map[uint32][]*deltaOp
+	reads  map[uint32]bool
+	plan   planner.Node
+	// stale: the last epoch failed midway, so the operators are rebuilt.
+	stale bool
 	// fresh: built by CREATE MATERIALIZED VIEW in this process, so its first
 	// epoch is the view's first (constant rows are emitted then, once).
 	fresh  bool
@@ -55,20 +61,33 @@ func (e *Engine) newDataflow(rel *catalog.Relation, plan planner.Node, fresh boo
 	if err := planner.CheckContinuous(plan); err != nil {
 		return nil, err
 	}
-	s := newSession(e, rel.Owner, "eddy", nil)
-	f := &dataflow{e: e, rel: rel, state: newStateStore(e.db), inputs: map[uint32][]*deltaOp{}, fresh: fresh, wm: &flowWatermarks{}}
-	f.rt = s.newRuntime(context.Background(), nil, nil)
-	f.rt.flow = f
-	root, err := f.rt.build(plan)
-	if err != nil {
+	f := &dataflow{e: e, rel: rel, plan: plan, state: newStateStore(e.db), fresh: fresh}
+	if err := f.buildOperators(); err != nil {
 		return nil, err
 	}
-	f.root = root
-	if err := f.newWatermarks(plan); err != nil {
-		return nil, err
+	f.reads = map[uint32]bool{}
+	for oid := range f.inputs {
+		f.reads[oid] = true
 	}
 	f.sink = newViewSink(rel)
 	return f, nil
+}
+
+// buildOperators (re)builds the view's operators from its plan. Between
+// epochs they hold nothing that is not in the state store, so after an
+// epoch that failed midway (an operator may hold part of its changes) the
+// dataflow starts again from fresh operators and loses nothing.
+func (f *dataflow) buildOperators() error {
+	s := newSession(f.e, f.rel.Owner, "eddy", nil)
+	f.inputs, f.wm, f.nextOp = map[uint32][]*deltaOp{}, &flowWatermarks{}, 0
+	f.rt = s.newRuntime(context.Background(), nil, nil)
+	f.rt.flow = f
+	root, err := f.rt.build(f.plan)
+	if err != nil {
+		return err
+	}
+	f.root = root
+	return f.newWatermarks(f.plan)
 }
 
 // build builds the continuous form of the nodes that differ from batch; it
@@ -283,6 +302,13 @@ func (f *dataflow) epoch(ctx context.Context, changes map[uint32]*Batch) (*Batch
 	if f.broken != nil {
 		return nil, f.broken
 	}
+	if f.stale {
+		if err := f.buildOperators(); err != nil {
+			return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
+		}
+		f.stale = false
+	}
+	f.stale = true // until the epoch succeeds
 	f.wm.begin()
 	for oid, ins := range f.inputs {
 		b := changes[oid]
@@ -323,6 +349,7 @@ func (f *dataflow) epoch(ctx context.Context, changes map[uint32]*Batch) (*Batch
 			return nil, fmt.Errorf("maintain %s: sink %s: %w", f.rel.Name, s.rel.Name, err)
 		}
 	}
+	f.stale = false
 	return &Batch{Rows: rows, Diffs: diffs}, nil
 }
 
@@ -349,7 +376,7 @@ func (fs *flowSet) isWatched(oid uint32) bool {
 func (fs *flowSet) readers(oid uint32) []*dataflow {
 	var out []*dataflow
 	for _, f := range fs.byOID {
-		if _, ok := f.inputs[oid]; ok {
+		if f.reads[oid] {
 			out = append(out, f)
 		}
 	}

@@ -53,7 +53,7 @@ func (f *dataflow) putOffsets(source uint32, offs map[int32]int64) {
 // sources lists the sources a view reads directly.
 func (f *dataflow) sources() []*catalog.Relation {
 	var out []*catalog.Relation
-	for oid := range f.inputs {
+	for oid := range f.reads {
 		if rel := f.e.cat.ByOID(oid); rel != nil && rel.Kind == catalog.KindSource {
 			out = append(out, rel)
 		}

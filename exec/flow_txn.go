@@ -225,7 +225,7 @@ func (fs *flowSet) register(f *dataflow) {
 func (fs *flowSet) recount() {
 	w := map[uint32]int{}
 	for _, f := range fs.byOID {
-		for oid := range f.inputs {
+		for oid := range f.reads {
 			w[oid]++
 		}
 	}

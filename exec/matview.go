@@ -128,8 +128,8 @@ func (e *Engine) startView(ctx context.Context, rel *catalog.Relation, plan plan
 func (f *dataflow) load(ctx context.Context) (int64, error) {
 	snap := f.e.db.NewTransaction(false)
 	defer snap.Discard()
-	oids := make([]uint32, 0, len(f.inputs))
-	for oid := range f.inputs {
+	oids := make([]uint32, 0, len(f.reads))
+	for oid := range f.reads {
 		oids = append(oids, oid)
 	}
 	sort.Slice(oids, func(i, j int) bool { return oids[i] < oids[j] })
@@ -240,9 +240,10 @@ func (e *Engine) startFlows() {
 		if err != nil {
 			// Changes to its inputs will fail rather than leave it stale.
 			e.log.Error("materialized view cannot be maintained", "view", rel.Name, "err", err)
-			f = &dataflow{e: e, rel: rel, state: newStateStore(e.db), inputs: map[uint32][]*deltaOp{}, broken: sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "materialized view %s cannot be maintained: %v", rel.Name, err)}
+			f = &dataflow{e: e, rel: rel, state: newStateStore(e.db), inputs: map[uint32][]*deltaOp{}, reads: map[uint32]bool{},
+				broken: sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "materialized view %s cannot be maintained: %v", rel.Name, err)}
 			for _, oid := range rel.DependsOn {
-				f.inputs[oid] = nil
+				f.reads[oid] = true
 			}
 		}
 		e.flows.register(f)

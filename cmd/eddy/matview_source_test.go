@@ -174,3 +174,20 @@ func connectAgain(t *testing.T, c *pgx.Conn) *pgx.Conn {
 	t.Cleanup(func() { o.Close(context.Background()) })
 	return o
 }
+
+// TestViewAfterFailedEpoch: a statement whose changes fail in a view (a
+// division by zero in its query) leaves nothing behind in the view's
+// operators, so the next statement's changes are all there.
+func TestViewAfterFailedEpoch(t *testing.T) {
+	c, _, _ := startEddyDir(t, t.TempDir())
+	mustExec(t, c, `CREATE TABLE t (g INT, x INT)`)
+	mustExec(t, c, `CREATE MATERIALIZED VIEW v AS SELECT g, sum(100 / x)::int8 AS s FROM t GROUP BY g`)
+	mustExec(t, c, `CREATE MATERIALIZED VIEW w AS SELECT DISTINCT 100 / x AS q FROM t`)
+	mustExec(t, c, `INSERT INTO t VALUES (1, 5), (2, 10)`)
+	if _, err := c.Exec(context.Background(), `INSERT INTO t VALUES (1, 0), (3, 4)`); sqlState(err) != "22012" {
+		t.Fatalf("division by zero: got %v", err)
+	}
+	mustExec(t, c, `INSERT INTO t VALUES (1, 20), (3, 4)`)
+	wantRows(t, c, `SELECT * FROM v ORDER BY 1`, "1|25", "2|10", "3|25")
+	wantRows(t, c, `SELECT * FROM w ORDER BY 1`, "5", "10", "20", "25")
+}
