@@ -103,3 +103,76 @@ func sortedRows(t *testing.T, c *pgx.Conn, q string) []string {
 	slices.Sort(rows)
 	return rows
 }
+
+// TestNexmarkEOWC: q5 and q8 with EMIT ON WINDOW CLOSE show exactly the
+// rows of their batch queries whose windows the watermark has closed. One
+// partition per topic keeps the events in time order and 1,000 events per
+// second of event time spreads them over 20 s, so windows close.
+func TestNexmarkEOWC(t *testing.T) {
+	events := int64(20_000)
+	if testing.Short() {
+		events = 8_000
+	}
+	c, seeds := startEddyKafka(t)
+	ctx := context.Background()
+	srcs, err := nexmark.LoadSources(nexmarkDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries, err := nexmark.LoadQueries(nexmarkDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := func(first, n int64) {
+		t.Helper()
+		_, err := nexmark.Produce(ctx, nexmark.GenConfig{Seeds: seeds, First: first, Events: n, Seed: 7,
+			Base: nexmark.DefaultBaseTime, EventRate: 1000, Partitions: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Each query, its closing column and how far past it a window ends.
+	eowc := []struct{ name, col, size string }{
+		{"q5", "window_end", "0 seconds"},
+		{"q8", "starttime", "10 seconds"},
+	}
+	gen(0, events/2)
+	for _, s := range srcs {
+		mustExec(t, c, s)
+	}
+	selects := map[string]string{}
+	for _, e := range eowc {
+		i := slices.IndexFunc(queries, func(q nexmark.Query) bool { return q.Name == e.name })
+		selects[e.name] = queries[i].Select
+		mustExec(t, c, `CREATE MATERIALIZED VIEW `+e.name+`_eowc AS `+queries[i].Select+` EMIT ON WINDOW CLOSE`)
+	}
+	gen(events/2, events-events/2)
+	for _, e := range eowc {
+		view := e.name + "_eowc"
+		lagging := `SELECT count(*) FROM eddy_catalog.eddy_view_sources WHERE name = '` + view + `' AND (lag IS NULL OR lag > 0)`
+		deadline := time.Now().Add(3 * time.Minute)
+		for queryRows(t, c, lagging)[0] != "0" {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s has not caught up", view)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		// The view's bound: the least watermark of its inputs.
+		wm := queryRows(t, c, `SELECT min(watermark::timestamp)::text, sum(late_rows)::text FROM eddy_catalog.eddy_views WHERE name = '`+view+`'`)[0]
+		bound, late, _ := strings.Cut(wm, "|")
+		if late != "0" {
+			t.Fatalf("%s dropped %s late rows", view, late)
+		}
+		got := sortedRows(t, c, `SELECT * FROM `+view)
+		want := sortedRows(t, c, `SELECT * FROM (`+selects[e.name]+`) q WHERE `+e.col+` + INTERVAL '`+e.size+`' <= '`+bound+`'::timestamp`)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s differs from its batch query's closed windows (watermark %s; %d rows, batch %d):\n%s",
+				view, bound, len(got), len(want), rowDiff(got, want))
+		}
+		if len(got) == 0 {
+			t.Errorf("%s has no closed window: the data tests nothing", view)
+		}
+		all := queryRows(t, c, `SELECT count(*) FROM (`+selects[e.name]+`) q`)[0]
+		t.Logf("%s: %d of %s rows closed at watermark %s", view, len(got), all, bound)
+	}
+}
