@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/eddysql/eddy/catalog"
@@ -30,18 +31,38 @@ func offsetKey(view, source uint32, partition int32) []byte {
 	return binary.BigEndian.AppendUint32(k, uint32(partition))
 }
 
-// sourceOffsets reads the offsets a view has stored for a source.
+// sourceOffsets reads the offsets a view has committed for a source. It
+// reads Badger directly, not the dataflow's stateStore: each source of a
+// view has its own feed, and another feed's epoch may be using the store.
 func (f *dataflow) sourceOffsets(source uint32) (map[int32]int64, error) {
-	prefix := offsetKey(f.rel.OID, source, 0)
-	prefix = prefix[:len(prefix)-4]
-	out := map[int32]int64{}
-	f.state.begin()
-	defer f.state.end()
-	err := f.state.scan(prefix, func(k, v []byte) error {
-		out[int32(binary.BigEndian.Uint32(k[len(prefix):]))] = int64(binary.BigEndian.Uint64(v))
-		return nil
+	var out map[int32]int64
+	err := f.e.db.View(func(txn *badger.Txn) error {
+		var err error
+		out, err = committedOffsets(txn, f.rel.OID, source)
+		return err
 	})
 	return out, err
+}
+
+// committedOffsets reads the next offset of each partition of source that
+// view has committed.
+func committedOffsets(txn *badger.Txn, view, source uint32) (map[int32]int64, error) {
+	prefix := offsetKey(view, source, 0)
+	prefix = prefix[:len(prefix)-4]
+	out := map[int32]int64{}
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+	defer it.Close()
+	for it.Seek(prefix); it.Valid(); it.Next() {
+		k := it.Item().Key()
+		err := it.Item().Value(func(v []byte) error {
+			out[int32(binary.BigEndian.Uint32(k[len(prefix):]))] = int64(binary.BigEndian.Uint64(v))
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (f *dataflow) putOffsets(source uint32, offs map[int32]int64) {
@@ -268,10 +289,35 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 			return err
 		}
 		bad = bad[:0]
-		if err := f.e.feedSource(ctx, f, src.OID, &b, next); err != nil {
+		if err := f.feedBatch(ctx, src, &b, next); err != nil {
 			return err
 		}
 	}
+}
+
+// feedBatch commits one poll's records as one epoch or, when the epoch's
+// state changes do not fit in one Badger transaction, as two halves
+// (recursively). Without the split a large poll would fail the same way
+// after every retry, and the view would never move again.
+func (f *dataflow) feedBatch(ctx context.Context, src *catalog.Relation, b *Batch, next map[int32]int64) error {
+	err := f.e.feedSource(ctx, f, src.OID, b, next)
+	if !errors.Is(err, badger.ErrTxnTooBig) || b.Len() < 2 {
+		return err
+	}
+	half := b.Len() / 2
+	first := &Batch{Rows: b.Rows[:half], Diffs: b.Diffs[:half]}
+	// The first half's next offsets follow its last rows, by their
+	// _partition and _offset metadata columns.
+	ncols := len(src.Columns)
+	firstNext := map[int32]int64{}
+	for _, r := range first.Rows {
+		p, o := int32(r[ncols+1].Int()), r[ncols+2].Int()+1
+		firstNext[p] = max(firstNext[p], o)
+	}
+	if err := f.feedBatch(ctx, src, first, firstNext); err != nil {
+		return err
+	}
+	return f.feedBatch(ctx, src, &Batch{Rows: b.Rows[half:], Diffs: b.Diffs[half:]}, next)
 }
 
 // feedSource commits one epoch of a view fed by a source: the view, the

@@ -471,6 +471,9 @@ func (r eddyRelations) Columns(schema, name string) ([]planner.Column, bool) {
 		if strings.EqualFold(name, "eddy_views") {
 			return eddyViewsColumns, true
 		}
+		if strings.EqualFold(name, "eddy_view_sources") {
+			return eddyViewSourcesColumns, true
+		}
 		return nil, false
 	}
 	return r.systemRelations.Columns(schema, name)
@@ -479,6 +482,9 @@ func (r eddyRelations) Columns(schema, name string) ([]planner.Column, bool) {
 func (s *Session) eddyCatalogRows(name string) ([]sql.Row, error) {
 	if strings.EqualFold(name, "eddy_views") {
 		return s.eddyViewsRows()
+	}
+	if strings.EqualFold(name, "eddy_view_sources") {
+		return s.eddyViewSourcesRows(context.Background())
 	}
 	if !strings.EqualFold(name, "eddy_sources") {
 		return nil, sql.Errorf(sql.CodeUndefinedTable, "relation \"%s.%s\" does not exist", eddyCatalog, name)

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"context"
 	"errors"
 	"sort"
 
@@ -67,6 +68,100 @@ func (s *Session) eddyViewsRows() ([]sql.Row, error) {
 			}
 			if len(rows) == n {
 				rows = append(rows, sql.Row{sql.NewText(v.Name), sql.NewBool(v.EmitOnWindowClose), sql.Null, sql.Null, sql.NewInt(0)})
+			}
+		}
+		return nil
+	})
+	return rows, err
+}
+
+// eddy_catalog.eddy_view_sources shows how far each materialized view has
+// read each source it reads directly: one row per view, source and
+// partition, with the next offset the view has committed, the partition's
+// end (its high watermark, asked of Kafka now) and the difference, lag. A
+// view whose lag is 0 everywhere reflects every record in the topics as
+// of the query. A view over views has no rows of its own: its inputs' lag
+// is its lag. end_offset and lag are NULL when Kafka does not answer.
+var eddyViewSourcesColumns = []planner.Column{
+	{Name: "name", Type: sql.Text}, {Name: "source", Type: sql.Text}, {Name: "partition", Type: sql.Int4},
+	{Name: "offset", Type: sql.Int8}, {Name: "end_offset", Type: sql.Int8}, {Name: "lag", Type: sql.Int8},
+}
+
+func (s *Session) eddyViewSourcesRows(ctx context.Context) ([]sql.Row, error) {
+	var views []*catalog.Relation
+	for _, r := range s.e.cat.Relations() {
+		if r.Kind == catalog.KindMatView {
+			views = append(views, r)
+		}
+	}
+	sort.Slice(views, func(i, j int) bool { return views[i].Name < views[j].Name })
+	// Each source's partitions and ends, asked once.
+	type topicEnds struct {
+		parts []int32
+		ends  map[int32]int64
+	}
+	ends := map[uint32]*topicEnds{}
+	endsOf := func(src *catalog.Relation) *topicEnds {
+		if te, ok := ends[src.OID]; ok {
+			return te
+		}
+		te := &topicEnds{}
+		ends[src.OID] = te
+		cfg, err := parseSourceOptions(src.Name, src.Options)
+		if err != nil {
+			return te
+		}
+		cl, err := s.e.kafkaClient()
+		if err != nil {
+			return te
+		}
+		lctx, cancel := context.WithTimeout(ctx, kafkaRequestTimeout)
+		defer cancel()
+		if te.parts, err = topicPartitions(lctx, cl, cfg.topic); err != nil || te.parts == nil {
+			return te
+		}
+		te.ends, _ = listOffsets(lctx, cl, cfg.topic, te.parts, -1)
+		return te
+	}
+	var rows []sql.Row
+	err := s.e.db.View(func(txn *badger.Txn) error {
+		for _, v := range views {
+			for _, oid := range v.DependsOn {
+				src := s.e.cat.ByOID(oid)
+				if src == nil || src.Kind != catalog.KindSource {
+					continue
+				}
+				offs, err := committedOffsets(txn, v.OID, oid)
+				if err != nil {
+					return err
+				}
+				te := endsOf(src)
+				parts := map[int32]bool{}
+				for p := range offs {
+					parts[p] = true
+				}
+				for _, p := range te.parts {
+					parts[p] = true
+				}
+				ps := make([]int32, 0, len(parts))
+				for p := range parts {
+					ps = append(ps, p)
+				}
+				sort.Slice(ps, func(i, j int) bool { return ps[i] < ps[j] })
+				for _, p := range ps {
+					off, end, lag := sql.Null, sql.Null, sql.Null
+					o, read := offs[p]
+					if read {
+						off = sql.NewInt(o)
+					}
+					if e, ok := te.ends[p]; ok {
+						end = sql.NewInt(e)
+						// A partition the view has not read yet lags by
+						// all of it.
+						lag = sql.NewInt(max(e-o, 0))
+					}
+					rows = append(rows, sql.Row{sql.NewText(v.Name), sql.NewText(src.Name), sql.NewInt(int64(p)), off, end, lag})
+				}
 			}
 		}
 		return nil

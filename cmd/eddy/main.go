@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/eddysql/eddy/cmd/internal/nexmark"
 	"github.com/eddysql/eddy/exec"
 	"github.com/eddysql/eddy/server"
 )
@@ -90,6 +91,10 @@ func parseFlags(args []string) (config, error) {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "nexmark" {
+		// eddy nexmark gen|bench: the benchmark's generator and driver.
+		os.Exit(nexmark.Main(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	cfg, err := parseFlags(os.Args[1:])
 	if err != nil {
 		os.Exit(2)

@@ -191,3 +191,20 @@ func TestViewAfterFailedEpoch(t *testing.T) {
 	wantRows(t, c, `SELECT * FROM v ORDER BY 1`, "1|25", "2|10", "3|25")
 	wantRows(t, c, `SELECT * FROM w ORDER BY 1`, "5", "10", "20", "25")
 }
+
+// TestViewOverSourceLargePoll: a poll of records whose epoch changes more
+// state than one Badger transaction holds (each record falls in 60 sliding
+// windows) is committed in parts rather than failing, and retrying, for
+// ever.
+func TestViewOverSourceLargePoll(t *testing.T) {
+	c, seeds, _ := startEddyDir(t, t.TempDir())
+	mustExec(t, c, `CREATE SOURCE ev (k BIGINT, tm TIMESTAMP) WITH (topic = 'ev', partitions = '1')`)
+	const q = `SELECT k, window_start, count(*) AS n FROM HOP(ev, tm, INTERVAL '1 second', INTERVAL '60 seconds') GROUP BY k, window_start`
+	mustExec(t, c, `CREATE MATERIALIZED VIEW w AS `+q)
+	vals := make([]string, 2_500)
+	for i := range vals {
+		vals[i] = fmt.Sprintf(`{"k": %d, "tm": "2024-01-01 00:%02d:%02d"}`, i%10, i/60%60, i%60)
+	}
+	produceTo(t, seeds, "ev", 1, vals...)
+	eventually(t, c, `SELECT count(*), sum(n) FROM w`, `SELECT count(*), sum(n) FROM (`+q+`) q`)
+}
