@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/eddysql/eddy/catalog"
@@ -29,18 +30,32 @@ func offsetKey(view, source uint32, partition int32) []byte {
 	return binary.BigEndian.AppendUint32(k, uint32(partition))
 }
 
-// sourceOffsets reads the offsets a view has stored for a source.
+// sourceOffsets reads the offsets a view has committed for a source. It
+// reads Badger in a transaction of its own, not through the view's
+// stateStore: a feed (re)starts while other epochs of the view may run (its
+// other sources' feeds, DML on a table it reads), and the stateStore
+// belongs to whoever holds the view's lock; beginning it here replaced the
+// snapshot of an epoch in flight (a panic on a closed iterator, or an
+// epoch reading state it must not).
 func (f *dataflow) sourceOffsets(source uint32) (map[int32]int64, error) {
 	prefix := offsetKey(f.rel.OID, source, 0)
 	prefix = prefix[:len(prefix)-4]
 	out := map[int32]int64{}
-	f.state.begin()
-	defer f.state.end()
-	err := f.state.scan(prefix, func(k, v []byte) error {
-		out[int32(binary.BigEndian.Uint32(k[len(prefix):]))] = int64(binary.BigEndian.Uint64(v))
-		return nil
-	})
-	return out, err
+	txn := f.e.db.NewTransaction(false)
+	defer txn.Discard()
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		k := it.Item().Key()
+		err := it.Item().Value(func(v []byte) error {
+			out[int32(binary.BigEndian.Uint32(k[len(prefix):]))] = int64(binary.BigEndian.Uint64(v))
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read offsets of %s: %w", f.rel.Name, err)
+		}
+	}
+	return out, nil
 }
 
 func (f *dataflow) putOffsets(source uint32, offs map[int32]int64) {
