@@ -77,10 +77,16 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 	opts := badger.DefaultOptions(dataDir).WithLogger(nil).WithSyncWrites(true)
 	if dataDir == "" {
 		opts = badger.DefaultOptions("").WithInMemory(true).WithLogger(nil)
+	} else if err := checkDataDir(dataDir); err != nil {
+		return nil, err
 	}
 	db, err := badger.Open(opts)
 	if err != nil {
-		return nil, fmt.Errorf("open data dir %q: %w", dataDir, err)
+		return nil, fmt.Errorf("open data dir %q (is it an eddy data directory?): %w", dataDir, err)
+	}
+	if err := markEddy(db, dataDir); err != nil {
+		db.Close()
+		return nil, err
 	}
 	cat, err := catalog.Open(db)
 	if err != nil {
