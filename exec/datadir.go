@@ -6,6 +6,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -75,4 +76,26 @@ func markEddy(db *badger.DB, dir string) error {
 		}
 		return txn.Set(eddyMarkerKey, []byte{1})
 	})
+}
+
+// valueLogGCInterval is how often the engine asks Badger to rewrite value
+// log files that are mostly garbage (dropped views' state, deleted rows,
+// replaced operator state): without it the value log only grows.
+const valueLogGCInterval = 5 * time.Minute
+
+// gcLoop runs Badger's value-log GC until the engine closes.
+func (e *Engine) gcLoop(done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(valueLogGCInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-t.C:
+		}
+		// Each call rewrites at most one file; go on while it finds work.
+		for e.ctx.Err() == nil && e.db.RunValueLogGC(0.5) == nil {
+		}
+	}
 }

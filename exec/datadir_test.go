@@ -1,12 +1,15 @@
 package exec
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/eddysql/eddy/catalog"
 )
 
 // TestForeignDataDir: eddy refuses a directory of other files, and a Badger
@@ -45,5 +48,44 @@ func TestForeignDataDir(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.Close()
+	}
+}
+
+// TestDropViewDeletesState: dropping a materialized view deletes its rows
+// and its operators' state.
+func TestDropViewDeletesState(t *testing.T) {
+	e, err := Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	si, err := e.Connect(context.Background(), "eddy", "eddy", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := si.(*Session)
+	query(t, s, `CREATE TABLE t (id INT PRIMARY KEY, g INT)`)
+	query(t, s, `INSERT INTO t SELECT i, i % 7 FROM generate_series(1, 100) i`)
+	query(t, s, `CREATE MATERIALIZED VIEW mv AS SELECT g, count(*) FROM t GROUP BY g`)
+	oid := e.cat.Lookup("", "mv").OID
+	count := func() int {
+		n := 0
+		txn := e.db.NewTransaction(false)
+		defer txn.Discard()
+		for _, p := range []byte{catalog.PrefixRows, catalog.PrefixState} {
+			it := txn.NewIterator(badgerPrefix(catalog.ObjectPrefix(p, oid)))
+			for it.Rewind(); it.Valid(); it.Next() {
+				n++
+			}
+			it.Close()
+		}
+		return n
+	}
+	if count() == 0 {
+		t.Fatal("the view stores nothing")
+	}
+	query(t, s, `DROP MATERIALIZED VIEW mv`)
+	if n := count(); n != 0 {
+		t.Errorf("%d keys of the dropped view are left", n)
 	}
 }

@@ -39,6 +39,8 @@ type Engine struct {
 	sinks  sinkSet
 	ctx    context.Context
 	cancel context.CancelFunc
+	// gcDone closes when the value-log GC loop (datadir.go) has stopped.
+	gcDone chan struct{}
 }
 
 // Option configures an Engine.
@@ -103,6 +105,12 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 	e.planner = &planner.Planner{Cat: cat, Virtual: eddyRelations{systemRelations{}}}
 	e.Configure(options...)
 	e.startFlows()
+	e.gcDone = make(chan struct{})
+	if dataDir == "" {
+		close(e.gcDone) // in memory: no value log
+	} else {
+		go e.gcLoop(e.gcDone)
+	}
 	return e, nil
 }
 
@@ -128,6 +136,7 @@ func (e *Engine) Close() error {
 	e.seqs = nil
 	e.seqMu.Unlock()
 	e.kafka.close()
+	<-e.gcDone
 	return e.db.Close()
 }
 
