@@ -44,6 +44,8 @@ type Engine struct {
 	cancel  context.CancelFunc
 	// keyedViews: new views use keyedOp only (WithKeyedViews).
 	keyedViews bool
+	// gcDone closes when the value-log GC loop (datadir.go) has stopped.
+	gcDone chan struct{}
 }
 
 // Option configures an Engine.
@@ -92,10 +94,16 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 	opts := badger.DefaultOptions(dataDir).WithLogger(nil).WithSyncWrites(true)
 	if dataDir == "" {
 		opts = badger.DefaultOptions("").WithInMemory(true).WithLogger(nil)
+	} else if err := checkDataDir(dataDir); err != nil {
+		return nil, err
 	}
 	db, err := badger.Open(opts)
 	if err != nil {
-		return nil, fmt.Errorf("open data dir %q: %w", dataDir, err)
+		return nil, fmt.Errorf("open data dir %q (is it an eddy data directory?): %w", dataDir, err)
+	}
+	if err := markEddy(db, dataDir); err != nil {
+		db.Close()
+		return nil, err
 	}
 	cat, err := catalog.Open(db)
 	if err != nil {
@@ -112,6 +120,12 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 	e.planner = &planner.Planner{Cat: cat, Virtual: eddyRelations{systemRelations{}}}
 	e.Configure(options...)
 	e.startFlows()
+	e.gcDone = make(chan struct{})
+	if dataDir == "" {
+		close(e.gcDone) // in memory: no value log
+	} else {
+		go e.gcLoop(e.gcDone)
+	}
 	return e, nil
 }
 
@@ -138,6 +152,7 @@ func (e *Engine) Close() error {
 	e.seqs = nil
 	e.seqMu.Unlock()
 	e.kafka.close()
+	<-e.gcDone
 	return e.db.Close()
 }
 

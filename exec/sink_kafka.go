@@ -55,8 +55,11 @@ func (s *topicSink) serve(ctx context.Context) error {
 	if s.e.kafka == nil {
 		return sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "Kafka is not available")
 	}
+	if err := s.abortLeftOpen(ctx); err != nil {
+		return err
+	}
 	cl, err := kgo.NewClient(s.e.kafka.clientOpts(
-		kgo.TransactionalID(fmt.Sprintf("eddy-sink-%d", s.rel.OID)),
+		kgo.TransactionalID(s.transactionalID()),
 		kgo.DefaultProduceTopic(s.cfg.topic),
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
 		kgo.ProducerLinger(0))...)
@@ -102,6 +105,65 @@ func (s *topicSink) serve(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+func (s *topicSink) transactionalID() string { return fmt.Sprintf("eddy-sink-%d", s.rel.OID) }
+
+// abortLeftOpen ends, with an abort marker in every partition of the topic,
+// any transaction an earlier incarnation of the sink left open.
+//
+// A Kafka broker aborts it when the transactional id is initialized again.
+// The embedded broker (kfake) does not after it restarts itself (after a
+// kill -9 of eddy): it forgets that the transaction was open, so its
+// records stay pending without a marker, and the next commit of the same
+// producer commits them along with its own: the queue entries they carry,
+// which the sink produces again since it saw no commit for them, reached
+// read_committed consumers twice (TestKill9Views found it). Worse, when it
+// does know them aborted, it writes no marker either, and a consumer that
+// tracks aborted transactions by their markers (franz-go) may skip the
+// producer's later, committed records. An aborted transaction of one
+// record in each partition, produced by the same transactional id, closes
+// whatever was open with a marker everyone reads the same way. The records
+// carry the sink's header and no sequence number; only read_uncommitted
+// consumers, who see aborted records anyway, ever see them.
+func (s *topicSink) abortLeftOpen(ctx context.Context) error {
+	admin, err := s.e.kafkaClient()
+	if err != nil {
+		return err
+	}
+	lctx, cancel := context.WithTimeout(ctx, kafkaRequestTimeout)
+	defer cancel()
+	parts, err := topicPartitions(lctx, admin, s.cfg.topic)
+	if err != nil {
+		return err
+	}
+	if parts == nil {
+		return fmt.Errorf("sink %s: topic %q does not exist", s.rel.Name, s.cfg.topic)
+	}
+	cl, err := kgo.NewClient(s.e.kafka.clientOpts(
+		kgo.TransactionalID(s.transactionalID()),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.ProducerLinger(0))...)
+	if err != nil {
+		return kafkaErr("producer for sink "+s.rel.Name, err)
+	}
+	defer cl.Close()
+	if err := cl.BeginTransaction(); err != nil {
+		return kafkaErr("begin transaction of sink "+s.rel.Name, err)
+	}
+	header := []kgo.RecordHeader{{Key: sinkHeader, Value: []byte(strconv.FormatUint(uint64(s.rel.OID), 10))}}
+	var recs []*kgo.Record
+	for _, p := range parts {
+		recs = append(recs, &kgo.Record{Topic: s.cfg.topic, Partition: p, Headers: header})
+	}
+	perr := produceAll(lctx, cl, recs)
+	if err := cl.EndTransaction(lctx, kgo.TryAbort); err != nil {
+		return kafkaErr("abort the open transaction of sink "+s.rel.Name, err)
+	}
+	if perr != nil {
+		return kafkaErr("abort the open transaction of sink "+s.rel.Name, perr)
+	}
+	return nil
 }
 
 // sinkEntry is one queued epoch of changes.
@@ -407,12 +469,20 @@ func (s *topicSink) produced(ctx context.Context) (uint64, error) {
 	return best, nil
 }
 
-// lastSeq reads partition p from start to end (exclusive), committed
-// records only, for the highest sequence number of the sink.
+// lastSeq reads partition p from start to end (exclusive) for the highest
+// sequence number of the sink in a committed record.
+//
+// It reads uncommitted and tells committed records itself from the
+// transaction markers: a transactional record counts once a commit marker
+// of its producer follows it below end (abortLeftOpen has ended whatever
+// an earlier incarnation left open with a marker). A read_committed reader
+// would filter aborted records for us, but then it cannot tell when it has
+// read up to end: when the last records below end are aborted ones, it
+// waits for a record at end-1 that never comes, and the sink retried that
+// for ever after a kill -9 of eddy with the embedded broker.
 func (s *topicSink) lastSeq(ctx context.Context, p int32, start, end int64) (uint64, bool, error) {
 	cl, err := kgo.NewClient(s.e.kafka.clientOpts(
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{s.cfg.topic: {p: kgo.NewOffset().At(start)}}),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.KeepControlRecords(),
 		kgo.FetchMaxWait(progressInterval))...)
 	if err != nil {
@@ -424,6 +494,9 @@ func (s *topicSink) lastSeq(ctx context.Context, p int32, start, end int64) (uin
 	oid := []byte(strconv.FormatUint(uint64(s.rel.OID), 10))
 	var best uint64
 	found := false
+	// open holds, per producer, the highest sequence number of its records
+	// since its last marker.
+	open := map[int64]uint64{}
 	for {
 		fs := cl.PollFetches(ctx)
 		if err := ctx.Err(); err != nil {
@@ -437,7 +510,16 @@ func (s *topicSink) lastSeq(ctx context.Context, p int32, start, end int64) (uin
 			if r.Offset >= end-1 {
 				reached = true
 			}
-			if r.Offset >= end || r.Attrs.IsControl() {
+			if r.Offset >= end {
+				return
+			}
+			if r.Attrs.IsControl() {
+				// The key is version (int16) and type (int16): 1 commits.
+				if seq, ok := open[r.ProducerID]; ok && len(r.Key) >= 4 && r.Key[2] == 0 && r.Key[3] == 1 {
+					best = max(best, seq)
+					found = true
+				}
+				delete(open, r.ProducerID)
 				return
 			}
 			var mine bool
@@ -450,10 +532,15 @@ func (s *topicSink) lastSeq(ctx context.Context, p int32, start, end int64) (uin
 					seq, _ = strconv.ParseUint(string(h.Value), 10, 64)
 				}
 			}
-			if mine {
+			if !mine {
+				return
+			}
+			if !r.Attrs.IsTransactional() {
 				best = max(best, seq)
 				found = true
+				return
 			}
+			open[r.ProducerID] = max(open[r.ProducerID], seq)
 		})
 		if reached {
 			return best, found, nil
