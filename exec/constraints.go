@@ -167,6 +167,27 @@ func (w *writer) logChange(rel *catalog.Relation, row sql.Row, d int64) error {
 	return nil
 }
 
+// logTruncate records the removal of all of rel's rows, for TRUNCATE, which
+// deletes them by prefix without reading them: the views that read rel
+// retract each row. An unread relation is only noted (changeLog.add).
+func (w *writer) logTruncate(rel *catalog.Relation) error {
+	if w.log == nil {
+		return nil
+	}
+	if !w.rt.s.e.flows.isWatched(rel.OID) {
+		w.log.skip(rel.OID)
+		return nil
+	}
+	return scanRelation(w.rt.ctx, w.tx.txn, rel, func(b *Batch) error {
+		for _, r := range b.Rows {
+			if err := w.logChange(rel, r, -1); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func (s *Session) newWriter(rt *runtime, tx *dmlTxn) *writer {
 	return &writer{rt: rt, tx: tx, tables: map[uint32]*tableInfo{}}
 }

@@ -581,6 +581,9 @@ func (s *Session) truncate(ctx context.Context, n *sql.Truncate) (string, error)
 	}
 	err := s.runDML(ctx, nil, func(w *writer) error {
 		for _, rel := range rels {
+			if err := w.logTruncate(rel); err != nil {
+				return err
+			}
 			prefixes := [][]byte{catalog.ObjectPrefix(catalog.PrefixRows, rel.OID)}
 			for _, c := range rel.Constraints {
 				if c.Type == 'u' {

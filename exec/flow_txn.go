@@ -30,13 +30,18 @@ type tableChange struct {
 // add logs one change to rel if a view reads it.
 func (l *changeLog) add(e *Engine, oid uint32, row sql.Row, d int64) {
 	if !e.flows.isWatched(oid) {
-		if l.unlogged == nil {
-			l.unlogged = map[uint32]bool{}
-		}
-		l.unlogged[oid] = true
+		l.skip(oid)
 		return
 	}
 	l.changes = append(l.changes, tableChange{oid: oid, row: row, d: d})
+}
+
+// skip notes a change to oid that no view read when it was made.
+func (l *changeLog) skip(oid uint32) {
+	if l.unlogged == nil {
+		l.unlogged = map[uint32]bool{}
+	}
+	l.unlogged[oid] = true
 }
 
 func (l *changeLog) reset() {

@@ -58,7 +58,7 @@ func startEddyWith(t testing.TB, cfg config) string {
 
 func runSLT(t *testing.T, conn, path string) {
 	t.Helper()
-	res, err := slt.RunFile(context.Background(), conn, path, slt.Options{Engine: "postgresql", MaxFailures: 20})
+	res, err := slt.RunFile(context.Background(), conn, path, slt.Options{Engine: "postgresql", Labels: []string{"eddy"}, MaxFailures: 20})
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
