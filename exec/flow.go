@@ -108,19 +108,12 @@ func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
 	return nil, false, nil
 }
 
-// keyed builds a keyedOp for n whose inputs are children (Sorts under them
-// stay in the batch part) keyed by keys.
+// keyed builds a keyedOp for n whose inputs are children keyed by keys.
 func (f *dataflow) keyed(rt *runtime, n planner.Node, children []planner.Node, keys [][]planner.Expr) (Operator, error) {
 	k := &keyedOp{rt: rt, node: n, prefix: f.opPrefix()}
 	for i, c := range children {
-		for {
-			s, ok := c.(*planner.Sort)
-			if !ok {
-				break
-			}
-			c = s.Input
-		}
-		in, err := rt.build(c)
+		feed, chain := feedOf(c)
+		in, err := rt.build(feed)
 		if err != nil {
 			return nil, err
 		}
@@ -128,12 +121,49 @@ func (f *dataflow) keyed(rt *runtime, n planner.Node, children []planner.Node, k
 		if err != nil {
 			return nil, err
 		}
-		k.feeds = append(k.feeds, c)
+		steps, err := rt.compileChain(chain)
+		if err != nil {
+			return nil, err
+		}
+		k.feeds = append(k.feeds, feed)
 		k.ins = append(k.ins, in)
 		k.keys = append(k.keys, fns)
+		k.chains = append(k.chains, steps)
 	}
 	k.touchAll = f.fresh && len(keys[0]) == 0
 	return k, nil
+}
+
+// feedOf finds what a keyed operator arranges of its input c. Where c's
+// rows come in an order, that order is part of the batch operator's
+// answer (a LIMIT or DISTINCT ON over sorted rows, string_agg over a
+// sorted subquery), so the Sort, and the filters and projections above it,
+// stay in the batch part, which re-sorts the rows it is fed; the keyed
+// operator arranges the Sort's input, and chain lists the nodes from c
+// down to the Sort, through which it finds each row's key. Otherwise the
+// feed is c and the chain empty.
+func feedOf(c planner.Node) (feed planner.Node, chain []planner.Node) {
+	var above []planner.Node
+	for n := c; ; {
+		switch x := n.(type) {
+		case *planner.Sort:
+			for {
+				s, ok := n.(*planner.Sort)
+				if !ok {
+					return n, above
+				}
+				n = s.Input
+			}
+		case *planner.Project:
+			above = append(above, x)
+			n = x.Input
+		case *planner.Filter:
+			above = append(above, x)
+			n = x.Input
+		default:
+			return c, nil
+		}
+	}
 }
 
 // opPrefix allocates the state prefix of the next stateful operator. The

@@ -26,6 +26,9 @@ type keyedOp struct {
 	feeds []planner.Node // the node's inputs, fed from state
 	ins   []Operator     // the continuous inputs, one per feed
 	keys  [][]evalFn     // per input: its key; nil for a single group
+	// chains, per input, map an arranged row to the row the key is read
+	// from, when the arrangement holds rows from below a Sort (feedOf).
+	chains [][]chainStep
 	// prefix is this operator's state: prefix, input index, key, row -> count.
 	prefix []byte
 	// touchAll makes the first epoch of a new view touch the single group,
@@ -68,9 +71,13 @@ func (k *keyedOp) epoch(ctx context.Context) ([]sql.Row, []int64, error) {
 	}
 	for i, in := range k.ins {
 		err := drain(ctx, in, func(r sql.Row, d int64) error {
+			kr, ok, err := applyChain(k.chains[i], r)
+			if !ok || err != nil {
+				return err
+			}
 			key := k.buf[:0]
 			for _, f := range k.keys[i] {
-				v, err := f(r)
+				v, err := f(kr)
 				if err != nil {
 					return err
 				}
@@ -121,6 +128,58 @@ func (k *keyedOp) epoch(ctx context.Context) ([]sql.Row, []int64, error) {
 	}
 	rows, diffs := d.result()
 	return rows, diffs, nil
+}
+
+// chainStep is one node of a chain (feedOf): a filter's predicate or a
+// projection's expressions.
+type chainStep struct {
+	pred  evalFn
+	exprs []evalFn
+}
+
+// compileChain compiles the nodes of a chain, which lists them top down.
+func (rt *runtime) compileChain(chain []planner.Node) ([]chainStep, error) {
+	steps := make([]chainStep, len(chain))
+	for i, n := range chain {
+		st := &steps[len(chain)-1-i]
+		var err error
+		switch n := n.(type) {
+		case *planner.Filter:
+			st.pred, err = rt.compile(n.Pred)
+		case *planner.Project:
+			st.exprs, err = rt.compileAll(n.Exprs)
+		default:
+			err = fmt.Errorf("exec: %T in a keyed operator's input chain", n)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return steps, nil
+}
+
+// applyChain runs a row through a chain's steps, bottom up; false means a
+// filter dropped it, so that it reaches no group.
+func applyChain(steps []chainStep, r sql.Row) (sql.Row, bool, error) {
+	for _, st := range steps {
+		if st.pred != nil {
+			v, err := st.pred(r)
+			if err != nil || v.IsNull() || !v.Bool() {
+				return nil, false, err
+			}
+			continue
+		}
+		out := make(sql.Row, len(st.exprs))
+		for i, f := range st.exprs {
+			v, err := f(r)
+			if err != nil {
+				return nil, false, err
+			}
+			out[i] = v
+		}
+		r = out
+	}
+	return r, true, nil
 }
 
 // groupPrefix is where input in's rows of one key live.

@@ -114,6 +114,11 @@ var diffViews = []diffView{
 	{name: "c_cte_twice", query: `WITH x AS (SELECT k, a FROM t1 WHERE a IS NOT NULL) SELECT p.k, q.a FROM x p JOIN x q ON p.k = q.k AND p.a < q.a`},
 	{name: "c_derived", query: `SELECT s.k, s.c FROM (SELECT k, count(*) AS c FROM t1 GROUP BY k) s WHERE s.c > 1`},
 	{name: "v_over_views", query: `SELECT pv2.k, pv2.c, t2.c AS c2 FROM pv2 LEFT JOIN t2 ON pv2.k = t2.k`},
+	// Sorted subqueries: a batch query consumes their order, and so must a view.
+	{name: "o_string_agg", query: `SELECT k, string_agg(b, ',') AS s, array_agg(a) AS aa FROM (SELECT k, a, b FROM t1 ORDER BY a DESC NULLS LAST, b) x GROUP BY k`},
+	{name: "o_limit", query: `SELECT * FROM (SELECT k, a FROM t1 ORDER BY a DESC NULLS LAST, k) x LIMIT 3`},
+	{name: "o_distinct_on", query: `SELECT DISTINCT ON (k) k, a FROM (SELECT k, a FROM t1 WHERE a IS NOT NULL ORDER BY k, a DESC) x`},
+	{name: "o_window", query: `SELECT k, a, row_number() OVER (PARTITION BY k) AS rn FROM (SELECT k, a FROM t1 ORDER BY a NULLS FIRST, b) x`},
 	// Grouping sets.
 	{name: "g_rollup", query: `SELECT k, a, count(*) AS c, sum(n) AS sn, grouping(k, a) AS g FROM t1 GROUP BY ROLLUP (k, a)`},
 	{name: "g_sets", query: `SELECT k, b, count(*) AS c FROM t1 GROUP BY GROUPING SETS ((k), (b), ())`},
