@@ -56,7 +56,7 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 	if len(n.Columns) > len(rel.Columns) {
 		return "", sql.Errorf(sql.CodeSyntaxError, "too many column names were specified")
 	}
-	rel.DependsOn = planDependencies(q.Plan)
+	rel.DependsOn = queryDependencies(q)
 	rel.PrimaryKey = planner.UniqueKey(q.Plan)
 
 	s.e.flows.mu.Lock()

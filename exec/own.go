@@ -136,6 +136,9 @@ func (s *Session) createView(n *sql.CreateView) (string, error) {
 		if !(n.OrReplace && existing.Kind == catalog.KindView) {
 			return "", sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", name)
 		}
+		if err := s.checkReplaceView(existing); err != nil {
+			return "", err
+		}
 	}
 	q, err := s.e.planner.PlanQuery(n.Query.AST, nil)
 	if err != nil {
@@ -154,7 +157,7 @@ func (s *Session) createView(n *sql.CreateView) (string, error) {
 		seen[cn] = true
 		rel.Columns = append(rel.Columns, catalog.Column{Name: cn, Type: c.Type})
 	}
-	rel.DependsOn = planDependencies(q.Plan)
+	rel.DependsOn = queryDependencies(q)
 	if existing != nil {
 		rel.OID = existing.OID
 	} else if rel.OID, err = s.e.cat.AllocOIDs(1); err != nil {
@@ -193,7 +196,7 @@ func (s *Session) drop(n *sql.Drop) (string, error) {
 		if len(deps) > 0 && !n.Cascade {
 			return "", &sql.Error{Code: sql.CodeDependentObjectsStillExist,
 				Message: fmt.Sprintf("cannot drop %s %s because other objects depend on it", n.Kind, rel.Name),
-				Detail:  fmt.Sprintf("view %s depends on %s %s", deps[0].Name, n.Kind, rel.Name),
+				Detail:  fmt.Sprintf("%s %s depends on %s %s", kindWord(deps[0].Kind), deps[0].Name, n.Kind, rel.Name),
 				Hint:    "Use DROP ... CASCADE to drop the dependent objects too."}
 		}
 		oids = append(oids, s.dependentsClosure(rel.OID)...)
