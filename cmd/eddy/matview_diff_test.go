@@ -26,6 +26,9 @@ var diffTables = []string{
 	`INSERT INTO t1 VALUES (1, 1, 'x', 1.0), (1, 2, NULL, 1.00), (1, 2, NULL, 1.00), (2, NULL, 'y', 2.5),
 		(3, 3, '', NULL), (4, -1, 'ab', 10), (NULL, 0, 'x', 1)`,
 	`INSERT INTO t3 VALUES (1, 1, 10), (2, 1, 20), (3, 2, 5), (4, 2, NULL), (5, 3, 5)`,
+	// Deleting from t3 deletes t4's rows that reference it, or clears them.
+	`CREATE TABLE t4 (id INT PRIMARY KEY, ref INT REFERENCES t3 ON DELETE CASCADE, opt INT REFERENCES t3 ON DELETE SET NULL, w INT)`,
+	`INSERT INTO t4 VALUES (1, 1, 2, 7), (2, 1, NULL, 8), (3, 3, 3, NULL)`,
 	// t2 starts empty: views over it load from nothing.
 	`CREATE VIEW pv1 AS SELECT k, a, b FROM t1 WHERE a IS NOT NULL`,
 	`CREATE VIEW pv2 AS SELECT k, count(*) AS c FROM pv1 GROUP BY k`,
@@ -67,6 +70,8 @@ var diffViews = []diffView{
 	{name: "a_global_t2", query: `SELECT count(*) AS c, sum(c) AS s, string_agg(s, ',' ORDER BY s) AS ss FROM t2`},
 	{name: "a_filter", query: `SELECT k, count(*) FILTER (WHERE a > 1) AS c1, sum(a) FILTER (WHERE b IS NOT NULL) AS s1 FROM t1 GROUP BY k`},
 	{name: "a_expr_group", query: `SELECT a % 2 AS par, count(*) AS c, sum(k) AS sk FROM t1 GROUP BY a % 2`},
+	{name: "a_group_numeric", query: `SELECT n, count(*) AS c, sum(a) AS s FROM t1 GROUP BY n`, loose: true},
+	{name: "a_t4", query: `SELECT ref, opt, count(*) AS c, sum(w) AS sw FROM t4 GROUP BY ref, opt`},
 	{name: "a_t3", query: `SELECT k, min(v) AS mi, max(v) AS ma, count(*) AS c, count(v) AS cv FROM t3 GROUP BY k`},
 	// Joins.
 	{name: "j_inner", query: `SELECT t1.k, t1.a, t2.c, t2.s FROM t1 JOIN t2 ON t1.k = t2.k`},
@@ -80,6 +85,7 @@ var diffViews = []diffView{
 	{name: "j_3left", query: `SELECT t3.id, t1.a, t2.s FROM t3 LEFT JOIN t1 ON t3.k = t1.k LEFT JOIN t2 ON t1.a = t2.c`},
 	{name: "j_not_distinct", query: `SELECT t1.a, t2.c FROM t1 JOIN t2 ON t1.a IS NOT DISTINCT FROM t2.c`},
 	{name: "j_numeric", query: `SELECT x.n AS n1, y.n AS n2, x.k AS k1, y.k AS k2 FROM t1 x JOIN t1 y ON x.n = y.n AND x.k < y.k`},
+	{name: "j_fk", query: `SELECT t3.k, count(t4.id) AS c, max(t4.w) AS mw FROM t3 LEFT JOIN t4 ON t3.id = t4.ref GROUP BY t3.k`},
 	{name: "j_agg", query: `SELECT t1.k, count(*) AS c, sum(t2.c) AS s FROM t1 JOIN t2 ON t1.k = t2.k GROUP BY t1.k`},
 	{name: "j_comma", query: `SELECT t1.k, t3.id FROM t1, t3 WHERE t1.a = t3.v`},
 	{name: "j_values", query: `SELECT t1.k, v.name FROM t1 JOIN (VALUES (1, 'one'), (2, 'two'), (2, 'deux')) v(x, name) ON t1.k = v.x`},
@@ -153,7 +159,8 @@ func TestMatViewDifferential(t *testing.T) {
 	if testing.Short() {
 		steps = 60
 	}
-	h := &diffHarness{t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), seed: seed, dir: t.TempDir()}
+	h := &diffHarness{t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), seed: seed, dir: t.TempDir(),
+		views: slices.Clone(diffViews)}
 	defer func() {
 		if t.Failed() {
 			t.Logf("replay with: go test ./cmd/eddy -run TestMatViewDifferential -seed %d", seed)
@@ -168,15 +175,58 @@ func TestMatViewDifferential(t *testing.T) {
 	}
 	h.checkAll("after CREATE MATERIALIZED VIEW")
 	for i := 0; i < steps; i++ {
-		if i == steps/2 {
+		switch i {
+		case steps / 3:
+			if !testing.Short() {
+				h.bigTransaction()
+				h.checkAll("after a transaction fed to the views in chunks")
+			}
+		case steps / 2:
 			h.stop()
 			h.start()
 			h.history = append(h.history, "-- restart")
 			h.checkAll("after the restart")
+		case steps * 3 / 4:
+			h.lateViews()
+			h.checkAll("after views created late")
 		}
 		h.step()
 		h.checkAll(fmt.Sprintf("after step %d", i+1))
 	}
+}
+
+// lateViews drops and recreates a view, and creates copies of others over
+// the tables as they now are.
+func (h *diffHarness) lateViews() {
+	h.mustExec("DROP MATERIALIZED VIEW m_window")
+	for _, v := range diffViews {
+		if v.name == "m_window" {
+			h.mustExec(fmt.Sprintf("CREATE MATERIALIZED VIEW %s AS %s", v.name, v.query))
+		}
+	}
+	for _, name := range []string{"a_basic", "a_global_t2", "j_full", "l_top", "w_group_top", "s_except_all", "g_rollup", "o_string_agg"} {
+		for _, v := range diffViews {
+			if v.name == name {
+				late := diffView{name: "late_" + v.name, query: v.query, loose: v.loose}
+				h.mustExec(fmt.Sprintf("CREATE MATERIALIZED VIEW %s AS %s", late.name, late.query))
+				h.views = append(h.views, late)
+			}
+		}
+	}
+}
+
+// bigTransaction changes more rows than a transaction logs before it
+// feeds them to the views (feedChunk), then rolls part of it back to a
+// savepoint.
+func (h *diffHarness) bigTransaction() {
+	h.mustExec("BEGIN")
+	h.mustExec("INSERT INTO t2 SELECT 100 + g % 7, g % 500, 'big' FROM generate_series(1, 1500) g")
+	h.mustExec("UPDATE t1 SET a = a + 1 WHERE k = 1")
+	h.mustExec("SAVEPOINT big")
+	h.mustExec("DELETE FROM t2 WHERE k >= 100")
+	h.mustExec("ROLLBACK TO SAVEPOINT big")
+	h.mustExec("DELETE FROM t2 WHERE k >= 100 AND c > 3")
+	h.mustExec("COMMIT")
 }
 
 type diffHarness struct {
@@ -186,7 +236,8 @@ type diffHarness struct {
 	dir     string
 	stopFn  func()
 	conn    *pgconn.PgConn
-	history []string // statements run, for the failure report
+	views   []diffView // the views to check
+	history []string   // statements run, for the failure report
 }
 
 func (h *diffHarness) start() {
@@ -260,7 +311,7 @@ func (h *diffHarness) fatalf(format string, args ...any) {
 // checkAll compares every view with its query, as multisets of rows.
 func (h *diffHarness) checkAll(when string) {
 	h.t.Helper()
-	for _, v := range diffViews {
+	for _, v := range h.views {
 		got, err := h.exec("SELECT * FROM "+v.name, v.loose)
 		if err != nil {
 			h.fatalf("%s: read %s: %v", when, v.name, err)
@@ -383,7 +434,7 @@ func (h *diffHarness) change(auto bool) {
 		return fmt.Sprintf("%d, %d, %s", r.IntN(15), r.IntN(5), v)
 	}
 	var q string
-	switch n := r.IntN(25); n {
+	switch n := r.IntN(31); n {
 	case 0, 1, 2:
 		q = "INSERT INTO t1 VALUES " + rows(t1row)
 	case 3, 4:
@@ -426,12 +477,50 @@ func (h *diffHarness) change(auto bool) {
 		q = "DELETE FROM " + pick("t1", "t2", "t3") + " WHERE " + pick("true", "false", "k > 2")
 	case 23:
 		if auto && r.IntN(3) == 0 {
-			q = "TRUNCATE " + pick("t1", "t2", "t3")
+			q = "TRUNCATE " + pick("t1", "t2", "t3, t4")
 		} else {
 			q = "DELETE FROM t2 WHERE k IS NULL"
+		}
+	case 24:
+		q = fmt.Sprintf("INSERT INTO t4 SELECT id * 20 + %d, id, CASE WHEN v > 10 THEN id END, v FROM t3 WHERE k = %d ON CONFLICT (id) DO NOTHING", r.IntN(20), r.IntN(5))
+	case 25:
+		q = fmt.Sprintf("UPDATE t4 SET w = w + 1 WHERE ref = %d", r.IntN(15))
+	case 26:
+		q = fmt.Sprintf("DELETE FROM t4 WHERE id %% 3 = %d", r.IntN(3))
+	case 27:
+		var data strings.Builder
+		for n := 1 + r.IntN(4); n > 0; n-- {
+			vals := []string{k(), i(), txt(), num()}
+			for j, v := range vals {
+				switch {
+				case v == "NULL":
+					vals[j] = `\N`
+				case strings.HasPrefix(v, "'"):
+					vals[j] = strings.Trim(v, "'")
+				}
+			}
+			data.WriteString(strings.Join(vals, "\t") + "\n")
+		}
+		h.copyIn("COPY t1 FROM STDIN", data.String())
+		return
+	case 28:
+		if auto {
+			// Several statements in one simple query: one implicit transaction.
+			q = fmt.Sprintf("INSERT INTO t1 VALUES (%s); UPDATE t1 SET b = %s WHERE k = %s; DELETE FROM t2 WHERE c = %s", t1row(), txt(), k(), i())
+		} else {
+			q = "UPDATE t2 SET k = k + 1 WHERE c = " + i()
 		}
 	default:
 		q = "INSERT INTO t1 SELECT k, c, s, c * 0.5 FROM t2 WHERE c < " + i()
 	}
 	h.mustExec(q)
+}
+
+func (h *diffHarness) copyIn(q, data string) {
+	h.history = append(h.history, q+"\n"+data+"\\.")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := h.conn.CopyFrom(ctx, strings.NewReader(data), q); err != nil {
+		h.fatalf("%s: %v", q, err)
+	}
 }
