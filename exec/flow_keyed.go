@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -37,6 +38,14 @@ type keyedOp struct {
 	out      Operator
 	buf      []byte
 }
+
+// errStateMismatch marks a change that does not fit a view's state: the
+// retraction of a row that an arrangement or the view does not hold, a
+// second row for a view's key. Operators that are right produce it only
+// from a transaction that changed rows a concurrent transaction changed
+// first, whose Badger commit will fail; viewTxn.feed reports it then as a
+// serialization failure.
+var errStateMismatch = errors.New("view state does not match its inputs")
 
 type keyedChange struct {
 	in  int
@@ -203,7 +212,7 @@ func (k *keyedOp) apply(c keyedChange) error {
 	n += c.d
 	switch {
 	case n < 0:
-		return fmt.Errorf("view state: a row was retracted more often than it was added")
+		return fmt.Errorf("%w: a row was retracted more often than it was added", errStateMismatch)
 	case n == 0:
 		st.del(sk)
 	default:

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/eddysql/eddy/sql"
@@ -59,6 +60,8 @@ type viewTxn struct {
 	// rlocked: the transaction holds flowSet.mu to read (from its first
 	// epoch, or from the commit) so that no view starts or stops under it.
 	rlocked bool
+	// readTs is the Badger read timestamp of the transaction's snapshot.
+	readTs uint64
 }
 
 // feed runs the logged changes through every view they reach and empties
@@ -107,6 +110,11 @@ func (v *viewTxn) feed(ctx context.Context, l *changeLog) error {
 	}
 	for _, f := range flows {
 		out, err := f.epoch(ctx, byRel)
+		if errors.Is(err, errStateMismatch) && f.state.snap.ReadTs() > v.readTs {
+			// The view moved on since the transaction's snapshot: its
+			// changes were computed from rows another commit changed.
+			return sql.Errorf("40001", "could not serialize access due to concurrent update")
+		}
 		if err != nil {
 			return err
 		}

@@ -19,6 +19,7 @@ func (s *Session) begin() (string, error) {
 		return "BEGIN", nil
 	}
 	s.txn = s.e.db.NewTransaction(true)
+	s.views.readTs = s.txn.ReadTs()
 	s.txTime = time.Now()
 	s.failed = false
 	return "BEGIN", nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -142,38 +144,11 @@ var diffViews = []diffView{
 // back, or roll back to savepoints, with a restart of eddy in the middle.
 // A failure prints the seed; replay it with -seed N or EDDY_DIFF_SEED=N.
 func TestMatViewDifferential(t *testing.T) {
-	seed := *diffSeed
-	if seed == 0 {
-		if s := os.Getenv("EDDY_DIFF_SEED"); s != "" {
-			v, err := strconv.ParseUint(s, 10, 64)
-			if err != nil {
-				t.Fatalf("EDDY_DIFF_SEED: %v", err)
-			}
-			seed = v
-		}
-	}
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
 	steps := 200
 	if testing.Short() {
 		steps = 60
 	}
-	h := &diffHarness{t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), seed: seed, dir: t.TempDir(),
-		views: slices.Clone(diffViews)}
-	defer func() {
-		if t.Failed() {
-			t.Logf("replay with: go test ./cmd/eddy -run TestMatViewDifferential -seed %d", seed)
-		}
-	}()
-	h.start()
-	for _, q := range diffTables {
-		h.mustExec(q)
-	}
-	for _, v := range diffViews {
-		h.mustExec(fmt.Sprintf("CREATE MATERIALIZED VIEW %s AS %s", v.name, v.query))
-	}
-	h.checkAll("after CREATE MATERIALIZED VIEW")
+	h := newDiffHarness(t)
 	for i := 0; i < steps; i++ {
 		switch i {
 		case steps / 3:
@@ -193,6 +168,178 @@ func TestMatViewDifferential(t *testing.T) {
 		h.step()
 		h.checkAll(fmt.Sprintf("after step %d", i+1))
 	}
+}
+
+// newDiffHarness starts eddy and creates the tables and views.
+func newDiffHarness(t *testing.T) *diffHarness {
+	seed := *diffSeed
+	if seed == 0 {
+		if s := os.Getenv("EDDY_DIFF_SEED"); s != "" {
+			v, err := strconv.ParseUint(s, 10, 64)
+			if err != nil {
+				t.Fatalf("EDDY_DIFF_SEED: %v", err)
+			}
+			seed = v
+		}
+	}
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	h := &diffHarness{t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), seed: seed, dir: t.TempDir(),
+		views: slices.Clone(diffViews)}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("replay with: go test ./cmd/eddy -run %s -seed %d", t.Name(), seed)
+		}
+	})
+	h.start()
+	for _, q := range diffTables {
+		h.mustExec(q)
+	}
+	for _, v := range diffViews {
+		h.mustExec(fmt.Sprintf("CREATE MATERIALIZED VIEW %s AS %s", v.name, v.query))
+	}
+	h.checkAll("after CREATE MATERIALIZED VIEW")
+	return h
+}
+
+// TestMatViewConcurrent runs random changes from several sessions at once,
+// while another creates and drops a view and another reads views and
+// tables in transactions, which must agree; then every view must equal its
+// query. A serialization failure (40001) or the deadlock error of views
+// locked out of order (40P01) rolls a transaction back and is allowed. The
+// seed gives the statements, not their interleaving.
+func TestMatViewConcurrent(t *testing.T) {
+	const workers = 4
+	per := 40
+	if testing.Short() {
+		per = 15
+	}
+	h := newDiffHarness(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	connect := func() *pgconn.PgConn {
+		c, err := pgconn.Connect(ctx, h.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close(context.Background()) })
+		return c
+	}
+	retryable := func(err error) bool {
+		pe, ok := err.(*pgconn.PgError)
+		return ok && (pe.Code == "40001" || pe.Code == "40P01")
+	}
+	run := func(c *pgconn.PgConn, q, data string) error {
+		if data != "" {
+			_, err := c.CopyFrom(ctx, strings.NewReader(data), q)
+			return err
+		}
+		_, err := c.Exec(ctx, q).ReadAll()
+		return err
+	}
+	errs := make(chan error, workers+2)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		c := connect()
+		wh := &diffHarness{rng: rand.New(rand.NewPCG(h.seed, uint64(w)+1))}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < per; i++ {
+				var err error
+				if wh.rng.IntN(3) == 0 {
+					err = run(c, "BEGIN", "")
+					for n := 1 + wh.rng.IntN(3); n > 0 && err == nil; n-- {
+						q, data := wh.randomChange(false)
+						err = run(c, q, data)
+					}
+					if err == nil {
+						err = run(c, "COMMIT", "")
+					}
+					if err != nil {
+						run(c, "ROLLBACK", "")
+					}
+				} else {
+					q, data := wh.randomChange(true)
+					err = run(c, q, data)
+				}
+				if err != nil && !retryable(err) {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	var side sync.WaitGroup
+	side.Add(2)
+	go func() {
+		// A view comes and goes while the tables change.
+		defer side.Done()
+		c := connect()
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			q := "CREATE MATERIALIZED VIEW churn AS SELECT k, count(*) AS c, max(a) AS m FROM t1 GROUP BY k"
+			if i%2 == 1 {
+				q = "DROP MATERIALIZED VIEW churn"
+			}
+			if err := run(c, q, ""); err != nil {
+				errs <- fmt.Errorf("%s: %w", q, err)
+				return
+			}
+		}
+	}()
+	go func() {
+		// A transaction sees the views as of the commit it sees the tables at.
+		defer side.Done()
+		c := connect()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			q := `BEGIN; SELECT (SELECT count(*) FROM t1), (SELECT c FROM a_global), (SELECT total FROM m_global),
+				(SELECT count(*) FROM t3), (SELECT coalesce(sum(c), 0) FROM a_t3); COMMIT`
+			res, err := c.Exec(ctx, q).ReadAll()
+			if err == nil {
+				for _, r := range res {
+					err = cmp.Or(err, r.Err)
+				}
+			}
+			if err != nil {
+				if retryable(err) {
+					run(c, "ROLLBACK", "")
+					continue
+				}
+				errs <- err
+				return
+			}
+			row := res[1].Rows[0]
+			total := string(row[2])
+			if row[2] == nil {
+				total = "0"
+			}
+			if string(row[0]) != string(row[1]) || string(row[0]) != total || string(row[3]) != string(row[4]) {
+				errs <- fmt.Errorf("a transaction saw views and tables at different commits: count(t1) %s, a_global %s, m_global %s; count(t3) %s, a_t3 %s",
+					row[0], row[1], total, row[3], row[4])
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	close(done)
+	side.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("seed %d: %v", h.seed, err)
+	}
+	h.checkAll("after the concurrent changes")
 }
 
 // lateViews drops and recreates a view, and creates copies of others over
@@ -235,6 +382,7 @@ type diffHarness struct {
 	seed    uint64
 	dir     string
 	stopFn  func()
+	url     string
 	conn    *pgconn.PgConn
 	views   []diffView // the views to check
 	history []string   // statements run, for the failure report
@@ -243,7 +391,8 @@ type diffHarness struct {
 func (h *diffHarness) start() {
 	ep, stop := runEddy(h.t, config{dataDir: h.dir, listen: "127.0.0.1:0"})
 	h.stopFn = stop
-	c, err := pgconn.Connect(context.Background(), fmt.Sprintf("postgres://eddy@%s/eddy?sslmode=disable", ep.SQL))
+	h.url = fmt.Sprintf("postgres://eddy@%s/eddy?sslmode=disable", ep.SQL)
+	c, err := pgconn.Connect(context.Background(), h.url)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -399,8 +548,19 @@ func (h *diffHarness) expectError(q, code string) {
 	}
 }
 
-// change runs one random INSERT, UPDATE, DELETE or (in autocommit) TRUNCATE.
+// change runs one random change.
 func (h *diffHarness) change(auto bool) {
+	q, data := h.randomChange(auto)
+	if data != "" {
+		h.copyIn(q, data)
+		return
+	}
+	h.mustExec(q)
+}
+
+// randomChange returns one random INSERT, UPDATE, DELETE, COPY (with its
+// data) or, in autocommit, TRUNCATE or several statements at once.
+func (h *diffHarness) randomChange(auto bool) (q, copyData string) {
 	r := h.rng
 	pick := func(vals ...string) string { return vals[r.IntN(len(vals))] }
 	k := func() string {
@@ -433,7 +593,6 @@ func (h *diffHarness) change(auto bool) {
 		}
 		return fmt.Sprintf("%d, %d, %s", r.IntN(15), r.IntN(5), v)
 	}
-	var q string
 	switch n := r.IntN(31); n {
 	case 0, 1, 2:
 		q = "INSERT INTO t1 VALUES " + rows(t1row)
@@ -501,8 +660,7 @@ func (h *diffHarness) change(auto bool) {
 			}
 			data.WriteString(strings.Join(vals, "\t") + "\n")
 		}
-		h.copyIn("COPY t1 FROM STDIN", data.String())
-		return
+		return "COPY t1 FROM STDIN", data.String()
 	case 28:
 		if auto {
 			// Several statements in one simple query: one implicit transaction.
@@ -513,7 +671,7 @@ func (h *diffHarness) change(auto bool) {
 	default:
 		q = "INSERT INTO t1 SELECT k, c, s, c * 0.5 FROM t2 WHERE c < " + i()
 	}
-	h.mustExec(q)
+	return q, ""
 }
 
 func (h *diffHarness) copyIn(q, data string) {
