@@ -581,7 +581,7 @@ func (s *Session) truncate(ctx context.Context, n *sql.Truncate) (string, error)
 	}
 	err := s.runDML(ctx, nil, func(w *writer) error {
 		for _, rel := range rels {
-			if err := w.logTruncate(rel); err != nil {
+			if err := w.truncateRows(rel); err != nil {
 				return err
 			}
 			prefixes := [][]byte{catalog.ObjectPrefix(catalog.PrefixRows, rel.OID)}

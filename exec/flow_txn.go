@@ -153,6 +153,26 @@ func (v *viewTxn) commit(ctx context.Context, l *changeLog, set func(k, val []by
 	return nil
 }
 
+// pending is how many state writes the views hold for the commit, and
+// their bytes.
+func (v *viewTxn) pending() (n, bytes int) {
+	for _, f := range v.flows {
+		fn, fb := f.state.size()
+		n, bytes = n+fn, bytes+fb
+	}
+	return n, bytes
+}
+
+// restart begins the views' next epoch after a step of the transaction
+// committed their state (writer.step): they read it afresh, and stay locked.
+func (v *viewTxn) restart(readTs uint64) {
+	for _, f := range v.flows {
+		f.state.end()
+		f.state.begin()
+	}
+	v.readTs = readTs
+}
+
 // end releases the views after the commit, or after its failure: their
 // pending state is then dropped, so a view never shows an epoch that did
 // not commit. The dataflows hold no other state between epochs.

@@ -85,3 +85,37 @@ func TestMatViewOverPlainView(t *testing.T) {
 	r.fails(`SELECT * FROM dm`, "42P01")
 	r.exec(`INSERT INTO d VALUES (3, 30)`)
 }
+
+// TestMatViewLargeStatement checks views over statements too large for one
+// Badger transaction, which commit in steps: each step carries the views'
+// changes, so a statement that fails after some steps, or a restart, finds
+// every view equal to its query over the rows that committed.
+func TestMatViewLargeStatement(t *testing.T) {
+	r := newRestartable(t)
+	r.exec(`CREATE TABLE big (k INT PRIMARY KEY, v INT)`,
+		`CREATE MATERIALIZED VIEW by_k AS SELECT k, count(*) AS c FROM big GROUP BY k`,
+		`CREATE MATERIALIZED VIEW positive AS SELECT k, v FROM big WHERE v > 0`)
+	check := func(when string) {
+		t.Helper()
+		for _, c := range [][2]string{
+			{`SELECT count(*), coalesce(sum(c), 0)::int8 FROM by_k`, `SELECT count(*), count(*) FROM big`},
+			{`SELECT count(*), sum(k)::text, sum(v)::text FROM positive`, `SELECT count(*), sum(k)::text, sum(v)::text FROM big WHERE v > 0`},
+		} {
+			if got, want := r.rows(c[0]), r.rows(c[1]); got != want {
+				t.Fatalf("%s: %s gives %s, want %s", when, c[0], got, want)
+			}
+		}
+	}
+	// The last row fails, after the statement has committed steps.
+	r.fails(`INSERT INTO big SELECT g, g % 3 FROM generate_series(1, 150000) g UNION ALL SELECT 5, 5`, "23505")
+	if r.rows(`SELECT count(*) > 0 FROM big`) != "[true]" {
+		t.Fatal("the statement committed no step: the test needs a larger statement")
+	}
+	check("after a failed statement")
+	r.exec(`DELETE FROM big WHERE k % 2 = 0`)
+	check("after a large DELETE")
+	r.restart()
+	check("after a restart")
+	r.exec(`TRUNCATE big`)
+	check("after TRUNCATE")
+}
