@@ -403,8 +403,8 @@ func (s *Session) createTableAs(ctx context.Context, n *sql.CreateTable) (string
 	})
 	if err != nil {
 		// The table is created outside the transaction; a failed fill
-		// must not leave it behind.
-		_ = s.e.deleteRelations(rel.OID)
+		// must not leave it behind. No view reads it yet.
+		_ = s.e.cat.Delete(rel.OID)
 		return "", err
 	}
 	return fmt.Sprintf("SELECT %d", count), nil
@@ -531,7 +531,7 @@ func (s *Session) dropTables(n *sql.Drop) (string, error) {
 		}
 	}
 	if len(oids) > 0 {
-		if err := s.e.deleteRelations(oids...); err != nil {
+		if err := s.dropRelations(oids...); err != nil {
 			return "", err
 		}
 	}

@@ -216,6 +216,16 @@ func (fs *flowSet) forget(oids []uint32) {
 	fs.recount()
 }
 
+// dropRelations is deleteRelations for a session's DROP, which must wait
+// for the views' maintenance in flight; one that this session's own open
+// transaction holds would never end.
+func (s *Session) dropRelations(oids ...uint32) error {
+	if s.views.rlocked {
+		return sql.Errorf(sql.CodeFeatureNotSupported, "cannot drop a relation in a transaction that has fed materialized views: commit or roll back first")
+	}
+	return s.e.deleteRelations(oids...)
+}
+
 // deleteRelations drops relations from the catalog and stops the views
 // among them.
 func (e *Engine) deleteRelations(oids ...uint32) error {

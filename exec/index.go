@@ -145,7 +145,7 @@ func (s *Session) dropIndex(n *sql.Drop) (string, error) {
 		oids = append(oids, rel.OID)
 	}
 	if len(oids) > 0 {
-		if err := s.e.deleteRelations(oids...); err != nil {
+		if err := s.dropRelations(oids...); err != nil {
 			return "", err
 		}
 	}

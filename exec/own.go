@@ -202,7 +202,7 @@ func (s *Session) drop(n *sql.Drop) (string, error) {
 		oids = append(oids, s.dependentsClosure(rel.OID)...)
 	}
 	if len(oids) > 0 {
-		if err := s.e.deleteRelations(oids...); err != nil {
+		if err := s.dropRelations(oids...); err != nil {
 			return "", err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -118,4 +119,52 @@ func TestMatViewLargeStatement(t *testing.T) {
 	check("after a restart")
 	r.exec(`TRUNCATE big`)
 	check("after TRUNCATE")
+}
+
+// TestMatViewLocksReleased checks the locks a transaction takes on the
+// views it feeds, which it holds from its first 1024 changes to its end:
+// a client that goes away mid-transaction releases them, and DROP inside
+// such a transaction fails rather than wait for the transaction itself.
+func TestMatViewLocksReleased(t *testing.T) {
+	url := startEddy(t)
+	ctx := context.Background()
+	c1, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := connectURL(t, url)
+	execAll(t, c2, `CREATE TABLE t (a INT)`, `CREATE MATERIALIZED VIEW v AS SELECT a % 10 AS g, count(*) AS c FROM t GROUP BY a % 10`)
+	execAll(t, c1, `BEGIN`, `INSERT INTO t SELECT g FROM generate_series(1, 2000) g`)
+	within := func(what string, f func(ctx context.Context) error) error {
+		t.Helper()
+		done := make(chan error, 1)
+		go func() { done <- f(ctx) }()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: still waiting after 10s", what)
+			return nil
+		}
+	}
+	err = within("DROP in the transaction that feeds the view", func(ctx context.Context) error {
+		_, err := c1.Exec(ctx, `DROP MATERIALIZED VIEW v`)
+		return err
+	})
+	if pe, ok := err.(*pgconn.PgError); !ok || pe.Code != "0A000" {
+		t.Fatalf("DROP MATERIALIZED VIEW in the transaction: got %v, want 0A000", err)
+	}
+	// The client goes away without ending its transaction.
+	c1.PgConn().Conn().Close()
+	err = within("an INSERT after the client that fed the view went away", func(ctx context.Context) error {
+		_, err := c2.Exec(ctx, `INSERT INTO t VALUES (1), (2)`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(queryStrings(t, c2, `SELECT sum(c)::int8 FROM v`)); got != "[2]" {
+		t.Fatalf("the view counts %s rows, want [2]", got)
+	}
+	execAll(t, c2, `DROP MATERIALIZED VIEW v`)
 }
