@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -170,8 +172,16 @@ func TestMatViewDifferential(t *testing.T) {
 	}
 }
 
-// newDiffHarness starts eddy and creates the tables and views.
+// newDiffHarness starts eddy in process and creates the tables and views.
 func newDiffHarness(t *testing.T) *diffHarness {
+	h := newHarness(t)
+	h.start()
+	h.create()
+	return h
+}
+
+// newHarness is a harness with its seed and no server yet.
+func newHarness(t *testing.T) *diffHarness {
 	seed := *diffSeed
 	if seed == 0 {
 		if s := os.Getenv("EDDY_DIFF_SEED"); s != "" {
@@ -185,14 +195,17 @@ func newDiffHarness(t *testing.T) *diffHarness {
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
 	}
-	h := &diffHarness{t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), seed: seed, dir: t.TempDir(),
-		views: slices.Clone(diffViews)}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("replay with: go test ./cmd/eddy -run %s -seed %d", t.Name(), seed)
 		}
 	})
-	h.start()
+	return &diffHarness{t: t, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), seed: seed, dir: t.TempDir(),
+		views: slices.Clone(diffViews)}
+}
+
+// create creates the tables and the views, and checks the views.
+func (h *diffHarness) create() {
 	for _, q := range diffTables {
 		h.mustExec(q)
 	}
@@ -200,7 +213,97 @@ func newDiffHarness(t *testing.T) *diffHarness {
 		h.mustExec(fmt.Sprintf("CREATE MATERIALIZED VIEW %s AS %s", v.name, v.query))
 	}
 	h.checkAll("after CREATE MATERIALIZED VIEW")
-	return h
+}
+
+// connect points the harness at the server at url.
+func (h *diffHarness) connect(url string) {
+	c, err := pgconn.Connect(context.Background(), url)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.conn, h.url = c, url
+}
+
+// TestMatViewKill9 kills eddy with SIGKILL while sessions change the
+// tables, and checks after the restart that every view equals its query
+// and is still maintained: a view's state commits with the rows it follows.
+func TestMatViewKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	h := newHarness(t)
+	bin := buildEddy(t)
+	cmd, url := startBinary(t, bin, h.dir)
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	h.connect(url)
+	h.create()
+	var killed atomic.Bool
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	for w := 0; w < 3; w++ {
+		c, err := pgconn.Connect(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wh := &diffHarness{rng: rand.New(rand.NewPCG(h.seed, uint64(w)+100))}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer c.Close(context.Background())
+			for !killed.Load() {
+				var err error
+				exec := func(q, data string) {
+					if err != nil {
+						return
+					}
+					if data != "" {
+						_, err = c.CopyFrom(context.Background(), strings.NewReader(data), q)
+					} else {
+						_, err = c.Exec(context.Background(), q).ReadAll()
+					}
+				}
+				if wh.rng.IntN(3) == 0 {
+					exec("BEGIN", "")
+					for n := 1 + wh.rng.IntN(3); n > 0; n-- {
+						exec(wh.randomChange(false))
+					}
+					exec("COMMIT", "")
+				} else {
+					exec(wh.randomChange(true))
+				}
+				if err == nil {
+					continue
+				}
+				if killed.Load() {
+					return
+				}
+				if pe, ok := err.(*pgconn.PgError); ok && (pe.Code == "40001" || pe.Code == "40P01") {
+					c.Exec(context.Background(), "ROLLBACK").ReadAll()
+					continue
+				}
+				errs <- err
+				return
+			}
+		}()
+	}
+	time.Sleep(1500 * time.Millisecond)
+	killed.Store(true)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("seed %d: before the kill: %v", h.seed, err)
+	}
+	h.conn.Close(context.Background())
+	h.history = append(h.history, "-- kill -9 and restart")
+	cmd, url = startBinary(t, bin, h.dir)
+	h.connect(url)
+	h.checkAll("after kill -9 and a restart")
+	for i := 0; i < 20; i++ {
+		h.step()
+		h.checkAll(fmt.Sprintf("after step %d after the restart", i+1))
+	}
 }
 
 // TestMatViewConcurrent runs random changes from several sessions at once,
@@ -392,11 +495,7 @@ func (h *diffHarness) start() {
 	ep, stop := runEddy(h.t, config{dataDir: h.dir, listen: "127.0.0.1:0"})
 	h.stopFn = stop
 	h.url = fmt.Sprintf("postgres://eddy@%s/eddy?sslmode=disable", ep.SQL)
-	c, err := pgconn.Connect(context.Background(), h.url)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.conn = c
+	h.connect(h.url)
 }
 
 func (h *diffHarness) stop() {
