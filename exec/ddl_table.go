@@ -414,7 +414,7 @@ func (s *Session) createTableAs(ctx context.Context, n *sql.CreateTable) (string
 // its owned sequences and its index data; with CASCADE, views over it go
 // too, and foreign keys of other tables that reference it are removed
 // (the tables themselves stay, as in PostgreSQL).
-func (s *Session) dropTables(n *sql.Drop) (string, error) {
+func (s *Session) dropTables(ctx context.Context, n *sql.Drop) (string, error) {
 	kind := catalog.KindTable
 	if n.Kind == "sequence" {
 		kind = catalog.KindSeq
@@ -531,7 +531,7 @@ func (s *Session) dropTables(n *sql.Drop) (string, error) {
 		}
 	}
 	if len(oids) > 0 {
-		if err := s.dropRelations(oids...); err != nil {
+		if err := s.dropRelations(ctx, oids...); err != nil {
 			return "", err
 		}
 	}

@@ -83,7 +83,7 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 		db.Close()
 		return nil, fmt.Errorf("create superuser: %w", err)
 	}
-	e := &Engine{db: db, cat: cat, log: log, seqs: map[uint32]*badger.Sequence{}}
+	e := &Engine{db: db, cat: cat, log: log, seqs: map[uint32]*badger.Sequence{}, flows: flowSet{mu: newViewRWMutex()}}
 	e.queryMemory.Store(DefaultQueryMemory)
 	e.planner = &planner.Planner{Cat: cat, Virtual: eddyRelations{systemRelations{}}}
 	e.Configure(options...)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"sync"
 	"sync/atomic"
 
 	"github.com/eddysql/eddy/catalog"
@@ -25,7 +24,7 @@ type dataflow struct {
 	rel *catalog.Relation
 	// mu is held from an epoch's start until its transaction commits or
 	// fails: the state snapshot is then the latest.
-	mu    sync.Mutex
+	mu    viewMutex
 	rt    *runtime
 	root  Operator
 	state *stateStore
@@ -47,7 +46,7 @@ func (e *Engine) newDataflow(rel *catalog.Relation, plan planner.Node, fresh boo
 		return nil, err
 	}
 	s := newSession(e, rel.Owner, "eddy", nil)
-	f := &dataflow{e: e, rel: rel, state: newStateStore(e.db), inputs: map[uint32][]*deltaOp{}, fresh: fresh}
+	f := &dataflow{e: e, rel: rel, mu: newViewMutex(), state: newStateStore(e.db), inputs: map[uint32][]*deltaOp{}, fresh: fresh}
 	f.rt = s.newRuntime(context.Background(), nil, nil)
 	f.rt.flow = f
 	root, err := f.rt.build(plan)
@@ -371,7 +370,7 @@ type flowSet struct {
 	// mu: CREATE and DROP of views take it to write; a commit that feeds
 	// views takes it to read, so no view starts between a transaction's
 	// writes and its commit without seeing them.
-	mu    sync.RWMutex
+	mu    viewRWMutex
 	byOID map[uint32]*dataflow
 	// watched counts the views that read each relation directly. It is
 	// replaced, never changed, so that writers read it without the lock

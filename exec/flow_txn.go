@@ -71,7 +71,9 @@ func (v *viewTxn) feed(ctx context.Context, l *changeLog) error {
 		return nil
 	}
 	if !v.rlocked {
-		v.e.flows.mu.RLock()
+		if err := v.e.flows.mu.rlock(ctx); err != nil {
+			return err
+		}
 		v.rlocked = true
 	}
 	byRel := map[uint32]*Batch{}
@@ -98,11 +100,11 @@ func (v *viewTxn) feed(ctx context.Context, l *changeLog) error {
 		// only in a later chunk may come out of order, and then waiting
 		// could deadlock.
 		if n := len(v.flows); n > 0 && v.flows[n-1].rel.OID > f.rel.OID {
-			if !f.mu.TryLock() {
+			if !f.mu.tryLock() {
 				return sql.Errorf("40P01", "deadlock detected: materialized view %s is being maintained by another transaction", f.rel.Name)
 			}
-		} else {
-			f.mu.Lock()
+		} else if err := f.mu.lock(ctx); err != nil {
+			return err
 		}
 		v.locked[f.rel.OID] = true
 		v.flows = append(v.flows, f)
@@ -130,7 +132,9 @@ func (v *viewTxn) feed(ctx context.Context, l *changeLog) error {
 // state with set and del (into the transaction about to commit).
 func (v *viewTxn) commit(ctx context.Context, l *changeLog, set func(k, val []byte) error, del func(k []byte) error) error {
 	if len(l.unlogged) > 0 && !v.rlocked {
-		v.e.flows.mu.RLock()
+		if err := v.e.flows.mu.rlock(ctx); err != nil {
+			return err
+		}
 		v.rlocked = true
 	}
 	for oid := range l.unlogged {
@@ -179,11 +183,11 @@ func (v *viewTxn) restart(readTs uint64) {
 func (v *viewTxn) end() {
 	for _, f := range v.flows {
 		f.state.end()
-		f.mu.Unlock()
+		f.mu.unlock()
 	}
 	v.flows, v.locked = nil, nil
 	if v.rlocked {
-		v.e.flows.mu.RUnlock()
+		v.e.flows.mu.runlock()
 		v.rlocked = false
 	}
 }
@@ -219,23 +223,27 @@ func (fs *flowSet) forget(oids []uint32) {
 // dropRelations is deleteRelations for a session's DROP, which must wait
 // for the views' maintenance in flight; one that this session's own open
 // transaction holds would never end.
-func (s *Session) dropRelations(oids ...uint32) error {
+func (s *Session) dropRelations(ctx context.Context, oids ...uint32) error {
 	if s.views.rlocked {
 		return sql.Errorf(sql.CodeFeatureNotSupported, "cannot drop a relation in a transaction that has fed materialized views: commit or roll back first")
 	}
-	return s.e.deleteRelations(oids...)
+	return s.e.deleteRelations(ctx, oids...)
 }
 
 // deleteRelations drops relations from the catalog and stops the views
 // among them.
-func (e *Engine) deleteRelations(oids ...uint32) error {
-	e.flows.mu.Lock()
-	defer e.flows.mu.Unlock()
+func (e *Engine) deleteRelations(ctx context.Context, oids ...uint32) error {
+	if err := e.flows.mu.lock(ctx); err != nil {
+		return err
+	}
+	defer e.flows.mu.unlock()
 	// Wait for epochs in flight on the views being dropped.
 	for _, oid := range oids {
 		if f := e.flows.byOID[oid]; f != nil {
-			f.mu.Lock()
-			defer f.mu.Unlock()
+			if err := f.mu.lock(ctx); err != nil {
+				return err
+			}
+			defer f.mu.unlock()
 		}
 	}
 	e.flows.forget(oids)

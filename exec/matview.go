@@ -59,8 +59,10 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 	rel.DependsOn = queryDependencies(q)
 	rel.PrimaryKey = planner.UniqueKey(q.Plan)
 
-	s.e.flows.mu.Lock()
-	defer s.e.flows.mu.Unlock()
+	if err := s.e.flows.mu.lock(ctx); err != nil {
+		return "", err
+	}
+	defer s.e.flows.mu.unlock()
 	if s.e.cat.Lookup("", name) != nil {
 		return "", sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", name)
 	}
@@ -183,14 +185,17 @@ func (e *Engine) startFlows() {
 		}
 	}
 	sort.Slice(views, func(i, j int) bool { return views[i].OID < views[j].OID })
-	e.flows.mu.Lock()
-	defer e.flows.mu.Unlock()
+	if err := e.flows.mu.lock(context.Background()); err != nil {
+		e.log.Error("materialized views not started", "err", err)
+		return
+	}
+	defer e.flows.mu.unlock()
 	for _, rel := range views {
 		f, err := e.resumeFlow(rel)
 		if err != nil {
 			// Changes to its inputs will fail rather than leave it stale.
 			e.log.Error("materialized view cannot be maintained", "view", rel.Name, "err", err)
-			f = &dataflow{e: e, rel: rel, state: newStateStore(e.db), inputs: map[uint32][]*deltaOp{}, broken: sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "materialized view %s cannot be maintained: %v", rel.Name, err)}
+			f = &dataflow{e: e, rel: rel, mu: newViewMutex(), state: newStateStore(e.db), inputs: map[uint32][]*deltaOp{}, broken: sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "materialized view %s cannot be maintained: %v", rel.Name, err)}
 			for _, oid := range rel.DependsOn {
 				f.inputs[oid] = nil
 			}

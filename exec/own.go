@@ -40,9 +40,9 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 		return s.simple(func(ctx context.Context) (string, error) { return s.createSource(ctx, n) }), nil
 	case *sql.Drop:
 		if n.Kind == "index" {
-			return s.simple(func(context.Context) (string, error) { return s.dropIndex(n) }), nil
+			return s.simple(func(ctx context.Context) (string, error) { return s.dropIndex(ctx, n) }), nil
 		}
-		return s.simple(func(context.Context) (string, error) { return s.drop(n) }), nil
+		return s.simple(func(ctx context.Context) (string, error) { return s.drop(ctx, n) }), nil
 	case *sql.CreateIndex:
 		return s.simple(func(ctx context.Context) (string, error) { return s.createIndex(ctx, n) }), nil
 	case *sql.Grant:
@@ -53,7 +53,9 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 	case *sql.Begin:
 		return s.txnControl(s.begin), nil
 	case *sql.Commit:
-		return s.txnControl(s.commit), nil
+		st := s.simple(s.commit)
+		st.txnControl = true
+		return st, nil
 	case *sql.Rollback:
 		return s.txnControl(s.rollback), nil
 	case *sql.SetTransaction:
@@ -169,9 +171,9 @@ func (s *Session) createView(n *sql.CreateView) (string, error) {
 	return "CREATE VIEW", nil
 }
 
-func (s *Session) drop(n *sql.Drop) (string, error) {
+func (s *Session) drop(ctx context.Context, n *sql.Drop) (string, error) {
 	if n.Kind == "table" || n.Kind == "sequence" {
-		return s.dropTables(n)
+		return s.dropTables(ctx, n)
 	}
 	kinds := map[string]catalog.Kind{"table": catalog.KindTable, "view": catalog.KindView, "source": catalog.KindSource,
 		"materialized view": catalog.KindMatView}
@@ -202,7 +204,7 @@ func (s *Session) drop(n *sql.Drop) (string, error) {
 		oids = append(oids, s.dependentsClosure(rel.OID)...)
 	}
 	if len(oids) > 0 {
-		if err := s.dropRelations(oids...); err != nil {
+		if err := s.dropRelations(ctx, oids...); err != nil {
 			return "", err
 		}
 	}

@@ -25,7 +25,7 @@ func (s *Session) begin() (string, error) {
 	return "BEGIN", nil
 }
 
-func (s *Session) commit() (string, error) {
+func (s *Session) commit(ctx context.Context) (string, error) {
 	if s.txn == nil {
 		return "COMMIT", nil
 	}
@@ -39,7 +39,7 @@ func (s *Session) commit() (string, error) {
 	if failed {
 		return "ROLLBACK", nil
 	}
-	if err := s.views.commit(context.Background(), &s.changes, txn.Set, txn.Delete); err != nil {
+	if err := s.views.commit(ctx, &s.changes, txn.Set, txn.Delete); err != nil {
 		if errors.Is(err, badger.ErrTxnTooBig) {
 			return "", sql.Errorf(sql.CodeProgramLimitExceeded, "transaction is too large: commit in smaller transactions")
 		}

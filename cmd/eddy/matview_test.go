@@ -168,3 +168,33 @@ func TestMatViewLocksReleased(t *testing.T) {
 	}
 	execAll(t, c2, `DROP MATERIALIZED VIEW v`)
 }
+
+// TestMatViewLockWaitEnds checks that a statement waiting for a view that
+// an idle transaction holds ends with statement_timeout.
+func TestMatViewLockWaitEnds(t *testing.T) {
+	url := startEddy(t)
+	idle, waiter := connectURL(t, url), connectURL(t, url)
+	execAll(t, waiter, `CREATE TABLE t (a INT)`, `CREATE MATERIALIZED VIEW v AS SELECT count(*) AS c FROM t`)
+	execAll(t, idle, `BEGIN`, `INSERT INTO t SELECT g FROM generate_series(1, 2000) g`)
+	execAll(t, waiter, `SET statement_timeout = '300ms'`)
+	for _, q := range []string{`INSERT INTO t VALUES (1)`, `DROP MATERIALIZED VIEW v`, `CREATE MATERIALIZED VIEW w AS SELECT a FROM t`} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := waiter.Exec(context.Background(), q)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if pe, ok := err.(*pgconn.PgError); !ok || pe.Code != "57014" {
+				t.Fatalf("%s: got %v, want 57014 (statement timeout)", q, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: still waiting for the idle transaction after 10s", q)
+		}
+	}
+	execAll(t, idle, `COMMIT`)
+	execAll(t, waiter, `INSERT INTO t VALUES (1)`)
+	if got := fmt.Sprint(queryStrings(t, waiter, `SELECT c FROM v`)); got != "[2001]" {
+		t.Fatalf("the view counts %s, want [2001]", got)
+	}
+}
