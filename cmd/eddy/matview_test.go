@@ -92,6 +92,9 @@ func TestMatViewOverPlainView(t *testing.T) {
 // changes, so a statement that fails after some steps, or a restart, finds
 // every view equal to its query over the rows that committed.
 func TestMatViewLargeStatement(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 150,000 rows")
+	}
 	r := newRestartable(t)
 	r.exec(`CREATE TABLE big (k INT PRIMARY KEY, v INT)`,
 		`CREATE MATERIALIZED VIEW by_k AS SELECT k, count(*) AS c FROM big GROUP BY k`,
