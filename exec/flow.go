@@ -108,10 +108,19 @@ func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
 }
 
 // keyed builds a keyedOp for n whose inputs are children keyed by keys.
+// The output of a node with one input (an aggregate, a window, LIMIT,
+// DISTINCT ON) may depend on the order of its input, and keeps it (feedOf);
+// that of a join or a set operation does not.
 func (f *dataflow) keyed(rt *runtime, n planner.Node, children []planner.Node, keys [][]planner.Expr) (Operator, error) {
 	k := &keyedOp{rt: rt, node: n, prefix: f.opPrefix()}
 	for i, c := range children {
-		feed, chain := feedOf(c)
+		feed, chain, whole := stripSorts(c), []planner.Node(nil), false
+		if len(children) == 1 {
+			feed, chain, whole = feedOf(c)
+		}
+		if whole {
+			keys[i] = nil
+		}
 		in, err := rt.build(feed)
 		if err != nil {
 			return nil, err
@@ -136,32 +145,45 @@ func (f *dataflow) keyed(rt *runtime, n planner.Node, children []planner.Node, k
 // feedOf finds what a keyed operator arranges of its input c. Where c's
 // rows come in an order, that order is part of the batch operator's
 // answer (a LIMIT or DISTINCT ON over sorted rows, string_agg over a
-// sorted subquery), so the Sort, and the filters and projections above it,
-// stay in the batch part, which re-sorts the rows it is fed; the keyed
-// operator arranges the Sort's input, and chain lists the nodes from c
-// down to the Sort, through which it finds each row's key. Otherwise the
-// feed is c and the chain empty.
-func feedOf(c planner.Node) (feed planner.Node, chain []planner.Node) {
+// sorted subquery), so the Sort, and the nodes above it that keep its
+// order (filters, projections, LIMITs), stay in the batch part, which
+// re-sorts the rows it is fed; the keyed operator arranges the Sort's
+// input, and chain lists the nodes from c down to the Sort, through which
+// it finds each row's key. A LIMIT among them spans all keys: whole then
+// asks for a single group, and the chain is not needed. Without a Sort
+// the feed is c and the chain empty.
+func feedOf(c planner.Node) (feed planner.Node, chain []planner.Node, whole bool) {
 	var above []planner.Node
 	for n := c; ; {
 		switch x := n.(type) {
 		case *planner.Sort:
-			for {
-				s, ok := n.(*planner.Sort)
-				if !ok {
-					return n, above
-				}
-				n = s.Input
+			if whole {
+				above = nil
 			}
+			return stripSorts(n), above, whole
 		case *planner.Project:
 			above = append(above, x)
 			n = x.Input
 		case *planner.Filter:
 			above = append(above, x)
 			n = x.Input
+		case *planner.Limit:
+			whole = true
+			n = x.Input
 		default:
-			return c, nil
+			return c, nil, false
 		}
+	}
+}
+
+// stripSorts returns n without the Sorts on top of it.
+func stripSorts(n planner.Node) planner.Node {
+	for {
+		s, ok := n.(*planner.Sort)
+		if !ok {
+			return n
+		}
+		n = s.Input
 	}
 }
 
