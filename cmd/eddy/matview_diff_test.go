@@ -137,6 +137,7 @@ var diffViews = []diffView{
 	{name: "g_cube", query: `SELECT k, a % 2 AS p, count(*) AS c FROM t1 GROUP BY CUBE (k, a % 2)`},
 	// Materialized views over materialized views.
 	{name: "m_filter", query: `SELECT k, c, sa FROM a_basic WHERE c > 1`},
+	{name: "m_point", query: `SELECT * FROM a_basic WHERE k = 1`},
 	{name: "m_global", query: `SELECT count(*) AS groups, sum(c) AS total FROM a_basic`},
 	{name: "m_join", query: `SELECT a_basic.k, a_basic.c, j_agg.s FROM a_basic JOIN j_agg ON a_basic.k = j_agg.k`},
 	{name: "m_window", query: `SELECT k, sum(rn) AS x, count(*) AS c FROM w_group_top GROUP BY k`},
