@@ -79,7 +79,8 @@ type Relation struct {
 	Constraints []Constraint `json:"constraints,omitempty"`
 	// SQL is the defining query of a view, materialized view or sink.
 	SQL string `json:"sql,omitempty"`
-	// Options are the WITH (...) options of sources, sinks and topic tables.
+	// Options are the WITH (...) options of sources, sinks and topic tables,
+	// and the session settings a materialized view was created with.
 	Options map[string]string `json:"options,omitempty"`
 	// WatermarkColumn and WatermarkExpr keep a source's WATERMARK FOR col AS
 	// expr; continuous queries will use them to close windows.

@@ -46,6 +46,11 @@ func (e *Engine) newDataflow(rel *catalog.Relation, plan planner.Node, fresh boo
 		return nil, err
 	}
 	s := newSession(e, rel.Owner, "eddy", nil)
+	for k, v := range rel.Options {
+		if err := s.set(k, v); err != nil {
+			return nil, err
+		}
+	}
 	f := &dataflow{e: e, rel: rel, mu: newViewMutex(), state: newStateStore(e.db), inputs: map[uint32][]*deltaOp{}, fresh: fresh}
 	f.rt = s.newRuntime(context.Background(), nil, nil)
 	f.rt.flow = f

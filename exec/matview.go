@@ -40,7 +40,8 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 	if err := s.checkAccess(q.Access); err != nil {
 		return "", err
 	}
-	rel := &catalog.Relation{Schema: "public", Name: name, Kind: catalog.KindMatView, Owner: s.user, SQL: n.Query.Text}
+	rel := &catalog.Relation{Schema: "public", Name: name, Kind: catalog.KindMatView, Owner: s.user, SQL: n.Query.Text,
+		Options: s.viewSettings()}
 	seen := map[string]bool{}
 	for i, c := range columnsOf(q.Plan.Columns()) {
 		cn := c.Name
@@ -84,6 +85,23 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 	}
 	s.e.flows.register(f)
 	return fmt.Sprintf("SELECT %d", rows), nil
+}
+
+// viewSettings are the session's settings that expressions read (the
+// time zone of timestamptz, the styles of dates and intervals as text) where
+// they differ from a new session's: a view keeps those it was created
+// with, so that it is maintained as its creator's batch query would run.
+func (s *Session) viewSettings() map[string]string {
+	var out map[string]string
+	for _, k := range []string{"timezone", "datestyle", "intervalstyle", "extra_float_digits"} {
+		if v := s.settings[k]; v != defaultSettings[k] {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // load runs a new view's first epochs over the current contents of its

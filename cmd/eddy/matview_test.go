@@ -201,3 +201,26 @@ func TestMatViewLockWaitEnds(t *testing.T) {
 		t.Fatalf("the view counts %s, want [2001]", got)
 	}
 }
+
+// TestMatViewTimeZone checks that a view is maintained in the time zone of
+// the session that created it, as its creator's batch query runs, also
+// after a restart.
+func TestMatViewTimeZone(t *testing.T) {
+	r := newRestartable(t)
+	const q = `SELECT tz::date AS d, extract(hour FROM tz) AS h, tz::text AS s FROM tzs`
+	r.exec(`SET TimeZone = 'Asia/Tokyo'`,
+		`CREATE TABLE tzs (tz timestamptz)`,
+		`INSERT INTO tzs VALUES ('2024-01-01 20:00+00')`,
+		`CREATE MATERIALIZED VIEW tzv AS `+q,
+		`INSERT INTO tzs VALUES ('2024-06-30 16:30+00')`)
+	check := func(when string) {
+		t.Helper()
+		if got, want := r.rows(`SELECT * FROM tzv ORDER BY s`), r.rows(q+` ORDER BY s`); got != want {
+			t.Fatalf("%s: the view holds %s, its query gives %s", when, got, want)
+		}
+	}
+	check("in the creating session")
+	r.restart()
+	r.exec(`SET TimeZone = 'Asia/Tokyo'`, `INSERT INTO tzs VALUES ('2024-12-31 15:00+00')`)
+	check("after a restart")
+}
