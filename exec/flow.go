@@ -151,12 +151,12 @@ func (f *dataflow) keyed(rt *runtime, n planner.Node, children []planner.Node, k
 // rows come in an order, that order is part of the batch operator's
 // answer (a LIMIT or DISTINCT ON over sorted rows, string_agg over a
 // sorted subquery), so the Sort, and the nodes above it that keep its
-// order (filters, projections, LIMITs), stay in the batch part, which
-// re-sorts the rows it is fed; the keyed operator arranges the Sort's
-// input, and chain lists the nodes from c down to the Sort, through which
-// it finds each row's key. A LIMIT among them spans all keys: whole then
-// asks for a single group, and the chain is not needed. Without a Sort
-// the feed is c and the chain empty.
+// order (filters, projections, LIMIT, DISTINCT [ON], windows), stay in the
+// batch part, which re-sorts the rows it is fed; the keyed operator
+// arranges the Sort's input, and chain lists the nodes from c down to the
+// Sort, through which it finds each row's key. A stateful node among them
+// spans keys: whole then asks for a single group, and the chain is not
+// needed. Without a Sort the feed is c and the chain empty.
 func feedOf(c planner.Node) (feed planner.Node, chain []planner.Node, whole bool) {
 	var above []planner.Node
 	for n := c; ; {
@@ -172,9 +172,9 @@ func feedOf(c planner.Node) (feed planner.Node, chain []planner.Node, whole bool
 		case *planner.Filter:
 			above = append(above, x)
 			n = x.Input
-		case *planner.Limit:
+		case *planner.Limit, *planner.Distinct, *planner.Window:
 			whole = true
-			n = x.Input
+			n = x.Children()[0]
 		default:
 			return c, nil, false
 		}

@@ -130,6 +130,8 @@ var diffViews = []diffView{
 	{name: "o_distinct_on", query: `SELECT DISTINCT ON (k) k, a FROM (SELECT k, a FROM t1 WHERE a IS NOT NULL ORDER BY k, a DESC) x`},
 	{name: "o_limit_agg", query: `SELECT string_agg(b, ',') AS s, count(*) AS c FROM (SELECT b FROM t1 ORDER BY a NULLS FIRST, b, k LIMIT 3) x`},
 	{name: "o_limit_group", query: `SELECT k, string_agg(b, ',') AS s FROM (SELECT k, b FROM t1 ORDER BY a DESC NULLS LAST, b, k LIMIT 5) x GROUP BY k`},
+	{name: "o_distinct_on_limit", query: `SELECT DISTINCT ON (k) k, id, v FROM t3 ORDER BY k DESC, v NULLS FIRST, id LIMIT 2`},
+	{name: "o_distinct_on_agg", query: `SELECT string_agg(id::text, ',') AS ids FROM (SELECT DISTINCT ON (k) k, id FROM t3 ORDER BY k DESC, v, id) s`},
 	{name: "o_window", query: `SELECT k, a, row_number() OVER (PARTITION BY k) AS rn FROM (SELECT k, a FROM t1 ORDER BY a NULLS FIRST, b) x`},
 	// Grouping sets.
 	{name: "g_rollup", query: `SELECT k, a, count(*) AS c, sum(n) AS sn, grouping(k, a) AS g FROM t1 GROUP BY ROLLUP (k, a)`},
