@@ -19,7 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-var diffSeed = flag.Uint64("seed", 0, "seed of TestMatViewDifferential (0: $EDDY_DIFF_SEED, or else the clock)")
+var diffSeed = flag.Uint64("seed", 0, "seed of the materialized view tests' random changes (0: $EDDY_DIFF_SEED, or else the clock)")
 
 // diffTables are the tables every view reads. Keys collide, ints and texts
 // are often NULL, and numerics come in several scales of one value.
@@ -200,6 +200,7 @@ func newHarness(t *testing.T) *diffHarness {
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
 	}
+	t.Logf("seed %d", seed)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("replay with: go test ./cmd/eddy -run %s -seed %d", t.Name(), seed)
