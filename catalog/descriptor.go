@@ -79,7 +79,8 @@ type Relation struct {
 	Constraints []Constraint `json:"constraints,omitempty"`
 	// SQL is the defining query of a view, materialized view or sink.
 	SQL string `json:"sql,omitempty"`
-	// Options are the WITH (...) options of sources, sinks and topic tables.
+	// Options are the WITH (...) options of sources, sinks and topic tables,
+	// and the session settings a materialized view was created with.
 	Options map[string]string `json:"options,omitempty"`
 	// WatermarkColumn and WatermarkExpr keep the WATERMARK FOR col AS expr
 	// of a source or an append-only table. A materialized view over the

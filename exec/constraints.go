@@ -35,6 +35,12 @@ type dmlTxn struct {
 	auto bool
 	// onStep hands the new transaction to the readers of the old one.
 	onStep func(*badger.Txn)
+	// noStep, when it reports true, refuses the step Badger's limit would
+	// force in the middle of a row: a statement that feeds views steps
+	// only between rows, with the views' changes (writer.step).
+	noStep func() bool
+	// writes and bytes measure the open Badger transaction (nearlyFull).
+	writes, bytes int
 	// undo, while a savepoint is open, records what each write replaces so
 	// that ROLLBACK TO SAVEPOINT can put it back.
 	undo *[]undoEntry
@@ -45,11 +51,13 @@ func (t *dmlTxn) set(k, v []byte) error {
 		return err
 	}
 	err := t.txn.Set(k, v)
-	if errors.Is(err, badger.ErrTxnTooBig) && t.auto {
+	if errors.Is(err, badger.ErrTxnTooBig) && t.mayStep() {
 		if err = t.step(); err == nil {
 			err = t.txn.Set(k, v)
 		}
 	}
+	t.writes++
+	t.bytes += len(k) + len(v)
 	return t.wrap(err)
 }
 
@@ -58,12 +66,28 @@ func (t *dmlTxn) delete(k []byte) error {
 		return err
 	}
 	err := t.txn.Delete(k)
-	if errors.Is(err, badger.ErrTxnTooBig) && t.auto {
+	if errors.Is(err, badger.ErrTxnTooBig) && t.mayStep() {
 		if err = t.step(); err == nil {
 			err = t.txn.Delete(k)
 		}
 	}
+	t.writes++
+	t.bytes += len(k)
 	return t.wrap(err)
+}
+
+func (t *dmlTxn) mayStep() bool { return t.auto && (t.noStep == nil || !t.noStep()) }
+
+// stepShare is the share of Badger's limits on one transaction at which a
+// statement that feeds views commits a step, leaving the rest for the
+// views' changes. Tests make it small.
+var stepShare = 0.5
+
+// nearlyFull reports whether the transaction, with more writes to come of
+// the given bytes, uses stepShare of what Badger allows one transaction.
+func (t *dmlTxn) nearlyFull(more, moreBytes int) bool {
+	return float64(t.writes+more) >= stepShare*float64(t.db.MaxBatchCount()) ||
+		float64(t.bytes+moreBytes) >= stepShare*float64(t.db.MaxBatchSize())
 }
 
 func (t *dmlTxn) wrap(err error) error {
@@ -79,6 +103,7 @@ func (t *dmlTxn) step() error {
 		return fmt.Errorf("commit step: %w", err)
 	}
 	t.txn = t.db.NewTransaction(true)
+	t.writes, t.bytes = 0, 0
 	if t.onStep != nil {
 		t.onStep(t.txn)
 	}
@@ -162,9 +187,84 @@ func (w *writer) logChange(rel *catalog.Relation, row sql.Row, d int64) error {
 	}
 	w.log.add(w.rt.s.e, rel.OID, row, d)
 	if w.chunked && len(w.log.changes) >= feedChunk {
-		return w.views.feed(w.rt.ctx, w.log)
+		if err := w.views.feed(w.rt.ctx, w.log); err != nil {
+			return err
+		}
+	}
+	if w.tx.auto && w.feedsViews() && w.tx.nearlyFull(w.views.pending()) {
+		return w.step()
 	}
 	return nil
+}
+
+// feedsViews reports whether the statement's changes reach views.
+func (w *writer) feedsViews() bool {
+	return w.log != nil && (len(w.log.changes) > 0 || len(w.views.flows) > 0)
+}
+
+// step commits an autocommit statement's writes so far, which a statement
+// too large for one Badger transaction does in steps, together with what
+// they change in the views: then whatever stops the statement later (a
+// failing row, a crash) leaves every view equal to its query over the
+// committed rows.
+func (w *writer) step() error {
+	if err := w.views.commit(w.rt.ctx, w.log, w.tx.txn.Set, w.tx.txn.Delete); err != nil {
+		return w.tx.wrap(err)
+	}
+	if err := w.tx.step(); err != nil {
+		return err
+	}
+	w.views.restart(w.tx.txn.ReadTs())
+	return nil
+}
+
+// truncateRows deletes the rows of a table that views read, for TRUNCATE,
+// one by one, so that the views retract each; the rows of other tables go
+// with their prefix (deletePrefix), and the change is only noted
+// (changeLog.add).
+func (w *writer) truncateRows(rel *catalog.Relation) error {
+	if w.log == nil {
+		return nil
+	}
+	if !w.rt.s.e.flows.isWatched(rel.OID) {
+		w.log.skip(rel.OID)
+		return nil
+	}
+	prefix := catalog.ObjectPrefix(catalog.PrefixRows, rel.OID)
+	for {
+		// A bounded run at a time, read before it is deleted: deleting
+		// could step the transaction under the iterator.
+		var keys [][]byte
+		var rows []sql.Row
+		it := w.tx.txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+		for it.Rewind(); it.Valid() && len(keys) < 10000; it.Next() {
+			err := it.Item().Value(func(v []byte) error {
+				row, err := sql.DecodeRow(v, nil)
+				rows = append(rows, padRow(row, len(rel.Columns)))
+				return err
+			})
+			if err != nil {
+				it.Close()
+				return fmt.Errorf("truncate %s: %w", rel.Name, err)
+			}
+			keys = append(keys, it.Item().KeyCopy(nil))
+		}
+		it.Close()
+		if len(keys) == 0 {
+			return nil
+		}
+		for i, k := range keys {
+			if err := w.tx.delete(k); err != nil {
+				return err
+			}
+			if err := w.logChange(rel, rows[i], -1); err != nil {
+				return err
+			}
+		}
+		if err := w.rt.ctx.Err(); err != nil {
+			return err
+		}
+	}
 }
 
 func (s *Session) newWriter(rt *runtime, tx *dmlTxn) *writer {

@@ -439,8 +439,8 @@ func (s *Session) createTableAs(ctx context.Context, n *sql.CreateTable) (string
 	})
 	if err != nil {
 		// The table is created outside the transaction; a failed fill
-		// must not leave it behind.
-		_ = s.e.deleteRelations(rel.OID)
+		// must not leave it behind. No view reads it yet.
+		_ = s.e.cat.Delete(rel.OID)
 		return "", err
 	}
 	return fmt.Sprintf("SELECT %d", count), nil
@@ -450,7 +450,7 @@ func (s *Session) createTableAs(ctx context.Context, n *sql.CreateTable) (string
 // its owned sequences and its index data; with CASCADE, views over it go
 // too, and foreign keys of other tables that reference it are removed
 // (the tables themselves stay, as in PostgreSQL).
-func (s *Session) dropTables(n *sql.Drop) (string, error) {
+func (s *Session) dropTables(ctx context.Context, n *sql.Drop) (string, error) {
 	kind := catalog.KindTable
 	if n.Kind == "sequence" {
 		kind = catalog.KindSeq
@@ -567,7 +567,7 @@ func (s *Session) dropTables(n *sql.Drop) (string, error) {
 		}
 	}
 	if len(oids) > 0 {
-		if err := s.e.deleteRelations(oids...); err != nil {
+		if err := s.dropRelations(ctx, oids...); err != nil {
 			return "", err
 		}
 	}
@@ -623,6 +623,9 @@ func (s *Session) truncate(ctx context.Context, n *sql.Truncate) (string, error)
 	}
 	err := s.runDML(ctx, nil, func(w *writer) error {
 		for _, rel := range rels {
+			if err := w.truncateRows(rel); err != nil {
+				return err
+			}
 			prefixes := [][]byte{catalog.ObjectPrefix(catalog.PrefixRows, rel.OID)}
 			for _, c := range rel.Constraints {
 				if c.Type == 'u' {

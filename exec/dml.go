@@ -42,7 +42,8 @@ func (s *Session) startDML(ctx context.Context, params []sql.Value) (*writer, fu
 	rt := s.newRuntime(ctx, txn, params)
 	tx := &dmlTxn{db: s.e.db, txn: txn, auto: true, onStep: func(t *badger.Txn) { rt.txn = t }}
 	w := s.newWriter(rt, tx)
-	w.log, w.views, w.chunked = &changeLog{}, &viewTxn{e: s.e}, true
+	w.log, w.views, w.chunked = &changeLog{}, &viewTxn{e: s.e, readTs: txn.ReadTs()}, true
+	tx.noStep = w.feedsViews
 	return w, func(err error) error {
 		defer tx.txn.Discard()
 		defer w.views.end()

@@ -28,4 +28,8 @@
 // readers (dead_letter.go). matview.go creates and resumes views,
 // flow_subscribe.go serves SUBSCRIBE over them, sink*.go writes their
 // changes to Kafka.
+// A transaction's changes reach the views in chunks and at commit; while
+// it feeds a view it holds the view's lock (flow_lock.go) until it ends,
+// and a statement too large for one Badger transaction commits in steps,
+// each with the views' changes it makes (constraints.go).
 package exec

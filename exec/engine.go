@@ -114,7 +114,7 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 		db.Close()
 		return nil, fmt.Errorf("create superuser: %w", err)
 	}
-	e := &Engine{db: db, cat: cat, log: log, seqs: map[uint32]*badger.Sequence{}}
+	e := &Engine{db: db, cat: cat, log: log, seqs: map[uint32]*badger.Sequence{}, flows: flowSet{mu: newViewRWMutex()}}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.queryMemory.Store(DefaultQueryMemory)
 	e.planner = &planner.Planner{Cat: cat, Virtual: eddyRelations{systemRelations{}}}
@@ -138,13 +138,13 @@ func (e *Engine) Close() error {
 	e.cancel()
 	e.stopIngests(nil, true)
 	e.stopSinks(nil, true)
-	e.flows.mu.RLock()
+	_ = e.flows.mu.rlock(context.Background())
 	for _, f := range e.flows.byOID {
 		if f.feedStop != nil {
 			f.feedStop()
 		}
 	}
-	e.flows.mu.RUnlock()
+	e.flows.mu.runlock()
 	e.seqMu.Lock()
 	for _, s := range e.seqs {
 		s.Release()

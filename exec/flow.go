@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"sync"
 	"sync/atomic"
 
 	"github.com/eddysql/eddy/catalog"
@@ -25,7 +24,7 @@ type dataflow struct {
 	rel *catalog.Relation
 	// mu is held from an epoch's start until its transaction commits or
 	// fails: the state snapshot is then the latest.
-	mu    sync.Mutex
+	mu    viewMutex
 	rt    *runtime
 	root  Operator
 	state *stateStore
@@ -61,7 +60,7 @@ func (e *Engine) newDataflow(rel *catalog.Relation, plan planner.Node, fresh boo
 	if err := planner.CheckContinuous(plan); err != nil {
 		return nil, err
 	}
-	f := &dataflow{e: e, rel: rel, plan: plan, state: newStateStore(e.db), fresh: fresh}
+	f := &dataflow{e: e, rel: rel, plan: plan, mu: newViewMutex(), state: newStateStore(e.db), fresh: fresh}
 	if err := f.buildOperators(); err != nil {
 		return nil, err
 	}
@@ -79,6 +78,15 @@ func (e *Engine) newDataflow(rel *catalog.Relation, plan planner.Node, fresh boo
 // dataflow starts again from fresh operators and loses nothing.
 func (f *dataflow) buildOperators() error {
 	s := newSession(f.e, f.rel.Owner, "eddy", nil)
+	// The view runs with its creator's settings (viewSettings).
+	for k, v := range f.rel.Options {
+		if k == viewOperatorsOption {
+			continue
+		}
+		if err := s.set(k, v); err != nil {
+			return err
+		}
+	}
 	f.inputs, f.wm, f.nextOp = map[uint32][]*deltaOp{}, &flowWatermarks{}, 0
 	f.rt = s.newRuntime(context.Background(), nil, nil)
 	f.rt.flow = f
@@ -139,19 +147,21 @@ func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
 	return nil, false, nil
 }
 
-// keyed builds a keyedOp for n whose inputs are children (Sorts under them
-// stay in the batch part) keyed by keys.
+// keyed builds a keyedOp for n whose inputs are children keyed by keys.
+// The output of a node with one input (an aggregate, a window, LIMIT,
+// DISTINCT ON) may depend on the order of its input, and keeps it (feedOf);
+// that of a join or a set operation does not.
 func (f *dataflow) keyed(rt *runtime, n planner.Node, children []planner.Node, keys [][]planner.Expr) (Operator, error) {
 	k := &keyedOp{rt: rt, node: n, prefix: f.opPrefix()}
 	for i, c := range children {
-		for {
-			s, ok := c.(*planner.Sort)
-			if !ok {
-				break
-			}
-			c = s.Input
+		feed, chain, whole := stripSorts(c), []planner.Node(nil), false
+		if len(children) == 1 {
+			feed, chain, whole = feedOf(c)
 		}
-		in, err := rt.build(c)
+		if whole {
+			keys[i] = nil
+		}
+		in, err := rt.build(feed)
 		if err != nil {
 			return nil, err
 		}
@@ -159,9 +169,14 @@ func (f *dataflow) keyed(rt *runtime, n planner.Node, children []planner.Node, k
 		if err != nil {
 			return nil, err
 		}
-		k.feeds = append(k.feeds, c)
+		steps, err := rt.compileChain(chain)
+		if err != nil {
+			return nil, err
+		}
+		k.feeds = append(k.feeds, feed)
 		k.ins = append(k.ins, in)
 		k.keys = append(k.keys, fns)
+		k.chains = append(k.chains, steps)
 	}
 	k.touchAll = f.fresh && len(keys[0]) == 0
 	subs := make([][]byte, len(keys))
@@ -170,6 +185,51 @@ func (f *dataflow) keyed(rt *runtime, n planner.Node, children []planner.Node, k
 	}
 	f.closing(k.prefix, subs, k.feeds, keys)
 	return k, nil
+}
+
+// feedOf finds what a keyed operator arranges of its input c. Where c's
+// rows come in an order, that order is part of the batch operator's
+// answer (a LIMIT or DISTINCT ON over sorted rows, string_agg over a
+// sorted subquery), so the Sort, and the nodes above it that keep its
+// order (filters, projections, LIMIT, DISTINCT [ON], windows), stay in the
+// batch part, which re-sorts the rows it is fed; the keyed operator
+// arranges the Sort's input, and chain lists the nodes from c down to the
+// Sort, through which it finds each row's key. A stateful node among them
+// spans keys: whole then asks for a single group, and the chain is not
+// needed. Without a Sort the feed is c and the chain empty.
+func feedOf(c planner.Node) (feed planner.Node, chain []planner.Node, whole bool) {
+	var above []planner.Node
+	for n := c; ; {
+		switch x := n.(type) {
+		case *planner.Sort:
+			if whole {
+				above = nil
+			}
+			return stripSorts(n), above, whole
+		case *planner.Project:
+			above = append(above, x)
+			n = x.Input
+		case *planner.Filter:
+			above = append(above, x)
+			n = x.Input
+		case *planner.Limit, *planner.Distinct, *planner.Window:
+			whole = true
+			n = x.Children()[0]
+		default:
+			return c, nil, false
+		}
+	}
+}
+
+// stripSorts returns n without the Sorts on top of it.
+func stripSorts(n planner.Node) planner.Node {
+	for {
+		s, ok := n.(*planner.Sort)
+		if !ok {
+			return n
+		}
+		n = s.Input
+	}
 }
 
 // opPrefix allocates the state prefix of the next stateful operator. The
@@ -358,7 +418,7 @@ type flowSet struct {
 	// mu: CREATE and DROP of views take it to write; a commit that feeds
 	// views takes it to read, so no view starts between a transaction's
 	// writes and its commit without seeing them.
-	mu    sync.RWMutex
+	mu    viewRWMutex
 	byOID map[uint32]*dataflow
 	// watched counts the views that read each relation directly. It is
 	// replaced, never changed, so that writers read it without the lock

@@ -20,9 +20,9 @@ func viewOps(t *testing.T, e *Engine, view string) []string {
 	if rel == nil {
 		t.Fatalf("no view %s", view)
 	}
-	e.flows.mu.RLock()
+	_ = e.flows.mu.rlock(context.Background())
 	f := e.flows.byOID[rel.OID]
-	e.flows.mu.RUnlock()
+	e.flows.mu.runlock()
 	var out []string
 	var walk func(op Operator)
 	walk = func(op Operator) {

@@ -174,8 +174,8 @@ func createViewFromPlan(t *testing.T, e *Engine, name, q string, edit func(plann
 		rel.Columns = append(rel.Columns, catalog.Column{Name: c.Name, Type: c.Type})
 	}
 	rel.DependsOn = planDependencies(plan.Plan)
-	e.flows.mu.Lock()
-	defer e.flows.mu.Unlock()
+	_ = e.flows.mu.lock(context.Background())
+	defer e.flows.mu.unlock()
 	if rel.OID, err = e.cat.AllocOIDs(1); err != nil {
 		t.Fatal(err)
 	}

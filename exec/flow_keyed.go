@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -26,6 +27,9 @@ type keyedOp struct {
 	feeds []planner.Node // the node's inputs, fed from state
 	ins   []Operator     // the continuous inputs, one per feed
 	keys  [][]evalFn     // per input: its key; nil for a single group
+	// chains, per input, map an arranged row to the row the key is read
+	// from, when the arrangement holds rows from below a Sort (feedOf).
+	chains [][]chainStep
 	// prefix is this operator's state: prefix, input index, key, row -> count.
 	prefix []byte
 	// touchAll makes the first epoch of a new view touch the single group,
@@ -34,6 +38,14 @@ type keyedOp struct {
 	out      Operator
 	buf      []byte
 }
+
+// errStateMismatch marks a change that does not fit a view's state: the
+// retraction of a row that an arrangement or the view does not hold, a
+// second row for a view's key. Operators that are right produce it only
+// from a transaction that changed rows a concurrent transaction changed
+// first, whose Badger commit will fail; viewTxn.feed reports it then as a
+// serialization failure.
+var errStateMismatch = errors.New("view state does not match its inputs")
 
 type keyedChange struct {
 	in  int
@@ -68,9 +80,13 @@ func (k *keyedOp) epoch(ctx context.Context) ([]sql.Row, []int64, error) {
 	}
 	for i, in := range k.ins {
 		err := drain(ctx, in, func(r sql.Row, d int64) error {
+			kr, ok, err := applyChain(k.chains[i], r)
+			if !ok || err != nil {
+				return err
+			}
 			key := k.buf[:0]
 			for _, f := range k.keys[i] {
-				v, err := f(r)
+				v, err := f(kr)
 				if err != nil {
 					return err
 				}
@@ -123,6 +139,58 @@ func (k *keyedOp) epoch(ctx context.Context) ([]sql.Row, []int64, error) {
 	return rows, diffs, nil
 }
 
+// chainStep is one node of a chain (feedOf): a filter's predicate or a
+// projection's expressions.
+type chainStep struct {
+	pred  evalFn
+	exprs []evalFn
+}
+
+// compileChain compiles the nodes of a chain, which lists them top down.
+func (rt *runtime) compileChain(chain []planner.Node) ([]chainStep, error) {
+	steps := make([]chainStep, len(chain))
+	for i, n := range chain {
+		st := &steps[len(chain)-1-i]
+		var err error
+		switch n := n.(type) {
+		case *planner.Filter:
+			st.pred, err = rt.compile(n.Pred)
+		case *planner.Project:
+			st.exprs, err = rt.compileAll(n.Exprs)
+		default:
+			err = fmt.Errorf("exec: %T in a keyed operator's input chain", n)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return steps, nil
+}
+
+// applyChain runs a row through a chain's steps, bottom up; false means a
+// filter dropped it, so that it reaches no group.
+func applyChain(steps []chainStep, r sql.Row) (sql.Row, bool, error) {
+	for _, st := range steps {
+		if st.pred != nil {
+			v, err := st.pred(r)
+			if err != nil || v.IsNull() || !v.Bool() {
+				return nil, false, err
+			}
+			continue
+		}
+		out := make(sql.Row, len(st.exprs))
+		for i, f := range st.exprs {
+			v, err := f(r)
+			if err != nil {
+				return nil, false, err
+			}
+			out[i] = v
+		}
+		r = out
+	}
+	return r, true, nil
+}
+
 // groupPrefix is where input in's rows of one key live.
 func (k *keyedOp) groupPrefix(in int, key string) []byte {
 	p := append(slices.Clip(k.prefix), byte(in))
@@ -144,7 +212,7 @@ func (k *keyedOp) apply(c keyedChange) error {
 	n += c.d
 	switch {
 	case n < 0:
-		return fmt.Errorf("view state: a row was retracted more often than it was added")
+		return fmt.Errorf("%w: a row was retracted more often than it was added", errStateMismatch)
 	case n == 0:
 		st.del(sk)
 	default:

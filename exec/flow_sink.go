@@ -43,11 +43,11 @@ func (v *viewSink) apply(st *stateStore, rows []sql.Row, diffs []int64) error {
 				if _, ok, err := st.get(k); err != nil {
 					return err
 				} else if ok {
-					return fmt.Errorf("view %s: two rows with one key", v.rel.Name)
+					return fmt.Errorf("view %s: %w: two rows with one key", v.rel.Name, errStateMismatch)
 				}
 				st.put(k, enc)
 			default:
-				return fmt.Errorf("view %s: a key changed %d times at once", v.rel.Name, d)
+				return fmt.Errorf("view %s: %w: a key changed %d times at once", v.rel.Name, errStateMismatch, d)
 			}
 			continue
 		}
@@ -60,7 +60,7 @@ func (v *viewSink) apply(st *stateStore, rows []sql.Row, diffs []int64) error {
 		}
 		m := n + d
 		if m < 0 {
-			return fmt.Errorf("view %s: a row was retracted more often than it was added", v.rel.Name)
+			return fmt.Errorf("view %s: %w: a row was retracted more often than it was added", v.rel.Name, errStateMismatch)
 		}
 		rk := append(slices.Clip(v.rows), enc...)
 		copyKey := func(c int64) []byte { return binary.BigEndian.AppendUint32(slices.Clip(rk), uint32(c)) }

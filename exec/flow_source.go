@@ -163,8 +163,8 @@ func (e *Engine) startFeeds() {
 	if e.kafka == nil {
 		return
 	}
-	e.flows.mu.RLock()
-	defer e.flows.mu.RUnlock()
+	_ = e.flows.mu.rlock(context.Background())
+	defer e.flows.mu.runlock()
 	for _, f := range e.flows.byOID {
 		if f.broken != nil || f.feedStop != nil {
 			continue

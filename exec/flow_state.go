@@ -25,6 +25,8 @@ type stateStore struct {
 	// gen counts the transactions begun: an operator that holds output
 	// computed under an earlier one holds what a failed epoch left.
 	gen uint64
+	// bytes is the size of the pending writes' keys and values.
+	bytes int
 }
 
 type stateEntry struct {
@@ -52,18 +54,29 @@ func (s *stateStore) end() {
 		s.snap = nil
 	}
 	s.pending.Clear(false)
+	s.bytes = 0
 }
 
 func (s *stateStore) put(key, val []byte) {
 	if val == nil {
 		val = []byte{}
 	}
-	s.pending.ReplaceOrInsert(stateEntry{key: key, val: val})
+	s.write(stateEntry{key: key, val: val})
 }
 
 func (s *stateStore) del(key []byte) {
-	s.pending.ReplaceOrInsert(stateEntry{key: key})
+	s.write(stateEntry{key: key})
 }
+
+func (s *stateStore) write(e stateEntry) {
+	if old, ok := s.pending.ReplaceOrInsert(e); ok {
+		s.bytes -= len(old.key) + len(old.val)
+	}
+	s.bytes += len(e.key) + len(e.val)
+}
+
+// size is how many writes are pending, and their bytes.
+func (s *stateStore) size() (int, int) { return s.pending.Len(), s.bytes }
 
 // get returns the value of key; the slice must not be kept past the epoch.
 func (s *stateStore) get(key []byte) ([]byte, bool, error) {

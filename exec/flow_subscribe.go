@@ -87,14 +87,18 @@ func (rt *runtime) buildViewTail(n *planner.Scan) (Operator, error) {
 // no epoch falls between the two.
 func (o *viewTailOp) start(ctx context.Context) error {
 	e := o.rt.s.e
-	e.flows.mu.RLock()
+	if err := e.flows.mu.rlock(ctx); err != nil {
+		return err
+	}
 	f := e.flows.byOID[o.rel.OID]
-	e.flows.mu.RUnlock()
+	e.flows.mu.runlock()
 	if f == nil || f.broken != nil {
 		return sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "materialized view %s is not being maintained", o.rel.Name)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	if err := f.mu.lock(ctx); err != nil {
+		return err
+	}
+	defer f.mu.unlock()
 	o.f = f
 	o.sub = &viewSub{ch: make(chan []*Batch, subscriptionBacklog)}
 	f.subs.mu.Lock()

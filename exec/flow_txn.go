@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 
@@ -31,13 +32,18 @@ type tableChange struct {
 // add logs one change to rel if a view reads it.
 func (l *changeLog) add(e *Engine, oid uint32, row sql.Row, d int64) {
 	if !e.flows.isWatched(oid) {
-		if l.unlogged == nil {
-			l.unlogged = map[uint32]bool{}
-		}
-		l.unlogged[oid] = true
+		l.skip(oid)
 		return
 	}
 	l.changes = append(l.changes, tableChange{oid: oid, row: row, d: d})
+}
+
+// skip notes a change to oid that no view read when it was made.
+func (l *changeLog) skip(oid uint32) {
+	if l.unlogged == nil {
+		l.unlogged = map[uint32]bool{}
+	}
+	l.unlogged[oid] = true
 }
 
 func (l *changeLog) reset() {
@@ -57,6 +63,8 @@ type viewTxn struct {
 	rlocked bool
 	// outs are each view's changes, for its subscribers once committed.
 	outs map[*dataflow][]*Batch
+	// readTs is the Badger read timestamp of the transaction's snapshot.
+	readTs uint64
 }
 
 // feed runs the logged changes through every view they reach and empties
@@ -66,7 +74,9 @@ func (v *viewTxn) feed(ctx context.Context, l *changeLog) error {
 		return nil
 	}
 	if !v.rlocked {
-		v.e.flows.mu.RLock()
+		if err := v.e.flows.mu.rlock(ctx); err != nil {
+			return err
+		}
 		v.rlocked = true
 	}
 	byRel := map[uint32]*Batch{}
@@ -82,7 +92,7 @@ func (v *viewTxn) feed(ctx context.Context, l *changeLog) error {
 	}
 	l.changes = l.changes[:0]
 	flows := v.e.flows.closure(oids)
-	if err := v.lock(flows); err != nil {
+	if err := v.lock(ctx, flows); err != nil {
 		return err
 	}
 	return v.epochs(ctx, flows, byRel, nil, nil)
@@ -93,21 +103,23 @@ func (v *viewTxn) feed(ctx context.Context, l *changeLog) error {
 // the views downstream of root over root's changes.
 func (v *viewTxn) run(ctx context.Context, root *dataflow, source uint32, b *Batch) error {
 	if !v.rlocked {
-		v.e.flows.mu.RLock()
+		if err := v.e.flows.mu.rlock(ctx); err != nil {
+			return err
+		}
 		v.rlocked = true
 	}
 	if v.e.flows.byOID[root.rel.OID] != root {
 		return fmt.Errorf("materialized view %s was dropped", root.rel.Name)
 	}
 	flows := append([]*dataflow{root}, v.e.flows.closure([]uint32{root.rel.OID})...)
-	if err := v.lock(flows); err != nil {
+	if err := v.lock(ctx, flows); err != nil {
 		return err
 	}
 	return v.epochs(ctx, flows, map[uint32]*Batch{}, root, map[uint32]*Batch{source: b})
 }
 
 // lock locks and begins the flows not yet locked by this transaction.
-func (v *viewTxn) lock(flows []*dataflow) error {
+func (v *viewTxn) lock(ctx context.Context, flows []*dataflow) error {
 	if v.locked == nil {
 		v.locked = map[uint32]bool{}
 	}
@@ -119,11 +131,11 @@ func (v *viewTxn) lock(flows []*dataflow) error {
 		// only in a later chunk may come out of order, and then waiting
 		// could deadlock.
 		if n := len(v.flows); n > 0 && v.flows[n-1].rel.OID > f.rel.OID {
-			if !f.mu.TryLock() {
+			if !f.mu.tryLock() {
 				return sql.Errorf("40P01", "deadlock detected: materialized view %s is being maintained by another transaction", f.rel.Name)
 			}
-		} else {
-			f.mu.Lock()
+		} else if err := f.mu.lock(ctx); err != nil {
+			return err
 		}
 		v.locked[f.rel.OID] = true
 		v.flows = append(v.flows, f)
@@ -142,6 +154,11 @@ func (v *viewTxn) epochs(ctx context.Context, flows []*dataflow, byRel map[uint3
 			maps.Copy(changes, rootOnly)
 		}
 		out, err := f.epoch(ctx, changes)
+		if errors.Is(err, errStateMismatch) && f.state.snap.ReadTs() > v.readTs {
+			// The view moved on since the transaction's snapshot: its
+			// changes were computed from rows another commit changed.
+			return sql.Errorf("40001", "could not serialize access due to concurrent update")
+		}
 		if err != nil {
 			return err
 		}
@@ -174,7 +191,9 @@ func (v *viewTxn) published() {
 // state with set and del (into the transaction about to commit).
 func (v *viewTxn) commit(ctx context.Context, l *changeLog, set func(k, val []byte) error, del func(k []byte) error) error {
 	if len(l.unlogged) > 0 && !v.rlocked {
-		v.e.flows.mu.RLock()
+		if err := v.e.flows.mu.rlock(ctx); err != nil {
+			return err
+		}
 		v.rlocked = true
 	}
 	for oid := range l.unlogged {
@@ -197,17 +216,37 @@ func (v *viewTxn) commit(ctx context.Context, l *changeLog, set func(k, val []by
 	return nil
 }
 
+// pending is how many state writes the views hold for the commit, and
+// their bytes.
+func (v *viewTxn) pending() (n, bytes int) {
+	for _, f := range v.flows {
+		fn, fb := f.state.size()
+		n, bytes = n+fn, bytes+fb
+	}
+	return n, bytes
+}
+
+// restart begins the views' next epoch after a step of the transaction
+// committed their state (writer.step): they read it afresh, and stay locked.
+func (v *viewTxn) restart(readTs uint64) {
+	for _, f := range v.flows {
+		f.state.end()
+		f.state.begin()
+	}
+	v.readTs = readTs
+}
+
 // end releases the views after the commit, or after its failure: their
 // pending state is then dropped, so a view never shows an epoch that did
 // not commit. The dataflows hold no other state between epochs.
 func (v *viewTxn) end() {
 	for _, f := range v.flows {
 		f.state.end()
-		f.mu.Unlock()
+		f.mu.unlock()
 	}
 	v.flows, v.locked, v.outs = nil, nil, nil
 	if v.rlocked {
-		v.e.flows.mu.RUnlock()
+		v.e.flows.mu.runlock()
 		v.rlocked = false
 	}
 }
@@ -240,30 +279,46 @@ func (fs *flowSet) forget(oids []uint32) {
 	fs.recount()
 }
 
+// dropRelations is deleteRelations for a session's DROP, which must wait
+// for the views' maintenance in flight; one that this session's own open
+// transaction holds would never end.
+func (s *Session) dropRelations(ctx context.Context, oids ...uint32) error {
+	if s.views.rlocked {
+		return sql.Errorf(sql.CodeFeatureNotSupported, "cannot drop a relation in a transaction that has fed materialized views: commit or roll back first")
+	}
+	return s.e.deleteRelations(ctx, oids...)
+}
+
 // deleteRelations drops relations from the catalog and stops the views
 // among them.
-func (e *Engine) deleteRelations(oids ...uint32) error {
+func (e *Engine) deleteRelations(ctx context.Context, oids ...uint32) error {
 	e.stopIngests(oids, false)
 	e.stopSinks(oids, false)
 	// Feeds take the lock to commit, so they stop before it is taken.
-	e.flows.mu.RLock()
+	if err := e.flows.mu.rlock(ctx); err != nil {
+		return err
+	}
 	var stops []func()
 	for _, oid := range oids {
 		if f := e.flows.byOID[oid]; f != nil && f.feedStop != nil {
 			stops = append(stops, f.feedStop)
 		}
 	}
-	e.flows.mu.RUnlock()
+	e.flows.mu.runlock()
 	for _, stop := range stops {
 		stop()
 	}
-	e.flows.mu.Lock()
-	defer e.flows.mu.Unlock()
+	if err := e.flows.mu.lock(ctx); err != nil {
+		return err
+	}
+	defer e.flows.mu.unlock()
 	// Wait for epochs in flight on the views being dropped.
 	for _, oid := range oids {
 		if f := e.flows.byOID[oid]; f != nil {
-			f.mu.Lock()
-			defer f.mu.Unlock()
+			if err := f.mu.lock(ctx); err != nil {
+				return err
+			}
+			defer f.mu.unlock()
 		}
 	}
 	e.flows.forget(oids)

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -102,7 +103,7 @@ func (s *Session) requireFunctionOwner(f *catalog.Function) error {
 
 // dropFunction drops functions; views that call one keep it (2BP01), or go
 // with it under CASCADE.
-func (s *Session) dropFunction(n *sql.DropFunction) (string, error) {
+func (s *Session) dropFunction(ctx context.Context, n *sql.DropFunction) (string, error) {
 	var drop []*catalog.Function
 	for _, r := range n.Funcs {
 		if err := checkSchema(r.Name); err != nil {
@@ -147,7 +148,7 @@ func (s *Session) dropFunction(n *sql.DropFunction) (string, error) {
 		}
 	}
 	if len(rels) > 0 {
-		if err := s.e.deleteRelations(rels...); err != nil {
+		if err := s.dropRelations(ctx, rels...); err != nil {
 			return "", err
 		}
 	}

@@ -129,7 +129,7 @@ func columnNames(rel *catalog.Relation, cols []int) string {
 }
 
 // dropIndex removes an index and its entries.
-func (s *Session) dropIndex(n *sql.Drop) (string, error) {
+func (s *Session) dropIndex(ctx context.Context, n *sql.Drop) (string, error) {
 	var oids []uint32
 	for _, o := range n.Names {
 		rel := s.e.cat.Lookup(o.Schema, o.Name)
@@ -145,7 +145,7 @@ func (s *Session) dropIndex(n *sql.Drop) (string, error) {
 		oids = append(oids, rel.OID)
 	}
 	if len(oids) > 0 {
-		if err := s.e.deleteRelations(oids...); err != nil {
+		if err := s.dropRelations(ctx, oids...); err != nil {
 			return "", err
 		}
 	}

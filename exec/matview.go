@@ -61,8 +61,12 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 			return "", err
 		}
 	}
+	rel.Options = s.viewSettings()
 	if !s.e.keyedViews {
-		rel.Options = map[string]string{viewOperatorsOption: viewOperatorsIncremental}
+		if rel.Options == nil {
+			rel.Options = map[string]string{}
+		}
+		rel.Options[viewOperatorsOption] = viewOperatorsIncremental
 	}
 	seen := map[string]bool{}
 	for i, c := range columnsOf(q.Plan.Columns()) {
@@ -79,7 +83,7 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 	if len(n.Columns) > len(rel.Columns) {
 		return "", sql.Errorf(sql.CodeSyntaxError, "too many column names were specified")
 	}
-	rel.DependsOn = planDependencies(q.Plan)
+	rel.DependsOn = queryDependencies(q)
 	rel.DependsOnFunctions = q.Functions
 	rel.PrimaryKey = planner.UniqueKey(q.Plan)
 
@@ -94,8 +98,10 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 // startView loads a new view and starts maintaining it, holding flows.mu
 // so that no commit that feeds views runs meanwhile.
 func (e *Engine) startView(ctx context.Context, rel *catalog.Relation, plan planner.Node) (int64, error) {
-	e.flows.mu.Lock()
-	defer e.flows.mu.Unlock()
+	if err := e.flows.mu.lock(ctx); err != nil {
+		return 0, err
+	}
+	defer e.flows.mu.unlock()
 	if e.cat.Lookup("", rel.Name) != nil {
 		return 0, sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", rel.Name)
 	}
@@ -118,6 +124,23 @@ func (e *Engine) startView(ctx context.Context, rel *catalog.Relation, plan plan
 	}
 	e.flows.register(f)
 	return rows, nil
+}
+
+// viewSettings are the session's settings that expressions read (the
+// time zone of timestamptz, the styles of dates and intervals as text) where
+// they differ from a new session's: a view keeps those it was created
+// with, so that it is maintained as its creator's batch query would run.
+func (s *Session) viewSettings() map[string]string {
+	var out map[string]string
+	for _, k := range []string{"timezone", "datestyle", "intervalstyle", "extra_float_digits"} {
+		if v := s.settings[k]; v != defaultSettings[k] {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // load runs a new view's first epochs over the current contents of its
@@ -233,14 +256,17 @@ func (e *Engine) startFlows() {
 	defer e.startIngests()
 	defer e.startSinks()
 	defer e.startFeeds()
-	e.flows.mu.Lock()
-	defer e.flows.mu.Unlock()
+	if err := e.flows.mu.lock(context.Background()); err != nil {
+		e.log.Error("materialized views not started", "err", err)
+		return
+	}
+	defer e.flows.mu.unlock()
 	for _, rel := range views {
 		f, err := e.resumeFlow(rel)
 		if err != nil {
 			// Changes to its inputs will fail rather than leave it stale.
 			e.log.Error("materialized view cannot be maintained", "view", rel.Name, "err", err)
-			f = &dataflow{e: e, rel: rel, state: newStateStore(e.db), inputs: map[uint32][]*deltaOp{}, reads: map[uint32]bool{},
+			f = &dataflow{e: e, rel: rel, mu: newViewMutex(), state: newStateStore(e.db), inputs: map[uint32][]*deltaOp{}, reads: map[uint32]bool{},
 				broken: sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "materialized view %s cannot be maintained: %v", rel.Name, err)}
 			for _, oid := range rel.DependsOn {
 				f.reads[oid] = true

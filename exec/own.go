@@ -37,7 +37,7 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 	case *sql.CreateFunction:
 		return s.simple(func(context.Context) (string, error) { return s.createFunction(n) }), nil
 	case *sql.DropFunction:
-		return s.simple(func(context.Context) (string, error) { return s.dropFunction(n) }), nil
+		return s.simple(func(ctx context.Context) (string, error) { return s.dropFunction(ctx, n) }), nil
 	case *sql.RefreshMaterializedView:
 		return s.simple(func(context.Context) (string, error) { return s.refreshMatView(n) }), nil
 	case *sql.CreateSource:
@@ -46,9 +46,9 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 		return s.simple(func(ctx context.Context) (string, error) { return s.createSink(ctx, n) }), nil
 	case *sql.Drop:
 		if n.Kind == "index" {
-			return s.simple(func(context.Context) (string, error) { return s.dropIndex(n) }), nil
+			return s.simple(func(ctx context.Context) (string, error) { return s.dropIndex(ctx, n) }), nil
 		}
-		return s.simple(func(context.Context) (string, error) { return s.drop(n) }), nil
+		return s.simple(func(ctx context.Context) (string, error) { return s.drop(ctx, n) }), nil
 	case *sql.CreateIndex:
 		return s.simple(func(ctx context.Context) (string, error) { return s.createIndex(ctx, n) }), nil
 	case *sql.Grant:
@@ -59,7 +59,9 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 	case *sql.Begin:
 		return s.txnControl(s.begin), nil
 	case *sql.Commit:
-		return s.txnControl(s.commit), nil
+		st := s.simple(s.commit)
+		st.txnControl = true
+		return st, nil
 	case *sql.Rollback:
 		return s.txnControl(s.rollback), nil
 	case *sql.SetTransaction:
@@ -142,6 +144,9 @@ func (s *Session) createView(n *sql.CreateView) (string, error) {
 		if !(n.OrReplace && existing.Kind == catalog.KindView) {
 			return "", sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", name)
 		}
+		if err := s.checkReplaceView(existing); err != nil {
+			return "", err
+		}
 	}
 	q, err := s.e.planner.PlanQuery(n.Query.AST, nil)
 	if err != nil {
@@ -160,7 +165,7 @@ func (s *Session) createView(n *sql.CreateView) (string, error) {
 		seen[cn] = true
 		rel.Columns = append(rel.Columns, catalog.Column{Name: cn, Type: c.Type})
 	}
-	rel.DependsOn = planDependencies(q.Plan)
+	rel.DependsOn = queryDependencies(q)
 	rel.DependsOnFunctions = q.Functions
 	if existing != nil {
 		rel.OID = existing.OID
@@ -173,9 +178,9 @@ func (s *Session) createView(n *sql.CreateView) (string, error) {
 	return "CREATE VIEW", nil
 }
 
-func (s *Session) drop(n *sql.Drop) (string, error) {
+func (s *Session) drop(ctx context.Context, n *sql.Drop) (string, error) {
 	if n.Kind == "table" || n.Kind == "sequence" {
-		return s.dropTables(n)
+		return s.dropTables(ctx, n)
 	}
 	kinds := map[string]catalog.Kind{"table": catalog.KindTable, "view": catalog.KindView, "source": catalog.KindSource,
 		"materialized view": catalog.KindMatView, "sink": catalog.KindSink}
@@ -206,7 +211,7 @@ func (s *Session) drop(n *sql.Drop) (string, error) {
 		oids = append(oids, s.dependentsClosure(rel.OID)...)
 	}
 	if len(oids) > 0 {
-		if err := s.e.deleteRelations(oids...); err != nil {
+		if err := s.dropRelations(ctx, oids...); err != nil {
 			return "", err
 		}
 	}

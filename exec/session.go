@@ -133,13 +133,10 @@ func (s *Session) Cancel() {
 	}
 }
 
-// Close rolls back an open transaction.
+// Close rolls back an open transaction, which releases the views it fed.
 func (s *Session) Close() error {
 	s.closeCursors(true)
-	if s.txn != nil {
-		s.txn.Discard()
-		s.txn = nil
-	}
+	s.rollback()
 	return nil
 }
 

@@ -295,15 +295,15 @@ func (e *Engine) startSink(ctx context.Context, rel *catalog.Relation, fresh boo
 	if len(rel.DependsOn) != 1 {
 		return fmt.Errorf("sink %s: no view", rel.Name)
 	}
-	e.flows.mu.RLock()
-	defer e.flows.mu.RUnlock()
+	_ = e.flows.mu.rlock(context.Background())
+	defer e.flows.mu.runlock()
 	f := e.flows.byOID[rel.DependsOn[0]]
 	if f == nil {
 		return fmt.Errorf("sink %s: materialized view %d is not running", rel.Name, rel.DependsOn[0])
 	}
 	s := &topicSink{e: e, rel: rel, view: f.rel, cfg: cfg, wake: make(chan struct{}, 1)}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	_ = f.mu.lock(context.Background())
+	defer f.mu.unlock()
 	if fresh {
 		if err := s.queueSnapshot(ctx); err != nil {
 			_ = e.db.DropPrefix(catalog.ObjectPrefix(catalog.PrefixState, rel.OID))
@@ -360,9 +360,9 @@ func (e *Engine) startSinks() {
 	if e.kafka == nil {
 		return
 	}
-	e.flows.mu.RLock()
+	_ = e.flows.mu.rlock(context.Background())
 	started := e.flows.byOID != nil
-	e.flows.mu.RUnlock()
+	e.flows.mu.runlock()
 	if !started {
 		return
 	}
@@ -407,14 +407,14 @@ func (e *Engine) stopSinks(oids []uint32, all bool) {
 	if all || len(stopping) == 0 {
 		return
 	}
-	e.flows.mu.RLock()
-	defer e.flows.mu.RUnlock()
+	_ = e.flows.mu.rlock(context.Background())
+	defer e.flows.mu.runlock()
 	for _, s := range stopping {
 		f := e.flows.byOID[s.view.OID]
 		if f == nil {
 			continue
 		}
-		f.mu.Lock()
+		_ = f.mu.lock(context.Background())
 		kept := f.sinks[:0]
 		for _, o := range f.sinks {
 			if o != s {
@@ -422,6 +422,6 @@ func (e *Engine) stopSinks(oids []uint32, all bool) {
 			}
 		}
 		f.sinks = kept
-		f.mu.Unlock()
+		f.mu.unlock()
 	}
 }

@@ -19,12 +19,13 @@ func (s *Session) begin() (string, error) {
 		return "BEGIN", nil
 	}
 	s.txn = s.e.db.NewTransaction(true)
+	s.views.readTs = s.txn.ReadTs()
 	s.txTime = time.Now()
 	s.failed = false
 	return "BEGIN", nil
 }
 
-func (s *Session) commit() (string, error) {
+func (s *Session) commit(ctx context.Context) (string, error) {
 	if s.txn == nil {
 		return "COMMIT", nil
 	}
@@ -38,7 +39,7 @@ func (s *Session) commit() (string, error) {
 	if failed {
 		return "ROLLBACK", nil
 	}
-	if err := s.views.commit(context.Background(), &s.changes, txn.Set, txn.Delete); err != nil {
+	if err := s.views.commit(ctx, &s.changes, txn.Set, txn.Delete); err != nil {
 		if errors.Is(err, badger.ErrTxnTooBig) {
 			return "", sql.Errorf(sql.CodeProgramLimitExceeded, "transaction is too large: commit in smaller transactions")
 		}

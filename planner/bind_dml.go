@@ -142,10 +142,13 @@ func (p *Planner) targetTable(refs *ast.TableRefsClause, verb string) (*catalog.
 	}
 	// INSERT INTO a source produces records to its topic.
 	if rel.Kind != catalog.KindTable && !(rel.Kind == catalog.KindSource && verb == "insert into") {
-		// PostgreSQL's words: cannot insert into view "v", cannot update
-		// materialized view "m", ...
+		// PostgreSQL's words: cannot insert into view "v" (55000), but
+		// cannot change materialized view "m" or sequence "s" (42809).
 		what := map[catalog.Kind]string{catalog.KindView: "view", catalog.KindMatView: "materialized view",
 			catalog.KindSource: "source", catalog.KindSink: "sink", catalog.KindSeq: "sequence", catalog.KindIndex: "index"}[rel.Kind]
+		if rel.Kind == catalog.KindMatView || rel.Kind == catalog.KindSeq {
+			return nil, "", sql.Errorf(sql.CodeWrongObjectType, "cannot change %s %q", what, rel.Name)
+		}
 		return nil, "", sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "cannot %s %s %q", verb, what, rel.Name)
 	}
 	if rel.AppendOnly && verb != "insert into" {

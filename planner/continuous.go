@@ -40,7 +40,9 @@ func CheckContinuous(n Node) error {
 				case *OuterRef:
 					err = notContinuous("a correlated reference")
 				case *Call:
-					if e.Fn.Volatile || timeDependent[strings.ToLower(e.Fn.Name)] {
+					name := strings.ToLower(e.Fn.Name)
+					// age(ts) is age(current_date, ts).
+					if e.Fn.Volatile || timeDependent[name] || (name == "age" && len(e.Args) == 1) {
 						err = notContinuous("function " + e.Fn.Name + "()")
 					}
 				}

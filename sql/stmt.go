@@ -269,6 +269,8 @@ type Truncate struct{ Tables []ObjectName }
 
 type RefreshMaterializedView struct{ Name ObjectName }
 
+// Flush is RisingWave's FLUSH, which waits until earlier DML shows in
+// materialized views.
 type Flush struct{}
 
 // Maintenance is ANALYZE / VACUUM / CHECKPOINT: accepted, nothing to do.

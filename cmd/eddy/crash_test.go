@@ -25,39 +25,51 @@ func freeAddr(t testing.TB) string {
 	return ln.Addr().String()
 }
 
+// buildEddy builds the eddy binary for tests that run it as a process.
+func buildEddy(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "eddy")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startBinary runs bin on dataDir and returns the process and a connection
+// string, once it listens.
+func startBinary(t *testing.T, bin, dataDir string) (*exec.Cmd, string) {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, "--data-dir", dataDir, "--listen", addr, "--http-listen", "", "--kafka-listen", "")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("eddy did not listen on %s", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return cmd, fmt.Sprintf("postgres://eddy@%s/eddy?sslmode=disable", addr)
+}
+
 // TestKill9AfterCommit kills eddy with SIGKILL right after a COMMIT and
 // checks that the committed rows are there after a restart.
 func TestKill9AfterCommit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "eddy")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildEddy(t)
 	dataDir := t.TempDir()
-	start := func() (*exec.Cmd, string) {
-		addr := freeAddr(t)
-		cmd := exec.Command(bin, "--data-dir", dataDir, "--listen", addr, "--http-listen", "", "--kafka-listen", "")
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			c, err := net.Dial("tcp", addr)
-			if err == nil {
-				c.Close()
-				break
-			}
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				t.Fatalf("eddy did not listen on %s", addr)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		return cmd, fmt.Sprintf("postgres://eddy@%s/eddy?sslmode=disable", addr)
-	}
+	start := func() (*exec.Cmd, string) { return startBinary(t, bin, dataDir) }
 	ctx := context.Background()
 	cmd, url := start()
 	conn, err := pgx.Connect(ctx, url)

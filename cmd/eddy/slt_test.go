@@ -87,7 +87,7 @@ func TestSLT(t *testing.T) {
 // TestSQLiteCorpus runs SQLite's select1-3 from ../shared, which CI always
 // has; a clone elsewhere may not, and then the test says so and skips.
 func TestSQLiteCorpus(t *testing.T) {
-	dir := "../../../shared/slt/sqlite"
+	dir := filepath.Join(sharedDir(), "slt", "sqlite")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("did not run: %s is not present (it lives beside the repository in CI)", dir)
 	}
