@@ -501,7 +501,7 @@ func (g *aggGroup) change(id int, key []byte, d int64, payload func() []byte) *s
 func (a *aggOp) finish(g *aggGroup) error {
 	st := a.rt.flow.state
 	if g.rows < 0 {
-		return fmt.Errorf("view state: a row was retracted more often than it was added")
+		return fmt.Errorf("view state: %w: a row was retracted more often than it was added", errStateMismatch)
 	}
 	changes := make([]*setChange, 0, len(g.sets))
 	for _, c := range g.sets {
@@ -636,7 +636,7 @@ func (a *aggOp) applyChange(gk string, c *setChange) (int64, error) {
 	c.c1 = c0 + c.d
 	switch {
 	case c.c1 < 0:
-		return 0, fmt.Errorf("view state: a value was retracted more often than it was added")
+		return 0, fmt.Errorf("view state: %w: a value was retracted more often than it was added", errStateMismatch)
 	case c.c1 == 0:
 		st.del(sk)
 	default:

@@ -302,7 +302,7 @@ func (j *joinFlowOp) load(side int, key string, changes map[string]*joinRow, ful
 		}
 		jr.c1 = jr.c0 + jr.d
 		if jr.c1 < 0 {
-			return nil, fmt.Errorf("view state: a row was retracted more often than it was added")
+			return nil, fmt.Errorf("view state: %w: a row was retracted more often than it was added", errStateMismatch)
 		}
 	}
 	return rows, nil

@@ -322,7 +322,7 @@ func (s *eowcSink) apply(f *dataflow, rows []sql.Row, diffs []int64, t sql.Value
 		}
 		n, _ := binary.Varint(c)
 		if n < 0 {
-			return fmt.Errorf("view %s: a row was retracted more often than it was added", f.rel.Name)
+			return fmt.Errorf("view %s: %w: a row was retracted more often than it was added", f.rel.Name, errStateMismatch)
 		}
 		row, err := sql.DecodeRow(rest, nil)
 		if err != nil {
