@@ -154,6 +154,40 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 	return wb.Flush()
 }
 
+// tailConsumer opens a client that reads every partition of topic from
+// the committed offsets, or from the start of a partition that has none
+// (one added since the reader began), as continuous readers do.
+func (e *Engine) tailConsumer(ctx context.Context, topic, of string, offs map[int32]int64) (*kgo.Client, error) {
+	admin, err := e.kafkaClient()
+	if err != nil {
+		return nil, err
+	}
+	lctx, cancel := context.WithTimeout(ctx, kafkaRequestTimeout)
+	parts, err := topicPartitions(lctx, admin, topic)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	if parts == nil {
+		return nil, fmt.Errorf("topic %q of %s does not exist", topic, of)
+	}
+	assign := map[int32]kgo.Offset{}
+	for _, p := range parts {
+		if o, ok := offs[p]; ok {
+			assign[p] = kgo.NewOffset().At(o)
+		} else {
+			assign[p] = kgo.NewOffset().AtStart()
+		}
+	}
+	cl, err := kgo.NewClient(e.kafka.clientOpts(
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: assign}),
+		kgo.FetchMaxWait(progressInterval))...)
+	if err != nil {
+		return nil, kafkaErr("consumer for topic "+topic, err)
+	}
+	return cl, nil
+}
+
 // feedRetry is how long a failing feed waits before it tries again.
 const feedRetry = time.Second
 
@@ -216,33 +250,9 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 	if err != nil {
 		return err
 	}
-	admin, err := f.e.kafkaClient()
+	cl, err := f.e.tailConsumer(ctx, cfg.topic, "source "+src.Name, offs)
 	if err != nil {
 		return err
-	}
-	lctx, cancel := context.WithTimeout(ctx, kafkaRequestTimeout)
-	parts, err := topicPartitions(lctx, admin, cfg.topic)
-	cancel()
-	if err != nil {
-		return err
-	}
-	if parts == nil {
-		return fmt.Errorf("topic %q of source %q does not exist", cfg.topic, src.Name)
-	}
-	assign := map[int32]kgo.Offset{}
-	for _, p := range parts {
-		if o, ok := offs[p]; ok {
-			assign[p] = kgo.NewOffset().At(o)
-		} else {
-			// A partition added since the view started: read it all.
-			assign[p] = kgo.NewOffset().AtStart()
-		}
-	}
-	cl, err := kgo.NewClient(f.e.kafka.clientOpts(
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{cfg.topic: assign}),
-		kgo.FetchMaxWait(progressInterval))...)
-	if err != nil {
-		return kafkaErr("consumer for topic "+cfg.topic, err)
 	}
 	defer cl.Close()
 	s := newSession(f.e, f.rel.Owner, "eddy", nil)

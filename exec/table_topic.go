@@ -357,33 +357,9 @@ func (e *Engine) ingestTail(ctx context.Context, rel *catalog.Relation) error {
 	if err != nil {
 		return err
 	}
-	admin, err := e.kafkaClient()
+	cl, err := e.tailConsumer(ctx, cfg.topic, "table "+rel.Name, offs)
 	if err != nil {
 		return err
-	}
-	lctx, cancel := context.WithTimeout(ctx, kafkaRequestTimeout)
-	parts, err := topicPartitions(lctx, admin, cfg.topic)
-	cancel()
-	if err != nil {
-		return err
-	}
-	if parts == nil {
-		return fmt.Errorf("topic %q of table %q does not exist", cfg.topic, rel.Name)
-	}
-	assign := map[int32]kgo.Offset{}
-	for _, p := range parts {
-		if o, ok := offs[p]; ok {
-			assign[p] = kgo.NewOffset().At(o)
-		} else {
-			// A partition added since the table was created: read it all.
-			assign[p] = kgo.NewOffset().AtStart()
-		}
-	}
-	cl, err := kgo.NewClient(e.kafka.clientOpts(
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{cfg.topic: assign}),
-		kgo.FetchMaxWait(progressInterval))...)
-	if err != nil {
-		return kafkaErr("consumer for topic "+cfg.topic, err)
 	}
 	defer cl.Close()
 	dec := newUpsertDecoder(rel, cfg)
