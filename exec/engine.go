@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -24,6 +25,9 @@ type Engine struct {
 
 	// queryMemory bounds the rows one statement keeps (memory.go).
 	queryMemory atomic.Int64
+	// epochInterval is how long a view fed by a source gathers polls into
+	// one epoch (nanoseconds; 0: each poll is an epoch).
+	epochInterval atomic.Int64
 
 	seqMu sync.Mutex
 	seqs  map[uint32]*badger.Sequence
@@ -128,6 +132,11 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 	}
 	return e, nil
 }
+
+// SetEpochInterval sets how long a view fed by a source gathers records
+// into one epoch (one commit) before it commits them; 0 commits each poll.
+// It applies to feeds that start after it.
+func (e *Engine) SetEpochInterval(d time.Duration) { e.epochInterval.Store(int64(d)) }
 
 // SetQueryMemory sets how many bytes of rows one statement may hold
 // (0 means no limit).

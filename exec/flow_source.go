@@ -260,19 +260,30 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 	var bad []badRecord
 	scan.bad = func(b badRecord) { bad = append(bad, b) }
 	dec := newRecordDecoder(cfg.format, src.Columns, time.UTC)
+	// An epoch takes what the polls bring within the epoch interval: with
+	// none, each poll is an epoch (a fetch already holds whatever arrived,
+	// so epochs grow with the load); a longer one trades freshness for
+	// fewer, larger commits.
+	interval := time.Duration(f.e.epochInterval.Load())
+	var b Batch
+	next := map[int32]int64{}
+	var opened time.Time
 	for {
-		fs := cl.PollFetches(ctx)
+		pctx, cancel := ctx, context.CancelFunc(func() {})
+		if b.Len() > 0 {
+			pctx, cancel = context.WithDeadline(ctx, opened.Add(interval))
+		}
+		fs := cl.PollFetches(pctx)
+		cancel()
 		if ctx.Err() != nil {
 			return nil
 		}
 		for _, fe := range fs.Errors() {
-			if errors.Is(fe.Err, context.Canceled) {
-				return nil
+			if errors.Is(fe.Err, context.Canceled) || errors.Is(fe.Err, context.DeadlineExceeded) {
+				continue
 			}
 			return kafkaErr(fmt.Sprintf("fetch %s[%d]", fe.Topic, fe.Partition), fe.Err)
 		}
-		var b Batch
-		next := map[int32]int64{}
 		var derr error
 		fs.EachPartition(func(p kgo.FetchTopicPartition) {
 			if len(p.Records) == 0 || derr != nil {
@@ -283,6 +294,9 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 				derr = err
 				return
 			}
+			if b.Len() == 0 {
+				opened = time.Now()
+			}
 			b.Rows = append(b.Rows, pb.Rows...)
 			b.Diffs = append(b.Diffs, pb.Diffs...)
 			next[p.Partition] = p.Records[len(p.Records)-1].Offset + 1
@@ -290,7 +304,7 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 		if derr != nil {
 			return derr
 		}
-		if len(next) == 0 {
+		if len(next) == 0 || (interval > 0 && time.Since(opened) < interval && b.Len() < snapshotChunk) {
 			continue
 		}
 		// What did not decode is in the dead-letter topic before the
@@ -302,6 +316,7 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 		if err := f.feedBatch(ctx, src, &b, next); err != nil {
 			return err
 		}
+		b, next = Batch{}, map[int32]int64{}
 	}
 }
 

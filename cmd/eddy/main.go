@@ -46,6 +46,7 @@ type config struct {
 	authMethod     string
 	maxConnections int
 	queryMemory    int64
+	epochInterval  time.Duration
 
 	// keyedViews (no flag; benchmarks set it) makes new materialized views
 	// use the generic keyed operator only, as a baseline.
@@ -77,6 +78,8 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.maxConnections, "max-connections", 100, "most concurrent sessions; clients beyond it get FATAL 53300 (0: no limit)")
 	fs.Int64Var(&c.queryMemory, "query-memory", exec.DefaultQueryMemory, "bytes of rows one statement may hold (sorts, hash tables, windows) "+
 		"before it fails with 53200 rather than exhausting the machine (0: no limit)")
+	fs.DurationVar(&c.epochInterval, "epoch-interval", 0, "how long a materialized view fed by a Kafka source gathers records into one "+
+		"epoch (one atomic commit of its state and offsets); 0 commits each fetch, which already holds whatever arrived, so epochs grow with the load")
 	// Environment first, so that flags given explicitly win.
 	fs.VisitAll(func(f *flag.Flag) {
 		env := "EDDY_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -130,6 +133,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- endpoin
 	eng, err := exec.Open(cfg.dataDir, log)
 	if err == nil {
 		eng.SetQueryMemory(cfg.queryMemory)
+		eng.SetEpochInterval(cfg.epochInterval)
 	}
 	if err != nil {
 		return err

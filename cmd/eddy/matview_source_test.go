@@ -16,10 +16,16 @@ import (
 // that outlives it; stop shuts it down (as a clean restart does).
 func startEddyDir(t *testing.T, dir string) (c *pgx.Conn, seeds []string, stop func()) {
 	t.Helper()
+	return startEddyConfig(t, config{dataDir: dir})
+}
+
+// startEddyConfig is startEddyDir with more of the configuration.
+func startEddyConfig(t *testing.T, cfg config) (c *pgx.Conn, seeds []string, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan endpoints, 1)
 	done := make(chan error, 1)
-	cfg := config{dataDir: dir, listen: "127.0.0.1:0", kafkaListen: "127.0.0.1:0", maxConnections: 100}
+	cfg.listen, cfg.kafkaListen, cfg.maxConnections = "127.0.0.1:0", "127.0.0.1:0", 100
 	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), ready) }()
 	var ep endpoints
 	select {
@@ -207,4 +213,17 @@ func TestViewOverSourceLargePoll(t *testing.T) {
 	}
 	produceTo(t, seeds, "ev", 1, vals...)
 	eventually(t, c, `SELECT count(*), sum(n) FROM w`, `SELECT count(*), sum(n) FROM (`+q+`) q`)
+}
+
+// TestViewOverSourceEpochInterval: with an epoch interval a view gathers
+// several fetches into one commit, and still takes every record once.
+func TestViewOverSourceEpochInterval(t *testing.T) {
+	c, seeds, _ := startEddyConfig(t, config{dataDir: t.TempDir(), epochInterval: 200 * time.Millisecond})
+	mustExec(t, c, `CREATE SOURCE bid (auction BIGINT, price BIGINT) WITH (topic = 'bid', partitions = '3')`)
+	mustExec(t, c, `CREATE MATERIALIZED VIEW hot AS `+bidView)
+	for i := 0; i < 5; i++ {
+		bids(t, seeds, i*100, 100)
+	}
+	eventually(t, c, `SELECT * FROM hot ORDER BY 1`, bidView+` ORDER BY 1`)
+	wantRows(t, c, `SELECT sum(count)::int8 FROM hot`, "500")
 }
