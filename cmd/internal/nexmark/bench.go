@@ -195,35 +195,52 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// runQuery starts an eddy, declares the sources and measures one view
-// from CREATE to lag 0.
-func runQuery(ctx context.Context, self string, seeds, srcs []string, q Query, events int64, keep bool, stderr io.Writer) (Result, error) {
-	r := Result{Name: q.Name, Events: events}
-	dir, err := os.MkdirTemp("", "eddy-nexmark-"+q.Name+"-")
+// eddyProc is an eddy child process with a connection to it.
+type eddyProc struct {
+	pid  int
+	addr string
+	log  string // path of its log
+	conn *pgx.Conn
+	stop func() // closes the connection, stops the process, removes its directory unless kept
+}
+
+// startEddy starts an eddy child process (this binary) over the brokers
+// seeds, with its data under a fresh temporary directory, and connects to it.
+func startEddy(ctx context.Context, self string, seeds []string, name string, keep bool) (*eddyProc, error) {
+	dir, err := os.MkdirTemp("", "eddy-nexmark-"+name+"-")
 	if err != nil {
-		return r, err
+		return nil, err
+	}
+	var undo []func()
+	cleanup := func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
 	}
 	if !keep {
-		defer os.RemoveAll(dir)
+		undo = append(undo, func() { os.RemoveAll(dir) })
 	}
 	addr, err := freeAddr()
 	if err != nil {
-		return r, err
+		cleanup()
+		return nil, err
 	}
 	logf, err := os.Create(filepath.Join(dir, "eddy.log"))
 	if err != nil {
-		return r, err
+		cleanup()
+		return nil, err
 	}
-	defer logf.Close()
+	undo = append(undo, func() { logf.Close() })
 	cmd := exec.Command(self, "--data-dir", filepath.Join(dir, "data"), "--listen", addr,
 		"--kafka", strings.Join(seeds, ","), "--http-listen", "")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
-		return r, err
+		cleanup()
+		return nil, err
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
-	defer func() {
+	undo = append(undo, func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-exited:
@@ -231,18 +248,32 @@ func runQuery(ctx context.Context, self string, seeds, srcs []string, q Query, e
 			cmd.Process.Kill()
 			<-exited
 		}
-	}()
+	})
 	c, err := connect(ctx, addr, exited)
 	if err != nil {
-		return r, fmt.Errorf("%w (log: %s)", err, logf.Name())
+		cleanup()
+		return nil, fmt.Errorf("%w (log: %s)", err, logf.Name())
 	}
-	defer c.Close(context.Background())
+	undo = append(undo, func() { c.Close(context.Background()) })
+	return &eddyProc{pid: cmd.Process.Pid, addr: addr, log: logf.Name(), conn: c, stop: cleanup}, nil
+}
+
+// runQuery starts an eddy, declares the sources and measures one view
+// from CREATE to lag 0.
+func runQuery(ctx context.Context, self string, seeds, srcs []string, q Query, events int64, keep bool, stderr io.Writer) (Result, error) {
+	r := Result{Name: q.Name, Events: events}
+	e, err := startEddy(ctx, self, seeds, q.Name, keep)
+	if err != nil {
+		return r, err
+	}
+	defer e.stop()
+	c := e.conn
 	for _, s := range srcs {
 		if _, err := c.Exec(ctx, s); err != nil {
 			return r, fmt.Errorf("%s: %w", s, err)
 		}
 	}
-	pid := cmd.Process.Pid
+	pid := e.pid
 	cpu0, err := procCPU(pid)
 	if err != nil {
 		return r, err
