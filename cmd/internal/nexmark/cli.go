@@ -15,7 +15,7 @@ import (
 // Main runs `eddy nexmark <command> ...` and returns the exit status.
 func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: eddy nexmark gen|bench [flags]  (-h for each command's flags)")
+		fmt.Fprintln(stderr, "usage: eddy nexmark gen|bench|latency [flags]  (-h for each command's flags)")
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -26,10 +26,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = genMain(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = benchMain(ctx, args[1:], stdout, stderr)
+	case "latency":
+		err = latencyMain(ctx, args[1:], stdout, stderr)
 	case "baseline":
 		err = baselineMain(ctx, args[1:], stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "eddy nexmark: unknown command %q (want gen or bench)\n", args[0])
+		fmt.Fprintf(stderr, "eddy nexmark: unknown command %q (want gen, bench or latency)\n", args[0])
 		return 2
 	}
 	if err == flag.ErrHelp {

@@ -1,0 +1,360 @@
+package nexmark
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// `eddy nexmark latency` measures how long a bid takes from the producer
+// to a reader, at a fixed wall-clock rate. The generator runs in this
+// process and paces itself; for every bid it notes time.Now() just before
+// the produce call. Three readers, also in this process (so every time is
+// from one clock), note when each bid arrives:
+//
+//   - subscribe: COPY (SUBSCRIBE (SELECT date_time FROM bid) WITH
+//     (snapshot = false)) TO STDOUT on an eddy child process;
+//   - view: the same over the materialized view of --query (q0 by default),
+//     which delivers each committed change of the view;
+//   - baseline: a plain franz-go consumer of the bid topic that decodes
+//     each record with encoding/json.
+//
+// A bid is known by its date_time: the stream is generated with one event
+// per millisecond of event time (--event-rate 1000), so date_time is the
+// event's number. Bids produced in the warm-up are not counted.
+
+// latencyEventRate is the event-time rate that makes date_time identify
+// an event: event n is at base + n milliseconds.
+const latencyEventRate = 1000
+
+func latencyMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("eddy nexmark latency", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	rate := fs.Float64("rate", 10_000, "events per second of wall time (all kinds; 46 of 50 are bids)")
+	seconds := fs.Float64("seconds", 10, "seconds to measure, after the warm-up")
+	warmup := fs.Duration("warmup", time.Second, "produce this long before recording")
+	drain := fs.Duration("drain", 10*time.Second, "after producing, wait this long at most for the last bids")
+	query := fs.String("query", "q0", "the view to subscribe to, by name (its rows must carry the bid's date_time)")
+	dir := fs.String("dir", "testdata/nexmark", "directory of sources.sql and the q*.sql files")
+	kafka := fs.String("kafka", "", "Kafka brokers (empty: an in-memory broker in this process); the topics must be empty or missing")
+	partitions := fs.Int("partitions", 1, "partitions of each topic")
+	seed := fs.Uint64("seed", 1, "random seed")
+	keep := fs.Bool("keep", false, "keep the eddy data directory (under $TMPDIR)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *rate <= 0 || *seconds <= 0 || *partitions < 1 {
+		return fmt.Errorf("--rate, --seconds and --partitions must be > 0")
+	}
+	srcs, err := LoadSources(*dir)
+	if err != nil {
+		return err
+	}
+	all, err := LoadQueries(*dir)
+	if err != nil {
+		return err
+	}
+	qi := slices.IndexFunc(all, func(q Query) bool { return q.Name == *query })
+	if qi < 0 {
+		return fmt.Errorf("no query %s in %s", *query, *dir)
+	}
+	q := all[qi]
+	seeds := splitList(*kafka)
+	if len(seeds) == 0 {
+		cl, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.ClusterID("nexmark"), kfake.DefaultNumPartitions(1))
+		if err != nil {
+			return fmt.Errorf("embedded broker: %w", err)
+		}
+		defer cl.Close()
+		seeds = cl.ListenAddrs()
+	}
+	prod, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.ProducerLinger(0),
+		kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
+	if err != nil {
+		return fmt.Errorf("kafka client: %w", err)
+	}
+	defer prod.Close()
+	for _, t := range Topics {
+		if err := CreateTopic(ctx, prod, t, int32(*partitions)); err != nil {
+			return err
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	e, err := startEddy(ctx, self, seeds, "latency", *keep)
+	if err != nil {
+		return err
+	}
+	defer e.stop()
+	for _, s := range append(srcs, q.Create) {
+		if _, err := e.conn.Exec(ctx, s); err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+
+	total := int64(*rate * (warmup.Seconds() + *seconds))
+	warmN := int64(*rate * warmup.Seconds())
+	base := DefaultBaseTime
+	lat := &latencyRun{sent: make([]atomic.Int64, total), warmN: warmN, baseMs: base.UnixMilli()}
+	for n := warmN; n < total; n++ {
+		if KindOf(n) == Bid {
+			lat.want++
+		}
+	}
+	rctx, stopReaders := context.WithCancel(ctx)
+	defer stopReaders()
+	readers := []*latencyReader{{name: "subscribe"}, {name: "view " + q.Name}, {name: "baseline"}}
+	var wg sync.WaitGroup
+	errc := make(chan error, len(readers))
+	subscribe := func(r *latencyReader, sql string) {
+		defer wg.Done()
+		c, err := connect(rctx, e.addr, nil)
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer c.Close(context.Background())
+		w := &lineWriter{line: func(l []byte, at time.Time) { lat.receiveCopyLine(r, l, at) }}
+		if _, err := c.PgConn().CopyTo(rctx, w, sql); err != nil && rctx.Err() == nil {
+			errc <- fmt.Errorf("%s: %w", r.name, err)
+		}
+	}
+	wg.Add(3)
+	go subscribe(readers[0], `COPY (SUBSCRIBE (SELECT date_time FROM bid) WITH (snapshot = false)) TO STDOUT`)
+	go subscribe(readers[1], `COPY (SUBSCRIBE (SELECT date_time FROM `+q.Name+`) WITH (snapshot = false)) TO STDOUT`)
+	go func() {
+		defer wg.Done()
+		if err := lat.consume(rctx, seeds, readers[2]); err != nil && rctx.Err() == nil {
+			errc <- fmt.Errorf("baseline: %w", err)
+		}
+	}()
+
+	fmt.Fprintf(stderr, "producing %d events at %.0f/s (%.1fs warm-up)\n", total, *rate, warmup.Seconds())
+	if err := lat.produce(ctx, prod, *seed, base, *rate, total); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(*drain)
+	for time.Now().Before(deadline) && !lat.allDone(readers) {
+		select {
+		case err := <-errc:
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	stopReaders()
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return err
+	default:
+	}
+	lat.print(stdout, readers, *rate, *seconds, *partitions)
+	return nil
+}
+
+// latencyRun holds the produce times of one run, by event number.
+type latencyRun struct {
+	sent   []atomic.Int64 // UnixNano just before the produce call; 0 before it
+	warmN  int64          // events before this one are the warm-up
+	want   int64          // bids after the warm-up
+	baseMs int64
+}
+
+// latencyReader is one reader's latencies. Only its own goroutine appends.
+type latencyReader struct {
+	name  string
+	mu    sync.Mutex
+	lat   []time.Duration
+	other int64 // rows that were not a measured bid's first arrival
+}
+
+func (r *latencyReader) count() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return int64(len(r.lat))
+}
+
+func (l *latencyRun) allDone(rs []*latencyReader) bool {
+	for _, r := range rs {
+		if r.count() < l.want {
+			return false
+		}
+	}
+	return true
+}
+
+// produce writes events 0..total-1, paced to rate per second of wall time.
+func (l *latencyRun) produce(ctx context.Context, cl *kgo.Client, seed uint64, base time.Time, rate float64, total int64) error {
+	g := NewGenerator(seed, base, latencyEventRate)
+	errc := make(chan error, 1)
+	done := func(_ *kgo.Record, err error) {
+		if err != nil {
+			select {
+			case errc <- err:
+			default:
+			}
+		}
+	}
+	start := time.Now()
+	for n := range total {
+		if ahead := time.Duration(float64(n)/rate*float64(time.Second)) - time.Since(start); ahead > 0 {
+			time.Sleep(ahead)
+		}
+		k, v := g.Append(nil, n)
+		l.sent[n].Store(time.Now().UnixNano())
+		cl.Produce(ctx, &kgo.Record{Topic: Topics[k], Value: v}, done)
+		select {
+		case err := <-errc:
+			return fmt.Errorf("produce: %w", err)
+		default:
+		}
+	}
+	if err := cl.Flush(ctx); err != nil {
+		return fmt.Errorf("produce: %w", err)
+	}
+	return nil
+}
+
+// receive records that the bid at event time ms arrived at at.
+func (l *latencyRun) receive(r *latencyReader, ms int64, at time.Time) {
+	n := ms - l.baseMs
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n < l.warmN || n >= int64(len(l.sent)) || KindOf(n) != Bid {
+		r.other++
+		return
+	}
+	sent := l.sent[n].Load()
+	if sent == 0 {
+		r.other++
+		return
+	}
+	r.lat = append(r.lat, time.Duration(at.UnixNano()-sent))
+}
+
+// receiveCopyLine takes a COPY (SUBSCRIBE ...) line: eddy_timestamp,
+// eddy_diff, date_time.
+func (l *latencyRun) receiveCopyLine(r *latencyReader, line []byte, at time.Time) {
+	f := bytes.Split(line, []byte{'\t'})
+	if len(f) != 3 || string(f[1]) != "1" {
+		r.mu.Lock()
+		r.other++
+		r.mu.Unlock()
+		return
+	}
+	t, err := time.Parse("2006-01-02 15:04:05.999999", string(f[2]))
+	if err != nil {
+		r.mu.Lock()
+		r.other++
+		r.mu.Unlock()
+		return
+	}
+	l.receive(r, t.UnixMilli(), at)
+}
+
+// consume is the baseline: a franz-go consumer of the bid topic.
+func (l *latencyRun) consume(ctx context.Context, seeds []string, r *latencyReader) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.ConsumeTopics("bid"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	var b bidJSON
+	for {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err := fs.Err0(); err != nil {
+			return err
+		}
+		at := time.Now()
+		for it := fs.RecordIter(); !it.Done(); {
+			rec := it.Next()
+			if err := json.Unmarshal(rec.Value, &b); err != nil {
+				return fmt.Errorf("decode bid: %w", err)
+			}
+			t, err := time.Parse("2006-01-02 15:04:05.999", b.DateTime)
+			if err != nil {
+				return fmt.Errorf("bid date_time %q: %w", b.DateTime, err)
+			}
+			l.receive(r, t.UnixMilli(), at)
+		}
+	}
+}
+
+// lineWriter calls line for each complete line written, with the time of
+// the Write that completed it.
+type lineWriter struct {
+	buf  []byte
+	line func(l []byte, at time.Time)
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	at := time.Now()
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			break
+		}
+		w.line(w.buf[:i], at)
+		w.buf = w.buf[i+1:]
+	}
+	if len(w.buf) == 0 {
+		w.buf = w.buf[:0:0]
+	}
+	return len(p), nil
+}
+
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q * float64(len(sorted)-1))
+	return sorted[i]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
+
+func (l *latencyRun) print(w io.Writer, rs []*latencyReader, rate, seconds float64, partitions int) {
+	type stats struct{ p50, p99, max time.Duration }
+	st := make([]stats, len(rs))
+	for i, r := range rs {
+		slices.Sort(r.lat)
+		if len(r.lat) > 0 {
+			st[i] = stats{quantile(r.lat, 0.5), quantile(r.lat, 0.99), r.lat[len(r.lat)-1]}
+		}
+	}
+	b := st[len(st)-1]
+	ratio := func(a, b time.Duration) string {
+		if b <= 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.1f", float64(a)/float64(b))
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "reader\tbids\tp50 ms\tp99 ms\tmax ms\tp50 / baseline\tp99 / baseline\tmax / baseline\t\n")
+	for i, r := range rs {
+		fmt.Fprintf(tw, "%s\t%d/%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, len(r.lat), l.want,
+			ms(st[i].p50), ms(st[i].p99), ms(st[i].max), ratio(st[i].p50, b.p50), ratio(st[i].p99, b.p99), ratio(st[i].max, b.max))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "%.0f events/s for %.0fs, %d partition(s); latency from just before the produce call to the bid's arrival\n",
+		rate, seconds, partitions)
+}
