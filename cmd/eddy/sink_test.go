@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	osexec "os/exec"
 	"sort"
 	"strings"
 	"testing"
@@ -238,5 +239,44 @@ func TestSinkRestart(t *testing.T) {
 	// of each group creates it, the others update it), one delete.
 	if len(recs) != 41 {
 		t.Errorf("upsert topic: %d records, want 41: %v", len(recs), recs)
+	}
+}
+
+// TestSinkKcat: kcat, an external consumer reading committed records only,
+// sees the sink's upserts: the last value per key is the view.
+func TestSinkKcat(t *testing.T) {
+	kcat, err := osexec.LookPath("kcat")
+	if err != nil {
+		t.Skip("did not run: kcat is not installed (CI installs it)")
+	}
+	c, seeds, _ := startEddyDir(t, t.TempDir())
+	mustExec(t, c, `CREATE TABLE acct (id INT PRIMARY KEY, grp TEXT, bal INT)`)
+	mustExec(t, c, `INSERT INTO acct VALUES (1, 'a', 10), (2, 'b', 5)`)
+	mustExec(t, c, `CREATE MATERIALIZED VIEW tot AS SELECT grp, sum(bal)::int8 AS s FROM acct GROUP BY grp`)
+	mustExec(t, c, `CREATE SINK tot_out FROM tot WITH (topic = 'tot', envelope = 'upsert')`)
+	mustExec(t, c, `UPDATE acct SET bal = 12 WHERE id = 1`)
+	want := map[string]string{`{"grp":"a"}`: `{"grp":"a","s":12}`, `{"grp":"b"}`: `{"grp":"b","s":5}`}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		out, err := osexec.CommandContext(ctx, kcat, "-b", seeds[0], "-t", "tot", "-C", "-e", "-q",
+			"-X", "isolation.level=read_committed", "-f", "%k\t%s\n").CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Fatalf("kcat -C: %v\n%s", err, out)
+		}
+		last := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if k, v, ok := strings.Cut(line, "\t"); ok {
+				last[k] = strings.ReplaceAll(v, " ", "")
+			}
+		}
+		if fmt.Sprint(last) == fmt.Sprint(want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kcat read %q, want the last values %v", out, want)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
