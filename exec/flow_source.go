@@ -15,6 +15,7 @@ import (
 
 	"github.com/eddysql/eddy/catalog"
 	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/sql"
 )
 
 // A view over a source reads the topic itself, as its own consumer (no
@@ -171,6 +172,9 @@ func (e *Engine) tailConsumer(ctx context.Context, topic, of string, offs map[in
 	if parts == nil {
 		return nil, fmt.Errorf("topic %q of %s does not exist", topic, of)
 	}
+	if err := checkOffsets(ctx, admin, topic, of, parts, offs); err != nil {
+		return nil, err
+	}
 	assign := map[int32]kgo.Offset{}
 	for _, p := range parts {
 		if o, ok := offs[p]; ok {
@@ -181,11 +185,49 @@ func (e *Engine) tailConsumer(ctx context.Context, topic, of string, offs map[in
 	}
 	cl, err := kgo.NewClient(e.kafka.clientOpts(
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: assign}),
+		// An offset out of range means the topic was recreated or cut
+		// under the reader: fail (and find out why at the retry) rather
+		// than silently start over.
+		kgo.ConsumeResetOffset(kgo.NoResetOffset()),
 		kgo.FetchMaxWait(progressInterval))...)
 	if err != nil {
 		return nil, kafkaErr("consumer for topic "+topic, err)
 	}
 	return cl, nil
+}
+
+// checkOffsets refuses committed offsets that the topic no longer holds:
+// past its end (the topic was deleted and created again) or before its
+// start (records were deleted before they were read). Reading on would
+// count the new topic's records as if they followed the old ones, or skip
+// records unseen; either gives wrong answers, so the reader stops and says
+// why until an operator drops it (or restores the topic).
+func checkOffsets(ctx context.Context, admin *kgo.Client, topic, of string, parts []int32, offs map[int32]int64) error {
+	if len(offs) == 0 {
+		return nil
+	}
+	lctx, cancel := context.WithTimeout(ctx, kafkaRequestTimeout)
+	defer cancel()
+	starts, err := listOffsets(lctx, admin, topic, parts, -2)
+	if err != nil {
+		return err
+	}
+	ends, err := listOffsets(lctx, admin, topic, parts, -1)
+	if err != nil {
+		return err
+	}
+	for p, o := range offs {
+		end, ok := ends[p]
+		switch {
+		case !ok:
+			return sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "topic %q of %s lost partition %d, which it had read up to offset %d: the topic was recreated", topic, of, p, o)
+		case o > end:
+			return sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "topic %q of %s ends at offset %d in partition %d, but it had read up to %d: the topic was recreated or truncated", topic, of, end, p, o)
+		case o < starts[p]:
+			return sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "topic %q of %s starts at offset %d in partition %d, but it had read only up to %d: records were deleted unread", topic, of, starts[p], p, o)
+		}
+	}
+	return nil
 }
 
 // feedRetry is how long a failing feed waits before it tries again.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // startEddyDir runs eddy with the embedded broker over a data directory
@@ -226,4 +228,45 @@ func TestViewOverSourceEpochInterval(t *testing.T) {
 	}
 	eventually(t, c, `SELECT * FROM hot ORDER BY 1`, bidView+` ORDER BY 1`)
 	wantRows(t, c, `SELECT sum(count)::int8 FROM hot`, "500")
+}
+
+// TestViewOverRecreatedTopic: when a view's topic is deleted and created
+// again, the view does not read the new records as if they followed the
+// old ones: it stops, and says why, rather than serve a wrong answer.
+func TestViewOverRecreatedTopic(t *testing.T) {
+	c, seeds, _ := startEddyDir(t, t.TempDir())
+	mustExec(t, c, `CREATE SOURCE bid (auction BIGINT, price BIGINT) WITH (topic = 'bid', partitions = '1')`)
+	mustExec(t, c, `CREATE MATERIALIZED VIEW n AS SELECT count(*) FROM bid`)
+	one := func(n int) {
+		vals := make([]string, n)
+		for i := range vals {
+			vals[i] = fmt.Sprintf(`{"auction": %d, "price": 1}`, i)
+		}
+		produceTo(t, seeds, "bid", 1, vals...)
+	}
+	one(5)
+	eventually(t, c, `SELECT * FROM n`, `SELECT 5::int8`)
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	req := kmsg.NewPtrDeleteTopicsRequest()
+	req.TopicNames = []string{"bid"}
+	dt := kmsg.NewDeleteTopicsRequestTopic()
+	dt.Topic = kmsg.StringPtr("bid")
+	req.Topics = append(req.Topics, dt)
+	req.TimeoutMillis = 5000
+	if _, err := req.RequestWith(context.Background(), cl); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	// A second source over the same name creates the topic anew.
+	mustExec(t, c, `CREATE SOURCE bid2 (auction BIGINT, price BIGINT) WITH (topic = 'bid', partitions = '1')`)
+	one(2)
+	// The feed notices at its next fetch or retry (feedRetry is 1s).
+	time.Sleep(4 * time.Second)
+	wantRows(t, c, `SELECT * FROM n`, "5")
+	wantRows(t, c, `SELECT count(*) FROM bid`, "2")
 }
