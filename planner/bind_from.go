@@ -222,6 +222,10 @@ func (b *binder) bindJoin(j *ast.Join, sc *scope) (Node, []Column, error) {
 	if fc, ok := onExpr.(*ast.FuncCallExpr); ok {
 		switch fc.FnName.L {
 		case "eddy_full_join":
+			// The dialect layer writes one argument; a user may write any.
+			if len(fc.Args) != 1 {
+				return nil, nil, sql.Errorf(sql.CodeSyntaxError, "syntax error at or near \"ON\"")
+			}
 			kind = JoinFull
 			onExpr = fc.Args[0]
 		case "eddy_full_join_using":

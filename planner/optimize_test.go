@@ -9,7 +9,7 @@ import (
 	"github.com/eddysql/eddy/sql"
 )
 
-func testPlanner(t *testing.T) *Planner {
+func testPlanner(t testing.TB) *Planner {
 	t.Helper()
 	db, err := badger.Open(badger.DefaultOptions("").WithInMemory(true).WithLogger(nil))
 	if err != nil {

@@ -217,6 +217,8 @@ func TestErrorPositions(t *testing.T) {
 		{"create materialized view v as select from where", 38, `syntax error at or near "from"`},
 		{"select interval 'x' day", 17, `invalid input syntax for type interval: "x"`},
 		{"select interval '1' hour to day", 29, `syntax error at or near "day"`},
+		{"select * from a full join b on", 31, "syntax error at end of input"},
+		{"select * from a full join b on where true", 32, `syntax error at or near "where"`},
 	}
 	for _, c := range cases {
 		_, err := Parse(c.in)

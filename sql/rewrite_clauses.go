@@ -283,7 +283,8 @@ func (r *rewriter) from(out []*node) ([]*node, *Error) {
 				for j < len(out) && !isJoinWord(out[j]) && !out[j].isPunct(",") && !(out[j].kind == nLeaf && out[j].tok.kind == tkIdent && fromEnd[out[j].tok.val]) {
 					j++
 				}
-				if full {
+				// An empty condition is left to TiDB, which reports the syntax error.
+				if full && j > i+1 {
 					cond := out[i+1 : j]
 					pos := out[i].tok.pos
 					res = append(res, synth(func(w *writer) {
