@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -26,29 +25,21 @@ import (
 
 // sinkConfig is a sink's WITH options, checked.
 type sinkConfig struct {
-	topic      string
-	format     string // json, csv, text, bytes (append only)
-	envelope   string // append, upsert, debezium
-	partitions int32  // for a topic that eddy creates
+	topicOpts        // format: json; csv, text and bytes with envelope append only
+	envelope  string // append, upsert, debezium
 }
 
 func parseSinkOptions(name string, opts map[string]string) (sinkConfig, error) {
-	c := sinkConfig{topic: name, format: "json", envelope: "append", partitions: 1}
+	c := sinkConfig{topicOpts: topicOpts{topic: name, format: "json", partitions: 1}, envelope: "append"}
 	bad := func(k, v, want string) error {
 		return sql.Errorf(sql.CodeInvalidParameterValue, "invalid value for sink option %s: %q (want %s)", k, v, want)
 	}
 	for k, v := range opts {
 		switch k {
-		case "topic":
-			if v == "" {
-				return c, bad(k, v, "a topic name")
+		case "topic", "format", "partitions":
+			if err := c.topicOpts.set(k, v, bad); err != nil {
+				return c, err
 			}
-			c.topic = v
-		case "format":
-			if !sourceFormats[strings.ToLower(v)] {
-				return c, bad(k, v, "json, csv, text or bytes")
-			}
-			c.format = strings.ToLower(v)
 		case "envelope":
 			switch strings.ToLower(v) {
 			case "append", "upsert", "debezium":
@@ -56,12 +47,6 @@ func parseSinkOptions(name string, opts map[string]string) (sinkConfig, error) {
 			default:
 				return c, bad(k, v, "append, upsert or debezium")
 			}
-		case "partitions":
-			n, err := strconv.ParseInt(v, 10, 32)
-			if err != nil || n < 1 {
-				return c, bad(k, v, "a positive number")
-			}
-			c.partitions = int32(n)
 		default:
 			return c, sql.Errorf(sql.CodeInvalidParameterValue, "unrecognized sink option %q", k)
 		}

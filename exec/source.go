@@ -180,11 +180,9 @@ func kafkaErr(what string, err error) error {
 
 // sourceConfig is a source's WITH options, checked.
 type sourceConfig struct {
-	topic       string
-	format      string // json, csv, text, bytes
-	latest      bool   // start = 'latest'
-	partitions  int32  // for a topic that eddy creates
-	failOnError bool   // on_error = 'fail'
+	topicOpts
+	latest      bool // start = 'latest'
+	failOnError bool // on_error = 'fail'
 	createTopic bool
 	// startAt, when set, is start = a timestamp, in Kafka's milliseconds
 	// since the epoch: reading begins at each partition's first record
@@ -198,23 +196,47 @@ type sourceConfig struct {
 
 var sourceFormats = map[string]bool{"json": true, "csv": true, "text": true, "bytes": true}
 
+// topicOpts are the options every object over a topic has.
+type topicOpts struct {
+	topic      string
+	format     string // json, csv, text, bytes
+	partitions int32  // for a topic that eddy creates
+}
+
+// set parses one of them; bad reports a value that is not allowed.
+func (o *topicOpts) set(k, v string, bad func(k, v, want string) error) error {
+	switch k {
+	case "topic":
+		if v == "" {
+			return bad(k, v, "a topic name")
+		}
+		o.topic = v
+	case "format":
+		if !sourceFormats[strings.ToLower(v)] {
+			return bad(k, v, "json, csv, text or bytes")
+		}
+		o.format = strings.ToLower(v)
+	case "partitions":
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err != nil || n < 1 {
+			return bad(k, v, "a positive number")
+		}
+		o.partitions = int32(n)
+	}
+	return nil
+}
+
 func parseSourceOptions(name string, opts map[string]string) (sourceConfig, error) {
-	c := sourceConfig{topic: name, format: "json", partitions: 1, createTopic: true}
+	c := sourceConfig{topicOpts: topicOpts{topic: name, format: "json", partitions: 1}, createTopic: true}
 	bad := func(k, v, want string) error {
 		return sql.Errorf(sql.CodeInvalidParameterValue, "invalid value for source option %s: %q (want %s)", k, v, want)
 	}
 	for k, v := range opts {
 		switch k {
-		case "topic":
-			if v == "" {
-				return c, bad(k, v, "a topic name")
+		case "topic", "format", "partitions":
+			if err := c.topicOpts.set(k, v, bad); err != nil {
+				return c, err
 			}
-			c.topic = v
-		case "format":
-			if !sourceFormats[strings.ToLower(v)] {
-				return c, bad(k, v, "json, csv, text or bytes")
-			}
-			c.format = strings.ToLower(v)
 		case "start":
 			switch strings.ToLower(v) {
 			case "earliest":
@@ -227,12 +249,6 @@ func parseSourceOptions(name string, opts map[string]string) (sourceConfig, erro
 				}
 				c.startAt = &ms
 			}
-		case "partitions":
-			n, err := strconv.ParseInt(v, 10, 32)
-			if err != nil || n < 1 {
-				return c, bad(k, v, "a positive number")
-			}
-			c.partitions = int32(n)
 		case "on_error":
 			switch strings.ToLower(v) {
 			case "skip":

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"strings"
 	"testing"
@@ -47,32 +45,7 @@ func freePort(t *testing.T) int {
 // startEddyExternal runs eddy against the Kafka cluster at broker.
 func startEddyExternal(t *testing.T, broker string) *pgx.Conn {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan endpoints, 1)
-	done := make(chan error, 1)
-	cfg := config{dataDir: t.TempDir(), listen: "127.0.0.1:0", kafka: broker, maxConnections: 100}
-	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), ready) }()
-	var ep endpoints
-	select {
-	case ep = <-ready:
-	case err := <-done:
-		cancel()
-		t.Fatalf("eddy did not start: %v", err)
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatal("eddy did not start in 30s")
-	}
-	c, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://eddy@%s/eddy?sslmode=disable", ep.SQL))
-	if err != nil {
-		cancel()
-		<-done
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Close(context.Background())
-		cancel()
-		<-done
-	})
+	c, _, _ := startEddyConfig(t, config{dataDir: t.TempDir(), kafka: broker})
 	return c
 }
 

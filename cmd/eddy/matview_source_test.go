@@ -16,13 +16,13 @@ import (
 
 // startEddyDir runs eddy with the embedded broker over a data directory
 // that outlives it; stop shuts it down (as a clean restart does).
-func startEddyDir(t *testing.T, dir string) (c *pgx.Conn, seeds []string, stop func()) {
+func startEddyDir(t testing.TB, dir string) (c *pgx.Conn, seeds []string, stop func()) {
 	t.Helper()
 	return startEddyConfig(t, config{dataDir: dir})
 }
 
 // startEddyConfig is startEddyDir with more of the configuration.
-func startEddyConfig(t *testing.T, cfg config) (c *pgx.Conn, seeds []string, stop func()) {
+func startEddyConfig(t testing.TB, cfg config) (c *pgx.Conn, seeds []string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan endpoints, 1)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"os/exec"
 	"strings"
 	"testing"
@@ -20,35 +18,8 @@ import (
 // memory, and returns a connection and the broker's address.
 func startEddyKafka(t testing.TB) (*pgx.Conn, []string) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan endpoints, 1)
-	done := make(chan error, 1)
-	cfg := config{listen: "127.0.0.1:0", kafkaListen: "127.0.0.1:0", maxConnections: 100}
-	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), ready) }()
-	var ep endpoints
-	select {
-	case ep = <-ready:
-	case err := <-done:
-		cancel()
-		t.Fatalf("eddy did not start: %v", err)
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatal("eddy did not start in 30s")
-	}
-	conn, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://eddy@%s/eddy?sslmode=disable", ep.SQL))
-	if err != nil {
-		cancel()
-		<-done
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn.Close(context.Background())
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("eddy: %v", err)
-		}
-	})
-	return conn, ep.Kafka
+	c, seeds, _ := startEddyConfig(t, config{})
+	return c, seeds
 }
 
 // produceTo writes values to a topic's partitions round-robin.
