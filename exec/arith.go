@@ -214,6 +214,9 @@ func floatOp(op planner.Op, a, b float64, t sql.Type) (sql.Value, error) {
 }
 
 func numericOp(op planner.Op, a, b *apd.Decimal) (sql.Value, error) {
+	if v, ok, err := numericSpecial(op, a, b); ok {
+		return v, err
+	}
 	d := new(apd.Decimal)
 	var err error
 	switch op {
@@ -244,6 +247,9 @@ func numericOp(op planner.Op, a, b *apd.Decimal) (sql.Value, error) {
 // numericDiv divides with PostgreSQL's result scale (select_div_scale): at
 // least 16 significant digits and no fewer decimals than either input.
 func numericDiv(a, b *apd.Decimal) (sql.Value, error) {
+	if v, ok, err := numericSpecial(planner.OpDiv, a, b); ok {
+		return v, err
+	}
 	if b.IsZero() {
 		return sql.Null, errDivZero
 	}

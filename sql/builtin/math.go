@@ -252,6 +252,14 @@ func init() {
 			if y.IsZero() {
 				return sql.Null, divByZero()
 			}
+			switch {
+			case x.Form == apd.Infinite && y.Form == apd.Infinite:
+				return sql.NewNumeric(&apd.Decimal{Form: apd.NaN}), nil
+			case x.Form == apd.Infinite:
+				return sql.NewNumeric(&apd.Decimal{Form: apd.Infinite, Negative: x.Negative != y.Negative}), nil
+			case y.Form == apd.Infinite:
+				return numVal(new(apd.Decimal)), nil
+			}
 			r := new(apd.Decimal)
 			c := numCtx(uint32(max(x.NumDigits()+int64(x.Exponent)-int64(y.Exponent), 1) + 2))
 			if _, err := c.QuoInteger(r, x, y); err != nil {
