@@ -248,7 +248,7 @@ func scanRelation(ctx context.Context, txn *badger.Txn, rel *catalog.Relation, f
 func (e *Engine) startFlows() {
 	var views []*catalog.Relation
 	for _, r := range e.cat.Relations() {
-		if r.Kind == catalog.KindMatView {
+		if r.Kind == catalog.KindMatView || isFlowSink(r) {
 			views = append(views, r)
 		}
 	}
@@ -274,12 +274,16 @@ func (e *Engine) startFlows() {
 		}
 		e.flows.register(f)
 	}
+	e.attachSinks()
 	e.ingests.mu.Lock()
 	e.ingests.ready = true
 	e.ingests.mu.Unlock()
 }
 
 func (e *Engine) resumeFlow(rel *catalog.Relation) (*dataflow, error) {
+	if rel.Kind == catalog.KindSink {
+		return e.resumeSinkFlow(rel)
+	}
 	q, err := e.planner.PlanStored(rel)
 	if err != nil {
 		return nil, err

@@ -280,3 +280,184 @@ func TestSinkKcat(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// waitValues reads topic until it holds as many records as want, then
+// checks that it holds exactly want (key and value), in order.
+func waitValues(t *testing.T, seeds []string, topic string, want []string) {
+	t.Helper()
+	render := func(recs []topicRecord) []string {
+		var out []string
+		for _, r := range recs {
+			out = append(out, r.key+" "+r.value)
+		}
+		return out
+	}
+	recs := waitTopic(t, seeds, topic, func(recs []topicRecord) bool { return len(recs) >= len(want) })
+	// Anything late (a duplicate) would show up now.
+	time.Sleep(300 * time.Millisecond)
+	recs = waitTopic(t, seeds, topic, func(r []topicRecord) bool { return len(r) >= len(recs) })
+	if got := render(recs); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("topic %s:\n got %q\nwant %q", topic, got, want)
+	}
+}
+
+// TestSinkFromTable: a sink of a plain table writes its rows, then each
+// committed change, under the table's primary key; a rolled back
+// transaction writes nothing.
+func TestSinkFromTable(t *testing.T) {
+	c, seeds, _ := startEddyDir(t, t.TempDir())
+	mustExec(t, c, `CREATE TABLE acct (id INT PRIMARY KEY, grp TEXT, bal INT)`)
+	mustExec(t, c, `INSERT INTO acct VALUES (1, 'a', 10), (2, 'b', 5)`)
+	mustExec(t, c, `CREATE SINK acct_up FROM acct WITH (topic = 'acct_up', envelope = 'upsert')`)
+	mustExec(t, c, `CREATE SINK acct_cdc FROM acct WITH (topic = 'acct_cdc', envelope = 'debezium')`)
+	wantRows(t, c, `SHOW SINKS`, "acct_cdc", "acct_up")
+	mustExec(t, c, `UPDATE acct SET bal = 15 WHERE id = 1`)
+	mustExec(t, c, `DELETE FROM acct WHERE id = 2`)
+	mustExec(t, c, `BEGIN`)
+	mustExec(t, c, `INSERT INTO acct VALUES (3, 'c', 7)`)
+	mustExec(t, c, `UPDATE acct SET grp = 'z' WHERE id = 3`)
+	mustExec(t, c, `COMMIT`)
+	mustExec(t, c, `BEGIN`)
+	mustExec(t, c, `INSERT INTO acct VALUES (4, 'd', 1)`)
+	mustExec(t, c, `ROLLBACK`)
+	waitValues(t, seeds, "acct_cdc", []string{
+		`{"id":1} {"before":null,"after":{"id":1,"grp":"a","bal":10},"op":"c"}`,
+		`{"id":2} {"before":null,"after":{"id":2,"grp":"b","bal":5},"op":"c"}`,
+		`{"id":1} {"before":{"id":1,"grp":"a","bal":10},"after":{"id":1,"grp":"a","bal":15},"op":"u"}`,
+		`{"id":2} {"before":{"id":2,"grp":"b","bal":5},"after":null,"op":"d"}`,
+		`{"id":3} {"before":null,"after":{"id":3,"grp":"z","bal":7},"op":"c"}`,
+	})
+	waitValues(t, seeds, "acct_up", []string{
+		`{"id":1} {"id":1,"grp":"a","bal":10}`,
+		`{"id":2} {"id":2,"grp":"b","bal":5}`,
+		`{"id":1} {"id":1,"grp":"a","bal":15}`,
+		`{"id":2} `,
+		`{"id":3} {"id":3,"grp":"z","bal":7}`,
+	})
+
+	// A sink holds no rows a client could read.
+	if _, err := c.Exec(context.Background(), `SELECT * FROM acct_up`); err == nil || !strings.Contains(err.Error(), "42P01") {
+		t.Errorf("select from a sink: %v", err)
+	}
+	for _, q := range []string{
+		`CREATE SINK bad FROM acct WITH (envelope = 'append')`, // a table's rows change
+		`CREATE TABLE nokey (a INT)`,
+		`CREATE SINK bad FROM nokey WITH (envelope = 'upsert')`, // no key
+	} {
+		_, err := c.Exec(context.Background(), q)
+		if strings.HasPrefix(q, "CREATE TABLE") {
+			if err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), "0A000") {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+	// An append-only table can only grow, so envelope append takes it.
+	mustExec(t, c, `CREATE TABLE ev (a INT) APPEND ONLY`)
+	mustExec(t, c, `CREATE SINK ev_out FROM ev WITH (topic = 'ev_out')`)
+	mustExec(t, c, `INSERT INTO ev VALUES (1), (2)`)
+	waitValues(t, seeds, "ev_out", []string{` {"a":1}`, ` {"a":2}`})
+
+	if _, err := c.Exec(context.Background(), `DROP TABLE acct`); err == nil || !strings.Contains(err.Error(), "2BP01") {
+		t.Errorf("drop a table a sink reads: %v", err)
+	}
+	mustExec(t, c, `DROP SINK acct_cdc`)
+	mustExec(t, c, `DROP TABLE acct CASCADE`)
+	wantRows(t, c, `SHOW SINKS`, "ev_out")
+	// The table's changes go nowhere now.
+	mustExec(t, c, `CREATE TABLE acct (id INT PRIMARY KEY)`)
+	mustExec(t, c, `INSERT INTO acct VALUES (1)`)
+}
+
+// TestSinkFromSource: a sink of a source writes each record once, from
+// the start of the topic, and those that arrive later.
+func TestSinkFromSource(t *testing.T) {
+	c, seeds, _ := startEddyDir(t, t.TempDir())
+	mustExec(t, c, `CREATE SOURCE bid (auction BIGINT, price BIGINT) WITH (topic = 'bid', partitions = '3')`)
+	bids(t, seeds, 0, 100)
+	mustExec(t, c, `CREATE SINK bid_out FROM bid WITH (topic = 'bid_out', envelope = 'append', partitions = '2')`)
+	mustExec(t, c, `CREATE SINK even_out FROM (SELECT auction, price FROM bid WHERE price % 2 = 0) WITH (topic = 'even', envelope = 'append')`)
+	bids(t, seeds, 100, 100)
+	var all []string
+	for id := 0; id < 200; id++ {
+		all = append(all, fmt.Sprintf(`{"auction":%d,"price":%d}`, id%7, id))
+	}
+	appendValues(t, seeds, "bid_out", all)
+	appendValues(t, seeds, "even", evenBids(0, 200))
+	// A sink of a source reports its progress as views do.
+	wantRows(t, c, `SELECT name, sum("offset")::int8, sum(lag)::int8 FROM eddy_catalog.eddy_view_sources WHERE name LIKE '%out' GROUP BY name ORDER BY name`,
+		"bid_out|200|0", "even_out|200|0")
+	if _, err := c.Exec(context.Background(), `CREATE SINK bad FROM (SELECT auction, count(*) FROM bid GROUP BY auction) WITH (envelope = 'append')`); err == nil || !strings.Contains(err.Error(), "0A000") {
+		t.Errorf("append sink of an aggregate: %v", err)
+	}
+	if _, err := c.Exec(context.Background(), `DROP SOURCE bid`); err == nil || !strings.Contains(err.Error(), "2BP01") {
+		t.Errorf("drop a source a sink reads: %v", err)
+	}
+	mustExec(t, c, `DROP SINK bid_out`)
+	mustExec(t, c, `DROP SOURCE bid CASCADE`)
+	wantRows(t, c, `SHOW SINKS`)
+}
+
+// TestSinkFromQuery: a sink of a join with an aggregate writes the
+// query's answer under its GROUP BY key, kept up to date; sinks of a view
+// and of a topic table do the same for theirs.
+func TestSinkFromQuery(t *testing.T) {
+	c, seeds, _ := startEddyDir(t, t.TempDir())
+	mustExec(t, c, `CREATE TABLE acct (id INT PRIMARY KEY, grp INT, bal INT)`)
+	mustExec(t, c, `CREATE TABLE grps (id INT PRIMARY KEY, name TEXT)`)
+	mustExec(t, c, `INSERT INTO grps VALUES (1, 'one'), (2, 'two')`)
+	mustExec(t, c, `INSERT INTO acct VALUES (1, 1, 10), (2, 2, 5), (3, 1, 1)`)
+	const q = `SELECT g.name, sum(a.bal)::int8 AS s, count(*) AS n FROM acct a JOIN grps g ON a.grp = g.id GROUP BY g.name`
+	mustExec(t, c, `CREATE SINK tot FROM (`+q+`) WITH (topic = 'tot', envelope = 'upsert')`)
+	mustExec(t, c, `CREATE VIEW rich AS SELECT id, bal FROM acct WHERE bal >= 5`)
+	mustExec(t, c, `CREATE SINK rich_out FROM rich WITH (topic = 'rich', envelope = 'upsert')`)
+	if _, err := c.Exec(context.Background(), `CREATE SINK bad FROM (SELECT grp, bal FROM acct) WITH (envelope = 'upsert')`); err == nil || !strings.Contains(err.Error(), "0A000") {
+		t.Errorf("upsert sink of a query with no key: %v", err)
+	}
+	if _, err := c.Exec(context.Background(), `CREATE SINK bad FROM (`+q+`) WITH (envelope = 'append')`); err == nil || !strings.Contains(err.Error(), "0A000") {
+		t.Errorf("append sink of an aggregate: %v", err)
+	}
+	if _, err := c.Exec(context.Background(), `CREATE OR REPLACE VIEW rich AS SELECT id, bal FROM acct WHERE bal >= 6`); err == nil || !strings.Contains(err.Error(), "0A000") {
+		t.Errorf("replace a view a sink reads: %v", err)
+	}
+	mustExec(t, c, `UPDATE acct SET bal = bal + 1`)
+	mustExec(t, c, `INSERT INTO grps VALUES (3, 'three')`)
+	mustExec(t, c, `INSERT INTO acct VALUES (4, 3, 100), (5, 2, 2)`)
+	mustExec(t, c, `DELETE FROM acct WHERE id = 2`)
+	mustExec(t, c, `UPDATE grps SET name = 'uno' WHERE id = 1`)
+
+	// The upsert records the query's rows make, rendered by format from
+	// the rows' "a|b|c" text.
+	upserts := func(query string, format func(f []string) string) []string {
+		var out []string
+		for _, r := range queryRows(t, c, query) {
+			out = append(out, format(strings.Split(r, "|")))
+		}
+		sort.Strings(out)
+		return out
+	}
+	tot := func(f []string) string {
+		return fmt.Sprintf(`{"name":%q}={"name":%q,"s":%s,"n":%s}`, f[0], f[0], f[1], f[2])
+	}
+	rich := func(f []string) string {
+		return fmt.Sprintf(`{"id":%s}={"id":%s,"bal":%s}`, f[0], f[0], f[1])
+	}
+	for _, tc := range []struct {
+		topic, query string
+		format       func([]string) string
+	}{
+		{"tot", q, tot},
+		{"rich", `SELECT * FROM rich`, rich},
+	} {
+		want := upserts(tc.query, tc.format)
+		if len(want) == 0 {
+			t.Fatalf("%s: no rows", tc.query)
+		}
+		waitTopic(t, seeds, tc.topic, func(r []topicRecord) bool {
+			return strings.Join(compacted(r), "\n") == strings.Join(want, "\n")
+		})
+	}
+}
