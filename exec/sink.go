@@ -342,6 +342,8 @@ func (e *Engine) appendOnlyPlan(what string, plan planner.Node) error {
 			return walk(n.Input)
 		case *planner.Sort:
 			return walk(n.Input) // a continuous query's rows have no order
+		case *planner.Values:
+			return nil // rows that appear once, at the first epoch
 		case *planner.SetOp:
 			if n.Kind == planner.Union && n.All {
 				if err := walk(n.Left); err != nil {

@@ -460,6 +460,58 @@ func TestSinkFromQuery(t *testing.T) {
 			return strings.Join(compacted(r), "\n") == strings.Join(want, "\n")
 		})
 	}
+
+	// A topic table's changes, and a query over a materialized view.
+	mustExec(t, c, `CREATE TABLE person (id BIGINT PRIMARY KEY, name TEXT) WITH (topic = 'person', format = 'json')`)
+	mustExec(t, c, `CREATE SINK person_cdc FROM person WITH (topic = 'person_cdc', envelope = 'debezium')`)
+	mustExec(t, c, `CREATE MATERIALIZED VIEW big AS SELECT id, bal FROM acct WHERE bal > 3`)
+	const bigQ = `SELECT g.name, sum(b.bal)::int8 AS s FROM big b JOIN acct a USING (id) JOIN grps g ON g.id = a.grp GROUP BY g.name`
+	mustExec(t, c, `CREATE SINK big_out AS `+bigQ+` WITH (topic = 'big', envelope = 'upsert')`)
+	// The topic table commits what its polls bring at once: one change per
+	// step here.
+	var cdc []string
+	for _, step := range []struct {
+		rec  kv
+		want string
+	}{
+		{kv{`1`, `{"name": "ann"}`}, `{"id":1} {"before":null,"after":{"id":1,"name":"ann"},"op":"c"}`},
+		{kv{`2`, `{"name": "bo"}`}, `{"id":2} {"before":null,"after":{"id":2,"name":"bo"},"op":"c"}`},
+		{kv{`1`, `{"name": "ana"}`}, `{"id":1} {"before":{"id":1,"name":"ann"},"after":{"id":1,"name":"ana"},"op":"u"}`},
+		{tomb(`2`), `{"id":2} {"before":{"id":2,"name":"bo"},"after":null,"op":"d"}`},
+	} {
+		produceKeyed(t, seeds, "person", 0, step.rec)
+		cdc = append(cdc, step.want)
+		waitValues(t, seeds, "person_cdc", cdc)
+	}
+	mustExec(t, c, `UPDATE acct SET bal = 50 WHERE id = 5`)
+	big := func(f []string) string {
+		return fmt.Sprintf(`{"name":%q}={"name":%q,"s":%s}`, f[0], f[0], f[1])
+	}
+	want := upserts(bigQ, big)
+	waitTopic(t, seeds, "big", func(r []topicRecord) bool {
+		return strings.Join(compacted(r), "\n") == strings.Join(want, "\n")
+	})
+	// Constant rows appear once: envelope append takes them.
+	mustExec(t, c, `CREATE SINK hello FROM (VALUES (1, 'hi')) WITH (topic = 'hello')`)
+	waitValues(t, seeds, "hello", []string{` {"column1":1,"column2":"hi"}`})
+
+	mustExec(t, c, `CREATE INDEX acct_bal ON acct (bal)`)
+	for q, code := range map[string]string{
+		`CREATE SINK bad FROM acct_bal WITH (topic = 'x')`:                                  "42809",
+		`CREATE SINK bad FROM hello WITH (topic = 'x')`:                                     "42809",
+		`CREATE SINK bad FROM nothing WITH (topic = 'x')`:                                   "42P01",
+		`CREATE SINK bad FROM (SELECT a.id, g.id FROM acct a, grps g) WITH (topic = 'x')`:   "42701",
+		`CREATE SINK bad FROM (SELECT id FROM acct) WITH (topic = 'x', envelope = 'upsrt')`: "22023",
+		`CREATE SINK tot FROM acct WITH (topic = 'x')`:                                      "42P07",
+	} {
+		wantCode(t, c, q, code)
+	}
+	mustExec(t, c, `CREATE SINK IF NOT EXISTS tot FROM acct WITH (topic = 'x')`)
+	if _, err := c.Exec(context.Background(), `DROP MATERIALIZED VIEW big`); err == nil || !strings.Contains(err.Error(), "2BP01") {
+		t.Errorf("drop a view a sink reads: %v", err)
+	}
+	mustExec(t, c, `DROP MATERIALIZED VIEW big CASCADE`)
+	wantRows(t, c, `SHOW SINKS`, "hello", "person_cdc", "rich_out", "tot")
 }
 
 // TestSinkFromQueryRestart: sinks with dataflows of their own (of a
