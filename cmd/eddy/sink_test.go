@@ -393,6 +393,12 @@ func TestSinkFromSource(t *testing.T) {
 	if _, err := c.Exec(context.Background(), `CREATE SINK bad FROM (SELECT auction, count(*) FROM bid GROUP BY auction) WITH (envelope = 'append')`); err == nil || !strings.Contains(err.Error(), "0A000") {
 		t.Errorf("append sink of an aggregate: %v", err)
 	}
+	// A union of what only grows only grows.
+	mustExec(t, c, `CREATE TABLE ev (auction BIGINT, price BIGINT) APPEND ONLY`)
+	mustExec(t, c, `CREATE SINK both_out FROM (SELECT auction, price FROM bid WHERE price < 3 UNION ALL SELECT * FROM ev) WITH (topic = 'both')`)
+	mustExec(t, c, `INSERT INTO ev VALUES (7, 7)`)
+	appendValues(t, seeds, "both", []string{`{"auction":0,"price":0}`, `{"auction":1,"price":1}`, `{"auction":2,"price":2}`, `{"auction":7,"price":7}`})
+	mustExec(t, c, `DROP SINK both_out`)
 	if _, err := c.Exec(context.Background(), `DROP SOURCE bid`); err == nil || !strings.Contains(err.Error(), "2BP01") {
 		t.Errorf("drop a source a sink reads: %v", err)
 	}
@@ -510,6 +516,9 @@ func TestSinkFromQuery(t *testing.T) {
 	if _, err := c.Exec(context.Background(), `DROP MATERIALIZED VIEW big`); err == nil || !strings.Contains(err.Error(), "2BP01") {
 		t.Errorf("drop a view a sink reads: %v", err)
 	}
+	// A sink has no rows to show in the catalogs, though it keeps columns.
+	wantRows(t, c, `SELECT count(*) FROM pg_class WHERE relname IN ('tot', 'big_out')`, "0")
+	wantRows(t, c, `SELECT count(*) FROM information_schema.columns WHERE table_name IN ('tot', 'big_out')`, "0")
 	mustExec(t, c, `DROP MATERIALIZED VIEW big CASCADE`)
 	wantRows(t, c, `SHOW SINKS`, "hello", "person_cdc", "rich_out", "tot")
 }
