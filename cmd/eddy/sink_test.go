@@ -520,6 +520,8 @@ func TestSinkFromQuery(t *testing.T) {
 	wantRows(t, c, `SELECT count(*) FROM pg_class WHERE relname IN ('tot', 'big_out')`, "0")
 	wantRows(t, c, `SELECT count(*) FROM information_schema.columns WHERE table_name IN ('tot', 'big_out')`, "0")
 	mustExec(t, c, `DROP MATERIALIZED VIEW big CASCADE`)
+	wantCode(t, c, `DROP VIEW rich`, "2BP01")
+	wantCode(t, c, `DROP TABLE grps`, "2BP01")
 	wantRows(t, c, `SHOW SINKS`, "hello", "person_cdc", "rich_out", "tot")
 }
 
