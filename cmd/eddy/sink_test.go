@@ -335,6 +335,9 @@ func TestSinkFromTable(t *testing.T) {
 		`{"id":3} {"id":3,"grp":"z","bal":7}`,
 	})
 
+	waitRows(t, c, `SELECT name, reads, topic, format, envelope, coalesce(key, '-'), queued, coalesce(last_error, '-') FROM eddy_catalog.eddy_sinks`,
+		`acct_cdc|SELECT * FROM "acct"|acct_cdc|json|debezium|id|0|-`,
+		`acct_up|SELECT * FROM "acct"|acct_up|json|upsert|id|0|-`)
 	// A sink holds no rows a client could read.
 	if _, err := c.Exec(context.Background(), `SELECT * FROM acct_up`); err == nil || !strings.Contains(err.Error(), "42P01") {
 		t.Errorf("select from a sink: %v", err)
@@ -523,6 +526,10 @@ func TestSinkFromQuery(t *testing.T) {
 	wantCode(t, c, `DROP VIEW rich`, "2BP01")
 	wantCode(t, c, `DROP TABLE grps`, "2BP01")
 	wantRows(t, c, `SHOW SINKS`, "hello", "person_cdc", "rich_out", "tot")
+	mustExec(t, c, `CREATE MATERIALIZED VIEW mv AS SELECT grp, count(*) AS n FROM acct GROUP BY grp`)
+	mustExec(t, c, `CREATE SINK mv_out FROM mv WITH (envelope = 'upsert')`)
+	waitRows(t, c, `SELECT name, reads, topic, envelope, coalesce(key, '-'), queued FROM eddy_catalog.eddy_sinks WHERE name IN ('mv_out', 'hello')`,
+		`hello|VALUES (1, 'hi')|hello|append|-|0`, `mv_out|mv|mv_out|upsert|grp|0`)
 }
 
 // TestSinkFromQueryRestart: sinks with dataflows of their own (of a
