@@ -267,7 +267,7 @@ func (e *Engine) startFlows() {
 			// Changes to its inputs will fail rather than leave it stale.
 			e.log.Error("materialized view cannot be maintained", "view", rel.Name, "err", err)
 			f = &dataflow{e: e, rel: rel, mu: newViewMutex(), state: newStateStore(e.db), inputs: map[uint32][]*deltaOp{}, reads: map[uint32]bool{},
-				broken: sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "materialized view %s cannot be maintained: %v", rel.Name, err)}
+				broken: sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "%s %s cannot be maintained: %v", relationKindWord(rel), rel.Name, err)}
 			for _, oid := range rel.DependsOn {
 				f.reads[oid] = true
 			}

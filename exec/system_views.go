@@ -77,8 +77,9 @@ func (s *Session) eddyViewsRows() ([]sql.Row, error) {
 }
 
 // eddy_catalog.eddy_view_sources shows how far each materialized view (or
-// sink with a dataflow of its own) has read each source it reads directly: one row per view, source and
-// partition, with the next offset the view has committed, the partition's
+// sink with a dataflow of its own) has read each source it reads directly:
+// one row per view, source and partition, with the next offset the view
+// has committed, the partition's
 // end (its high watermark, asked of Kafka now) and the difference, lag. A
 // view whose lag is 0 everywhere reflects every record in the topics as
 // of the query. A view over views has no rows of its own: its inputs' lag
