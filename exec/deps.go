@@ -54,10 +54,11 @@ func planDependencies(n planner.Node) []uint32 {
 // was built by the old query and would be maintained by the new one.
 func (s *Session) checkReplaceView(rel *catalog.Relation) error {
 	for _, oid := range s.dependentsClosure(rel.OID) {
-		if d := s.e.cat.ByOID(oid); d != nil && d.Kind == catalog.KindMatView {
+		if d := s.e.cat.ByOID(oid); d != nil && (d.Kind == catalog.KindMatView || isFlowSink(d)) {
+			what := relationKindWord(d)
 			return &sql.Error{Code: sql.CodeFeatureNotSupported,
-				Message: "cannot replace view " + rel.Name + ": materialized view " + d.Name + " depends on it",
-				Hint:    "Drop the materialized view first, or create the view under a new name."}
+				Message: "cannot replace view " + rel.Name + ": " + what + " " + d.Name + " depends on it",
+				Hint:    "Drop the " + what + " first, or create the view under a new name."}
 		}
 	}
 	return nil

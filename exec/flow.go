@@ -401,8 +401,10 @@ func (f *dataflow) epoch(ctx context.Context, changes map[uint32]*Batch) (*Batch
 	if rows, diffs, err = f.closeWindows(rows, diffs); err != nil {
 		return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
 	}
-	if err := f.sink.apply(f.state, rows, diffs); err != nil {
-		return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
+	if f.sink != nil { // nil for a sink's dataflow, which stores no rows (sink_flow.go)
+		if err := f.sink.apply(f.state, rows, diffs); err != nil {
+			return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
+		}
 	}
 	for _, s := range f.sinks {
 		if err := s.enqueue(f.state, rows, diffs); err != nil {

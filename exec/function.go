@@ -64,8 +64,8 @@ func (s *Session) createFunction(n *sql.CreateFunction) (string, error) {
 		// A materialized view runs the body it was created with; replacing
 		// it would leave the view computing something else.
 		for _, r := range s.e.cat.FunctionDependents(old.OID) {
-			if r.Kind == catalog.KindMatView {
-				return "", sql.Errorf(sql.CodeFeatureNotSupported, "cannot replace function %s: materialized view %s uses it", f.Name, r.Name)
+			if r.Kind == catalog.KindMatView || isFlowSink(r) {
+				return "", sql.Errorf(sql.CodeFeatureNotSupported, "cannot replace function %s: %s %s uses it", f.Name, relationKindWord(r), r.Name)
 			}
 		}
 		f.OID = old.OID

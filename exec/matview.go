@@ -248,7 +248,7 @@ func scanRelation(ctx context.Context, txn *badger.Txn, rel *catalog.Relation, f
 func (e *Engine) startFlows() {
 	var views []*catalog.Relation
 	for _, r := range e.cat.Relations() {
-		if r.Kind == catalog.KindMatView {
+		if r.Kind == catalog.KindMatView || isFlowSink(r) {
 			views = append(views, r)
 		}
 	}
@@ -267,19 +267,23 @@ func (e *Engine) startFlows() {
 			// Changes to its inputs will fail rather than leave it stale.
 			e.log.Error("materialized view cannot be maintained", "view", rel.Name, "err", err)
 			f = &dataflow{e: e, rel: rel, mu: newViewMutex(), state: newStateStore(e.db), inputs: map[uint32][]*deltaOp{}, reads: map[uint32]bool{},
-				broken: sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "materialized view %s cannot be maintained: %v", rel.Name, err)}
+				broken: sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "%s %s cannot be maintained: %v", relationKindWord(rel), rel.Name, err)}
 			for _, oid := range rel.DependsOn {
 				f.reads[oid] = true
 			}
 		}
 		e.flows.register(f)
 	}
+	e.attachSinks()
 	e.ingests.mu.Lock()
 	e.ingests.ready = true
 	e.ingests.mu.Unlock()
 }
 
 func (e *Engine) resumeFlow(rel *catalog.Relation) (*dataflow, error) {
+	if rel.Kind == catalog.KindSink {
+		return e.resumeSinkFlow(rel)
+	}
 	q, err := e.planner.PlanStored(rel)
 	if err != nil {
 		return nil, err

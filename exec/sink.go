@@ -13,8 +13,10 @@ import (
 	"github.com/eddysql/eddy/sql"
 )
 
-// A sink writes a materialized view's changes to a Kafka topic, exactly
-// once for read_committed consumers. The view's epochs append their
+// A sink writes a relation's changes to a Kafka topic, exactly once for
+// read_committed consumers. A sink of a materialized view is fed by the
+// view's dataflow; a sink of anything else runs a dataflow of its own
+// (sink_flow.go). The dataflow's epochs append their
 // output to a durable queue of the sink (under the sink's state prefix) in
 // the same Badger transaction that commits the epoch, so a change is
 // queued if and only if it committed. A goroutine per sink (sink_kafka.go)
@@ -57,11 +59,16 @@ func parseSinkOptions(name string, opts map[string]string) (sinkConfig, error) {
 	return c, nil
 }
 
-// topicSink is a running sink.
+// topicSink is a sink attached to the dataflow that feeds it.
 type topicSink struct {
-	e    *Engine
-	rel  *catalog.Relation
+	e   *Engine
+	rel *catalog.Relation
+	// view is the relation whose changes the sink writes: the materialized
+	// view it reads, or its own dataflow's relation (sinkFlowRelation).
 	view *catalog.Relation
+	// flow: the sink has its own dataflow, whose state shares the sink's
+	// prefix, and keeps its queue apart from the operators' (sink_flow.go).
+	flow bool
 	cfg  sinkConfig
 	// failed: the view retracted a row an append sink cannot express; the
 	// sink stops queuing (its goroutine stops at that entry). Read and
@@ -69,6 +76,9 @@ type topicSink struct {
 	failed bool
 	// wake is signalled when an epoch that queued changes commits.
 	wake chan struct{}
+	// stop stops the goroutine that produces the queue; nil until it runs
+	// (it needs Kafka, while the queue fills from the start). Guarded by
+	// the engine's sinks.mu.
 	stop func()
 
 	mu  sync.Mutex
@@ -84,6 +94,28 @@ func sinkQueueKey(sink uint32, seq uint64) []byte {
 
 func sinkSeqKey(sink uint32) []byte {
 	return append(catalog.ObjectPrefix(catalog.PrefixState, sink), 1)
+}
+
+// queueKey is where entry seq of the sink's queue lives.
+func (s *topicSink) queueKey(seq uint64) []byte {
+	if s.flow {
+		return flowSinkQueueKey(s.rel.OID, seq)
+	}
+	return sinkQueueKey(s.rel.OID, seq)
+}
+
+// queuePrefix is the prefix of every entry of the sink's queue.
+func (s *topicSink) queuePrefix() []byte {
+	k := s.queueKey(0)
+	return k[:len(k)-8]
+}
+
+// seqKey holds the last sequence number of the sink's queue.
+func (s *topicSink) seqKey() []byte {
+	if s.flow {
+		return flowSinkSeqKey(s.rel.OID)
+	}
+	return sinkSeqKey(s.rel.OID)
 }
 
 // encodeChanges is the queue's encoding of an epoch's changes.
@@ -137,14 +169,14 @@ func (s *topicSink) enqueue(st *stateStore, rows []sql.Row, diffs []int64) error
 		}
 	}
 	var seq uint64
-	if v, ok, err := st.get(sinkSeqKey(s.rel.OID)); err != nil {
+	if v, ok, err := st.get(s.seqKey()); err != nil {
 		return err
 	} else if ok {
 		seq = binary.BigEndian.Uint64(v)
 	}
 	seq++
-	st.put(sinkSeqKey(s.rel.OID), binary.BigEndian.AppendUint64(nil, seq))
-	st.put(sinkQueueKey(s.rel.OID, seq), encodeChanges(rows, diffs))
+	st.put(s.seqKey(), binary.BigEndian.AppendUint64(nil, seq))
+	st.put(s.queueKey(seq), encodeChanges(rows, diffs))
 	return nil
 }
 
@@ -161,10 +193,45 @@ func (s *topicSink) setErr(err error) {
 	s.mu.Unlock()
 }
 
-// sinkSet holds the running sinks.
+// sinkSet holds the sinks attached to their dataflows.
 type sinkSet struct {
 	mu    sync.Mutex
 	byOID map[uint32]*topicSink
+}
+
+// claim registers s unless a sink of its OID is registered already.
+func (ss *sinkSet) claim(s *topicSink) bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.byOID[s.rel.OID] != nil {
+		return false
+	}
+	if ss.byOID == nil {
+		ss.byOID = map[uint32]*topicSink{}
+	}
+	ss.byOID[s.rel.OID] = s
+	return true
+}
+
+// release forgets s, which never ran (its creation failed).
+func (ss *sinkSet) release(s *topicSink) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.byOID[s.rel.OID] == s {
+		delete(ss.byOID, s.rel.OID)
+	}
+}
+
+// sinkOptions are a sink's WITH options, without what eddy keeps among
+// them for itself (sink_flow.go).
+func sinkOptions(rel *catalog.Relation) map[string]string {
+	out := make(map[string]string, len(rel.Options))
+	for k, v := range rel.Options {
+		if !strings.HasPrefix(k, flowSettingPrefix) {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func (s *Session) createSink(ctx context.Context, n *sql.CreateSink) (string, error) {
@@ -181,22 +248,6 @@ func (s *Session) createSink(ctx context.Context, n *sql.CreateSink) (string, er
 		}
 		return "", sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", n.Name.Name)
 	}
-	if n.Query != nil {
-		return "", sql.Errorf(sql.CodeFeatureNotSupported, "CREATE SINK FROM a query is not supported: create a materialized view of the query and sink it")
-	}
-	if err := checkSchema(n.From); err != nil {
-		return "", err
-	}
-	view := s.e.cat.Lookup(n.From.Schema, n.From.Name)
-	if view == nil {
-		return "", sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", n.From.Name)
-	}
-	if view.Kind != catalog.KindMatView {
-		return "", sql.Errorf(sql.CodeFeatureNotSupported, "a sink reads a materialized view, and %q is not one: create a materialized view over it and sink that", view.Name)
-	}
-	if err := s.checkAccess([]planner.Access{{Rel: view.OID, Priv: catalog.PrivSelect}}); err != nil {
-		return "", err
-	}
 	opts := map[string]string{}
 	for _, o := range n.With {
 		opts[o.Key] = o.Value
@@ -205,49 +256,83 @@ func (s *Session) createSink(ctx context.Context, n *sql.CreateSink) (string, er
 	if err != nil {
 		return "", err
 	}
+	if n.Query != nil {
+		return tag, s.createFlowSink(ctx, n.Name.Name, n.Query.Text, n.Query.AST, opts, cfg)
+	}
+	if err := checkSchema(n.From); err != nil {
+		return "", err
+	}
+	from := s.e.cat.Lookup(n.From.Schema, n.From.Name)
+	if from == nil {
+		return "", sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", n.From.Name)
+	}
+	switch from.Kind {
+	case catalog.KindMatView:
+		return tag, s.createViewSink(ctx, n.Name.Name, from, opts, cfg)
+	case catalog.KindTable, catalog.KindView, catalog.KindSource:
+		return tag, s.createRelationSink(ctx, n.Name.Name, from, opts, cfg)
+	}
+	return "", sql.Errorf(sql.CodeWrongObjectType, "cannot sink %s %q: a sink reads a table, a source, a view, a materialized view or a query", relationKindWord(from), from.Name)
+}
+
+// createViewSink creates a sink fed by a materialized view's dataflow.
+func (s *Session) createViewSink(ctx context.Context, name string, view *catalog.Relation, opts map[string]string, cfg sinkConfig) error {
+	if err := s.checkAccess([]planner.Access{{Rel: view.OID, Priv: catalog.PrivSelect}}); err != nil {
+		return err
+	}
 	switch cfg.envelope {
 	case "append":
 		if err := s.e.appendOnly(view); err != nil {
-			return "", err
+			return err
 		}
 	case "upsert":
 		if view.PrimaryKey == nil {
-			return "", sql.Errorf(sql.CodeFeatureNotSupported, "envelope upsert needs a key, and materialized view %s has none (group by or select a table's primary key)", view.Name)
+			return sql.Errorf(sql.CodeFeatureNotSupported, "envelope upsert needs a key, and materialized view %s has none (group by or select a table's primary key)", view.Name)
 		}
 	}
-	cl, err := s.e.kafkaClient()
+	if err := s.e.ensureSinkTopic(ctx, cfg); err != nil {
+		return err
+	}
+	rel := &catalog.Relation{Schema: "public", Name: name, Kind: catalog.KindSink, Owner: s.user,
+		Options: opts, DependsOn: []uint32{view.OID}}
+	var err error
+	if rel.OID, err = s.e.cat.AllocOIDs(1); err != nil {
+		return err
+	}
+	return s.e.startViewSink(ctx, rel, cfg)
+}
+
+// ensureSinkTopic creates the sink's topic unless it exists.
+func (e *Engine) ensureSinkTopic(ctx context.Context, cfg sinkConfig) error {
+	cl, err := e.kafkaClient()
 	if err != nil {
-		return "", err
+		return err
 	}
 	kctx, cancel := context.WithTimeout(ctx, kafkaRequestTimeout)
 	defer cancel()
 	parts, err := topicPartitions(kctx, cl, cfg.topic)
 	if err != nil {
-		return "", err
+		return err
 	}
 	if parts == nil {
-		if err := createTopic(kctx, cl, cfg.topic, cfg.partitions); err != nil {
-			return "", err
-		}
+		return createTopic(kctx, cl, cfg.topic, cfg.partitions)
 	}
-	rel := &catalog.Relation{Schema: "public", Name: n.Name.Name, Kind: catalog.KindSink, Owner: s.user,
-		Options: opts, DependsOn: []uint32{view.OID}}
-	if rel.OID, err = s.e.cat.AllocOIDs(1); err != nil {
-		return "", err
-	}
-	if err := s.e.startSink(ctx, rel, true); err != nil {
-		return "", err
-	}
-	return tag, nil
+	return nil
 }
 
-// appendOnly checks that a view never retracts a row: its query filters
-// and projects sources (or views that do).
+// appendOnly checks that a view never retracts a row.
 func (e *Engine) appendOnly(view *catalog.Relation) error {
 	q, err := e.planner.PlanStored(view)
 	if err != nil {
 		return err
 	}
+	return e.appendOnlyPlan("materialized view "+view.Name, q.Plan)
+}
+
+// appendOnlyPlan checks that a query (what names it) never retracts a
+// row: it filters, projects and unions (ALL) sources, append-only tables
+// and materialized views that do.
+func (e *Engine) appendOnlyPlan(what string, plan planner.Node) error {
 	var walk func(n planner.Node) error
 	walk = func(n planner.Node) error {
 		switch n := n.(type) {
@@ -255,67 +340,67 @@ func (e *Engine) appendOnly(view *catalog.Relation) error {
 			return walk(n.Input)
 		case *planner.Project:
 			return walk(n.Input)
+		case *planner.Sort:
+			return walk(n.Input) // a continuous query's rows have no order
+		case *planner.Values:
+			return nil // rows that appear once, at the first epoch
+		case *planner.SetOp:
+			if n.Kind == planner.Union && n.All {
+				if err := walk(n.Left); err != nil {
+					return err
+				}
+				return walk(n.Right)
+			}
 		case *planner.Scan:
-			switch n.Rel.Kind {
-			case catalog.KindSource:
+			switch {
+			case n.Rel.Kind == catalog.KindSource:
 				return nil
-			case catalog.KindMatView:
+			case n.Rel.Kind == catalog.KindTable && n.Rel.AppendOnly:
+				return nil
+			case n.Rel.Kind == catalog.KindMatView:
 				return e.appendOnly(n.Rel)
 			}
-			return sql.Errorf(sql.CodeFeatureNotSupported, "envelope append needs an append-only materialized view, and %s reads %s, whose rows can be updated or deleted (use envelope upsert or debezium)", view.Name, n.Rel.Name)
+			return sql.Errorf(sql.CodeFeatureNotSupported, "envelope append needs an append-only relation, and %s reads %s %s, whose rows can be updated or deleted (use envelope upsert or debezium)", what, relationKindWord(n.Rel), n.Rel.Name)
 		}
-		return sql.Errorf(sql.CodeFeatureNotSupported, "envelope append needs an append-only materialized view (filters and projections of sources), and %s can retract rows (use envelope upsert or debezium)", view.Name)
+		return sql.Errorf(sql.CodeFeatureNotSupported, "envelope append needs an append-only relation (filters and projections of sources and append-only tables), and %s can retract rows (use envelope upsert or debezium)", what)
 	}
-	return walk(q.Plan)
+	return walk(plan)
 }
 
-// startSink attaches a sink to its view and starts its goroutine. A new
-// sink (fresh) first queues the view's rows, under the view's lock, so
-// that every later epoch comes after them and none is missed or doubled.
-func (e *Engine) startSink(ctx context.Context, rel *catalog.Relation, fresh bool) error {
-	cfg, err := parseSinkOptions(rel.Name, rel.Options)
-	if err != nil {
+// startViewSink attaches a new sink to its materialized view and starts
+// it. It first queues the view's rows, under the view's lock, so that
+// every later epoch comes after them and none is missed or doubled.
+func (e *Engine) startViewSink(ctx context.Context, rel *catalog.Relation, cfg sinkConfig) error {
+	if err := e.flows.mu.rlock(ctx); err != nil {
 		return err
 	}
-	if len(rel.DependsOn) != 1 {
-		return fmt.Errorf("sink %s: no view", rel.Name)
-	}
-	_ = e.flows.mu.rlock(context.Background())
 	defer e.flows.mu.runlock()
 	f := e.flows.byOID[rel.DependsOn[0]]
 	if f == nil {
 		return fmt.Errorf("sink %s: materialized view %d is not running", rel.Name, rel.DependsOn[0])
 	}
 	s := &topicSink{e: e, rel: rel, view: f.rel, cfg: cfg, wake: make(chan struct{}, 1)}
-	_ = f.mu.lock(context.Background())
+	if !e.sinks.claim(s) {
+		return sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", rel.Name)
+	}
+	if err := f.mu.lock(ctx); err != nil {
+		e.sinks.release(s)
+		return err
+	}
 	defer f.mu.unlock()
-	if fresh {
-		if err := s.queueSnapshot(ctx); err != nil {
-			_ = e.db.DropPrefix(catalog.ObjectPrefix(catalog.PrefixState, rel.OID))
-			return err
-		}
-		if err := e.cat.Put(rel); err != nil {
-			_ = e.db.DropPrefix(catalog.ObjectPrefix(catalog.PrefixState, rel.OID))
-			return err
-		}
+	fail := func(err error) error {
+		e.sinks.release(s)
+		_ = e.db.DropPrefix(catalog.ObjectPrefix(catalog.PrefixState, rel.OID))
+		return err
+	}
+	if err := s.queueSnapshot(ctx); err != nil {
+		return fail(err)
+	}
+	if err := e.cat.Put(rel); err != nil {
+		return fail(err)
 	}
 	f.sinks = append(f.sinks, s)
-	sctx, cancel := context.WithCancel(e.ctx)
-	done := make(chan struct{})
-	s.stop = func() {
-		cancel()
-		<-done
-	}
-	e.sinks.mu.Lock()
-	if e.sinks.byOID == nil {
-		e.sinks.byOID = map[uint32]*topicSink{}
-	}
-	e.sinks.byOID[rel.OID] = s
-	e.sinks.mu.Unlock()
-	go func() {
-		defer close(done)
-		s.run(sctx)
-	}()
+	e.runSinks()
 	return nil
 }
 
@@ -328,29 +413,22 @@ func (s *topicSink) queueSnapshot(ctx context.Context) error {
 	var seq uint64
 	err := scanRelation(ctx, txn, s.view, func(b *Batch) error {
 		seq++
-		return wb.Set(sinkQueueKey(s.rel.OID, seq), encodeChanges(b.Rows, b.Diffs))
+		return wb.Set(s.queueKey(seq), encodeChanges(b.Rows, b.Diffs))
 	})
 	if err != nil {
 		return err
 	}
-	if err := wb.Set(sinkSeqKey(s.rel.OID), binary.BigEndian.AppendUint64(nil, seq)); err != nil {
+	if err := wb.Set(s.seqKey(), binary.BigEndian.AppendUint64(nil, seq)); err != nil {
 		return err
 	}
 	return wb.Flush()
 }
 
-// startSinks resumes the sinks that do not run, once the views run and
-// Kafka is configured (after a restart, either may come first).
-func (e *Engine) startSinks() {
-	if e.kafka == nil {
-		return
-	}
-	_ = e.flows.mu.rlock(context.Background())
-	started := e.flows.byOID != nil
-	e.flows.mu.runlock()
-	if !started {
-		return
-	}
+// attachSinks attaches the sinks of the catalog that are not attached to
+// the dataflows that feed them. It runs when the dataflows start, before
+// any epoch, so that no change of a restarted view escapes its sinks,
+// whether Kafka is there yet or not; the caller holds flows.mu.
+func (e *Engine) attachSinks() {
 	var sinks []*catalog.Relation
 	e.sinks.mu.Lock()
 	for _, r := range e.cat.Relations() {
@@ -361,14 +439,85 @@ func (e *Engine) startSinks() {
 	e.sinks.mu.Unlock()
 	sort.Slice(sinks, func(i, j int) bool { return sinks[i].OID < sinks[j].OID })
 	for _, rel := range sinks {
-		if err := e.startSink(e.ctx, rel, false); err != nil {
+		if err := e.attachSink(rel); err != nil {
 			e.log.Error("sink cannot run", "sink", rel.Name, "err", err)
 		}
 	}
 }
 
+// attachSink attaches an existing sink to its dataflow: its materialized
+// view's, or its own.
+func (e *Engine) attachSink(rel *catalog.Relation) error {
+	cfg, err := parseSinkOptions(rel.Name, sinkOptions(rel))
+	if err != nil {
+		return err
+	}
+	oid := rel.OID
+	if !isFlowSink(rel) {
+		if len(rel.DependsOn) != 1 {
+			return fmt.Errorf("sink %s: no view", rel.Name)
+		}
+		oid = rel.DependsOn[0]
+	}
+	f := e.flows.byOID[oid]
+	if f == nil {
+		return fmt.Errorf("sink %s: its dataflow %d is not running", rel.Name, oid)
+	}
+	s := &topicSink{e: e, rel: rel, view: f.rel, flow: isFlowSink(rel), cfg: cfg, wake: make(chan struct{}, 1)}
+	if !e.sinks.claim(s) {
+		return nil
+	}
+	_ = f.mu.lock(context.Background())
+	f.sinks = append(f.sinks, s)
+	f.mu.unlock()
+	return nil
+}
+
+// startSinks attaches the sinks that are not attached and starts
+// producing their queues, once the dataflows run and Kafka is configured
+// (after a restart, either may come first).
+func (e *Engine) startSinks() {
+	if e.kafka == nil {
+		return
+	}
+	_ = e.flows.mu.rlock(context.Background())
+	started := e.flows.byOID != nil
+	if started {
+		e.attachSinks()
+	}
+	e.flows.mu.runlock()
+	if started {
+		e.runSinks()
+	}
+}
+
+// runSinks starts the goroutine of every attached sink that has none,
+// when Kafka is configured.
+func (e *Engine) runSinks() {
+	if e.kafka == nil {
+		return
+	}
+	e.sinks.mu.Lock()
+	defer e.sinks.mu.Unlock()
+	for _, s := range e.sinks.byOID {
+		if s.stop != nil {
+			continue
+		}
+		sctx, cancel := context.WithCancel(e.ctx)
+		done := make(chan struct{})
+		s.stop = func() {
+			cancel()
+			<-done
+		}
+		go func() {
+			defer close(done)
+			s.run(sctx)
+		}()
+	}
+}
+
 // stopSinks stops the goroutines of the sinks among oids and detaches
-// them from their views (DROP, and Close with nil meaning all).
+// them from their dataflows (DROP, and Close with nil meaning all).
 func (e *Engine) stopSinks(oids []uint32, all bool) {
 	e.sinks.mu.Lock()
 	var stopping []*topicSink
@@ -387,7 +536,9 @@ func (e *Engine) stopSinks(oids []uint32, all bool) {
 	}
 	e.sinks.mu.Unlock()
 	for _, s := range stopping {
-		s.stop()
+		if s.stop != nil {
+			s.stop()
+		}
 	}
 	if all || len(stopping) == 0 {
 		return

@@ -176,14 +176,13 @@ type sinkEntry struct {
 func (s *topicSink) pending(done uint64) ([]sinkEntry, uint64, error) {
 	txn := s.e.db.NewTransaction(false)
 	defer txn.Discard()
-	prefix := sinkQueueKey(s.rel.OID, 0)
-	prefix = prefix[:len(prefix)-8]
+	prefix := s.queuePrefix()
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
 	defer it.Close()
 	var out []sinkEntry
 	n := 0
 	last := done
-	for it.Seek(sinkQueueKey(s.rel.OID, done+1)); it.Valid() && n < sinkBatchRecords; it.Next() {
+	for it.Seek(s.queueKey(done + 1)); it.Valid() && n < sinkBatchRecords; it.Next() {
 		seq := binary.BigEndian.Uint64(it.Item().Key()[len(prefix):])
 		var b *Batch
 		err := it.Item().Value(func(v []byte) error {
@@ -207,8 +206,7 @@ func (s *topicSink) trim(done uint64) error {
 		return nil
 	}
 	txn := s.e.db.NewTransaction(false)
-	prefix := sinkQueueKey(s.rel.OID, 0)
-	prefix = prefix[:len(prefix)-8]
+	prefix := s.queuePrefix()
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 	var keys [][]byte
 	for it.Rewind(); it.Valid(); it.Next() {
@@ -310,7 +308,7 @@ func (s *topicSink) records(en sinkEntry) ([]*kgo.Record, error) {
 	if s.cfg.envelope == "append" {
 		for i, r := range b.Rows {
 			if b.Diffs[i] < 0 {
-				return nil, fmt.Errorf("sink %s: materialized view %s retracted a row, which envelope append cannot express; the sink stopped (drop it and use envelope upsert or debezium): %w", s.rel.Name, s.view.Name, errAppendRetraction)
+				return nil, fmt.Errorf("sink %s: %s retracted a row, which envelope append cannot express; the sink stopped (drop it and use envelope upsert or debezium): %w", s.rel.Name, s.source(), errAppendRetraction)
 			}
 			v, err := enc.encode(r)
 			if err != nil {

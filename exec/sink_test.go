@@ -113,3 +113,60 @@ func TestSinkCrashAfterKafkaCommit(t *testing.T) {
 func badgerPrefix(p []byte) badger.IteratorOptions {
 	return badger.IteratorOptions{Prefix: p}
 }
+
+// TestSinkFlowStoresNoRows: a sink of a query keeps no rows of its own,
+// and once its queue is produced, no more than its sequence number.
+func TestSinkFlowStoresNoRows(t *testing.T) {
+	kc, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	seeds := kc.ListenAddrs()
+	e, err := Open("", nil, WithKafka(seeds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	si, err := e.Connect(context.Background(), "eddy", "eddy", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := si.(*Session)
+	query(t, s, `CREATE TABLE t (id INT PRIMARY KEY, v INT)`)
+	query(t, s, `INSERT INTO t SELECT g, g FROM generate_series(1, 10) g`)
+	query(t, s, `CREATE SINK k FROM (SELECT id, v * 2 AS w FROM t WHERE v > 0) WITH (topic = 'k', envelope = 'upsert')`)
+	for i := 11; i <= 20; i++ {
+		query(t, s, fmt.Sprintf(`INSERT INTO t VALUES (%d, %d)`, i, i))
+	}
+	countCommitted(t, seeds, "k", 20)
+	sink := e.cat.Lookup("", "k")
+	if got := sink.PrimaryKey; len(got) != 1 || got[0] != 0 {
+		t.Errorf("sink key: %v, want [0]", got)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var keys []string
+		err := e.db.View(func(txn *badger.Txn) error {
+			for _, p := range [][]byte{catalog.ObjectPrefix(catalog.PrefixRows, sink.OID), catalog.ObjectPrefix(catalog.PrefixState, sink.OID)} {
+				it := txn.NewIterator(badgerPrefix(p))
+				for it.Rewind(); it.Valid(); it.Next() {
+					keys = append(keys, fmt.Sprintf("%x", it.Item().Key()))
+				}
+				it.Close()
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("%x", flowSinkSeqKey(sink.OID))
+		if len(keys) == 1 && keys[0] == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sink keys %v, want only its sequence number %s", keys, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -490,6 +490,9 @@ func (r eddyRelations) Columns(schema, name string) ([]planner.Column, bool) {
 		if strings.EqualFold(name, "eddy_view_sources") {
 			return eddyViewSourcesColumns, true
 		}
+		if strings.EqualFold(name, "eddy_sinks") {
+			return eddySinksColumns, true
+		}
 		return nil, false
 	}
 	return r.systemRelations.Columns(schema, name)
@@ -501,6 +504,9 @@ func (s *Session) eddyCatalogRows(name string) ([]sql.Row, error) {
 	}
 	if strings.EqualFold(name, "eddy_view_sources") {
 		return s.eddyViewSourcesRows(context.Background())
+	}
+	if strings.EqualFold(name, "eddy_sinks") {
+		return s.eddySinksRows()
 	}
 	if !strings.EqualFold(name, "eddy_sources") {
 		return nil, sql.Errorf(sql.CodeUndefinedTable, "relation \"%s.%s\" does not exist", eddyCatalog, name)

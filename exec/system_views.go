@@ -12,7 +12,8 @@ import (
 	"github.com/eddysql/eddy/sql"
 )
 
-// eddy_catalog.eddy_views lists the materialized views, one row per view
+// eddy_catalog.eddy_views lists the materialized views (and the sinks that
+// run a dataflow of their own, sink_flow.go), one row per view
 // and watermarked input it reads (one row with input NULL for a view that
 // reads none): the input's watermark in the view, as text in the type of
 // its WATERMARK column (NULL until a row has arrived), and how many late
@@ -26,7 +27,7 @@ var eddyViewsColumns = []planner.Column{
 func (s *Session) eddyViewsRows() ([]sql.Row, error) {
 	var views []*catalog.Relation
 	for _, r := range s.e.cat.Relations() {
-		if r.Kind == catalog.KindMatView {
+		if r.Kind == catalog.KindMatView || isFlowSink(r) {
 			views = append(views, r)
 		}
 	}
@@ -75,9 +76,10 @@ func (s *Session) eddyViewsRows() ([]sql.Row, error) {
 	return rows, err
 }
 
-// eddy_catalog.eddy_view_sources shows how far each materialized view has
-// read each source it reads directly: one row per view, source and
-// partition, with the next offset the view has committed, the partition's
+// eddy_catalog.eddy_view_sources shows how far each materialized view (or
+// sink with a dataflow of its own) has read each source it reads directly:
+// one row per view, source and partition, with the next offset the view
+// has committed, the partition's
 // end (its high watermark, asked of Kafka now) and the difference, lag. A
 // view whose lag is 0 everywhere reflects every record in the topics as
 // of the query. A view over views has no rows of its own: its inputs' lag
@@ -90,7 +92,7 @@ var eddyViewSourcesColumns = []planner.Column{
 func (s *Session) eddyViewSourcesRows(ctx context.Context) ([]sql.Row, error) {
 	var views []*catalog.Relation
 	for _, r := range s.e.cat.Relations() {
-		if r.Kind == catalog.KindMatView {
+		if r.Kind == catalog.KindMatView || isFlowSink(r) {
 			views = append(views, r)
 		}
 	}

@@ -30,7 +30,7 @@ import (
 // TestKill9Views drives records with known contents through materialized
 // views (aggregates, joins with a table and of two sources, tumbling
 // windows with and without EMIT ON WINDOW CLOSE, a view over a view) and
-// sinks (upsert and append) while it kills eddy with SIGKILL at random
+// sinks (upsert and append, of views and of queries) while it kills eddy with SIGKILL at random
 // (seeded) moments, restarting it over the same data directory each time.
 // After the last restart every view must equal its query run in batch, and
 // each sink topic, read with read_committed, must hold exactly the view's
@@ -321,6 +321,10 @@ func (r *crashRig) setup() {
 		`CREATE SINK s_auction FROM v_auction WITH (topic = 's_auction', envelope = 'upsert', partitions = '2')`,
 		`CREATE SINK s_tier FROM v_tier WITH (topic = 's_tier', envelope = 'upsert')`,
 		`CREATE SINK s_even FROM v_even WITH (topic = 's_even', envelope = 'append', partitions = '2')`,
+		// Sinks with dataflows of their own: of a query over the source, and
+		// of the source itself (filtered by the query).
+		`CREATE SINK s_even_q FROM (SELECT id, auction, price FROM bid WHERE price % 2 = 0) WITH (topic = 's_even_q', envelope = 'append', partitions = '2')`,
+		`CREATE SINK s_auction_q FROM (` + crashViews[0].def + `) WITH (topic = 's_auction_q', envelope = 'upsert')`,
 	} {
 		if _, err := c.Exec(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -725,6 +729,8 @@ func (r *crashRig) finish() {
 		}
 	}
 	r.checkAppend(ctx, "s_even", want)
+	r.checkAppend(ctx, "s_even_q", want)
+	r.checkUpsert(ctx, c, "s_auction_q", "v_auction", []string{"auction", "n", "total", "top"}, []string{"auction"})
 	r.checkUpsert(ctx, c, "s_auction", "v_auction", []string{"auction", "n", "total", "top"}, []string{"auction"})
 	r.checkUpsert(ctx, c, "s_tier", "v_tier", []string{"tier", "n", "total"}, []string{"tier"})
 }

@@ -127,6 +127,9 @@ func TestPrivileges(t *testing.T) {
 		// A view alice owns reads t with alice's privileges.
 		execAll(t, su, "GRANT CREATE ON SCHEMA public TO alice")
 		execAll(t, alice, "CREATE VIEW av AS SELECT v FROM t")
+		// A sink reads what its query reads with its creator's privileges.
+		wantDenied(t, alice, "CREATE SINK as1 FROM t WITH (topic = 'as1')", "permission denied for table t")
+		wantDenied(t, alice, "CREATE SINK as2 FROM (SELECT id FROM tv JOIN t USING (id)) WITH (topic = 'as2')", "permission denied for table t")
 		execAll(t, alice, "GRANT SELECT ON av TO bob")
 		wantDenied(t, bob, "SELECT * FROM av", "permission denied for table t")
 		wantDenied(t, alice, "SELECT * FROM av", "permission denied for table t")
