@@ -183,7 +183,11 @@ func (b *binder) bindRelation(rel *catalog.Relation) (Node, error) {
 			cols = append(cols, Column{Name: c.Name, Type: c.Type, Hidden: true})
 		}
 	}
-	return &Scan{Rel: rel, Cols: cols}, nil
+	scan := &Scan{Rel: rel, Cols: cols}
+	if rel.Kind == catalog.KindMatView {
+		scan.Indexes = b.p.Cat.Indexes(rel.OID)
+	}
+	return scan, nil
 }
 
 // bindJoin binds JOIN ... ON/USING/NATURAL, including the dialect layer's

@@ -97,6 +97,16 @@ func NodeExprs(n Node) []Expr {
 	switch n := n.(type) {
 	case *Scan:
 		out = append(out, n.Key...)
+		if n.Index != nil {
+			for _, vals := range n.Index.Eq {
+				out = append(out, vals...)
+			}
+			for _, b := range []*IndexBound{n.Index.Lo, n.Index.Hi} {
+				if b != nil {
+					out = append(out, b.Expr)
+				}
+			}
+		}
 	case *Values:
 		for _, r := range n.Rows {
 			out = append(out, r...)
