@@ -45,12 +45,9 @@ func (s *Session) createIndex(ctx context.Context, n *sql.CreateIndex) (string, 
 	}
 	name := n.Name
 	if name == "" {
-		// PostgreSQL's choice: table_col1_col2_idx (or _key for UNIQUE).
-		suffix := "idx"
-		if n.Unique {
-			suffix = "key"
-		}
-		name = rel.Name + "_" + strings.Join(names, "_") + "_" + suffix
+		// PostgreSQL's choice: table_col1_col2_idx, UNIQUE or not (_key
+		// names the indexes of UNIQUE constraints).
+		name = rel.Name + "_" + strings.Join(names, "_") + "_idx"
 	}
 	if s.e.cat.Lookup(rel.Schema, name) != nil {
 		if n.IfNotExists {
