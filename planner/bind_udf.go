@@ -255,7 +255,10 @@ func (p *Planner) CheckFunction(f *catalog.Function) error {
 		return err
 	}
 	t := x.Type()
-	if t.OID != f.Returns.OID && t.OID != sql.OIDUnknown && !implicitCast(t, f.Returns) && !assignmentCast(t, f.Returns) {
+	if t.OID == sql.OIDUnknown {
+		t = sql.Text // a bare literal's type in a SELECT list, as in PostgreSQL
+	}
+	if t.OID != f.Returns.OID && !implicitCast(t, f.Returns) && !assignmentCast(t, f.Returns) {
 		return &sql.Error{Code: sql.CodeInvalidFunctionDefinition,
 			Message: "return type mismatch in function declared to return " + sql.FormatType(f.Returns),
 			Detail:  "Actual return type is " + sql.FormatType(t) + "."}
