@@ -32,7 +32,7 @@ func testPlanner(t testing.TB) *Planner {
 	}
 	// A materialized view with indexes (index_scan.go).
 	mv := &catalog.Relation{OID: catalog.FirstUserOID + 2, Schema: "public", Name: "mv", Kind: catalog.KindMatView,
-		Columns: []catalog.Column{{Name: "k", Type: sql.Int8}, {Name: "a", Type: sql.Int4}, {Name: "b", Type: sql.Text}, {Name: "j", Type: sql.JSONB}},
+		Columns:    []catalog.Column{{Name: "k", Type: sql.Int8}, {Name: "a", Type: sql.Int4}, {Name: "b", Type: sql.Text}, {Name: "j", Type: sql.JSONB}},
 		PrimaryKey: []int{0}}
 	for _, r := range []*catalog.Relation{mv,
 		{OID: catalog.FirstUserOID + 3, Schema: "public", Name: "mv_a_b", Kind: catalog.KindIndex, IndexOn: mv.OID, IndexColumns: []int{1, 2}},
