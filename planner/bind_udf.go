@@ -103,7 +103,7 @@ func argTypeList(args []Expr) string {
 // inline binds f's body with args (bound in eb.sc) as its parameters.
 func (eb *exprBinder) inline(f *catalog.Function, args []Expr) (Expr, error) {
 	if f.SetOf {
-		return nil, sql.Errorf(sql.CodeFeatureNotSupported, "set-returning function %s() is only supported in FROM", f.Name)
+		return eb.userSRFCall(f, args)
 	}
 	for _, fr := range eb.b.frames {
 		if fr.fn.OID == f.OID {

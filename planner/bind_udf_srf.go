@@ -225,3 +225,37 @@ func (b *binder) bindLateralUserSRF(j *ast.Join, fc *ast.FuncCallExpr, left Node
 	}
 	return lj, cols, true, nil
 }
+
+// userSRFCall binds a set-returning SQL function called in a select list:
+// its body becomes the plan of an SRFCall that ProjectSet runs once per
+// row, below that row.
+func (eb *exprBinder) userSRFCall(f *catalog.Function, args []Expr) (Expr, error) {
+	if eb.win == nil || eb.inAgg {
+		return nil, sql.Errorf(sql.CodeFeatureNotSupported, "set-returning functions are not allowed here")
+	}
+	if len(f.Table) > 0 {
+		return nil, errUnsupported(f.Name + " in a select list (it returns a record); call it in FROM")
+	}
+	bound := make([]Expr, len(args))
+	for i, a := range args {
+		ok := true
+		walkExpr(a, func(x Expr) bool {
+			switch x.(type) {
+			case *srfRef, *winRef, *Subquery:
+				ok = false
+			}
+			return ok
+		})
+		if !ok {
+			return nil, errUnsupported("a set-returning function, window function or subquery as the argument of " + f.Name + "() in a select list")
+		}
+		bound[i] = eb.b.coerce(a, f.Args[i])
+	}
+	body, err := eb.b.bindUserSRF(&userSRF{fn: f, args: bound}, eb.sc, false)
+	if err != nil {
+		return nil, err
+	}
+	cols := srfColumns(f)
+	eb.win.srfs = append(eb.win.srfs, SRFCall{Name: f.Name, Cols: cols, Plan: body})
+	return &srfRef{j: len(eb.win.srfs) - 1, typ: cols[0].Type}, nil
+}

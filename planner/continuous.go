@@ -28,6 +28,12 @@ func CheckContinuous(n Node) error {
 			}
 		case *WorkTable:
 			err = notContinuous("WITH RECURSIVE")
+		case *ProjectSet:
+			for _, c := range n.Calls {
+				if c.Plan != nil && err == nil {
+					err = notContinuous("set-returning SQL function " + c.Name + "() in a select list")
+				}
+			}
 		}
 		for _, e := range NodeExprs(n) {
 			walkExpr(e, func(e Expr) bool {
