@@ -146,6 +146,20 @@ func (c *Catalog) Dependents(oid uint32) []*Relation {
 	return out
 }
 
+// Indexes returns the indexes on the relation oid, ordered by OID.
+func (c *Catalog) Indexes(oid uint32) []*Relation {
+	var out []*Relation
+	c.mu.RLock()
+	for _, r := range c.byOID {
+		if r.Kind == KindIndex && r.IndexOn == oid {
+			out = append(out, r)
+		}
+	}
+	c.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].OID < out[j].OID })
+	return out
+}
+
 // AllocOIDs reserves n consecutive OIDs and returns the first.
 func (c *Catalog) AllocOIDs(n int) (uint32, error) {
 	c.mu.Lock()

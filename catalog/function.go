@@ -35,8 +35,11 @@ type Function struct {
 	Strict     bool `json:"strict,omitempty"`
 	// Body is the SQL the planner inlines (one SELECT); Src is pg_proc.prosrc,
 	// the AS string as written ("" for the RETURN expr form).
-	Body    string `json:"body"`
-	Src     string `json:"src"`
+	Body string `json:"body"`
+	Src  string `json:"src"`
+	// SQLBody is the SQL-standard body (RETURN expr, BEGIN ATOMIC ... END)
+	// as written, for pg_get_function_sqlbody; "" with Src.
+	SQLBody string `json:"sql_body,omitempty"`
 	Comment string `json:"comment,omitempty"`
 	Version uint64 `json:"version"`
 }

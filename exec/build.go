@@ -25,6 +25,9 @@ func (rt *runtime) build(n planner.Node) (Operator, error) {
 		if n.Rel.Kind == catalog.KindMatView && rt.tail != nil {
 			return rt.buildViewTail(n)
 		}
+		if n.Index != nil {
+			return rt.buildIndexScan(n)
+		}
 		return rt.buildScan(n)
 	case *planner.Values:
 		return rt.buildValues(n)

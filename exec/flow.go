@@ -69,6 +69,7 @@ func (e *Engine) newDataflow(rel *catalog.Relation, plan planner.Node, fresh boo
 		f.reads[oid] = true
 	}
 	f.sink = newViewSink(rel)
+	f.sink.idx = newViewIndexes(e.cat, rel)
 	return f, nil
 }
 
@@ -255,16 +256,28 @@ func columnRefs(cols []planner.Column) []planner.Expr {
 func (f *dataflow) input(rt *runtime, n *planner.Scan) (Operator, error) {
 	d := &deltaOp{}
 	f.inputs[n.Rel.OID] = append(f.inputs[n.Rel.OID], d)
-	if n.Key == nil {
-		return d, nil
+	return rt.filterChanges(n, d)
+}
+
+// filterChanges applies to a relation's changes the conditions that the
+// optimizer moved into its scan: a point lookup it made of WHERE pk =
+// const, an index range it made of conditions on indexed columns.
+func (rt *runtime) filterChanges(n *planner.Scan, in Operator) (Operator, error) {
+	if n.Index != nil {
+		spans, err := rt.compileIndexRange(n.Rel, n.Index)
+		if err != nil {
+			return nil, err
+		}
+		in = &indexFilterOp{in: in, spans: spans}
 	}
-	// A point lookup the optimizer made of WHERE pk = const filters the
-	// changes the same way.
+	if n.Key == nil {
+		return in, nil
+	}
 	key, err := rt.compileAll(n.Key)
 	if err != nil {
 		return nil, err
 	}
-	return &keyFilterOp{in: d, key: key, cols: n.Rel.PrimaryKey}, nil
+	return &keyFilterOp{in: in, key: key, cols: n.Rel.PrimaryKey}, nil
 }
 
 // constant yields the rows of VALUES or a table function in a new view's

@@ -19,6 +19,7 @@ type viewSink struct {
 	rel    *catalog.Relation
 	rows   []byte
 	counts []byte
+	idx    *viewIndexes // the view's indexes (matview_index.go)
 }
 
 func newViewSink(rel *catalog.Relation) *viewSink {
@@ -31,6 +32,7 @@ func newViewSink(rel *catalog.Relation) *viewSink {
 
 // apply writes consolidated changes, retractions first.
 func (v *viewSink) apply(st *stateStore, rows []sql.Row, diffs []int64) error {
+	v.idx.sync()
 	for i, r := range rows {
 		d := diffs[i]
 		enc := sql.AppendRow(nil, r)
@@ -39,6 +41,7 @@ func (v *viewSink) apply(st *stateStore, rows []sql.Row, diffs []int64) error {
 			switch d {
 			case -1:
 				st.del(k)
+				v.idx.del(st, k, r)
 			case 1:
 				if _, ok, err := st.get(k); err != nil {
 					return err
@@ -46,6 +49,7 @@ func (v *viewSink) apply(st *stateStore, rows []sql.Row, diffs []int64) error {
 					return fmt.Errorf("view %s: %w: two rows with one key", v.rel.Name, errStateMismatch)
 				}
 				st.put(k, enc)
+				v.idx.put(st, k, r)
 			default:
 				return fmt.Errorf("view %s: %w: a key changed %d times at once", v.rel.Name, errStateMismatch, d)
 			}
@@ -66,9 +70,11 @@ func (v *viewSink) apply(st *stateStore, rows []sql.Row, diffs []int64) error {
 		copyKey := func(c int64) []byte { return binary.BigEndian.AppendUint32(slices.Clip(rk), uint32(c)) }
 		for c := n; c < m; c++ {
 			st.put(copyKey(c), enc)
+			v.idx.put(st, copyKey(c), r)
 		}
 		for c := m; c < n; c++ {
 			st.del(copyKey(c))
+			v.idx.del(st, copyKey(c), r)
 		}
 		if m == 0 {
 			st.del(ck)

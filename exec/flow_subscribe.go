@@ -73,14 +73,7 @@ func (rt *runtime) buildViewTail(n *planner.Scan) (Operator, error) {
 	rt.tail.mu.Lock()
 	rt.tail.views = append(rt.tail.views, o)
 	rt.tail.mu.Unlock()
-	if n.Key == nil {
-		return o, nil
-	}
-	key, err := rt.compileAll(n.Key)
-	if err != nil {
-		return nil, err
-	}
-	return &keyFilterOp{in: o, key: key, cols: n.Rel.PrimaryKey}, nil
+	return rt.filterChanges(n, o)
 }
 
 // start subscribes and reads the snapshot under the view's lock, so that

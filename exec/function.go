@@ -23,7 +23,7 @@ func (s *Session) createFunction(n *sql.CreateFunction) (string, error) {
 		return "", sql.Errorf(sql.CodeUndefinedObject, "language %q does not exist", n.Language)
 	}
 	f := &catalog.Function{Schema: "public", Name: n.Name.Name, Owner: s.user, Returns: n.Returns, SetOf: n.SetOf,
-		Volatility: n.Volatility, Strict: n.Strict, Body: n.Body, Src: n.Src}
+		Volatility: n.Volatility, Strict: n.Strict, Body: n.Body, Src: n.Src, SQLBody: n.SQLBody}
 	seen := map[string]bool{}
 	for _, a := range n.Args {
 		if a.Name != "" && seen[a.Name] {

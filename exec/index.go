@@ -12,10 +12,13 @@ import (
 	"github.com/eddysql/eddy/sql"
 )
 
-// createIndex records an index over a table's columns. A UNIQUE index is
-// enforced like a UNIQUE constraint, through entries under its OID, and is
-// filled from the rows already there; a plain index is catalog metadata
-// (queries find rows by primary key or by scanning).
+// createIndex records an index over a table's or materialized view's
+// columns. On a table, a UNIQUE index is enforced like a UNIQUE
+// constraint, through entries under its OID, and is filled from the rows
+// already there; a plain index is catalog metadata (queries find rows by
+// primary key or by scanning). On a materialized view, the index holds an
+// entry per row, maintained with the rows, and scans use it
+// (matview_index.go).
 func (s *Session) createIndex(ctx context.Context, n *sql.CreateIndex) (string, error) {
 	rel := s.e.cat.Lookup(n.Table.Schema, n.Table.Name)
 	if rel == nil {
@@ -42,12 +45,9 @@ func (s *Session) createIndex(ctx context.Context, n *sql.CreateIndex) (string, 
 	}
 	name := n.Name
 	if name == "" {
-		// PostgreSQL's choice: table_col1_col2_idx (or _key for UNIQUE).
-		suffix := "idx"
-		if n.Unique {
-			suffix = "key"
-		}
-		name = rel.Name + "_" + strings.Join(names, "_") + "_" + suffix
+		// PostgreSQL's choice: table_col1_col2_idx, UNIQUE or not (_key
+		// names the indexes of UNIQUE constraints).
+		name = rel.Name + "_" + strings.Join(names, "_") + "_idx"
 	}
 	if s.e.cat.Lookup(rel.Schema, name) != nil {
 		if n.IfNotExists {
@@ -61,6 +61,12 @@ func (s *Session) createIndex(ctx context.Context, n *sql.CreateIndex) (string, 
 	}
 	idx := &catalog.Relation{OID: oid, Schema: rel.Schema, Name: name, Kind: catalog.KindIndex, Owner: s.user,
 		IndexOn: rel.OID, IndexColumns: cols, Unique: n.Unique}
+	if rel.Kind == catalog.KindMatView {
+		if err := s.createViewIndex(ctx, rel, idx); err != nil {
+			return "", err
+		}
+		return "CREATE INDEX", nil
+	}
 	if n.Unique {
 		if err := s.fillUniqueIndex(ctx, rel, idx); err != nil {
 			return "", err

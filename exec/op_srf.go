@@ -34,6 +34,15 @@ func (rt *runtime) buildProjectSet(n *planner.ProjectSet) (Operator, error) {
 
 // callRows evaluates one SRF's arguments over row and returns its rows.
 func (rt *runtime) callRows(c planner.SRFCall, args []evalFn, row sql.Row) ([]sql.Row, error) {
+	if c.Plan != nil {
+		// A SQL function's body, run with row as its outer row.
+		rt.outer = append(rt.outer, row)
+		used := rt.mem.used
+		rows, err := rt.collect(rt.ctx, c.Plan, -1)
+		rt.mem.used = used
+		rt.outer = rt.outer[:len(rt.outer)-1]
+		return rows, err
+	}
 	vals := make([]sql.Value, len(args))
 	for i, f := range args {
 		v, err := f(row)

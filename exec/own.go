@@ -201,7 +201,13 @@ func (s *Session) drop(ctx context.Context, n *sql.Drop) (string, error) {
 			}
 			return "", sql.Errorf(sql.CodeUndefinedTable, "%s %q does not exist", n.Kind, o.Name)
 		}
-		deps := s.e.cat.Dependents(rel.OID)
+		var deps []*catalog.Relation
+		for _, d := range s.e.cat.Dependents(rel.OID) {
+			// A relation's indexes go with it, as in PostgreSQL.
+			if d.Kind != catalog.KindIndex {
+				deps = append(deps, d)
+			}
+		}
 		if len(deps) > 0 && !n.Cascade {
 			return "", &sql.Error{Code: sql.CodeDependentObjectsStillExist,
 				Message: fmt.Sprintf("cannot drop %s %s because other objects depend on it", n.Kind, rel.Name),

@@ -204,6 +204,10 @@ func (c catalogReader) FunctionSignature(oid uint32) (string, string, bool) {
 	return pgcatalog.FunctionSignature(oid)
 }
 
+func (c catalogReader) FunctionSQLBody(oid uint32) (string, bool) {
+	return pgcatalog.FunctionSQLBody(c.e.cat, oid)
+}
+
 func (c catalogReader) RelationSize(oid uint32, indexes bool) (int64, bool) {
 	return pgcatalog.RelationSize(c.e.cat, oid, indexes)
 }

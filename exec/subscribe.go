@@ -137,6 +137,11 @@ func checkSubscribable(n planner.Node, sub *subscription) error {
 		// FROM) depends on that row alone.
 		exprs, input = planner.NodeExprs(n), n.Left
 	case *planner.ProjectSet:
+		for _, c := range n.Calls {
+			if c.Plan != nil {
+				return refuse("a set-returning SQL function in its select list")
+			}
+		}
 		exprs, input = planner.NodeExprs(n), n.Input
 	case *planner.Join, *planner.LateralJoin:
 		return refuse("JOIN")

@@ -29,6 +29,7 @@ func (b *binder) bindFrom(n ast.ResultSetNode, sc *scope) (Node, []Column, error
 		var node Node
 		var err error
 		defaultAlias := ""
+		scalarFunc := false // a user function returning one column, named after the alias
 		switch src := n.Source.(type) {
 		case *ast.TableName:
 			node, err = b.bindTableName(src)
@@ -39,6 +40,13 @@ func (b *binder) bindFrom(n ast.ResultSetNode, sc *scope) (Node, []Column, error
 				defaultAlias = fname
 				if isTimeWindow(fname) {
 					node, alias, err = b.bindTimeWindow(tf, alias, sc)
+					break
+				}
+				if u, ok, uerr := b.resolveUserSRF(tf, sc); ok || uerr != nil {
+					if err = uerr; err == nil {
+						node, err = b.bindUserSRF(u, sc, true)
+						scalarFunc = len(u.fn.Table) == 0
+					}
 					break
 				}
 				node, err = b.bindTableFunction(tf, sc)
@@ -58,7 +66,7 @@ func (b *binder) bindFrom(n ast.ResultSetNode, sc *scope) (Node, []Column, error
 		}
 		if alias == "" {
 			alias = defaultAlias
-		} else if tf, ok := node.(*TableFunc); ok && len(colAliases) == 0 && len(tf.Cols)-btoi(tf.Ordinality) == 1 {
+		} else if tf, ok := node.(*TableFunc); len(colAliases) == 0 && (scalarFunc || ok && len(tf.Cols)-btoi(tf.Ordinality) == 1) {
 			// A function returning a scalar names its column after the alias.
 			colAliases = []string{alias}
 		}
@@ -183,7 +191,11 @@ func (b *binder) bindRelation(rel *catalog.Relation) (Node, error) {
 			cols = append(cols, Column{Name: c.Name, Type: c.Type, Hidden: true})
 		}
 	}
-	return &Scan{Rel: rel, Cols: cols}, nil
+	scan := &Scan{Rel: rel, Cols: cols}
+	if rel.Kind == catalog.KindMatView {
+		scan.Indexes = b.p.Cat.Indexes(rel.OID)
+	}
+	return scan, nil
 }
 
 // bindJoin binds JOIN ... ON/USING/NATURAL, including the dialect layer's
@@ -457,6 +469,9 @@ func (b *binder) bindLateralFunc(j *ast.Join, left Node, lcols []Column, sc *sco
 	fc, ok := tableFunction(sel)
 	if !ok || isTimeWindow(tableFunctionName(fc)) || j.NaturalJoin || len(j.Using) > 0 || j.Tp == ast.RightJoin {
 		return nil, nil, false, nil
+	}
+	if n, cols, ok, err := b.bindLateralUserSRF(j, fc, left, lcols, sc); ok || err != nil {
+		return n, cols, ok, err
 	}
 	lat := &scope{cols: lcols, parent: sc.parent}
 	var args []Expr

@@ -26,6 +26,11 @@ type fnFrame struct {
 	fn     *catalog.Function
 	args   []Expr // bound in caller
 	caller *scope
+	// beside: the body runs at the level of the scope its arguments were
+	// bound in, not below it (a FROM item, bind_udf_srf.go); caller is
+	// then a scope without columns standing for that one, the barrier that
+	// name resolution stops at, which adds no level at run time.
+	beside bool
 }
 
 // maxInlineDepth bounds nested inlining (f calling g calling h ...).
@@ -53,6 +58,17 @@ func (b *binder) userFunctions(e *ast.FuncCallExpr) []*catalog.Function {
 // callUser binds a call of a user-defined function, or returns ok=false
 // when none of fns takes args (the caller then reports the error).
 func (eb *exprBinder) callUser(fns []*catalog.Function, args []Expr) (Expr, bool, error) {
+	best, err := pickUserFunction(fns, args)
+	if best == nil || err != nil {
+		return nil, err != nil, err
+	}
+	x, err := eb.inline(best, args)
+	return x, true, err
+}
+
+// pickUserFunction chooses the overload of fns that args fit best, or nil
+// when none takes them.
+func pickUserFunction(fns []*catalog.Function, args []Expr) (*catalog.Function, error) {
 	var best *catalog.Function
 	bestScore, ties := -1, 0
 	for _, f := range fns {
@@ -68,13 +84,12 @@ func (eb *exprBinder) callUser(fns []*catalog.Function, args []Expr) (Expr, bool
 		}
 	}
 	if best == nil || bestScore < 0 {
-		return nil, false, nil
+		return nil, nil
 	}
 	if ties > 0 {
-		return nil, true, sql.Errorf(sql.CodeAmbiguousFunction, "function %s(%s) is not unique", best.Name, argTypeList(args))
+		return nil, sql.Errorf(sql.CodeAmbiguousFunction, "function %s(%s) is not unique", best.Name, argTypeList(args))
 	}
-	x, err := eb.inline(best, args)
-	return x, true, err
+	return best, nil
 }
 
 func argTypeList(args []Expr) string {
@@ -88,7 +103,7 @@ func argTypeList(args []Expr) string {
 // inline binds f's body with args (bound in eb.sc) as its parameters.
 func (eb *exprBinder) inline(f *catalog.Function, args []Expr) (Expr, error) {
 	if f.SetOf {
-		return nil, sql.Errorf(sql.CodeFeatureNotSupported, "set-returning function %s() is only supported in FROM", f.Name)
+		return eb.userSRFCall(f, args)
 	}
 	for _, fr := range eb.b.frames {
 		if fr.fn.OID == f.OID {
@@ -205,6 +220,9 @@ func (eb *exprBinder) namedParam(f *fnFrame, table, name string) (Expr, bool, er
 // some subquery levels below: its columns become outer references.
 func (eb *exprBinder) fromCaller(f *fnFrame, x Expr) (Expr, error) {
 	level := 0
+	if f.beside {
+		level = -1
+	}
 	for sc := eb.sc; sc != f.caller; sc = sc.parent {
 		if sc == nil {
 			return nil, fmt.Errorf("inlined function %s: argument scope not found", f.fn.Name)
@@ -235,13 +253,14 @@ func (eb *exprBinder) fromCaller(f *fnFrame, x Expr) (Expr, error) {
 // CREATE FUNCTION: it must bind with the declared arguments, and its result
 // must convert to the declared return type.
 func (p *Planner) CheckFunction(f *catalog.Function) error {
-	if f.SetOf {
-		return sql.Errorf(sql.CodeFeatureNotSupported, "set-returning SQL functions (RETURNS SETOF, RETURNS TABLE) are not supported yet")
-	}
 	b := p.newBinder(f.Args)
 	args := make([]Expr, len(f.Args))
 	for i, t := range f.Args {
 		args[i] = &Param{Idx: i, Typ: t}
+	}
+	if f.SetOf {
+		_, err := b.bindUserSRF(&userSRF{fn: f, args: args}, &scope{}, false)
+		return err
 	}
 	sel, err := functionBody(f)
 	if err != nil {
@@ -255,7 +274,10 @@ func (p *Planner) CheckFunction(f *catalog.Function) error {
 		return err
 	}
 	t := x.Type()
-	if t.OID != f.Returns.OID && t.OID != sql.OIDUnknown && !implicitCast(t, f.Returns) && !assignmentCast(t, f.Returns) {
+	if t.OID == sql.OIDUnknown {
+		t = sql.Text // a bare literal's type in a SELECT list, as in PostgreSQL
+	}
+	if t.OID != f.Returns.OID && !implicitCast(t, f.Returns) && !assignmentCast(t, f.Returns) {
 		return &sql.Error{Code: sql.CodeInvalidFunctionDefinition,
 			Message: "return type mismatch in function declared to return " + sql.FormatType(f.Returns),
 			Detail:  "Actual return type is " + sql.FormatType(t) + "."}

@@ -28,6 +28,12 @@ func CheckContinuous(n Node) error {
 			}
 		case *WorkTable:
 			err = notContinuous("WITH RECURSIVE")
+		case *ProjectSet:
+			for _, c := range n.Calls {
+				if c.Plan != nil && err == nil {
+					err = notContinuous("set-returning SQL function " + c.Name + "() in a select list")
+				}
+			}
 		}
 		for _, e := range NodeExprs(n) {
 			walkExpr(e, func(e Expr) bool {
@@ -97,6 +103,16 @@ func NodeExprs(n Node) []Expr {
 	switch n := n.(type) {
 	case *Scan:
 		out = append(out, n.Key...)
+		if n.Index != nil {
+			for _, vals := range n.Index.Eq {
+				out = append(out, vals...)
+			}
+			for _, b := range []*IndexBound{n.Index.Lo, n.Index.Hi} {
+				if b != nil {
+					out = append(out, b.Expr)
+				}
+			}
+		}
 	case *Values:
 		for _, r := range n.Rows {
 			out = append(out, r...)

@@ -29,6 +29,9 @@ func explain(sb *strings.Builder, n Node, depth int) {
 func describe(n Node) string {
 	switch n := n.(type) {
 	case *Scan:
+		if n.Index != nil {
+			return describeIndexScan(n)
+		}
 		if n.Key != nil {
 			keys := make([]string, len(n.Key))
 			for i, k := range n.Key {

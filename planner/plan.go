@@ -34,6 +34,11 @@ type Scan struct {
 	// Key, when set, restricts the scan to rows whose primary key equals
 	// these expressions (a point lookup); KeyCols are their positions.
 	Key []Expr
+	// Indexes are the relation's indexes that scans may use (those of a
+	// materialized view, whose entries exec maintains); Index, when set,
+	// restricts the scan to the rows one of them finds (index_scan.go).
+	Indexes []*catalog.Relation
+	Index   *IndexRange
 }
 
 // Values produces literal rows.

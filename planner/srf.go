@@ -12,6 +12,10 @@ type SRFCall struct {
 	Name string
 	Args []Expr
 	Cols []Column
+	// Plan, for a set-returning SQL function in a select list, is its
+	// body, which reads the calling row as its outer row (its arguments
+	// are in it, and Args is empty); it runs once per row.
+	Plan Node
 }
 
 var srfNames = map[string]bool{

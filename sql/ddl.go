@@ -188,7 +188,7 @@ func (p *ownParser) expr(stop func(t token) bool) (*Expr, *Error) {
 		return nil, err
 	}
 	sel, ok := node.(*ast.SelectStmt)
-	if !ok || sel.Fields == nil || len(sel.Fields.Fields) != 1 || sel.From != nil || sel.Where != nil {
+	if !ok || sel.Fields == nil || len(sel.Fields.Fields) != 1 || sel.Fields.Fields[0].AsName.L != "" || sel.From != nil || sel.Where != nil {
 		return nil, syntaxErrAt(p.src, first)
 	}
 	e := &Expr{Text: p.src[first.pos:p.ts[end-1].end], AST: sel.Fields.Fields[0].Expr}

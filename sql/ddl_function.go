@@ -60,22 +60,33 @@ func (p *ownParser) createFunction(orReplace bool) (Stmt, *Error) {
 			if _, err := p.literal(); err != nil {
 				return nil, err
 			}
-		case p.accept("as"):
+		case p.peek().is("as"):
+			if haveBody {
+				return nil, errDuplicateBody
+			}
+			p.i++
 			t := p.advance()
 			if t.kind != tkString || p.peek().isP(",") {
 				p.i--
 				return nil, p.err()
 			}
 			f.Body, f.Src, haveBody = t.val, t.val, true
-		case p.peek().is("return"):
-			p.i++
-			e, err := p.expr(func(token) bool { return false })
-			if err != nil {
+		case p.peek().is("return"), p.peek().is("begin") && p.peekAt(1).is("atomic"):
+			// The SQL-standard bodies end the statement.
+			if haveBody {
+				return nil, errDuplicateBody
+			}
+			if f.Body, f.SQLBody, err = p.routineBody(); err != nil {
 				return nil, err
 			}
-			f.Body, haveBody = "SELECT "+e.Text, true
-		case p.peek().is("begin") && p.peekAt(1).is("atomic"):
-			return nil, Errorf(CodeFeatureNotSupported, "BEGIN ATOMIC function bodies are not supported; use AS $$ ... $$ or RETURN expr")
+			if f.Body == "" && f.Returns.OID != 0 {
+				return nil, &Error{Code: CodeInvalidFunctionDefinition, Message: "return type mismatch in function declared to return " + FormatType(f.Returns),
+					Detail: "Function's final statement must be SELECT or INSERT/UPDATE/DELETE RETURNING."}
+			}
+			haveBody = true
+			if p.peek().kind != tkEOF {
+				return nil, p.err()
+			}
 		default:
 			return nil, p.err()
 		}
@@ -85,6 +96,9 @@ func (p *ownParser) createFunction(orReplace bool) (Stmt, *Error) {
 			return nil, Errorf(CodeInvalidFunctionDefinition, "no language specified")
 		}
 		f.Language = "sql"
+	}
+	if haveBody && f.Src == "" && f.Language != "sql" {
+		return nil, Errorf(CodeInvalidFunctionDefinition, "inline SQL function body only valid for language SQL")
 	}
 	if !haveBody {
 		return nil, Errorf(CodeInvalidFunctionDefinition, "no function body specified")

@@ -40,7 +40,8 @@ var parserPool = sync.Pool{New: func() any {
 }}
 
 // Parse splits query at top-level semicolons (respecting strings, E”, $$dollar$$ quotes, quoted
-// identifiers, comments -- and nested /* */) and parses each statement. Empty statements are dropped.
+// identifiers, comments -- and nested /* */, and the BEGIN ATOMIC bodies of
+// functions: split.go) and parses each statement. Empty statements are dropped.
 func Parse(query string) (stmts []Statement, err error) {
 	defer func() {
 		// The dialect layer must never take the server down; a panic in it is
@@ -55,10 +56,13 @@ func Parse(query string) (stmts []Statement, err error) {
 		return nil, lerr
 	}
 	start := 0 // index of the first token of the current statement
+	var split routineSplit
 	for i, t := range toks {
-		if t.kind != tkEOF && !t.isP(";") {
+		if t.kind != tkEOF && !(t.isP(";") && split.ends()) {
+			split.see(t)
 			continue
 		}
+		split = routineSplit{}
 		if i > start {
 			st, err := parseStatement(query, toks[start:i])
 			if err != nil {

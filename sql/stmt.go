@@ -402,6 +402,10 @@ type CreateFunction struct {
 	// RETURN expr form (Src is then "").
 	Body string
 	Src  string
+	// SQLBody is the RETURN or BEGIN ATOMIC body as PostgreSQL lays it out
+	// (BEGIN ATOMIC, each statement on its own line, END), with the
+	// statements as written.
+	SQLBody string
 }
 
 // FuncRef names a function in DROP FUNCTION: with Args when HasArgs.

@@ -168,10 +168,31 @@ func userProc(cat *catalog.Catalog, f *catalog.Function) rec {
 		}
 		r["proallargtypes"], r["proargmodes"] = all, modes
 	}
-	if f.Src == "" {
-		r["prosqlbody"] = f.Body
+	if body, ok := sqlBody(f); ok {
+		r["prosqlbody"] = body
 	}
 	return r
+}
+
+// FunctionSQLBody answers pg_get_function_sqlbody.
+func FunctionSQLBody(cat *catalog.Catalog, oid uint32) (string, bool) {
+	if f := cat.FunctionByOID(oid); f != nil {
+		return sqlBody(f)
+	}
+	return "", false
+}
+
+// sqlBody is a function's SQL-standard body (RETURN expr, BEGIN ATOMIC
+// ... END) as the user wrote it, where PostgreSQL prints its deparsed form;
+// functions defined by an AS string have none.
+func sqlBody(f *catalog.Function) (string, bool) {
+	switch {
+	case f.Src != "":
+		return "", false
+	case f.SQLBody != "":
+		return f.SQLBody, true
+	}
+	return f.Body, true // stored before SQLBody existed
 }
 
 // UserFunctionSignature answers pg_get_function_arguments and

@@ -74,6 +74,7 @@ var psqlCommands = []struct {
 	{"d_v_high_bids", `\d v_high_bids`, psqlMatch, ""},
 	{"d_plus_v_high_bids", `\d+ v_high_bids`, psqlDiffers, `the view definition is the query as the user wrote it; PostgreSQL prints its own deparsed form`},
 	{"d_persons_pkey", `\d persons_pkey`, psqlMatch, ""},
+	{"d_mv_bid_counts_top", `\d mv_bid_counts_top`, psqlMatch, ""},
 	{"dp", `\dp`, psqlMatch, ""},
 	{"dx", `\dx`, psqlDiffers, "eddy has no extensions; PostgreSQL lists plpgsql"},
 	{"du", `\du`, psqlDiffers, "eddy lists its own roles (its superuser eddy beside root) and has no replication or row-security attributes; a PostgreSQL cluster has its own roles"},

@@ -66,6 +66,9 @@ type CatalogReader interface {
 	Description(oid uint32, subid int) (string, bool)
 	// FunctionSignature describes a pg_proc row for pg_get_function_*.
 	FunctionSignature(oid uint32) (args, result string, ok bool)
+	// FunctionSQLBody is pg_get_function_sqlbody: the RETURN or BEGIN
+	// ATOMIC body of a user-defined function.
+	FunctionSQLBody(oid uint32) (string, bool)
 	// RelationSize is the bytes stored for a relation: its rows (and
 	// state) when indexes is false, its indexes' entries when true.
 	RelationSize(oid uint32, indexes bool) (int64, bool)

@@ -322,7 +322,12 @@ func init() {
 			return sql.Null, nil
 		}),
 		// Built-in functions have no SQL body or definition to show.
-		fn("pg_get_function_sqlbody", types(sql.Oid), sql.Text, nullFn),
+		fn("pg_get_function_sqlbody", types(sql.Oid), sql.Text, func(ctx *Context, a []sql.Value) (sql.Value, error) {
+			if c := catalogOf(ctx); c != nil {
+				return optText(c.FunctionSQLBody(uint32(a[0].Int())))
+			}
+			return sql.Null, nil
+		}),
 		fn("pg_get_functiondef", types(sql.Oid), sql.Text, nullFn),
 		// eddy has no partitioning, extended statistics, triggers or rules.
 		fn("pg_get_partkeydef", types(sql.Oid), sql.Text, nullFn),

@@ -75,6 +75,7 @@ public class JdbcTest {
                         + "price NUMERIC(10,2), qty INT DEFAULT 0, seen TIMESTAMP, ok BOOLEAN)");
                 s.execute("CREATE VIEW jdbc_v AS SELECT id, name FROM jdbc_items");
                 s.execute("CREATE MATERIALIZED VIEW jdbc_mv AS SELECT ok, count(*) AS n, sum(price) AS total FROM jdbc_items GROUP BY ok");
+                s.execute("CREATE INDEX jdbc_mv_total ON jdbc_mv (total, n)");
             }
         });
 
@@ -95,7 +96,8 @@ public class JdbcTest {
         });
         step("getTables", () -> {
             check("getTables", rows(md.getTables(null, "public", "jdbc_%", null), "TABLE_SCHEM", "TABLE_NAME", "TABLE_TYPE"),
-                    List.of(row("public", "jdbc_items_pkey", "INDEX"), row("public", "jdbc_mv", "MATERIALIZED VIEW"),
+                    List.of(row("public", "jdbc_items_pkey", "INDEX"), row("public", "jdbc_mv_total", "INDEX"),
+                            row("public", "jdbc_mv", "MATERIALIZED VIEW"),
                             row("public", "jdbc_items", "TABLE"), row("public", "jdbc_v", "VIEW")));
             check("getTables(MATERIALIZED VIEW)",
                     rows(md.getTables(null, null, "jdbc_%", new String[] {"MATERIALIZED VIEW"}), "TABLE_NAME", "TABLE_TYPE"),
@@ -123,6 +125,8 @@ public class JdbcTest {
         step("getIndexInfo", () -> {
             check("getIndexInfo", rows(md.getIndexInfo(null, "public", "jdbc_items", false, false), "INDEX_NAME", "NON_UNIQUE", "COLUMN_NAME"),
                     List.of(row("jdbc_items_pkey", false, "id")));
+            check("getIndexInfo(matview)", rows(md.getIndexInfo(null, "public", "jdbc_mv", false, false), "INDEX_NAME", "NON_UNIQUE", "COLUMN_NAME"),
+                    List.of(row("jdbc_mv_total", true, "total"), row("jdbc_mv_total", true, "n")));
         });
         step("getTypeInfo", () -> {
             Map<String, Object> types = new HashMap<>();

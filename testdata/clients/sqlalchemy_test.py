@@ -73,6 +73,7 @@ def setup():
         c.execute(sa.text(
             "CREATE MATERIALIZED VIEW sa_mview AS SELECT parent_id, count(*) AS n, sum(amount) AS total "
             "FROM sa_child GROUP BY parent_id"))
+        c.execute(sa.text("CREATE INDEX sa_mview_total ON sa_mview (total, n)"))
 
 
 def core():
@@ -206,6 +207,13 @@ def inspector():
 
     def idx():
         check("get_indexes without secondary indexes", insp.get_indexes("sa_parent"), [])
+        # What PostgreSQL 15 answers for the same index.
+        check(
+            "get_indexes matview",
+            insp.get_indexes("sa_mview"),
+            [{"name": "sa_mview_total", "unique": False, "column_names": ["total", "n"], "include_columns": [],
+              "dialect_options": {"postgresql_include": []}}],
+        )
         check("get_unique_constraints", insp.get_unique_constraints("sa_parent"), [])
 
     def comment():

@@ -5,3 +5,5 @@ CREATE TABLE notes (body TEXT, score DOUBLE PRECISION, flag BOOLEAN DEFAULT fals
 CREATE VIEW v_high_bids AS SELECT auction, bidder, price FROM bids WHERE price > 1000;
 CREATE MATERIALIZED VIEW mv_bid_counts AS SELECT auction, count(*) AS n, max(price) AS top FROM bids GROUP BY auction;
 CREATE FUNCTION bid_fee(price bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT price / 10 $$;
+CREATE INDEX mv_bid_counts_top ON mv_bid_counts (top, n);
+CREATE FUNCTION bid_tax(price bigint) RETURNS bigint LANGUAGE sql IMMUTABLE BEGIN ATOMIC SELECT (price / 5); END;
