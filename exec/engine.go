@@ -118,6 +118,10 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 		db.Close()
 		return nil, fmt.Errorf("create superuser: %w", err)
 	}
+	if err := dropOrphans(cat, log); err != nil {
+		db.Close()
+		return nil, err
+	}
 	e := &Engine{db: db, cat: cat, log: log, seqs: map[uint32]*badger.Sequence{}, flows: flowSet{mu: newViewRWMutex()}}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.queryMemory.Store(DefaultQueryMemory)
