@@ -37,6 +37,9 @@ type Engine struct {
 	// kafka is nil when eddy runs without Kafka (source.go).
 	kafka   *kafkaConn
 	sources sync.Map // source OID -> *sourceStats
+	// feedErrs holds why a view's feed of a source is failing, while it
+	// is, by feedKey (flow_source.go); eddy_view_sources shows it.
+	feedErrs sync.Map
 
 	// flows maintain the materialized views (flow*.go); ctx ends the
 	// goroutines that feed them.

@@ -144,7 +144,7 @@ func (s *Session) setupTopicTable(ctx context.Context, rel *catalog.Relation) er
 	}
 	kctx, cancel := context.WithTimeout(ctx, kafkaRequestTimeout)
 	defer cancel()
-	parts, err := topicPartitions(kctx, cl, cfg.topic)
+	parts, id, err := topicMetadata(kctx, cl, cfg.topic)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (s *Session) setupTopicTable(ctx context.Context, rel *catalog.Relation) er
 		if err := createTopic(kctx, cl, cfg.topic, cfg.partitions); err != nil {
 			return err
 		}
-		if parts, err = topicPartitions(kctx, cl, cfg.topic); err != nil {
+		if parts, id, err = topicMetadata(kctx, cl, cfg.topic); err != nil {
 			return err
 		}
 		if parts == nil {
@@ -177,6 +177,11 @@ func (s *Session) setupTopicTable(ctx context.Context, rel *catalog.Relation) er
 	defer wb.Cancel()
 	if err := putTableOffsets(wb.Set, rel.OID, starts); err != nil {
 		return err
+	}
+	if id != (topicID{}) {
+		if err := wb.Set(topicIDKey(rel.OID, rel.OID), id[:]); err != nil {
+			return err
+		}
 	}
 	return wb.Flush()
 }
@@ -357,7 +362,7 @@ func (e *Engine) ingestTail(ctx context.Context, rel *catalog.Relation) error {
 	if err != nil {
 		return err
 	}
-	cl, err := e.tailConsumer(ctx, cfg.topic, "table "+rel.Name, offs)
+	cl, err := e.tailConsumer(ctx, cfg.topic, "table "+rel.Name, topicIDKey(rel.OID, rel.OID), offs)
 	if err != nil {
 		return err
 	}
