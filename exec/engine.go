@@ -53,6 +53,9 @@ type Engine struct {
 	keyedViews bool
 	// gcDone closes when the value-log GC loop (datadir.go) has stopped.
 	gcDone chan struct{}
+	// disk refuses writes while the data dir's file system is nearly
+	// full (disk.go); nil in memory.
+	disk *diskGuard
 }
 
 // Option configures an Engine.
@@ -128,6 +131,9 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 	e := &Engine{db: db, cat: cat, log: log, seqs: map[uint32]*badger.Sequence{}, flows: flowSet{mu: newViewRWMutex()}}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.queryMemory.Store(DefaultQueryMemory)
+	if dataDir != "" {
+		e.disk = newDiskGuard(dataDir)
+	}
 	e.planner = &planner.Planner{Cat: cat, Virtual: eddyRelations{systemRelations{}}}
 	e.Configure(options...)
 	e.startFlows()
@@ -144,6 +150,10 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 // into one epoch (one commit) before it commits them; 0 commits each poll.
 // It applies to feeds that start after it.
 func (e *Engine) SetEpochInterval(d time.Duration) { e.epochInterval.Store(int64(d)) }
+
+// SetDiskReserve sets how many bytes must stay free on the data
+// directory's file system for writes to go on (0: no reserve; disk.go).
+func (e *Engine) SetDiskReserve(n int64) { e.disk.setReserve(uint64(max(n, 0))) }
 
 // SetQueryMemory sets how many bytes of rows one statement may hold
 // (0 means no limit).

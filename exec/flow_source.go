@@ -198,6 +198,9 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 	if err := f.state.flush(wb.Set, wb.Delete); err != nil {
 		return err
 	}
+	if err := f.e.disk.check(); err != nil {
+		return err
+	}
 	return wb.Flush()
 }
 
@@ -500,8 +503,11 @@ func (e *Engine) feedSource(ctx context.Context, f *dataflow, source uint32, b *
 			return fmt.Errorf("maintain %s: %w", fl.rel.Name, err)
 		}
 	}
+	if err := e.disk.check(); err != nil {
+		return err
+	}
 	if err := txn.Commit(); err != nil {
-		return fmt.Errorf("commit %s: %w", f.rel.Name, err)
+		return diskErr(fmt.Errorf("commit %s: %w", f.rel.Name, err))
 	}
 	v.published()
 	return nil

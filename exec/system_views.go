@@ -99,7 +99,7 @@ func (s *Session) feedError(view, source uint32) sql.Value {
 		return sql.Null
 	}
 	err := v.(error)
-	code := "XX000"
+	code := sql.CodeInternal
 	var se *sql.Error
 	if errors.As(err, &se) {
 		code = se.Code

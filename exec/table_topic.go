@@ -499,8 +499,11 @@ func (e *Engine) commitUpserts(ctx context.Context, rel *catalog.Relation, ups [
 	if err := views.commit(ctx, log, txn.Set, txn.Delete); err != nil {
 		return err
 	}
+	if err := e.disk.check(); err != nil {
+		return err
+	}
 	if err := txn.Commit(); err != nil {
-		return fmt.Errorf("commit %s: %w", rel.Name, err)
+		return diskErr(fmt.Errorf("commit %s: %w", rel.Name, err))
 	}
 	views.published()
 	return nil
