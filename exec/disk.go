@@ -20,8 +20,9 @@ import (
 // space than that, every commit that would grow the database (statements,
 // view epochs, loads, topic table ingests) fails with 53100 before Badger
 // writes, and Badger's own writes (memtable flushes, compactions) still
-// have room. DROP and TRUNCATE are not refused: they are how space comes
-// back. Writes that do reach ENOSPC anyway report 53100 too (diskErr).
+// have room. DROP is not refused: it is how space comes back (DELETE and
+// TRUNCATE write tombstones, which give space back only at compaction,
+// so they wait like other writes). Writes that do reach ENOSPC anyway report 53100 too (diskErr).
 
 // DefaultDiskReserve is the free space eddy keeps on the data directory's
 // file system when not told otherwise: room for Badger's memtable log,
@@ -83,7 +84,7 @@ func (g *diskGuard) check() error {
 		Message: fmt.Sprintf("could not write to the data directory %s: %s free on its file system, less than the %s eddy keeps in reserve",
 			g.dir, formatBytes(g.avail), formatBytes(g.reserve)),
 		Detail: "Nothing was written; what committed before is intact, and writes go on once there is space again.",
-		Hint:   "Free space on that file system (DROP or TRUNCATE what is not needed), or lower --disk-reserve."}
+		Hint:   "Free space on that file system (DROP what is not needed), or lower --disk-reserve."}
 }
 
 // setReserve changes the reserve (0 turns the guard off) and forgets the
