@@ -368,7 +368,7 @@ func (f *dataflow) feed(ctx context.Context, src *catalog.Relation) {
 		if msg := err.Error(); msg != last {
 			last = msg
 			var se *sql.Error
-			if errors.As(err, &se) {
+			if errors.As(err, &se) && (se.Code == sql.CodeObjectNotInPrerequisiteState || se.Code == sql.CodeDiskFull) {
 				f.e.log.Error("materialized view cannot read its source; it keeps its last state and retries", "view", f.rel.Name, "source", src.Name,
 					"sqlstate", se.Code, "err", err, "detail", se.Detail)
 			} else {
@@ -396,7 +396,6 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 		return err
 	}
 	defer cl.Close()
-	f.e.feedErrs.Delete(feedKey{f.rel.OID, src.OID})
 	s := newSession(f.e, f.rel.Owner, "eddy", nil)
 	scan := &sourceScanOp{rt: s.newRuntime(ctx, nil, nil), rel: src, cfg: cfg, stats: f.e.sourceStats(src.OID)}
 	var bad []badRecord
@@ -446,6 +445,10 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 		if derr != nil {
 			return derr
 		}
+		if len(next) == 0 {
+			// Caught up, and nothing failed: the feed is well again.
+			f.e.feedErrs.Delete(feedKey{f.rel.OID, src.OID})
+		}
 		if len(next) == 0 || (interval > 0 && time.Since(opened) < interval && b.Len() < snapshotChunk) {
 			continue
 		}
@@ -458,6 +461,7 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 		if err := f.feedBatch(ctx, src, &b, next); err != nil {
 			return err
 		}
+		f.e.feedErrs.Delete(feedKey{f.rel.OID, src.OID})
 		b, next = Batch{}, map[int32]int64{}
 	}
 }
