@@ -15,10 +15,11 @@ import (
 	"github.com/eddysql/eddy/catalog"
 )
 
-// DDL under kills. In half the cycles of TestKill9Views a worker drops
-// some of the views and sinks it created before, creates a view (over the
-// bid source, or over the table big, whose load takes several epochs) and
-// sometimes a sink from it, while the kill may land anywhere in them.
+// DDL under kills. In half the cycles of TestKill9Views a worker runs DDL
+// until the kill: it drops some of the views and sinks it created before,
+// creates a view (over the bid source, or over the table big, whose load
+// takes several epochs) and sometimes a sink from it, again and again, so
+// that the kill lands in one of them.
 // After the last restart, each object exists if its CREATE returned and no
 // DROP of it began, is gone if its DROP returned, and may be either way
 // if a kill cut its statement off; every view equals its query, every
@@ -26,6 +27,10 @@ import (
 
 // crashBigRows is the size of the table big.
 const crashBigRows = 150000
+
+// crashMaxExtraViews bounds the views the DDL keeps: beyond it, it drops
+// one before it creates one.
+const crashMaxExtraViews = 5
 
 // extraViewDefs are the queries of the views DDL creates, with the
 // columns and key of their rows in an upsert sink.
@@ -49,7 +54,7 @@ type extraObject struct {
 	created, dropping, dropped bool
 }
 
-// ddl runs cycle i's DDL until done or killed. mu guards r.extras against
+// ddl runs cycle i's DDL until the kill. mu guards r.extras against
 // the test's other goroutines.
 func (r *crashRig) ddl(ctx context.Context, i int, seed uint64, mu *sync.Mutex) error {
 	rng := rand.New(rand.NewPCG(seed, 3))
@@ -101,7 +106,19 @@ func (r *crashRig) ddl(ctx context.Context, i int, seed uint64, mu *sync.Mutex) 
 		sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 		return out
 	}
-	if vs := live(false); len(vs) > 0 && rng.IntN(3) == 0 {
+	for round := 0; ctx.Err() == nil && !c.IsClosed(); round++ {
+		if err := r.ddlRound(fmt.Sprintf("extra_%d_%d", i, round), rng, exec, live, mu); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ddlRound drops a view or a sink of earlier rounds (sometimes, or when
+// there are many), creates view name and sometimes a sink from it.
+func (r *crashRig) ddlRound(name string, rng *rand.Rand, exec func(string, bool, ...*extraObject) (bool, error),
+	live func(bool) []*extraObject, mu *sync.Mutex) error {
+	if vs := live(false); len(vs) >= crashMaxExtraViews || (len(vs) > 0 && rng.IntN(3) == 0) {
 		v := vs[rng.IntN(len(vs))]
 		objs := []*extraObject{v}
 		mu.Lock()
@@ -121,11 +138,11 @@ func (r *crashRig) ddl(ctx context.Context, i int, seed uint64, mu *sync.Mutex) 
 			return err
 		}
 	}
-	v := &extraObject{name: fmt.Sprintf("extra_%d", i), def: rng.IntN(len(extraViewDefs))}
+	v := &extraObject{name: name, def: rng.IntN(len(extraViewDefs))}
 	if ok, err := exec(`CREATE MATERIALIZED VIEW `+v.name+` AS `+extraViewDefs[v.def].def, true, v); !ok {
 		return err
 	}
-	if rng.IntN(2) == 0 {
+	if rng.IntN(3) == 0 {
 		s := &extraObject{name: v.name + "_sink", def: v.def, view: v.name}
 		q := fmt.Sprintf(`CREATE SINK %s FROM %s WITH (topic = '%s', envelope = 'upsert')`, s.name, v.name, s.name)
 		if _, err := exec(q, true, s); err != nil {
@@ -145,8 +162,11 @@ func (r *crashRig) checkExtras(ctx context.Context, c *pgx.Conn) {
 			exist[name] = true
 		}
 	}
-	var created, cut, survived int
+	var created, cut, survived, dropCut int
 	for _, o := range r.extras {
+		if o.dropping && !o.dropped {
+			dropCut++
+		}
 		switch {
 		case o.dropped && exist[o.name]:
 			t.Errorf("%s exists after its DROP returned", o.name)
@@ -172,7 +192,7 @@ func (r *crashRig) checkExtras(ctx context.Context, c *pgx.Conn) {
 			r.waitEqual(ctx, c, o.name, extraViewDefs[o.def].def)
 		}
 	}
-	t.Logf("DDL under kills: %d objects created, %d CREATEs cut off by a kill (%d of those exist)", created, cut, survived)
+	t.Logf("DDL under kills: %d objects created, %d CREATEs cut off by a kill (%d of those exist), %d DROPs cut off", created, cut, survived, dropCut)
 }
 
 // checkExtraSinks checks that the DDL's sinks that exist hold their views.
