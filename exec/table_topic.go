@@ -338,6 +338,7 @@ func containsOID(oids []uint32, oid uint32) bool {
 // the committed offsets after an error (a broker that is down, a record
 // that fails with on_error = 'fail').
 func (e *Engine) ingest(ctx context.Context, rel *catalog.Relation) {
+	var last string
 	for ctx.Err() == nil {
 		err := e.ingestTail(ctx, rel)
 		if err == nil || ctx.Err() != nil {
@@ -345,7 +346,12 @@ func (e *Engine) ingest(ctx context.Context, rel *catalog.Relation) {
 		}
 		msg := err.Error()
 		e.sourceStats(rel.OID).lastError.Store(&msg)
-		e.log.Warn("topic table ingest failed; retrying", "table", rel.Name, "err", err)
+		// Said once, not at every retry (a recreated topic fails the same
+		// way until an operator acts).
+		if msg != last {
+			last = msg
+			e.log.Warn("topic table ingest failed; retrying", "table", rel.Name, "err", err)
+		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(feedRetry):
