@@ -22,8 +22,9 @@ import (
 
 // dmlTxn is the transaction a statement writes in.
 type dmlTxn struct {
-	db  *badger.DB
-	txn *badger.Txn
+	db   *badger.DB
+	disk *diskGuard
+	txn  *badger.Txn
 	// auto: the statement owns txn (autocommit). A statement too large for
 	// one Badger transaction then commits in steps: its earlier steps stay
 	// committed if a later row fails. The alternative, buffering everything
@@ -99,6 +100,9 @@ func (t *dmlTxn) wrap(err error) error {
 
 // step commits what is written so far and goes on in a new transaction.
 func (t *dmlTxn) step() error {
+	if err := t.disk.check(); err != nil {
+		return err
+	}
 	if err := t.txn.Commit(); err != nil {
 		return fmt.Errorf("commit step: %w", err)
 	}

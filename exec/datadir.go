@@ -1,8 +1,10 @@
 package exec
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -98,4 +100,30 @@ func (e *Engine) gcLoop(done chan<- struct{}) {
 		for e.ctx.Err() == nil && e.db.RunValueLogGC(0.5) == nil {
 		}
 	}
+}
+
+// dropOrphans deletes, when the engine opens, the data that DDL cut off by
+// a crash left behind: a materialized view's or sink's first epochs
+// written before its descriptor, a dropped object's data after its
+// descriptor was deleted (catalog/orphans.go). Nothing reads it, so it is
+// only space; it goes before any new DDL can write under a fresh OID.
+func dropOrphans(cat *catalog.Catalog, log *slog.Logger) error {
+	dropped, err := cat.DropOrphans()
+	if err != nil {
+		return fmt.Errorf("recover data dir: %w", err)
+	}
+	if len(dropped) == 0 {
+		return nil
+	}
+	oids := map[uint32]bool{}
+	for _, p := range dropped {
+		oids[binary.BigEndian.Uint32(p[1:5])] = true
+	}
+	list := make([]uint32, 0, len(oids))
+	for oid := range oids {
+		list = append(list, oid)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i] < list[j] })
+	log.Warn("deleted the data of objects that a crash left half created or half dropped", "oids", fmt.Sprint(list))
+	return nil
 }

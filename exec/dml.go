@@ -40,7 +40,7 @@ func (s *Session) startDML(ctx context.Context, params []sql.Value) (*writer, fu
 	}
 	txn := s.e.db.NewTransaction(true)
 	rt := s.newRuntime(ctx, txn, params)
-	tx := &dmlTxn{db: s.e.db, txn: txn, auto: true, onStep: func(t *badger.Txn) { rt.txn = t }}
+	tx := &dmlTxn{db: s.e.db, disk: s.e.disk, txn: txn, auto: true, onStep: func(t *badger.Txn) { rt.txn = t }}
 	w := s.newWriter(rt, tx)
 	w.log, w.views, w.chunked = &changeLog{}, &viewTxn{e: s.e, readTs: txn.ReadTs()}, true
 	tx.noStep = w.feedsViews
@@ -54,6 +54,9 @@ func (s *Session) startDML(ctx context.Context, params []sql.Value) (*writer, fu
 			return err
 		}
 		if err := w.views.commit(ctx, w.log, tx.set, tx.delete); err != nil {
+			return err
+		}
+		if err := s.e.disk.check(); err != nil {
 			return err
 		}
 		if err := tx.txn.Commit(); err != nil {
@@ -76,6 +79,9 @@ func (s *Session) writeTxn(f func(txn *badger.Txn) error) error {
 	txn := s.e.db.NewTransaction(true)
 	defer txn.Discard()
 	if err := f(txn); err != nil {
+		return err
+	}
+	if err := s.e.disk.check(); err != nil {
 		return err
 	}
 	if err := txn.Commit(); err != nil {

@@ -37,6 +37,9 @@ type Engine struct {
 	// kafka is nil when eddy runs without Kafka (source.go).
 	kafka   *kafkaConn
 	sources sync.Map // source OID -> *sourceStats
+	// feedErrs holds why a view's feed of a source is failing, while it
+	// is, by feedKey (flow_source.go); eddy_view_sources shows it.
+	feedErrs sync.Map
 
 	// flows maintain the materialized views (flow*.go); ctx ends the
 	// goroutines that feed them.
@@ -50,6 +53,9 @@ type Engine struct {
 	keyedViews bool
 	// gcDone closes when the value-log GC loop (datadir.go) has stopped.
 	gcDone chan struct{}
+	// disk refuses writes while the data dir's file system is nearly
+	// full (disk.go); nil in memory.
+	disk *diskGuard
 }
 
 // Option configures an Engine.
@@ -118,9 +124,16 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 		db.Close()
 		return nil, fmt.Errorf("create superuser: %w", err)
 	}
+	if err := dropOrphans(cat, log); err != nil {
+		db.Close()
+		return nil, err
+	}
 	e := &Engine{db: db, cat: cat, log: log, seqs: map[uint32]*badger.Sequence{}, flows: flowSet{mu: newViewRWMutex()}}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.queryMemory.Store(DefaultQueryMemory)
+	if dataDir != "" {
+		e.disk = newDiskGuard(dataDir)
+	}
 	e.planner = &planner.Planner{Cat: cat, Virtual: eddyRelations{systemRelations{}}}
 	e.Configure(options...)
 	e.startFlows()
@@ -137,6 +150,10 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 // into one epoch (one commit) before it commits them; 0 commits each poll.
 // It applies to feeds that start after it.
 func (e *Engine) SetEpochInterval(d time.Duration) { e.epochInterval.Store(int64(d)) }
+
+// SetDiskReserve sets how many bytes must stay free on the data
+// directory's file system for writes to go on (0: no reserve; disk.go).
+func (e *Engine) SetDiskReserve(n int64) { e.disk.setReserve(uint64(max(n, 0))) }
 
 // SetQueryMemory sets how many bytes of rows one statement may hold
 // (0 means no limit).

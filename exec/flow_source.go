@@ -66,6 +66,36 @@ func committedOffsets(txn *badger.Txn, view, source uint32) (map[int32]int64, er
 	return out, nil
 }
 
+// topicIDKey is where a reader (owner: a view, or a topic table reading
+// its own topic) keeps the ID of the topic its offsets are in. A topic
+// deleted and created again under the same name gets a new ID, so the
+// reader can tell that its offsets no longer apply even when the new
+// topic holds as many records as it had read.
+func topicIDKey(owner, source uint32) []byte {
+	return binary.BigEndian.AppendUint32(viewStateKey(owner, stateTopicID), source)
+}
+
+// storedTopicID reads the topic ID kept under key; ok is false when none is.
+func (e *Engine) storedTopicID(key []byte) (id topicID, ok bool, err error) {
+	err = e.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(key)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			if len(v) != len(id) {
+				return fmt.Errorf("topic id: bad length %d", len(v))
+			}
+			ok = copy(id[:], v) > 0
+			return nil
+		})
+	})
+	return id, ok, err
+}
+
 func (f *dataflow) putOffsets(source uint32, offs map[int32]int64) {
 	for p, o := range offs {
 		f.state.put(offsetKey(f.rel.OID, source, p), binary.BigEndian.AppendUint64(nil, uint64(o)))
@@ -87,6 +117,23 @@ func (f *dataflow) sources() []*catalog.Relation {
 // loadSource feeds a new view the source's records up to the end offsets
 // of this moment, in epochs, and stores where the view goes on reading.
 func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run func(map[uint32]*Batch) error) error {
+	// The topic's ID is taken before its records are read: should the
+	// topic be recreated meanwhile, the view refuses to go on rather than
+	// read the new topic from the old one's offsets.
+	cfg, err := parseSourceOptions(src.Name, src.Options)
+	if err != nil {
+		return err
+	}
+	admin, err := f.e.kafkaClient()
+	if err != nil {
+		return err
+	}
+	mctx, cancel := context.WithTimeout(ctx, kafkaRequestTimeout)
+	_, id, err := topicMetadata(mctx, admin, cfg.topic)
+	cancel()
+	if err != nil {
+		return err
+	}
 	s := newSession(f.e, f.rel.Owner, "eddy", nil)
 	rt := s.newRuntime(ctx, nil, nil)
 	op, err := rt.buildSourceScan(&planner.Scan{Rel: src})
@@ -127,10 +174,6 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 	ends := scan.snapEnds
 	if ends == nil {
 		// start = 'latest': the view begins at the topic's end.
-		admin, err := f.e.kafkaClient()
-		if err != nil {
-			return err
-		}
 		lctx, cancel := context.WithTimeout(ctx, kafkaRequestTimeout)
 		defer cancel()
 		parts, err := topicPartitions(lctx, admin, scan.cfg.topic)
@@ -147,9 +190,15 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 	f.state.begin()
 	defer f.state.end()
 	f.putOffsets(src.OID, ends)
+	if id != (topicID{}) {
+		f.state.put(topicIDKey(f.rel.OID, src.OID), id[:])
+	}
 	wb := f.e.db.NewWriteBatch()
 	defer wb.Cancel()
 	if err := f.state.flush(wb.Set, wb.Delete); err != nil {
+		return err
+	}
+	if err := f.e.disk.check(); err != nil {
 		return err
 	}
 	return wb.Flush()
@@ -157,20 +206,26 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 
 // tailConsumer opens a client that reads every partition of topic from
 // the committed offsets, or from the start of a partition that has none
-// (one added since the reader began), as continuous readers do.
-func (e *Engine) tailConsumer(ctx context.Context, topic, of string, offs map[int32]int64) (*kgo.Client, error) {
+// (one added since the reader began), as continuous readers do. idKey is
+// where the reader keeps the ID of the topic its offsets are in
+// (topicIDKey): a reader that has none yet (one from before eddy kept
+// them) adopts the topic's.
+func (e *Engine) tailConsumer(ctx context.Context, topic, of string, idKey []byte, offs map[int32]int64) (*kgo.Client, error) {
 	admin, err := e.kafkaClient()
 	if err != nil {
 		return nil, err
 	}
 	lctx, cancel := context.WithTimeout(ctx, kafkaRequestTimeout)
-	parts, err := topicPartitions(lctx, admin, topic)
+	parts, id, err := topicMetadata(lctx, admin, topic)
 	cancel()
 	if err != nil {
 		return nil, err
 	}
 	if parts == nil {
 		return nil, fmt.Errorf("topic %q of %s does not exist", topic, of)
+	}
+	if err := e.checkTopicID(topic, of, idKey, id); err != nil {
+		return nil, err
 	}
 	if err := checkOffsets(ctx, admin, topic, of, parts, offs); err != nil {
 		return nil, err
@@ -194,6 +249,33 @@ func (e *Engine) tailConsumer(ctx context.Context, topic, of string, offs map[in
 		return nil, kafkaErr("consumer for topic "+topic, err)
 	}
 	return cl, nil
+}
+
+// checkTopicID refuses to read on in a topic that is not the one the
+// reader's offsets are in: it was deleted and created again. The offsets
+// may well lie within the new topic, and reading on would count its
+// records as if they followed the old ones'. The reader stops and says
+// why until an operator drops it (and creates it again over the new
+// topic). A reader with no ID stored, or a broker that gives none, is not
+// checked; the former stores the topic's now.
+func (e *Engine) checkTopicID(topic, of string, idKey []byte, id topicID) error {
+	if id == (topicID{}) {
+		return nil
+	}
+	had, ok, err := e.storedTopicID(idKey)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return e.db.Update(func(txn *badger.Txn) error { return txn.Set(idKey, id[:]) })
+	}
+	if had != id {
+		return &sql.Error{Code: sql.CodeObjectNotInPrerequisiteState,
+			Message: fmt.Sprintf("topic %q of %s was deleted and created again since it was read: its offsets do not apply to the new topic", topic, of),
+			Detail:  fmt.Sprintf("The topic ID is %s, and was %s.", id, had),
+			Hint:    "Drop what reads the topic (the materialized view, or the topic table) and create it again to read the new topic from its start."}
+	}
+	return nil
 }
 
 // checkOffsets refuses committed offsets that the topic no longer holds:
@@ -229,6 +311,9 @@ func checkOffsets(ctx context.Context, admin *kgo.Client, topic, of string, part
 	}
 	return nil
 }
+
+// feedKey names the feed of a view (first) from a source.
+type feedKey [2]uint32
 
 // feedRetry is how long a failing feed waits before it tries again.
 const feedRetry = time.Second
@@ -270,12 +355,26 @@ func (e *Engine) startFeeds() {
 // (a broker that is down, a topic being recreated) from the last committed
 // offsets.
 func (f *dataflow) feed(ctx context.Context, src *catalog.Relation) {
+	defer f.e.feedErrs.Delete(feedKey{f.rel.OID, src.OID})
+	var last string
 	for ctx.Err() == nil {
 		err := f.tail(ctx, src)
 		if err == nil || ctx.Err() != nil {
 			return
 		}
-		f.e.log.Warn("materialized view feed failed; retrying", "view", f.rel.Name, "source", src.Name, "err", err)
+		f.e.feedErrs.Store(feedKey{f.rel.OID, src.OID}, err)
+		// Said once, not at every retry: a recreated topic fails the same
+		// way until an operator acts.
+		if msg := err.Error(); msg != last {
+			last = msg
+			var se *sql.Error
+			if errors.As(err, &se) && (se.Code == sql.CodeObjectNotInPrerequisiteState || se.Code == sql.CodeDiskFull) {
+				f.e.log.Error("materialized view cannot read its source; it keeps its last state and retries", "view", f.rel.Name, "source", src.Name,
+					"sqlstate", se.Code, "err", err, "detail", se.Detail)
+			} else {
+				f.e.log.Warn("materialized view feed failed; retrying", "view", f.rel.Name, "source", src.Name, "err", err)
+			}
+		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(feedRetry):
@@ -292,7 +391,7 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 	if err != nil {
 		return err
 	}
-	cl, err := f.e.tailConsumer(ctx, cfg.topic, "source "+src.Name, offs)
+	cl, err := f.e.tailConsumer(ctx, cfg.topic, "source "+src.Name, topicIDKey(f.rel.OID, src.OID), offs)
 	if err != nil {
 		return err
 	}
@@ -346,6 +445,10 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 		if derr != nil {
 			return derr
 		}
+		if len(next) == 0 {
+			// Caught up, and nothing failed: the feed is well again.
+			f.e.feedErrs.Delete(feedKey{f.rel.OID, src.OID})
+		}
 		if len(next) == 0 || (interval > 0 && time.Since(opened) < interval && b.Len() < snapshotChunk) {
 			continue
 		}
@@ -358,6 +461,7 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 		if err := f.feedBatch(ctx, src, &b, next); err != nil {
 			return err
 		}
+		f.e.feedErrs.Delete(feedKey{f.rel.OID, src.OID})
 		b, next = Batch{}, map[int32]int64{}
 	}
 }
@@ -403,8 +507,11 @@ func (e *Engine) feedSource(ctx context.Context, f *dataflow, source uint32, b *
 			return fmt.Errorf("maintain %s: %w", fl.rel.Name, err)
 		}
 	}
+	if err := e.disk.check(); err != nil {
+		return err
+	}
 	if err := txn.Commit(); err != nil {
-		return fmt.Errorf("commit %s: %w", f.rel.Name, err)
+		return diskErr(fmt.Errorf("commit %s: %w", f.rel.Name, err))
 	}
 	v.published()
 	return nil

@@ -71,6 +71,7 @@ const (
 	stateWatermark = 0xfd // input OID -> row (watermark, late rows)
 	stateEOWCBuf   = 0xfc // closing value key, row -> count
 	stateEOWCMark  = 0xfb // -> row (bound up to which windows were released)
+	stateTopicID   = 0xfa // source OID -> ID of the topic the offsets are in (flow_source.go)
 )
 
 func viewStateKey(view uint32, kind byte) []byte {

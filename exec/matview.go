@@ -172,6 +172,9 @@ func (f *dataflow) load(ctx context.Context) (int64, error) {
 		if err := f.state.flush(wb.Set, wb.Delete); err != nil {
 			return fmt.Errorf("load %s: %w", f.rel.Name, err)
 		}
+		if err := f.e.disk.check(); err != nil {
+			return err
+		}
 		return wb.Flush()
 	}
 	ran := false

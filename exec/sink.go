@@ -421,6 +421,9 @@ func (s *topicSink) queueSnapshot(ctx context.Context) error {
 	if err := wb.Set(s.seqKey(), binary.BigEndian.AppendUint64(nil, seq)); err != nil {
 		return err
 	}
+	if err := s.e.disk.check(); err != nil {
+		return err
+	}
 	return wb.Flush()
 }
 

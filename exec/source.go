@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -84,29 +85,44 @@ func (e *Engine) kafkaClient() (*kgo.Client, error) {
 // topicPartitions returns the partition ids of topic, or nil when it does
 // not exist.
 func topicPartitions(ctx context.Context, cl *kgo.Client, topic string) ([]int32, error) {
+	parts, _, err := topicMetadata(ctx, cl, topic)
+	return parts, err
+}
+
+// topicID is a Kafka topic ID (KIP-516): a topic deleted and created
+// again under the same name gets a new one. Brokers before Kafka 2.8
+// answer the zero ID, which identifies nothing.
+type topicID [16]byte
+
+// String is the ID as Kafka's tools print it.
+func (id topicID) String() string { return base64.RawURLEncoding.EncodeToString(id[:]) }
+
+// topicMetadata returns the partition ids of topic (nil when it does not
+// exist) and its topic ID.
+func topicMetadata(ctx context.Context, cl *kgo.Client, topic string) ([]int32, topicID, error) {
 	req := kmsg.NewPtrMetadataRequest()
 	t := kmsg.NewMetadataRequestTopic()
 	t.Topic = kmsg.StringPtr(topic)
 	req.Topics = append(req.Topics, t)
 	resp, err := req.RequestWith(ctx, cl)
 	if err != nil {
-		return nil, kafkaErr("metadata of topic "+topic, err)
+		return nil, topicID{}, kafkaErr("metadata of topic "+topic, err)
 	}
 	if len(resp.Topics) != 1 {
-		return nil, fmt.Errorf("metadata of topic %s: %d topics in the answer", topic, len(resp.Topics))
+		return nil, topicID{}, fmt.Errorf("metadata of topic %s: %d topics in the answer", topic, len(resp.Topics))
 	}
 	rt := resp.Topics[0]
 	if rt.ErrorCode == kerr.UnknownTopicOrPartition.Code {
-		return nil, nil
+		return nil, topicID{}, nil
 	}
 	if err := kerr.ErrorForCode(rt.ErrorCode); err != nil {
-		return nil, kafkaErr("metadata of topic "+topic, err)
+		return nil, topicID{}, kafkaErr("metadata of topic "+topic, err)
 	}
 	ps := make([]int32, len(rt.Partitions))
 	for i, p := range rt.Partitions {
 		ps[i] = p.Partition
 	}
-	return ps, nil
+	return ps, topicID(rt.TopicID), nil
 }
 
 func createTopic(ctx context.Context, cl *kgo.Client, topic string, partitions int32) error {

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 
 	"github.com/dgraph-io/badger/v4"
@@ -84,9 +85,28 @@ func (s *Session) eddyViewsRows() ([]sql.Row, error) {
 // view whose lag is 0 everywhere reflects every record in the topics as
 // of the query. A view over views has no rows of its own: its inputs' lag
 // is its lag. end_offset and lag are NULL when Kafka does not answer.
+// error says why the view is not reading the source, while it is not (its
+// topic recreated, the broker down), with the SQLSTATE; the view then
+// keeps serving its last state.
 var eddyViewSourcesColumns = []planner.Column{
 	{Name: "name", Type: sql.Text}, {Name: "source", Type: sql.Text}, {Name: "partition", Type: sql.Int4},
 	{Name: "offset", Type: sql.Int8}, {Name: "end_offset", Type: sql.Int8}, {Name: "lag", Type: sql.Int8},
+	{Name: "error", Type: sql.Text},
+}
+
+// feedError is the error column of eddy_view_sources.
+func (s *Session) feedError(view, source uint32) sql.Value {
+	v, ok := s.e.feedErrs.Load(feedKey{view, source})
+	if !ok {
+		return sql.Null
+	}
+	err := v.(error)
+	code := sql.CodeInternal
+	var se *sql.Error
+	if errors.As(err, &se) {
+		code = se.Code
+	}
+	return sql.NewText(fmt.Sprintf("%s (SQLSTATE %s)", err, code))
 }
 
 func (s *Session) eddyViewSourcesRows(ctx context.Context) ([]sql.Row, error) {
@@ -150,6 +170,7 @@ func (s *Session) eddyViewSourcesRows(ctx context.Context) ([]sql.Row, error) {
 					ps = append(ps, p)
 				}
 				sort.Slice(ps, func(i, j int) bool { return ps[i] < ps[j] })
+				ferr := s.feedError(v.OID, oid)
 				for _, p := range ps {
 					off, end, lag := sql.Null, sql.Null, sql.Null
 					o, read := offs[p]
@@ -162,7 +183,7 @@ func (s *Session) eddyViewSourcesRows(ctx context.Context) ([]sql.Row, error) {
 						// all of it.
 						lag = sql.NewInt(max(e-o, 0))
 					}
-					rows = append(rows, sql.Row{sql.NewText(v.Name), sql.NewText(src.Name), sql.NewInt(int64(p)), off, end, lag})
+					rows = append(rows, sql.Row{sql.NewText(v.Name), sql.NewText(src.Name), sql.NewInt(int64(p)), off, end, lag, ferr})
 				}
 			}
 		}

@@ -144,7 +144,7 @@ func (s *Session) setupTopicTable(ctx context.Context, rel *catalog.Relation) er
 	}
 	kctx, cancel := context.WithTimeout(ctx, kafkaRequestTimeout)
 	defer cancel()
-	parts, err := topicPartitions(kctx, cl, cfg.topic)
+	parts, id, err := topicMetadata(kctx, cl, cfg.topic)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (s *Session) setupTopicTable(ctx context.Context, rel *catalog.Relation) er
 		if err := createTopic(kctx, cl, cfg.topic, cfg.partitions); err != nil {
 			return err
 		}
-		if parts, err = topicPartitions(kctx, cl, cfg.topic); err != nil {
+		if parts, id, err = topicMetadata(kctx, cl, cfg.topic); err != nil {
 			return err
 		}
 		if parts == nil {
@@ -177,6 +177,11 @@ func (s *Session) setupTopicTable(ctx context.Context, rel *catalog.Relation) er
 	defer wb.Cancel()
 	if err := putTableOffsets(wb.Set, rel.OID, starts); err != nil {
 		return err
+	}
+	if id != (topicID{}) {
+		if err := wb.Set(topicIDKey(rel.OID, rel.OID), id[:]); err != nil {
+			return err
+		}
 	}
 	return wb.Flush()
 }
@@ -333,6 +338,7 @@ func containsOID(oids []uint32, oid uint32) bool {
 // the committed offsets after an error (a broker that is down, a record
 // that fails with on_error = 'fail').
 func (e *Engine) ingest(ctx context.Context, rel *catalog.Relation) {
+	var last string
 	for ctx.Err() == nil {
 		err := e.ingestTail(ctx, rel)
 		if err == nil || ctx.Err() != nil {
@@ -340,7 +346,12 @@ func (e *Engine) ingest(ctx context.Context, rel *catalog.Relation) {
 		}
 		msg := err.Error()
 		e.sourceStats(rel.OID).lastError.Store(&msg)
-		e.log.Warn("topic table ingest failed; retrying", "table", rel.Name, "err", err)
+		// Said once, not at every retry (a recreated topic fails the same
+		// way until an operator acts).
+		if msg != last {
+			last = msg
+			e.log.Warn("topic table ingest failed; retrying", "table", rel.Name, "err", err)
+		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(feedRetry):
@@ -357,7 +368,7 @@ func (e *Engine) ingestTail(ctx context.Context, rel *catalog.Relation) error {
 	if err != nil {
 		return err
 	}
-	cl, err := e.tailConsumer(ctx, cfg.topic, "table "+rel.Name, offs)
+	cl, err := e.tailConsumer(ctx, cfg.topic, "table "+rel.Name, topicIDKey(rel.OID, rel.OID), offs)
 	if err != nil {
 		return err
 	}
@@ -494,8 +505,11 @@ func (e *Engine) commitUpserts(ctx context.Context, rel *catalog.Relation, ups [
 	if err := views.commit(ctx, log, txn.Set, txn.Delete); err != nil {
 		return err
 	}
+	if err := e.disk.check(); err != nil {
+		return err
+	}
 	if err := txn.Commit(); err != nil {
-		return fmt.Errorf("commit %s: %w", rel.Name, err)
+		return diskErr(fmt.Errorf("commit %s: %w", rel.Name, err))
 	}
 	views.published()
 	return nil

@@ -45,6 +45,9 @@ func (s *Session) commit(ctx context.Context) (string, error) {
 		}
 		return "", err
 	}
+	if err := s.e.disk.check(); err != nil {
+		return "", err
+	}
 	if err := txn.Commit(); err != nil {
 		if err == badger.ErrConflict {
 			return "", sql.Errorf("40001", "could not serialize access due to concurrent update")

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"runtime/debug"
+	"syscall"
 
 	"github.com/eddysql/eddy/sql"
 	"github.com/jackc/pgproto3/v2"
@@ -15,6 +16,10 @@ func toSQLError(err error) *sql.Error {
 	var e *sql.Error
 	if errors.As(err, &e) {
 		return e
+	}
+	// A write that found the disk full, wherever it came from.
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return &sql.Error{Code: sql.CodeDiskFull, Message: err.Error()}
 	}
 	return &sql.Error{Code: sql.CodeInternal, Message: err.Error()}
 }

@@ -142,11 +142,10 @@ type crashRig struct {
 	// (before) or what it wrote (after), all of them the one or the other.
 	table     map[int]string
 	uncertain *dmlChange
-	// extra views created while kills fly: created (CREATE returned) must
-	// exist after a restart; the others may.
-	extraOK    map[string]bool
-	extraMaybe map[string]bool
-	stats      struct{ beforeReady, resent, foundPending int }
+	// extras are the views and sinks that DDL creates and drops while
+	// kills fly (crash_ddl_test.go).
+	extras map[string]*extraObject
+	stats  struct{ beforeReady, resent, foundPending int }
 }
 
 type dmlChange struct {
@@ -156,7 +155,7 @@ type dmlChange struct {
 
 func newCrashRig(t *testing.T, bin string, external bool, seed uint64) *crashRig {
 	r := &crashRig{t: t, bin: bin, dir: t.TempDir(), sqlAddr: freeAddr(t), external: external,
-		rng: rand.New(rand.NewPCG(seed, 1)), table: map[int]string{}, extraOK: map[string]bool{}, extraMaybe: map[string]bool{}}
+		rng: rand.New(rand.NewPCG(seed, 1)), table: map[int]string{}, extras: map[string]*extraObject{}}
 	r.logPath = filepath.Join(t.TempDir(), "eddy.log")
 	if external {
 		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(1))
@@ -271,8 +270,6 @@ var crashViews = []struct{ name, def, batch string }{
 	{"v_even", `SELECT id, auction, price FROM bid WHERE price % 2 = 0`, ""},
 }
 
-const extraViewDef = `SELECT auction, bidder, count(*) AS n, min(price) AS low FROM bid GROUP BY auction, bidder`
-
 // setup creates the sources, the table, the views and the sinks, over
 // records already in the topics (so CREATE loads them) and more after.
 func (r *crashRig) setup() {
@@ -290,6 +287,10 @@ func (r *crashRig) setup() {
 			WATERMARK FOR ts AS ts - ` + crashDelay + `) WITH (topic = 'bid', format = 'json', partitions = '3')`,
 		`CREATE SOURCE click (id BIGINT, bidder BIGINT, page TEXT) WITH (topic = 'click', format = 'json', partitions = '2')`,
 		`CREATE TABLE bidder_info (bidder BIGINT PRIMARY KEY, tier TEXT NOT NULL)`,
+		// Large enough that a view over it loads in several epochs
+		// (exec's snapshotChunk), which kills can land between.
+		`CREATE TABLE big (k BIGINT PRIMARY KEY, g BIGINT, v BIGINT)`,
+		`INSERT INTO big SELECT i, i % 40, i % 1000 FROM generate_series(1, ` + strconv.Itoa(crashBigRows) + `) i`,
 	} {
 		if _, err := c.Exec(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -356,7 +357,7 @@ func (r *crashRig) run(kills int) {
 func (r *crashRig) cycle(i int) {
 	t := r.t
 	killAfter := time.Duration(50+r.rng.IntN(2500)) * time.Millisecond
-	dmlSeed, ddl := r.rng.Uint64(), r.rng.IntN(3) == 0
+	dmlSeed, ddlSeed, ddl := r.rng.Uint64(), r.rng.Uint64(), r.rng.IntN(2) == 0
 	r.start()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -413,20 +414,7 @@ func (r *crashRig) cycle(i int) {
 			case <-ctx.Done():
 				return
 			}
-			name := fmt.Sprintf("extra_%d", i)
-			c, err := pgx.Connect(ctx, r.url())
-			if err != nil {
-				return
-			}
-			defer c.Close(context.Background())
-			mu.Lock()
-			r.extraMaybe[name] = true
-			mu.Unlock()
-			if _, err := c.Exec(ctx, `CREATE MATERIALIZED VIEW `+name+` AS `+extraViewDef); err == nil {
-				mu.Lock()
-				r.extraOK[name] = true
-				mu.Unlock()
-			}
+			fail(r.ddl(ctx, i, ddlSeed, &mu))
 		}()
 	}
 	time.Sleep(killAfter)
@@ -701,20 +689,7 @@ func (r *crashRig) finish() {
 		}
 		r.waitEqual(ctx, c, v.name, batch)
 	}
-	var extra []string
-	for _, row := range queryRows(t, c, `SELECT relname FROM pg_class WHERE relkind = 'm' AND relname LIKE 'extra%' ORDER BY 1`) {
-		extra = append(extra, row)
-		if !r.extraMaybe[row] {
-			t.Errorf("materialized view %s exists, never created", row)
-		}
-		r.waitEqual(ctx, c, row, extraViewDef)
-	}
-	for name := range r.extraOK {
-		if !slices.Contains(extra, name) {
-			t.Errorf("materialized view %s was created (CREATE returned) and is gone after a kill", name)
-		}
-	}
-	t.Logf("%d bids; views created under kills: %d of %d attempts survive (%d returned)", len(r.bids.acked), len(extra), len(r.extraMaybe), len(r.extraOK))
+	r.checkExtras(ctx, c)
 	for _, row := range queryRows(t, c, `SELECT name, coalesce(input, ''), late_rows FROM eddy_catalog.eddy_views WHERE late_rows <> 0`) {
 		// The test keeps event time within the watermark's delay, so a late
 		// row means an epoch took records far out of order.
@@ -733,6 +708,10 @@ func (r *crashRig) finish() {
 	r.checkUpsert(ctx, c, "s_auction_q", "v_auction", []string{"auction", "n", "total", "top"}, []string{"auction"})
 	r.checkUpsert(ctx, c, "s_auction", "v_auction", []string{"auction", "n", "total", "top"}, []string{"auction"})
 	r.checkUpsert(ctx, c, "s_tier", "v_tier", []string{"tier", "n", "total"}, []string{"tier"})
+	r.checkExtraSinks(ctx, c)
+	c.Close(ctx)
+	r.kill()
+	r.checkOrphans()
 }
 
 // waitEqual waits until the view equals the batch query (the view may

@@ -47,6 +47,7 @@ type config struct {
 	maxConnections int
 	queryMemory    int64
 	epochInterval  time.Duration
+	diskReserve    int64
 
 	// keyedViews (no flag; benchmarks set it) makes new materialized views
 	// use the generic keyed operator only, as a baseline.
@@ -80,6 +81,8 @@ func parseFlags(args []string) (config, error) {
 		"before it fails with 53200 rather than exhausting the machine (0: no limit)")
 	fs.DurationVar(&c.epochInterval, "epoch-interval", 0, "how long a materialized view fed by a Kafka source gathers records into one "+
 		"epoch (one atomic commit of its state and offsets); 0 commits each fetch, which already holds whatever arrived, so epochs grow with the load")
+	fs.Int64Var(&c.diskReserve, "disk-reserve", exec.DefaultDiskReserve, "bytes that must stay free on the data directory's file system: "+
+		"below it, writes fail with 53100 (disk_full) before the database could run out, and go on once space returns (0: no reserve)")
 	// Environment first, so that flags given explicitly win.
 	fs.VisitAll(func(f *flag.Flag) {
 		env := "EDDY_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -134,6 +137,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- endpoin
 	if err == nil {
 		eng.SetQueryMemory(cfg.queryMemory)
 		eng.SetEpochInterval(cfg.epochInterval)
+		eng.SetDiskReserve(cfg.diskReserve)
 	}
 	if err != nil {
 		return err

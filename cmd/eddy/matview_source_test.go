@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -269,4 +270,91 @@ func TestViewOverRecreatedTopic(t *testing.T) {
 	time.Sleep(4 * time.Second)
 	wantRows(t, c, `SELECT * FROM n`, "5")
 	wantRows(t, c, `SELECT count(*) FROM bid`, "2")
+}
+
+// TestRecreatedTopicWithMoreRecords: a topic deleted and created again
+// that already holds more records than a reader had read is told apart by
+// its topic ID, which offsets alone cannot do. The view and the topic
+// table keep their last state, say why they stopped (with the SQLSTATE)
+// in eddy_catalog, and still refuse after a restart.
+func TestRecreatedTopicWithMoreRecords(t *testing.T) {
+	dir := t.TempDir()
+	c, seeds, stop := startEddyDir(t, dir)
+	mustExec(t, c, `CREATE SOURCE bid (auction BIGINT, price BIGINT) WITH (topic = 'bid', partitions = '1')`)
+	mustExec(t, c, `CREATE MATERIALIZED VIEW n AS SELECT count(*) FROM bid`)
+	mustExec(t, c, `CREATE TABLE tt (id BIGINT PRIMARY KEY, v BIGINT) WITH (topic = 'tt', format = 'json', partitions = '1')`)
+	produce := func(topic string, from, n int) {
+		vals := make([]string, n)
+		for i := range vals {
+			vals[i] = fmt.Sprintf(`{"id": %d, "auction": %d, "price": 1, "v": 1}`, from+i, from+i)
+		}
+		produceTo(t, seeds, topic, 1, vals...)
+	}
+	produce("bid", 0, 5)
+	produce("tt", 0, 3)
+	eventually(t, c, `SELECT * FROM n`, `SELECT 5::int8`)
+	eventually(t, c, `SELECT count(*) FROM tt`, `SELECT 3::int8`)
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx := context.Background()
+	del := kmsg.NewPtrDeleteTopicsRequest()
+	for _, topic := range []string{"bid", "tt"} {
+		dt := kmsg.NewDeleteTopicsRequestTopic()
+		dt.Topic = kmsg.StringPtr(topic)
+		del.Topics = append(del.Topics, dt)
+		del.TopicNames = append(del.TopicNames, topic)
+	}
+	del.TimeoutMillis = 5000
+	if _, err := del.RequestWith(ctx, cl); err != nil {
+		t.Fatal(err)
+	}
+	create := kmsg.NewPtrCreateTopicsRequest()
+	for _, topic := range []string{"bid", "tt"} {
+		ct := kmsg.NewCreateTopicsRequestTopic()
+		ct.Topic, ct.NumPartitions, ct.ReplicationFactor = topic, 1, 1
+		create.Topics = append(create.Topics, ct)
+	}
+	create.TimeoutMillis = 5000
+	resp, err := create.RequestWith(ctx, cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range resp.Topics {
+		if err := kerr.ErrorForCode(rt.ErrorCode); err != nil {
+			t.Fatalf("create %s: %v", rt.Topic, err)
+		}
+	}
+	// More records than were read: every offset the readers hold is in
+	// the new topics.
+	produce("bid", 100, 8)
+	produce("tt", 100, 6)
+
+	check := func() {
+		t.Helper()
+		const want = "was deleted and created again since it was read"
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			views := queryRows(t, c, `SELECT coalesce(error, '') FROM eddy_catalog.eddy_view_sources WHERE name = 'n'`)
+			tables := queryRows(t, c, `SELECT coalesce(last_error, '') FROM eddy_catalog.eddy_sources WHERE name = 'tt'`)
+			if len(views) == 1 && strings.Contains(views[0], want) && strings.Contains(views[0], "SQLSTATE 55000") &&
+				len(tables) == 1 && strings.Contains(tables[0], want) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no error shown for the recreated topics: view %q, table %q", views, tables)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		wantRows(t, c, `SELECT * FROM n`, "5")
+		wantRows(t, c, `SELECT count(*) FROM tt`, "3")
+		wantRows(t, c, `SELECT count(*) FROM bid`, "8")
+	}
+	check()
+	stop()
+	c, _, _ = startEddyDir(t, dir)
+	check()
 }
