@@ -326,14 +326,14 @@ func (eb *exprBinder) unary(e *ast.UnaryOperationExpr) (Expr, error) {
 		}
 		return &Not{Input: x}, nil
 	case opcode.Minus:
+		if x.Type().OID == sql.OIDUnknown {
+			return nil, ambiguousOperator("-", "", " unknown")
+		}
 		if c, ok := x.(*Const); ok {
 			_, literal := e.V.(*driver.ValueExpr)
 			if neg, ok := negateConst(c, literal); ok {
 				return neg, nil
 			}
-		}
-		if x.Type().OID == sql.OIDUnknown {
-			x = eb.b.coerce(x, sql.Float8)
 		}
 		if category(x.Type()) != catNumeric && x.Type().OID != sql.OIDInterval {
 			return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: - %s", x.Type())
@@ -343,7 +343,7 @@ func (eb *exprBinder) unary(e *ast.UnaryOperationExpr) (Expr, error) {
 		return x, nil
 	case opcode.BitNeg:
 		if x.Type().OID == sql.OIDUnknown {
-			x = eb.b.coerce(x, sql.Int4)
+			return nil, ambiguousOperator("~", "", " unknown")
 		}
 		return &BitNot{Input: x}, nil
 	}
@@ -415,10 +415,29 @@ func (eb *exprBinder) between(e *ast.BetweenExpr) (Expr, error) {
 	return out, nil
 }
 
+// unparen strips the parentheses around an expression.
+func unparen(e ast.ExprNode) ast.ExprNode {
+	for {
+		p, ok := e.(*ast.ParenthesesExpr)
+		if !ok {
+			return e
+		}
+		e = p.Expr
+	}
+}
+
 func (eb *exprBinder) in(e *ast.PatternInExpr) (Expr, error) {
 	x, err := eb.bind(e.Expr)
 	if err != nil {
 		return nil, err
+	}
+	if e.Sel == nil && len(e.List) == 1 {
+		// PostgreSQL's grammar reads "x IN ((SELECT ...))" as IN over the
+		// subquery (a select in extra parentheses), not as a one-element
+		// list holding a scalar subquery.
+		if sq, ok := unparen(e.List[0]).(*ast.SubqueryExpr); ok {
+			e = &ast.PatternInExpr{Expr: e.Expr, Not: e.Not, Sel: sq}
+		}
 	}
 	if e.Sel != nil {
 		sq, ok := e.Sel.(*ast.SubqueryExpr)

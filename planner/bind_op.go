@@ -17,13 +17,16 @@ func (b *binder) binop(op Op, l, r Expr) (Expr, error) {
 		// jsonb - text | int | text[] is a function in sql/builtin.
 		return b.resolveCall("jsonb_delete", []Expr{l, r})
 	}
+	// Errors name the operand types as written, before an unknown literal
+	// is resolved, as PostgreSQL's do.
+	olt, ort := lt, rt
 	// An unknown literal takes the other side's type.
 	if lt.OID == sql.OIDUnknown && rt.OID != sql.OIDUnknown {
 		l, lt = b.coerce(l, rt), rt
 	} else if rt.OID == sql.OIDUnknown && lt.OID != sql.OIDUnknown {
 		r, rt = b.coerce(r, lt), lt
 	} else if lt.OID == sql.OIDUnknown && rt.OID == sql.OIDUnknown {
-		return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator is not unique: unknown %s unknown", op)
+		return nil, ambiguousOperator(op.String(), "unknown ", " unknown")
 	}
 	lc, rc := category(lt), category(rt)
 	switch {
@@ -42,7 +45,7 @@ func (b *binder) binop(op Op, l, r Expr) (Expr, error) {
 			t = sql.Float8
 		}
 		if op >= OpBitAnd && (t.OID == sql.OIDNumeric || t.OID == sql.OIDFloat4 || t.OID == sql.OIDFloat8) {
-			return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: %s %s %s", lt, op, rt)
+			return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: %s %s %s", olt, op, ort)
 		}
 		if op == OpPow {
 			if t.OID != sql.OIDNumeric {
@@ -65,7 +68,7 @@ func (b *binder) binop(op Op, l, r Expr) (Expr, error) {
 	if t, ok := dateArith(op, lt, rt); ok {
 		return &BinOp{Op: op, L: l, R: r, Typ: t}, nil
 	}
-	return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: %s %s %s", lt, op, rt)
+	return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: %s %s %s", olt, op, ort)
 }
 
 // dateArith gives the result type of date/time arithmetic.
@@ -274,4 +277,12 @@ func (b *binder) compareRows(op Op, l, r *RowLit) (Expr, error) {
 		return &Or{Args: []Expr{s, &And{Args: []Expr{eq, rest}}}}, nil
 	}
 	return build(0)
+}
+
+// ambiguousOperator is PostgreSQL's error for an operator whose operands
+// are all untyped literals, which no candidate is preferred for.
+func ambiguousOperator(op, left, right string) error {
+	return &sql.Error{Code: sql.CodeAmbiguousFunction,
+		Message: "operator is not unique: " + left + op + right,
+		Hint:    "Could not choose a best candidate operator. You might need to add explicit type casts."}
 }
