@@ -6,6 +6,14 @@ import (
 
 // binop types a binary operator as PostgreSQL's operator resolution would.
 func (b *binder) binop(op Op, l, r Expr) (Expr, error) {
+	e, err := b.typeBinop(op, l, r)
+	if err != nil {
+		return nil, err
+	}
+	return foldNullOperand(e), nil
+}
+
+func (b *binder) typeBinop(op Op, l, r Expr) (Expr, error) {
 	if op.IsComparison() {
 		return b.compare(op, l, r)
 	}
@@ -153,6 +161,14 @@ func toText(e Expr) Expr {
 
 // compare types a comparison, casting both sides to their common type.
 func (b *binder) compare(op Op, l, r Expr) (Expr, error) {
+	e, err := b.typeCompare(op, l, r)
+	if err != nil {
+		return nil, err
+	}
+	return foldNullOperand(e), nil
+}
+
+func (b *binder) typeCompare(op Op, l, r Expr) (Expr, error) {
 	if lr, ok := l.(*RowLit); ok {
 		if rr, ok := r.(*RowLit); ok {
 			return b.compareRows(op, lr, rr)
@@ -285,4 +301,63 @@ func ambiguousOperator(op, left, right string) error {
 	return &sql.Error{Code: sql.CodeAmbiguousFunction,
 		Message: "operator is not unique: " + left + op + right,
 		Hint:    "Could not choose a best candidate operator. You might need to add explicit type casts."}
+}
+
+// foldNullOperand is PostgreSQL's plan-time simplification of a strict
+// operator with a NULL constant operand: the result is a NULL constant and
+// the other operand is never evaluated, so NULL * (SELECT x FROM t) does not
+// fail when t has many rows. (At run time both operands are evaluated.)
+// IS NOT DISTINCT FROM and array concatenation are not strict.
+//
+// PostgreSQL folds bottom-up, so an all-constant operand is computed first
+// and its error (NULL - 1/0) is raised; the planner cannot compute, so it
+// leaves such operators to run time, where both operands are evaluated and
+// the same error follows.
+func foldNullOperand(e Expr) Expr {
+	bo, ok := e.(*BinOp)
+	if !ok || bo.Op == OpNullSafeEq || (bo.Op == OpConcat && bo.Typ.IsArray()) {
+		return e
+	}
+	if (isNullConst(bo.L) && skippable(bo.R)) || (isNullConst(bo.R) && skippable(bo.L)) {
+		return &Const{Val: sql.Null, Typ: bo.Typ}
+	}
+	return e
+}
+
+// isNullConst reports whether e is a NULL literal, possibly cast.
+func isNullConst(e Expr) bool {
+	for {
+		switch x := e.(type) {
+		case *Const:
+			return x.Val.IsNull()
+		case *Cast:
+			e = x.Input
+		default:
+			return false
+		}
+	}
+}
+
+// skippable reports whether the operand beside a NULL constant may go
+// unevaluated: it reads a row (so PostgreSQL could not have computed it at
+// plan time), or it is a literal, which cannot fail.
+func skippable(e Expr) bool {
+	if _, ok := e.(*Const); ok || isNullConst(e) {
+		return true
+	}
+	return !constOnly(e)
+}
+
+// constOnly reports whether e is computed from literals alone: no column,
+// outer reference, parameter or subquery.
+func constOnly(e Expr) bool {
+	only := true
+	walkExpr(e, func(x Expr) bool {
+		switch x.(type) {
+		case *ColRef, *OuterRef, *Param, *Subquery:
+			only = false
+		}
+		return only
+	})
+	return only
 }

@@ -12,6 +12,7 @@ var rules = []rule{
 	{"merge_filters", mergeFilters},
 	{"push_filter_into_join", pushFilterIntoJoin},
 	{"point_lookup", pointLookup},
+	{"order_quals", orderQuals},
 }
 
 // mergeFilters joins stacked filters into one, so the other rules see every

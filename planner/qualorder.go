@@ -1,0 +1,69 @@
+package planner
+
+import "slices"
+
+// orderQuals sorts a filter's conjuncts by their estimated cost, cheapest
+// first and otherwise in the order written, as PostgreSQL's planner does
+// (order_qual_clauses). SQL leaves the order unspecified, but it is
+// observable: WHERE 1 / x = 0 AND x BETWEEN 3 AND 8 never divides by a zero x
+// in PostgreSQL, because the two cheap comparisons run first and reject the
+// row. Cheap first is also the faster order.
+func orderQuals(n Node) (Node, bool) {
+	f, ok := n.(*Filter)
+	if !ok {
+		return nil, false
+	}
+	cs := conjuncts(f.Pred)
+	if len(cs) < 2 {
+		return nil, false
+	}
+	costs := make([]float64, len(cs))
+	for i, c := range cs {
+		costs[i] = qualCost(c)
+	}
+	if slices.IsSorted(costs) {
+		return nil, false
+	}
+	idx := make([]int, len(cs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		switch {
+		case costs[a] < costs[b]:
+			return -1
+		case costs[a] > costs[b]:
+			return 1
+		}
+		return 0
+	})
+	sorted := make([]Expr, len(cs))
+	for i, j := range idx {
+		sorted[i] = cs[j]
+	}
+	return &Filter{Input: f.Input, Pred: conjoin(sorted)}, true
+}
+
+// subqueryCost stands for running a subquery: far above any expression,
+// as in PostgreSQL, where a subplan costs at least its plan.
+const subqueryCost = 1000
+
+// qualCost estimates an expression's evaluation cost in operator calls,
+// after PostgreSQL's cost_qual_eval: each operator, function and cast is
+// one, an IN list about half its length (it stops at the first match), a
+// subquery very many, and everything else only what its operands cost.
+func qualCost(e Expr) float64 {
+	var own float64
+	switch x := e.(type) {
+	case *BinOp, *Call, *Cast, *Neg, *BitNot, *Like, *ArrayCmp, *MinMax:
+		own = 1
+	case *InList:
+		own = 0.5 * float64(len(x.List))
+	case *Subquery:
+		own = subqueryCost
+	}
+	for _, c := range exprChildren(e) {
+		own += qualCost(c)
+	}
+	return own
+}
