@@ -20,6 +20,12 @@ func orderQuals(n Node) (Node, bool) {
 	costs := make([]float64, len(cs))
 	for i, c := range cs {
 		costs[i] = qualCost(c)
+		if !readsRow(c) {
+			// PostgreSQL evaluates a conjunct that reads no row once, as a
+			// gate in front of the scan (a "one-time filter"), so it
+			// precedes every other.
+			costs[i] = -1
+		}
 	}
 	if slices.IsSorted(costs) {
 		return nil, false
@@ -44,8 +50,9 @@ func orderQuals(n Node) (Node, bool) {
 	return &Filter{Input: f.Input, Pred: conjoin(sorted)}, true
 }
 
-// subqueryCost stands for running a subquery: far above any expression,
-// as in PostgreSQL, where a subplan costs at least its plan.
+// subqueryCost stands for running a correlated subquery per row: far above
+// any expression, as in PostgreSQL, where a subplan costs at least its plan.
+// An uncorrelated one runs once, and then costs a row nothing more.
 const subqueryCost = 1000
 
 // qualCost estimates an expression's evaluation cost in operator calls,
@@ -60,10 +67,28 @@ func qualCost(e Expr) float64 {
 	case *InList:
 		own = 0.5 * float64(len(x.List))
 	case *Subquery:
-		own = subqueryCost
+		if x.Correlated {
+			own = subqueryCost
+		}
 	}
 	for _, c := range exprChildren(e) {
 		own += qualCost(c)
 	}
 	return own
+}
+
+// readsRow reports whether e depends on the row it is evaluated for: it
+// reads a column or runs a correlated subquery.
+func readsRow(e Expr) bool {
+	reads := false
+	walkExpr(e, func(x Expr) bool {
+		switch x := x.(type) {
+		case *ColRef:
+			reads = true
+		case *Subquery:
+			reads = reads || x.Correlated
+		}
+		return !reads
+	})
+	return reads
 }

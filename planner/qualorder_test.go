@@ -16,7 +16,9 @@ func TestOrderQualsRule(t *testing.T) {
 		first string // the conjunct that must run first, as formatted
 	}{
 		{"SELECT v FROM kv WHERE 1 / id = 0 AND id > 3", true, "(#0 > 3)"},
-		{"SELECT v FROM kv WHERE id IN (SELECT price FROM bid) AND v = 'x'", true, "(#1 = 'x')"},
+		{"SELECT v FROM kv WHERE EXISTS (SELECT 1 FROM bid WHERE bid.auction = kv.id) AND v = 'x'", true, "(#1 = 'x')"},
+		{"SELECT v FROM kv WHERE id IN (SELECT price FROM bid) AND v = 'x'", false, ""},
+		{"SELECT v FROM kv WHERE v = 'x' AND NOT EXISTS (SELECT 1 FROM bid)", true, "EXISTS"},
 		{"SELECT v FROM kv WHERE v = 'x' AND 1 / id = 0", false, ""},
 		{"SELECT v FROM kv WHERE id > 3 AND v = 'x'", false, ""},
 	} {
@@ -62,7 +64,10 @@ func TestQualCost(t *testing.T) {
 	if in := (&InList{Input: col, List: []Expr{one, one, one, one}}); qualCost(in) != 2 {
 		t.Errorf("IN over 4 values costs %v, want 2 (half the list)", qualCost(in))
 	}
-	if qualCost(&Subquery{}) < subqueryCost {
-		t.Errorf("a subquery must cost at least %d", subqueryCost)
+	if qualCost(&Subquery{Correlated: true}) < subqueryCost {
+		t.Errorf("a correlated subquery must cost at least %d", subqueryCost)
+	}
+	if c := qualCost(&Subquery{}); c != 0 {
+		t.Errorf("an uncorrelated subquery runs once, but costs %v per row", c)
 	}
 }
