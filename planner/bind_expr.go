@@ -262,9 +262,9 @@ func (eb *exprBinder) binary(e *ast.BinaryOperationExpr) (Expr, error) {
 			return nil, err
 		}
 		if e.Op == opcode.LogicAnd {
-			return &And{Args: flatten[*And](l, r)}, nil
+			return &And{Args: literalsFirst(flatten[*And](l, r))}, nil
 		}
-		return &Or{Args: flatten[*Or](l, r)}, nil
+		return &Or{Args: literalsFirst(flatten[*Or](l, r))}, nil
 	case opcode.LogicXor:
 		return nil, errUnsupported("XOR")
 	}

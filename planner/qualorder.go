@@ -92,3 +92,36 @@ func readsRow(e Expr) bool {
 	})
 	return reads
 }
+
+// literalsFirst moves the operands of an AND or OR that are computed from
+// literals alone in front of the others, keeping each group's order.
+// PostgreSQL folds such an operand at plan time, so x / 0 > 1 OR 1 = 1 is
+// true without dividing (and a failing one, 1 / 0 = 1 OR x, fails even
+// before any row); evaluating them first gives the same answers. Function
+// calls are left in place: one may be volatile, and moving it would change
+// how often it runs.
+func literalsFirst(args []Expr) []Expr {
+	lit := func(e Expr) bool {
+		only := true
+		walkExpr(e, func(x Expr) bool {
+			switch x.(type) {
+			case *ColRef, *OuterRef, *Param, *Subquery, *Call:
+				only = false
+			}
+			return only
+		})
+		return only
+	}
+	var first, rest []Expr
+	for _, a := range args {
+		if lit(a) {
+			first = append(first, a)
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	if len(first) == 0 || len(rest) == 0 {
+		return args
+	}
+	return append(first, rest...)
+}
