@@ -80,13 +80,18 @@ func (rt *runtime) compileBinOp(e *planner.BinOp) (evalFn, error) {
 		apply = func(a, b sql.Value) (sql.Value, error) { return dateOp(op, a, b, lt, rtyp, typ, rt.loc()) }
 	}
 	return func(row sql.Row) (sql.Value, error) {
+		// Both operands are evaluated before the NULL check, as PostgreSQL
+		// evaluates a strict operator's arguments: NULL - 1/0 fails.
 		a, err := l(row)
-		if err != nil || a.IsNull() {
+		if err != nil {
 			return sql.Null, err
 		}
 		b, err := r(row)
-		if err != nil || b.IsNull() {
+		if err != nil {
 			return sql.Null, err
+		}
+		if a.IsNull() || b.IsNull() {
+			return sql.Null, nil
 		}
 		return apply(a, b)
 	}, nil

@@ -187,6 +187,34 @@ func (rt *runtime) compileAll(es []planner.Expr) ([]evalFn, error) {
 	return fs, nil
 }
 
+// compileQual compiles a condition that only decides whether a row is kept
+// (WHERE, a join's ON). Its conjuncts run in order and the first that is
+// not true ends the evaluation, NULL included, as PostgreSQL evaluates a
+// qual list: NULL AND 1/0 = 0 keeps no row and never divides. The result is
+// true or false, never NULL.
+func (rt *runtime) compileQual(e planner.Expr) (evalFn, error) {
+	and, ok := e.(*planner.And)
+	if !ok {
+		return rt.compile(e)
+	}
+	fs, err := rt.compileAll(and.Args)
+	if err != nil {
+		return nil, err
+	}
+	return func(row sql.Row) (sql.Value, error) {
+		for _, f := range fs {
+			v, err := f(row)
+			if err != nil {
+				return v, err
+			}
+			if v.IsNull() || !v.Bool() {
+				return sql.NewBool(false), nil
+			}
+		}
+		return sql.NewBool(true), nil
+	}, nil
+}
+
 // compileAndOr implements three-valued AND (and=true) and OR.
 func (rt *runtime) compileAndOr(args []planner.Expr, and bool) (evalFn, error) {
 	fs, err := rt.compileAll(args)

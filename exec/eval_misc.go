@@ -134,6 +134,7 @@ func (rt *runtime) compileSubquery(e *planner.Subquery) (evalFn, error) {
 	plan := e.Plan
 	var cached []sql.Row
 	cachedOK := false
+	var set *sortedSet // the uncorrelated answer, prepared for ANY/ALL probes
 	rows := func(row sql.Row) ([]sql.Row, error) {
 		if !e.Correlated && cachedOK {
 			return cached, nil
@@ -188,6 +189,12 @@ func (rt *runtime) compileSubquery(e *planner.Subquery) (evalFn, error) {
 		l, err := left(row)
 		if err != nil {
 			return sql.Null, err
+		}
+		if !e.Correlated && quantifiable(op) {
+			if set == nil {
+				set = newSortedSet(rs)
+			}
+			return set.quantified(l, op, kind == planner.SubqueryAll), nil
 		}
 		vals := make([]sql.Value, len(rs))
 		for i, r := range rs {

@@ -45,7 +45,7 @@ func (rt *runtime) buildJoin(n *planner.Join) (Operator, error) {
 		return nil, err
 	}
 	if n.On != nil {
-		if op.on, err = rt.compile(n.On); err != nil {
+		if op.on, err = rt.compileQual(n.On); err != nil {
 			return nil, err
 		}
 	}

@@ -57,7 +57,7 @@ func (rt *runtime) buildFilter(n *planner.Filter) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	pred, err := rt.compile(n.Pred)
+	pred, err := rt.compileQual(n.Pred)
 	if err != nil {
 		return nil, err
 	}

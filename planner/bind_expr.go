@@ -262,9 +262,9 @@ func (eb *exprBinder) binary(e *ast.BinaryOperationExpr) (Expr, error) {
 			return nil, err
 		}
 		if e.Op == opcode.LogicAnd {
-			return &And{Args: flatten[*And](l, r)}, nil
+			return &And{Args: literalsFirst(flatten[*And](l, r))}, nil
 		}
-		return &Or{Args: flatten[*Or](l, r)}, nil
+		return &Or{Args: literalsFirst(flatten[*Or](l, r))}, nil
 	case opcode.LogicXor:
 		return nil, errUnsupported("XOR")
 	}
@@ -326,14 +326,14 @@ func (eb *exprBinder) unary(e *ast.UnaryOperationExpr) (Expr, error) {
 		}
 		return &Not{Input: x}, nil
 	case opcode.Minus:
+		if x.Type().OID == sql.OIDUnknown {
+			return nil, ambiguousOperator("-", "", " unknown")
+		}
 		if c, ok := x.(*Const); ok {
 			_, literal := e.V.(*driver.ValueExpr)
 			if neg, ok := negateConst(c, literal); ok {
 				return neg, nil
 			}
-		}
-		if x.Type().OID == sql.OIDUnknown {
-			x = eb.b.coerce(x, sql.Float8)
 		}
 		if category(x.Type()) != catNumeric && x.Type().OID != sql.OIDInterval {
 			return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: - %s", x.Type())
@@ -343,7 +343,7 @@ func (eb *exprBinder) unary(e *ast.UnaryOperationExpr) (Expr, error) {
 		return x, nil
 	case opcode.BitNeg:
 		if x.Type().OID == sql.OIDUnknown {
-			x = eb.b.coerce(x, sql.Int4)
+			return nil, ambiguousOperator("~", "", " unknown")
 		}
 		return &BitNot{Input: x}, nil
 	}
@@ -400,25 +400,50 @@ func (eb *exprBinder) between(e *ast.BetweenExpr) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	ge, err := eb.b.compare(OpGe, x, lo)
-	if err != nil {
-		return nil, err
-	}
-	le, err := eb.b.compare(OpLe, x, hi)
-	if err != nil {
-		return nil, err
-	}
-	var out Expr = &And{Args: []Expr{ge, le}}
+	// PostgreSQL rewrites x NOT BETWEEN lo AND hi as x < lo OR x > hi
+	// (the same truth table as NOT (x >= lo AND x <= hi)), and its errors
+	// name those operators.
+	loOp, hiOp := OpGe, OpLe
 	if e.Not {
-		out = &Not{Input: out}
+		loOp, hiOp = OpLt, OpGt
 	}
-	return out, nil
+	lc, err := eb.b.compare(loOp, x, lo)
+	if err != nil {
+		return nil, err
+	}
+	hc, err := eb.b.compare(hiOp, x, hi)
+	if err != nil {
+		return nil, err
+	}
+	if e.Not {
+		return &Or{Args: []Expr{lc, hc}}, nil
+	}
+	return &And{Args: []Expr{lc, hc}}, nil
+}
+
+// unparen strips the parentheses around an expression.
+func unparen(e ast.ExprNode) ast.ExprNode {
+	for {
+		p, ok := e.(*ast.ParenthesesExpr)
+		if !ok {
+			return e
+		}
+		e = p.Expr
+	}
 }
 
 func (eb *exprBinder) in(e *ast.PatternInExpr) (Expr, error) {
 	x, err := eb.bind(e.Expr)
 	if err != nil {
 		return nil, err
+	}
+	if e.Sel == nil && len(e.List) == 1 {
+		// PostgreSQL's grammar reads "x IN ((SELECT ...))" as IN over the
+		// subquery (a select in extra parentheses), not as a one-element
+		// list holding a scalar subquery.
+		if sq, ok := unparen(e.List[0]).(*ast.SubqueryExpr); ok {
+			e = &ast.PatternInExpr{Expr: e.Expr, Not: e.Not, Sel: sq}
+		}
 	}
 	if e.Sel != nil {
 		sq, ok := e.Sel.(*ast.SubqueryExpr)
@@ -463,20 +488,23 @@ func (eb *exprBinder) in(e *ast.PatternInExpr) (Expr, error) {
 	}
 	t, ok := commonType(types)
 	if !ok {
-		// Fall back to pairwise comparisons, which may still resolve.
-		var ors []Expr
-		for _, l := range list {
-			c, err := eb.b.compare(OpEq, x, l)
-			if err != nil {
+		// Fall back to pairwise comparisons, which may still resolve. As in
+		// PostgreSQL, NOT IN is the conjunction of <> comparisons (so its
+		// errors name <>), and IN the disjunction of = comparisons.
+		op := OpEq
+		if e.Not {
+			op = OpNe
+		}
+		cmps := make([]Expr, len(list))
+		for i, l := range list {
+			if cmps[i], err = eb.b.compare(op, x, l); err != nil {
 				return nil, err
 			}
-			ors = append(ors, c)
 		}
-		var out Expr = &Or{Args: ors}
 		if e.Not {
-			out = &Not{Input: out}
+			return &And{Args: cmps}, nil
 		}
-		return out, nil
+		return &Or{Args: cmps}, nil
 	}
 	t = resolveUnknown(t)
 	for i := range list {
@@ -511,6 +539,11 @@ func (eb *exprBinder) caseExpr(e *ast.CaseExpr) (Expr, error) {
 	if e.Value != nil {
 		if operand, err = eb.bind(e.Value); err != nil {
 			return nil, err
+		}
+		// PostgreSQL types an untyped CASE operand as text before comparing
+		// it with each WHEN, so CASE NULL WHEN 1 has no text = integer.
+		if operand.Type().OID == sql.OIDUnknown {
+			operand = eb.b.coerce(operand, sql.Text)
 		}
 	}
 	c := &Case{}
@@ -548,7 +581,13 @@ func (eb *exprBinder) caseExpr(e *ast.CaseExpr) (Expr, error) {
 	}
 	t, ok := commonType(types)
 	if !ok {
-		return nil, sql.Errorf(sql.CodeDatatypeMismatch, "CASE types %s and %s cannot be matched", types[0], types[len(types)-1])
+		// PostgreSQL resolves the ELSE result first, then the WHENs.
+		order := types
+		if c.Else != nil {
+			order = append([]sql.Type{types[len(types)-1]}, types[:len(types)-1]...)
+		}
+		a, b := typeMismatch(order)
+		return nil, sql.Errorf(sql.CodeDatatypeMismatch, "CASE types %s and %s cannot be matched", a, b)
 	}
 	t = resolveUnknown(t)
 	for i := range c.Whens {

@@ -290,7 +290,8 @@ func (eb *exprBinder) commonArgs(as []ast.ExprNode, what string) ([]Expr, sql.Ty
 	}
 	t, ok := commonType(types)
 	if !ok {
-		return nil, sql.Type{}, sql.Errorf(sql.CodeDatatypeMismatch, "%s types %s and %s cannot be matched", what, types[0], types[len(types)-1])
+		a, b := typeMismatch(types)
+		return nil, sql.Type{}, sql.Errorf(sql.CodeDatatypeMismatch, "%s types %s and %s cannot be matched", what, a, b)
 	}
 	t = resolveUnknown(t)
 	for i := range args {

@@ -6,6 +6,14 @@ import (
 
 // binop types a binary operator as PostgreSQL's operator resolution would.
 func (b *binder) binop(op Op, l, r Expr) (Expr, error) {
+	e, err := b.typeBinop(op, l, r)
+	if err != nil {
+		return nil, err
+	}
+	return foldNullOperand(e), nil
+}
+
+func (b *binder) typeBinop(op Op, l, r Expr) (Expr, error) {
 	if op.IsComparison() {
 		return b.compare(op, l, r)
 	}
@@ -17,13 +25,16 @@ func (b *binder) binop(op Op, l, r Expr) (Expr, error) {
 		// jsonb - text | int | text[] is a function in sql/builtin.
 		return b.resolveCall("jsonb_delete", []Expr{l, r})
 	}
+	// Errors name the operand types as written, before an unknown literal
+	// is resolved, as PostgreSQL's do.
+	olt, ort := lt, rt
 	// An unknown literal takes the other side's type.
 	if lt.OID == sql.OIDUnknown && rt.OID != sql.OIDUnknown {
 		l, lt = b.coerce(l, rt), rt
 	} else if rt.OID == sql.OIDUnknown && lt.OID != sql.OIDUnknown {
 		r, rt = b.coerce(r, lt), lt
 	} else if lt.OID == sql.OIDUnknown && rt.OID == sql.OIDUnknown {
-		return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator is not unique: unknown %s unknown", op)
+		return nil, ambiguousOperator(op.String(), "unknown ", " unknown")
 	}
 	lc, rc := category(lt), category(rt)
 	switch {
@@ -42,7 +53,7 @@ func (b *binder) binop(op Op, l, r Expr) (Expr, error) {
 			t = sql.Float8
 		}
 		if op >= OpBitAnd && (t.OID == sql.OIDNumeric || t.OID == sql.OIDFloat4 || t.OID == sql.OIDFloat8) {
-			return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: %s %s %s", lt, op, rt)
+			return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: %s %s %s", olt, op, ort)
 		}
 		if op == OpPow {
 			if t.OID != sql.OIDNumeric {
@@ -65,7 +76,7 @@ func (b *binder) binop(op Op, l, r Expr) (Expr, error) {
 	if t, ok := dateArith(op, lt, rt); ok {
 		return &BinOp{Op: op, L: l, R: r, Typ: t}, nil
 	}
-	return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: %s %s %s", lt, op, rt)
+	return nil, sql.Errorf(sql.CodeUndefinedFunction, "operator does not exist: %s %s %s", olt, op, ort)
 }
 
 // dateArith gives the result type of date/time arithmetic.
@@ -150,6 +161,14 @@ func toText(e Expr) Expr {
 
 // compare types a comparison, casting both sides to their common type.
 func (b *binder) compare(op Op, l, r Expr) (Expr, error) {
+	e, err := b.typeCompare(op, l, r)
+	if err != nil {
+		return nil, err
+	}
+	return foldNullOperand(e), nil
+}
+
+func (b *binder) typeCompare(op Op, l, r Expr) (Expr, error) {
 	if lr, ok := l.(*RowLit); ok {
 		if rr, ok := r.(*RowLit); ok {
 			return b.compareRows(op, lr, rr)
@@ -274,4 +293,71 @@ func (b *binder) compareRows(op Op, l, r *RowLit) (Expr, error) {
 		return &Or{Args: []Expr{s, &And{Args: []Expr{eq, rest}}}}, nil
 	}
 	return build(0)
+}
+
+// ambiguousOperator is PostgreSQL's error for an operator whose operands
+// are all untyped literals, which no candidate is preferred for.
+func ambiguousOperator(op, left, right string) error {
+	return &sql.Error{Code: sql.CodeAmbiguousFunction,
+		Message: "operator is not unique: " + left + op + right,
+		Hint:    "Could not choose a best candidate operator. You might need to add explicit type casts."}
+}
+
+// foldNullOperand is PostgreSQL's plan-time simplification of a strict
+// operator with a NULL constant operand: the result is a NULL constant and
+// the other operand is never evaluated, so NULL * (SELECT x FROM t) does not
+// fail when t has many rows. (At run time both operands are evaluated.)
+// IS NOT DISTINCT FROM and array concatenation are not strict.
+//
+// PostgreSQL folds bottom-up, so an all-constant operand is computed first
+// and its error (NULL - 1/0) is raised; the planner cannot compute, so it
+// leaves such operators to run time, where both operands are evaluated and
+// the same error follows.
+func foldNullOperand(e Expr) Expr {
+	bo, ok := e.(*BinOp)
+	if !ok || bo.Op == OpNullSafeEq || (bo.Op == OpConcat && bo.Typ.IsArray()) {
+		return e
+	}
+	if (isNullConst(bo.L) && skippable(bo.R)) || (isNullConst(bo.R) && skippable(bo.L)) {
+		return &Const{Val: sql.Null, Typ: bo.Typ}
+	}
+	return e
+}
+
+// isNullConst reports whether e is a NULL literal, possibly cast.
+func isNullConst(e Expr) bool {
+	for {
+		switch x := e.(type) {
+		case *Const:
+			return x.Val.IsNull()
+		case *Cast:
+			e = x.Input
+		default:
+			return false
+		}
+	}
+}
+
+// skippable reports whether the operand beside a NULL constant may go
+// unevaluated: it reads a row (so PostgreSQL could not have computed it at
+// plan time), or it is a literal, which cannot fail.
+func skippable(e Expr) bool {
+	if _, ok := e.(*Const); ok || isNullConst(e) {
+		return true
+	}
+	return !constOnly(e)
+}
+
+// constOnly reports whether e is computed from literals alone: no column,
+// outer reference, parameter or subquery.
+func constOnly(e Expr) bool {
+	only := true
+	walkExpr(e, func(x Expr) bool {
+		switch x.(type) {
+		case *ColRef, *OuterRef, *Param, *Subquery:
+			only = false
+		}
+		return only
+	})
+	return only
 }

@@ -13,6 +13,7 @@ var rules = []rule{
 	{"push_filter_into_join", pushFilterIntoJoin},
 	{"point_lookup", pointLookup},
 	{"index_scan", indexScan},
+	{"order_quals", orderQuals},
 }
 
 // mergeFilters joins stacked filters into one, so the other rules see every

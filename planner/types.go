@@ -108,6 +108,19 @@ func implicitCast(from, to sql.Type) bool {
 
 // commonType resolves the type of CASE/UNION/COALESCE/IN branches as
 // PostgreSQL's select_common_type does. ok is false when they cannot match.
+// typeMismatch names the pair of types commonType(ts) fails on: the common
+// type of the types before the one that does not fit, and that type, which
+// is the pair PostgreSQL's "types X and Y cannot be matched" reports.
+func typeMismatch(ts []sql.Type) (sql.Type, sql.Type) {
+	for i := 1; i < len(ts); i++ {
+		if _, ok := commonType(ts[:i+1]); !ok {
+			prev, _ := commonType(ts[:i])
+			return resolveUnknown(prev), ts[i]
+		}
+	}
+	return ts[0], ts[len(ts)-1]
+}
+
 func commonType(ts []sql.Type) (sql.Type, bool) {
 	var res sql.Type = sql.Unknown
 	for _, t := range ts {

@@ -98,6 +98,45 @@ func TestSQLiteCorpus(t *testing.T) {
 	}
 }
 
+// TestSLTDir runs every .test and .slt file in the directory named by
+// EDDY_SLT_DIR (for instance a checkout of SQLite's sqllogictest corpus,
+// which is too large to live in the repository). Each file gets a fresh
+// server, a per-record timeout so that one slow query cannot stall the run,
+// and no failure limit, so that the log holds every failure to classify.
+// (To see what PostgreSQL itself makes of the same files, use cmd/slt
+// -fresh-db against it.)
+func TestSLTDir(t *testing.T) {
+	dir := os.Getenv("EDDY_SLT_DIR")
+	if dir == "" {
+		t.Skip("did not run: set EDDY_SLT_DIR to a directory of .test/.slt files")
+	}
+	var files []string
+	for _, pat := range []string{"*.test", "*.slt"} {
+		m, err := filepath.Glob(filepath.Join(dir, pat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no .test or .slt files in %s", dir)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			conn := startEddy(t)
+			start := time.Now()
+			res, err := slt.RunFile(context.Background(), conn, f, slt.Options{Engine: "postgresql", Labels: []string{"eddy"}, Timeout: 20 * time.Second})
+			if err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			t.Logf("%s: %d passed, %d failed, %d skipped in %v", filepath.Base(f), res.Passed, res.Failed, res.Skipped, time.Since(start).Round(time.Millisecond))
+			for _, fl := range res.Failures {
+				t.Errorf("%s", fl.String())
+			}
+		})
+	}
+}
+
 // TestRestart checks that committed tables and views survive a restart.
 func TestRestart(t *testing.T) {
 	dir := t.TempDir()
