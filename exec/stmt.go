@@ -319,14 +319,22 @@ func (s *Session) prepareExplain(n ast.StmtNode, paramTypes []sql.Type) (*statem
 	return st, nil
 }
 
-// decorrelate rewrites a query's subqueries into joins, as a materialized
-// view must, when the session says SET eddy_decorrelate = on: batch queries
-// can then be checked to answer what per-row subqueries answer. A query it
-// cannot rewrite fails with the reason rather than quietly running per row.
+// decorrelate rewrites a query's subqueries into joins. By default
+// (eddy_decorrelate = auto) it pulls up what PostgreSQL pulls up, the
+// correlated EXISTS and IN conjuncts of WHERE, and runs every other
+// subquery per row. SET eddy_decorrelate = on rewrites all of them, as a
+// materialized view must, so batch queries can be checked against per-row
+// answers (off): a query it cannot rewrite fails with the reason rather
+// than quietly running per row.
 func (s *Session) decorrelate(plan planner.Node) (planner.Node, error) {
 	switch v, _ := s.setting("eddy_decorrelate"); strings.ToLower(v) {
 	case "on", "true", "1", "yes":
+	case "off", "false", "0", "no":
+		return plan, nil
 	default:
+		if n := planner.PullUpSublinks(plan); n != plan {
+			plan, _ = planner.Optimize(n) // hash keys for the new joins
+		}
 		return plan, nil
 	}
 	n, err := planner.Decorrelate(plan)
