@@ -41,6 +41,9 @@ type dataflow struct {
 	fresh  bool
 	nextOp uint16
 	sink   *viewSink
+	// appendOnly: the view's changes are insertions only (flow_append.go),
+	// so an epoch's output needs no consolidation.
+	appendOnly bool
 	// wm drops late input rows and closes windows (flow_watermark.go).
 	wm *flowWatermarks
 	// broken is why the view cannot be maintained (its query no longer
@@ -69,6 +72,22 @@ func (e *Engine) newDataflow(rel *catalog.Relation, plan planner.Node, fresh boo
 		f.reads[oid] = true
 	}
 	f.sink = newViewSink(rel)
+	f.appendOnly = appendOnly(plan, func(oid uint32) bool {
+		up := e.flows.byOID[oid]
+		return up != nil && up.appendOnly
+	})
+	// A new view chooses its layout; one that exists keeps the layout it
+	// was created with.
+	layout := fresh && f.appendOnly && rel.PrimaryKey == nil
+	if !fresh && rel.PrimaryKey == nil {
+		var err error
+		if layout, err = hasAppendLayout(e.db, rel.OID); err != nil {
+			return nil, err
+		}
+	}
+	if layout {
+		f.sink.appendLayout(fresh)
+	}
 	return f, nil
 }
 
@@ -388,16 +407,11 @@ func (f *dataflow) epoch(ctx context.Context, changes map[uint32]*Batch) (*Batch
 	}
 	f.rt.ctx = ctx
 	f.rt.txn = f.state.snap
-	var out changeSet
-	err := drain(ctx, f.root, func(r sql.Row, d int64) error {
-		out.add(r, d)
-		return nil
-	})
+	rows, diffs, err := f.drainEpoch(ctx)
 	f.fresh = false
 	if err != nil {
 		return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
 	}
-	rows, diffs := out.result()
 	if rows, diffs, err = f.closeWindows(rows, diffs); err != nil {
 		return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
 	}
@@ -411,6 +425,34 @@ func (f *dataflow) epoch(ctx context.Context, changes map[uint32]*Batch) (*Batch
 	}
 	f.stale = false
 	return &Batch{Rows: rows, Diffs: diffs}, nil
+}
+
+// drainEpoch runs the operators over the epoch's changes. The changes of
+// an append-only view are its new rows as they come; any other view's are
+// consolidated, retractions first.
+func (f *dataflow) drainEpoch(ctx context.Context) ([]sql.Row, []int64, error) {
+	if f.appendOnly {
+		var rows []sql.Row
+		var diffs []int64
+		for {
+			b, err := f.root.Next(ctx)
+			if err != nil || b == nil {
+				return rows, diffs, err
+			}
+			rows = append(rows, b.Rows...)
+			diffs = append(diffs, b.Diffs...)
+		}
+	}
+	var out changeSet
+	err := drain(ctx, f.root, func(r sql.Row, d int64) error {
+		out.add(r, d)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, diffs := out.result()
+	return rows, diffs, nil
 }
 
 // flowSet holds the running dataflows.

@@ -71,6 +71,7 @@ const (
 	stateWatermark = 0xfd // input OID -> row (watermark, late rows)
 	stateEOWCBuf   = 0xfc // closing value key, row -> count
 	stateEOWCMark  = 0xfb // -> row (bound up to which windows were released)
+	stateAppendSeq = 0xfa // -> an append-only view's next row number (flow_append.go)
 )
 
 func viewStateKey(view uint32, kind byte) []byte {
