@@ -394,6 +394,9 @@ func (d *jsonDecoder) value(t sql.Type) (sql.Value, error) {
 		if isJSON {
 			return sql.ParseText(string(d.s[start:d.i]), t, d.loc)
 		}
+		if v, ok := d.fastString(s, t); ok {
+			return v, nil
+		}
 		return sql.ParseText(string(s), t, d.loc)
 	case c == 't' || c == 'f':
 		lit := "true"
@@ -426,6 +429,35 @@ func (d *jsonDecoder) value(t sql.Type) (sql.Value, error) {
 		}
 	}
 	return sql.ParseText(string(num), t, d.loc)
+}
+
+// fastString converts the strings of the commonest types without the text
+// input's generality: text needs only the checks ParseText makes, and a
+// timestamp in ISO form parses without allocation.
+func (d *jsonDecoder) fastString(s []byte, t sql.Type) (sql.Value, bool) {
+	if t.Elem != nil {
+		return sql.Null, false
+	}
+	switch t.OID {
+	case sql.OIDText:
+		if !utf8.Valid(s) || bytes.IndexByte(s, 0) >= 0 {
+			return sql.Null, false // ParseText says why
+		}
+		return sql.NewText(string(s)), true
+	case sql.OIDTimestamp, sql.OIDTimestampTZ:
+		if t.Mod >= 0 {
+			return sql.Null, false
+		}
+		us, ok := sql.ParseTimestampISO(s)
+		if !ok {
+			return sql.Null, false
+		}
+		if t.OID == sql.OIDTimestamp {
+			return sql.NewTimestamp(us), true
+		}
+		return sql.NewTimestampTZ(sql.LocalToUTC(us, d.loc)), true
+	}
+	return sql.Null, false
 }
 
 // parseJSONInt is the allocation-free path for plain integers; anything

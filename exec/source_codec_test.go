@@ -52,3 +52,47 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 	})
 }
+
+// TestJSONDecoderFastPaths checks that text and ISO timestamps, which skip
+// the general text input, decode as ParseText reads them, in a zone other
+// than UTC too; forms the fast path leaves alone still parse in full.
+func TestJSONDecoderFastPaths(t *testing.T) {
+	loc, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no time zone database")
+	}
+	cols := []catalog.Column{{Name: "t", Type: sql.Text}, {Name: "ts", Type: sql.Timestamp}, {Name: "tz", Type: sql.TimestampTZ},
+		{Name: "ts3", Type: sql.Type{OID: sql.OIDTimestamp, Mod: 3}}}
+	dec := newRecordDecoder("json", cols, loc)
+	for _, c := range []struct{ t, ts string }{
+		{"plain", "2015-07-15 10:11:12.123456"}, {"é\u00e9", "2024-03-10 02:30:00"}, {"", "2015-07-15T10:11:12"},
+		{"x", "2015-07-15 23:59:60"}, {"y", "2015-07-15 10:11:12.1234567"}, {"z", "July 15 2015 10:11"},
+		{"w", "2015-07-15 10:11:12+02"},
+	} {
+		value := []byte(`{"t":"` + c.t + `","ts":"` + c.ts + `","tz":"` + c.ts + `","ts3":"` + c.ts + `"}`)
+		row := make(sql.Row, len(cols))
+		if err := dec.decode(value, row); err != nil {
+			t.Fatalf("%s: %v", value, err)
+		}
+		for i, col := range cols {
+			s := c.ts
+			if i == 0 {
+				s = c.t
+			}
+			want, err := sql.ParseText(s, col.Type, loc)
+			if err != nil {
+				t.Fatalf("%q as %s: %v", s, col.Type, err)
+			}
+			if sql.Compare(row[i], want) != 0 {
+				t.Errorf("%s: column %s = %v, ParseText gives %v", value, col.Name, row[i], want)
+			}
+		}
+	}
+	row := make(sql.Row, len(cols))
+	if err := dec.decode([]byte(`{"t":"a\u0000b"}`), row); err == nil {
+		t.Errorf("NUL in text decoded as %v", row[0])
+	}
+	if err := dec.decode([]byte("{\"t\":\"\xff\"}"), row); err == nil {
+		t.Errorf("invalid UTF-8 decoded as %v", row[0])
+	}
+}
