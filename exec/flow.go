@@ -301,23 +301,26 @@ func (f *dataflow) constant(rt *runtime, n planner.Node) (Operator, error) {
 	return &onceOp{in: op}, nil
 }
 
-// deltaOp yields the changes the dataflow hands it for the epoch.
+// deltaOp yields the changes the dataflow hands it for the epoch, in
+// batches of batchSize: the operators above allocate per batch, and small
+// batches keep that memory small and in cache however large the epoch.
 type deltaOp struct {
-	b    Batch
-	done bool
+	rows  []sql.Row
+	diffs []int64
 }
 
 func (d *deltaOp) set(rows []sql.Row, diffs []int64) {
-	d.b.Rows, d.b.Diffs, d.done = rows, diffs, false
+	d.rows, d.diffs = rows, diffs
 }
 
 func (d *deltaOp) Next(ctx context.Context) (*Batch, error) {
-	if d.done || len(d.b.Rows) == 0 {
-		d.done = true
+	if len(d.rows) == 0 {
 		return nil, nil
 	}
-	d.done = true
-	return &d.b, nil
+	n := min(len(d.rows), batchSize)
+	b := &Batch{Rows: d.rows[:n:n], Diffs: d.diffs[:n:n]}
+	d.rows, d.diffs = d.rows[n:], d.diffs[n:]
+	return b, nil
 }
 
 // onceOp passes its input through in the first epoch only.

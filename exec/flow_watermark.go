@@ -161,15 +161,21 @@ func (f *dataflow) admit(oid uint32, b *Batch) (*Batch, error) {
 		return nil, err
 	}
 	next, before := wm, late
-	out := &Batch{}
+	// out is b until a row is dropped, then a copy of what was kept.
+	out := b
 	for i, r := range b.Rows {
 		d := b.Diffs[i]
 		t := r[in.col]
 		if !w.hold && !wm.IsNull() && !t.IsNull() && sql.Compare(t, wm) < 0 {
 			late += max(d, -d)
+			if out == b {
+				out = &Batch{Rows: slices.Clone(b.Rows[:i]), Diffs: slices.Clone(b.Diffs[:i])}
+			}
 			continue
 		}
-		out.Add(r, d)
+		if out != b {
+			out.Add(r, d)
+		}
 		if d <= 0 {
 			continue
 		}
