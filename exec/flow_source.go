@@ -403,10 +403,22 @@ func (e *Engine) feedSource(ctx context.Context, f *dataflow, source uint32, b *
 			return fmt.Errorf("maintain %s: %w", fl.rel.Name, err)
 		}
 	}
+	// Subscriptions see the epoch before the commit waits for the disk
+	// (fsync, tens of milliseconds on some disks): what they see was
+	// computed from records that stay in Kafka, so a crash before the
+	// commit loses nothing that would not be computed again, and a crash
+	// ends the subscriptions anyway. The views stay locked meanwhile, so no
+	// later epoch overtakes this one. A commit that fails ends the
+	// subscriptions that saw it: the epoch will run again, and they would
+	// see its changes twice. Pull queries and sinks, which must not see an
+	// epoch that may yet be lost, see it once it is committed.
+	v.publishSubscribers()
 	if err := txn.Commit(); err != nil {
-		return fmt.Errorf("commit %s: %w", f.rel.Name, err)
+		err = fmt.Errorf("commit %s: %w", f.rel.Name, err)
+		v.endSubscriptions(err)
+		return err
 	}
-	v.published()
+	v.notifySinks()
 	return nil
 }
 
