@@ -44,6 +44,9 @@ type dataflow struct {
 	// appendOnly: the view's changes are insertions only (flow_append.go),
 	// so an epoch's output needs no consolidation.
 	appendOnly bool
+	// readCols are the columns of its sources that the view reads
+	// (flow_columns.go), by source OID; a source not there is read whole.
+	readCols map[uint32][]bool
 	// wm drops late input rows and closes windows (flow_watermark.go).
 	wm *flowWatermarks
 	// broken is why the view cannot be maintained (its query no longer
@@ -72,6 +75,7 @@ func (e *Engine) newDataflow(rel *catalog.Relation, plan planner.Node, fresh boo
 		f.reads[oid] = true
 	}
 	f.sink = newViewSink(rel)
+	f.readCols = f.sourceColumns()
 	f.appendOnly = appendOnly(plan, func(oid uint32) bool {
 		up := e.flows.byOID[oid]
 		return up != nil && up.appendOnly

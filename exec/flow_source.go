@@ -94,6 +94,7 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 		return err
 	}
 	scan := op.(*sourceScanOp)
+	scan.read = f.readCols[src.OID]
 	defer scan.stop()
 	// The load is the view's first read of these records, so what does not
 	// decode is dead-lettered (from the decoding workers, hence the lock).
@@ -301,7 +302,7 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 	scan := &sourceScanOp{rt: s.newRuntime(ctx, nil, nil), rel: src, cfg: cfg, stats: f.e.sourceStats(src.OID)}
 	var bad []badRecord
 	scan.bad = func(b badRecord) { bad = append(bad, b) }
-	dec := newRecordDecoder(cfg.format, src.Columns, time.UTC)
+	dec := newSourceDecoder(cfg.format, src.Columns, time.UTC, f.readCols[src.OID])
 	// An epoch takes what the polls bring within the epoch interval: with
 	// none, each poll is an epoch (a fetch already holds whatever arrived,
 	// so epochs grow with the load); a longer one trades freshness for

@@ -100,6 +100,10 @@ type jsonDecoder struct {
 	cols  []catalog.Column
 	index map[string]int
 	loc   *time.Location
+	// unused, when set, flags the text columns that no reader needs
+	// (dataflow.sourceColumns): their strings are checked as ParseText
+	// would, so the same records decode, but not built.
+	unused []bool
 
 	buf []byte // unescaped strings
 	s   []byte
@@ -140,7 +144,11 @@ func (d *jsonDecoder) decode(v []byte, row sql.Row) error {
 			return errJSONSyntax
 		}
 		d.ws()
-		if ok {
+		if ok && d.unused != nil && d.unused[col] {
+			if err := d.checkText(d.cols[col].Type); err != nil {
+				return fmt.Errorf("column %s: %w", d.cols[col].Name, err)
+			}
+		} else if ok {
 			if row[col], err = d.value(d.cols[col].Type); err != nil {
 				return fmt.Errorf("column %s: %w", d.cols[col].Name, err)
 			}
@@ -429,6 +437,39 @@ func (d *jsonDecoder) value(t sql.Type) (sql.Value, error) {
 		}
 	}
 	return sql.ParseText(string(num), t, d.loc)
+}
+
+// checkText reads a value of an unused text column: a string is only
+// checked, anything else (or a string that fails the check) goes through
+// value, for the same error.
+func (d *jsonDecoder) checkText(t sql.Type) error {
+	start := d.i
+	if d.i < len(d.s) && d.s[d.i] == '"' {
+		s, err := d.str()
+		if err == nil && utf8.Valid(s) && bytes.IndexByte(s, 0) < 0 {
+			return nil
+		}
+		d.i = start
+	}
+	_, err := d.value(t)
+	return err
+}
+
+// newSourceDecoder is newRecordDecoder for a reader that needs only the
+// columns flagged in read (nil: all of them).
+func newSourceDecoder(format string, cols []catalog.Column, loc *time.Location, read []bool) recordDecoder {
+	dec := newRecordDecoder(format, cols, loc)
+	if jd, ok := dec.(*jsonDecoder); ok && read != nil {
+		for i, c := range cols {
+			if i < len(read) && !read[i] && c.Type.OID == sql.OIDText && c.Type.Elem == nil {
+				if jd.unused == nil {
+					jd.unused = make([]bool, len(cols))
+				}
+				jd.unused[i] = true
+			}
+		}
+	}
+	return dec
 }
 
 // fastString converts the strings of the commonest types without the text

@@ -1,10 +1,12 @@
 package exec
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/eddysql/eddy/catalog"
+	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
 )
 
@@ -94,5 +96,41 @@ func TestJSONDecoderFastPaths(t *testing.T) {
 	}
 	if err := dec.decode([]byte("{\"t\":\"\xff\"}"), row); err == nil {
 		t.Errorf("invalid UTF-8 decoded as %v", row[0])
+	}
+}
+
+// TestJSONDecoderUnusedColumns: text columns no reader needs are checked
+// but not built, so the same records decode or fail as when all are read.
+func TestJSONDecoderUnusedColumns(t *testing.T) {
+	cols := []catalog.Column{{Name: "a", Type: sql.Int8}, {Name: "t", Type: sql.Text}, {Name: "n", Type: sql.Int8}}
+	dec := newSourceDecoder("json", cols, time.UTC, []bool{true, false, false})
+	full := newRecordDecoder("json", cols, time.UTC)
+	for _, v := range []string{`{"a": 1, "t": "x", "n": 2}`, `{"a": 1, "t": "a\u0000"}`, `{"t": 12, "a": 3}`,
+		`{"t": [1, {"b": null}], "a": 4}`, `{"t": "\ud83d\ude00", "a": 5}`, `{"t": tru, "a": 6}`, `{"n": "x", "a": 7}`} {
+		row := make(sql.Row, len(cols))
+		err := dec.decode([]byte(v), row)
+		ferr := full.decode([]byte(v), make(sql.Row, len(cols)))
+		if (err == nil) != (ferr == nil) {
+			t.Fatalf("%s: decode error %v, with every column %v", v, err, ferr)
+		}
+		if err == nil && !row[1].IsNull() {
+			t.Errorf("%s: unused text column built as %v", v, row[1])
+		}
+	}
+}
+
+// TestColumnsRead: which input columns expressions read, and when it
+// cannot tell.
+func TestColumnsRead(t *testing.T) {
+	ref := func(i int) planner.Expr { return &planner.ColRef{Idx: i, Typ: sql.Int8} }
+	got := columnsRead(make([]bool, 4), &planner.BinOp{Op: planner.OpAdd, L: ref(0), R: ref(2)})
+	if fmt.Sprint(got) != "[true false true false]" {
+		t.Errorf("a + c reads %v", got)
+	}
+	if got := columnsRead(make([]bool, 4), &planner.Subquery{Kind: planner.SubqueryExists}); got != nil {
+		t.Errorf("a subquery reads %v, want unknown (nil)", got)
+	}
+	if got := columnsRead(make([]bool, 1), ref(3)); got != nil {
+		t.Errorf("a column out of range reads %v, want unknown (nil)", got)
 	}
 }
