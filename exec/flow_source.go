@@ -311,10 +311,20 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 	var b Batch
 	next := map[int32]int64{}
 	var opened time.Time
+	// With no interval, epochs may commit in the background
+	// (flow_pipeline.go); what is in flight commits before the feed ends.
+	p := &feedPipeline{f: f, src: src}
+	defer func() {
+		if err := p.finish(); err != nil {
+			f.e.log.Warn("materialized view feed could not commit its last epochs", "view", f.rel.Name, "source", src.Name, "err", err)
+		}
+	}()
 	for {
 		pctx, cancel := ctx, context.CancelFunc(func() {})
 		if b.Len() > 0 {
 			pctx, cancel = context.WithDeadline(ctx, opened.Add(interval))
+		} else if p.busy() {
+			pctx, cancel = context.WithTimeout(ctx, pipelinePoll)
 		}
 		fs := cl.PollFetches(pctx)
 		cancel()
@@ -348,6 +358,9 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 			return derr
 		}
 		if len(next) == 0 || (interval > 0 && time.Since(opened) < interval && b.Len() < snapshotChunk) {
+			if err := p.advance(false); err != nil {
+				return err
+			}
 			continue
 		}
 		// What did not decode is in the dead-letter topic before the
@@ -356,7 +369,12 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 			return err
 		}
 		bad = bad[:0]
-		if err := f.feedBatch(ctx, src, &b, next); err != nil {
+		if interval > 0 {
+			err = f.feedBatch(ctx, src, &b, next)
+		} else {
+			err = p.feed(ctx, &b, next)
+		}
+		if err != nil {
 			return err
 		}
 		b, next = Batch{}, map[int32]int64{}
@@ -397,6 +415,11 @@ func (e *Engine) feedSource(ctx context.Context, f *dataflow, source uint32, b *
 		return err
 	}
 	f.putOffsets(source, next)
+	return e.commitFeed(f, v)
+}
+
+// commitFeed commits the epoch that v ran, f's and its downstream views'.
+func (e *Engine) commitFeed(f *dataflow, v *viewTxn) error {
 	txn := e.db.NewTransaction(true)
 	defer txn.Discard()
 	for _, fl := range v.flows {

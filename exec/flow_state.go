@@ -88,6 +88,34 @@ func (s *stateStore) putNew(key, val []byte) {
 	s.bytes += len(key) + len(val)
 }
 
+// stateSave is the pending writes at one moment (save), to go back to
+// when an epoch that runs on top of them fails (restore).
+type stateSave struct {
+	pending *btree.BTreeG[stateEntry]
+	bytes   int
+	fresh   int
+}
+
+func (s *stateStore) save() stateSave {
+	return stateSave{pending: s.pending.Clone(), bytes: s.bytes, fresh: len(s.fresh)}
+}
+
+func (s *stateStore) restore(v stateSave) {
+	s.pending, s.bytes = v.pending, v.bytes
+	clear(s.fresh[v.fresh:])
+	s.fresh = s.fresh[:v.fresh]
+}
+
+// dropFresh forgets the new keys written so far, once they are in a
+// transaction of their own; the rest stays pending.
+func (s *stateStore) dropFresh() {
+	for _, e := range s.fresh {
+		s.bytes -= len(e.key) + len(e.val)
+	}
+	clear(s.fresh)
+	s.fresh = s.fresh[:0]
+}
+
 // alloc returns n bytes valid until the epoch's commit.
 func (s *stateStore) alloc(n int) []byte {
 	if n > slabSize/4 {
