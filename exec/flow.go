@@ -41,6 +41,12 @@ type dataflow struct {
 	fresh  bool
 	nextOp uint16
 	sink   *viewSink
+	// appendOnly: the view's changes are insertions only (flow_append.go),
+	// so an epoch's output needs no consolidation.
+	appendOnly bool
+	// readCols are the columns of its sources that the view reads
+	// (flow_columns.go), by source OID; a source not there is read whole.
+	readCols map[uint32][]bool
 	// wm drops late input rows and closes windows (flow_watermark.go).
 	wm *flowWatermarks
 	// broken is why the view cannot be maintained (its query no longer
@@ -70,6 +76,23 @@ func (e *Engine) newDataflow(rel *catalog.Relation, plan planner.Node, fresh boo
 	}
 	f.sink = newViewSink(rel)
 	f.sink.idx = newViewIndexes(e.cat, rel)
+	f.readCols = f.sourceColumns()
+	f.appendOnly = appendOnly(plan, func(oid uint32) bool {
+		up := e.flows.byOID[oid]
+		return up != nil && up.appendOnly
+	})
+	// A new view chooses its layout; one that exists keeps the layout it
+	// was created with.
+	layout := fresh && f.appendOnly && rel.PrimaryKey == nil
+	if !fresh && rel.PrimaryKey == nil {
+		var err error
+		if layout, err = hasAppendLayout(e.db, rel.OID); err != nil {
+			return nil, err
+		}
+	}
+	if layout {
+		f.sink.appendLayout(fresh)
+	}
 	return f, nil
 }
 
@@ -295,23 +318,26 @@ func (f *dataflow) constant(rt *runtime, n planner.Node) (Operator, error) {
 	return &onceOp{in: op}, nil
 }
 
-// deltaOp yields the changes the dataflow hands it for the epoch.
+// deltaOp yields the changes the dataflow hands it for the epoch, in
+// batches of batchSize: the operators above allocate per batch, and small
+// batches keep that memory small and in cache however large the epoch.
 type deltaOp struct {
-	b    Batch
-	done bool
+	rows  []sql.Row
+	diffs []int64
 }
 
 func (d *deltaOp) set(rows []sql.Row, diffs []int64) {
-	d.b.Rows, d.b.Diffs, d.done = rows, diffs, false
+	d.rows, d.diffs = rows, diffs
 }
 
 func (d *deltaOp) Next(ctx context.Context) (*Batch, error) {
-	if d.done || len(d.b.Rows) == 0 {
-		d.done = true
+	if len(d.rows) == 0 {
 		return nil, nil
 	}
-	d.done = true
-	return &d.b, nil
+	n := min(len(d.rows), batchSize)
+	b := &Batch{Rows: d.rows[:n:n], Diffs: d.diffs[:n:n]}
+	d.rows, d.diffs = d.rows[n:], d.diffs[n:]
+	return b, nil
 }
 
 // onceOp passes its input through in the first epoch only.
@@ -401,16 +427,11 @@ func (f *dataflow) epoch(ctx context.Context, changes map[uint32]*Batch) (*Batch
 	}
 	f.rt.ctx = ctx
 	f.rt.txn = f.state.snap
-	var out changeSet
-	err := drain(ctx, f.root, func(r sql.Row, d int64) error {
-		out.add(r, d)
-		return nil
-	})
+	rows, diffs, err := f.drainEpoch(ctx)
 	f.fresh = false
 	if err != nil {
 		return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
 	}
-	rows, diffs := out.result()
 	if rows, diffs, err = f.closeWindows(rows, diffs); err != nil {
 		return nil, fmt.Errorf("maintain %s: %w", f.rel.Name, err)
 	}
@@ -426,6 +447,34 @@ func (f *dataflow) epoch(ctx context.Context, changes map[uint32]*Batch) (*Batch
 	}
 	f.stale = false
 	return &Batch{Rows: rows, Diffs: diffs}, nil
+}
+
+// drainEpoch runs the operators over the epoch's changes. The changes of
+// an append-only view are its new rows as they come; any other view's are
+// consolidated, retractions first.
+func (f *dataflow) drainEpoch(ctx context.Context) ([]sql.Row, []int64, error) {
+	if f.appendOnly {
+		var rows []sql.Row
+		var diffs []int64
+		for {
+			b, err := f.root.Next(ctx)
+			if err != nil || b == nil {
+				return rows, diffs, err
+			}
+			rows = append(rows, b.Rows...)
+			diffs = append(diffs, b.Diffs...)
+		}
+	}
+	var out changeSet
+	err := drain(ctx, f.root, func(r sql.Row, d int64) error {
+		out.add(r, d)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, diffs := out.result()
+	return rows, diffs, nil
 }
 
 // flowSet holds the running dataflows.

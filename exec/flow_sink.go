@@ -14,12 +14,18 @@ import (
 // whose query has a key (GROUP BY columns, a table's primary key) stores
 // one row per key under that key, so WHERE key = x is a point lookup; any
 // other view stores each copy of a row under the row and a copy number,
-// with the number of copies kept in the dataflow's state.
+// with the number of copies kept in the dataflow's state; an append-only
+// view stores each row under its number (flow_append.go).
 type viewSink struct {
 	rel    *catalog.Relation
 	rows   []byte
 	counts []byte
 	idx    *viewIndexes // the view's indexes (matview_index.go)
+	// seq, when set, is the key of an append-only view's next row number.
+	seq []byte
+	// mark: the view is new, and its first epoch writes seq even when it
+	// has no rows, since seq's presence chooses the layout after a restart.
+	mark bool
 }
 
 func newViewSink(rel *catalog.Relation) *viewSink {
@@ -30,9 +36,18 @@ func newViewSink(rel *catalog.Relation) *viewSink {
 	}
 }
 
+// appendLayout makes the sink store rows by number; fresh says the view is
+// new.
+func (v *viewSink) appendLayout(fresh bool) {
+	v.seq, v.mark = appendSeqKey(v.rel.OID), fresh
+}
+
 // apply writes consolidated changes, retractions first.
 func (v *viewSink) apply(st *stateStore, rows []sql.Row, diffs []int64) error {
 	v.idx.sync()
+	if v.seq != nil {
+		return v.append(st, rows, diffs)
+	}
 	for i, r := range rows {
 		d := diffs[i]
 		enc := sql.AppendRow(nil, r)
@@ -82,5 +97,35 @@ func (v *viewSink) apply(st *stateStore, rows []sql.Row, diffs []int64) error {
 			st.put(ck, binary.AppendVarint(nil, m))
 		}
 	}
+	return nil
+}
+
+// append stores an append-only view's new rows, each copy under the next
+// row number: blind writes, with no read of what is stored.
+func (v *viewSink) append(st *stateStore, rows []sql.Row, diffs []int64) error {
+	if len(rows) == 0 && !v.mark {
+		return nil
+	}
+	n, err := nextAppendSeq(st, v.seq)
+	if err != nil {
+		return fmt.Errorf("view %s: %w", v.rel.Name, err)
+	}
+	for i, r := range rows {
+		d := diffs[i]
+		if d < 0 {
+			return fmt.Errorf("view %s: %w: an append-only view was asked to retract a row", v.rel.Name, errStateMismatch)
+		}
+		enc := st.encodeRow(r)
+		for ; d > 0; d-- {
+			k := st.alloc(len(v.rows) + 8)
+			copy(k, v.rows)
+			binary.BigEndian.PutUint64(k[len(v.rows):], n)
+			st.putNew(k, enc)
+			v.idx.put(st, k, r)
+			n++
+		}
+	}
+	st.put(v.seq, binary.BigEndian.AppendUint64(nil, n))
+	v.mark = false
 	return nil
 }

@@ -141,6 +141,7 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 		return err
 	}
 	scan := op.(*sourceScanOp)
+	scan.read = f.readCols[src.OID]
 	defer scan.stop()
 	// The load is the view's first read of these records, so what does not
 	// decode is dead-lettered (from the decoding workers, hence the lock).
@@ -400,7 +401,7 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 	scan := &sourceScanOp{rt: s.newRuntime(ctx, nil, nil), rel: src, cfg: cfg, stats: f.e.sourceStats(src.OID)}
 	var bad []badRecord
 	scan.bad = func(b badRecord) { bad = append(bad, b) }
-	dec := newRecordDecoder(cfg.format, src.Columns, time.UTC)
+	dec := newSourceDecoder(cfg.format, src.Columns, time.UTC, f.readCols[src.OID])
 	// An epoch takes what the polls bring within the epoch interval: with
 	// none, each poll is an epoch (a fetch already holds whatever arrived,
 	// so epochs grow with the load); a longer one trades freshness for
@@ -409,10 +410,20 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 	var b Batch
 	next := map[int32]int64{}
 	var opened time.Time
+	// With no interval, epochs may commit in the background
+	// (flow_pipeline.go); what is in flight commits before the feed ends.
+	p := &feedPipeline{f: f, src: src}
+	defer func() {
+		if err := p.finish(); err != nil {
+			f.e.log.Warn("materialized view feed could not commit its last epochs", "view", f.rel.Name, "source", src.Name, "err", err)
+		}
+	}()
 	for {
 		pctx, cancel := ctx, context.CancelFunc(func() {})
 		if b.Len() > 0 {
 			pctx, cancel = context.WithDeadline(ctx, opened.Add(interval))
+		} else if p.busy() {
+			pctx, cancel = context.WithTimeout(ctx, pipelinePoll)
 		}
 		fs := cl.PollFetches(pctx)
 		cancel()
@@ -450,6 +461,9 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 			f.e.feedErrs.Delete(feedKey{f.rel.OID, src.OID})
 		}
 		if len(next) == 0 || (interval > 0 && time.Since(opened) < interval && b.Len() < snapshotChunk) {
+			if err := p.advance(false); err != nil {
+				return err
+			}
 			continue
 		}
 		// What did not decode is in the dead-letter topic before the
@@ -458,7 +472,12 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 			return err
 		}
 		bad = bad[:0]
-		if err := f.feedBatch(ctx, src, &b, next); err != nil {
+		if interval > 0 {
+			err = f.feedBatch(ctx, src, &b, next)
+		} else {
+			err = p.feed(ctx, &b, next)
+		}
+		if err != nil {
 			return err
 		}
 		f.e.feedErrs.Delete(feedKey{f.rel.OID, src.OID})
@@ -500,6 +519,11 @@ func (e *Engine) feedSource(ctx context.Context, f *dataflow, source uint32, b *
 		return err
 	}
 	f.putOffsets(source, next)
+	return e.commitFeed(f, v)
+}
+
+// commitFeed commits the epoch that v ran, f's and its downstream views'.
+func (e *Engine) commitFeed(f *dataflow, v *viewTxn) error {
 	txn := e.db.NewTransaction(true)
 	defer txn.Discard()
 	for _, fl := range v.flows {
@@ -510,10 +534,22 @@ func (e *Engine) feedSource(ctx context.Context, f *dataflow, source uint32, b *
 	if err := e.disk.check(); err != nil {
 		return err
 	}
+	// Subscriptions see the epoch before the commit waits for the disk
+	// (fsync, tens of milliseconds on some disks): what they see was
+	// computed from records that stay in Kafka, so a crash before the
+	// commit loses nothing that would not be computed again, and a crash
+	// ends the subscriptions anyway. The views stay locked meanwhile, so no
+	// later epoch overtakes this one. A commit that fails ends the
+	// subscriptions that saw it: the epoch will run again, and they would
+	// see its changes twice. Pull queries and sinks, which must not see an
+	// epoch that may yet be lost, see it once it is committed.
+	v.publishSubscribers()
 	if err := txn.Commit(); err != nil {
-		return diskErr(fmt.Errorf("commit %s: %w", f.rel.Name, err))
+		err = diskErr(fmt.Errorf("commit %s: %w", f.rel.Name, err))
+		v.endSubscriptions(err)
+		return err
 	}
-	v.published()
+	v.notifySinks()
 	return nil
 }
 

@@ -7,6 +7,8 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/google/btree"
+
+	"github.com/eddysql/eddy/sql"
 )
 
 // stateStore is how a dataflow reads and writes its durable state (operator
@@ -27,7 +29,20 @@ type stateStore struct {
 	gen uint64
 	// bytes is the size of the pending writes' keys and values.
 	bytes int
+	// fresh are pending writes of keys that no epoch wrote before (putNew):
+	// kept apart from pending, in a slice, because nothing reads them
+	// back before the commit and ordering them would only cost.
+	fresh []stateEntry
+	// slab is where alloc carves the epoch's keys and values from, so that
+	// a row stored costs no allocation of its own; scratch encodes a row.
+	slab    []byte
+	scratch []byte
 }
+
+// slabSize is the size of the blocks alloc carves from. A block is never
+// reused: Badger may hold the slices until the commit, and the GC frees a
+// block when the last is gone.
+const slabSize = 64 << 10
 
 type stateEntry struct {
 	key []byte
@@ -54,6 +69,8 @@ func (s *stateStore) end() {
 		s.snap = nil
 	}
 	s.pending.Clear(false)
+	clear(s.fresh)
+	s.fresh = s.fresh[:0]
 	s.bytes = 0
 }
 
@@ -62,6 +79,61 @@ func (s *stateStore) put(key, val []byte) {
 		val = []byte{}
 	}
 	s.write(stateEntry{key: key, val: val})
+}
+
+// putNew writes a key that is known not to exist, neither committed nor
+// pending in this epoch; get and scan do not see it before the commit.
+func (s *stateStore) putNew(key, val []byte) {
+	s.fresh = append(s.fresh, stateEntry{key: key, val: val})
+	s.bytes += len(key) + len(val)
+}
+
+// stateSave is the pending writes at one moment (save), to go back to
+// when an epoch that runs on top of them fails (restore).
+type stateSave struct {
+	pending *btree.BTreeG[stateEntry]
+	bytes   int
+	fresh   int
+}
+
+func (s *stateStore) save() stateSave {
+	return stateSave{pending: s.pending.Clone(), bytes: s.bytes, fresh: len(s.fresh)}
+}
+
+func (s *stateStore) restore(v stateSave) {
+	s.pending, s.bytes = v.pending, v.bytes
+	clear(s.fresh[v.fresh:])
+	s.fresh = s.fresh[:v.fresh]
+}
+
+// dropFresh forgets the new keys written so far, once they are in a
+// transaction of their own; the rest stays pending.
+func (s *stateStore) dropFresh() {
+	for _, e := range s.fresh {
+		s.bytes -= len(e.key) + len(e.val)
+	}
+	clear(s.fresh)
+	s.fresh = s.fresh[:0]
+}
+
+// alloc returns n bytes valid until the epoch's commit.
+func (s *stateStore) alloc(n int) []byte {
+	if n > slabSize/4 {
+		return make([]byte, n)
+	}
+	if len(s.slab)+n > cap(s.slab) {
+		s.slab = make([]byte, 0, slabSize)
+	}
+	s.slab = s.slab[:len(s.slab)+n]
+	return s.slab[len(s.slab)-n : len(s.slab) : len(s.slab)]
+}
+
+// encodeRow returns r's stored form, in alloc's memory.
+func (s *stateStore) encodeRow(r sql.Row) []byte {
+	s.scratch = sql.AppendRow(s.scratch[:0], r)
+	out := s.alloc(len(s.scratch))
+	copy(out, s.scratch)
+	return out
 }
 
 func (s *stateStore) del(key []byte) {
@@ -76,7 +148,7 @@ func (s *stateStore) write(e stateEntry) {
 }
 
 // size is how many writes are pending, and their bytes.
-func (s *stateStore) size() (int, int) { return s.pending.Len(), s.bytes }
+func (s *stateStore) size() (int, int) { return s.pending.Len() + len(s.fresh), s.bytes }
 
 // get returns the value of key; the slice must not be kept past the epoch.
 func (s *stateStore) get(key []byte) ([]byte, bool, error) {
@@ -140,8 +212,8 @@ func (s *stateStore) scan(prefix []byte, f func(k, v []byte) error) error {
 	return nil
 }
 
-// flush hands the epoch's writes, in key order, to the committing
-// transaction.
+// flush hands the epoch's writes to the committing transaction: pending
+// in key order, then the new keys in the order they were written.
 func (s *stateStore) flush(set func(k, v []byte) error, del func(k []byte) error) error {
 	var err error
 	s.pending.Ascend(func(e stateEntry) bool {
@@ -152,6 +224,12 @@ func (s *stateStore) flush(set func(k, v []byte) error, del func(k []byte) error
 		}
 		return err == nil
 	})
+	for _, e := range s.fresh {
+		if err != nil {
+			break
+		}
+		err = set(e.key, e.val)
+	}
 	return err
 }
 

@@ -25,6 +25,8 @@ type viewSub struct {
 	ch chan []*Batch
 	// behind is set when the backlog overflowed; the subscription ends.
 	behind bool
+	// ended, when set before ch closes, is why the subscription ended.
+	ended error
 }
 
 // publish hands a committed transaction's changes of the view to every
@@ -41,6 +43,21 @@ func (f *dataflow) publish(outs []*Batch) {
 			close(s.ch)
 		}
 	}
+}
+
+// endSubscriptions ends the subscriptions of the views that this
+// transaction published changes to, with err.
+func (v *viewTxn) endSubscriptions(err error) {
+	for f := range v.outs {
+		f.subs.mu.Lock()
+		for s := range f.subs.subs {
+			s.ended = sql.Errorf(sql.CodeObjectNotInPrerequisiteState, "subscription to %s ended: it was sent changes that then failed to commit: %v", f.rel.Name, err)
+			delete(f.subs.subs, s)
+			close(s.ch)
+		}
+		f.subs.mu.Unlock()
+	}
+	v.outs = nil
 }
 
 func (f *dataflow) unsubscribe(s *viewSub) {
@@ -140,6 +157,9 @@ func (o *viewTailOp) Next(ctx context.Context) (*Batch, error) {
 	select {
 	case outs, ok := <-o.sub.ch:
 		if !ok {
+			if o.sub.ended != nil {
+				return nil, o.sub.ended
+			}
 			return nil, sql.Errorf("53000", "subscription to %s ended: the client fell more than %d transactions behind", o.rel.Name, subscriptionBacklog)
 		}
 		o.t.ts = max(o.t.ts, time.Now().UnixMilli())

@@ -177,8 +177,21 @@ func (v *viewTxn) epochs(ctx context.Context, flows []*dataflow, byRel map[uint3
 // changed; it runs after the commit, before the views are unlocked, so a
 // subscriber that took its snapshot under the view's lock misses nothing.
 func (v *viewTxn) published() {
+	v.publishSubscribers()
+	v.notifySinks()
+}
+
+// publishSubscribers hands the views' changes to their subscriptions.
+func (v *viewTxn) publishSubscribers() {
 	for f, outs := range v.outs {
 		f.publish(outs)
+	}
+}
+
+// notifySinks wakes the sinks of the views that changed; their changes
+// must be durable by then. It ends the publication.
+func (v *viewTxn) notifySinks() {
+	for f := range v.outs {
 		for _, s := range f.sinks {
 			s.notify()
 		}

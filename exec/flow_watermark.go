@@ -72,6 +72,7 @@ const (
 	stateEOWCBuf   = 0xfc // closing value key, row -> count
 	stateEOWCMark  = 0xfb // -> row (bound up to which windows were released)
 	stateTopicID   = 0xfa // source OID -> ID of the topic the offsets are in (flow_source.go)
+	stateAppendSeq = 0xf9 // -> an append-only view's next row number (flow_append.go)
 )
 
 func viewStateKey(view uint32, kind byte) []byte {
@@ -161,15 +162,21 @@ func (f *dataflow) admit(oid uint32, b *Batch) (*Batch, error) {
 		return nil, err
 	}
 	next, before := wm, late
-	out := &Batch{}
+	// out is b until a row is dropped, then a copy of what was kept.
+	out := b
 	for i, r := range b.Rows {
 		d := b.Diffs[i]
 		t := r[in.col]
 		if !w.hold && !wm.IsNull() && !t.IsNull() && sql.Compare(t, wm) < 0 {
 			late += max(d, -d)
+			if out == b {
+				out = &Batch{Rows: slices.Clone(b.Rows[:i]), Diffs: slices.Clone(b.Diffs[:i])}
+			}
 			continue
 		}
-		out.Add(r, d)
+		if out != b {
+			out.Add(r, d)
+		}
 		if d <= 0 {
 			continue
 		}

@@ -100,6 +100,10 @@ type jsonDecoder struct {
 	cols  []catalog.Column
 	index map[string]int
 	loc   *time.Location
+	// unused, when set, flags the text columns that no reader needs
+	// (dataflow.sourceColumns): their strings are checked as ParseText
+	// would, so the same records decode, but not built.
+	unused []bool
 
 	buf []byte // unescaped strings
 	s   []byte
@@ -140,7 +144,11 @@ func (d *jsonDecoder) decode(v []byte, row sql.Row) error {
 			return errJSONSyntax
 		}
 		d.ws()
-		if ok {
+		if ok && d.unused != nil && d.unused[col] {
+			if err := d.checkText(d.cols[col].Type); err != nil {
+				return fmt.Errorf("column %s: %w", d.cols[col].Name, err)
+			}
+		} else if ok {
 			if row[col], err = d.value(d.cols[col].Type); err != nil {
 				return fmt.Errorf("column %s: %w", d.cols[col].Name, err)
 			}
@@ -394,6 +402,9 @@ func (d *jsonDecoder) value(t sql.Type) (sql.Value, error) {
 		if isJSON {
 			return sql.ParseText(string(d.s[start:d.i]), t, d.loc)
 		}
+		if v, ok := d.fastString(s, t); ok {
+			return v, nil
+		}
 		return sql.ParseText(string(s), t, d.loc)
 	case c == 't' || c == 'f':
 		lit := "true"
@@ -426,6 +437,68 @@ func (d *jsonDecoder) value(t sql.Type) (sql.Value, error) {
 		}
 	}
 	return sql.ParseText(string(num), t, d.loc)
+}
+
+// checkText reads a value of an unused text column: a string is only
+// checked, anything else (or a string that fails the check) goes through
+// value, for the same error.
+func (d *jsonDecoder) checkText(t sql.Type) error {
+	start := d.i
+	if d.i < len(d.s) && d.s[d.i] == '"' {
+		s, err := d.str()
+		if err == nil && utf8.Valid(s) && bytes.IndexByte(s, 0) < 0 {
+			return nil
+		}
+		d.i = start
+	}
+	_, err := d.value(t)
+	return err
+}
+
+// newSourceDecoder is newRecordDecoder for a reader that needs only the
+// columns flagged in read (nil: all of them).
+func newSourceDecoder(format string, cols []catalog.Column, loc *time.Location, read []bool) recordDecoder {
+	dec := newRecordDecoder(format, cols, loc)
+	if jd, ok := dec.(*jsonDecoder); ok && read != nil {
+		for i, c := range cols {
+			if i < len(read) && !read[i] && c.Type.OID == sql.OIDText && c.Type.Elem == nil {
+				if jd.unused == nil {
+					jd.unused = make([]bool, len(cols))
+				}
+				jd.unused[i] = true
+			}
+		}
+	}
+	return dec
+}
+
+// fastString converts the strings of the commonest types without the text
+// input's generality: text needs only the checks ParseText makes, and a
+// timestamp in ISO form parses without allocation.
+func (d *jsonDecoder) fastString(s []byte, t sql.Type) (sql.Value, bool) {
+	if t.Elem != nil {
+		return sql.Null, false
+	}
+	switch t.OID {
+	case sql.OIDText:
+		if !utf8.Valid(s) || bytes.IndexByte(s, 0) >= 0 {
+			return sql.Null, false // ParseText says why
+		}
+		return sql.NewText(string(s)), true
+	case sql.OIDTimestamp, sql.OIDTimestampTZ:
+		if t.Mod >= 0 {
+			return sql.Null, false
+		}
+		us, ok := sql.ParseTimestampISO(s)
+		if !ok {
+			return sql.Null, false
+		}
+		if t.OID == sql.OIDTimestamp {
+			return sql.NewTimestamp(us), true
+		}
+		return sql.NewTimestampTZ(sql.LocalToUTC(us, d.loc)), true
+	}
+	return sql.Null, false
 }
 
 // parseJSONInt is the allocation-free path for plain integers; anything

@@ -1,10 +1,12 @@
 package exec
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/eddysql/eddy/catalog"
+	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
 )
 
@@ -51,4 +53,84 @@ func FuzzDecodeRecord(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestJSONDecoderFastPaths checks that text and ISO timestamps, which skip
+// the general text input, decode as ParseText reads them, in a zone other
+// than UTC too; forms the fast path leaves alone still parse in full.
+func TestJSONDecoderFastPaths(t *testing.T) {
+	loc, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no time zone database")
+	}
+	cols := []catalog.Column{{Name: "t", Type: sql.Text}, {Name: "ts", Type: sql.Timestamp}, {Name: "tz", Type: sql.TimestampTZ},
+		{Name: "ts3", Type: sql.Type{OID: sql.OIDTimestamp, Mod: 3}}}
+	dec := newRecordDecoder("json", cols, loc)
+	for _, c := range []struct{ t, ts string }{
+		{"plain", "2015-07-15 10:11:12.123456"}, {"é\u00e9", "2024-03-10 02:30:00"}, {"", "2015-07-15T10:11:12"},
+		{"x", "2015-07-15 23:59:60"}, {"y", "2015-07-15 10:11:12.1234567"}, {"z", "July 15 2015 10:11"},
+		{"w", "2015-07-15 10:11:12+02"},
+	} {
+		value := []byte(`{"t":"` + c.t + `","ts":"` + c.ts + `","tz":"` + c.ts + `","ts3":"` + c.ts + `"}`)
+		row := make(sql.Row, len(cols))
+		if err := dec.decode(value, row); err != nil {
+			t.Fatalf("%s: %v", value, err)
+		}
+		for i, col := range cols {
+			s := c.ts
+			if i == 0 {
+				s = c.t
+			}
+			want, err := sql.ParseText(s, col.Type, loc)
+			if err != nil {
+				t.Fatalf("%q as %s: %v", s, col.Type, err)
+			}
+			if sql.Compare(row[i], want) != 0 {
+				t.Errorf("%s: column %s = %v, ParseText gives %v", value, col.Name, row[i], want)
+			}
+		}
+	}
+	row := make(sql.Row, len(cols))
+	if err := dec.decode([]byte(`{"t":"a\u0000b"}`), row); err == nil {
+		t.Errorf("NUL in text decoded as %v", row[0])
+	}
+	if err := dec.decode([]byte("{\"t\":\"\xff\"}"), row); err == nil {
+		t.Errorf("invalid UTF-8 decoded as %v", row[0])
+	}
+}
+
+// TestJSONDecoderUnusedColumns: text columns no reader needs are checked
+// but not built, so the same records decode or fail as when all are read.
+func TestJSONDecoderUnusedColumns(t *testing.T) {
+	cols := []catalog.Column{{Name: "a", Type: sql.Int8}, {Name: "t", Type: sql.Text}, {Name: "n", Type: sql.Int8}}
+	dec := newSourceDecoder("json", cols, time.UTC, []bool{true, false, false})
+	full := newRecordDecoder("json", cols, time.UTC)
+	for _, v := range []string{`{"a": 1, "t": "x", "n": 2}`, `{"a": 1, "t": "a\u0000"}`, `{"t": 12, "a": 3}`,
+		`{"t": [1, {"b": null}], "a": 4}`, `{"t": "\ud83d\ude00", "a": 5}`, `{"t": tru, "a": 6}`, `{"n": "x", "a": 7}`} {
+		row := make(sql.Row, len(cols))
+		err := dec.decode([]byte(v), row)
+		ferr := full.decode([]byte(v), make(sql.Row, len(cols)))
+		if (err == nil) != (ferr == nil) {
+			t.Fatalf("%s: decode error %v, with every column %v", v, err, ferr)
+		}
+		if err == nil && !row[1].IsNull() {
+			t.Errorf("%s: unused text column built as %v", v, row[1])
+		}
+	}
+}
+
+// TestColumnsRead: which input columns expressions read, and when it
+// cannot tell.
+func TestColumnsRead(t *testing.T) {
+	ref := func(i int) planner.Expr { return &planner.ColRef{Idx: i, Typ: sql.Int8} }
+	got := columnsRead(make([]bool, 4), &planner.BinOp{Op: planner.OpAdd, L: ref(0), R: ref(2)})
+	if fmt.Sprint(got) != "[true false true false]" {
+		t.Errorf("a + c reads %v", got)
+	}
+	if got := columnsRead(make([]bool, 4), &planner.Subquery{Kind: planner.SubqueryExists}); got != nil {
+		t.Errorf("a subquery reads %v, want unknown (nil)", got)
+	}
+	if got := columnsRead(make([]bool, 1), ref(3)); got != nil {
+		t.Errorf("a column out of range reads %v, want unknown (nil)", got)
+	}
 }

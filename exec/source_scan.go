@@ -44,6 +44,9 @@ type sourceScanOp struct {
 	// on_error = 'dead_letter' (continuous readers only: dead_letter.go);
 	// a batch scan skips them.
 	bad func(badRecord)
+	// read flags the declared columns the reader needs (nil: all);
+	// newSourceDecoder.
+	read []bool
 }
 
 func (rt *runtime) buildSourceScan(n *planner.Scan) (Operator, error) {
@@ -233,7 +236,7 @@ func (s *sourceScanOp) fetch(ctx context.Context, cl *kgo.Client, ends map[int32
 
 // decode turns jobs into batches.
 func (s *sourceScanOp) decode(ctx context.Context, jobs <-chan sourceJob) {
-	dec := newRecordDecoder(s.cfg.format, s.rel.Columns, s.rt.loc())
+	dec := newSourceDecoder(s.cfg.format, s.rel.Columns, s.rt.loc(), s.read)
 	for job := range jobs {
 		b, err := s.decodeRecords(dec, job.partition, job.recs)
 		if err != nil {

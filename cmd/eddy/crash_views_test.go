@@ -268,6 +268,9 @@ var crashViews = []struct{ name, def, batch string }{
 	{"v_clicks", `SELECT page, count(*) AS n, count(DISTINCT bidder) AS bidders FROM click GROUP BY page`, ""},
 	{"v_click_bid", `SELECT c.page, count(*) AS n, sum(b.price)::int8 AS total FROM click c JOIN bid b ON b.id = c.id GROUP BY c.page`, ""},
 	{"v_even", `SELECT id, auction, price FROM bid WHERE price % 2 = 0`, ""},
+	// Append-only, fed by two sources and nothing downstream: its feeds
+	// commit in the background (flow_pipeline.go).
+	{"v_union", `SELECT id, bidder FROM bid WHERE price % 3 = 0 UNION ALL SELECT id, bidder FROM click WHERE page <> 'p0'`, ""},
 }
 
 // setup creates the sources, the table, the views and the sinks, over

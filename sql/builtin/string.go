@@ -135,22 +135,33 @@ func splitPart(s, delim string, n int64) (sql.Value, error) {
 	if n == 0 {
 		return sql.Null, sql.Errorf(sql.CodeInvalidParameterValue, "field position must not be zero")
 	}
-	var parts []string
-	if delim == "" {
-		parts = []string{s}
-	} else {
-		parts = strings.Split(s, delim)
-	}
 	if s == "" {
-		parts = nil
-	}
-	if n < 0 {
-		n += int64(len(parts)) + 1
-	}
-	if n < 1 || n > int64(len(parts)) {
 		return sql.NewText(""), nil
 	}
-	return sql.NewText(parts[n-1]), nil
+	if delim == "" {
+		if n == 1 || n == -1 {
+			return sql.NewText(s), nil
+		}
+		return sql.NewText(""), nil
+	}
+	if n < 0 {
+		n += int64(strings.Count(s, delim)) + 2
+		if n < 1 {
+			return sql.NewText(""), nil
+		}
+	}
+	// Walk to the field rather than split them all: no slice of parts.
+	for ; n > 1; n-- {
+		i := strings.Index(s, delim)
+		if i < 0 {
+			return sql.NewText(""), nil
+		}
+		s = s[i+len(delim):]
+	}
+	if i := strings.Index(s, delim); i >= 0 {
+		s = s[:i]
+	}
+	return sql.NewText(s), nil
 }
 
 // keywords are the SQL keywords quote_ident must quote: PostgreSQL's

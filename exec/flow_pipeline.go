@@ -1,0 +1,224 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/eddysql/eddy/catalog"
+)
+
+// A feed commits each epoch with an fsync, which on a busy disk takes tens
+// of milliseconds; a feed that waited for it before reading on would make
+// every record that arrives meanwhile wait too. For an append-only view
+// that only sources feed (no downstream views, no sinks), the feed instead
+// hands the commit to Badger and goes on: it keeps the view locked, runs
+// the next epochs over the state still pending (their reads see the
+// in-flight epoch's writes: the row number, the watermark), publishes them
+// to the subscriptions, and commits them together once the previous commit
+// has succeeded. Commits stay in order and one at a time, so a later
+// epoch's offsets are never durable without the rows before them.
+//
+// The view stays locked while epochs are in flight, up to pipelineHold at
+// a stretch: then the feed waits for the disk and lets go, so that
+// subscriptions, DDL and other feeds of the view get their turn.
+
+// pipelineHold bounds how long a feed keeps a view locked while busy.
+const pipelineHold = 200 * time.Millisecond
+
+// pipelineMaxRows is the largest poll a busy feed runs as a pipelined
+// epoch; larger ones go through feedBatch, which splits what does not fit
+// in one Badger transaction.
+const pipelineMaxRows = 4096
+
+// pipelineMaxPending and pipelineMaxBytes bound the writes that wait for
+// the commit in flight.
+const (
+	pipelineMaxPending = 16384
+	pipelineMaxBytes   = 2 << 20
+)
+
+// pipelinePoll is how long a busy feed polls before it looks at the
+// commit in flight.
+const pipelinePoll = time.Millisecond
+
+// feedPipeline is a feed's epochs in flight.
+type feedPipeline struct {
+	f   *dataflow
+	src *catalog.Relation
+	// v holds the view's locks and its state transaction while busy.
+	v     *viewTxn
+	since time.Time
+	// flight receives the result of the commit in flight; nil when none.
+	flight chan error
+	// dirty: epochs were run and published since the last hand-off.
+	dirty bool
+}
+
+// busy reports whether the feed holds the view.
+func (p *feedPipeline) busy() bool { return p.v != nil }
+
+// pipelinable reports whether v's epoch may leave its commit in flight:
+// the view alone (nothing downstream), append-only, stored by number, fed
+// by sources only, with no sinks.
+func (p *feedPipeline) pipelinable(v *viewTxn) bool {
+	f := p.f
+	if len(v.flows) != 1 || !f.appendOnly || f.sink.seq == nil || len(f.sinks) > 0 || f.wm.eowc != nil {
+		return false
+	}
+	for oid := range f.reads {
+		if rel := f.e.cat.ByOID(oid); rel == nil || rel.Kind != catalog.KindSource {
+			return false
+		}
+	}
+	return true
+}
+
+// mayPipeline tells, before running an epoch, whether it will likely be
+// pipelinable; pipelinable decides once the view is locked. Those that
+// will not be go through feedBatch, which splits an epoch too large for
+// one transaction.
+func (p *feedPipeline) mayPipeline(ctx context.Context) bool {
+	f := p.f
+	if !f.appendOnly || f.sink.seq == nil {
+		return false
+	}
+	if err := f.e.flows.mu.rlock(ctx); err != nil {
+		return false
+	}
+	defer f.e.flows.mu.runlock()
+	return len(f.e.flows.readers(f.rel.OID)) == 0
+}
+
+// feed runs one poll's records as an epoch: pipelined when it can be,
+// else through feedBatch.
+func (p *feedPipeline) feed(ctx context.Context, b *Batch, next map[int32]int64) error {
+	f := p.f
+	if p.busy() && b.Len() > pipelineMaxRows {
+		if err := p.finish(); err != nil {
+			return err
+		}
+	}
+	if n, bytes := f.state.size(); p.busy() && (n > pipelineMaxPending || bytes > pipelineMaxBytes) {
+		// Epochs that piled up behind a slow commit go in the next one:
+		// keep it well inside what one Badger transaction takes.
+		if err := p.advance(true); err != nil {
+			return err
+		}
+	}
+	if !p.busy() {
+		if b.Len() > pipelineMaxRows || !p.mayPipeline(ctx) {
+			return f.feedBatch(ctx, p.src, b, next)
+		}
+		v := &viewTxn{e: f.e}
+		if err := v.run(ctx, f, p.src.OID, b); err != nil {
+			v.end()
+			return err
+		}
+		if !p.pipelinable(v) {
+			// Commit as feedSource does.
+			defer v.end()
+			f.putOffsets(p.src.OID, next)
+			return f.e.commitFeed(f, v)
+		}
+		p.v, p.since = v, time.Now()
+	} else {
+		saved := f.state.save()
+		if err := p.v.epochs(ctx, []*dataflow{f}, map[uint32]*Batch{}, f, map[uint32]*Batch{p.src.OID: b}); err != nil {
+			f.state.restore(saved)
+			return errors.Join(err, p.finish())
+		}
+	}
+	f.putOffsets(p.src.OID, next)
+	p.v.publishSubscribers()
+	p.v.outs = nil
+	p.dirty = true
+	return p.advance(false)
+}
+
+// advance collects the commit in flight if it is done (waiting for it when
+// wait), hands off what ran since, and lets the view go when nothing is
+// left or the feed held it for pipelineHold.
+func (p *feedPipeline) advance(wait bool) error {
+	if !p.busy() {
+		return nil
+	}
+	if p.flight != nil {
+		var err error
+		if wait {
+			err = <-p.flight
+		} else {
+			select {
+			case err = <-p.flight:
+			default:
+				return nil
+			}
+		}
+		p.flight = nil
+		if err != nil {
+			return p.fail(diskErr(fmt.Errorf("commit %s: %w", p.f.rel.Name, err)))
+		}
+	}
+	if !p.dirty {
+		p.release()
+		return nil
+	}
+	if err := p.f.e.disk.check(); err != nil {
+		return p.fail(err)
+	}
+	txn := p.f.e.db.NewTransaction(true)
+	if err := p.f.state.flush(txn.Set, txn.Delete); err != nil {
+		txn.Discard()
+		return p.fail(fmt.Errorf("maintain %s: %w", p.f.rel.Name, err))
+	}
+	p.dirty = false
+	if wait || time.Since(p.since) >= pipelineHold {
+		err := txn.Commit()
+		if err != nil {
+			return p.fail(diskErr(fmt.Errorf("commit %s: %w", p.f.rel.Name, err)))
+		}
+		p.release()
+		return nil
+	}
+	// The rows handed off are not read again; what stays pending (the row
+	// number, the watermark, the offsets) is written again, unchanged or
+	// newer, with the next hand-off.
+	p.f.state.dropFresh()
+	done := make(chan error, 1)
+	txn.CommitWith(func(err error) {
+		done <- err
+		txn.Discard()
+	})
+	p.flight = done
+	return nil
+}
+
+// finish commits everything that ran and lets the view go.
+func (p *feedPipeline) finish() error {
+	for p.busy() {
+		if err := p.advance(true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fail ends the subscriptions that saw epochs which will not commit, and
+// lets the view go with their writes dropped.
+func (p *feedPipeline) fail(err error) error {
+	if p.flight != nil {
+		<-p.flight
+		p.flight = nil
+	}
+	p.v.outs = map[*dataflow][]*Batch{p.f: nil}
+	p.v.endSubscriptions(err)
+	p.dirty = false
+	p.release()
+	return err
+}
+
+func (p *feedPipeline) release() {
+	p.v.end()
+	p.v = nil
+}
