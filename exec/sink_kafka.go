@@ -118,14 +118,16 @@ func (s *topicSink) transactionalID() string { return fmt.Sprintf("eddy-sink-%d"
 // records stay pending without a marker, and the next commit of the same
 // producer commits them along with its own: the queue entries they carry,
 // which the sink produces again since it saw no commit for them, reached
-// read_committed consumers twice (TestKill9Views found it). Worse, when it
-// does know them aborted, it writes no marker either, and a consumer that
-// tracks aborted transactions by their markers (franz-go) may skip the
-// producer's later, committed records. An aborted transaction of one
-// record in each partition, produced by the same transactional id, closes
-// whatever was open with a marker everyone reads the same way. The records
-// carry the sink's header and no sequence number; only read_uncommitted
-// consumers, who see aborted records anyway, ever see them.
+// read_committed consumers twice (TestKill9Views found it). An aborted
+// transaction of one record in each partition, produced by the same
+// transactional id, closes whatever was open with a marker. (When kfake's
+// recovery does know them aborted, it writes no marker either, and this
+// one marker would not do: a consumer pops one aborted transaction per
+// marker, and then skipped the producer's later, committed records; the
+// embedded broker writes their markers itself when it starts,
+// cmd/eddy/kafka_recover.go.) The records carry the sink's header and no
+// sequence number; only read_uncommitted consumers, who see aborted
+// records anyway, ever see them.
 func (s *topicSink) abortLeftOpen(ctx context.Context) error {
 	admin, err := s.e.kafkaClient()
 	if err != nil {

@@ -41,11 +41,20 @@ func startKafka(ctx context.Context, cfg config, opts []kgo.Opt, log *slog.Logge
 	if cfg.kafkaListen == "" {
 		return nil, stop, nil
 	}
-	cl, err := startEmbeddedKafka(cfg, log)
+	cl, err := startEmbeddedKafka(ctx, cfg, log)
 	if err != nil {
 		return nil, stop, err
 	}
-	return cl.ListenAddrs(), cl.Close, nil
+	stop = func() {
+		cl.Close()
+		if cfg.dataDir == "" {
+			return
+		}
+		if err := markCleanShutdown(cfg.dataDir); err != nil {
+			log.Warn("embedded Kafka broker: the next start will scan its log for open transactions", "err", err)
+		}
+	}
+	return cl.ListenAddrs(), stop, nil
 }
 
 func splitBrokers(s string) []string {
@@ -76,8 +85,10 @@ func pingKafka(ctx context.Context, seeds []string, opts []kgo.Opt) error {
 // startEmbeddedKafka runs kfake as a single broker. kfake always binds
 // 127.0.0.1 itself, so we bind --kafka-listen ourselves and hand kfake the
 // listener: that honours the configured host, and a taken port fails here
-// with a message naming the flag rather than deep inside kfake.
-func startEmbeddedKafka(cfg config, log *slog.Logger) (*kfake.Cluster, error) {
+// with a message naming the flag rather than deep inside kfake. After an
+// unclean shutdown it ends the transactions kfake's recovery left without
+// a marker (closeForgottenTxns) before anyone else connects.
+func startEmbeddedKafka(ctx context.Context, cfg config, log *slog.Logger) (*kfake.Cluster, error) {
 	ln, err := net.Listen("tcp", cfg.kafkaListen)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
@@ -115,6 +126,19 @@ func startEmbeddedKafka(cfg config, log *slog.Logger) (*kfake.Cluster, error) {
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("embedded Kafka broker: %w", err)
+	}
+	if cfg.dataDir == "" {
+		return cl, nil
+	}
+	clean, err := takeCleanShutdown(cfg.dataDir)
+	if err == nil && !clean {
+		if err = closeForgottenTxns(ctx, cl.ListenAddrs()); err != nil {
+			err = fmt.Errorf("embedded Kafka broker: end the transactions a crash left open: %w", err)
+		}
+	}
+	if err != nil {
+		cl.Close()
+		return nil, err
 	}
 	return cl, nil
 }
