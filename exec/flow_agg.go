@@ -201,7 +201,7 @@ func (f *dataflow) aggregate(rt *runtime, n *planner.Aggregate) (Operator, error
 // the specialized operators; views created before them keep keyedOp's
 // state layout (matview.go records the choice).
 func (f *dataflow) incremental() bool {
-	return f.rel.Options[viewOperatorsOption] == viewOperatorsIncremental
+	return f.operators() >= operatorsIncremental
 }
 
 // aggGroup is one touched group during an epoch.

@@ -44,6 +44,9 @@ func viewOps(t *testing.T, e *Engine, view string) []string {
 			out = append(out, "join")
 			walk(op.ins[0])
 			walk(op.ins[1])
+		case *topNOp:
+			out = append(out, "topn")
+			walk(op.in)
 		case *keyedOp:
 			out = append(out, "keyed")
 			for _, in := range op.ins {

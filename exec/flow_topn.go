@@ -1,0 +1,600 @@
+package exec
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/sql"
+)
+
+// topNOp maintains the first rows of each partition of its input in an
+// order: row_number() OVER (PARTITION BY p ORDER BY o) under a filter that
+// keeps rn <= N (a TopN; N = 1 deduplicates), and ORDER BY o LIMIT n
+// OFFSET m (one partition). keyedOp would re-sort a touched partition's
+// rows twice per epoch; this operator keeps each partition's rows ordered
+// in the state and, beside them, a record of the partition's current top,
+// so that an epoch reads one record per touched partition and a row that
+// lands past the top costs one write. Only a retraction from the top of a
+// partition with rows past it re-reads the partition, and then only its
+// first N rows.
+//
+// Rows are ordered by a memcomparable key of the ORDER BY values (NULLs
+// placed by NULLS FIRST/LAST, DESC complemented), then by the row's exact
+// encoding: the order keyedOp's batch run gives, since it feeds the
+// window's stable sort the rows in that encoding's order. Equal rows take
+// consecutive positions. The output is the window's (the input row and
+// its row number) or the limit's (the input row) for positions below N,
+// and a change emits only the positions whose row changed.
+//
+// State layout under the operator's prefix:
+//
+//	0x00 partition-key                       -> record: size, top entries
+//	0x01 partition-key order-key row         -> count, order key's length
+type topNOp struct {
+	rt     *runtime
+	in     Operator
+	part   []evalFn
+	order  []compiledKey
+	skip   int64 // positions before it are not output (OFFSET)
+	n      int64 // positions kept: rows at positions skip..n-1 are output
+	rn     bool  // output rows carry their row number
+	prefix []byte
+	out    Operator
+	outGen uint64
+	kbuf   []byte
+}
+
+// maxTopN bounds the rows a partition's record lists; a larger N stays on
+// keyedOp, whose cost does not grow with N.
+const maxTopN = 10000
+
+// topNShapes finds, in a view's plan, the windows that only feed a filter
+// keeping their first rows: a Window of one row_number() call under
+// Projects that pass its column on, under a Filter with a conjunct rn <= c,
+// rn < c or rn = c. It returns each such window with the number of rows per
+// partition the filter can keep.
+func topNShapes(plan planner.Node) map[*planner.Window]int64 {
+	out := map[*planner.Window]int64{}
+	var walk func(n planner.Node)
+	walk = func(n planner.Node) {
+		if f, ok := n.(*planner.Filter); ok {
+			if w, col := windowBelow(f.Input); w != nil {
+				if c, ok := rowBound(f.Pred, col); ok && c <= maxTopN {
+					out[w] = c
+				}
+			}
+		}
+		for _, c := range n.Children() {
+			walk(c)
+		}
+	}
+	walk(plan)
+	return out
+}
+
+// windowBelow follows column references down through Projects to a
+// Window of a single row_number(); it returns the window and the index of
+// the filter input's column that holds the row number, or nil.
+func windowBelow(n planner.Node) (*planner.Window, int) {
+	var projs []*planner.Project
+	for {
+		switch x := n.(type) {
+		case *planner.Project:
+			projs = append(projs, x)
+			n = x.Input
+			continue
+		case *planner.Window:
+			if len(x.Calls) != 1 || x.Calls[0].Func != "row_number" || len(x.Calls[0].Args) != 0 {
+				return nil, -1
+			}
+			for _, k := range x.Calls[0].Order {
+				if !keyOrdered(k.Expr.Type()) {
+					return nil, -1
+				}
+			}
+			col := len(x.Input.Columns())
+			// Find the column at the top of the projections that is the
+			// window's column.
+			for i := len(projs) - 1; i >= 0; i-- {
+				found := -1
+				for j, e := range projs[i].Exprs {
+					if c, ok := e.(*planner.ColRef); ok && c.Idx == col {
+						found = j
+						break
+					}
+				}
+				if found < 0 {
+					return nil, -1
+				}
+				col = found
+			}
+			return x, col
+		}
+		return nil, -1
+	}
+}
+
+// rowBound finds in pred a conjunct that keeps only rows whose column col
+// is at most some constant, and returns that constant.
+func rowBound(pred planner.Expr, col int) (int64, bool) {
+	if a, ok := pred.(*planner.And); ok {
+		best, found := int64(0), false
+		for _, p := range a.Args {
+			if c, ok := rowBound(p, col); ok && (!found || c < best) {
+				best, found = c, true
+			}
+		}
+		return best, found
+	}
+	b, ok := pred.(*planner.BinOp)
+	if !ok {
+		return 0, false
+	}
+	op, l, r := b.Op, b.L, b.R
+	if _, ok := l.(*planner.ColRef); !ok {
+		op, l, r = op.Commute(), r, l
+	}
+	c, ok := l.(*planner.ColRef)
+	if !ok || c.Idx != col {
+		return 0, false
+	}
+	v, ok := constInt(r)
+	if !ok {
+		return 0, false
+	}
+	switch op {
+	case planner.OpLe, planner.OpEq:
+		return max(v, 0), true
+	case planner.OpLt:
+		return max(v-1, 0), true
+	}
+	return 0, false
+}
+
+// constInt reads an integer literal, possibly cast to another integer type.
+func constInt(e planner.Expr) (int64, bool) {
+	for {
+		switch x := e.(type) {
+		case *planner.Cast:
+			if x.Typ.Kind() != sql.KindInt {
+				return 0, false
+			}
+			e = x.Input
+			continue
+		case *planner.Const:
+			if x.Val.IsNull() || x.Val.Kind() != sql.KindInt {
+				return 0, false
+			}
+			return x.Val.Int(), true
+		}
+		return 0, false
+	}
+}
+
+// topNWindow builds the operator for a window that topNShapes found.
+func (f *dataflow) topNWindow(rt *runtime, n *planner.Window, keep int64) (Operator, error) {
+	c := n.Calls[0]
+	t := &topNOp{rt: rt, n: keep, rn: true, prefix: f.opPrefix()}
+	var err error
+	if t.in, err = rt.build(n.Input); err != nil {
+		return nil, err
+	}
+	if t.part, err = rt.compileAll(c.Partition); err != nil {
+		return nil, err
+	}
+	if t.order, err = rt.compileSortKeys(c.Order); err != nil {
+		return nil, err
+	}
+	// A closed window's partitions go, record and rows.
+	f.closing(t.prefix, [][]byte{{0x00}, {0x01}}, []planner.Node{n.Input}, [][]planner.Expr{c.Partition})
+	return t, nil
+}
+
+// topNLimit builds the operator for LIMIT over a Sort with constant
+// bounds; false leaves it to keyedOp.
+func (f *dataflow) topNLimit(rt *runtime, n *planner.Limit) (Operator, bool, error) {
+	s, ok := n.Input.(*planner.Sort)
+	if !ok || n.Count == nil {
+		return nil, false, nil
+	}
+	for _, k := range s.Keys {
+		if !keyOrdered(k.Expr.Type()) {
+			return nil, false, nil
+		}
+	}
+	count, ok := constInt(n.Count)
+	if !ok || count < 0 {
+		return nil, false, nil
+	}
+	var offset int64
+	if n.Offset != nil {
+		if offset, ok = constInt(n.Offset); !ok {
+			return nil, false, nil
+		}
+		offset = max(offset, 0)
+	}
+	if offset+count > maxTopN {
+		return nil, false, nil
+	}
+	t := &topNOp{rt: rt, skip: offset, n: offset + count, prefix: f.opPrefix()}
+	var err error
+	if t.in, err = rt.build(stripSorts(s)); err != nil {
+		return nil, false, err
+	}
+	if t.order, err = rt.compileSortKeys(s.Keys); err != nil {
+		return nil, false, err
+	}
+	return t, true, nil
+}
+
+func (t *topNOp) Next(ctx context.Context) (*Batch, error) {
+	if gen := t.rt.flow.state.gen; t.out == nil || t.outGen != gen {
+		// (Output left by an epoch that failed midway is dropped.)
+		b, err := t.epoch(ctx)
+		if err != nil {
+			return nil, err
+		}
+		t.out, t.outGen = newDiffOp(b), gen
+	}
+	b, err := t.out.Next(ctx)
+	if b == nil || err != nil {
+		t.out = nil
+	}
+	return b, err
+}
+
+// topEntry is one distinct row of a partition: its position key (order
+// key then row encoding; klen is the order key's length) and count.
+type topEntry struct {
+	key   []byte
+	klen  int
+	count int64
+	row   sql.Row // decoded on demand
+}
+
+func (e *topEntry) decode() (sql.Row, error) {
+	if e.row == nil {
+		r, err := sql.DecodeRow(e.key[e.klen:], nil)
+		if err != nil {
+			return nil, fmt.Errorf("view state: %w", err)
+		}
+		e.row = r
+	}
+	return e.row, nil
+}
+
+// topPart is one touched partition during an epoch.
+type topPart struct {
+	key     string
+	changes map[string]*topEntry // by position key; count is the net change
+}
+
+func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
+	parts := map[string]*topPart{}
+	err := drain(ctx, t.in, func(r sql.Row, d int64) error {
+		pk := t.kbuf[:0]
+		for _, f := range t.part {
+			v, err := f(r)
+			if err != nil {
+				return err
+			}
+			pk = sql.AppendKey(pk, v)
+		}
+		t.kbuf = pk
+		p := parts[string(pk)]
+		if p == nil {
+			p = &topPart{key: string(pk), changes: map[string]*topEntry{}}
+			parts[p.key] = p
+		}
+		key, klen, err := t.positionKey(r)
+		if err != nil {
+			return err
+		}
+		c := p.changes[string(key)]
+		if c == nil {
+			c = &topEntry{key: key, klen: klen, row: r}
+			p.changes[string(key)] = c
+		}
+		c.count += d
+		return nil
+	})
+	if err != nil {
+		return Batch{}, err
+	}
+	keys := make([]string, 0, len(parts))
+	for k := range parts {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var dels, adds Batch
+	for _, k := range keys {
+		if err := t.partition(parts[k], &dels, &adds); err != nil {
+			return Batch{}, err
+		}
+	}
+	if !t.rn {
+		// Without row numbers a row that moved within the kept positions
+		// is no change.
+		var cs changeSet
+		for i, r := range dels.Rows {
+			cs.add(r, dels.Diffs[i])
+		}
+		for i, r := range adds.Rows {
+			cs.add(r, adds.Diffs[i])
+		}
+		rows, diffs := cs.result()
+		return Batch{Rows: rows, Diffs: diffs}, nil
+	}
+	// Retractions first, as keyedOp's changes come.
+	dels.Rows = append(dels.Rows, adds.Rows...)
+	dels.Diffs = append(dels.Diffs, adds.Diffs...)
+	return dels, nil
+}
+
+// positionKey is where row r sorts in its partition.
+func (t *topNOp) positionKey(r sql.Row) ([]byte, int, error) {
+	var k []byte
+	for _, o := range t.order {
+		v, err := o.eval(r)
+		if err != nil {
+			return nil, 0, err
+		}
+		switch {
+		case v.IsNull() && o.nullsFirst:
+			k = append(k, 0x00)
+		case v.IsNull():
+			k = append(k, 0x02)
+		default:
+			k = append(k, 0x01)
+			start := len(k)
+			k = sql.AppendKey(k, v)
+			if o.desc {
+				// Memcomparable keys are prefix-free, so complementing
+				// them reverses their order.
+				for i := start; i < len(k); i++ {
+					k[i] = ^k[i]
+				}
+			}
+		}
+	}
+	klen := len(k)
+	return sql.AppendRow(k, r), klen, nil
+}
+
+func (t *topNOp) recordKey(pk string) []byte {
+	return append(append(slices.Clip(t.prefix), 0x00), pk...)
+}
+
+func (t *topNOp) setPrefix(pk string) []byte {
+	return append(append(slices.Clip(t.prefix), 0x01), pk...)
+}
+
+// partition applies one partition's changes and emits the changes of its
+// output positions.
+func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
+	st := t.rt.flow.state
+	size, top, err := t.loadRecord(p.key)
+	if err != nil {
+		return err
+	}
+	var inTop int64 // rows the record lists; the rest lie past them
+	for _, e := range top {
+		inTop += e.count
+	}
+	full := inTop >= t.n && len(top) > 0
+	byKey := make(map[string]*topEntry, len(top))
+	next := make([]*topEntry, 0, len(top)+len(p.changes))
+	for _, e := range top {
+		c := *e
+		byKey[string(e.key)] = &c
+		next = append(next, &c)
+	}
+	changes := make([]*topEntry, 0, len(p.changes))
+	for _, c := range p.changes {
+		if c.count != 0 {
+			changes = append(changes, c)
+		}
+	}
+	slices.SortFunc(changes, func(a, b *topEntry) int { return bytes.Compare(a.key, b.key) })
+	// The top changes without a re-read unless it loses a row while rows
+	// wait past it: ones there before the epoch (size0 > inTop) or ones
+	// this epoch added past it.
+	size0, lost, passed := size, false, false
+	sp := t.setPrefix(p.key)
+	for _, c := range changes {
+		sk := append(slices.Clip(sp), c.key...)
+		var c0 int64
+		e := byKey[string(c.key)]
+		switch {
+		case e != nil:
+			c0 = e.count
+		case size0 == inTop:
+			// Every row was in the top: this one is new.
+		default:
+			v, ok, err := st.get(sk)
+			if err != nil {
+				return err
+			}
+			if ok {
+				n, w := binary.Varint(v)
+				if w <= 0 {
+					return errStateCorrupt
+				}
+				c0 = n
+			}
+		}
+		c1 := c0 + c.count
+		if c1 < 0 {
+			return fmt.Errorf("view state: %w: a row was retracted more often than it was added", errStateMismatch)
+		}
+		if c1 == 0 {
+			st.del(sk)
+		} else {
+			st.put(sk, binary.AppendVarint(binary.AppendVarint(nil, c1), int64(c.klen)))
+		}
+		size += c.count
+		switch {
+		case e != nil:
+			e.count = c1
+			lost = lost || c.count < 0
+		case c.count < 0:
+			// It was past the top.
+		case !full || bytes.Compare(c.key, top[len(top)-1].key) < 0:
+			next = append(next, &topEntry{key: c.key, klen: c.klen, count: c1, row: c.row})
+		default:
+			passed = true
+		}
+	}
+	refill := lost && (size0 > inTop || passed)
+	if size < 0 {
+		return fmt.Errorf("view state: %w: a partition lost more rows than it held", errStateMismatch)
+	}
+	if refill {
+		if next, err = t.scanTop(sp); err != nil {
+			return err
+		}
+	} else {
+		slices.SortFunc(next, func(a, b *topEntry) int { return bytes.Compare(a.key, b.key) })
+		kept, seen := next[:0], int64(0)
+		for _, e := range next {
+			if e.count > 0 && seen < t.n {
+				kept = append(kept, e)
+				seen += e.count
+			}
+		}
+		next = kept
+	}
+	rk := t.recordKey(p.key)
+	if size == 0 {
+		st.del(rk)
+	} else {
+		st.put(rk, t.encodeRecord(size, next))
+	}
+	return t.emit(top, next, dels, adds)
+}
+
+// emit compares the positions of the old and new tops and emits the rows
+// of the positions that changed.
+func (t *topNOp) emit(old, cur []*topEntry, dels, adds *Batch) error {
+	var oi, ci int   // entries
+	var oc, cc int64 // copies of the current entries already placed
+	for pos := int64(0); pos < t.n; pos++ {
+		var o, c *topEntry
+		if oi < len(old) {
+			o = old[oi]
+		}
+		if ci < len(cur) {
+			c = cur[ci]
+		}
+		if o == nil && c == nil {
+			break
+		}
+		if pos >= t.skip && (o == nil || c == nil || !bytes.Equal(o.key, c.key)) {
+			if o != nil {
+				r, err := t.output(o, pos)
+				if err != nil {
+					return err
+				}
+				dels.Add(r, -1)
+			}
+			if c != nil {
+				r, err := t.output(c, pos)
+				if err != nil {
+					return err
+				}
+				adds.Add(r, 1)
+			}
+		}
+		if o != nil {
+			if oc++; oc == o.count {
+				oi, oc = oi+1, 0
+			}
+		}
+		if c != nil {
+			if cc++; cc == c.count {
+				ci, cc = ci+1, 0
+			}
+		}
+	}
+	return nil
+}
+
+// output is the operator's row for an entry at a position.
+func (t *topNOp) output(e *topEntry, pos int64) (sql.Row, error) {
+	r, err := e.decode()
+	if err != nil || !t.rn {
+		return r, err
+	}
+	out := make(sql.Row, len(r)+1)
+	copy(out, r)
+	out[len(r)] = sql.NewInt(pos + 1)
+	return out, nil
+}
+
+// scanTop reads a partition's first rows, up to N positions.
+func (t *topNOp) scanTop(sp []byte) ([]*topEntry, error) {
+	var out []*topEntry
+	var seen int64
+	err := t.rt.flow.state.scan(sp, func(k, v []byte) error {
+		if seen >= t.n {
+			return errStopScan
+		}
+		r := &stateReader{b: v}
+		n, klen := r.varint(), r.varint()
+		key := k[len(sp):]
+		if r.err != nil || n <= 0 || klen < 0 || klen > int64(len(key)) {
+			return errStateCorrupt
+		}
+		out = append(out, &topEntry{key: slices.Clone(key), klen: int(klen), count: n})
+		seen += n
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStopScan) {
+		return nil, err
+	}
+	return out, nil
+}
+
+// loadRecord reads a partition's size and top.
+func (t *topNOp) loadRecord(pk string) (int64, []*topEntry, error) {
+	v, ok, err := t.rt.flow.state.get(t.recordKey(pk))
+	if err != nil || !ok {
+		return 0, nil, err
+	}
+	r := &stateReader{b: v}
+	size := r.varint()
+	n := r.varint()
+	if r.err != nil || n < 0 || n > int64(len(r.b)) {
+		return 0, nil, errStateCorrupt
+	}
+	top := make([]*topEntry, n)
+	for i := range top {
+		e := &topEntry{count: r.varint()}
+		e.klen = int(r.varint())
+		e.key = slices.Clone(r.bytes())
+		if r.err != nil || e.count <= 0 || e.klen < 0 || e.klen > len(e.key) {
+			return 0, nil, errStateCorrupt
+		}
+		top[i] = e
+	}
+	if len(r.b) != 0 {
+		return 0, nil, errStateCorrupt
+	}
+	return size, top, nil
+}
+
+func (t *topNOp) encodeRecord(size int64, top []*topEntry) []byte {
+	buf := binary.AppendVarint(nil, size)
+	buf = binary.AppendVarint(buf, int64(len(top)))
+	for _, e := range top {
+		buf = binary.AppendVarint(buf, e.count)
+		buf = binary.AppendVarint(buf, int64(e.klen))
+		buf = appendBytes(buf, e.key)
+	}
+	return buf
+}
