@@ -89,7 +89,7 @@ func windowBelow(n planner.Node) (*planner.Window, int) {
 			n = x.Input
 			continue
 		case *planner.Window:
-			if len(x.Calls) != 1 || x.Calls[0].Func != "row_number" || len(x.Calls[0].Args) != 0 {
+			if len(x.Calls) != 1 || x.Calls[0].Func != "row_number" || len(x.Calls[0].Args) != 0 || ordered(x.Input) {
 				return nil, -1
 			}
 			for _, k := range x.Calls[0].Order {
@@ -117,6 +117,14 @@ func windowBelow(n planner.Node) (*planner.Window, int) {
 		}
 		return nil, -1
 	}
+}
+
+// ordered reports whether n's rows come in an order that a batch sort of
+// them keeps among its ties (a sorted subquery): topNOp breaks ties by the
+// rows alone, so such inputs stay on keyedOp, which re-sorts them.
+func ordered(n planner.Node) bool {
+	feed, _, _ := feedOf(n)
+	return feed != n
 }
 
 // rowBound finds in pred a conjunct that keeps only rows whose column col
@@ -199,7 +207,7 @@ func (f *dataflow) topNWindow(rt *runtime, n *planner.Window, keep int64) (Opera
 // bounds; false leaves it to keyedOp.
 func (f *dataflow) topNLimit(rt *runtime, n *planner.Limit) (Operator, bool, error) {
 	s, ok := n.Input.(*planner.Sort)
-	if !ok || n.Count == nil {
+	if !ok || n.Count == nil || ordered(stripSorts(s)) {
 		return nil, false, nil
 	}
 	for _, k := range s.Keys {

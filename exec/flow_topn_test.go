@@ -108,12 +108,13 @@ func TestTopNShapes(t *testing.T) {
 	defer e.Close()
 	execAll(t, s, "CREATE TABLE a (p INT, x INT, s TEXT)")
 	keyed := map[string]string{
-		"k_rank":  "SELECT * FROM (SELECT p, x, rank() OVER (PARTITION BY p ORDER BY x) AS r FROM a) w WHERE r <= 2",
-		"k_gt":    "SELECT * FROM (SELECT p, x, row_number() OVER (PARTITION BY p ORDER BY x) AS rn FROM a) w WHERE rn > 2",
-		"k_or":    "SELECT * FROM (SELECT p, x, row_number() OVER (PARTITION BY p ORDER BY x) AS rn FROM a) w WHERE rn <= 2 OR x = 1",
-		"k_two":   "SELECT * FROM (SELECT p, x, row_number() OVER (PARTITION BY p ORDER BY x) AS rn, sum(x) OVER (PARTITION BY p) AS t FROM a) w WHERE rn <= 2",
-		"k_other": "SELECT * FROM (SELECT p, x, row_number() OVER (PARTITION BY p ORDER BY x) AS rn FROM a) w WHERE x <= 2",
-		"k_big":   "SELECT * FROM (SELECT p, x, row_number() OVER (PARTITION BY p ORDER BY x) AS rn FROM a) w WHERE rn <= 100000",
+		"k_rank":   "SELECT * FROM (SELECT p, x, rank() OVER (PARTITION BY p ORDER BY x) AS r FROM a) w WHERE r <= 2",
+		"k_gt":     "SELECT * FROM (SELECT p, x, row_number() OVER (PARTITION BY p ORDER BY x) AS rn FROM a) w WHERE rn > 2",
+		"k_or":     "SELECT * FROM (SELECT p, x, row_number() OVER (PARTITION BY p ORDER BY x) AS rn FROM a) w WHERE rn <= 2 OR x = 1",
+		"k_two":    "SELECT * FROM (SELECT p, x, row_number() OVER (PARTITION BY p ORDER BY x) AS rn, sum(x) OVER (PARTITION BY p) AS t FROM a) w WHERE rn <= 2",
+		"k_other":  "SELECT * FROM (SELECT p, x, row_number() OVER (PARTITION BY p ORDER BY x) AS rn FROM a) w WHERE x <= 2",
+		"k_sorted": "SELECT * FROM (SELECT p, x, row_number() OVER (PARTITION BY p) AS rn FROM (SELECT p, x FROM a ORDER BY x DESC, s) o) w WHERE rn <= 1",
+		"k_big":    "SELECT * FROM (SELECT p, x, row_number() OVER (PARTITION BY p ORDER BY x) AS rn FROM a) w WHERE rn <= 100000",
 	}
 	for name, q := range keyed {
 		execAll(t, s, "CREATE MATERIALIZED VIEW "+name+" AS "+q)
