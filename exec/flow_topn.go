@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/eddysql/eddy/catalog"
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
 )
@@ -31,22 +32,29 @@ import (
 // its row number) or the limit's (the input row) for positions below N,
 // and a change emits only the positions whose row changed.
 //
+// Over an append-only input (sources, APPEND ONLY tables, and inner
+// joins and stateless nodes over them) a row pushed past the top can never
+// come back, so only the records are kept.
+//
 // State layout under the operator's prefix:
 //
 //	0x00 partition-key                       -> record: size, top entries
 //	0x01 partition-key order-key row         -> count, order key's length
 type topNOp struct {
-	rt     *runtime
-	in     Operator
-	part   []evalFn
-	order  []compiledKey
-	skip   int64 // positions before it are not output (OFFSET)
-	n      int64 // positions kept: rows at positions skip..n-1 are output
-	rn     bool  // output rows carry their row number
-	prefix []byte
-	out    Operator
-	outGen uint64
-	kbuf   []byte
+	rt    *runtime
+	in    Operator
+	part  []evalFn
+	order []compiledKey
+	skip  int64 // positions before it are not output (OFFSET)
+	n     int64 // positions kept: rows at positions skip..n-1 are output
+	rn    bool  // output rows carry their row number
+	// appendOnly: the input never retracts a row, so a row that falls
+	// past the top never comes back and only the record is kept.
+	appendOnly bool
+	prefix     []byte
+	out        Operator
+	outGen     uint64
+	kbuf       []byte
 }
 
 // maxTopN bounds the rows a partition's record lists; a larger N stays on
@@ -127,6 +135,33 @@ func ordered(n planner.Node) bool {
 	return feed != n
 }
 
+// appendOnly reports whether a plan's rows are only ever added: it reads
+// sources and APPEND ONLY tables through stateless nodes and inner joins,
+// whose changes from inserts are inserts.
+func appendOnly(n planner.Node) bool {
+	switch n := n.(type) {
+	case *planner.Scan:
+		return n.Rel.Kind == catalog.KindSource || (n.Rel.Kind == catalog.KindTable && n.Rel.AppendOnly)
+	case *planner.Filter, *planner.Project, *planner.Sort, *planner.FuncJoin:
+	case *planner.Join:
+		if n.Kind != planner.JoinInner {
+			return false
+		}
+	case *planner.SetOp:
+		if n.Kind != planner.Union || !n.All {
+			return false
+		}
+	default:
+		return false
+	}
+	for _, c := range n.Children() {
+		if !appendOnly(c) {
+			return false
+		}
+	}
+	return true
+}
+
 // rowBound finds in pred a conjunct that keeps only rows whose column col
 // is at most some constant, and returns that constant.
 func rowBound(pred planner.Expr, col int) (int64, bool) {
@@ -187,7 +222,7 @@ func constInt(e planner.Expr) (int64, bool) {
 // topNWindow builds the operator for a window that topNShapes found.
 func (f *dataflow) topNWindow(rt *runtime, n *planner.Window, keep int64) (Operator, error) {
 	c := n.Calls[0]
-	t := &topNOp{rt: rt, n: keep, rn: true, prefix: f.opPrefix()}
+	t := &topNOp{rt: rt, n: keep, rn: true, prefix: f.opPrefix(), appendOnly: appendOnly(n.Input)}
 	var err error
 	if t.in, err = rt.build(n.Input); err != nil {
 		return nil, err
@@ -229,7 +264,7 @@ func (f *dataflow) topNLimit(rt *runtime, n *planner.Limit) (Operator, bool, err
 	if offset+count > maxTopN {
 		return nil, false, nil
 	}
-	t := &topNOp{rt: rt, skip: offset, n: offset + count, prefix: f.opPrefix()}
+	t := &topNOp{rt: rt, skip: offset, n: offset + count, prefix: f.opPrefix(), appendOnly: appendOnly(s)}
 	var err error
 	if t.in, err = rt.build(stripSorts(s)); err != nil {
 		return nil, false, err
@@ -409,6 +444,9 @@ func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
 		}
 	}
 	slices.SortFunc(changes, func(a, b *topEntry) int { return bytes.Compare(a.key, b.key) })
+	if t.appendOnly {
+		return t.appendPartition(p.key, top, byKey, next, changes, full, dels, adds)
+	}
 	// The top changes without a re-read unless it loses a row while rows
 	// wait past it: ones there before the epoch (size0 > inTop) or ones
 	// this epoch added past it.
@@ -467,15 +505,7 @@ func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
 			return err
 		}
 	} else {
-		slices.SortFunc(next, func(a, b *topEntry) int { return bytes.Compare(a.key, b.key) })
-		kept, seen := next[:0], int64(0)
-		for _, e := range next {
-			if e.count > 0 && seen < t.n {
-				kept = append(kept, e)
-				seen += e.count
-			}
-		}
-		next = kept
+		next = t.firstN(next)
 	}
 	rk := t.recordKey(p.key)
 	if size == 0 {
@@ -484,6 +514,47 @@ func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
 		st.put(rk, t.encodeRecord(size, next))
 	}
 	return t.emit(top, next, dels, adds)
+}
+
+// appendPartition is partition for an append-only input: a new row
+// enters the top or is gone for good, so nothing but the record is read
+// or written.
+func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*topEntry, next, changes []*topEntry,
+	full bool, dels, adds *Batch) error {
+	for _, c := range changes {
+		if c.count < 0 {
+			return fmt.Errorf("view state: %w: a row was retracted from an append-only input", errStateMismatch)
+		}
+		switch e := byKey[string(c.key)]; {
+		case e != nil:
+			e.count += c.count
+		case !full || bytes.Compare(c.key, top[len(top)-1].key) < 0:
+			next = append(next, &topEntry{key: c.key, klen: c.klen, count: c.count, row: c.row})
+		}
+	}
+	next = t.firstN(next)
+	var size int64
+	for _, e := range next {
+		size += e.count
+	}
+	if size > 0 {
+		t.rt.flow.state.put(t.recordKey(pk), t.encodeRecord(size, next))
+	}
+	return t.emit(top, next, dels, adds)
+}
+
+// firstN sorts entries and keeps those that start within the first N
+// positions.
+func (t *topNOp) firstN(next []*topEntry) []*topEntry {
+	slices.SortFunc(next, func(a, b *topEntry) int { return bytes.Compare(a.key, b.key) })
+	kept, seen := next[:0], int64(0)
+	for _, e := range next {
+		if e.count > 0 && seen < t.n {
+			kept = append(kept, e)
+			seen += e.count
+		}
+	}
+	return kept
 }
 
 // emit compares the positions of the old and new tops and emits the rows
