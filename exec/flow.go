@@ -135,6 +135,12 @@ func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
 		op, err := f.aggregate(rt, n)
 		return op, true, err
 	case *planner.Join:
+		if f.operators() >= operatorsTopN {
+			if m, ok := maxJoinShape(n); ok {
+				op, err := f.maxJoinOp(rt, n, m)
+				return op, true, err
+			}
+		}
 		op, err := f.join(rt, n)
 		return op, true, err
 	case *planner.Distinct:

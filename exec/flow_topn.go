@@ -51,10 +51,17 @@ type topNOp struct {
 	// appendOnly: the input never retracts a row, so a row that falls
 	// past the top never comes back and only the record is kept.
 	appendOnly bool
-	prefix     []byte
-	out        Operator
-	outGen     uint64
-	kbuf       []byte
+	// ties: the top is every row tied with the first on the order key,
+	// however many (n is unused), and none when that key is NULL: the rows
+	// that a join with their partition's max or min keeps (flow_argmax.go).
+	// Each output row is followed by its columns at extra. Rows with a
+	// NULL partition value, which join nothing, are dropped.
+	ties   bool
+	extra  []int
+	prefix []byte
+	out    Operator
+	outGen uint64
+	kbuf   []byte
 }
 
 // maxTopN bounds the rows a partition's record lists; a larger N stays on
@@ -326,6 +333,9 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 			if err != nil {
 				return err
 			}
+			if v.IsNull() && t.ties {
+				return nil
+			}
 			pk = sql.AppendKey(pk, v)
 		}
 		t.kbuf = pk
@@ -429,7 +439,7 @@ func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
 	for _, e := range top {
 		inTop += e.count
 	}
-	full := inTop >= t.n && len(top) > 0
+	full := len(top) > 0 && (t.ties || inTop >= t.n)
 	byKey := make(map[string]*topEntry, len(top))
 	next := make([]*topEntry, 0, len(top)+len(p.changes))
 	for _, e := range top {
@@ -490,7 +500,7 @@ func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
 			lost = lost || c.count < 0
 		case c.count < 0:
 			// It was past the top.
-		case !full || bytes.Compare(c.key, top[len(top)-1].key) < 0:
+		case t.admits(top, full, c):
 			next = append(next, &topEntry{key: c.key, klen: c.klen, count: c1, row: c.row})
 		default:
 			passed = true
@@ -528,7 +538,7 @@ func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*t
 		switch e := byKey[string(c.key)]; {
 		case e != nil:
 			e.count += c.count
-		case !full || bytes.Compare(c.key, top[len(top)-1].key) < 0:
+		case t.admits(top, full, c):
 			next = append(next, &topEntry{key: c.key, klen: c.klen, count: c.count, row: c.row})
 		}
 	}
@@ -543,13 +553,39 @@ func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*t
 	return t.emit(top, next, dels, adds)
 }
 
+// admits reports whether a new row c, not in the top, enters it: the top
+// holds every row (it is not full), or c sorts before its last row (with
+// ties: not after its first row's order key).
+func (t *topNOp) admits(top []*topEntry, full bool, c *topEntry) bool {
+	switch {
+	case !full:
+		return true
+	case t.ties:
+		return bytes.Compare(c.key[:c.klen], top[0].key[:top[0].klen]) <= 0
+	}
+	return bytes.Compare(c.key, top[len(top)-1].key) < 0
+}
+
+// within reports whether an entry after seen positions, of which first is
+// the first, belongs to the top.
+func (t *topNOp) within(first, e *topEntry, seen int64) bool {
+	if t.ties {
+		return first == nil || bytes.Equal(e.key[:e.klen], first.key[:first.klen])
+	}
+	return seen < t.n
+}
+
 // firstN sorts entries and keeps those that start within the first N
-// positions.
+// positions (with ties: those tied with the first).
 func (t *topNOp) firstN(next []*topEntry) []*topEntry {
 	slices.SortFunc(next, func(a, b *topEntry) int { return bytes.Compare(a.key, b.key) })
 	kept, seen := next[:0], int64(0)
+	var first *topEntry
 	for _, e := range next {
-		if e.count > 0 && seen < t.n {
+		if e.count > 0 && t.within(first, e, seen) {
+			if first == nil {
+				first = e
+			}
 			kept = append(kept, e)
 			seen += e.count
 		}
@@ -560,6 +596,25 @@ func (t *topNOp) firstN(next []*topEntry) []*topEntry {
 // emit compares the positions of the old and new tops and emits the rows
 // of the positions that changed.
 func (t *topNOp) emit(old, cur []*topEntry, dels, adds *Batch) error {
+	if t.ties {
+		for _, x := range []struct {
+			top []*topEntry
+			b   *Batch
+			d   int64
+		}{{old, dels, -1}, {cur, adds, 1}} {
+			if len(x.top) == 0 || x.top[0].key[0] != 0x01 {
+				continue // no rows, or a NULL extreme, which nothing equals
+			}
+			for _, e := range x.top {
+				r, err := t.output(e, 0)
+				if err != nil {
+					return err
+				}
+				x.b.Add(r, x.d*e.count)
+			}
+		}
+		return nil
+	}
 	var oi, ci int   // entries
 	var oc, cc int64 // copies of the current entries already placed
 	for pos := int64(0); pos < t.n; pos++ {
@@ -606,8 +661,19 @@ func (t *topNOp) emit(old, cur []*topEntry, dels, adds *Batch) error {
 // output is the operator's row for an entry at a position.
 func (t *topNOp) output(e *topEntry, pos int64) (sql.Row, error) {
 	r, err := e.decode()
-	if err != nil || !t.rn {
-		return r, err
+	if err != nil {
+		return nil, err
+	}
+	if t.extra != nil {
+		out := make(sql.Row, len(r), len(r)+len(t.extra))
+		copy(out, r)
+		for _, c := range t.extra {
+			out = append(out, r[c])
+		}
+		return out, nil
+	}
+	if !t.rn {
+		return r, nil
 	}
 	out := make(sql.Row, len(r)+1)
 	copy(out, r)
@@ -620,16 +686,22 @@ func (t *topNOp) scanTop(sp []byte) ([]*topEntry, error) {
 	var out []*topEntry
 	var seen int64
 	err := t.rt.flow.state.scan(sp, func(k, v []byte) error {
-		if seen >= t.n {
-			return errStopScan
-		}
 		r := &stateReader{b: v}
 		n, klen := r.varint(), r.varint()
 		key := k[len(sp):]
 		if r.err != nil || n <= 0 || klen < 0 || klen > int64(len(key)) {
 			return errStateCorrupt
 		}
-		out = append(out, &topEntry{key: slices.Clone(key), klen: int(klen), count: n})
+		e := &topEntry{key: key, klen: int(klen), count: n}
+		var first *topEntry
+		if len(out) > 0 {
+			first = out[0]
+		}
+		if !t.within(first, e, seen) {
+			return errStopScan
+		}
+		e.key = slices.Clone(key)
+		out = append(out, e)
 		seen += n
 		return nil
 	})

@@ -118,6 +118,9 @@ var diffViews = []diffView{
 	{name: "w_join_top", query: `SELECT * FROM (SELECT t1.k, t1.a, t2.c, row_number() OVER (PARTITION BY t1.k ORDER BY t2.c DESC NULLS LAST, t1.a NULLS FIRST) AS rn
 		FROM t1 JOIN t2 ON t1.k = t2.k) s WHERE rn <= 2 AND rn < 5`},
 	{name: "w_top_dups", query: `SELECT k, a, rn FROM (SELECT k, a, row_number() OVER (PARTITION BY a % 2 ORDER BY k, a) AS rn FROM t1) s WHERE rn <= 3`},
+	{name: "w_argmax", query: `SELECT x.k, x.a, x.b, y.m FROM t1 x JOIN (SELECT k, max(a) AS m FROM t1 GROUP BY k) y ON x.k = y.k AND x.a >= y.m`},
+	{name: "w_argmax_counts", query: `SELECT ab.k, ab.c, ab.s FROM (SELECT k, s, count(*) AS c FROM t2 GROUP BY k, s) ab
+		JOIN (SELECT max(cb.c) AS mc, cb.s FROM (SELECT k, s, count(*) AS c FROM t2 GROUP BY k, s) cb GROUP BY cb.s) mb ON ab.s = mb.s AND ab.c >= mb.mc`},
 	{name: "w_agg", query: `SELECT id, k, v, sum(v) OVER (PARTITION BY k) AS sv, count(*) OVER (PARTITION BY k ORDER BY id) AS rc,
 		rank() OVER (PARTITION BY k ORDER BY v) AS rk FROM t3`},
 	{name: "w_global", query: `SELECT id, v, row_number() OVER (ORDER BY id) AS rn, lag(v) OVER (ORDER BY id) AS pv FROM t3`},
