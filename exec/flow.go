@@ -59,6 +59,9 @@ type dataflow struct {
 	subs subscribers
 	// sinks queue the view's changes for Kafka (sink.go); guarded by mu.
 	sinks []*topicSink
+	// topN holds the windows that topNOp maintains, with their N
+	// (flow_topn.go).
+	topN map[*planner.Window]int64
 }
 
 // newDataflow builds the operators of a view's query.
@@ -112,6 +115,10 @@ func (f *dataflow) buildOperators() error {
 		}
 	}
 	f.inputs, f.wm, f.nextOp = map[uint32][]*deltaOp{}, &flowWatermarks{}, 0
+	f.topN = nil
+	if f.operators() >= operatorsTopN {
+		f.topN = topNShapes(f.plan)
+	}
 	f.rt = s.newRuntime(context.Background(), nil, nil)
 	f.rt.flow = f
 	root, err := f.rt.build(f.plan)
@@ -152,6 +159,12 @@ func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
 		op, err := f.aggregate(rt, n)
 		return op, true, err
 	case *planner.Join:
+		if f.operators() >= operatorsTopN {
+			if m, ok := maxJoinShape(n); ok {
+				op, err := f.maxJoinOp(rt, n, m)
+				return op, true, err
+			}
+		}
 		op, err := f.join(rt, n)
 		return op, true, err
 	case *planner.Distinct:
@@ -162,9 +175,18 @@ func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
 		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{key})
 		return op, true, err
 	case *planner.Window:
+		if keep, ok := f.topN[n]; ok {
+			op, err := f.topNWindow(rt, n, keep)
+			return op, true, err
+		}
 		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{planner.WindowKey(n)})
 		return op, true, err
 	case *planner.Limit:
+		if f.operators() >= operatorsTopN {
+			if op, ok, err := f.topNLimit(rt, n); ok || err != nil {
+				return op, true, err
+			}
+		}
 		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{nil})
 		return op, true, err
 	}

@@ -53,10 +53,14 @@ type aggOp struct {
 	// touchAll makes the first epoch of a new view emit the row of an
 	// ungrouped aggregate even over no input.
 	touchAll bool
-	out      Operator
-	outGen   uint64 // the state generation out was computed in
-	kbuf     []byte
-	vbuf     sql.Row
+	// appendOnly: the input never retracts a row (flow_topn_plan.go's
+	// appendOnly), so an extreme never leaves and min and max keep no
+	// multiset, only the extreme in the group's record.
+	appendOnly bool
+	out        Operator
+	outGen     uint64 // the state generation out was computed in
+	kbuf       []byte
+	vbuf       sql.Row
 }
 
 const repSet = 0xffff
@@ -152,7 +156,8 @@ func (f *dataflow) aggregate(rt *runtime, n *planner.Aggregate) (Operator, error
 	if !f.incremental() || !incrementalAggregate(n) {
 		return f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{planner.GroupKey(n)})
 	}
-	a := &aggOp{rt: rt, prefix: f.opPrefix(), touchAll: f.fresh && len(n.Group) == 0}
+	a := &aggOp{rt: rt, prefix: f.opPrefix(), touchAll: f.fresh && len(n.Group) == 0,
+		appendOnly: f.operators() >= operatorsTopN && appendOnly(n.Input, noViews)}
 	// Windowed groups close: their record and value sets go.
 	f.closing(a.prefix, [][]byte{{0x00}, {0x01}}, []planner.Node{n.Input}, [][]planner.Expr{n.Group})
 	var err error
@@ -201,7 +206,7 @@ func (f *dataflow) aggregate(rt *runtime, n *planner.Aggregate) (Operator, error
 // the specialized operators; views created before them keep keyedOp's
 // state layout (matview.go records the choice).
 func (f *dataflow) incremental() bool {
-	return f.rel.Options[viewOperatorsOption] == viewOperatorsIncremental
+	return f.operators() >= operatorsIncremental
 }
 
 // aggGroup is one touched group during an epoch.
@@ -221,6 +226,9 @@ type aggAcc struct {
 	sum           sumState
 	ext           []byte // min/max: the extreme, sql.AppendRow'd; nil: none
 	trues, falses int64
+	// extKey is ext's sort key, computed once per epoch where an
+	// append-only min or max compares values with it.
+	extKey []byte
 }
 
 // setChange is the epoch's net change to one member of a multiset.
@@ -446,6 +454,14 @@ func (a *aggOp) add(g *aggGroup, vals, r sql.Row, d int64) error {
 			acc.n += d
 		case s.kind == aggSum || s.kind == aggAvg:
 			acc.sum.add(v, d)
+		case (s.kind == aggMin || s.kind == aggMax) && a.appendOnly:
+			if d < 0 {
+				return fmt.Errorf("view state: %w: a row was retracted from an append-only input", errStateMismatch)
+			}
+			acc.n += d
+			if err := acc.offer(s, v); err != nil {
+				return err
+			}
 		case s.kind == aggMin || s.kind == aggMax:
 			acc.n += d
 			g.change(i, s.sortKey(v), d, func() []byte { return sql.AppendRow(nil, sql.Row{v}) })
@@ -456,6 +472,23 @@ func (a *aggOp) add(g *aggGroup, vals, r sql.Row, d int64) error {
 				acc.falses += d
 			}
 		}
+	}
+	return nil
+}
+
+// offer makes v the extreme of an append-only min or max if it comes
+// first in the order of the multiset it does without.
+func (acc *aggAcc) offer(s *aggSpec, v sql.Value) error {
+	if acc.ext != nil && acc.extKey == nil {
+		cur, err := decodeOne(acc.ext)
+		if err != nil {
+			return err
+		}
+		acc.extKey = s.sortKey(cur)
+	}
+	k := s.sortKey(v)
+	if acc.ext == nil || bytes.Compare(k, acc.extKey) < 0 {
+		acc.ext, acc.extKey = sql.AppendRow(nil, sql.Row{v}), k
 	}
 	return nil
 }
@@ -575,7 +608,7 @@ func (a *aggOp) finish(g *aggGroup) error {
 		i = j
 	}
 	for i := range a.aggs {
-		if k := a.aggs[i].kind; k == aggMin || k == aggMax {
+		if k := a.aggs[i].kind; (k == aggMin || k == aggMax) && !a.appendOnly {
 			acc := &g.accs[i]
 			var cur []byte
 			if acc.ext != nil {

@@ -21,18 +21,25 @@ import (
 // rows are read as any view's are, by scanning the values; duplicates stay
 // apart under their own numbers.
 
-// appendOnly reports whether n's changes are insertions only. views says
-// whether a materialized view it reads is itself append-only.
+// appendOnly reports whether n's changes are insertions only: it reads
+// sources, APPEND ONLY tables and append-only views through stateless
+// nodes, inner joins and UNION ALL. views says whether a materialized view
+// it reads is itself append-only.
 func appendOnly(n planner.Node, views func(oid uint32) bool) bool {
 	switch n := n.(type) {
 	case *planner.Scan:
 		switch n.Rel.Kind {
 		case catalog.KindSource:
 			return true
+		case catalog.KindTable:
+			return n.Rel.AppendOnly
 		case catalog.KindMatView:
 			return views(n.Rel.OID)
 		}
 		return false
+	case *planner.Join:
+		// Inserts into either side of an inner join only add joined rows.
+		return n.Kind == planner.JoinInner && !hasSubquery(n.On) && appendOnly(n.Left, views) && appendOnly(n.Right, views)
 	case *planner.Values, *planner.TableFunc:
 		// Constant rows, inserted once in the view's first epoch.
 		return true
@@ -70,6 +77,10 @@ func appendOnly(n planner.Node, views func(oid uint32) bool) bool {
 	}
 	return false
 }
+
+// noViews counts no materialized view as append-only, for operators built
+// without the running views at hand.
+func noViews(uint32) bool { return false }
 
 // hasSubquery reports whether e holds a subquery, whose answer may change
 // when the relations it reads do (and retract what it let through).

@@ -13,6 +13,7 @@ import (
 func TestAppendOnly(t *testing.T) {
 	src := &planner.Scan{Rel: &catalog.Relation{OID: 1, Kind: catalog.KindSource}}
 	table := &planner.Scan{Rel: &catalog.Relation{OID: 2, Kind: catalog.KindTable}}
+	appendTable := &planner.Scan{Rel: &catalog.Relation{OID: 5, Kind: catalog.KindTable, AppendOnly: true}}
 	appendView := &planner.Scan{Rel: &catalog.Relation{OID: 3, Kind: catalog.KindMatView}}
 	aggView := &planner.Scan{Rel: &catalog.Relation{OID: 4, Kind: catalog.KindMatView}}
 	views := func(oid uint32) bool { return oid == 3 }
@@ -38,7 +39,10 @@ func TestAppendOnly(t *testing.T) {
 		{"aggregate", &planner.Aggregate{Input: src}, false},
 		{"distinct", &planner.Distinct{Input: src}, false},
 		{"limit", &planner.Limit{Input: src}, false},
-		{"join", &planner.Join{Left: src, Right: src}, false},
+		{"inner join", &planner.Join{Kind: planner.JoinInner, Left: src, Right: appendView}, true},
+		{"inner join with a table", &planner.Join{Kind: planner.JoinInner, Left: src, Right: table}, false},
+		{"left join", &planner.Join{Kind: planner.JoinLeft, Left: src, Right: src}, false},
+		{"append-only table", appendTable, true},
 		{"values", &planner.Values{}, true},
 	} {
 		if got := appendOnly(c.plan, views); got != c.want {

@@ -38,11 +38,18 @@ type joinFlowOp struct {
 	lw, rw    int
 	prefix    []byte
 	// counts[side]: the side's rows keep their number of matches.
-	counts  [2]bool
-	out     Operator
-	outGen  uint64 // the state generation out was computed in
-	kbuf    []byte
-	scratch sql.Row
+	counts [2]bool
+	// appendOnly[side]: the side never retracts a row (an inner join's
+	// input that topNOp's appendOnly accepts), so each of its rows is
+	// stored under a key of its own, followed by a sequence number
+	// (seqKey), and arranging it reads nothing.
+	appendOnly [2]bool
+	seq        uint64 // the next sequence number, loaded per epoch
+	seqLoaded  bool
+	out        Operator
+	outGen     uint64 // the state generation out was computed in
+	kbuf       []byte
+	scratch    sql.Row
 }
 
 // incrementalJoin reports whether joinFlowOp can maintain n: its keys must
@@ -85,6 +92,7 @@ func (f *dataflow) join(rt *runtime, n *planner.Join) (Operator, error) {
 		if j.ins[side], err = rt.build(in); err != nil {
 			return nil, err
 		}
+		j.appendOnly[side] = n.Kind == planner.JoinInner && f.operators() >= operatorsTopN && appendOnly(in, noViews)
 	}
 	if j.keys[0], err = rt.compileAll(n.LeftKeys); err != nil {
 		return nil, err
@@ -154,8 +162,12 @@ type joinKeyChanges [2]map[string]*joinRow
 func (j *joinFlowOp) epoch(ctx context.Context) (Batch, error) {
 	var out Batch
 	byKey := map[string]*joinKeyChanges{}
+	j.seqLoaded = false
 	for side := range j.ins {
 		err := drain(ctx, j.ins[side], func(r sql.Row, d int64) error {
+			if d < 0 && j.appendOnly[side] {
+				return fmt.Errorf("view state: %w: a row was retracted from an append-only input", errStateMismatch)
+			}
 			key, ok, err := j.key(side, r)
 			if err != nil {
 				return err
@@ -194,6 +206,9 @@ func (j *joinFlowOp) epoch(ctx context.Context) (Batch, error) {
 		if err := j.joinKey(&out, k, byKey[k]); err != nil {
 			return Batch{}, err
 		}
+	}
+	if j.seqLoaded {
+		j.rt.flow.state.put(j.seqKey(), binary.BigEndian.AppendUint64(nil, j.seq))
 	}
 	return out, nil
 }
@@ -259,9 +274,19 @@ func (j *joinFlowOp) load(side int, key string, changes map[string]*joinRow, ful
 	}
 	if full {
 		err := st.scan(p, func(k, v []byte) error {
-			jr := changes[string(k[len(p):])]
+			enc := k[len(p):]
+			var jr *joinRow
+			if j.appendOnly[side] {
+				// Its own key: never one of this epoch's changes.
+				if len(enc) < 8 {
+					return errStateCorrupt
+				}
+				enc = enc[:len(enc)-8]
+			} else {
+				jr = changes[string(enc)]
+			}
 			if jr == nil {
-				row, err := sql.DecodeRow(k[len(p):], nil)
+				row, err := sql.DecodeRow(enc, nil)
 				if err != nil {
 					return fmt.Errorf("view state: %w", err)
 				}
@@ -286,7 +311,14 @@ func (j *joinFlowOp) load(side int, key string, changes map[string]*joinRow, ful
 			// there before, a full load met it as an unchanged row).
 			continue
 		}
-		if !full {
+		if j.appendOnly[side] {
+			// A new row under a key of its own.
+			seq, err := j.nextSeq()
+			if err != nil {
+				return nil, err
+			}
+			jr.enc = binary.BigEndian.AppendUint64(jr.enc, seq)
+		} else if !full {
 			v, ok, err := st.get(append(slices.Clip(p), jr.enc...))
 			if err != nil {
 				return nil, err
@@ -306,6 +338,32 @@ func (j *joinFlowOp) load(side int, key string, changes map[string]*joinRow, ful
 		}
 	}
 	return rows, nil
+}
+
+// seqKey holds the next sequence number of the append-only sides' rows.
+func (j *joinFlowOp) seqKey() []byte {
+	return append(slices.Clip(j.prefix), 0xfe)
+}
+
+// nextSeq hands out the next sequence number; the epoch writes back the
+// last one it handed out.
+func (j *joinFlowOp) nextSeq() (uint64, error) {
+	if !j.seqLoaded {
+		v, ok, err := j.rt.flow.state.get(j.seqKey())
+		if err != nil {
+			return 0, err
+		}
+		j.seq = 0
+		if ok {
+			if len(v) != 8 {
+				return 0, errStateCorrupt
+			}
+			j.seq = binary.BigEndian.Uint64(v)
+		}
+		j.seqLoaded = true
+	}
+	j.seq++
+	return j.seq, nil
 }
 
 // match reports whether l and r satisfy the residual condition.

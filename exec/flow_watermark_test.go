@@ -190,6 +190,9 @@ func TestWatermarkDropsClosedState(t *testing.T) {
 	query(t, s, `CREATE MATERIALIZED VIEW top AS SELECT window_start, foo FROM (
 		SELECT *, row_number() OVER (PARTITION BY window_start ORDER BY foo) AS rn
 		FROM TUMBLE(ev, tm, INTERVAL '1 minute')) x WHERE rn <= 2`)
+	if ops := viewOps(t, e, "top"); !slices.Equal(ops, []string{"topn"}) {
+		t.Fatalf("top is maintained by %v, want [topn]", ops)
+	}
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	// stateKeys counts a view's state but for the copy counts of its rows
 	// (viewSink), which are the view's contents.

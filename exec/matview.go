@@ -66,7 +66,7 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 		if rel.Options == nil {
 			rel.Options = map[string]string{}
 		}
-		rel.Options[viewOperatorsOption] = viewOperatorsIncremental
+		rel.Options[viewOperatorsOption] = viewOperatorsTopN
 	}
 	seen := map[string]bool{}
 	for i, c := range columnsOf(q.Plan.Columns()) {

@@ -114,6 +114,13 @@ var diffViews = []diffView{
 	{name: "l_fetch", query: `SELECT id FROM t3 ORDER BY id DESC FETCH FIRST 2 ROWS ONLY`},
 	// Windows.
 	{name: "w_group_top", query: `SELECT * FROM (SELECT id, k, v, row_number() OVER (PARTITION BY k ORDER BY v DESC NULLS LAST, id) AS rn FROM t3) s WHERE rn <= 2`},
+	{name: "w_dedup", query: `SELECT id, k, v FROM (SELECT *, row_number() OVER (PARTITION BY k ORDER BY v DESC NULLS FIRST, id DESC) AS rn FROM t3) s WHERE rn = 1`},
+	{name: "w_join_top", query: `SELECT * FROM (SELECT t1.k, t1.a, t2.c, row_number() OVER (PARTITION BY t1.k ORDER BY t2.c DESC NULLS LAST, t1.a NULLS FIRST) AS rn
+		FROM t1 JOIN t2 ON t1.k = t2.k) s WHERE rn <= 2 AND rn < 5`},
+	{name: "w_top_dups", query: `SELECT k, a, rn FROM (SELECT k, a, row_number() OVER (PARTITION BY a % 2 ORDER BY k, a) AS rn FROM t1) s WHERE rn <= 3`},
+	{name: "w_argmax", query: `SELECT x.k, x.a, x.b, y.m FROM t1 x JOIN (SELECT k, max(a) AS m FROM t1 GROUP BY k) y ON x.k = y.k AND x.a >= y.m`},
+	{name: "w_argmax_counts", query: `SELECT ab.k, ab.c, ab.s FROM (SELECT k, s, count(*) AS c FROM t2 GROUP BY k, s) ab
+		JOIN (SELECT max(cb.c) AS mc, cb.s FROM (SELECT k, s, count(*) AS c FROM t2 GROUP BY k, s) cb GROUP BY cb.s) mb ON ab.s = mb.s AND ab.c >= mb.mc`},
 	{name: "w_agg", query: `SELECT id, k, v, sum(v) OVER (PARTITION BY k) AS sv, count(*) OVER (PARTITION BY k ORDER BY id) AS rc,
 		rank() OVER (PARTITION BY k ORDER BY v) AS rk FROM t3`},
 	{name: "w_global", query: `SELECT id, v, row_number() OVER (ORDER BY id) AS rn, lag(v) OVER (ORDER BY id) AS pv FROM t3`},
@@ -132,6 +139,7 @@ var diffViews = []diffView{
 	{name: "o_limit_group", query: `SELECT k, string_agg(b, ',') AS s FROM (SELECT k, b FROM t1 ORDER BY a DESC NULLS LAST, b, k LIMIT 5) x GROUP BY k`},
 	{name: "o_distinct_on_limit", query: `SELECT DISTINCT ON (k) k, id, v FROM t3 ORDER BY k DESC, v NULLS FIRST, id LIMIT 2`},
 	{name: "o_distinct_on_agg", query: `SELECT string_agg(id::text, ',') AS ids FROM (SELECT DISTINCT ON (k) k, id FROM t3 ORDER BY k DESC, v, id) s`},
+	{name: "o_window_top", query: `SELECT * FROM (SELECT k, a, row_number() OVER (PARTITION BY k) AS rn FROM (SELECT k, a FROM t1 ORDER BY a NULLS FIRST, b) x) y WHERE rn <= 1`},
 	{name: "o_window", query: `SELECT k, a, row_number() OVER (PARTITION BY k) AS rn FROM (SELECT k, a FROM t1 ORDER BY a NULLS FIRST, b) x`},
 	// Grouping sets.
 	{name: "g_rollup", query: `SELECT k, a, count(*) AS c, sum(n) AS sn, grouping(k, a) AS g FROM t1 GROUP BY ROLLUP (k, a)`},
