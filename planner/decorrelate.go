@@ -34,6 +34,9 @@ import (
 //     row per outer row by construction (a lookup by a unique key, LIMIT 1,
 //     an aggregate), since a join cannot raise "more than one row returned
 //     by a subquery" the way per-row evaluation does.
+//   - A LEFT JOIN in a subquery whose condition reads the outer row reads
+//     it from the outer relation's distinct values joined to the join's
+//     left input instead (hoistDomain), correlated by IS NOT DISTINCT FROM.
 //   - EXISTS elsewhere (under OR, in a select list, in an aggregate) is the
 //     scalar subquery count(*) > 0; IN and NOT IN elsewhere read a count of
 //     rows, a count of non-NULL rows and whether a row equals x from two
