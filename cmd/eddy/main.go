@@ -47,6 +47,7 @@ type config struct {
 	maxConnections int
 	queryMemory    int64
 	epochInterval  time.Duration
+	stateCache     byteSize
 
 	// keyedViews (no flag; benchmarks set it) makes new materialized views
 	// use the generic keyed operator only, as a baseline.
@@ -80,6 +81,9 @@ func parseFlags(args []string) (config, error) {
 		"before it fails with 53200 rather than exhausting the machine (0: no limit)")
 	fs.DurationVar(&c.epochInterval, "epoch-interval", 0, "how long a materialized view fed by a Kafka source gathers records into one "+
 		"epoch (one atomic commit of its state and offsets); 0 commits each fetch, which already holds whatever arrived, so epochs grow with the load")
+	c.stateCache = exec.DefaultStateCache
+	fs.Var(&c.stateCache, "state-cache", "memory Badger may keep for tables' and views' state (block and index caches, memtables), "+
+		"such as 256MiB; the rest of the state stays on disk")
 	// Environment first, so that flags given explicitly win.
 	fs.VisitAll(func(f *flag.Flag) {
 		env := "EDDY_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -130,7 +134,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- endpoin
 			return fmt.Errorf("data dir: %w", err)
 		}
 	}
-	eng, err := exec.Open(cfg.dataDir, log)
+	eng, err := exec.Open(cfg.dataDir, log, exec.WithStateCache(int64(cfg.stateCache)))
 	if err == nil {
 		eng.SetQueryMemory(cfg.queryMemory)
 		eng.SetEpochInterval(cfg.epochInterval)
