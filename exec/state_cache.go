@@ -95,6 +95,11 @@ func storeOptions(dataDir string, cache int64) (badger.Options, error) {
 
 // WithStateCache sets how much memory Badger may keep for state (see
 // storeOptions); it must be given to Open, which sizes the store with it.
+// 0 keeps DefaultStateCache.
 func WithStateCache(bytes int64) Option {
-	return func(e *Engine) { e.stateCache = bytes }
+	return func(e *Engine) {
+		if bytes != 0 {
+			e.stateCache = bytes
+		}
+	}
 }

@@ -83,7 +83,7 @@ func parseFlags(args []string) (config, error) {
 		"epoch (one atomic commit of its state and offsets); 0 commits each fetch, which already holds whatever arrived, so epochs grow with the load")
 	c.stateCache = exec.DefaultStateCache
 	fs.Var(&c.stateCache, "state-cache", "memory Badger may keep for tables' and views' state (block and index caches, memtables), "+
-		"such as 256MiB; the rest of the state stays on disk")
+		"such as 256MiB (at least 128MiB; 0: the default); the rest of the state stays on disk")
 	// Environment first, so that flags given explicitly win.
 	fs.VisitAll(func(f *flag.Flag) {
 		env := "EDDY_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
