@@ -51,6 +51,8 @@ type Engine struct {
 	cancel  context.CancelFunc
 	// keyedViews: new views use keyedOp only (WithKeyedViews).
 	keyedViews bool
+	// stateCache bounds Badger's memory (WithStateCache, state_cache.go).
+	stateCache int64
 	// gcDone closes when the value-log GC loop (datadir.go) has stopped.
 	gcDone chan struct{}
 	// disk refuses writes while the data dir's file system is nearly
@@ -101,11 +103,20 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 	if log == nil {
 		log = slog.Default()
 	}
-	opts := badger.DefaultOptions(dataDir).WithLogger(nil).WithSyncWrites(true)
-	if dataDir == "" {
-		opts = badger.DefaultOptions("").WithInMemory(true).WithLogger(nil)
-	} else if err := checkDataDir(dataDir); err != nil {
+	// The store is sized before it opens, from the options that say how
+	// (WithStateCache); the others apply to the engine below.
+	shape := Engine{stateCache: DefaultStateCache}
+	for _, o := range options {
+		o(&shape)
+	}
+	opts, err := storeOptions(dataDir, shape.stateCache)
+	if err != nil {
 		return nil, err
+	}
+	if dataDir != "" {
+		if err := checkDataDir(dataDir); err != nil {
+			return nil, err
+		}
 	}
 	db, err := badger.Open(opts)
 	if err != nil {
@@ -128,7 +139,7 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 		db.Close()
 		return nil, err
 	}
-	e := &Engine{db: db, cat: cat, log: log, seqs: map[uint32]*badger.Sequence{}, flows: flowSet{mu: newViewRWMutex()}}
+	e := &Engine{db: db, cat: cat, log: log, seqs: map[uint32]*badger.Sequence{}, flows: flowSet{mu: newViewRWMutex()}, stateCache: shape.stateCache}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.queryMemory.Store(DefaultQueryMemory)
 	if dataDir != "" {

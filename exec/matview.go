@@ -168,6 +168,9 @@ func (f *dataflow) load(ctx context.Context) (int64, error) {
 			total += d
 		}
 		wb := f.e.db.NewWriteBatch()
+		// Each pending transaction holds its entries in the heap; more
+		// than two in flight gained nothing but memory.
+		wb.SetMaxPendingTxns(2)
 		defer wb.Cancel()
 		if err := f.state.flush(wb.Set, wb.Delete); err != nil {
 			return fmt.Errorf("load %s: %w", f.rel.Name, err)

@@ -34,6 +34,9 @@ import (
 //     row per outer row by construction (a lookup by a unique key, LIMIT 1,
 //     an aggregate), since a join cannot raise "more than one row returned
 //     by a subquery" the way per-row evaluation does.
+//   - A LEFT JOIN in a subquery whose condition reads the outer row reads
+//     it from the outer relation's distinct values joined to the join's
+//     left input instead (hoistDomain), correlated by IS NOT DISTINCT FROM.
 //   - EXISTS elsewhere (under OR, in a select list, in an aggregate) is the
 //     scalar subquery count(*) > 0; IN and NOT IN elsewhere read a count of
 //     rows, a count of non-NULL rows and whether a row equals x from two
@@ -87,6 +90,12 @@ type decorrelator struct {
 	// ctes maps each CTE to its rewritten copy, so that all references to
 	// one CTE (and a recursive CTE's reference to itself) share one again.
 	ctes map[*CTE]*CTE
+	// outer is the relation whose row a subquery being hoisted reads as
+	// its outer row of level 1 (see hoistFrom).
+	outer Node
+	// hints are the correlated conjuncts of the Filter right above the
+	// node being hoisted, over that node's row (see hoistDomain).
+	hints []Expr
 }
 
 // node rewrites n and everything under it.
@@ -322,7 +331,7 @@ func (d *decorrelator) exists(cur Node, s *Subquery, not bool) (Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, cs, err := d.hoist(stripForSemi(p, false), true)
+	p, cs, err := d.hoistFrom(cur, stripForSemi(p, false), true)
 	if err != nil {
 		return nil, err
 	}
@@ -370,7 +379,7 @@ func (d *decorrelator) quantified(cur Node, s *Subquery, neg bool) (Node, error)
 		}
 		left, vals = r.Elems, fields.Elems
 	}
-	body, cs, err := d.hoist(body, true)
+	body, cs, err := d.hoistFrom(cur, body, true)
 	if err != nil {
 		return nil, err
 	}
@@ -580,7 +589,7 @@ func (d *decorrelator) inValue(cur Node, s *Subquery) (Node, Expr, error) {
 	if top, ok := body.(*Project); ok {
 		body, y = top.Input, top.Exprs[0]
 	}
-	body, cs, err := d.hoist(body, true)
+	body, cs, err := d.hoistFrom(cur, body, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -658,7 +667,7 @@ func (d *decorrelator) scalar(cur Node, plan Node, what string) (Node, Expr, err
 	if j, v, ok, err := d.scalarAggregate(cur, p, what+" over an aggregate"); ok || err != nil {
 		return j, v, err
 	}
-	p, cs, err := d.hoist(p, false)
+	p, cs, err := d.hoistFrom(cur, p, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -691,7 +700,7 @@ func (d *decorrelator) scalarAggregate(cur Node, p Node, what string) (Node, Exp
 	if !ok || len(agg.Group) > 0 || agg.GroupingSets != nil {
 		return nil, nil, false, nil
 	}
-	in, cs, err := d.hoist(agg.Input, false)
+	in, cs, err := d.hoistFrom(cur, agg.Input, false)
 	if err != nil {
 		return nil, nil, true, err
 	}

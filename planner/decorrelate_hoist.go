@@ -16,11 +16,14 @@ import (
 // set says only which rows exist matters, not how often (under a semi or
 // anti join), so a DISTINCT may keep the columns the conjuncts read.
 func (d *decorrelator) hoist(n Node, set bool) (Node, []Expr, error) {
+	hints := d.hints
+	d.hints = nil // they are over n's row only
 	if !planReaches(n, 0) {
 		return n, nil, nil
 	}
 	switch x := n.(type) {
 	case *Filter:
+		d.hints = conjuncts(x.Pred)
 		in, cs, err := d.hoist(x.Input, set)
 		if err != nil {
 			return nil, nil, err
@@ -77,11 +80,20 @@ func (d *decorrelator) hoist(n Node, set bool) (Node, []Expr, error) {
 		}
 		return &Distinct{Input: in}, cs, nil
 	case *Join:
-		return d.hoistJoin(x, set)
+		return d.hoistJoin(x, set, hints)
 	case *Aggregate:
 		return d.hoistAggregate(x)
 	}
 	return nil, nil, errNotInView("a correlated subquery with %s", nodeConstruct(n))
+}
+
+// hoistFrom hoists n, a subquery's plan whose outer row of level 1 is a
+// row of outer.
+func (d *decorrelator) hoistFrom(outer, n Node, set bool) (Node, []Expr, error) {
+	prev := d.outer
+	d.outer, d.hints = outer, nil
+	defer func() { d.outer = prev }()
+	return d.hoist(n, set)
 }
 
 // nodeConstruct names, for an error, the SQL that made a node.
@@ -152,8 +164,11 @@ func (d *decorrelator) hoistProject(p *Project, set bool) (Node, []Expr, error) 
 
 // hoistJoin hoists through a join: from both inputs of an inner join and
 // out of its condition, from the preserved input of a left, semi or anti
-// join (filtering its rows before or after the join is the same).
-func (d *decorrelator) hoistJoin(j *Join, set bool) (Node, []Expr, error) {
+// join (filtering its rows before or after the join is the same). A left
+// join's condition that reads the outer row reads it from a domain joined
+// to the left input instead (hoistDomain). hints are the correlated
+// conjuncts of a Filter right above the join.
+func (d *decorrelator) hoistJoin(j *Join, set bool, hints []Expr) (Node, []Expr, error) {
 	var l, r Node = j.Left, j.Right
 	var lcs, rcs []Expr
 	var err error
@@ -180,6 +195,14 @@ func (d *decorrelator) hoistJoin(j *Join, set bool) (Node, []Expr, error) {
 		// outside (the optimizer leaves such equalities in On).
 		return nil, nil, errNestedOuter()
 	}
+	fromDomain := func(e Expr) Expr { return e }
+	if j.Kind == JoinLeft && exprReaches(j.On, 0) {
+		var dcs []Expr
+		if l, fromDomain, dcs, err = d.hoistDomain(j, l, lcs, hints); err != nil {
+			return nil, nil, err
+		}
+		lcs = append(lcs, dcs...)
+	}
 	nl, nl2 := len(j.Left.Columns()), len(l.Columns())
 	nr, nr2 := len(j.Right.Columns()), len(r.Columns())
 	// The condition reads the right input after the left's new columns.
@@ -197,7 +220,7 @@ func (d *decorrelator) hoistJoin(j *Join, set bool) (Node, []Expr, error) {
 		cs = append(cs, shiftCols(c, nl2))
 	}
 	for _, c := range conjuncts(j.On) {
-		c = onRow(c)
+		c = fromDomain(onRow(c))
 		if !exprReaches(c, 0) {
 			keep = append(keep, c)
 		} else if j.Kind == JoinInner {

@@ -215,3 +215,61 @@ func TestDecorrelateOuterLevels(t *testing.T) {
 		t.Errorf("whole query: got %v, want a refusal", err)
 	}
 }
+
+// TestDecorrelateLeftJoinDomain checks the rewrite of a LEFT JOIN whose
+// condition reads the outer row: the outer relation's distinct values join
+// the left input, on a correlation equality when there is one (a hash
+// join, not a cross product), and the semi join compares them with the
+// outer row by IS NOT DISTINCT FROM, so that an outer NULL still matches.
+func TestDecorrelateLeftJoinDomain(t *testing.T) {
+	p := decorPlanner(t)
+	for _, tc := range []struct {
+		query string
+		keyed bool // the domain joins the left input on a key
+	}{
+		{"SELECT name FROM cust c WHERE EXISTS (SELECT 1 FROM orders o LEFT JOIN tags t ON t.k = o.oid AND t.v = c.id WHERE o.cust_id = c.id)", true},
+		{"SELECT name FROM cust c WHERE EXISTS (SELECT 1 FROM orders o LEFT JOIN tags t ON t.k = o.oid AND t.v = c.id WHERE t.v IS NULL)", false},
+	} {
+		n, err := Decorrelate(planSQL(t, p, tc.query))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.query, err)
+		}
+		var domain, semi *Join
+		var walk func(Node)
+		walk = func(n Node) {
+			if j, ok := n.(*Join); ok {
+				if _, ok := j.Right.(*Distinct); ok && j.Kind == JoinInner {
+					domain = j
+				}
+				if j.Kind == JoinSemi {
+					semi = j
+				}
+			}
+			for _, c := range n.Children() {
+				walk(c)
+			}
+		}
+		walk(n)
+		if domain == nil || semi == nil {
+			t.Fatalf("%s: no domain join or no semi join in\n%s", tc.query, Explain(n))
+		}
+		if got := len(domain.LeftKeys) > 0; got != tc.keyed {
+			t.Errorf("%s: domain join keyed %v, want %v:\n%s", tc.query, got, tc.keyed, Explain(n))
+		}
+		nullSafe := false
+		walkExpr(semi.On, func(e Expr) bool {
+			if b, ok := e.(*BinOp); ok && b.Op == OpNullSafeEq {
+				nullSafe = true
+			}
+			return true
+		})
+		if !nullSafe || planReaches(semi.Right, 0) {
+			t.Errorf("%s: the semi join's right side must not read the outer row, and its condition must compare by IS NOT DISTINCT FROM:\n%s", tc.query, Explain(n))
+		}
+	}
+	// A LEFT JOIN's inner side that reads the outer row is still refused.
+	_, err := Decorrelate(planSQL(t, p, "SELECT name FROM cust c WHERE EXISTS (SELECT 1 FROM orders o LEFT JOIN (SELECT k FROM tags WHERE v = c.id) t ON t.k = o.oid)"))
+	if err == nil || !strings.Contains(err.Error(), "inner side of a LEFT JOIN") {
+		t.Errorf("correlated inner side: %v", err)
+	}
+}

@@ -48,6 +48,7 @@ type config struct {
 	queryMemory    int64
 	epochInterval  time.Duration
 	diskReserve    int64
+	stateCache     byteSize
 
 	// keyedViews (no flag; benchmarks set it) makes new materialized views
 	// use the generic keyed operator only, as a baseline.
@@ -83,6 +84,9 @@ func parseFlags(args []string) (config, error) {
 		"epoch (one atomic commit of its state and offsets); 0 commits each fetch, which already holds whatever arrived, so epochs grow with the load")
 	fs.Int64Var(&c.diskReserve, "disk-reserve", exec.DefaultDiskReserve, "bytes that must stay free on the data directory's file system: "+
 		"below it, writes fail with 53100 (disk_full) before the database could run out, and go on once space returns (0: no reserve)")
+	c.stateCache = exec.DefaultStateCache
+	fs.Var(&c.stateCache, "state-cache", "memory Badger may keep for tables' and views' state (block and index caches, memtables), "+
+		"such as 256MiB (at least 128MiB; 0: the default); the rest of the state stays on disk")
 	// Environment first, so that flags given explicitly win.
 	fs.VisitAll(func(f *flag.Flag) {
 		env := "EDDY_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -133,7 +137,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- endpoin
 			return fmt.Errorf("data dir: %w", err)
 		}
 	}
-	eng, err := exec.Open(cfg.dataDir, log)
+	eng, err := exec.Open(cfg.dataDir, log, exec.WithStateCache(int64(cfg.stateCache)))
 	if err == nil {
 		eng.SetQueryMemory(cfg.queryMemory)
 		eng.SetEpochInterval(cfg.epochInterval)

@@ -145,6 +145,15 @@ var diffViews = []diffView{
 	{name: "g_rollup", query: `SELECT k, a, count(*) AS c, sum(n) AS sn, grouping(k, a) AS g FROM t1 GROUP BY ROLLUP (k, a)`},
 	{name: "g_sets", query: `SELECT k, b, count(*) AS c FROM t1 GROUP BY GROUPING SETS ((k), (b), ())`},
 	{name: "g_cube", query: `SELECT k, a % 2 AS p, count(*) AS c FROM t1 GROUP BY CUBE (k, a % 2)`},
+	// Subqueries, decorrelated into joins. A LEFT JOIN whose ON reads the
+	// outer row joins the outer values it reads to its left input: keyed
+	// by a correlation equality (q_exists_left), or not (the others).
+	{name: "q_exists", query: `SELECT k, a FROM t1 WHERE EXISTS (SELECT 1 FROM t2 WHERE t2.k = t1.k AND t2.c > t1.a)`},
+	{name: "q_not_in", query: `SELECT k, a FROM t1 WHERE a NOT IN (SELECT c FROM t2 WHERE t2.k = t1.k)`},
+	{name: "q_exists_left", query: `SELECT k, a FROM t1 WHERE EXISTS (SELECT 1 FROM t2 LEFT JOIN t3 ON t2.c = t3.v AND t1.a = t3.k WHERE t2.k = t1.k AND t3.id IS NULL)`},
+	{name: "q_exists_left_nokey", query: `SELECT k, b FROM t1 WHERE EXISTS (SELECT 1 FROM t3 LEFT JOIN t2 ON t2.k = t3.k AND t2.c = t1.a WHERE t2.s IS NULL AND t3.v > t1.k)`},
+	{name: "q_not_exists_left", query: `SELECT k, a FROM t1 WHERE NOT EXISTS (SELECT 1 FROM t3 LEFT JOIN t2 ON t2.k = t3.k AND t2.c IS NOT DISTINCT FROM t1.a WHERE t3.k = t1.k AND t2.k IS NOT NULL)`},
+	{name: "q_in_left", query: `SELECT k, a FROM t1 WHERE a IN (SELECT t3.v FROM t3 LEFT JOIN t2 ON t2.k = t3.k AND t2.c = t1.k WHERE t2.s IS NULL)`},
 	// Materialized views over materialized views.
 	{name: "m_filter", query: `SELECT k, c, sa FROM a_basic WHERE c > 1`},
 	{name: "m_point", query: `SELECT * FROM a_basic WHERE k = 1`},

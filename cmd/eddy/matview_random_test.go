@@ -75,7 +75,7 @@ func (g *queryGen) relation(depth int) string {
 	// no single change makes more view state than one transaction holds.
 	base := func() string { return "(" + g.relation(0) + ")" }
 	n := g.r.IntN(9) - 2
-	switch g.r.IntN(17) {
+	switch g.r.IntN(18) {
 	case 0:
 		return fmt.Sprintf(`SELECT k, x FROM %s r WHERE %s`, in(), g.pick(
 			fmt.Sprintf("x > %d", n), "k IS NOT NULL", "x % 2 = 0", fmt.Sprintf("x IS DISTINCT FROM %d", n), "k < x"))
@@ -117,6 +117,12 @@ func (g *queryGen) relation(depth int) string {
 		// The first and last x of each k through a sorted subquery.
 		return fmt.Sprintf(`SELECT k, (array_agg(x))[%d] AS x FROM (SELECT k, x FROM %s r ORDER BY x %s) s GROUP BY k`,
 			1+g.r.IntN(2), in(), g.pick("NULLS FIRST", "DESC NULLS LAST"))
+	case 16:
+		// A correlated subquery whose LEFT JOIN condition reads the
+		// outer row, keyed to it or not.
+		return fmt.Sprintf(`SELECT k, x FROM %s r WHERE %sEXISTS (SELECT 1 FROM %s a LEFT JOIN %s b ON a.k = b.k AND %s WHERE %s)`,
+			in(), g.pick("", "NOT "), base(), base(), g.pick("b.x = r.x", "b.x > r.k", "b.x IS NOT DISTINCT FROM r.x"),
+			g.pick("a.k = r.k AND b.k IS NULL", "a.x = r.x", "b.x IS NULL AND a.x < r.k"))
 	default:
 		return fmt.Sprintf(`SELECT k, x FROM %s r WHERE k IN (1, 2, 3) OR x IS NULL`, in())
 	}

@@ -37,6 +37,7 @@ func run() int {
 	timeout := flag.Duration("timeout", time.Minute, "time limit per record (0: none)")
 	freshDB := flag.Bool("fresh-db", false, "run each file in a newly created database (PostgreSQL only: uses DROP/CREATE DATABASE), since the corpora reuse table names")
 	dbPrefix := flag.String("fresh-db-prefix", "slt_", "name prefix of the databases -fresh-db creates (a run's files use prefix0, prefix1, ...)")
+	trimNumeric := flag.Bool("trim-numeric", false, "rs format: compare numeric columns without the zeros ending their fraction (1.00 as 1), as RisingWave prints them")
 	verbose := flag.Bool("v", false, "log every failure as it happens")
 	complete := flag.Bool("complete", false, "rewrite each file's failing records from what the server answers (expected results, error regexes, counts), like sqllogictest-rs --override; review the diff")
 	flag.Usage = func() {
@@ -51,7 +52,7 @@ func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	opts := slt.Options{Engine: *engine, Format: *format, MaxFailures: *maxFail, Timeout: *timeout, Complete: *complete}
+	opts := slt.Options{Engine: *engine, Format: *format, MaxFailures: *maxFail, Timeout: *timeout, Complete: *complete, TrimNumeric: *trimNumeric}
 	if *labels != "" {
 		opts.Labels = strings.Split(*labels, ",")
 	}

@@ -65,8 +65,13 @@ func benchMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	skipGen := fs.Bool("skip-gen", false, "do not generate: the topics on --kafka hold the events already")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up on a query after this long")
 	keep := fs.Bool("keep", false, "keep the eddy data directories (under $TMPDIR)")
+	stateCache := fs.String("state-cache", "", "--state-cache of each eddy child, such as 256MiB (empty: eddy's default, or $EDDY_STATE_CACHE)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var child []string
+	if *stateCache != "" {
+		child = append(child, "--state-cache", *stateCache)
 	}
 	srcs, err := LoadSources(*dir)
 	if err != nil {
@@ -123,7 +128,7 @@ func benchMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var results []Result
 	for _, q := range run {
 		qctx, cancel := context.WithTimeout(ctx, *timeout)
-		r, err := runQuery(qctx, self, seeds, srcs, q, events, *keep, stderr)
+		r, err := runQuery(qctx, self, seeds, child, srcs, q, events, *keep, stderr)
 		cancel()
 		if err != nil {
 			r.Err = err.Error()
@@ -205,8 +210,9 @@ type eddyProc struct {
 }
 
 // startEddy starts an eddy child process (this binary) over the brokers
-// seeds, with its data under a fresh temporary directory, and connects to it.
-func startEddy(ctx context.Context, self string, seeds []string, name string, keep bool) (*eddyProc, error) {
+// seeds, with its data under a fresh temporary directory and the further
+// flags args, and connects to it.
+func startEddy(ctx context.Context, self string, seeds, args []string, name string, keep bool) (*eddyProc, error) {
 	dir, err := os.MkdirTemp("", "eddy-nexmark-"+name+"-")
 	if err != nil {
 		return nil, err
@@ -231,8 +237,8 @@ func startEddy(ctx context.Context, self string, seeds []string, name string, ke
 		return nil, err
 	}
 	undo = append(undo, func() { logf.Close() })
-	cmd := exec.Command(self, "--data-dir", filepath.Join(dir, "data"), "--listen", addr,
-		"--kafka", strings.Join(seeds, ","), "--http-listen", "")
+	cmd := exec.Command(self, append([]string{"--data-dir", filepath.Join(dir, "data"), "--listen", addr,
+		"--kafka", strings.Join(seeds, ","), "--http-listen", ""}, args...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		cleanup()
@@ -260,9 +266,9 @@ func startEddy(ctx context.Context, self string, seeds []string, name string, ke
 
 // runQuery starts an eddy, declares the sources and measures one view
 // from CREATE to lag 0.
-func runQuery(ctx context.Context, self string, seeds, srcs []string, q Query, events int64, keep bool, stderr io.Writer) (Result, error) {
+func runQuery(ctx context.Context, self string, seeds, args, srcs []string, q Query, events int64, keep bool, stderr io.Writer) (Result, error) {
 	r := Result{Name: q.Name, Events: events}
-	e, err := startEddy(ctx, self, seeds, q.Name, keep)
+	e, err := startEddy(ctx, self, seeds, args, q.Name, keep)
 	if err != nil {
 		return r, err
 	}

@@ -95,7 +95,7 @@ func latencyMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	e, err := startEddy(ctx, self, seeds, "latency", *keep)
+	e, err := startEddy(ctx, self, seeds, nil, "latency", *keep)
 	if err != nil {
 		return err
 	}

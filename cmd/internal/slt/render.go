@@ -10,6 +10,20 @@ import (
 	"strings"
 )
 
+// numericOID is PostgreSQL's type OID of numeric (see Options.TrimNumeric).
+const numericOID = 1700
+
+// trimFraction drops the zeros that end a decimal fraction, and the point
+// when nothing is left after it: 1.00 is 1, -0.50 is -0.5, 10 stays 10.
+// NaN and the infinities have no point and stay as they are.
+func trimFraction(s string) string {
+	if !strings.Contains(s, ".") {
+		return s
+	}
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}
+
 // boolOID is PostgreSQL's type OID of boolean, the one type whose text form
 // ("t"/"f") the sqlite dialect must translate for numeric columns.
 const boolOID = 16
@@ -151,7 +165,7 @@ func renderText(s string) string {
 
 // renderRS renders values as the server printed them, with sqllogictest-rs's
 // two conventions for NULL and the empty string.
-func renderRS(rs *resultSet) [][]string {
+func renderRS(rs *resultSet, trimNumeric bool) [][]string {
 	out := make([][]string, len(rs.rows))
 	for i, row := range rs.rows {
 		r := make([]string, len(row))
@@ -161,6 +175,8 @@ func renderRS(rs *resultSet) [][]string {
 				r[j] = "NULL"
 			case len(v) == 0:
 				r[j] = "(empty)"
+			case trimNumeric && rs.oids[j] == numericOID:
+				r[j] = trimFraction(string(v))
 			default:
 				r[j] = string(v)
 			}

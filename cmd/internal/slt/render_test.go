@@ -81,12 +81,27 @@ func TestHashValues(t *testing.T) {
 	}
 }
 
+// TestTrimNumeric checks that only numeric columns lose the zeros ending
+// their fraction, and only those zeros.
+func TestTrimNumeric(t *testing.T) {
+	rs := &resultSet{oids: []uint32{1700, 1700, 1700, 1700, 1700, 1700, 25, 701}, rows: [][][]byte{
+		{[]byte("1.00"), []byte("-0.50"), []byte("10"), []byte("100.010"), []byte("NaN"), nil, []byte("1.00"), []byte("1.50")},
+	}}
+	want := []string{"1", "-0.5", "10", "100.01", "NaN", "NULL", "1.00", "1.50"}
+	if got := renderRS(rs, true)[0]; !slices.Equal(got, want) {
+		t.Errorf("trimmed: got %q, want %q", got, want)
+	}
+	if got := renderRS(rs, false)[0]; got[0] != "1.00" || got[3] != "100.010" {
+		t.Errorf("untrimmed: got %q", got)
+	}
+}
+
 func TestRS(t *testing.T) {
 	rs := &resultSet{oids: []uint32{23, 25, 1114}, rows: [][][]byte{
 		{[]byte("2"), nil, []byte("2022-01-01 11:00:00")},
 		{[]byte("1"), []byte(""), []byte("2023-05-06 16:00:00")},
 	}}
-	rows := renderRS(rs)
+	rows := renderRS(rs, false)
 	tests := []struct {
 		name      string
 		mode      sortMode
