@@ -28,7 +28,9 @@ import (
 //     cache (decompressed blocks).
 //
 // A memtable also bounds one transaction (Badger refuses one over 15% of
-// it): about 1.2 MiB of writes at 256 MiB, 4.8 MiB at the default.
+// it): about 1.2 MiB of writes at 256 MiB, 9.6 MiB at the default, whose
+// 64 MiB memtables are Badger's own: a transaction block's writes include
+// every view it changes, and 4.8 MiB (1 GiB) failed ordinary ones.
 //
 // The caches and buffers live in the Go heap, which the collector lets grow
 // to about twice what is live before it runs, and tables are read through
@@ -37,8 +39,9 @@ import (
 // soft limit) keeps the heap near what is live. Measured figures are in
 // README.md.
 const (
-	// DefaultStateCache suits a machine of a few GiB and more.
-	DefaultStateCache = 1 << 30
+	// DefaultStateCache suits a machine of a few GiB and more, and keeps
+	// the largest transaction Badger's default.
+	DefaultStateCache = 2 << 30
 	// MinStateCache is the least the split above works with.
 	MinStateCache = 128 << 20
 )

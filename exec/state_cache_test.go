@@ -36,7 +36,7 @@ func TestStoreOptions(t *testing.T) {
 	}
 	// The memtable, and with it the largest transaction, is a
 	// thirty-second of the cache.
-	for cache, want := range map[int64]int64{MinStateCache: 4 << 20, 256 << 20: 8 << 20, DefaultStateCache: 32 << 20, 4 << 30: 64 << 20} {
+	for cache, want := range map[int64]int64{MinStateCache: 4 << 20, 256 << 20: 8 << 20, 1 << 30: 32 << 20, DefaultStateCache: 64 << 20, 4 << 30: 64 << 20} {
 		if o, _ := storeOptions("", cache); o.MemTableSize != want {
 			t.Errorf("%d MiB: memtable %d MiB, want %d", cache>>20, o.MemTableSize>>20, want>>20)
 		}
