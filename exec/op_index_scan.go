@@ -3,7 +3,6 @@ package exec
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -20,6 +19,7 @@ import (
 type indexSpans struct {
 	rel    *catalog.Relation
 	index  *catalog.Relation
+	ix     secondaryIndex
 	prefix []byte // the index's entries: PrefixIndex + index OID
 	eq     [][]evalFn
 	lo, hi evalFn
@@ -29,7 +29,8 @@ type indexSpans struct {
 }
 
 func (rt *runtime) compileIndexRange(rel *catalog.Relation, r *planner.IndexRange) (*indexSpans, error) {
-	s := &indexSpans{rel: rel, index: r.Index, prefix: catalog.ObjectPrefix(catalog.PrefixIndex, r.Index.OID)}
+	ix := newSecondaryIndex(rel, r.Index)
+	s := &indexSpans{rel: rel, index: r.Index, ix: ix, prefix: ix.prefix}
 	for _, vals := range r.Eq {
 		fs, err := rt.compileAll(vals)
 		if err != nil {
@@ -156,7 +157,10 @@ func keySuccessor(k []byte) []byte {
 	return nil // unreachable: keys start with a prefix byte below 0xff
 }
 
-// indexScanOp reads the rows of a materialized view that an index finds.
+// indexScanOp reads the rows of a table or materialized view that an
+// index finds. In a transaction, its Badger transaction holds the
+// statement's own uncommitted rows and entries, so it reads its writes as
+// a table scan does.
 type indexScanOp struct {
 	rt      *runtime
 	spans   *indexSpans
@@ -229,22 +233,18 @@ func (s *indexScanOp) Next(ctx context.Context) (*Batch, error) {
 	return &s.b, nil
 }
 
-// fetch reads the row an index entry points at: the entry's key ends with
-// the row's key (less the rows prefix), whose length is the entry's value.
+// fetch reads the row an index entry points at (index_entry.go).
 func (s *indexScanOp) fetch(item *badger.Item, width int) (sql.Row, error) {
 	key := item.Key()
-	var n uint64
 	if err := item.Value(func(v []byte) error {
-		var k int
-		n, k = binary.Uvarint(v)
-		if k <= 0 || n > uint64(len(key)) {
+		var ok bool
+		if s.buf, ok = s.spans.ix.rowKey(s.buf[:0], s.rows, key, v); !ok {
 			return sql.Errorf(sql.CodeDataCorrupted, "index %s: corrupt entry", s.spans.index.Name)
 		}
 		return nil
 	}); err != nil {
 		return nil, err
 	}
-	s.buf = append(append(s.buf[:0], s.rows...), key[len(key)-int(n):]...)
 	item, err := s.rt.txn.Get(s.buf)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, sql.Errorf(sql.CodeDataCorrupted, "index %s: entry for a missing row of %s", s.spans.index.Name, s.spans.rel.Name)
