@@ -45,6 +45,30 @@ type dmlTxn struct {
 	// undo, while a savepoint is open, records what each write replaces so
 	// that ROLLBACK TO SAVEPOINT can put it back.
 	undo *[]undoEntry
+	// guards are read and marks written again in each step's transaction
+	// (index_entry.go).
+	guards, marks [][]byte
+}
+
+// guard reads k so that the transaction fails to commit if another writes
+// k first, and marks writes k so that a transaction that read it fails:
+// the handshake between a table's writers and CREATE INDEX.
+func (t *dmlTxn) guard(read, write []byte) error {
+	t.guards = append(t.guards, read)
+	t.marks = append(t.marks, write)
+	return t.applyGuards(len(t.guards) - 1)
+}
+
+func (t *dmlTxn) applyGuards(from int) error {
+	for i := from; i < len(t.guards); i++ {
+		if _, err := t.txn.Get(t.guards[i]); err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
+		if err := t.txn.Set(t.marks[i], nil); err != nil {
+			return t.wrap(err)
+		}
+	}
+	return nil
 }
 
 func (t *dmlTxn) set(k, v []byte) error {
@@ -108,7 +132,7 @@ func (t *dmlTxn) step() error {
 	if t.onStep != nil {
 		t.onStep(t.txn)
 	}
-	return nil
+	return t.applyGuards(0)
 }
 
 func (t *dmlTxn) exists(k []byte) (bool, error) {
@@ -282,6 +306,9 @@ func (w *writer) info(rel *catalog.Relation) (*tableInfo, error) {
 		return t, nil
 	}
 	t := &tableInfo{rel: rel}
+	if err := w.tx.guard(indexesChangedKey(rel.OID), rowsWrittenKey(rel.OID)); err != nil {
+		return nil, fmt.Errorf("write %s: %w", rel.Name, err)
+	}
 	for i := range rel.Constraints {
 		c := &rel.Constraints[i]
 		switch c.Type {

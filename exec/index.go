@@ -77,38 +77,65 @@ func uniqueIndexConstraint(idx *catalog.Relation) *catalog.Constraint {
 }
 
 // createTableIndex builds an index over a table's rows and registers it.
-// In a transaction block the build writes in the transaction (so it
-// indexes the transaction's own rows, and ROLLBACK TO SAVEPOINT takes its
-// entries back as any write's). In autocommit the index is registered
-// first, so that statements starting from then on maintain it, and the
-// build commits in steps, as a bulk INSERT does; a failed build drops it
-// again. Either way the completion marker is written last: until it
-// commits, scans do not trust the entries.
+// The index is registered first, so that statements starting from then on
+// maintain its entries; writers that started before fail to commit
+// (indexesChangedKey). In a transaction block the build writes in the
+// transaction, so it indexes the transaction's own rows too, and fails to
+// commit if others wrote rows it did not see (rowsWrittenKey). In
+// autocommit it commits in steps, as a bulk INSERT does, and a failed
+// build drops the index again. Either way the completion marker comes
+// last: until it commits, scans do not trust the entries.
 func (s *Session) createTableIndex(ctx context.Context, rel, idx *catalog.Relation) error {
-	if s.txn != nil {
-		tx := &dmlTxn{db: s.e.db, txn: s.txn, undo: s.undoLog()}
-		if err := s.buildTableIndex(ctx, tx, rel, idx); err != nil {
-			return err
-		}
-		return s.e.cat.Put(idx)
-	}
 	if err := s.e.cat.Put(idx); err != nil {
 		return err
 	}
-	tx := &dmlTxn{db: s.e.db, txn: s.e.db.NewTransaction(true), auto: true}
-	err := s.buildTableIndex(ctx, tx, rel, idx)
+	changed := indexesChangedKey(rel.OID)
+	if s.txn != nil {
+		tx := &dmlTxn{db: s.e.db, txn: s.txn, undo: s.undoLog()}
+		err := readTracked(s.txn, rowsWrittenKey(rel.OID))
+		if err == nil {
+			err = tx.set(changed, nil)
+		}
+		if err == nil {
+			err = s.buildTableIndex(ctx, tx, rel, idx)
+		}
+		if err != nil {
+			return errors.Join(err, s.e.cat.Delete(idx.OID))
+		}
+		s.newIndexes = append(s.newIndexes, idx.OID)
+		return nil
+	}
+	err := s.e.db.Update(func(txn *badger.Txn) error { return txn.Set(changed, nil) })
 	if err == nil {
-		if err = tx.txn.Commit(); err != nil {
-			err = fmt.Errorf("index %s: commit: %w", idx.Name, err)
+		tx := &dmlTxn{db: s.e.db, txn: s.e.db.NewTransaction(true), auto: true}
+		err = s.buildTableIndex(ctx, tx, rel, idx)
+		if err == nil {
+			if err = tx.txn.Commit(); err != nil {
+				err = fmt.Errorf("index %s: commit: %w", idx.Name, err)
+			}
 		}
+		tx.txn.Discard()
 	}
-	tx.txn.Discard()
 	if err != nil {
-		if derr := s.e.cat.Delete(idx.OID); derr != nil {
-			return errors.Join(err, derr)
-		}
+		return errors.Join(err, s.e.cat.Delete(idx.OID))
 	}
-	return err
+	return nil
+}
+
+// readTracked reads k so that Badger fails txn's commit if another
+// transaction commits a write of k first, even when txn wrote k itself
+// (Get leaves a key the transaction wrote out of its conflict checks, an
+// iterator does not).
+func readTracked(txn *badger.Txn, k []byte) error {
+	if _, err := txn.Get(k); err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+		return err
+	}
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: k})
+	defer it.Close()
+	if it.Rewind(); it.Valid() {
+		it.Item()
+	}
+	return nil
 }
 
 // buildTableIndex writes the index entries of the rows the transaction

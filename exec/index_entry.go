@@ -82,3 +82,25 @@ func (ix secondaryIndex) rowKey(buf, rowsPrefix, key, val []byte) ([]byte, bool)
 	}
 	return append(append(buf, rowsPrefix...), key[len(key)-int(n):]...), true
 }
+
+// A table's indexes and the transactions that write its rows meet through
+// two keys under PrefixIndex + the table's OID (which no index has), so
+// that Badger's conflict detection stops a transaction that would leave
+// rows without entries:
+//
+//   - every CREATE INDEX on the table writes indexesChangedKey, and every
+//     transaction that writes the table reads it (dmlTxn.guard): one that
+//     started before an index was registered, and so may have written rows
+//     without its entries, fails to commit after the index is built
+//     (SQLSTATE 40001, which clients retry).
+//   - every statement that writes the table writes rowsWrittenKey, and a
+//     CREATE INDEX in a transaction block reads it: the build sees the rows
+//     of its snapshot only, so it fails to commit if others committed rows
+//     meanwhile.
+func indexesChangedKey(table uint32) []byte {
+	return append(catalog.ObjectPrefix(catalog.PrefixIndex, table), 1)
+}
+
+func rowsWrittenKey(table uint32) []byte {
+	return append(catalog.ObjectPrefix(catalog.PrefixIndex, table), 2)
+}

@@ -193,10 +193,12 @@ func (s *indexScanOp) Next(ctx context.Context) (*Batch, error) {
 		if err := s.spans.compute(); err != nil {
 			return nil, err
 		}
-		if _, err := s.rt.txn.Get(s.spans.prefix); errors.Is(err, badger.ErrKeyNotFound) {
-			s.full = &scanOp{rt: s.rt, rel: s.spans.rel, prefix: s.rows}
-		} else if err != nil {
+		complete, err := s.complete()
+		if err != nil {
 			return nil, fmt.Errorf("index %s: %w", s.spans.index.Name, err)
+		}
+		if !complete {
+			s.full = &scanOp{rt: s.rt, rel: s.spans.rel, prefix: s.rows}
 		}
 	}
 	if s.full != nil {
@@ -231,6 +233,31 @@ func (s *indexScanOp) Next(ctx context.Context) (*Batch, error) {
 		return nil, nil
 	}
 	return &s.b, nil
+}
+
+// complete reports whether the statement's snapshot holds the index's
+// completion marker. The committed marker is read outside the statement's
+// transaction, whose reads Badger checks for conflicts at commit: a
+// transaction that writes must not fail because an index was built while
+// it ran. A marker committed after the snapshot (a concurrent CREATE INDEX
+// or TRUNCATE) means a scan, which is right either way; one the
+// transaction wrote itself is among its pending writes.
+func (s *indexScanOp) complete() (bool, error) {
+	ro := s.rt.s.e.db.NewTransaction(false)
+	item, err := ro.Get(s.spans.prefix)
+	ro.Discard()
+	switch {
+	case err == nil:
+		return item.Version() <= s.rt.txn.ReadTs(), nil
+	case !errors.Is(err, badger.ErrKeyNotFound):
+		return false, err
+	}
+	if _, err := s.rt.txn.Get(s.spans.prefix); errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // fetch reads the row an index entry points at (index_entry.go).
