@@ -145,6 +145,14 @@ func (s *indexSpans) contains(row sql.Row, buf []byte) (bool, []byte) {
 	return i < len(s.spans) && bytes.Compare(buf, s.spans[i][0]) >= 0, buf
 }
 
+func commonPrefix(a, b []byte) []byte {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return a[:n]
+}
+
 // keySuccessor is the least key greater than every key that starts with k.
 func keySuccessor(k []byte) []byte {
 	out := bytes.Clone(k)
@@ -211,7 +219,10 @@ func (s *indexScanOp) Next(ctx context.Context) (*Batch, error) {
 			if s.span >= len(s.spans.spans) {
 				break
 			}
-			s.it = s.rt.txn.NewIterator(badger.IteratorOptions{Prefix: s.spans.prefix})
+			// The span's bounds share a longer prefix than the index's,
+			// which lets Badger skip the tables that cannot hold it.
+			sp := s.spans.spans[s.span]
+			s.it = s.rt.txn.NewIterator(badger.IteratorOptions{Prefix: commonPrefix(sp[0], sp[1])})
 			s.it.Seek(s.spans.spans[s.span][0])
 		}
 		if !s.it.Valid() || bytes.Compare(s.it.Item().Key(), s.spans.spans[s.span][1]) >= 0 {
