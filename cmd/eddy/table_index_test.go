@@ -12,7 +12,7 @@ import (
 
 // TestTableIndexMaintained writes to tables at random (autocommit
 // statements, upserts, transactions with savepoints rolled back or kept,
-// TRUNCATE) and checks, after each round and across restarts, that every
+// TRUNCATE, COPY) and checks, after each round and across restarts, that every
 // lookup through the tables' indexes (by parameter, as drivers send them)
 // finds what a scan finds, inside transactions too.
 func TestTableIndexMaintained(t *testing.T) {
@@ -71,11 +71,23 @@ func TestTableIndexMaintained(t *testing.T) {
 			return fmt.Sprintf(`UPDATE tk SET g = %d WHERE g = %d AND s = 's%d'`, rng.Intn(8), rng.Intn(8), rng.Intn(3))
 		}
 	}
+	copyRows := func() {
+		t.Helper()
+		var data strings.Builder
+		for i := 0; i < 20; i++ {
+			fmt.Fprintf(&data, "%d\ts%d\n", rng.Intn(8), rng.Intn(3))
+		}
+		data.WriteString("\\N\t\\N\n")
+		if _, err := r.conn.PgConn().CopyFrom(context.Background(), strings.NewReader(data.String()), "COPY tk FROM STDIN"); err != nil {
+			t.Fatalf("COPY: %v", err)
+		}
+	}
 	check(r.conn, "after CREATE INDEX")
 	for round := 0; round < 6; round++ {
 		for i := 0; i < 15; i++ {
 			r.exec(write())
 		}
+		copyRows()
 		// A transaction checks its own writes, some of them taken back.
 		r.exec(`BEGIN`)
 		for i := 0; i < 5; i++ {
@@ -85,6 +97,7 @@ func TestTableIndexMaintained(t *testing.T) {
 		for i := 0; i < 5; i++ {
 			r.exec(write())
 		}
+		copyRows()
 		check(r.conn, fmt.Sprintf("round %d, in a transaction", round))
 		r.exec(`ROLLBACK TO SAVEPOINT a`)
 		check(r.conn, fmt.Sprintf("round %d, after ROLLBACK TO SAVEPOINT", round))
