@@ -64,6 +64,11 @@ func (s *Session) createIndex(ctx context.Context, n *sql.CreateIndex) (string, 
 		}
 		return "CREATE INDEX", nil
 	}
+	if n.Unique && isTopicTable(rel) {
+		// Its rows are what the topic says; ingesting a record that broke
+		// the index could only stop the table for good.
+		return "", sql.Errorf(sql.CodeFeatureNotSupported, "cannot create a unique index on table %q, which a topic feeds", rel.Name)
+	}
 	if err := s.createTableIndex(ctx, rel, idx); err != nil {
 		return "", err
 	}

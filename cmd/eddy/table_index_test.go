@@ -193,3 +193,49 @@ func TestTableIndexConcurrentWriters(t *testing.T) {
 	count(r.conn, `SELECT count(*) FROM pg_class WHERE relname = 'ts_g3'`, "[0]")
 	count(r.conn, `SELECT count(*) FROM ts WHERE g = 1`, "[12]")
 }
+
+// TestTopicTableIndex checks an index on a table that a topic feeds: the
+// ingest keeps its entries through upserts and tombstones, so lookups find
+// what a scan finds.
+func TestTopicTableIndex(t *testing.T) {
+	c, seeds := startEddyKafka(t)
+	mustExec(t, c, `CREATE TABLE tv (k INT PRIMARY KEY, v BIGINT) WITH (topic = 'tv', partitions = '2')`)
+	mustExec(t, c, `CREATE INDEX tv_v ON tv (v)`)
+	if _, err := c.Exec(context.Background(), `CREATE UNIQUE INDEX tv_u ON tv (v)`); err == nil || !strings.Contains(err.Error(), "0A000") {
+		t.Fatalf("a unique index on a topic table: %v", err)
+	}
+	last := map[int]int{}
+	for p := range int32(2) {
+		var recs []kv
+		for i := range 2000 {
+			k := int(p) + 2*(i%50)
+			if i%9 == 4 {
+				recs = append(recs, tomb(fmt.Sprint(k)))
+				delete(last, k)
+				continue
+			}
+			recs = append(recs, kv{fmt.Sprint(k), fmt.Sprintf(`{"v": %d}`, i%13)})
+			last[k] = i % 13
+		}
+		produceKeyed(t, seeds, "tv", p, recs...)
+	}
+	sum := 0
+	for _, x := range last {
+		sum += x
+	}
+	waitRows(t, c, `SELECT records_read FROM eddy_catalog.eddy_sources WHERE name = 'tv'`, "4000")
+	wantRows(t, c, `SELECT count(*), sum(v)::int8 FROM tv`, fmt.Sprintf("%d|%d", len(last), sum))
+	for v := range 14 {
+		n := 0
+		for _, x := range last {
+			if x == v {
+				n++
+			}
+		}
+		q := fmt.Sprintf(`SELECT count(*) FROM tv WHERE v = %d`, v)
+		wantRows(t, c, q, fmt.Sprint(n))
+		if plan := strings.Join(queryStrings(t, c, "EXPLAIN "+q), "\n"); !strings.Contains(plan, "Index Scan using tv_v") {
+			t.Fatalf("the lookup does not use the index:\n%s", plan)
+		}
+	}
+}
