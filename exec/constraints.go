@@ -14,9 +14,10 @@ import (
 )
 
 // Every write to a plain table goes through a writer, which keeps the
-// table's constraints: NOT NULL and CHECK on each new row, PRIMARY KEY and
-// UNIQUE through the row key and secondary index entries (PrefixIndex +
-// the constraint's index OID + the encoded key -> the row's key), and
+// table's constraints and indexes: NOT NULL and CHECK on each new row,
+// PRIMARY KEY and UNIQUE through the row key and index entries (PrefixIndex
+// + the constraint's index OID + the encoded key -> the row's key; the
+// entries of CREATE INDEX are described in index_entry.go), and
 // FOREIGN KEYs at the end of the statement, where PostgreSQL's RI triggers
 // fire too (so a statement may insert a parent and its child in any order).
 
@@ -45,6 +46,30 @@ type dmlTxn struct {
 	// undo, while a savepoint is open, records what each write replaces so
 	// that ROLLBACK TO SAVEPOINT can put it back.
 	undo *[]undoEntry
+	// guards are read and marks written again in each step's transaction
+	// (index_entry.go).
+	guards, marks [][]byte
+}
+
+// guard reads k so that the transaction fails to commit if another writes
+// k first, and marks writes k so that a transaction that read it fails:
+// the handshake between a table's writers and CREATE INDEX.
+func (t *dmlTxn) guard(read, write []byte) error {
+	t.guards = append(t.guards, read)
+	t.marks = append(t.marks, write)
+	return t.applyGuards(len(t.guards) - 1)
+}
+
+func (t *dmlTxn) applyGuards(from int) error {
+	for i := from; i < len(t.guards); i++ {
+		if _, err := t.txn.Get(t.guards[i]); err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
+		if err := t.txn.Set(t.marks[i], nil); err != nil {
+			return t.wrap(err)
+		}
+	}
+	return nil
 }
 
 func (t *dmlTxn) set(k, v []byte) error {
@@ -111,7 +136,7 @@ func (t *dmlTxn) step() error {
 	if t.onStep != nil {
 		t.onStep(t.txn)
 	}
-	return nil
+	return t.applyGuards(0)
 }
 
 func (t *dmlTxn) exists(k []byte) (bool, error) {
@@ -147,11 +172,16 @@ func (t *dmlTxn) getRow(k []byte, ncols int) (sql.Row, bool, error) {
 // tableInfo is what writing one table needs, prepared once per statement.
 type tableInfo struct {
 	rel     *catalog.Relation
-	checks  []tableCheck // sorted by name: PostgreSQL reports the first failing one
-	uniques []*catalog.Constraint
-	fks     []*catalog.Constraint
-	refs    []fkRef // foreign keys of other tables (or this one) that reference it
-	rowIDs  *badger.Sequence
+	checks  []tableCheck          // sorted by name: PostgreSQL reports the first failing one
+	uniques []*catalog.Constraint // checked on each new row
+	// uniqueCons are the UNIQUE constraints, whose entries indexKey
+	// makes; indexes are the table's indexes (UNIQUE ones are in uniques
+	// too), whose entries secondaryIndex makes (index_entry.go).
+	uniqueCons []*catalog.Constraint
+	indexes    []secondaryIndex
+	fks        []*catalog.Constraint
+	refs       []fkRef // foreign keys of other tables (or this one) that reference it
+	rowIDs     *badger.Sequence
 }
 
 type tableCheck struct {
@@ -280,11 +310,15 @@ func (w *writer) info(rel *catalog.Relation) (*tableInfo, error) {
 		return t, nil
 	}
 	t := &tableInfo{rel: rel}
+	if err := w.tx.guard(indexesChangedKey(rel.OID), rowsWrittenKey(rel.OID)); err != nil {
+		return nil, fmt.Errorf("write %s: %w", rel.Name, err)
+	}
 	for i := range rel.Constraints {
 		c := &rel.Constraints[i]
 		switch c.Type {
 		case 'u':
 			t.uniques = append(t.uniques, c)
+			t.uniqueCons = append(t.uniqueCons, c)
 		case 'f':
 			t.fks = append(t.fks, c)
 		case 'c':
@@ -299,8 +333,9 @@ func (w *writer) info(rel *catalog.Relation) (*tableInfo, error) {
 			t.checks = append(t.checks, tableCheck{name: c.Name, fn: fn})
 		}
 	}
-	for _, r := range w.rt.s.e.cat.Relations() {
-		if r.Kind == catalog.KindIndex && r.IndexOn == rel.OID && r.Unique {
+	for _, r := range w.rt.s.e.cat.Indexes(rel.OID) {
+		t.indexes = append(t.indexes, newSecondaryIndex(rel, r))
+		if r.Unique {
 			t.uniques = append(t.uniques, uniqueIndexConstraint(r))
 		}
 	}
@@ -489,11 +524,16 @@ func (w *writer) insert(t *tableInfo, row sql.Row, key []byte) error {
 	if err := w.tx.set(key, bytes.Clone(w.buf)); err != nil {
 		return fmt.Errorf("insert into %s: %w", rel.Name, err)
 	}
-	for _, c := range t.uniques {
+	for _, c := range t.uniqueCons {
 		if ik := indexKey(c, row); ik != nil {
 			if err := w.tx.set(ik, key); err != nil {
 				return fmt.Errorf("insert into %s: %w", rel.Name, err)
 			}
+		}
+	}
+	for _, ix := range t.indexes {
+		if err := w.tx.set(ix.entry(key, row)); err != nil {
+			return fmt.Errorf("insert into %s: %w", rel.Name, err)
 		}
 	}
 	if len(t.fks) > 0 {
@@ -512,11 +552,17 @@ func (w *writer) remove(t *tableInfo, key []byte, row sql.Row) error {
 	if err := w.tx.delete(key); err != nil {
 		return fmt.Errorf("delete from %s: %w", t.rel.Name, err)
 	}
-	for _, c := range t.uniques {
+	for _, c := range t.uniqueCons {
 		if ik := indexKey(c, row); ik != nil {
 			if err := w.tx.delete(ik); err != nil {
 				return fmt.Errorf("delete from %s: %w", t.rel.Name, err)
 			}
+		}
+	}
+	for _, ix := range t.indexes {
+		k, _ := ix.entry(key, row)
+		if err := w.tx.delete(k); err != nil {
+			return fmt.Errorf("delete from %s: %w", t.rel.Name, err)
 		}
 	}
 	if len(t.refs) > 0 {

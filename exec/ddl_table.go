@@ -632,13 +632,19 @@ func (s *Session) truncate(ctx context.Context, n *sql.Truncate) (string, error)
 					prefixes = append(prefixes, catalog.ObjectPrefix(catalog.PrefixIndex, c.IndexOID))
 				}
 			}
-			for _, r := range s.e.cat.Relations() {
-				if r.Kind == catalog.KindIndex && r.IndexOn == rel.OID && r.Unique {
-					prefixes = append(prefixes, catalog.ObjectPrefix(catalog.PrefixIndex, r.OID))
-				}
-			}
 			for _, p := range prefixes {
 				if err := w.deletePrefix(p); err != nil {
+					return err
+				}
+			}
+			// The indexes go empty and complete, whether or not they were
+			// before (index_entry.go).
+			for _, r := range s.e.cat.Indexes(rel.OID) {
+				p := catalog.ObjectPrefix(catalog.PrefixIndex, r.OID)
+				if err := w.deletePrefix(p); err != nil {
+					return err
+				}
+				if err := w.tx.set(p, []byte{}); err != nil {
 					return err
 				}
 			}

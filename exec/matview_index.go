@@ -1,9 +1,7 @@
 package exec
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"strings"
 
@@ -13,26 +11,9 @@ import (
 	"github.com/eddysql/eddy/sql"
 )
 
-// Indexes on materialized views. An index entry is
-//
-//	PrefixIndex + index OID + AppendKey(indexed columns...) + row suffix
-//
-// where the row suffix is the row's key less the view's rows prefix, and
-// the entry's value is that suffix's length (uvarint), so a scan finds the
-// row from the entry alone and entries of rows with equal indexed values
-// stay apart. The key PrefixIndex + index OID alone marks the index built:
-// a statement whose snapshot predates it scans the rows instead
-// (op_index_scan.go). The entries change in the same state writes, and so
-// in the same Badger commit, as the view's rows (viewSink.apply), so a
-// query never sees the two disagree.
-
-// indexEntryPrefix appends the key encoding of the indexed columns of row.
-func indexEntryPrefix(buf []byte, cols []int, row sql.Row) []byte {
-	for _, c := range cols {
-		buf = sql.AppendKey(buf, row[c])
-	}
-	return buf
-}
+// Indexes on materialized views: their entries (index_entry.go) change
+// in the same state writes as the view's rows (viewSink.apply), and CREATE
+// INDEX builds them while holding the epochs off.
 
 // viewIndexes maintains the indexes of one view during its epochs. It
 // reloads them from the catalog when the catalog changes; CREATE and DROP
@@ -40,19 +21,13 @@ func indexEntryPrefix(buf []byte, cols []int, row sql.Row) []byte {
 type viewIndexes struct {
 	cat     *catalog.Catalog
 	view    *catalog.Relation
-	rows    int // length of the view's rows prefix
 	version uint64
 	loaded  bool
-	list    []viewIndex
-}
-
-type viewIndex struct {
-	prefix []byte
-	cols   []int
+	list    []secondaryIndex
 }
 
 func newViewIndexes(cat *catalog.Catalog, view *catalog.Relation) *viewIndexes {
-	return &viewIndexes{cat: cat, view: view, rows: len(catalog.ObjectPrefix(catalog.PrefixRows, view.OID))}
+	return &viewIndexes{cat: cat, view: view}
 }
 
 // sync picks up indexes created or dropped since the last epoch.
@@ -66,7 +41,7 @@ func (x *viewIndexes) sync() {
 	}
 	x.version, x.loaded, x.list = v, true, x.list[:0]
 	for _, ix := range x.cat.Indexes(x.view.OID) {
-		x.list = append(x.list, viewIndex{prefix: catalog.ObjectPrefix(catalog.PrefixIndex, ix.OID), cols: ix.IndexColumns})
+		x.list = append(x.list, newSecondaryIndex(x.view, ix))
 	}
 }
 
@@ -76,7 +51,7 @@ func (x *viewIndexes) put(st *stateStore, rowKey []byte, row sql.Row) {
 		return
 	}
 	for _, ix := range x.list {
-		k, v := ix.entry(rowKey[x.rows:], row)
+		k, v := ix.entry(rowKey, row)
 		st.put(k, v)
 	}
 }
@@ -86,14 +61,9 @@ func (x *viewIndexes) del(st *stateStore, rowKey []byte, row sql.Row) {
 		return
 	}
 	for _, ix := range x.list {
-		k, _ := ix.entry(rowKey[x.rows:], row)
+		k, _ := ix.entry(rowKey, row)
 		st.del(k)
 	}
-}
-
-func (ix viewIndex) entry(suffix []byte, row sql.Row) (key, val []byte) {
-	key = indexEntryPrefix(append(make([]byte, 0, len(ix.prefix)+len(suffix)+16), ix.prefix...), ix.cols, row)
-	return append(key, suffix...), binary.AppendUvarint(nil, uint64(len(suffix)))
 }
 
 // createViewIndex builds an index over a materialized view's rows and
@@ -133,7 +103,7 @@ func (s *Session) createViewIndex(ctx context.Context, view, idx *catalog.Relati
 // buildViewIndex writes the entries of the view's committed rows, then the
 // marker that says the index is complete.
 func (e *Engine) buildViewIndex(ctx context.Context, view, idx *catalog.Relation) error {
-	ix := viewIndex{prefix: catalog.ObjectPrefix(catalog.PrefixIndex, idx.OID), cols: idx.IndexColumns}
+	ix := newSecondaryIndex(view, idx)
 	rows := catalog.ObjectPrefix(catalog.PrefixRows, view.OID)
 	txn := e.db.NewTransaction(false)
 	defer txn.Discard()
@@ -157,7 +127,7 @@ func (e *Engine) buildViewIndex(ctx context.Context, view, idx *catalog.Relation
 		}); err != nil {
 			return fmt.Errorf("index %s: %w", idx.Name, err)
 		}
-		k, v := ix.entry(bytes.TrimPrefix(it.Item().Key(), rows), padRow(row, width))
+		k, v := ix.entry(it.Item().Key(), padRow(row, width))
 		if err := wb.Set(k, v); err != nil {
 			return fmt.Errorf("index %s: %w", idx.Name, err)
 		}

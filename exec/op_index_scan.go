@@ -3,7 +3,6 @@ package exec
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -20,6 +19,7 @@ import (
 type indexSpans struct {
 	rel    *catalog.Relation
 	index  *catalog.Relation
+	ix     secondaryIndex
 	prefix []byte // the index's entries: PrefixIndex + index OID
 	eq     [][]evalFn
 	lo, hi evalFn
@@ -29,7 +29,8 @@ type indexSpans struct {
 }
 
 func (rt *runtime) compileIndexRange(rel *catalog.Relation, r *planner.IndexRange) (*indexSpans, error) {
-	s := &indexSpans{rel: rel, index: r.Index, prefix: catalog.ObjectPrefix(catalog.PrefixIndex, r.Index.OID)}
+	ix := newSecondaryIndex(rel, r.Index)
+	s := &indexSpans{rel: rel, index: r.Index, ix: ix, prefix: ix.prefix}
 	for _, vals := range r.Eq {
 		fs, err := rt.compileAll(vals)
 		if err != nil {
@@ -144,6 +145,14 @@ func (s *indexSpans) contains(row sql.Row, buf []byte) (bool, []byte) {
 	return i < len(s.spans) && bytes.Compare(buf, s.spans[i][0]) >= 0, buf
 }
 
+func commonPrefix(a, b []byte) []byte {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return a[:n]
+}
+
 // keySuccessor is the least key greater than every key that starts with k.
 func keySuccessor(k []byte) []byte {
 	out := bytes.Clone(k)
@@ -156,7 +165,10 @@ func keySuccessor(k []byte) []byte {
 	return nil // unreachable: keys start with a prefix byte below 0xff
 }
 
-// indexScanOp reads the rows of a materialized view that an index finds.
+// indexScanOp reads the rows of a table or materialized view that an
+// index finds. In a transaction, its Badger transaction holds the
+// statement's own uncommitted rows and entries, so it reads its writes as
+// a table scan does.
 type indexScanOp struct {
 	rt      *runtime
 	spans   *indexSpans
@@ -189,10 +201,12 @@ func (s *indexScanOp) Next(ctx context.Context) (*Batch, error) {
 		if err := s.spans.compute(); err != nil {
 			return nil, err
 		}
-		if _, err := s.rt.txn.Get(s.spans.prefix); errors.Is(err, badger.ErrKeyNotFound) {
-			s.full = &scanOp{rt: s.rt, rel: s.spans.rel, prefix: s.rows}
-		} else if err != nil {
+		complete, err := s.complete()
+		if err != nil {
 			return nil, fmt.Errorf("index %s: %w", s.spans.index.Name, err)
+		}
+		if !complete {
+			s.full = &scanOp{rt: s.rt, rel: s.spans.rel, prefix: s.rows}
 		}
 	}
 	if s.full != nil {
@@ -205,7 +219,10 @@ func (s *indexScanOp) Next(ctx context.Context) (*Batch, error) {
 			if s.span >= len(s.spans.spans) {
 				break
 			}
-			s.it = s.rt.txn.NewIterator(badger.IteratorOptions{Prefix: s.spans.prefix})
+			// The span's bounds share a longer prefix than the index's,
+			// which lets Badger skip the tables that cannot hold it.
+			sp := s.spans.spans[s.span]
+			s.it = s.rt.txn.NewIterator(badger.IteratorOptions{Prefix: commonPrefix(sp[0], sp[1])})
 			s.it.Seek(s.spans.spans[s.span][0])
 		}
 		if !s.it.Valid() || bytes.Compare(s.it.Item().Key(), s.spans.spans[s.span][1]) >= 0 {
@@ -229,22 +246,43 @@ func (s *indexScanOp) Next(ctx context.Context) (*Batch, error) {
 	return &s.b, nil
 }
 
-// fetch reads the row an index entry points at: the entry's key ends with
-// the row's key (less the rows prefix), whose length is the entry's value.
+// complete reports whether the statement's snapshot holds the index's
+// completion marker. The committed marker is read outside the statement's
+// transaction, whose reads Badger checks for conflicts at commit: a
+// transaction that writes must not fail because an index was built while
+// it ran. A marker committed after the snapshot (a concurrent CREATE INDEX
+// or TRUNCATE) means a scan, which is right either way; one the
+// transaction wrote itself is among its pending writes.
+func (s *indexScanOp) complete() (bool, error) {
+	ro := s.rt.s.e.db.NewTransaction(false)
+	item, err := ro.Get(s.spans.prefix)
+	ro.Discard()
+	switch {
+	case err == nil:
+		return item.Version() <= s.rt.txn.ReadTs(), nil
+	case !errors.Is(err, badger.ErrKeyNotFound):
+		return false, err
+	}
+	if _, err := s.rt.txn.Get(s.spans.prefix); errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// fetch reads the row an index entry points at (index_entry.go).
 func (s *indexScanOp) fetch(item *badger.Item, width int) (sql.Row, error) {
 	key := item.Key()
-	var n uint64
 	if err := item.Value(func(v []byte) error {
-		var k int
-		n, k = binary.Uvarint(v)
-		if k <= 0 || n > uint64(len(key)) {
+		var ok bool
+		if s.buf, ok = s.spans.ix.rowKey(s.buf[:0], s.rows, key, v); !ok {
 			return sql.Errorf(sql.CodeDataCorrupted, "index %s: corrupt entry", s.spans.index.Name)
 		}
 		return nil
 	}); err != nil {
 		return nil, err
 	}
-	s.buf = append(append(s.buf[:0], s.rows...), key[len(key)-int(n):]...)
 	item, err := s.rt.txn.Get(s.buf)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, sql.Errorf(sql.CodeDataCorrupted, "index %s: entry for a missing row of %s", s.spans.index.Name, s.spans.rel.Name)

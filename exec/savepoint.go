@@ -25,6 +25,8 @@ type savepoint struct {
 	// logLen is how many changes for views were logged; while a savepoint
 	// is open none are fed to views, so rolling back truncates the log.
 	logLen int
+	// indexes is how many indexes the transaction had created.
+	indexes int
 }
 
 // remember records k's current state before a write, when a savepoint
@@ -61,7 +63,7 @@ func (s *Session) savepoint(name string) (string, error) {
 	if s.txn == nil {
 		return "", sql.Errorf(sql.CodeNoActiveSQLTransaction, "SAVEPOINT can only be used in transaction blocks")
 	}
-	s.savepoints = append(s.savepoints, savepoint{name: name, undoLen: len(s.undo), logLen: len(s.changes.changes)})
+	s.savepoints = append(s.savepoints, savepoint{name: name, undoLen: len(s.undo), logLen: len(s.changes.changes), indexes: len(s.newIndexes)})
 	return "SAVEPOINT", nil
 }
 
@@ -113,6 +115,9 @@ func (s *Session) rollbackToSavepoint(name string) (string, error) {
 	// transaction is usable again.
 	s.undo = s.undo[:sp.undoLen]
 	s.changes.changes = s.changes.changes[:sp.logLen]
+	if err := s.dropNewIndexes(sp.indexes); err != nil {
+		return "", fmt.Errorf("rollback to savepoint: %w", err)
+	}
 	s.savepoints = s.savepoints[:i+1]
 	s.failed = false
 	return "ROLLBACK", nil

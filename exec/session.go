@@ -33,6 +33,10 @@ type Session struct {
 	// savepoints of the open transaction, and the undo log they need.
 	savepoints []savepoint
 	undo       []undoEntry
+	// newIndexes are the table indexes created in the open transaction,
+	// registered in the catalog at once but built in the transaction: if
+	// it does not commit, they go (dropNewIndexes).
+	newIndexes []uint32
 	// changes and views maintain the views the transaction's writes feed.
 	changes changeLog
 	views   viewTxn

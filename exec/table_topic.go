@@ -454,6 +454,17 @@ func (e *Engine) commitUpserts(ctx context.Context, rel *catalog.Relation, ups [
 	next := map[int32]int64{}
 	var buf []byte
 	width := len(rel.Columns)
+	// The table's indexes, kept as a writer keeps them (index_entry.go).
+	if _, err := txn.Get(indexesChangedKey(rel.OID)); err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+		return err
+	}
+	if err := txn.Set(rowsWrittenKey(rel.OID), nil); err != nil {
+		return err
+	}
+	var indexes []secondaryIndex
+	for _, ix := range e.cat.Indexes(rel.OID) {
+		indexes = append(indexes, newSecondaryIndex(rel, ix))
+	}
 	for _, u := range ups {
 		next[u.partition] = u.offset + 1
 		if u.key == nil {
@@ -485,11 +496,23 @@ func (e *Engine) commitUpserts(ctx context.Context, rel *catalog.Relation, ups [
 					return err
 				}
 			}
-			log.add(e, rel.OID, padRow(oldRow, width), -1)
+			oldRow = padRow(oldRow, width)
+			for _, ix := range indexes {
+				k, _ := ix.entry(u.key, oldRow)
+				if err := txn.Delete(k); err != nil {
+					return err
+				}
+			}
+			log.add(e, rel.OID, oldRow, -1)
 		}
 		if u.row != nil {
 			if err := txn.Set(u.key, bytes.Clone(buf)); err != nil {
 				return err
+			}
+			for _, ix := range indexes {
+				if err := txn.Set(ix.entry(u.key, u.row)); err != nil {
+					return err
+				}
 			}
 			log.add(e, rel.OID, u.row, 1)
 		}

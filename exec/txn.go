@@ -37,9 +37,10 @@ func (s *Session) commit(ctx context.Context) (string, error) {
 	defer s.changes.reset()
 	defer s.views.end()
 	if failed {
-		return "ROLLBACK", nil
+		return "ROLLBACK", s.dropNewIndexes(0)
 	}
 	if err := s.views.commit(ctx, &s.changes, txn.Set, txn.Delete); err != nil {
+		err = errors.Join(err, s.dropNewIndexes(0))
 		if errors.Is(err, badger.ErrTxnTooBig) {
 			return "", sql.Errorf(sql.CodeProgramLimitExceeded, "transaction is too large: commit in smaller transactions")
 		}
@@ -49,13 +50,26 @@ func (s *Session) commit(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if err := txn.Commit(); err != nil {
-		if err == badger.ErrConflict {
+		err = errors.Join(err, s.dropNewIndexes(0))
+		if errors.Is(err, badger.ErrConflict) {
 			return "", sql.Errorf("40001", "could not serialize access due to concurrent update")
 		}
 		return "", fmt.Errorf("commit: %w", err)
 	}
 	s.views.published()
+	s.newIndexes = nil
 	return "COMMIT", nil
+}
+
+// dropNewIndexes drops the indexes the transaction created after the
+// first n, whose builds did not commit.
+func (s *Session) dropNewIndexes(n int) error {
+	if len(s.newIndexes) <= n {
+		return nil
+	}
+	oids := s.newIndexes[n:]
+	s.newIndexes = s.newIndexes[:n]
+	return s.e.cat.Delete(oids...)
 }
 
 func (s *Session) rollback() (string, error) {
@@ -66,6 +80,7 @@ func (s *Session) rollback() (string, error) {
 		s.changes.reset()
 		s.txn.Discard()
 		s.txn, s.failed = nil, false
+		return "ROLLBACK", s.dropNewIndexes(0)
 	}
 	return "ROLLBACK", nil
 }

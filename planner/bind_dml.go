@@ -313,6 +313,33 @@ func (p *Planner) PlanInsert(stmt sql.Statement, paramTypes []sql.Type) (*Insert
 	return ins, nil
 }
 
+// hasUniqueIndex reports whether a UNIQUE index covers exactly cols, which
+// ON CONFLICT (cols) may then name as PostgreSQL allows.
+func (b *binder) hasUniqueIndex(rel *catalog.Relation, cols []int) bool {
+	for _, ix := range b.p.Cat.Indexes(rel.OID) {
+		if ix.Unique && sameColumnSet(ix.IndexColumns, cols) {
+			return true
+		}
+	}
+	return false
+}
+
+func sameColumnSet(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		found := false
+		for _, y := range b {
+			found = found || x == y
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
 // bindOnConflict binds ON CONFLICT; DO UPDATE sees the existing row under
 // the table's name and the proposed one as EXCLUDED.
 func (b *binder) bindOnConflict(rel *catalog.Relation, oc *sql.OnConflict) (*OnConflict, error) {
@@ -335,7 +362,7 @@ func (b *binder) bindOnConflict(rel *catalog.Relation, oc *sql.OnConflict) (*OnC
 			return nil, sql.Errorf(sql.CodeUndefinedObject, "constraint %q for table %q does not exist", oc.Constraint, rel.Name)
 		}
 	}
-	if out.Columns != nil && !HasUniqueKey(rel, out.Columns) {
+	if out.Columns != nil && !HasUniqueKey(rel, out.Columns) && !b.hasUniqueIndex(rel, out.Columns) {
 		return nil, sql.Errorf(sql.CodeInvalidColumnReference, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
 	}
 	if oc.DoNothing {

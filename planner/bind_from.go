@@ -192,7 +192,7 @@ func (b *binder) bindRelation(rel *catalog.Relation) (Node, error) {
 		}
 	}
 	scan := &Scan{Rel: rel, Cols: cols}
-	if rel.Kind == catalog.KindMatView {
+	if rel.Kind == catalog.KindMatView || rel.Kind == catalog.KindTable {
 		scan.Indexes = b.p.Cat.Indexes(rel.OID)
 	}
 	return scan, nil

@@ -42,6 +42,11 @@ func testPlanner(t testing.TB) *Planner {
 			t.Fatal(err)
 		}
 	}
+	// An index on a table (keyless, so only the index finds rows by value).
+	if err := cat.Put(&catalog.Relation{OID: catalog.FirstUserOID + 5, Schema: "public", Name: "bid_auction_price", Kind: catalog.KindIndex,
+		IndexOn: bid.OID, IndexColumns: []int{0, 1}}); err != nil {
+		t.Fatal(err)
+	}
 	return &Planner{Cat: cat}
 }
 
@@ -98,7 +103,11 @@ func TestIndexScanRule(t *testing.T) {
 		{"SELECT k FROM mv WHERE a NOT IN (1, 2)", false},
 		{"SELECT k FROM mv WHERE j > '{}'", false}, // jsonb keys do not order as jsonb
 		{"SELECT k FROM mv WHERE a = abs(-1)", false},
-		{"SELECT v FROM kv WHERE v = 'x'", false}, // a table's indexes are not used
+		{"SELECT v FROM kv WHERE v = 'x'", false}, // no index on v
+		{"SELECT price FROM bid WHERE auction = 1", true},
+		{"SELECT price FROM bid WHERE auction = $1 AND price < 10", true},
+		{"SELECT price FROM bid WHERE price = 1", false}, // not a leading column
+		{"SELECT price FROM bid WHERE auction = NULL", true},
 	} {
 		stmts, err := sql.Parse(tc.query)
 		if err != nil {

@@ -35,7 +35,7 @@ type Scan struct {
 	// these expressions (a point lookup); KeyCols are their positions.
 	Key []Expr
 	// Indexes are the relation's indexes that scans may use (those of a
-	// materialized view, whose entries exec maintains); Index, when set,
+	// table or materialized view, whose entries exec maintains); Index, when set,
 	// restricts the scan to the rows one of them finds (index_scan.go).
 	Indexes []*catalog.Relation
 	Index   *IndexRange
