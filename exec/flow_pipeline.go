@@ -60,11 +60,12 @@ type feedPipeline struct {
 func (p *feedPipeline) busy() bool { return p.v != nil }
 
 // pipelinable reports whether v's epoch may leave its commit in flight:
-// the view alone (nothing downstream), append-only, stored by number, fed
+// the view alone (nothing downstream), append-only, stored by number (a
+// sink's dataflow stores nothing and so never is), fed
 // by sources only, with no sinks.
 func (p *feedPipeline) pipelinable(v *viewTxn) bool {
 	f := p.f
-	if len(v.flows) != 1 || !f.appendOnly || f.sink.seq == nil || len(f.sinks) > 0 || f.wm.eowc != nil {
+	if len(v.flows) != 1 || !f.appendOnly || f.sink == nil || f.sink.seq == nil || len(f.sinks) > 0 || f.wm.eowc != nil {
 		return false
 	}
 	for oid := range f.reads {
@@ -81,7 +82,7 @@ func (p *feedPipeline) pipelinable(v *viewTxn) bool {
 // one transaction.
 func (p *feedPipeline) mayPipeline(ctx context.Context) bool {
 	f := p.f
-	if !f.appendOnly || f.sink.seq == nil {
+	if !f.appendOnly || f.sink == nil || f.sink.seq == nil {
 		return false
 	}
 	if err := f.e.flows.mu.rlock(ctx); err != nil {
