@@ -140,7 +140,9 @@ func maxJoinShape(n *planner.Join) (maxJoin, bool) {
 
 // projectedFrom returns, when the rows of in are those of left up to a
 // projection, how an expression over in that is a column reads a column
-// of left; nil otherwise.
+// of left; nil otherwise. Either side may be a projection of the other
+// (column pruning narrows a join's left side, not an aggregate's input),
+// or both projections of one plan.
 func projectedFrom(left, in planner.Node) func(planner.Expr) (int, bool) {
 	col := func(e planner.Expr) (int, bool) {
 		c, ok := e.(*planner.ColRef)
@@ -154,21 +156,42 @@ func projectedFrom(left, in planner.Node) func(planner.Expr) (int, bool) {
 	}
 	lp, ok1 := left.(*planner.Project)
 	ip, ok2 := in.(*planner.Project)
-	if !ok1 || !ok2 || !samePlan(lp.Input, ip.Input) {
-		return nil
-	}
-	return func(e planner.Expr) (int, bool) {
-		i, ok := col(e)
-		if !ok {
-			return 0, false
-		}
-		for j, x := range lp.Exprs {
-			if samePlan(x, ip.Exprs[i]) {
-				return j, true
+	switch {
+	case ok1 && ok2 && samePlan(lp.Input, ip.Input):
+		return func(e planner.Expr) (int, bool) {
+			i, ok := col(e)
+			if !ok {
+				return 0, false
 			}
+			return findExpr(lp.Exprs, ip.Exprs[i])
 		}
-		return 0, false
+	case ok1 && samePlan(lp.Input, in):
+		return func(e planner.Expr) (int, bool) {
+			if _, ok := col(e); !ok {
+				return 0, false
+			}
+			return findExpr(lp.Exprs, e)
+		}
+	case ok2 && samePlan(left, ip.Input):
+		return func(e planner.Expr) (int, bool) {
+			i, ok := col(e)
+			if !ok {
+				return 0, false
+			}
+			return col(ip.Exprs[i])
+		}
 	}
+	return nil
+}
+
+// findExpr returns the position of the first of exprs that is x.
+func findExpr(exprs []planner.Expr, x planner.Expr) (int, bool) {
+	for j, e := range exprs {
+		if samePlan(e, x) {
+			return j, true
+		}
+	}
+	return 0, false
 }
 
 // maxJoinOp builds topNOp in ties mode for a join that maxJoinShape

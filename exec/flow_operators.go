@@ -6,6 +6,16 @@ package exec
 // state layout for their windows and limits.
 const viewOperatorsTopN = "incremental,topn"
 
+// viewOperatorsPruned and sinkOperatorsPruned mark a view and a sink
+// dataflow created with those operators over a pruned plan
+// (planner.Prune): their operators hold only the columns the query reads.
+// The plan lays out the operators' state, so views and sinks created
+// before pruning existed keep planning without it.
+const (
+	viewOperatorsPruned = "incremental,topn,prune"
+	sinkOperatorsPruned = "incremental,prune"
+)
+
 // The levels of viewOperatorsOption, each including the ones before.
 const (
 	operatorsKeyed = iota
@@ -17,10 +27,20 @@ const (
 // with.
 func (f *dataflow) operators() int {
 	switch f.rel.Options[viewOperatorsOption] {
-	case viewOperatorsIncremental:
+	case viewOperatorsIncremental, sinkOperatorsPruned:
 		return operatorsIncremental
-	case viewOperatorsTopN:
+	case viewOperatorsTopN, viewOperatorsPruned:
 		return operatorsTopN
 	}
 	return operatorsKeyed
+}
+
+// prunedPlan reports whether a view's (or a sink dataflow's, given its
+// sinkFlowRelation options) plan is pruned.
+func prunedPlan(options map[string]string) bool {
+	switch options[viewOperatorsOption] {
+	case viewOperatorsPruned, sinkOperatorsPruned:
+		return true
+	}
+	return false
 }

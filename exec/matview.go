@@ -66,7 +66,8 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 		if rel.Options == nil {
 			rel.Options = map[string]string{}
 		}
-		rel.Options[viewOperatorsOption] = viewOperatorsTopN
+		rel.Options[viewOperatorsOption] = viewOperatorsPruned
+		q.Plan, _ = planner.Prune(q.Plan)
 	}
 	seen := map[string]bool{}
 	for i, c := range columnsOf(q.Plan.Columns()) {
@@ -290,7 +291,7 @@ func (e *Engine) resumeFlow(rel *catalog.Relation) (*dataflow, error) {
 	if rel.Kind == catalog.KindSink {
 		return e.resumeSinkFlow(rel)
 	}
-	q, err := e.planner.PlanStored(rel)
+	q, err := e.planner.PlanStored(rel, prunedPlan(rel.Options))
 	if err != nil {
 		return nil, err
 	}

@@ -322,7 +322,7 @@ func (e *Engine) ensureSinkTopic(ctx context.Context, cfg sinkConfig) error {
 
 // appendOnly checks that a view never retracts a row.
 func (e *Engine) appendOnly(view *catalog.Relation) error {
-	q, err := e.planner.PlanStored(view)
+	q, err := e.planner.PlanStored(view, prunedPlan(view.Options))
 	if err != nil {
 		return err
 	}

@@ -135,7 +135,8 @@ func (s *Session) createFlowSink(ctx context.Context, name, text string, stmt as
 		rel.Options[flowSettingPrefix+k] = v
 	}
 	if !s.e.keyedViews {
-		rel.Options[flowSettingPrefix+viewOperatorsOption] = viewOperatorsIncremental
+		rel.Options[flowSettingPrefix+viewOperatorsOption] = sinkOperatorsPruned
+		q.Plan, _ = planner.Prune(q.Plan)
 	}
 	if err := s.e.ensureSinkTopic(ctx, cfg); err != nil {
 		return err
@@ -203,7 +204,7 @@ func (e *Engine) newSinkFlow(rel *catalog.Relation, plan planner.Node, fresh boo
 // durable state; the sink attaches to it (attachSinks) before it runs.
 func (e *Engine) resumeSinkFlow(rel *catalog.Relation) (*dataflow, error) {
 	fr := sinkFlowRelation(rel)
-	q, err := e.planner.PlanStored(fr)
+	q, err := e.planner.PlanStored(fr, prunedPlan(fr.Options))
 	if err != nil {
 		return nil, err
 	}

@@ -192,8 +192,9 @@ func Continuous(n Node) (Node, error) {
 }
 
 // PlanStored plans the stored query of a materialized view, as Continuous
-// shapes it.
-func (p *Planner) PlanStored(rel *catalog.Relation) (*Query, error) {
+// shapes it, and pruned (Prune) when the view was created so: a view's
+// state is laid out by its plan, which must not change under it.
+func (p *Planner) PlanStored(rel *catalog.Relation, prune bool) (*Query, error) {
 	stmts, err := sql.Parse(rel.SQL)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", rel.Name, err)
@@ -207,6 +208,9 @@ func (p *Planner) PlanStored(rel *catalog.Relation) (*Query, error) {
 	}
 	if q.Plan, err = Continuous(q.Plan); err != nil {
 		return nil, err
+	}
+	if prune {
+		q.Plan, _ = Prune(q.Plan)
 	}
 	return q, nil
 }
