@@ -239,13 +239,13 @@ func (e *Engine) tailConsumer(ctx context.Context, topic, of string, idKey []byt
 			assign[p] = kgo.NewOffset().AtStart()
 		}
 	}
-	cl, err := kgo.NewClient(e.kafka.clientOpts(
+	cl, err := kgo.NewClient(e.kafka.clientOpts(append(e.tailFetchLimits(),
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: assign}),
 		// An offset out of range means the topic was recreated or cut
 		// under the reader: fail (and find out why at the retry) rather
 		// than silently start over.
 		kgo.ConsumeResetOffset(kgo.NoResetOffset()),
-		kgo.FetchMaxWait(progressInterval))...)
+		kgo.FetchMaxWait(progressInterval))...)...)
 	if err != nil {
 		return nil, kafkaErr("consumer for topic "+topic, err)
 	}
