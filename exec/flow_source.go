@@ -152,21 +152,20 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 		bad = append(bad, b)
 		badMu.Unlock()
 	}
-	var chunk Batch
+	chunk := loadChunk{limit: snapshotChunkBytes(f.e.stateCache)}
 	for {
 		b, err := scan.Next(ctx)
 		if err != nil {
 			return err
 		}
 		if b != nil {
-			chunk.Rows = append(chunk.Rows, b.Rows...)
-			chunk.Diffs = append(chunk.Diffs, b.Diffs...)
+			chunk.add(b)
 		}
-		if (b == nil && chunk.Len() > 0) || chunk.Len() >= snapshotChunk {
-			if err := run(map[uint32]*Batch{src.OID: &chunk}); err != nil {
+		if (b == nil && chunk.Len() > 0) || chunk.full() {
+			if err := run(map[uint32]*Batch{src.OID: &chunk.Batch}); err != nil {
 				return err
 			}
-			chunk = Batch{}
+			chunk.reset()
 		}
 		if b == nil {
 			break
