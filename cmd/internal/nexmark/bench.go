@@ -179,7 +179,11 @@ func printTable(w io.Writer, events int64, base Result, rs []Result) {
 			fmt.Fprintf(tw, "%s\t%s after %.0fs\t\t\t\t\t\t\t\t\n", r.Name, what, r.Elapsed.Seconds())
 			return
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%d\t%d\t%.2f\t%d\t%.3f\t%.3f\t\n", r.Name, r.rate(), r.perCPU(), r.PeakRSS>>20, r.PeakAnon>>20,
+		anon := "" // not sampled (the baseline)
+		if r.PeakAnon > 0 {
+			anon = strconv.FormatInt(r.PeakAnon>>20, 10)
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%d\t%s\t%.2f\t%d\t%.3f\t%.3f\t\n", r.Name, r.rate(), r.perCPU(), r.PeakRSS>>20, anon,
 			r.Elapsed.Seconds(), r.Rows, r.rate()/base.rate(), r.perCPU()/base.perCPU())
 	}
 	line(base)
