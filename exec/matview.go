@@ -27,7 +27,6 @@ const (
 // load takes: the load runs in bounded memory, as a stream of epochs.
 const snapshotChunk = 65536
 
-
 func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string, error) {
 	if err := checkSchema(n.Name); err != nil {
 		return "", err
