@@ -38,7 +38,8 @@ import (
 // resident memory is more than the cache: eddy sets a soft memory limit
 // from the cache unless GOMEMLIMIT is set (cmd/eddy/memory_limit.go), and
 // fetches and a view load's epochs are sized from it (fetch_limits.go,
-// load_chunk.go). Measured figures are in README.md.
+// load_chunk.go); the tables' mapped pages are paged out past half of it
+// (table_pages.go). Measured figures are in README.md.
 const (
 	// DefaultStateCache suits a machine of a few GiB and more, and keeps
 	// the largest transaction Badger's default.
