@@ -55,6 +55,9 @@ type Engine struct {
 	stateCache int64
 	// gcDone closes when the value-log GC loop (datadir.go) has stopped.
 	gcDone chan struct{}
+	// pagesDone closes when the loop paging out mapped tables
+	// (table_pages.go) has stopped.
+	pagesDone chan struct{}
 	// disk refuses writes while the data dir's file system is nearly
 	// full (disk.go); nil in memory.
 	disk *diskGuard
@@ -148,11 +151,13 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 	e.planner = &planner.Planner{Cat: cat, Virtual: eddyRelations{systemRelations{}}}
 	e.Configure(options...)
 	e.startFlows()
-	e.gcDone = make(chan struct{})
+	e.gcDone, e.pagesDone = make(chan struct{}), make(chan struct{})
 	if dataDir == "" {
 		close(e.gcDone) // in memory: no value log
+		close(e.pagesDone)
 	} else {
 		go e.gcLoop(e.gcDone)
+		go e.tablePagesLoop(dataDir, e.pagesDone)
 	}
 	return e, nil
 }
@@ -190,6 +195,7 @@ func (e *Engine) Close() error {
 	e.seqMu.Unlock()
 	e.kafka.close()
 	<-e.gcDone
+	<-e.pagesDone
 	return e.db.Close()
 }
 

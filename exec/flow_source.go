@@ -152,21 +152,20 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 		bad = append(bad, b)
 		badMu.Unlock()
 	}
-	var chunk Batch
+	chunk := loadChunk{limit: snapshotChunkBytes(f.e.stateCache)}
 	for {
 		b, err := scan.Next(ctx)
 		if err != nil {
 			return err
 		}
 		if b != nil {
-			chunk.Rows = append(chunk.Rows, b.Rows...)
-			chunk.Diffs = append(chunk.Diffs, b.Diffs...)
+			chunk.add(b)
 		}
-		if (b == nil && chunk.Len() > 0) || chunk.Len() >= snapshotChunk {
-			if err := run(map[uint32]*Batch{src.OID: &chunk}); err != nil {
+		if (b == nil && chunk.Len() > 0) || chunk.full() {
+			if err := run(map[uint32]*Batch{src.OID: &chunk.Batch}); err != nil {
 				return err
 			}
-			chunk = Batch{}
+			chunk.reset()
 		}
 		if b == nil {
 			break
@@ -239,13 +238,13 @@ func (e *Engine) tailConsumer(ctx context.Context, topic, of string, idKey []byt
 			assign[p] = kgo.NewOffset().AtStart()
 		}
 	}
-	cl, err := kgo.NewClient(e.kafka.clientOpts(
+	cl, err := kgo.NewClient(e.kafka.clientOpts(append(e.tailFetchLimits(),
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: assign}),
 		// An offset out of range means the topic was recreated or cut
 		// under the reader: fail (and find out why at the retry) rather
 		// than silently start over.
 		kgo.ConsumeResetOffset(kgo.NoResetOffset()),
-		kgo.FetchMaxWait(progressInterval))...)
+		kgo.FetchMaxWait(progressInterval))...)...)
 	if err != nil {
 		return nil, kafkaErr("consumer for topic "+topic, err)
 	}

@@ -146,11 +146,10 @@ func (s *sourceScanOp) start() error {
 	if len(assign) == 0 {
 		return nil
 	}
-	cl, err := kgo.NewClient(e.kafka.clientOpts(
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: assign}),
-		// Larger partition fetches than the 1 MiB default: a batch scan
-		// wants throughput, and the whole fetch is bounded anyway.
-		kgo.FetchMaxPartitionBytes(8<<20), kgo.FetchMaxBytes(64<<20))...)
+	// Larger partition fetches than the 1 MiB default: a batch scan wants
+	// throughput, and the whole fetch follows the state cache.
+	cl, err := kgo.NewClient(e.kafka.clientOpts(append(e.scanFetchLimits(),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: assign}))...)...)
 	if err != nil {
 		return kafkaErr("consumer for topic "+topic, err)
 	}

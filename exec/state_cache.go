@@ -35,9 +35,11 @@ import (
 // The caches and buffers live in the Go heap, which the collector lets grow
 // to about twice what is live before it runs, and tables are read through
 // memory maps, whose pages count as resident too, so a process's peak
-// resident memory is more than the cache: GOMEMLIMIT (the Go runtime's
-// soft limit) keeps the heap near what is live. Measured figures are in
-// README.md.
+// resident memory is more than the cache: eddy sets a soft memory limit
+// from the cache unless GOMEMLIMIT is set (cmd/eddy/memory_limit.go), and
+// fetches and a view load's epochs are sized from it (fetch_limits.go,
+// load_chunk.go); the tables' mapped pages are paged out past half of it
+// (table_pages.go). Measured figures are in README.md.
 const (
 	// DefaultStateCache suits a machine of a few GiB and more, and keeps
 	// the largest transaction Badger's default.

@@ -162,11 +162,11 @@ func (o *sourceTailOp) startLive(ctx context.Context) error {
 	for p, off := range ends {
 		assign[p] = kgo.NewOffset().At(off)
 	}
-	cl, err := kgo.NewClient(e.kafka.clientOpts(
+	cl, err := kgo.NewClient(e.kafka.clientOpts(append(e.tailFetchLimits(),
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{s.cfg.topic: assign}),
 		// A fetch returns as soon as one record is there; the wait bounds
 		// only how long an idle fetch is held open.
-		kgo.FetchMaxWait(progressInterval))...)
+		kgo.FetchMaxWait(progressInterval))...)...)
 	if err != nil {
 		return kafkaErr("consumer for topic "+s.cfg.topic, err)
 	}

@@ -110,6 +110,13 @@ func main() {
 		os.Exit(2)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	// Process-wide, so here rather than in run, which tests call in process.
+	cache := int64(cfg.stateCache)
+	if cache == 0 {
+		cache = exec.DefaultStateCache
+	}
+	_, userLimit := os.LookupEnv("GOMEMLIMIT")
+	log.Info("memory limit", "bytes", applyMemoryLimit(cache, os.LookupEnv), "from_gomemlimit", userLimit)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg, log, nil); err != nil {

@@ -29,19 +29,24 @@ import (
 // process of this one (the same binary) over Kafka that this process
 // holds: the embedded broker of kfake unless --kafka names one. The
 // child's CPU time (/proc/<pid>/stat, from just before CREATE MATERIALIZED
-// VIEW to the moment its lag is 0) and peak RSS (VmHWM) are the query's
+// VIEW to the moment its lag is 0), peak RSS (VmHWM) and peak anonymous
+// memory (RssAnon, sampled: the part the kernel cannot drop) are the query's
 // alone. The baseline, a plain franz-go consumer that reads the same
 // topics and decodes each record into a struct with encoding/json, runs as
 // a child process too (eddy nexmark baseline), in the same run.
 
 // Result is one line of the benchmark's table.
 type Result struct {
-	Name     string
-	Events   int64         // events in the topics
-	Rows     int64         // rows in the view at the end
-	Elapsed  time.Duration // from CREATE to lag 0
-	CPU      time.Duration // the process's user+system time meanwhile
-	PeakRSS  int64         // bytes
+	Name    string
+	Events  int64         // events in the topics
+	Rows    int64         // rows in the view at the end
+	Elapsed time.Duration // from CREATE to lag 0
+	CPU     time.Duration // the process's user+system time meanwhile
+	PeakRSS int64         // bytes
+	// PeakAnon is the most anonymous memory (RssAnon: the heap and
+	// stacks, not the mapped files' pages, which the kernel can drop)
+	// seen while the view caught up, sampled, in bytes.
+	PeakAnon int64
 	Err      string
 	TimedOut bool
 }
@@ -164,17 +169,21 @@ func topicEvents(ctx context.Context, seeds []string) (int64, error) {
 
 func printTable(w io.Writer, events int64, base Result, rs []Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "query\tevents/s\tevents/CPU-s\tpeak RSS MiB\tseconds\tview rows\tvs baseline events/s\tvs baseline events/CPU-s\t\n")
+	fmt.Fprintf(tw, "query\tevents/s\tevents/CPU-s\tpeak RSS MiB\tpeak anon MiB\tseconds\tview rows\tvs baseline events/s\tvs baseline events/CPU-s\t\n")
 	line := func(r Result) {
 		if r.Err != "" {
 			what := "failed"
 			if r.TimedOut {
 				what = "timed out"
 			}
-			fmt.Fprintf(tw, "%s\t%s after %.0fs\t\t\t\t\t\t\t\n", r.Name, what, r.Elapsed.Seconds())
+			fmt.Fprintf(tw, "%s\t%s after %.0fs\t\t\t\t\t\t\t\t\n", r.Name, what, r.Elapsed.Seconds())
 			return
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%d\t%.2f\t%d\t%.3f\t%.3f\t\n", r.Name, r.rate(), r.perCPU(), r.PeakRSS>>20,
+		anon := "" // not sampled (the baseline)
+		if r.PeakAnon > 0 {
+			anon = strconv.FormatInt(r.PeakAnon>>20, 10)
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%d\t%s\t%.2f\t%d\t%.3f\t%.3f\t\n", r.Name, r.rate(), r.perCPU(), r.PeakRSS>>20, anon,
 			r.Elapsed.Seconds(), r.Rows, r.rate()/base.rate(), r.perCPU()/base.perCPU())
 	}
 	line(base)
@@ -296,6 +305,9 @@ func runQuery(ctx context.Context, self string, seeds, args, srcs []string, q Qu
 			r.Elapsed = time.Since(start)
 			return r, err
 		}
+		if anon, err := procStatus(pid, "RssAnon"); err == nil {
+			r.PeakAnon = max(r.PeakAnon, anon)
+		}
 		if n == 0 {
 			break
 		}
@@ -307,7 +319,7 @@ func runQuery(ctx context.Context, self string, seeds, args, srcs []string, q Qu
 		return r, err
 	}
 	r.CPU = cpu1 - cpu0
-	if r.PeakRSS, err = procHWM(pid); err != nil {
+	if r.PeakRSS, err = procStatus(pid, "VmHWM"); err != nil {
 		return r, err
 	}
 	if err := c.QueryRow(ctx, `SELECT count(*) FROM `+q.Name).Scan(&r.Rows); err != nil {
@@ -359,21 +371,33 @@ func procCPU(pid int) (time.Duration, error) {
 	return time.Duration(utime+stime) * time.Second / clockTick, nil
 }
 
-// procHWM is a process's peak resident set size (VmHWM) in bytes.
-func procHWM(pid int) (int64, error) {
+// procStatus is a size field of a process's /proc/<pid>/status, such as
+// VmHWM (its peak resident set) or RssAnon, in bytes.
+func procStatus(pid int, field string) (int64, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	return statusField(f, field)
+}
+
+// statusField reads a "Name:  123 kB" line of a /proc status file.
+func statusField(r io.Reader, field string) (int64, error) {
+	sc := bufio.NewScanner(r)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10, err
+			if err != nil {
+				return 0, fmt.Errorf("status %s: %w", field, err)
+			}
+			return kb << 10, nil
 		}
 	}
-	return 0, fmt.Errorf("/proc/%d/status: no VmHWM", pid)
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("status: no %s", field)
 }
 
 // runBaseline runs `eddy nexmark baseline` and reads its result.
@@ -481,6 +505,6 @@ func baselineMain(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var ru1 syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
 	cpu := time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano()) * time.Nanosecond
-	hwm, _ := procHWM(os.Getpid())
+	hwm, _ := procStatus(os.Getpid(), "VmHWM")
 	return json.NewEncoder(stdout).Encode(Result{Events: n, Rows: sum % 1000, Elapsed: el, CPU: cpu, PeakRSS: hwm})
 }
