@@ -106,7 +106,7 @@ func TestIndexScanRule(t *testing.T) {
 		{"SELECT v FROM kv WHERE v = 'x'", false}, // no index on v
 		{"SELECT price FROM bid WHERE auction = 1", true},
 		{"SELECT price FROM bid WHERE auction = $1 AND price < 10", true},
-		{"SELECT price FROM bid WHERE price = 1", false}, // not a leading column
+		{"SELECT price FROM bid WHERE price = 1", false},      // not a leading column
 		{"SELECT price FROM bid WHERE auction = NULL", false}, // folds to NULL when bound: no row passes
 	} {
 		stmts, err := sql.Parse(tc.query)
