@@ -152,3 +152,21 @@ var SourceMetadata = []Column{
 	{Name: "_offset", Type: sql.Int8},
 	{Name: "_timestamp", Type: sql.TimestampTZ},
 }
+
+// SameColumnSet reports whether a and b name the same columns in any
+// order, as an ON CONFLICT target matches a key or unique index.
+func SameColumnSet(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		found := false
+		for _, y := range b {
+			found = found || x == y
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

@@ -451,7 +451,7 @@ func (w *writer) uniqueErr(rel *catalog.Relation, name string, cols []int, row s
 // nil). It returns that row's key, and which constraint.
 func (w *writer) conflict(t *tableInfo, row sql.Row, target []int) (key []byte, name string, cols []int, err error) {
 	rel := t.rel
-	if rel.PrimaryKey != nil && (target == nil || sameCols(target, rel.PrimaryKey)) {
+	if rel.PrimaryKey != nil && (target == nil || catalog.SameColumnSet(target, rel.PrimaryKey)) {
 		k := rowKey(rel, row, 0)
 		ok, err := w.tx.exists(k)
 		if err != nil || ok {
@@ -459,7 +459,7 @@ func (w *writer) conflict(t *tableInfo, row sql.Row, target []int) (key []byte, 
 		}
 	}
 	for _, c := range t.uniques {
-		if target != nil && !sameCols(target, c.Columns) {
+		if target != nil && !catalog.SameColumnSet(target, c.Columns) {
 			continue
 		}
 		ik := indexKey(c, row)
@@ -477,22 +477,6 @@ func (w *writer) conflict(t *tableInfo, row sql.Row, target []int) (key []byte, 
 		return k, c.Name, c.Columns, err
 	}
 	return nil, "", nil, nil
-}
-
-func sameCols(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, x := range a {
-		found := false
-		for _, y := range b {
-			found = found || x == y
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
 }
 
 // insert writes a new row after checking it; key is the row's old key when
@@ -581,11 +565,11 @@ func (w *writer) hasKey(rel *catalog.Relation, cols []int, vals []sql.Value) (bo
 	for i, c := range cols {
 		row[c] = vals[i]
 	}
-	if rel.PrimaryKey != nil && sameCols(cols, rel.PrimaryKey) {
+	if rel.PrimaryKey != nil && catalog.SameColumnSet(cols, rel.PrimaryKey) {
 		return w.tx.exists(rowKey(rel, row, 0))
 	}
 	for i := range rel.Constraints {
-		if c := &rel.Constraints[i]; c.Type == 'u' && sameCols(cols, c.Columns) {
+		if c := &rel.Constraints[i]; c.Type == 'u' && catalog.SameColumnSet(cols, c.Columns) {
 			return w.tx.exists(indexKey(c, row))
 		}
 	}

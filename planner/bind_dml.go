@@ -317,27 +317,11 @@ func (p *Planner) PlanInsert(stmt sql.Statement, paramTypes []sql.Type) (*Insert
 // ON CONFLICT (cols) may then name as PostgreSQL allows.
 func (b *binder) hasUniqueIndex(rel *catalog.Relation, cols []int) bool {
 	for _, ix := range b.p.Cat.Indexes(rel.OID) {
-		if ix.Unique && sameColumnSet(ix.IndexColumns, cols) {
+		if ix.Unique && catalog.SameColumnSet(ix.IndexColumns, cols) {
 			return true
 		}
 	}
 	return false
-}
-
-func sameColumnSet(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, x := range a {
-		found := false
-		for _, y := range b {
-			found = found || x == y
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
 }
 
 // bindOnConflict binds ON CONFLICT; DO UPDATE sees the existing row under

@@ -570,9 +570,17 @@ func (b *binder) bindLateralQuery(j *ast.Join, left Node, lcols []Column, sc *sc
 	if err := sc.addFromName(alias); err != nil {
 		return nil, nil, true, err
 	}
+	lj, cols, err := b.lateralJoin(j, sc, left, right, lcols, alias, colAliases, "FULL JOIN LATERAL")
+	return lj, cols, true, err
+}
+
+// lateralJoin joins left to a right side that reads left's columns, named
+// alias (and colAliases), with j's ON condition; full names the FULL JOIN
+// it refuses.
+func (b *binder) lateralJoin(j *ast.Join, sc *scope, left, right Node, lcols []Column, alias string, colAliases []string, full string) (Node, []Column, error) {
 	rcols := append([]Column(nil), right.Columns()...)
 	if len(colAliases) > len(rcols) {
-		return nil, nil, true, sql.Errorf(sql.CodeInvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(rcols), len(colAliases))
+		return nil, nil, sql.Errorf(sql.CodeInvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(rcols), len(colAliases))
 	}
 	for i := range rcols {
 		rcols[i].Table = alias
@@ -585,13 +593,13 @@ func (b *binder) bindLateralQuery(j *ast.Join, left Node, lcols []Column, sc *sc
 	lj := &LateralJoin{Left: left, Right: right, Outer: j.Tp == ast.LeftJoin, Cols: cols}
 	if j.On != nil {
 		if fc, ok := j.On.Expr.(*ast.FuncCallExpr); ok && strings.HasPrefix(fc.FnName.L, "eddy_full_join") {
-			return nil, nil, true, errUnsupported("FULL JOIN LATERAL")
+			return nil, nil, errUnsupported(full)
 		}
 		pred, err := b.bindBool(j.On.Expr, &scope{cols: cols, parent: sc.parent}, "JOIN/ON")
 		if err != nil {
-			return nil, nil, true, err
+			return nil, nil, err
 		}
 		lj.On = pred
 	}
-	return lj, cols, true, nil
+	return lj, cols, nil
 }

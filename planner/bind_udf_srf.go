@@ -2,7 +2,6 @@ package planner
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
@@ -201,29 +200,8 @@ func (b *binder) bindLateralUserSRF(j *ast.Join, fc *ast.FuncCallExpr, left Node
 	if err := sc.addFromName(alias); err != nil {
 		return nil, nil, true, err
 	}
-	rcols := append([]Column(nil), right.Columns()...)
-	if len(colAliases) > len(rcols) {
-		return nil, nil, true, sql.Errorf(sql.CodeInvalidColumnReference, "table %q has %d columns available but %d columns specified", alias, len(rcols), len(colAliases))
-	}
-	for i := range rcols {
-		rcols[i].Table = alias
-		if i < len(colAliases) {
-			rcols[i].Name = colAliases[i]
-		}
-	}
-	cols := append(append([]Column(nil), lcols...), rcols...)
-	lj := &LateralJoin{Left: left, Right: right, Outer: j.Tp == ast.LeftJoin, Cols: cols}
-	if j.On != nil {
-		if on, ok := j.On.Expr.(*ast.FuncCallExpr); ok && strings.HasPrefix(on.FnName.L, "eddy_full_join") {
-			return nil, nil, true, errUnsupported("FULL JOIN with a lateral function")
-		}
-		pred, err := b.bindBool(j.On.Expr, &scope{cols: cols, parent: sc.parent}, "JOIN/ON")
-		if err != nil {
-			return nil, nil, true, err
-		}
-		lj.On = pred
-	}
-	return lj, cols, true, nil
+	lj, cols, err := b.lateralJoin(j, sc, left, right, lcols, alias, colAliases, "FULL JOIN with a lateral function")
+	return lj, cols, true, err
 }
 
 // userSRFCall binds a set-returning SQL function called in a select list:

@@ -123,20 +123,8 @@ func (d *decorrelator) node(n Node) (Node, error) {
 	case *Aggregate:
 		return d.aggregate(x)
 	case *Join:
-		if x.Kind == JoinInner && exprHasSubquery(x.On) {
-			// The optimizer moves WHERE conjuncts into an inner join's
-			// condition, which is a filter over the join's output.
-			var keep, sub []Expr
-			for _, c := range conjuncts(x.On) {
-				if exprHasSubquery(c) {
-					sub = append(sub, c)
-				} else {
-					keep = append(keep, c)
-				}
-			}
-			j := *x
-			j.On = conjoin(keep)
-			return d.filter(&Filter{Input: &j, Pred: conjoin(sub)})
+		if j, sub := splitJoinSubqueries(x); j != nil {
+			return d.filter(&Filter{Input: j, Pred: conjoin(sub)})
 		}
 	case *CTERef:
 		c, err := d.cte(x.CTE)
@@ -167,6 +155,26 @@ func (d *decorrelator) node(n Node) (Node, error) {
 		}
 	}
 	return n, nil
+}
+
+// splitJoinSubqueries takes the conjuncts that hold subqueries out of an
+// inner join's condition, where the optimizer moves WHERE conjuncts: they
+// are a filter over the join's output. j is nil when there are none.
+func splitJoinSubqueries(x *Join) (j *Join, sub []Expr) {
+	if x.Kind != JoinInner || !exprHasSubquery(x.On) {
+		return nil, nil
+	}
+	var keep []Expr
+	for _, c := range conjuncts(x.On) {
+		if exprHasSubquery(c) {
+			sub = append(sub, c)
+		} else {
+			keep = append(keep, c)
+		}
+	}
+	c := *x
+	c.On = conjoin(keep)
+	return &c, sub
 }
 
 // cte returns c rewritten; a CTE without subqueries stays itself.

@@ -24,23 +24,10 @@ func pullUp(n Node) Node {
 			return out
 		}
 	case *Join:
-		if x.Kind != JoinInner || !exprHasSubquery(x.On) {
-			return n
-		}
-		// The optimizer moves WHERE conjuncts into an inner join's
-		// condition, which is a filter over the join's output.
-		var keep, sub []Expr
-		for _, c := range conjuncts(x.On) {
-			if exprHasSubquery(c) {
-				sub = append(sub, c)
-			} else {
-				keep = append(keep, c)
+		if j, sub := splitJoinSubqueries(x); j != nil {
+			if out, ok := pullUpFilter(j, sub, j.Columns()); ok {
+				return out
 			}
-		}
-		j := *x
-		j.On = conjoin(keep)
-		if out, ok := pullUpFilter(&j, sub, j.Columns()); ok {
-			return out
 		}
 	}
 	return n
