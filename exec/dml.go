@@ -70,26 +70,6 @@ func (s *Session) startDML(ctx context.Context, params []sql.Value) (*writer, fu
 	}
 }
 
-// writeTxn runs f in the open transaction, or in a new one that commits
-// when f succeeds (autocommit).
-func (s *Session) writeTxn(f func(txn *badger.Txn) error) error {
-	if s.txn != nil {
-		return f(s.txn)
-	}
-	txn := s.e.db.NewTransaction(true)
-	defer txn.Discard()
-	if err := f(txn); err != nil {
-		return err
-	}
-	if err := s.e.disk.check(); err != nil {
-		return err
-	}
-	if err := txn.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
 // rowKey is the Badger key of a row: the primary key's encoding, or a row id.
 func rowKey(rel *catalog.Relation, row sql.Row, rowid uint64) []byte {
 	key := catalog.ObjectPrefix(catalog.PrefixRows, rel.OID)
