@@ -330,41 +330,31 @@ func (e *Engine) appendOnly(view *catalog.Relation) error {
 }
 
 // appendOnlyPlan checks that a query (what names it) never retracts a
-// row: it filters, projects and unions (ALL) sources, append-only tables
-// and materialized views that do.
+// row, by the rule that chooses a view's append-only layout (appendOnly);
+// the error names the first relation it reads whose rows can change.
 func (e *Engine) appendOnlyPlan(what string, plan planner.Node) error {
-	var walk func(n planner.Node) error
-	walk = func(n planner.Node) error {
-		switch n := n.(type) {
-		case *planner.Filter:
-			return walk(n.Input)
-		case *planner.Project:
-			return walk(n.Input)
-		case *planner.Sort:
-			return walk(n.Input) // a continuous query's rows have no order
-		case *planner.Values:
-			return nil // rows that appear once, at the first epoch
-		case *planner.SetOp:
-			if n.Kind == planner.Union && n.All {
-				if err := walk(n.Left); err != nil {
-					return err
-				}
-				return walk(n.Right)
-			}
-		case *planner.Scan:
-			switch {
-			case n.Rel.Kind == catalog.KindSource:
-				return nil
-			case n.Rel.Kind == catalog.KindTable && n.Rel.AppendOnly:
-				return nil
-			case n.Rel.Kind == catalog.KindMatView:
-				return e.appendOnly(n.Rel)
-			}
-			return sql.Errorf(sql.CodeFeatureNotSupported, "envelope append needs an append-only relation, and %s reads %s %s, whose rows can be updated or deleted (use envelope upsert or debezium)", what, relationKindWord(n.Rel), n.Rel.Name)
-		}
-		return sql.Errorf(sql.CodeFeatureNotSupported, "envelope append needs an append-only relation (filters and projections of sources and append-only tables), and %s can retract rows (use envelope upsert or debezium)", what)
+	views := func(oid uint32) bool {
+		rel := e.cat.ByOID(oid)
+		return rel != nil && e.appendOnly(rel) == nil
 	}
-	return walk(plan)
+	if appendOnly(plan, views) {
+		return nil
+	}
+	var bad *catalog.Relation
+	var find func(n planner.Node)
+	find = func(n planner.Node) {
+		if s, ok := n.(*planner.Scan); ok && bad == nil && !appendOnly(s, views) {
+			bad = s.Rel
+		}
+		for _, c := range n.Children() {
+			find(c)
+		}
+	}
+	find(plan)
+	if bad != nil {
+		return sql.Errorf(sql.CodeFeatureNotSupported, "envelope append needs an append-only relation, and %s reads %s %s, whose rows can be updated or deleted (use envelope upsert or debezium)", what, relationKindWord(bad), bad.Name)
+	}
+	return sql.Errorf(sql.CodeFeatureNotSupported, "envelope append needs an append-only relation (filters, projections, inner joins and UNION ALL of sources and append-only tables), and %s can retract rows (use envelope upsert or debezium)", what)
 }
 
 // startViewSink attaches a new sink to its materialized view and starts
