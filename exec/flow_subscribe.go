@@ -131,8 +131,10 @@ func (o *viewTailOp) start(ctx context.Context) error {
 func (o *viewTailOp) Next(ctx context.Context) (*Batch, error) {
 	if !o.started {
 		o.started = true
-		if err := o.start(ctx); err != nil {
-			return nil, err
+		if o.sub == nil { // not started by subscribeTail.begin
+			if err := o.start(ctx); err != nil {
+				return nil, err
+			}
 		}
 		o.pending = o.snap
 		o.snap = nil

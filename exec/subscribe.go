@@ -202,6 +202,10 @@ func (s *Session) startSubscribe(ctx context.Context, sub *subscription) (*rowsR
 		closeAll()
 		return nil, err
 	}
+	if err := tail.begin(ctx); err != nil {
+		closeAll()
+		return nil, err
+	}
 	op := &subscribeOp{in: in, tail: tail, endless: sub.endless, progress: sub.progress,
 		width: len(sub.cols), lastOut: time.Now()}
 	return &rowsResult{op: op, tag: "SUBSCRIBE", closeFn: closeAll}, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,6 +30,32 @@ func (t *subscribeTail) source(scan *sourceScanOp) Operator {
 	t.tops = append(t.tops, o)
 	t.mu.Unlock()
 	return o
+}
+
+// begin fixes where the subscription starts, as the statement runs: the
+// server sends the columns before it asks for the first row, and a client
+// may take them for the subscription having started. A change made after
+// that must be in it, so the start cannot wait for the first row: the
+// ends of the topics when there is no snapshot (with one, the snapshot has
+// whatever comes before its scan), and the subscription to each view (with
+// its snapshot).
+func (t *subscribeTail) begin(ctx context.Context) error {
+	t.mu.Lock()
+	tops, views := slices.Clone(t.tops), slices.Clone(t.views)
+	t.mu.Unlock()
+	if !t.snapshot {
+		for _, o := range tops {
+			if err := o.startLive(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	for _, v := range views {
+		if err := v.start(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (t *subscribeTail) progressTS() int64 {
@@ -78,8 +105,10 @@ func (o *sourceTailOp) Next(ctx context.Context) (*Batch, error) {
 				return b, err
 			}
 		}
-		if err := o.startLive(ctx); err != nil {
-			return nil, err
+		if o.dec == nil { // not started by begin
+			if err := o.startLive(ctx); err != nil {
+				return nil, err
+			}
 		}
 		o.live = true
 		return nil, nil

@@ -66,8 +66,12 @@ func produceAsync(t *testing.T, seeds []string, partitions int32, values ...stri
 
 // readSub reads n rows of a subscription as "diff|col|col" strings (the
 // timestamp is checked, not returned: it must be set and never decrease).
+// A subscription never ends by itself: rows that do not come fail the
+// test after a minute rather than hang it until go test's -timeout, which
+// would print nothing of it.
 func readSub(t *testing.T, rs pgx.Rows, n int) []string {
 	t.Helper()
+	defer readDeadline(rs, time.Minute)()
 	var out []string
 	last := int64(0)
 	for len(out) < n && rs.Next() {
@@ -395,6 +399,7 @@ func measureSubscribeLatency(t *testing.T, c *pgx.Conn, seeds []string) {
 		}
 	}()
 	var lat []time.Duration
+	defer readDeadline(rs, 2*time.Minute)()
 	for len(lat) < n && rs.Next() {
 		var ts, diff, sent int64
 		if err := rs.Scan(&ts, &diff, &sent); err != nil {
