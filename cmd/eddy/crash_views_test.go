@@ -68,6 +68,12 @@ func TestKill9Views(t *testing.T) {
 	}
 }
 
+// crashWatchdog is how long one run of the rig may take before it is
+// taken for stuck (a run takes a minute or two on a loaded machine).
+// Stuck, the test would end at go test's -timeout, which prints no t.Log
+// output: the seed and eddy's log would be lost.
+const crashWatchdog = 10 * time.Minute
+
 // Records. Every record's contents are a function of its id alone, so a
 // record can be sent again after a crash and be the same record. Bids get
 // ids 0, 1, 2, ...; a click is sent for every third id.
@@ -132,10 +138,17 @@ type crashRig struct {
 	rng      *rand.Rand
 	logPath  string
 
+	seed uint64
+	// step says what the test is doing, for the report of a failure.
+	step atomic.Pointer[string]
 	cmd  *exec.Cmd
-	bids *stream
-	clks *stream
-	next int // next bid id
+	// exited is closed when cmd has exited; proc is cmd's process, for the
+	// watchdog.
+	exited chan struct{}
+	proc   atomic.Pointer[os.Process]
+	bids   *stream
+	clks   *stream
+	next   int // next bid id
 
 	// table is bidder_info as committed (bidder -> tier); uncertain is
 	// the statement a kill cut off: its rows hold either what they held
@@ -154,8 +167,9 @@ type dmlChange struct {
 }
 
 func newCrashRig(t *testing.T, bin string, external bool, seed uint64) *crashRig {
-	r := &crashRig{t: t, bin: bin, dir: t.TempDir(), sqlAddr: freeAddr(t), external: external,
+	r := &crashRig{t: t, bin: bin, dir: t.TempDir(), sqlAddr: freeAddr(t), external: external, seed: seed,
 		rng: rand.New(rand.NewPCG(seed, 1)), table: map[int]string{}, extras: map[string]*extraObject{}}
+	r.setStep("setup")
 	r.logPath = filepath.Join(t.TempDir(), "eddy.log")
 	if external {
 		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(1))
@@ -173,23 +187,47 @@ func newCrashRig(t *testing.T, bin string, external bool, seed uint64) *crashRig
 		has: func(id int) bool { return id%3 == 0 }, acked: map[int]bool{}, pending: map[int]bool{}}
 	t.Cleanup(func() {
 		if r.cmd != nil {
-			r.cmd.Process.Signal(syscall.SIGKILL)
-			r.cmd.Wait()
+			r.kill()
 		}
 		if t.Failed() {
-			r.dumpLog()
+			t.Logf("FAILED during %s; EDDY_CRASH_SEED=%d replays it", *r.step.Load(), r.seed)
+			t.Log(r.logReport())
 		}
 	})
 	return r
 }
 
-func (r *crashRig) dumpLog() {
+func (r *crashRig) setStep(format string, args ...any) {
+	s := fmt.Sprintf(format, args...)
+	r.step.Store(&s)
+}
+
+// logReport keeps eddy's log where the test's temporary directories do
+// not delete it, and returns its warnings and errors and its last lines.
+func (r *crashRig) logReport() string {
 	b, _ := os.ReadFile(r.logPath)
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) > 80 {
-		lines = lines[len(lines)-80:]
+	var out strings.Builder
+	if f, err := os.CreateTemp("", "eddy-kill9-*.log"); err == nil {
+		f.Write(b)
+		f.Close()
+		fmt.Fprintf(&out, "eddy's whole log: %s\n", f.Name())
 	}
-	r.t.Logf("eddy's log, last lines:\n%s", strings.Join(lines, "\n"))
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	var notable []string
+	for _, l := range lines {
+		if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") || strings.Contains(l, "panic") || strings.HasPrefix(l, "----") {
+			notable = append(notable, l)
+		}
+	}
+	if len(notable) > 60 {
+		notable = append([]string{fmt.Sprintf("(%d earlier lines left out)", len(notable)-60)}, notable[len(notable)-60:]...)
+	}
+	fmt.Fprintf(&out, "eddy's log, starts, warnings and errors:\n%s\n", strings.Join(notable, "\n"))
+	if len(lines) > 100 {
+		lines = lines[len(lines)-100:]
+	}
+	fmt.Fprintf(&out, "eddy's log, last lines:\n%s", strings.Join(lines, "\n"))
+	return out.String()
 }
 
 // start runs eddy over the data dir, on the same ports every time.
@@ -204,25 +242,38 @@ func (r *crashRig) start() {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	fmt.Fprintf(logf, "---- start\n")
-	r.cmd = exec.Command(r.bin, args...)
-	r.cmd.Stdout, r.cmd.Stderr = logf, logf
-	if err := r.cmd.Start(); err != nil {
+	fmt.Fprintf(logf, "---- start (%s)\n", *r.step.Load())
+	cmd := exec.Command(r.bin, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
 		r.t.Fatal(err)
 	}
 	logf.Close()
+	exited := make(chan struct{})
+	go func() {
+		err := cmd.Wait()
+		if f, ferr := os.OpenFile(r.logPath, os.O_APPEND|os.O_WRONLY, 0o644); ferr == nil {
+			fmt.Fprintf(f, "---- exit: %v\n", err)
+			f.Close()
+		}
+		close(exited)
+	}()
+	r.cmd, r.exited = cmd, exited
+	r.proc.Store(cmd.Process)
 }
 
 func (r *crashRig) kill() {
 	r.cmd.Process.Signal(syscall.SIGKILL)
-	r.cmd.Wait()
+	<-r.exited
 	r.cmd = nil
+	r.proc.Store(nil)
 }
 
 // ready waits until eddy accepts SQL connections (generously: a restart
 // on a loaded machine replays Badger's and the broker's logs).
 func (r *crashRig) ready(ctx context.Context) error {
 	deadline := time.Now().Add(90 * time.Second)
+	exited := r.exited
 	for {
 		c, err := net.DialTimeout("tcp", r.sqlAddr, time.Second)
 		if err == nil {
@@ -235,6 +286,8 @@ func (r *crashRig) ready(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-exited:
+			return fmt.Errorf("eddy exited before it listened on %s (its log says why)", r.sqlAddr)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
@@ -345,6 +398,16 @@ func (r *crashRig) setup() {
 
 func (r *crashRig) run(kills int) {
 	t := r.t
+	// Print to stderr, which go test passes on at once, and kill eddy, so
+	// that whatever waits on it fails and the test reports.
+	watchdog := time.AfterFunc(crashWatchdog, func() {
+		fmt.Fprintf(os.Stderr, "%s: still running after %s, during %s (EDDY_CRASH_SEED=%d replays it); killing eddy\n%s\n",
+			t.Name(), crashWatchdog, *r.step.Load(), r.seed, r.logReport())
+		if p := r.proc.Load(); p != nil {
+			p.Kill()
+		}
+	})
+	defer watchdog.Stop()
 	r.setup()
 	for i := range kills {
 		r.cycle(i)
@@ -361,9 +424,26 @@ func (r *crashRig) cycle(i int) {
 	t := r.t
 	killAfter := time.Duration(50+r.rng.IntN(2500)) * time.Millisecond
 	dmlSeed, ddlSeed, ddl := r.rng.Uint64(), r.rng.Uint64(), r.rng.IntN(2) == 0
+	// The producer draws its pauses from a generator of its own: drawn
+	// from r.rng, their number (which depends on timing) would shift the
+	// later cycles' draws, and a seed would replay only the first cycle.
+	pauses := rand.New(rand.NewPCG(r.rng.Uint64(), 4))
+	r.setStep("cycle %d (kill after %s, DDL %v)", i, killAfter, ddl)
 	r.start()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
+	// running names the workers that have not returned, for a report if
+	// one does not return after the kill.
+	var running sync.Map
+	worker := func(name string, f func()) {
+		wg.Add(1)
+		running.Store(name, true)
+		go func() {
+			defer wg.Done()
+			defer running.Delete(name)
+			f()
+		}()
+	}
 	var mu sync.Mutex
 	var errs []error
 	// Errors from the moment of the kill on are the kill's.
@@ -378,9 +458,7 @@ func (r *crashRig) cycle(i int) {
 	// Reconciling reads the topics and the table as the restarted eddy
 	// and broker have them; the workers wait for it.
 	reconciled := make(chan struct{})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	worker("reconcile and produce", func() {
 		if err := r.ready(ctx); err != nil {
 			fail(err)
 			return
@@ -394,31 +472,27 @@ func (r *crashRig) cycle(i int) {
 			fail(r.produceBurst(ctx, crashBurst))
 			select {
 			case <-ctx.Done():
-			case <-time.After(time.Duration(r.rng.IntN(60)) * time.Millisecond):
+			case <-time.After(time.Duration(pauses.IntN(60)) * time.Millisecond):
 			}
 		}
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	})
+	worker("DML", func() {
 		select {
 		case <-reconciled:
 		case <-ctx.Done():
 			return
 		}
 		fail(r.dml(ctx, dmlSeed))
-	}()
+	})
 	if ddl {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		worker("DDL", func() {
 			select {
 			case <-reconciled:
 			case <-ctx.Done():
 				return
 			}
 			fail(r.ddl(ctx, i, ddlSeed, &mu))
-		}()
+		})
 	}
 	time.Sleep(killAfter)
 	select {
@@ -429,7 +503,16 @@ func (r *crashRig) cycle(i int) {
 	killing.Store(true)
 	r.kill()
 	cancel()
-	wg.Wait()
+	waited := make(chan struct{})
+	go func() { wg.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-time.After(2 * time.Minute):
+		var names []string
+		running.Range(func(k, _ any) bool { names = append(names, k.(string)); return true })
+		sort.Strings(names)
+		t.Fatalf("cycle %d: workers %q did not return in 2 minutes after the kill", i, names)
+	}
 	if len(errs) > 0 {
 		t.Fatalf("cycle %d: %v", i, errors.Join(errs...))
 	}
@@ -664,6 +747,7 @@ func (r *crashRig) dml(ctx context.Context, seed uint64) error {
 // views and the sinks.
 func (r *crashRig) finish() {
 	t := r.t
+	r.setStep("the last restart")
 	r.start()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -690,8 +774,10 @@ func (r *crashRig) finish() {
 		if batch == "" {
 			batch = v.def
 		}
+		r.setStep("the check of view %s", v.name)
 		r.waitEqual(ctx, c, v.name, batch)
 	}
+	r.setStep("the check of the views and sinks DDL created")
 	r.checkExtras(ctx, c)
 	for _, row := range queryRows(t, c, `SELECT name, coalesce(input, ''), late_rows FROM eddy_catalog.eddy_views WHERE late_rows <> 0`) {
 		// The test keeps event time within the watermark's delay, so a late
@@ -706,6 +792,7 @@ func (r *crashRig) finish() {
 			want = append(want, fmt.Sprintf(`{"id":%d,"auction":%d,"price":%d}`, b.id, b.auction, b.price))
 		}
 	}
+	r.setStep("the check of the sinks")
 	r.checkAppend(ctx, "s_even", want)
 	r.checkAppend(ctx, "s_even_q", want)
 	r.checkUpsert(ctx, c, "s_auction_q", "v_auction", []string{"auction", "n", "total", "top"}, []string{"auction"})
@@ -714,6 +801,7 @@ func (r *crashRig) finish() {
 	r.checkExtraSinks(ctx, c)
 	c.Close(ctx)
 	r.kill()
+	r.setStep("the check for orphaned data")
 	r.checkOrphans()
 }
 
