@@ -139,9 +139,11 @@ type crashRig struct {
 	logPath  string
 
 	seed uint64
-	// step says what the test is doing, for the report of a failure.
-	step atomic.Pointer[string]
-	cmd  *exec.Cmd
+	// step says what the test is doing, for the report of a failure;
+	// failedIn is the step during which the test first failed.
+	step     atomic.Pointer[string]
+	failedIn string
+	cmd      *exec.Cmd
 	// exited is closed when cmd has exited; proc is cmd's process, for the
 	// watchdog.
 	exited chan struct{}
@@ -190,7 +192,10 @@ func newCrashRig(t *testing.T, bin string, external bool, seed uint64) *crashRig
 			r.kill()
 		}
 		if t.Failed() {
-			t.Logf("FAILED during %s; EDDY_CRASH_SEED=%d replays it", *r.step.Load(), r.seed)
+			if r.failedIn == "" {
+				r.failedIn = *r.step.Load()
+			}
+			t.Logf("FAILED first during %s; EDDY_CRASH_SEED=%d replays it", r.failedIn, r.seed)
 			t.Log(r.logReport())
 		}
 	})
@@ -198,6 +203,9 @@ func newCrashRig(t *testing.T, bin string, external bool, seed uint64) *crashRig
 }
 
 func (r *crashRig) setStep(format string, args ...any) {
+	if r.failedIn == "" && r.t.Failed() {
+		r.failedIn = *r.step.Load()
+	}
 	s := fmt.Sprintf(format, args...)
 	r.step.Store(&s)
 }
