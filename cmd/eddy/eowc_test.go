@@ -12,7 +12,7 @@ import (
 // the background.
 func waitRows(t testing.TB, c *pgx.Conn, q string, want ...string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		got := queryRows(t, c, q)
 		if strings.Join(got, "\n") == strings.Join(want, "\n") {

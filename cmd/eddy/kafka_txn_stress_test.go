@@ -101,7 +101,7 @@ func TestEmbeddedKafkaTxnStress(t *testing.T) {
 		} else if err := p.EndTransaction(ctx, kgo.TryAbort); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(60 * time.Second)
 		for liveLen() < len(committed) && time.Now().Before(deadline) {
 			time.Sleep(50 * time.Millisecond)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -106,15 +107,25 @@ func itoa(i int64) string {
 func TestCancel(t *testing.T) {
 	conn := connect(t)
 	done := make(chan struct{})
-	defer close(done)
+	var wg sync.WaitGroup
+	wg.Add(1)
 	go func() {
-		select {
-		case <-time.After(200 * time.Millisecond):
-			conn.PgConn().CancelRequest(context.Background())
-		case <-done:
+		defer wg.Done()
+		// Again and again: a cancel that arrives before the query runs (a
+		// loaded machine) cancels nothing, and the query would run for ever.
+		for {
+			select {
+			case <-time.After(200 * time.Millisecond):
+				conn.PgConn().CancelRequest(context.Background())
+			case <-done:
+				return
+			}
 		}
 	}()
 	_, err := conn.Exec(context.Background(), "SELECT count(*) FROM generate_series(1, 20000000) a, generate_series(1, 100) b")
+	// No cancel may be on its way when the next statement runs.
+	close(done)
+	wg.Wait()
 	if sqlState(err) != "57014" {
 		t.Fatalf("want 57014 (query_canceled), got %v", err)
 	}

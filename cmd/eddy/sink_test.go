@@ -31,7 +31,7 @@ func waitTopic(t *testing.T, seeds []string, topic string, check func([]topicRec
 	}
 	defer cl.Close()
 	var recs []topicRecord
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		fs := cl.PollFetches(ctx)
@@ -279,7 +279,7 @@ func TestSinkKcatFromTable(t *testing.T) {
 // each key, without the tombstoned keys, is want.
 func kcatLast(t *testing.T, kcat string, seeds []string, topic string, want map[string]string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		out, err := osexec.CommandContext(ctx, kcat, "-b", seeds[0], "-t", topic, "-C", "-e", "-q", "-Z",
