@@ -145,8 +145,8 @@ func TestMatViewLocksReleased(t *testing.T) {
 		select {
 		case err := <-done:
 			return err
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%s: still waiting after 10s", what)
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%s: still waiting after 60s", what)
 			return nil
 		}
 	}
@@ -191,8 +191,8 @@ func TestMatViewLockWaitEnds(t *testing.T) {
 			if pe, ok := err.(*pgconn.PgError); !ok || pe.Code != "57014" {
 				t.Fatalf("%s: got %v, want 57014 (statement timeout)", q, err)
 			}
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%s: still waiting for the idle transaction after 10s", q)
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%s: still waiting for the idle transaction after 60s", q)
 		}
 	}
 	execAll(t, idle, `COMMIT`)

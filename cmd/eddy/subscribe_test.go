@@ -226,7 +226,7 @@ func TestSubscribe(t *testing.T) {
 				if f := strings.Split(l, "\t"); len(f) != 3 || f[1] != "1" || f[2] != want {
 					t.Errorf("COPY line %q, want id %s", l, want)
 				}
-			case <-time.After(10 * time.Second):
+			case <-time.After(60 * time.Second):
 				t.Fatalf("no COPY line for %s", want)
 			}
 		}
@@ -236,7 +236,7 @@ func TestSubscribe(t *testing.T) {
 			if err == nil {
 				t.Error("cancelled COPY succeeded")
 			}
-		case <-time.After(10 * time.Second):
+		case <-time.After(60 * time.Second):
 			t.Fatal("cancel did not end COPY (SUBSCRIBE)")
 		}
 		wantRows(t, c, `SELECT count(*) FROM ev`, "13")
@@ -287,7 +287,7 @@ func TestSubscribe(t *testing.T) {
 		// gives back its goroutines (the Kafka clients' among them).
 		settle := func(limit int) int {
 			n := runtime.NumGoroutine()
-			for deadline := time.Now().Add(10 * time.Second); n > limit && time.Now().Before(deadline); n = runtime.NumGoroutine() {
+			for deadline := time.Now().Add(60 * time.Second); n > limit && time.Now().Before(deadline); n = runtime.NumGoroutine() {
 				time.Sleep(50 * time.Millisecond)
 			}
 			return n
