@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -125,5 +127,47 @@ func dropOrphans(cat *catalog.Catalog, log *slog.Logger) error {
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i] < list[j] })
 	log.Warn("deleted the data of objects that a crash left half created or half dropped", "oids", fmt.Sprint(list))
+	return nil
+}
+
+// removeEmptyLogs deletes the empty memtable and value log files of the
+// data directory. Badger creates such a file, then sizes it and writes
+// its header; a kill -9 in between (which restarts make likely: Badger
+// creates both at every open) leaves it empty, and Badger's Open then
+// fails on it with "Create a new file" (dgraph-io/badger#2207). Empty, it
+// holds nothing, and Badger creates it again when it needs it. It takes
+// the lock Badger takes on the directory, so as never to remove a file
+// that a live process has just created: then it leaves the files alone,
+// and Badger's Open says who holds the directory.
+func removeEmptyLogs(dir string, log *slog.Logger) error {
+	d, err := os.Open(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("data dir %q: %w", dir, err)
+	}
+	defer d.Close() // releases the lock
+	if syscall.Flock(int(d.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+		return nil
+	}
+	entries, err := d.ReadDir(-1)
+	if err != nil {
+		return fmt.Errorf("data dir %q: %w", dir, err)
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".mem") && !strings.HasSuffix(e.Name(), ".vlog") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() || info.Size() != 0 {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if err := os.Remove(path); err != nil {
+			return fmt.Errorf("remove the empty file a crash left in the data dir: %w", err)
+		}
+		log.Warn("removed an empty file that a crash left in the data dir", "file", path)
+	}
 	return nil
 }

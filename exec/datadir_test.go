@@ -2,6 +2,8 @@ package exec
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -201,4 +203,50 @@ func execErr(s *Session, q string) (int, error) {
 		res.Close()
 	}
 	return n, nil
+}
+
+// TestOpenAfterKillCreatingLogFile: a kill -9 between Badger's creating a
+// memtable or value log file and its sizing leaves the file empty, and
+// Badger then refuses to open the directory (dgraph-io/badger#2207);
+// TestKill9Views met it. Open must get past such files, with what was
+// committed intact.
+func TestOpenAfterKillCreatingLogFile(t *testing.T) {
+	dir := t.TempDir()
+	e, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	si, err := e.Connect(context.Background(), "eddy", "eddy", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	query(t, si.(*Session), `CREATE TABLE t (id INT PRIMARY KEY)`)
+	query(t, si.(*Session), `INSERT INTO t SELECT generate_series(1, 100)`)
+	// As a later open would have named them, had the kill not come.
+	for _, name := range []string{"00099.mem", "000099.vlog"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// While a process has the directory open, its files are its own,
+	// empty or not.
+	if err := removeEmptyLogs(dir, slog.Default()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "00099.mem")); err != nil {
+		t.Fatalf("removed a file of a directory in use: %v", err)
+	}
+	e.Close()
+	e, err = Open(dir, nil)
+	if err != nil {
+		t.Fatalf("open after a kill left empty log files: %v", err)
+	}
+	defer e.Close()
+	si, err = e.Connect(context.Background(), "eddy", "eddy", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := query(t, si.(*Session), `SELECT count(*) FROM t`); fmt.Sprint(got) != "[[100]]" {
+		t.Errorf("after the reopen: %v", got)
+	}
 }

@@ -120,6 +120,9 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 		if err := checkDataDir(dataDir); err != nil {
 			return nil, err
 		}
+		if err := removeEmptyLogs(dataDir, log); err != nil {
+			return nil, err
+		}
 	}
 	db, err := badger.Open(opts)
 	if err != nil {
