@@ -38,9 +38,9 @@ func runEddy(t *testing.T, cfg config) (ep endpoints, stop func()) {
 	case err := <-done:
 		cancel()
 		t.Fatalf("eddy did not start: %v", err)
-	case <-time.After(30 * time.Second):
+	case <-time.After(90 * time.Second):
 		cancel()
-		t.Fatal("eddy did not start in 30s")
+		t.Fatal("eddy did not start in 90s")
 	}
 	t.Cleanup(stop)
 	return ep, stop

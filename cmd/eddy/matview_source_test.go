@@ -36,9 +36,9 @@ func startEddyConfig(t testing.TB, cfg config) (c *pgx.Conn, seeds []string, sto
 	case err := <-done:
 		cancel()
 		t.Fatalf("eddy did not start: %v", err)
-	case <-time.After(30 * time.Second):
+	case <-time.After(90 * time.Second):
 		cancel()
-		t.Fatal("eddy did not start in 30s")
+		t.Fatal("eddy did not start in 90s")
 	}
 	c, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://eddy@%s/eddy?sslmode=disable", ep.SQL))
 	if err != nil {

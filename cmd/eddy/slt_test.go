@@ -50,8 +50,8 @@ func startEddyWith(t testing.TB, cfg config) string {
 	case err := <-done:
 		done <- nil
 		t.Fatalf("eddy did not start: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("eddy did not start in 30s")
+	case <-time.After(90 * time.Second):
+		t.Fatal("eddy did not start in 90s")
 	}
 	return ""
 }
