@@ -808,9 +808,24 @@ func (r *crashRig) finish() {
 	r.checkUpsert(ctx, c, "s_tier", "v_tier", []string{"tier", "n", "total"}, []string{"tier"})
 	r.checkExtraSinks(ctx, c)
 	c.Close(ctx)
-	r.kill()
+	r.stop()
 	r.setStep("the check for orphaned data")
 	r.checkOrphans()
+}
+
+// stop ends eddy with SIGTERM, so that it closes Badger: a SIGKILL can
+// leave files that Badger itself cannot open (see exec's removeEmptyLogs),
+// and checkOrphans opens Badger directly.
+func (r *crashRig) stop() {
+	r.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-r.exited:
+		r.cmd = nil
+		r.proc.Store(nil)
+	case <-time.After(time.Minute):
+		r.t.Errorf("eddy did not stop in a minute after SIGTERM")
+		r.kill()
+	}
 }
 
 // waitEqual waits until the view equals the batch query (the view may
