@@ -68,11 +68,14 @@ func TestKill9Views(t *testing.T) {
 	}
 }
 
-// crashWatchdog is how long one run of the rig may take before it is
-// taken for stuck (a run takes a minute or two on a loaded machine).
-// Stuck, the test would end at go test's -timeout, which prints no t.Log
-// output: the seed and eddy's log would be lost.
-const crashWatchdog = 10 * time.Minute
+// crashWatchdog is how long a run of the rig with kills may take before
+// it is taken for stuck (20 kills take a minute or two on a loaded
+// machine; this gives them ten). Stuck, the test would end at go test's
+// -timeout, which prints no t.Log output: the seed and eddy's log would be
+// lost.
+func crashWatchdog(kills int) time.Duration {
+	return 5*time.Minute + time.Duration(kills)*15*time.Second
+}
 
 // Records. Every record's contents are a function of its id alone, so a
 // record can be sent again after a crash and be the same record. Bids get
@@ -408,9 +411,10 @@ func (r *crashRig) run(kills int) {
 	t := r.t
 	// Print to stderr, which go test passes on at once, and kill eddy, so
 	// that whatever waits on it fails and the test reports.
-	watchdog := time.AfterFunc(crashWatchdog, func() {
+	limit := crashWatchdog(kills)
+	watchdog := time.AfterFunc(limit, func() {
 		fmt.Fprintf(os.Stderr, "%s: still running after %s, during %s (EDDY_CRASH_SEED=%d replays it); killing eddy\n%s\n",
-			t.Name(), crashWatchdog, *r.step.Load(), r.seed, r.logReport())
+			t.Name(), limit, *r.step.Load(), r.seed, r.logReport())
 		if p := r.proc.Load(); p != nil {
 			p.Kill()
 		}
