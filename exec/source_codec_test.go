@@ -134,3 +134,29 @@ func TestColumnsRead(t *testing.T) {
 		t.Errorf("a column out of range reads %v, want unknown (nil)", got)
 	}
 }
+
+// TestJSONDecoderIntegers: the one-pass integer path reads what the
+// general path (a JSON number through the type's text input) reads, and
+// refuses what it refuses.
+func TestJSONDecoderIntegers(t *testing.T) {
+	for _, typ := range []sql.Type{sql.Int2, sql.Int4, sql.Int8} {
+		dec := newRecordDecoder("json", []catalog.Column{{Name: "i", Type: typ}}, time.UTC)
+		for _, num := range []string{"0", "-0", "7", "-7", "32767", "32768", "-32768", "-32769", "2147483647", "2147483648",
+			"-2147483649", "999999999999999999", "1000000000000000000", "9223372036854775807", "9223372036854775808",
+			"-9223372036854775808", "-9223372036854775809", "1.0", "1e2", "1E2", "01", "-01", "-", "1x", "12345678901234567890123"} {
+			row := make(sql.Row, 1)
+			err := dec.decode([]byte(`{"i":`+num+`}`), row)
+			valid := num != "01" && num != "-01" && num != "-" && num != "1x"
+			var want sql.Value
+			var werr error = errJSONSyntax
+			if valid {
+				want, werr = sql.ParseText(num, typ, time.UTC)
+			}
+			if (err == nil) != (werr == nil) {
+				t.Errorf("%s as %s: error %v, want %v", num, typ, err, werr)
+			} else if err == nil && sql.Compare(row[0], want) != 0 {
+				t.Errorf("%s as %s: %v, want %v", num, typ, row[0], want)
+			}
+		}
+	}
+}
