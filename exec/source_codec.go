@@ -31,9 +31,10 @@ func newRecordDecoder(format string, cols []catalog.Column, loc *time.Location) 
 	case "bytes":
 		return bytesDecoder{}
 	}
-	d := &jsonDecoder{cols: cols, loc: loc, index: make(map[string]int, len(cols))}
+	d := &jsonDecoder{cols: cols, loc: loc, index: make(map[string]int, len(cols)), plainText: make([]bool, len(cols))}
 	for i, c := range cols {
 		d.index[c.Name] = i
+		d.plainText[i] = c.Type.OID == sql.OIDText && c.Type.Elem == nil
 	}
 	return d
 }
@@ -112,6 +113,11 @@ type jsonDecoder struct {
 	ascii bool // the last string read was all ASCII (str)
 	// order is the keys of the last records by position (column).
 	order []keyColumn
+	// plainText flags the columns of type text, whose strings are
+	// gathered in texts (pending) and built at the record's end.
+	plainText []bool
+	texts     []byte
+	pending   []pendingText
 }
 
 var errJSONSyntax = errors.New("invalid JSON")
@@ -120,6 +126,29 @@ func (d *jsonDecoder) decode(v []byte, row sql.Row) error {
 	if v == nil {
 		return nil
 	}
+	d.texts, d.pending = d.texts[:0], d.pending[:0]
+	if err := d.object(v, row); err != nil {
+		return err
+	}
+	if len(d.pending) > 0 {
+		// One string holds the record's text values: one allocation
+		// rather than one per value, and a value kept for long holds no
+		// more than its own record's texts.
+		all := string(d.texts)
+		for _, p := range d.pending {
+			row[p.col] = sql.NewText(all[p.off:p.end])
+		}
+	}
+	return nil
+}
+
+// pendingText is a text value of the record being decoded, at
+// texts[off:end] until the record is done.
+type pendingText struct {
+	col, off, end int
+}
+
+func (d *jsonDecoder) object(v []byte, row sql.Row) error {
 	d.s, d.i = v, 0
 	d.ws()
 	if d.i < len(d.s) && d.s[d.i] == 'n' {
@@ -152,9 +181,29 @@ func (d *jsonDecoder) decode(v []byte, row sql.Row) error {
 			if err := d.checkText(d.cols[col].Type); err != nil {
 				return fmt.Errorf("column %s: %w", d.cols[col].Name, err)
 			}
+		} else if ok && d.plainText[col] && d.i < len(d.s) && d.s[d.i] == '"' {
+			start := d.i
+			t, err := d.str()
+			if err == nil && (d.ascii || utf8.Valid(t) && bytes.IndexByte(t, 0) < 0) {
+				d.pending = append(d.pending, pendingText{col, len(d.texts), len(d.texts) + len(t)})
+				d.texts = append(d.texts, t...)
+			} else {
+				d.i = start // value says what is wrong
+				if _, err := d.value(d.cols[col].Type); err != nil {
+					return fmt.Errorf("column %s: %w", d.cols[col].Name, err)
+				}
+				return fmt.Errorf("column %s: %w", d.cols[col].Name, errJSONSyntax)
+			}
 		} else if ok {
 			if row[col], err = d.value(d.cols[col].Type); err != nil {
 				return fmt.Errorf("column %s: %w", d.cols[col].Name, err)
+			}
+			// A later key overrides an earlier one of the same name.
+			for i := 0; i < len(d.pending); i++ {
+				if d.pending[i].col == col {
+					d.pending = append(d.pending[:i], d.pending[i+1:]...)
+					i--
+				}
 			}
 		} else if err := d.skip(0); err != nil {
 			return err

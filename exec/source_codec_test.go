@@ -160,3 +160,44 @@ func TestJSONDecoderIntegers(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONDecoderTexts: text values, gathered while the record decodes
+// and built at its end, come out as the record says, the last of a
+// repeated key winning.
+func TestJSONDecoderTexts(t *testing.T) {
+	cols := []catalog.Column{{Name: "t", Type: sql.Text}, {Name: "u", Type: sql.Text}, {Name: "i", Type: sql.Int8}}
+	dec := newRecordDecoder("json", cols, time.UTC)
+	for _, c := range []struct{ in, want string }{
+		{`{"t":"a","u":"bc","i":1}`, "[a bc 1]"},
+		{`{"t":"a","t":null}`, "[NULL NULL NULL]"},
+		{`{"t":"a","t":"b","u":"é"}`, "[b é NULL]"},
+		{`{"t":null,"t":"c"}`, "[c NULL NULL]"},
+		{`{"t":"x\"y","u":12}`, `[x"y 12 NULL]`},
+		{`{"u":"","t":"q"}`, "[q  NULL]"},
+	} {
+		row := make(sql.Row, len(cols))
+		if err := dec.decode([]byte(c.in), row); err != nil {
+			t.Fatalf("%s: %v", c.in, err)
+		}
+		var got []string
+		for _, v := range row {
+			if v.IsNull() {
+				got = append(got, "NULL")
+			} else {
+				got = append(got, sql.FormatText(v, sql.Text, time.UTC))
+			}
+		}
+		if s := fmt.Sprint(got); s != c.want {
+			t.Errorf("%s: %s, want %s", c.in, s, c.want)
+		}
+	}
+	// A record that fails leaves nothing for the next.
+	row := make(sql.Row, len(cols))
+	if err := dec.decode([]byte(`{"t":"a","i":"x"}`), row); err == nil {
+		t.Fatal(`{"i":"x"} decoded`)
+	}
+	row = make(sql.Row, len(cols))
+	if err := dec.decode([]byte(`{"i":2}`), row); err != nil || !row[0].IsNull() {
+		t.Errorf(`{"i":2} after a failed record: %v, %v`, row, err)
+	}
+}
