@@ -153,18 +153,30 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 		badMu.Unlock()
 	}
 	chunk := loadChunk{limit: snapshotChunkBytes(f.e.stateCache)}
+	lastLen := 0
 	for {
-		b, err := scan.Next(ctx)
+		sb, err := scan.nextSized(ctx)
 		if err != nil {
 			return err
 		}
+		b := sb.b
 		if b != nil {
-			chunk.add(b)
+			// loadChunk.add less its rowSize pass, which the decoders
+			// made.
+			if chunk.Rows == nil && lastLen > 0 {
+				// Sized as the last chunk was, rather than grown again.
+				chunk.Rows = make([]sql.Row, 0, lastLen)
+				chunk.Diffs = make([]int64, 0, lastLen)
+			}
+			chunk.Rows = append(chunk.Rows, b.Rows...)
+			chunk.Diffs = append(chunk.Diffs, b.Diffs...)
+			chunk.bytes += sb.bytes
 		}
 		if (b == nil && chunk.Len() > 0) || chunk.full() {
 			if err := run(map[uint32]*Batch{src.OID: &chunk.Batch}); err != nil {
 				return err
 			}
+			lastLen = chunk.Len()
 			chunk.reset()
 		}
 		if b == nil {

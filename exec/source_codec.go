@@ -2,6 +2,7 @@ package exec
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -30,9 +31,10 @@ func newRecordDecoder(format string, cols []catalog.Column, loc *time.Location) 
 	case "bytes":
 		return bytesDecoder{}
 	}
-	d := &jsonDecoder{cols: cols, loc: loc, index: make(map[string]int, len(cols))}
+	d := &jsonDecoder{cols: cols, loc: loc, index: make(map[string]int, len(cols)), plainText: make([]bool, len(cols))}
 	for i, c := range cols {
 		d.index[c.Name] = i
+		d.plainText[i] = c.Type.OID == sql.OIDText && c.Type.Elem == nil
 	}
 	return d
 }
@@ -105,9 +107,17 @@ type jsonDecoder struct {
 	// would, so the same records decode, but not built.
 	unused []bool
 
-	buf []byte // unescaped strings
-	s   []byte
-	i   int
+	buf   []byte // unescaped strings
+	s     []byte
+	i     int
+	ascii bool // the last string read was all ASCII (str)
+	// order is the keys of the last records by position (column).
+	order []keyColumn
+	// plainText flags the columns of type text, whose strings are
+	// gathered in texts (pending) and built at the record's end.
+	plainText []bool
+	texts     []byte
+	pending   []pendingText
 }
 
 var errJSONSyntax = errors.New("invalid JSON")
@@ -116,6 +126,29 @@ func (d *jsonDecoder) decode(v []byte, row sql.Row) error {
 	if v == nil {
 		return nil
 	}
+	d.texts, d.pending = d.texts[:0], d.pending[:0]
+	if err := d.object(v, row); err != nil {
+		return err
+	}
+	if len(d.pending) > 0 {
+		// One string holds the record's text values: one allocation
+		// rather than one per value, and a value kept for long holds no
+		// more than its own record's texts.
+		all := string(d.texts)
+		for _, p := range d.pending {
+			row[p.col] = sql.NewText(all[p.off:p.end])
+		}
+	}
+	return nil
+}
+
+// pendingText is a text value of the record being decoded, at
+// texts[off:end] until the record is done.
+type pendingText struct {
+	col, off, end int
+}
+
+func (d *jsonDecoder) object(v []byte, row sql.Row) error {
 	d.s, d.i = v, 0
 	d.ws()
 	if d.i < len(d.s) && d.s[d.i] == 'n' {
@@ -132,13 +165,13 @@ func (d *jsonDecoder) decode(v []byte, row sql.Row) error {
 	if d.eat('}') {
 		return d.end()
 	}
-	for {
+	for k := 0; ; k++ {
 		d.ws()
 		key, err := d.str()
 		if err != nil {
 			return err
 		}
-		col, ok := d.index[string(key)]
+		col, ok := d.column(k, key)
 		d.ws()
 		if !d.eat(':') {
 			return errJSONSyntax
@@ -148,9 +181,29 @@ func (d *jsonDecoder) decode(v []byte, row sql.Row) error {
 			if err := d.checkText(d.cols[col].Type); err != nil {
 				return fmt.Errorf("column %s: %w", d.cols[col].Name, err)
 			}
+		} else if ok && d.plainText[col] && d.i < len(d.s) && d.s[d.i] == '"' {
+			start := d.i
+			t, err := d.str()
+			if err == nil && (d.ascii || utf8.Valid(t) && bytes.IndexByte(t, 0) < 0) {
+				d.pending = append(d.pending, pendingText{col, len(d.texts), len(d.texts) + len(t)})
+				d.texts = append(d.texts, t...)
+			} else {
+				d.i = start // value says what is wrong
+				if _, err := d.value(d.cols[col].Type); err != nil {
+					return fmt.Errorf("column %s: %w", d.cols[col].Name, err)
+				}
+				return fmt.Errorf("column %s: %w", d.cols[col].Name, errJSONSyntax)
+			}
 		} else if ok {
 			if row[col], err = d.value(d.cols[col].Type); err != nil {
 				return fmt.Errorf("column %s: %w", d.cols[col].Name, err)
+			}
+			// A later key overrides an earlier one of the same name.
+			for i := 0; i < len(d.pending); i++ {
+				if d.pending[i].col == col {
+					d.pending = append(d.pending[:i], d.pending[i+1:]...)
+					i--
+				}
 			}
 		} else if err := d.skip(0); err != nil {
 			return err
@@ -164,6 +217,36 @@ func (d *jsonDecoder) decode(v []byte, row sql.Row) error {
 		}
 		return errJSONSyntax
 	}
+}
+
+// column finds the declared column of the k-th key of an object. A topic's
+// records mostly list the same keys in the same order, so the key the
+// last record had at k is tried before the map.
+func (d *jsonDecoder) column(k int, key []byte) (int, bool) {
+	if k < len(d.order) && d.order[k].name == string(key) {
+		c := d.order[k].col
+		return c, c >= 0
+	}
+	col, ok := d.index[string(key)]
+	if !ok {
+		col = -1
+	}
+	switch {
+	case k < len(d.order):
+		d.order[k] = keyColumn{string(key), col}
+	case k == len(d.order) && k < maxKeyOrder:
+		d.order = append(d.order, keyColumn{string(key), col})
+	}
+	return col, ok
+}
+
+// maxKeyOrder bounds the keys whose order jsonDecoder.column remembers.
+const maxKeyOrder = 64
+
+// keyColumn is a key and its declared column (-1: none).
+type keyColumn struct {
+	name string
+	col  int
 }
 
 func (d *jsonDecoder) end() error {
@@ -201,27 +284,60 @@ func (d *jsonDecoder) literal(lit string) error {
 	return nil
 }
 
-// str reads a string; the result is valid until the next call.
+// str reads a string; the result is valid until the next call. d.ascii
+// tells whether its bytes were all ASCII (so valid UTF-8 without a NUL:
+// a raw control character is a syntax error, and an escaped one sets it
+// false).
 func (d *jsonDecoder) str() ([]byte, error) {
 	if !d.eat('"') {
 		return nil, errJSONSyntax
 	}
 	start := d.i
-	for d.i < len(d.s) {
-		c := d.s[d.i]
+	// Eight bytes at a time while none is a quote, a backslash, a control
+	// character or past ASCII: most strings are plain, and the byte loop
+	// below takes over at the first word that is not.
+	s := d.s
+	for d.i+8 <= len(s) {
+		w := binary.LittleEndian.Uint64(s[d.i:])
+		if swarSpecial(w) != 0 {
+			break
+		}
+		d.i += 8
+	}
+	ascii := true
+	for d.i < len(s) {
+		c := s[d.i]
 		if c == '"' {
 			d.i++
-			return d.s[start : d.i-1], nil
+			d.ascii = ascii
+			return s[start : d.i-1], nil
 		}
 		if c == '\\' {
+			d.ascii = false
 			return d.strEscaped(start)
 		}
 		if c < 0x20 {
 			return nil, errJSONSyntax
 		}
+		if c >= 0x80 {
+			ascii = false
+		}
 		d.i++
 	}
 	return nil, errJSONSyntax
+}
+
+const (
+	swarOnes = 0x0101010101010101
+	swarHigh = 0x8080808080808080
+)
+
+// swarSpecial is nonzero when one of w's bytes is '"', '\\', below 0x20 or
+// above 0x7f (and may be, after such a byte, for one that is not).
+func swarSpecial(w uint64) uint64 {
+	q := w ^ (swarOnes * '"')
+	b := w ^ (swarOnes * '\\')
+	return ((q-swarOnes)&^q | (b-swarOnes)&^b | (w-swarOnes*0x20)&^w | w) & swarHigh
 }
 
 func (d *jsonDecoder) strEscaped(start int) ([]byte, error) {
@@ -389,6 +505,9 @@ func (d *jsonDecoder) value(t sql.Type) (sql.Value, error) {
 	if d.i >= len(d.s) {
 		return sql.Null, errJSONSyntax
 	}
+	if v, ok := d.fastInt(t); ok {
+		return v, nil
+	}
 	isJSON := t.OID == sql.OIDJSON || t.OID == sql.OIDJSONB
 	start := d.i
 	switch c := d.s[d.i]; {
@@ -446,7 +565,7 @@ func (d *jsonDecoder) checkText(t sql.Type) error {
 	start := d.i
 	if d.i < len(d.s) && d.s[d.i] == '"' {
 		s, err := d.str()
-		if err == nil && utf8.Valid(s) && bytes.IndexByte(s, 0) < 0 {
+		if err == nil && (d.ascii || utf8.Valid(s) && bytes.IndexByte(s, 0) < 0) {
 			return nil
 		}
 		d.i = start
@@ -481,7 +600,7 @@ func (d *jsonDecoder) fastString(s []byte, t sql.Type) (sql.Value, bool) {
 	}
 	switch t.OID {
 	case sql.OIDText:
-		if !utf8.Valid(s) || bytes.IndexByte(s, 0) >= 0 {
+		if !d.ascii && (!utf8.Valid(s) || bytes.IndexByte(s, 0) >= 0) {
 			return sql.Null, false // ParseText says why
 		}
 		return sql.NewText(string(s)), true
@@ -499,6 +618,55 @@ func (d *jsonDecoder) fastString(s []byte, t sql.Type) (sql.Value, bool) {
 		return sql.NewTimestampTZ(sql.LocalToUTC(us, d.loc)), true
 	}
 	return sql.Null, false
+}
+
+// fastInt reads a plain integer into an integer column in one pass over
+// its digits; it reads nothing (false) for any other value or type, or a
+// number with a fraction or exponent, or one that may not fit, which
+// value's general path reads or refuses.
+func (d *jsonDecoder) fastInt(t sql.Type) (sql.Value, bool) {
+	var lo, hi int64
+	switch t.OID {
+	case sql.OIDInt8:
+		lo, hi = math.MinInt64, math.MaxInt64
+	case sql.OIDInt4:
+		lo, hi = math.MinInt32, math.MaxInt32
+	case sql.OIDInt2:
+		lo, hi = math.MinInt16, math.MaxInt16
+	default:
+		return sql.Null, false
+	}
+	if t.Elem != nil {
+		return sql.Null, false
+	}
+	s, i := d.s, d.i
+	neg := i < len(s) && s[i] == '-'
+	if neg {
+		i++
+	}
+	digits := i
+	var n int64
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' && i-digits < 18 {
+		n = n*10 + int64(s[i]-'0')
+		i++
+	}
+	if i == digits || (s[digits] == '0' && i-digits > 1) {
+		return sql.Null, false
+	}
+	if i < len(s) {
+		switch s[i] {
+		case '.', 'e', 'E', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			return sql.Null, false
+		}
+	}
+	if neg {
+		n = -n
+	}
+	if n < lo || n > hi {
+		return sql.Null, false
+	}
+	d.i = i
+	return sql.NewInt(n), true
 }
 
 // parseJSONInt is the allocation-free path for plain integers; anything

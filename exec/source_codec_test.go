@@ -134,3 +134,70 @@ func TestColumnsRead(t *testing.T) {
 		t.Errorf("a column out of range reads %v, want unknown (nil)", got)
 	}
 }
+
+// TestJSONDecoderIntegers: the one-pass integer path reads what the
+// general path (a JSON number through the type's text input) reads, and
+// refuses what it refuses.
+func TestJSONDecoderIntegers(t *testing.T) {
+	for _, typ := range []sql.Type{sql.Int2, sql.Int4, sql.Int8} {
+		dec := newRecordDecoder("json", []catalog.Column{{Name: "i", Type: typ}}, time.UTC)
+		for _, num := range []string{"0", "-0", "7", "-7", "32767", "32768", "-32768", "-32769", "2147483647", "2147483648",
+			"-2147483649", "999999999999999999", "1000000000000000000", "9223372036854775807", "9223372036854775808",
+			"-9223372036854775808", "-9223372036854775809", "1.0", "1e2", "1E2", "01", "-01", "-", "1x", "12345678901234567890123"} {
+			row := make(sql.Row, 1)
+			err := dec.decode([]byte(`{"i":`+num+`}`), row)
+			valid := num != "01" && num != "-01" && num != "-" && num != "1x"
+			var want sql.Value
+			var werr error = errJSONSyntax
+			if valid {
+				want, werr = sql.ParseText(num, typ, time.UTC)
+			}
+			if (err == nil) != (werr == nil) {
+				t.Errorf("%s as %s: error %v, want %v", num, typ, err, werr)
+			} else if err == nil && sql.Compare(row[0], want) != 0 {
+				t.Errorf("%s as %s: %v, want %v", num, typ, row[0], want)
+			}
+		}
+	}
+}
+
+// TestJSONDecoderTexts: text values, gathered while the record decodes
+// and built at its end, come out as the record says, the last of a
+// repeated key winning.
+func TestJSONDecoderTexts(t *testing.T) {
+	cols := []catalog.Column{{Name: "t", Type: sql.Text}, {Name: "u", Type: sql.Text}, {Name: "i", Type: sql.Int8}}
+	dec := newRecordDecoder("json", cols, time.UTC)
+	for _, c := range []struct{ in, want string }{
+		{`{"t":"a","u":"bc","i":1}`, "[a bc 1]"},
+		{`{"t":"a","t":null}`, "[NULL NULL NULL]"},
+		{`{"t":"a","t":"b","u":"é"}`, "[b é NULL]"},
+		{`{"t":null,"t":"c"}`, "[c NULL NULL]"},
+		{`{"t":"x\"y","u":12}`, `[x"y 12 NULL]`},
+		{`{"u":"","t":"q"}`, "[q  NULL]"},
+	} {
+		row := make(sql.Row, len(cols))
+		if err := dec.decode([]byte(c.in), row); err != nil {
+			t.Fatalf("%s: %v", c.in, err)
+		}
+		var got []string
+		for _, v := range row {
+			if v.IsNull() {
+				got = append(got, "NULL")
+			} else {
+				got = append(got, sql.FormatText(v, sql.Text, time.UTC))
+			}
+		}
+		if s := fmt.Sprint(got); s != c.want {
+			t.Errorf("%s: %s, want %s", c.in, s, c.want)
+		}
+	}
+	// A record that fails leaves nothing for the next.
+	row := make(sql.Row, len(cols))
+	if err := dec.decode([]byte(`{"t":"a","i":"x"}`), row); err == nil {
+		t.Fatal(`{"i":"x"} decoded`)
+	}
+	row = make(sql.Row, len(cols))
+	if err := dec.decode([]byte(`{"i":2}`), row); err != nil || !row[0].IsNull() {
+		t.Errorf(`{"i":2} after a failed record: %v, %v`, row, err)
+	}
+}

@@ -31,7 +31,7 @@ type sourceScanOp struct {
 	stats *sourceStats
 
 	started bool
-	out     chan *Batch
+	out     chan sizedBatch
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 
@@ -61,6 +61,12 @@ func (rt *runtime) buildSourceScan(n *planner.Scan) (Operator, error) {
 	return scan, nil
 }
 
+// sizedBatch is a batch and its rows' rowSize.
+type sizedBatch struct {
+	b     *Batch
+	bytes int64
+}
+
 // sourceJob is a run of one partition's records for a decoding worker.
 type sourceJob struct {
 	partition int32
@@ -68,14 +74,21 @@ type sourceJob struct {
 }
 
 func (s *sourceScanOp) Next(ctx context.Context) (*Batch, error) {
+	sb, err := s.nextSized(ctx)
+	return sb.b, err
+}
+
+// nextSized is Next with the batch's rowSize, which a view's load
+// (dataflow.loadSource) counts its epochs by.
+func (s *sourceScanOp) nextSized(ctx context.Context) (sizedBatch, error) {
 	if !s.started {
 		s.started = true
 		if err := s.start(); err != nil {
-			return nil, err
+			return sizedBatch{}, err
 		}
 	}
 	if s.out == nil {
-		return nil, nil
+		return sizedBatch{}, nil
 	}
 	select {
 	case b, ok := <-s.out:
@@ -84,12 +97,12 @@ func (s *sourceScanOp) Next(ctx context.Context) (*Batch, error) {
 		}
 	case <-ctx.Done():
 		s.stop()
-		return nil, ctx.Err()
+		return sizedBatch{}, ctx.Err()
 	}
 	s.stop()
 	s.errMu.Lock()
 	defer s.errMu.Unlock()
-	return nil, s.err
+	return sizedBatch{}, s.err
 }
 
 // stop ends the goroutines and waits for them.
@@ -155,7 +168,7 @@ func (s *sourceScanOp) start() error {
 	}
 	runCtx, runCancel := context.WithCancel(s.rt.ctx)
 	s.cancel = runCancel
-	s.out = make(chan *Batch, 8)
+	s.out = make(chan sizedBatch, 8)
 	jobs := make(chan sourceJob, 16)
 	workers := min(goruntime.GOMAXPROCS(0), len(assign))
 	s.wg.Add(1)
@@ -237,7 +250,7 @@ func (s *sourceScanOp) fetch(ctx context.Context, cl *kgo.Client, ends map[int32
 func (s *sourceScanOp) decode(ctx context.Context, jobs <-chan sourceJob) {
 	dec := newSourceDecoder(s.cfg.format, s.rel.Columns, s.rt.loc(), s.read)
 	for job := range jobs {
-		b, err := s.decodeRecords(dec, job.partition, job.recs)
+		b, size, err := s.decodeSized(dec, job.partition, job.recs)
 		if err != nil {
 			s.fail(err)
 			return
@@ -246,7 +259,7 @@ func (s *sourceScanOp) decode(ctx context.Context, jobs <-chan sourceJob) {
 			continue
 		}
 		select {
-		case s.out <- b:
+		case s.out <- sizedBatch{b, size}:
 		case <-ctx.Done():
 			return
 		}
@@ -257,12 +270,21 @@ func (s *sourceScanOp) decode(ctx context.Context, jobs <-chan sourceJob) {
 // columns from the value, then the metadata columns (catalog.SourceMetadata)
 // from the record. It fails only when the source says on_error = 'fail'.
 func (s *sourceScanOp) decodeRecords(dec recordDecoder, partition int32, recs []*kgo.Record) (*Batch, error) {
+	b, _, err := s.decodeSized(dec, partition, recs)
+	return b, err
+}
+
+// decodeSized is decodeRecords that also returns the rows' footprint
+// (rowSize), taken while the rows are in the decoding core's cache rather
+// than by the reader that gathers them.
+func (s *sourceScanOp) decodeSized(dec recordDecoder, partition int32, recs []*kgo.Record) (*Batch, int64, error) {
 	ncols := len(s.rel.Columns)
 	width := ncols + len(catalog.SourceMetadata)
 	b := &Batch{Rows: make([]sql.Row, 0, len(recs)), Diffs: make([]int64, 0, len(recs))}
 	// One allocation for all the batch's values.
 	slab := make([]sql.Value, len(recs)*width)
 	skipped := 0
+	var size int64
 	for _, rec := range recs {
 		row := slab[:width:width]
 		if err := dec.decode(rec.Value, row[:ncols]); err != nil {
@@ -270,7 +292,7 @@ func (s *sourceScanOp) decodeRecords(dec recordDecoder, partition int32, recs []
 			s.stats.lastError.Store(&msg)
 			if s.cfg.failOnError {
 				s.stats.read.Add(int64(len(b.Rows) + skipped + 1))
-				return nil, &sql.Error{Code: sql.CodeInvalidTextRepresentation,
+				return nil, 0, &sql.Error{Code: sql.CodeInvalidTextRepresentation,
 					Message: fmt.Sprintf("source %s: cannot decode record: %s", s.rel.Name, msg),
 					Detail:  fmt.Sprintf("topic %s, partition %d, offset %d", s.cfg.topic, partition, rec.Offset),
 					Hint:    "Use on_error = 'skip' to skip and count records that do not decode, or 'dead_letter' to send them to a topic."}
@@ -291,12 +313,13 @@ func (s *sourceScanOp) decodeRecords(dec recordDecoder, partition int32, recs []
 		row[ncols+2] = sql.NewInt(rec.Offset)
 		row[ncols+3] = sql.NewTimestampTZ(rec.Timestamp.UnixMicro())
 		b.Add(row, 1)
+		size += rowSize(row)
 	}
 	s.stats.read.Add(int64(len(recs)))
 	if skipped > 0 {
 		s.stats.skipped.Add(int64(skipped))
 	}
-	return b, nil
+	return b, size, nil
 }
 
 func decodeMessage(err error) string {

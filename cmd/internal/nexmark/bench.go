@@ -71,8 +71,13 @@ func benchMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up on a query after this long")
 	keep := fs.Bool("keep", false, "keep the eddy data directories (under $TMPDIR)")
 	stateCache := fs.String("state-cache", "", "--state-cache of each eddy child, such as 256MiB (empty: eddy's default, or $EDDY_STATE_CACHE)")
+	peer := fs.String("peer", "", "also run q2 topic to topic in eddy (a sink) and in this peer engine (benthos), and compare")
+	peerDir := fs.String("peer-dir", "cmd/internal/nexmark/benthospeer", "directory of the benthos peer's module")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *peer != "" && *peer != "benthos" {
+		return fmt.Errorf("--peer %q: the one peer is benthos", *peer)
 	}
 	var child []string
 	if *stateCache != "" {
@@ -146,6 +151,13 @@ func benchMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		results = append(results, r)
 	}
 	printTable(stdout, events, base, results)
+	if *peer != "" {
+		i := slices.IndexFunc(all, func(q Query) bool { return q.Name == "q2" })
+		if i < 0 {
+			return fmt.Errorf("--peer: no q2 in %s", *dir)
+		}
+		return peerCompare(ctx, self, seeds, child, srcs, all[i], *peer, *peerDir, *timeout, *keep, stdout, stderr)
+	}
 	return nil
 }
 

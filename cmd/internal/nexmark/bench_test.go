@@ -1,9 +1,11 @@
 package nexmark
 
 import (
+	"io"
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestStatusField(t *testing.T) {
@@ -23,5 +25,25 @@ func TestStatusField(t *testing.T) {
 	// This process's own.
 	if hwm, err := procStatus(os.Getpid(), "VmHWM"); err != nil || hwm <= 0 {
 		t.Errorf("own VmHWM: %d, %v", hwm, err)
+	}
+}
+
+// TestPeerDidNotRun: a peer that cannot be built is said plainly, and
+// the build is not attempted without the peer's module.
+func TestPeerDidNotRun(t *testing.T) {
+	_, err := buildBenthosPeer(t.Context(), t.TempDir(), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "no peer module") {
+		t.Fatalf("build without a module: %v", err)
+	}
+	var b strings.Builder
+	printPeerTable(&b, peerResult{Name: "eddy (sink)", Events: 10, Rows: 1, Elapsed: time.Second, CPU: time.Second}, peerResult{}, err)
+	if !strings.Contains(b.String(), "THE BENTHOS PEER DID NOT RUN: no peer module") {
+		t.Errorf("table without the peer:\n%s", b.String())
+	}
+	b.Reset()
+	printPeerTable(&b, peerResult{Name: "eddy (sink)", Events: 100, Rows: 1, Elapsed: time.Second, CPU: time.Second},
+		peerResult{Name: "benthos", Events: 100, Rows: 1, Elapsed: 5 * time.Second, CPU: 2 * time.Second}, nil)
+	if !strings.Contains(b.String(), "eddy vs benthos: 5.00x bids/s, 2.00x bids/CPU-s") {
+		t.Errorf("table with the peer:\n%s", b.String())
 	}
 }
