@@ -94,3 +94,19 @@ func TestPrepareLeavesBadConstantsToRows(t *testing.T) {
 		}
 	}
 }
+
+// TestPreparedToChar: to_char of dates and times, through Eval and a
+// template parsed once. The answers are PostgreSQL 15's.
+func TestPreparedToChar(t *testing.T) {
+	run(t, []tc{
+		{"to_char", []arg{iv("-25 hours -3 minutes"), txt("HH24:MI:SS FMHH24 HH12")}, "-25:-03:00 -25 -01"},
+		{"to_char", []arg{ts("12345-06-07 08:09:10"), txt("YYYY Y,YYY IYYY IYY IY I FMDDth DDTH")}, "12345 12,345 12345 345 45 5 7th 07TH"},
+		{"to_char", []arg{ts("infinity"), txt("YYYY")}, "NULL"},
+		{"to_char", []arg{tstz("-infinity"), txt("YYYY")}, "NULL"},
+		{"to_char", []arg{ts("2024-01-01 00:00:00"), txt("HH12 AM a.m. Day DAY day FMDay Mon MONTH rm SSSS J")},
+			"12 AM a.m. Monday    MONDAY    monday    Monday Jan JANUARY   i    0 2460311"},
+		{"to_char", []arg{ts("2026-11-27 18:41:37"), txt("YYYY-MM-DD")}, "2026-11-27"},
+		{"to_char", []arg{ts("2026-11-27 18:41:37"), txt("HH24:MI")}, "18:41"},
+		{"to_char", []arg{iv("-3 years -2 months"), txt("YYYY MM")}, "-0003 -02"},
+	})
+}
