@@ -26,7 +26,7 @@ func init() {
 		// eddy_subscript(a, i [, j ...]) is a[i][j]...: 1-based, NULL when out
 		// of range, and NULL when fewer subscripts than dimensions are given,
 		// as PostgreSQL answers a[1] on a two-dimensional array.
-		&Func{Name: "eddy_subscript", Args: types(AnyArray, sql.Int4), Variadic: true, RetFunc: elemRet,
+		argsFree(&Func{Name: "eddy_subscript", Args: types(AnyArray, sql.Int4), Variadic: true, RetFunc: elemRet,
 			Eval: func(_ *Context, a []sql.Value) (sql.Value, error) {
 				v := a[0]
 				for _, ix := range a[1:] {
@@ -44,6 +44,6 @@ func init() {
 					return sql.Null, nil
 				}
 				return v, nil
-			}},
+			}}),
 	)
 }

@@ -13,7 +13,7 @@ import (
 )
 
 func t1(name string, ret sql.Type, f func(s string) (sql.Value, error)) *Func {
-	return fn(name, types(sql.Text), ret, func(_ *Context, a []sql.Value) (sql.Value, error) { return f(a[0].Text()) })
+	return argsFree(fn(name, types(sql.Text), ret, func(_ *Context, a []sql.Value) (sql.Value, error) { return f(a[0].Text()) }))
 }
 
 func textFn(name string, f func(s string) string) *Func {
@@ -534,10 +534,10 @@ func init() {
 			}
 			return sql.NewText(string(rune(c))), nil
 		}),
-		fn("substr", types(sql.Text, sql.Int4), sql.Text, substrEval),
-		fn("substr", types(sql.Text, sql.Int4, sql.Int4), sql.Text, substrEval),
-		fn("substring", types(sql.Text, sql.Int4), sql.Text, substrEval),
-		fn("substring", types(sql.Text, sql.Int4, sql.Int4), sql.Text, substrEval),
+		argsFree(fn("substr", types(sql.Text, sql.Int4), sql.Text, substrEval)),
+		argsFree(fn("substr", types(sql.Text, sql.Int4, sql.Int4), sql.Text, substrEval)),
+		argsFree(fn("substring", types(sql.Text, sql.Int4), sql.Text, substrEval)),
+		argsFree(fn("substring", types(sql.Text, sql.Int4, sql.Int4), sql.Text, substrEval)),
 		&Func{Name: "substring", Args: types(sql.Text, sql.Text), Ret: sql.Text,
 			Eval: func(_ *Context, a []sql.Value) (sql.Value, error) {
 				re, err := compileRE(a[1].Text(), reFlags{dotNL: true})
@@ -555,12 +555,12 @@ func init() {
 		// PostgreSQL's grammar turns position(sub IN s) into position(s, sub),
 		// the same argument order as strpos; the dialect layer must too.
 		fn("position", types(sql.Text, sql.Text), sql.Int4, positionEval),
-		fn("replace", types(sql.Text, sql.Text, sql.Text), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
+		argsFree(fn("replace", types(sql.Text, sql.Text, sql.Text), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
 			if a[1].Text() == "" {
 				return a[0], nil
 			}
 			return sql.NewText(strings.ReplaceAll(a[0].Text(), a[1].Text(), a[2].Text())), nil
-		}),
+		})),
 		fn("translate", types(sql.Text, sql.Text, sql.Text), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
 			return sql.NewText(translate(a[0].Text(), a[1].Text(), a[2].Text())), nil
 		}),
@@ -601,9 +601,9 @@ func init() {
 			}
 			return sql.NewText(strings.Repeat(a[0].Text(), int(n))), nil
 		}),
-		fn("split_part", types(sql.Text, sql.Text, sql.Int4), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
+		argsFree(fn("split_part", types(sql.Text, sql.Text, sql.Int4), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
 			return splitPart(a[0].Text(), a[1].Text(), a[2].Int())
-		}),
+		})),
 		fn("starts_with", types(sql.Text, sql.Text), sql.Bool, func(_ *Context, a []sql.Value) (sql.Value, error) {
 			return sql.NewBool(strings.HasPrefix(a[0].Text(), a[1].Text())), nil
 		}),
