@@ -47,8 +47,12 @@ func (rt *runtime) compileBinOp(e *planner.BinOp) (evalFn, error) {
 	var apply func(a, b sql.Value) (sql.Value, error)
 	switch {
 	case op.IsComparison():
+		compare := sql.Compare
+		if lt.Kind() == sql.KindNumeric && rtyp.Kind() == sql.KindNumeric {
+			compare = compareNumeric
+		}
 		apply = func(a, b sql.Value) (sql.Value, error) {
-			c := sql.Compare(a, b)
+			c := compare(a, b)
 			var res bool
 			switch op {
 			case planner.OpEq:

@@ -87,3 +87,88 @@ func (rt *runtime) compileNumericScale(e *planner.BinOp) (evalFn, bool, error) {
 		return numericOp(planner.OpMul, cd, sql.NumericFromInt(i))
 	}, true, nil
 }
+
+// pow10u holds 10^0 to 10^19, the powers of ten a uint64 holds.
+var pow10u = func() (p [20]uint64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// cmpNumericSmall compares finite numerics whose coefficients fit in 64
+// bits as sql.Compare does (apd's Cmp: by value, -0 equal to 0), without
+// apd's scaling of one coefficient to the other's exponent. ok is false
+// for any other operands.
+func cmpNumericSmall(a, b *apd.Decimal) (c int, ok bool) {
+	if a.Form != apd.Finite || b.Form != apd.Finite || !a.Coeff.IsUint64() || !b.Coeff.IsUint64() {
+		return 0, false
+	}
+	ca, cb := a.Coeff.Uint64(), b.Coeff.Uint64()
+	sa, sb := signOf(ca, a.Negative), signOf(cb, b.Negative)
+	if sa != sb || sa == 0 {
+		return cmp64(int64(sa), int64(sb)), true
+	}
+	m := cmpMagnitude(ca, int64(a.Exponent), cb, int64(b.Exponent))
+	if sa < 0 {
+		m = -m
+	}
+	return m, true
+}
+
+func signOf(coeff uint64, neg bool) int {
+	switch {
+	case coeff == 0:
+		return 0
+	case neg:
+		return -1
+	}
+	return 1
+}
+
+// cmpMagnitude compares ca*10^ea with cb*10^eb, both coefficients nonzero.
+func cmpMagnitude(ca uint64, ea int64, cb uint64, eb int64) int {
+	if ea < eb {
+		return -cmpMagnitude(cb, eb, ca, ea)
+	}
+	d := ea - eb
+	if d >= int64(len(pow10u)) {
+		return 1 // ca*10^d >= 10^20 exceeds any uint64 cb
+	}
+	hi, lo := bits.Mul64(ca, pow10u[d])
+	if hi != 0 {
+		return 1
+	}
+	return cmp64u(lo, cb)
+}
+
+func cmp64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func cmp64u(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// compareNumeric is sql.Compare for operands of type numeric.
+func compareNumeric(a, b sql.Value) int {
+	if a.Kind() == sql.KindNumeric && b.Kind() == sql.KindNumeric {
+		if c, ok := cmpNumericSmall(a.Numeric(), b.Numeric()); ok {
+			return c
+		}
+	}
+	return sql.Compare(a, b)
+}
