@@ -16,6 +16,9 @@ import (
 var decCtx = apd.BaseContext.WithPrecision(2000)
 
 func (rt *runtime) compileBinOp(e *planner.BinOp) (evalFn, error) {
+	if f, ok, err := rt.compileNumericScale(e); ok {
+		return f, err
+	}
 	l, err := rt.compile(e.L)
 	if err != nil {
 		return nil, err
@@ -44,8 +47,12 @@ func (rt *runtime) compileBinOp(e *planner.BinOp) (evalFn, error) {
 	var apply func(a, b sql.Value) (sql.Value, error)
 	switch {
 	case op.IsComparison():
+		compare := sql.Compare
+		if lt.Kind() == sql.KindNumeric && rtyp.Kind() == sql.KindNumeric {
+			compare = compareNumeric
+		}
 		apply = func(a, b sql.Value) (sql.Value, error) {
-			c := sql.Compare(a, b)
+			c := compare(a, b)
 			var res bool
 			switch op {
 			case planner.OpEq:
@@ -230,6 +237,13 @@ func numericOp(op planner.Op, a, b *apd.Decimal) (sql.Value, error) {
 	case planner.OpSub:
 		_, err = decCtx.Sub(d, a, b)
 	case planner.OpMul:
+		if x, ok := smallCoeff(a); ok {
+			if y, ok := smallCoeff(b); ok {
+				if p, ok := mulSmall(x, y, a.Negative != b.Negative, int64(a.Exponent)+int64(b.Exponent)); ok {
+					return sql.NewNumeric(p), nil
+				}
+			}
+		}
 		_, err = decCtx.Mul(d, a, b)
 	case planner.OpDiv:
 		return numericDiv(a, b)

@@ -18,6 +18,11 @@ type evalFn func(row sql.Row) (sql.Value, error)
 // compile turns a bound expression into a closure. Constant subtrees are
 // folded here, once per plan, so rows pay only for what varies.
 func (rt *runtime) compile(e planner.Expr) (evalFn, error) {
+	if rt.cse != nil {
+		if f, ok, err := rt.cse.compile(rt, e); ok {
+			return f, err
+		}
+	}
 	switch e := e.(type) {
 	case *planner.ColRef:
 		idx := e.Idx

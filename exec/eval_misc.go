@@ -8,6 +8,7 @@ import (
 
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/sql/builtin"
 )
 
 func (rt *runtime) compileCall(e *planner.Call) (evalFn, error) {
@@ -18,6 +19,24 @@ func (rt *runtime) compileCall(e *planner.Call) (evalFn, error) {
 	fn := e.Fn
 	fctx := rt.fctx
 	strict := !fn.NonStrict
+	if ev := prepareCall(e, args); ev != nil {
+		// The prepared evaluation keeps no reference to its arguments, so
+		// one slice serves every row.
+		vals := make([]sql.Value, len(args))
+		return func(row sql.Row) (sql.Value, error) {
+			for i, a := range args {
+				v, err := a(row)
+				if err != nil {
+					return v, err
+				}
+				if strict && v.IsNull() {
+					return sql.Null, nil
+				}
+				vals[i] = v
+			}
+			return ev(fctx, vals)
+		}, nil
+	}
 	types := make([]sql.Type, len(e.Args))
 	for i, a := range e.Args {
 		types[i] = a.Type()
@@ -36,6 +55,31 @@ func (rt *runtime) compileCall(e *planner.Call) (evalFn, error) {
 		}
 		return fn.Call(fctx, vals, types)
 	}, nil
+}
+
+// prepareCall specializes a call to its constant arguments (a literal, or
+// a cast of one, which compileCast has folded), when its function can.
+func prepareCall(e *planner.Call, args []evalFn) builtin.EvalFunc {
+	fn := e.Fn
+	if fn.Prepare == nil || fn.EvalTyped != nil {
+		return nil
+	}
+	consts := make([]sql.Value, len(args))
+	isConst := make([]bool, len(args))
+	for i, a := range e.Args {
+		if c, ok := a.(*planner.Cast); ok {
+			a = c.Input
+		}
+		if _, ok := a.(*planner.Const); !ok {
+			continue
+		}
+		v, err := args[i](nil)
+		if err != nil {
+			continue
+		}
+		consts[i], isConst[i] = v, true
+	}
+	return fn.Prepare(consts, isConst)
 }
 
 // compileLike compiles LIKE/ILIKE; a constant pattern compiles once.

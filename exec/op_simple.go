@@ -50,9 +50,13 @@ type filterOp struct {
 	in   Operator
 	pred evalFn
 	b    Batch
+	cse  *cseScope // set when pred repeats a subexpression (eval_cse.go)
 }
 
 func (rt *runtime) buildFilter(n *planner.Filter) (Operator, error) {
+	if op, ok, err := rt.buildFilterCSE(n); ok {
+		return op, err
+	}
 	in, err := rt.build(n.Input)
 	if err != nil {
 		return nil, err
@@ -65,6 +69,9 @@ func (rt *runtime) buildFilter(n *planner.Filter) (Operator, error) {
 }
 
 func (f *filterOp) Next(ctx context.Context) (*Batch, error) {
+	if f.cse != nil {
+		return f.nextCSE(ctx)
+	}
 	for {
 		b, err := f.in.Next(ctx)
 		if err != nil || b == nil {
@@ -91,9 +98,16 @@ type projectOp struct {
 	in    Operator
 	exprs []evalFn
 	b     Batch
+	// cse, when expressions repeat a subexpression, is their memo, and
+	// pred a filter fused below that shares it (eval_cse.go).
+	cse  *cseScope
+	pred evalFn
 }
 
 func (rt *runtime) buildProject(n *planner.Project) (Operator, error) {
+	if op, ok, err := rt.buildProjectCSE(n); ok {
+		return op, err
+	}
 	in, err := rt.build(n.Input)
 	if err != nil {
 		return nil, err
@@ -106,6 +120,9 @@ func (rt *runtime) buildProject(n *planner.Project) (Operator, error) {
 }
 
 func (p *projectOp) Next(ctx context.Context) (*Batch, error) {
+	if p.cse != nil {
+		return p.nextCSE(ctx)
+	}
 	b, err := p.in.Next(ctx)
 	if err != nil || b == nil {
 		return nil, err

@@ -32,6 +32,9 @@ type runtime struct {
 	// its batch form, replaces the nodes it maps with given rows.
 	flow *dataflow
 	feed map[planner.Node]Operator
+	// cse, set while an operator's expressions compile, shares their
+	// repeated subexpressions (eval_cse.go).
+	cse *cseScope
 }
 
 func (s *Session) newRuntime(ctx context.Context, txn *badger.Txn, params []sql.Value) *runtime {

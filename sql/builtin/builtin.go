@@ -97,7 +97,19 @@ type Func struct {
 	// arguments' resolved types and not only their values (pg_typeof, and
 	// formatting of float4 or json vs jsonb behind Any). Callers use Call.
 	EvalTyped func(ctx *Context, args []sql.Value, types []sql.Type) (sql.Value, error)
+	// Prepare, when set, specializes one call site to the arguments that
+	// are constant there (consts[i] where isConst[i]), once per plan
+	// instead of once per row: a pattern compiled, a format parsed. It
+	// returns the call site's evaluation, or nil to keep Eval, as it must
+	// for a constant that is NULL or invalid: the error is for a row that
+	// reaches the call to raise, as without Prepare. The result behaves
+	// exactly as Eval on the same arguments and keeps no reference to args
+	// after it returns, so callers may reuse that slice.
+	Prepare func(consts []sql.Value, isConst []bool) EvalFunc
 }
+
+// EvalFunc evaluates a function on its arguments.
+type EvalFunc func(ctx *Context, args []sql.Value) (sql.Value, error)
 
 // Call evaluates f on args whose resolved types are types (which may be nil
 // when f.EvalTyped is nil).

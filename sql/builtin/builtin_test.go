@@ -123,26 +123,56 @@ func run(t *testing.T, cases []tc) {
 			got = "NULL"
 		} else {
 			v, err := f.Call(testCtx(), vs, ts)
-			if err != nil {
-				var e *sql.Error
-				if !errors.As(err, &e) {
-					t.Errorf("%s%v: non-SQL error %v", c.name, c.args, err)
-					continue
-				}
-				got = "ERROR " + e.Code
-				if !strings.HasPrefix(c.want, "ERROR") {
-					got += " " + e.Message
-				}
-			} else if v.IsNull() {
-				got = "NULL"
-			} else {
-				got = sql.FormatText(v, f.ResultType(ts), testLoc)
-			}
+			got = resultText(t, c, f, ts, v, err)
 		}
 		if got != c.want {
 			t.Errorf("%s%v = %q, want %q", c.name, c.args, got, c.want)
 		}
+		if f.Prepare == nil || (hasNull && !f.NonStrict) {
+			continue
+		}
+		// Every call site shape (each subset of the arguments constant)
+		// must answer as Eval does.
+		for mask := 1; mask < 1<<len(vs); mask++ {
+			isConst := make([]bool, len(vs))
+			consts := make([]sql.Value, len(vs))
+			for i := range vs {
+				if mask&(1<<i) != 0 {
+					isConst[i], consts[i] = true, vs[i]
+				}
+			}
+			ev := f.Prepare(consts, isConst)
+			if ev == nil {
+				continue
+			}
+			for range 2 { // a prepared call site serves many rows
+				v, err := ev(testCtx(), append([]sql.Value(nil), vs...))
+				if p := resultText(t, c, f, ts, v, err); p != got {
+					t.Errorf("%s%v prepared with constants %v = %q, Eval gives %q", c.name, c.args, isConst, p, got)
+				}
+			}
+		}
 	}
+}
+
+func resultText(t *testing.T, c tc, f *Func, ts []sql.Type, v sql.Value, err error) string {
+	t.Helper()
+	if err != nil {
+		var e *sql.Error
+		if !errors.As(err, &e) {
+			t.Errorf("%s%v: non-SQL error %v", c.name, c.args, err)
+			return "non-SQL error"
+		}
+		got := "ERROR " + e.Code
+		if !strings.HasPrefix(c.want, "ERROR") {
+			got += " " + e.Message
+		}
+		return got
+	}
+	if v.IsNull() {
+		return "NULL"
+	}
+	return sql.FormatText(v, f.ResultType(ts), testLoc)
 }
 
 func TestRegistryWellFormed(t *testing.T) {

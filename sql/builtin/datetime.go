@@ -675,14 +675,14 @@ func init() {
 
 	for _, t := range []sql.Type{sql.Date, sql.Timestamp, sql.TimestampTZ, sql.Time, sql.Interval} {
 		Register(
-			fn("eddy_extract", types(sql.Text, t), sql.Numeric, func(ctx *Context, a []sql.Value) (sql.Value, error) {
+			argsFree(fn("eddy_extract", types(sql.Text, t), sql.Numeric, func(ctx *Context, a []sql.Value) (sql.Value, error) {
 				d, err := extractValue(ctx, a[0].Text(), a[1])
 				if err != nil || d == nil {
 					return sql.Null, err
 				}
 				return sql.NewNumeric(d), nil
-			}),
-			fn("date_part", types(sql.Text, t), sql.Float8, func(ctx *Context, a []sql.Value) (sql.Value, error) {
+			})),
+			argsFree(fn("date_part", types(sql.Text, t), sql.Float8, func(ctx *Context, a []sql.Value) (sql.Value, error) {
 				v := a[1]
 				if v.Kind() == sql.KindDate {
 					// date_part(text, date) is date_part(text, date::timestamp).
@@ -697,7 +697,7 @@ func init() {
 					return sql.Null, err
 				}
 				return sql.NewFloat(decFloat(d)), nil
-			}),
+			})),
 		)
 	}
 

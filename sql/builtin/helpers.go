@@ -24,6 +24,15 @@ func fn(name string, args []sql.Type, ret sql.Type, eval func(*Context, []sql.Va
 
 func types(ts ...sql.Type) []sql.Type { return ts }
 
+// argsFree marks f's Eval as keeping no reference to its arguments: its
+// Prepare gives every call site Eval itself, and the call site one
+// argument slice for all rows instead of one per row.
+func argsFree(f *Func) *Func {
+	eval := f.Eval
+	f.Prepare = func([]sql.Value, []bool) EvalFunc { return eval }
+	return f
+}
+
 func loc(ctx *Context) *time.Location {
 	if ctx == nil || ctx.Loc == nil {
 		return time.UTC

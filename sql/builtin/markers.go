@@ -11,18 +11,22 @@ import (
 
 func init() {
 	Register(
-		fn("eddy_regex", types(sql.Text, sql.Text), sql.Bool, func(_ *Context, a []sql.Value) (sql.Value, error) {
-			ok, err := regexMatches(a[0].Text(), a[1].Text(), false)
-			return sql.NewBool(ok), err
-		}),
-		fn("eddy_regex_ci", types(sql.Text, sql.Text), sql.Bool, func(_ *Context, a []sql.Value) (sql.Value, error) {
-			ok, err := regexMatches(a[0].Text(), a[1].Text(), true)
-			return sql.NewBool(ok), err
-		}),
+		&Func{Name: "eddy_regex", Args: types(sql.Text, sql.Text), Ret: sql.Bool,
+			Eval: func(_ *Context, a []sql.Value) (sql.Value, error) {
+				ok, err := regexMatches(a[0].Text(), a[1].Text(), false)
+				return sql.NewBool(ok), err
+			},
+			Prepare: prepareREMatch(false)},
+		&Func{Name: "eddy_regex_ci", Args: types(sql.Text, sql.Text), Ret: sql.Bool,
+			Eval: func(_ *Context, a []sql.Value) (sql.Value, error) {
+				ok, err := regexMatches(a[0].Text(), a[1].Text(), true)
+				return sql.NewBool(ok), err
+			},
+			Prepare: prepareREMatch(true)},
 		// eddy_subscript(a, i [, j ...]) is a[i][j]...: 1-based, NULL when out
 		// of range, and NULL when fewer subscripts than dimensions are given,
 		// as PostgreSQL answers a[1] on a two-dimensional array.
-		&Func{Name: "eddy_subscript", Args: types(AnyArray, sql.Int4), Variadic: true, RetFunc: elemRet,
+		argsFree(&Func{Name: "eddy_subscript", Args: types(AnyArray, sql.Int4), Variadic: true, RetFunc: elemRet,
 			Eval: func(_ *Context, a []sql.Value) (sql.Value, error) {
 				v := a[0]
 				for _, ix := range a[1:] {
@@ -40,6 +44,6 @@ func init() {
 					return sql.Null, nil
 				}
 				return v, nil
-			}},
+			}}),
 	)
 }

@@ -6,6 +6,7 @@ import (
 	"regexp/syntax"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/eddysql/eddy/sql"
 )
@@ -66,16 +67,46 @@ type reKey struct {
 
 var reCache = struct {
 	sync.Mutex
-	m map[reKey]*regexp.Regexp
-}{m: map[reKey]*regexp.Regexp{}}
+	m map[reKey]*pgRE
+}{m: map[reKey]*pgRE{}}
 
 func badRE(msg string) error {
 	return sql.Errorf(sql.CodeInvalidRegularExpression, "invalid regular expression: %s", msg)
 }
 
+// pgRE is a compiled PostgreSQL pattern. lit, when not empty, is text that
+// every match contains: a text without it cannot match, and looking for it
+// costs far less than running the automaton from each position.
+type pgRE struct {
+	re  *regexp.Regexp
+	lit string
+}
+
+func (p *pgRE) submatchIndex(s string) []int {
+	if p.lit != "" && !strings.Contains(s, p.lit) {
+		return nil
+	}
+	return p.re.FindStringSubmatchIndex(s)
+}
+
+func (p *pgRE) allSubmatchIndex(s string, n int) [][]int {
+	if p.lit != "" && !strings.Contains(s, p.lit) {
+		return nil
+	}
+	return p.re.FindAllStringSubmatchIndex(s, n)
+}
+
+func (p *pgRE) matchString(s string) bool {
+	if p.lit != "" && !strings.Contains(s, p.lit) {
+		return false
+	}
+	return p.re.MatchString(s)
+}
+
 // compileRE compiles a PostgreSQL pattern; compiled patterns are cached
-// because the same constant pattern is applied to every row.
-func compileRE(pat string, f reFlags) (*regexp.Regexp, error) {
+// because the same pattern is applied to every row. Call sites with a
+// constant pattern compile it once instead (prepareRE).
+func compileRE(pat string, f reFlags) (*pgRE, error) {
 	f.global = false
 	k := reKey{pat, f}
 	reCache.Lock()
@@ -84,6 +115,21 @@ func compileRE(pat string, f reFlags) (*regexp.Regexp, error) {
 	if ok {
 		return re, nil
 	}
+	re, err := newPGRE(pat, f)
+	if err != nil {
+		return nil, err
+	}
+	reCache.Lock()
+	if len(reCache.m) > 1000 {
+		reCache.m = map[reKey]*pgRE{}
+	}
+	reCache.m[k] = re
+	reCache.Unlock()
+	return re, nil
+}
+
+// newPGRE translates and compiles a pattern, without the cache.
+func newPGRE(pat string, f reFlags) (*pgRE, error) {
 	var src string
 	if f.literal {
 		src = regexp.QuoteMeta(pat)
@@ -126,13 +172,47 @@ func compileRE(pat string, f reFlags) (*regexp.Regexp, error) {
 		}
 		return nil, badRE(msg)
 	}
-	reCache.Lock()
-	if len(reCache.m) > 1000 {
-		reCache.m = map[reKey]*regexp.Regexp{}
+	p := &pgRE{re: re}
+	// regexp.Compile parses src the same way, so this cannot fail.
+	if t, err := syntax.Parse(src, syntax.Perl); err == nil {
+		p.lit = requiredLiteral(t.Simplify())
 	}
-	reCache.m[k] = re
-	reCache.Unlock()
-	return re, nil
+	return p, nil
+}
+
+// requiredLiteral returns the longest literal that every match of re
+// contains, or "". Only what must match is followed: a concatenation's
+// parts, a group, a repetition of at least one. A case-folded literal
+// does not count, nor one with U+FFFD, which also matches an invalid
+// UTF-8 byte that is not its encoding.
+func requiredLiteral(re *syntax.Regexp) string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			return ""
+		}
+		for _, r := range re.Rune {
+			if r == utf8.RuneError {
+				return ""
+			}
+		}
+		return string(re.Rune)
+	case syntax.OpCapture, syntax.OpPlus:
+		return requiredLiteral(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return requiredLiteral(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		best := ""
+		for _, sub := range re.Sub {
+			if l := requiredLiteral(sub); len(l) > len(best) {
+				best = l
+			}
+		}
+		return best
+	}
+	return ""
 }
 
 func translateRE(p string, expanded bool) (string, error) {
@@ -251,18 +331,27 @@ func regexpReplace(src, pat, rep, flags string) (sql.Value, error) {
 	if err != nil {
 		return sql.Null, err
 	}
+	return re.replace(src, rep, f.global), nil
+}
+
+func (p *pgRE) replace(src, rep string, global bool) sql.Value {
+	n := 1
+	if global {
+		n = -1
+	}
+	ms := p.allSubmatchIndex(src, n)
+	if ms == nil {
+		return sql.NewText(src)
+	}
 	var b strings.Builder
 	last := 0
-	for _, m := range re.FindAllStringSubmatchIndex(src, -1) {
+	for _, m := range ms {
 		b.WriteString(src[last:m[0]])
 		appendReplacement(&b, src, rep, m)
 		last = m[1]
-		if !f.global {
-			break
-		}
 	}
 	b.WriteString(src[last:])
-	return sql.NewText(b.String()), nil
+	return sql.NewText(b.String())
 }
 
 // regexpMatch returns regexp_match's text[]: the capture groups, or the whole
@@ -276,11 +365,15 @@ func regexpMatch(src, pat, flags string) (sql.Value, error) {
 	if err != nil {
 		return sql.Null, err
 	}
-	m := re.FindStringSubmatchIndex(src)
+	return re.firstMatch(src), nil
+}
+
+func (p *pgRE) firstMatch(src string) sql.Value {
+	m := p.submatchIndex(src)
 	if m == nil {
-		return sql.Null, nil
+		return sql.Null
 	}
-	return sql.NewArray(matchGroups(src, m)), nil
+	return sql.NewArray(matchGroups(src, m))
 }
 
 // RegexpMatches computes the rows of the set-returning regexp_matches: a
@@ -300,7 +393,7 @@ func RegexpMatches(src, pat, flags string) ([]sql.Value, error) {
 		n = -1
 	}
 	var out []sql.Value
-	for _, m := range re.FindAllStringSubmatchIndex(src, n) {
+	for _, m := range re.allSubmatchIndex(src, n) {
 		out = append(out, sql.NewArray(matchGroups(src, m)))
 	}
 	return out, nil
@@ -326,5 +419,68 @@ func regexMatches(src, pat string, icase bool) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return re.MatchString(src), nil
+	return re.matchString(src), nil
+}
+
+// prepareRE specializes a regular expression function to a constant
+// pattern (argument pat) and flags (argument flags; none when flags < 0,
+// or fixed ones in fixed). A NULL or invalid pattern or flags is left to
+// the row path and its errors. eval gets the source text and the
+// arguments.
+func prepareRE(pat, flags int, fixed reFlags, allowGlobal bool, fname string,
+	eval func(p *pgRE, global bool, src string, a []sql.Value) sql.Value) func([]sql.Value, []bool) EvalFunc {
+	return func(consts []sql.Value, isConst []bool) EvalFunc {
+		if !isConst[pat] || consts[pat].IsNull() {
+			return nil
+		}
+		f := fixed
+		if flags >= 0 {
+			if !isConst[flags] || consts[flags].IsNull() {
+				return nil
+			}
+			var err error
+			if f, err = parseREFlags(consts[flags].Text(), allowGlobal, fname); err != nil {
+				return nil
+			}
+		}
+		global := f.global
+		f.global = false
+		p, err := newPGRE(consts[pat].Text(), f)
+		if err != nil {
+			return nil
+		}
+		return func(_ *Context, a []sql.Value) (sql.Value, error) {
+			return eval(p, global, a[0].Text(), a), nil
+		}
+	}
+}
+
+// prepareREMatch is prepareRE for the boolean operators (~, ~*, regexp_like).
+func prepareREMatch(icase bool) func([]sql.Value, []bool) EvalFunc {
+	return prepareRE(1, -1, reFlags{dotNL: true, icase: icase}, false, "", func(p *pgRE, _ bool, src string, _ []sql.Value) sql.Value {
+		return sql.NewBool(p.matchString(src))
+	})
+}
+
+// substring is substring(text FROM pattern): the first parenthesized
+// group if there is one, else the whole match; NULL when nothing matches.
+func (p *pgRE) substring(src string) sql.Value {
+	m := p.submatchIndex(src)
+	if m == nil {
+		return sql.Null
+	}
+	if len(m) > 2 {
+		if m[2] < 0 {
+			return sql.Null
+		}
+		return sql.NewText(src[m[2]:m[3]])
+	}
+	return sql.NewText(src[m[0]:m[1]])
+}
+
+func (p *pgRE) count(src string) sql.Value {
+	if p.lit != "" && !strings.Contains(src, p.lit) {
+		return intOf(0)
+	}
+	return intOf(len(p.re.FindAllStringIndex(src, -1)))
 }

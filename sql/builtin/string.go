@@ -13,7 +13,7 @@ import (
 )
 
 func t1(name string, ret sql.Type, f func(s string) (sql.Value, error)) *Func {
-	return fn(name, types(sql.Text), ret, func(_ *Context, a []sql.Value) (sql.Value, error) { return f(a[0].Text()) })
+	return argsFree(fn(name, types(sql.Text), ret, func(_ *Context, a []sql.Value) (sql.Value, error) { return f(a[0].Text()) }))
 }
 
 func textFn(name string, f func(s string) string) *Func {
@@ -534,40 +534,33 @@ func init() {
 			}
 			return sql.NewText(string(rune(c))), nil
 		}),
-		fn("substr", types(sql.Text, sql.Int4), sql.Text, substrEval),
-		fn("substr", types(sql.Text, sql.Int4, sql.Int4), sql.Text, substrEval),
-		fn("substring", types(sql.Text, sql.Int4), sql.Text, substrEval),
-		fn("substring", types(sql.Text, sql.Int4, sql.Int4), sql.Text, substrEval),
-		fn("substring", types(sql.Text, sql.Text), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
-			re, err := compileRE(a[1].Text(), reFlags{dotNL: true})
-			if err != nil {
-				return sql.Null, err
-			}
-			m := re.FindStringSubmatchIndex(a[0].Text())
-			if m == nil {
-				return sql.Null, nil
-			}
-			// The first parenthesized group if there is one, else the match.
-			if len(m) > 2 {
-				if m[2] < 0 {
-					return sql.Null, nil
+		argsFree(fn("substr", types(sql.Text, sql.Int4), sql.Text, substrEval)),
+		argsFree(fn("substr", types(sql.Text, sql.Int4, sql.Int4), sql.Text, substrEval)),
+		argsFree(fn("substring", types(sql.Text, sql.Int4), sql.Text, substrEval)),
+		argsFree(fn("substring", types(sql.Text, sql.Int4, sql.Int4), sql.Text, substrEval)),
+		&Func{Name: "substring", Args: types(sql.Text, sql.Text), Ret: sql.Text,
+			Eval: func(_ *Context, a []sql.Value) (sql.Value, error) {
+				re, err := compileRE(a[1].Text(), reFlags{dotNL: true})
+				if err != nil {
+					return sql.Null, err
 				}
-				return sql.NewText(a[0].Text()[m[2]:m[3]]), nil
-			}
-			return sql.NewText(a[0].Text()[m[0]:m[1]]), nil
-		}),
+				return re.substring(a[0].Text()), nil
+			},
+			Prepare: prepareRE(1, -1, reFlags{dotNL: true}, false, "", func(p *pgRE, _ bool, src string, _ []sql.Value) sql.Value {
+				return p.substring(src)
+			})},
 		fn("overlay", types(sql.Text, sql.Text, sql.Int4), sql.Text, overlayEval),
 		fn("overlay", types(sql.Text, sql.Text, sql.Int4, sql.Int4), sql.Text, overlayEval),
 		fn("strpos", types(sql.Text, sql.Text), sql.Int4, positionEval),
 		// PostgreSQL's grammar turns position(sub IN s) into position(s, sub),
 		// the same argument order as strpos; the dialect layer must too.
 		fn("position", types(sql.Text, sql.Text), sql.Int4, positionEval),
-		fn("replace", types(sql.Text, sql.Text, sql.Text), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
+		argsFree(fn("replace", types(sql.Text, sql.Text, sql.Text), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
 			if a[1].Text() == "" {
 				return a[0], nil
 			}
 			return sql.NewText(strings.ReplaceAll(a[0].Text(), a[1].Text(), a[2].Text())), nil
-		}),
+		})),
 		fn("translate", types(sql.Text, sql.Text, sql.Text), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
 			return sql.NewText(translate(a[0].Text(), a[1].Text(), a[2].Text())), nil
 		}),
@@ -608,9 +601,9 @@ func init() {
 			}
 			return sql.NewText(strings.Repeat(a[0].Text(), int(n))), nil
 		}),
-		fn("split_part", types(sql.Text, sql.Text, sql.Int4), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
+		argsFree(fn("split_part", types(sql.Text, sql.Text, sql.Int4), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
 			return splitPart(a[0].Text(), a[1].Text(), a[2].Int())
-		}),
+		})),
 		fn("starts_with", types(sql.Text, sql.Text), sql.Bool, func(_ *Context, a []sql.Value) (sql.Value, error) {
 			return sql.NewBool(strings.HasPrefix(a[0].Text(), a[1].Text())), nil
 		}),
@@ -658,29 +651,51 @@ func init() {
 		&Func{Name: "quote_nullable", Args: types(AnyElement), Ret: sql.Text, NonStrict: true, Eval: quoteNullable},
 		typed("format", types(sql.Text), false, sql.Text, true, formatEval),
 		typed("format", types(sql.Text, Any), true, sql.Text, true, formatEval),
-		fn("regexp_replace", types(sql.Text, sql.Text, sql.Text), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
-			return regexpReplace(a[0].Text(), a[1].Text(), a[2].Text(), "")
-		}),
-		fn("regexp_replace", types(sql.Text, sql.Text, sql.Text, sql.Text), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
-			return regexpReplace(a[0].Text(), a[1].Text(), a[2].Text(), a[3].Text())
-		}),
-		fn("regexp_match", types(sql.Text, sql.Text), textArray, func(_ *Context, a []sql.Value) (sql.Value, error) {
-			return regexpMatch(a[0].Text(), a[1].Text(), "")
-		}),
-		fn("regexp_match", types(sql.Text, sql.Text, sql.Text), textArray, func(_ *Context, a []sql.Value) (sql.Value, error) {
-			return regexpMatch(a[0].Text(), a[1].Text(), a[2].Text())
-		}),
-		fn("regexp_like", types(sql.Text, sql.Text), sql.Bool, func(_ *Context, a []sql.Value) (sql.Value, error) {
-			ok, err := regexMatches(a[0].Text(), a[1].Text(), false)
-			return sql.NewBool(ok), err
-		}),
-		fn("regexp_count", types(sql.Text, sql.Text), sql.Int4, func(_ *Context, a []sql.Value) (sql.Value, error) {
-			re, err := compileRE(a[1].Text(), reFlags{dotNL: true})
-			if err != nil {
-				return sql.Null, err
-			}
-			return intOf(len(re.FindAllStringIndex(a[0].Text(), -1))), nil
-		}),
+		&Func{Name: "regexp_replace", Args: types(sql.Text, sql.Text, sql.Text), Ret: sql.Text,
+			Eval: func(_ *Context, a []sql.Value) (sql.Value, error) {
+				return regexpReplace(a[0].Text(), a[1].Text(), a[2].Text(), "")
+			},
+			Prepare: prepareRE(1, -1, reFlags{dotNL: true}, true, "regexp_replace", func(p *pgRE, global bool, src string, a []sql.Value) sql.Value {
+				return p.replace(src, a[2].Text(), global)
+			})},
+		&Func{Name: "regexp_replace", Args: types(sql.Text, sql.Text, sql.Text, sql.Text), Ret: sql.Text,
+			Eval: func(_ *Context, a []sql.Value) (sql.Value, error) {
+				return regexpReplace(a[0].Text(), a[1].Text(), a[2].Text(), a[3].Text())
+			},
+			Prepare: prepareRE(1, 3, reFlags{}, true, "regexp_replace", func(p *pgRE, global bool, src string, a []sql.Value) sql.Value {
+				return p.replace(src, a[2].Text(), global)
+			})},
+		&Func{Name: "regexp_match", Args: types(sql.Text, sql.Text), Ret: textArray,
+			Eval: func(_ *Context, a []sql.Value) (sql.Value, error) {
+				return regexpMatch(a[0].Text(), a[1].Text(), "")
+			},
+			Prepare: prepareRE(1, -1, reFlags{dotNL: true}, false, "regexp_match", func(p *pgRE, _ bool, src string, _ []sql.Value) sql.Value {
+				return p.firstMatch(src)
+			})},
+		&Func{Name: "regexp_match", Args: types(sql.Text, sql.Text, sql.Text), Ret: textArray,
+			Eval: func(_ *Context, a []sql.Value) (sql.Value, error) {
+				return regexpMatch(a[0].Text(), a[1].Text(), a[2].Text())
+			},
+			Prepare: prepareRE(1, 2, reFlags{}, false, "regexp_match", func(p *pgRE, _ bool, src string, _ []sql.Value) sql.Value {
+				return p.firstMatch(src)
+			})},
+		&Func{Name: "regexp_like", Args: types(sql.Text, sql.Text), Ret: sql.Bool,
+			Eval: func(_ *Context, a []sql.Value) (sql.Value, error) {
+				ok, err := regexMatches(a[0].Text(), a[1].Text(), false)
+				return sql.NewBool(ok), err
+			},
+			Prepare: prepareREMatch(false)},
+		&Func{Name: "regexp_count", Args: types(sql.Text, sql.Text), Ret: sql.Int4,
+			Eval: func(_ *Context, a []sql.Value) (sql.Value, error) {
+				re, err := compileRE(a[1].Text(), reFlags{dotNL: true})
+				if err != nil {
+					return sql.Null, err
+				}
+				return re.count(a[0].Text()), nil
+			},
+			Prepare: prepareRE(1, -1, reFlags{dotNL: true}, false, "", func(p *pgRE, _ bool, src string, _ []sql.Value) sql.Value {
+				return p.count(src)
+			})},
 		&Func{Name: "string_to_array", Args: types(sql.Text, sql.Text), Ret: textArray, NonStrict: true, Eval: stringToArray},
 		&Func{Name: "string_to_array", Args: types(sql.Text, sql.Text, sql.Text), Ret: textArray, NonStrict: true, Eval: stringToArray},
 		typed("array_to_string", types(AnyArray, sql.Text), false, sql.Text, false, func(ctx *Context, a []sql.Value, ts []sql.Type) (sql.Value, error) {

@@ -31,6 +31,7 @@ var romanMonths = []string{"I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX
 type fmtItem struct {
 	lit     string // literal text when pat is ""
 	pat     string
+	up      string // pat in upper case, which names the field
 	fm, th  bool
 	thUpper bool
 }
@@ -63,7 +64,7 @@ func parseDTFormat(f string) []fmtItem {
 			}
 		}
 		if matched != "" {
-			it := fmtItem{pat: matched, fm: fm}
+			it := fmtItem{pat: matched, up: strings.ToUpper(matched), fm: fm}
 			i += len(matched)
 			if strings.HasPrefix(f[i:], "TH") || strings.HasPrefix(f[i:], "th") {
 				it.th, it.thUpper = true, f[i] == 'T'
@@ -135,105 +136,129 @@ func casePick(pat, name string) string {
 // dtChar is to_char over broken-down fields; interval says the fields are an
 // interval's (hours may exceed 23 and there is no weekday).
 func dtChar(t tm, format string, interval bool) string {
-	var b strings.Builder
-	num := func(it fmtItem, v int64, width int) {
-		s := strconv.FormatInt(v, 10)
-		if !it.fm {
-			neg := v < 0
-			if neg {
-				s = s[1:]
-			}
-			for len(s) < width {
-				s = "0" + s
-			}
-			if neg {
-				s = "-" + s
-			}
+	return string(appendDTChar(nil, t, parseDTFormat(format), interval))
+}
+
+// appendNum appends a number field: zero-padded to width unless FM, then
+// its ordinal suffix for TH.
+func appendNum(b []byte, it fmtItem, v int64, width int) []byte {
+	if it.fm {
+		b = strconv.AppendInt(b, v, 10)
+	} else {
+		u := uint64(v)
+		if v < 0 {
+			b = append(b, '-')
+			u = -u
 		}
-		b.WriteString(s)
-		if it.th {
-			if v < 0 {
-				v = -v
-			}
-			b.WriteString(ordinal(v, it.thUpper))
+		var d [20]byte
+		digits := strconv.AppendUint(d[:0], u, 10)
+		for n := len(digits); n < width; n++ {
+			b = append(b, '0')
+		}
+		b = append(b, digits...)
+	}
+	if it.th {
+		if v < 0 {
+			v = -v
+		}
+		b = append(b, ordinal(v, it.thUpper)...)
+	}
+	return b
+}
+
+// appendName appends a name field, blank-padded to width unless FM.
+func appendName(b []byte, it fmtItem, s string, width int) []byte {
+	b = append(b, s...)
+	if !it.fm {
+		for n := len(s); n < width; n++ {
+			b = append(b, ' ')
 		}
 	}
-	name := func(it fmtItem, s string, width int) {
-		if !it.fm {
-			for len(s) < width {
-				s += " "
-			}
-		}
-		b.WriteString(s)
-	}
+	return b
+}
+
+// appendDTChar appends to_char of t by the parsed template items.
+func appendDTChar(b []byte, t tm, items []fmtItem, interval bool) []byte {
 	year := t.y
 	if !interval && year <= 0 {
 		year = 1 - year // BC years print as positive
 	}
 	days := t.days()
-	for _, it := range parseDTFormat(format) {
+	for _, it := range items {
 		if it.pat == "" {
-			b.WriteString(it.lit)
+			b = append(b, it.lit...)
 			continue
 		}
-		p := strings.ToUpper(it.pat)
+		p := it.up
 		switch p {
 		case "YYYY":
-			num(it, year, 4)
+			b = appendNum(b, it, year, 4)
 		case "Y,YYY":
 			s := strconv.FormatInt(year, 10)
 			for len(s) < 4 {
 				s = "0" + s
 			}
-			b.WriteString(s[:len(s)-3] + "," + s[len(s)-3:])
+			b = append(b, s[:len(s)-3]...)
+			b = append(b, ',')
+			b = append(b, s[len(s)-3:]...)
 		case "YYY":
-			num(it, year%1000, 3)
+			b = appendNum(b, it, year%1000, 3)
 		case "YY":
-			num(it, year%100, 2)
+			b = appendNum(b, it, year%100, 2)
 		case "Y":
-			num(it, year%10, 1)
+			b = appendNum(b, it, year%10, 1)
 		case "IYYY", "IYY", "IY", "I":
 			iy, _ := isoWeek(t.y, t.m, t.d)
-			mod := map[string]int64{"IYYY": 100000000, "IYY": 1000, "IY": 100, "I": 10}[p]
-			num(it, iy%mod, len(p))
+			var mod int64
+			switch p {
+			case "IYYY":
+				mod = 100000000
+			case "IYY":
+				mod = 1000
+			case "IY":
+				mod = 100
+			default:
+				mod = 10
+			}
+			b = appendNum(b, it, iy%mod, len(p))
 		case "MM":
-			num(it, t.m, 2)
+			b = appendNum(b, it, t.m, 2)
 		case "DD":
-			num(it, t.d, 2)
+			b = appendNum(b, it, t.d, 2)
 		case "DDD":
 			if interval {
-				num(it, t.d, 3)
+				b = appendNum(b, it, t.d, 3)
 			} else {
-				num(it, days-(date2j(t.y, 1, 1)-unixJD)+1, 3)
+				b = appendNum(b, it, days-(date2j(t.y, 1, 1)-unixJD)+1, 3)
 			}
 		case "IDDD":
 			_, w := isoWeek(t.y, t.m, t.d)
-			num(it, (w-1)*7+(dow(days)+6)%7+1, 3)
+			b = appendNum(b, it, (w-1)*7+(dow(days)+6)%7+1, 3)
 		case "D":
-			num(it, dow(days)+1, 1)
+			b = appendNum(b, it, dow(days)+1, 1)
 		case "ID":
-			num(it, (dow(days)+6)%7+1, 1)
+			b = appendNum(b, it, (dow(days)+6)%7+1, 1)
 		case "HH", "HH12":
 			h := t.h % 12
 			if h == 0 {
 				h = 12
 			}
-			num(it, h, 2)
+			b = appendNum(b, it, h, 2)
 		case "HH24":
-			num(it, t.h, 2)
+			b = appendNum(b, it, t.h, 2)
 		case "MI":
-			num(it, t.mi, 2)
+			b = appendNum(b, it, t.mi, 2)
 		case "SS":
-			num(it, t.s, 2)
+			b = appendNum(b, it, t.s, 2)
 		case "MS":
-			num(it, t.us/1000, 3)
+			b = appendNum(b, it, t.us/1000, 3)
 		case "US":
-			num(it, t.us, 6)
+			b = appendNum(b, it, t.us, 6)
 		case "FF1", "FF2", "FF3", "FF4", "FF5", "FF6":
 			n := int(p[2] - '0')
-			num(it, t.us/int64(math.Pow10(6-n)), n)
+			b = appendNum(b, it, t.us/int64(math.Pow10(6-n)), n)
 		case "SSSS", "SSSSS":
-			num(it, (t.h*60+t.mi)*60+t.s, 0)
+			b = appendNum(b, it, (t.h*60+t.mi)*60+t.s, 0)
 		case "AM", "PM", "A.M.", "P.M.":
 			s := "AM"
 			if t.h%24 >= 12 {
@@ -242,7 +267,7 @@ func dtChar(t tm, format string, interval bool) string {
 			if strings.Contains(p, ".") {
 				s = s[:1] + "." + s[1:] + "."
 			}
-			b.WriteString(casePick(it.pat, s))
+			b = append(b, casePick(it.pat, s)...)
 		case "BC", "AD", "B.C.", "A.D.":
 			s := "AD"
 			if t.y <= 0 && !interval {
@@ -251,51 +276,51 @@ func dtChar(t tm, format string, interval bool) string {
 			if strings.Contains(p, ".") {
 				s = s[:1] + "." + s[1:] + "."
 			}
-			b.WriteString(casePick(it.pat, s))
+			b = append(b, casePick(it.pat, s)...)
 		case "MONTH":
 			if t.m >= 1 && t.m <= 12 {
-				name(it, casePick(it.pat, monthNames[t.m-1]), 9)
+				b = appendName(b, it, casePick(it.pat, monthNames[t.m-1]), 9)
 			}
 		case "MON":
 			if t.m >= 1 && t.m <= 12 {
-				b.WriteString(casePick(it.pat, monthNames[t.m-1][:3]))
+				b = append(b, casePick(it.pat, monthNames[t.m-1][:3])...)
 			}
 		case "DAY":
-			name(it, casePick(it.pat, dayNames[dow(days)]), 9)
+			b = appendName(b, it, casePick(it.pat, dayNames[dow(days)]), 9)
 		case "DY":
-			b.WriteString(casePick(it.pat, dayNames[dow(days)][:3]))
+			b = append(b, casePick(it.pat, dayNames[dow(days)][:3])...)
 		case "Q":
-			num(it, (t.m-1)/3+1, 1)
+			b = appendNum(b, it, (t.m-1)/3+1, 1)
 		case "WW":
-			num(it, (days-(date2j(t.y, 1, 1)-unixJD))/7+1, 2)
+			b = appendNum(b, it, (days-(date2j(t.y, 1, 1)-unixJD))/7+1, 2)
 		case "IW":
 			_, w := isoWeek(t.y, t.m, t.d)
-			num(it, w, 2)
+			b = appendNum(b, it, w, 2)
 		case "W":
-			num(it, (t.d-1)/7+1, 1)
+			b = appendNum(b, it, (t.d-1)/7+1, 1)
 		case "CC":
 			c, _ := dateFields("century", t)
 			if interval {
 				c = t.y / 100
 			}
-			num(it, c, 2)
+			b = appendNum(b, it, c, 2)
 		case "J":
-			num(it, days+unixJD, 0)
+			b = appendNum(b, it, days+unixJD, 0)
 		case "RM":
 			if t.m >= 1 && t.m <= 12 {
-				name(it, casePick(it.pat, romanMonths[t.m-1]), 4)
+				b = appendName(b, it, casePick(it.pat, romanMonths[t.m-1]), 4)
 			}
 		case "TZ":
 			if t.tz {
-				b.WriteString(casePick(it.pat, zoneAbbrev(t)))
+				b = append(b, casePick(it.pat, zoneAbbrev(t))...)
 			}
 		case "OF":
 			if t.tz {
-				b.WriteString(offsetText(t.off))
+				b = append(b, offsetText(t.off)...)
 			}
 		case "TZH":
 			if t.tz {
-				b.WriteString(offsetText(t.off)[:3])
+				b = append(b, offsetText(t.off)[:3]...)
 			}
 		case "TZM":
 			if t.tz {
@@ -303,11 +328,11 @@ func dtChar(t tm, format string, interval bool) string {
 				if o < 0 {
 					o = -o
 				}
-				num(fmtItem{}, o/60%60, 2)
+				b = appendNum(b, fmtItem{}, o/60%60, 2)
 			}
 		}
 	}
-	return b.String()
+	return b
 }
 
 // zoneAbbrev is the zone's abbreviation, or its offset where the zone
@@ -856,21 +881,36 @@ func toNumber(s, format string) (sql.Value, error) {
 
 func init() {
 	Register(
-		fn("to_char", types(sql.Timestamp, sql.Text), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
-			if isInfinite(a[0].Int()) {
-				return sql.Null, nil
-			}
-			return sql.NewText(dtChar(tsTm(a[0].Int()), a[1].Text(), false)), nil
-		}),
-		fn("to_char", types(sql.TimestampTZ, sql.Text), sql.Text, func(ctx *Context, a []sql.Value) (sql.Value, error) {
-			if isInfinite(a[0].Int()) {
-				return sql.Null, nil
-			}
-			return sql.NewText(dtChar(tstzTm(a[0].Int(), loc(ctx)), a[1].Text(), false)), nil
-		}),
-		fn("to_char", types(sql.Interval, sql.Text), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
-			return sql.NewText(dtChar(intervalTm(a[0].Interval()), a[1].Text(), true)), nil
-		}),
+		&Func{Name: "to_char", Args: types(sql.Timestamp, sql.Text), Ret: sql.Text,
+			Eval: func(_ *Context, a []sql.Value) (sql.Value, error) {
+				if isInfinite(a[0].Int()) {
+					return sql.Null, nil
+				}
+				return sql.NewText(dtChar(tsTm(a[0].Int()), a[1].Text(), false)), nil
+			},
+			Prepare: prepareDTChar(func(_ *Context, v sql.Value) (tm, bool) {
+				return tsTm(v.Int()), !isInfinite(v.Int())
+			}, false)},
+		&Func{Name: "to_char", Args: types(sql.TimestampTZ, sql.Text), Ret: sql.Text,
+			Eval: func(ctx *Context, a []sql.Value) (sql.Value, error) {
+				if isInfinite(a[0].Int()) {
+					return sql.Null, nil
+				}
+				return sql.NewText(dtChar(tstzTm(a[0].Int(), loc(ctx)), a[1].Text(), false)), nil
+			},
+			Prepare: prepareDTChar(func(ctx *Context, v sql.Value) (tm, bool) {
+				if isInfinite(v.Int()) {
+					return tm{}, false
+				}
+				return tstzTm(v.Int(), loc(ctx)), true
+			}, false)},
+		&Func{Name: "to_char", Args: types(sql.Interval, sql.Text), Ret: sql.Text,
+			Eval: func(_ *Context, a []sql.Value) (sql.Value, error) {
+				return sql.NewText(dtChar(intervalTm(a[0].Interval()), a[1].Text(), true)), nil
+			},
+			Prepare: prepareDTChar(func(_ *Context, v sql.Value) (tm, bool) {
+				return intervalTm(v.Interval()), true
+			}, true)},
 		fn("to_char", types(sql.Numeric, sql.Text), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
 			return sql.NewText(numChar(a[0].Numeric(), a[1].Text())), nil
 		}),
@@ -913,4 +953,23 @@ func init() {
 			return toNumber(a[0].Text(), a[1].Text())
 		}),
 	)
+}
+
+// prepareDTChar parses a constant to_char template once for its call site.
+// fields breaks the value down; false means infinity, whose text is NULL.
+func prepareDTChar(fields func(*Context, sql.Value) (tm, bool), interval bool) func([]sql.Value, []bool) EvalFunc {
+	return func(consts []sql.Value, isConst []bool) EvalFunc {
+		if !isConst[1] || consts[1].IsNull() {
+			return nil
+		}
+		items := parseDTFormat(consts[1].Text())
+		return func(ctx *Context, a []sql.Value) (sql.Value, error) {
+			t, ok := fields(ctx, a[0])
+			if !ok {
+				return sql.Null, nil
+			}
+			var buf [64]byte
+			return sql.NewText(string(appendDTChar(buf[:0], t, items, interval))), nil
+		}
+	}
 }
