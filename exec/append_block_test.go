@@ -178,3 +178,79 @@ func countPrefix(t *testing.T, db *badger.DB, prefix []byte) int {
 	}
 	return n
 }
+
+// TestAppendViewOldLayout: an append-only view created before blocks
+// (one row per entry under its number, no appendBlocksOption) keeps that
+// layout after a restart: its rows read back, index lookups find them,
+// and new rows are stored one per entry.
+func TestAppendViewOldLayout(t *testing.T) {
+	dir := t.TempDir()
+	e, s := openSession(t, dir)
+	query(t, s, `CREATE TABLE t (a INT, b TEXT) APPEND ONLY`)
+	query(t, s, `INSERT INTO t SELECT g, 'r' || g FROM generate_series(1, 1500) g`)
+	query(t, s, `CREATE MATERIALIZED VIEW v AS SELECT a, b FROM t WHERE a % 10 <> 3`)
+	// Lay the view out as the code before blocks did.
+	rel := *e.cat.Lookup("", "v")
+	prefix := catalog.ObjectPrefix(catalog.PrefixRows, rel.OID)
+	var rows [][]byte
+	err := e.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			err := it.Item().Value(func(v []byte) error {
+				return eachBlockRow(v, func(_ int, enc []byte) error {
+					rows = append(rows, append([]byte(nil), enc...))
+					return nil
+				})
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.DropPrefix(prefix); err != nil {
+		t.Fatal(err)
+	}
+	wb := e.db.NewWriteBatch()
+	for i, enc := range rows {
+		if err := wb.Set(blockKey(nil, prefix, uint64(i)), enc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	rel.Options = map[string]string{}
+	for k, v := range e.cat.Lookup("", "v").Options {
+		if k != appendBlocksOption {
+			rel.Options[k] = v
+		}
+	}
+	if err := e.cat.Put(&rel); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e, s = openSession(t, dir)
+	defer e.Close()
+	query(t, s, `CREATE INDEX v_a ON v (a)`)
+	query(t, s, `INSERT INTO t SELECT g, 'r' || g FROM generate_series(1000, 2000) g`)
+	if blockLayout(e.cat.Lookup("", "v")) {
+		t.Fatal("the old view was moved to blocks")
+	}
+	sameRows(t, "v", query(t, s, `SELECT * FROM v`), query(t, s, `SELECT a, b FROM t WHERE a % 10 <> 3`))
+	for _, a := range []int{1, 1200, 1999} {
+		q := fmt.Sprintf(`SELECT a, b FROM v WHERE a = %d`, a)
+		sameRows(t, q, query(t, s, q), query(t, s, fmt.Sprintf(`SELECT a, b FROM t WHERE a = %d`, a)))
+	}
+	n := query(t, s, `SELECT count(*) FROM v`)[0][0].Int()
+	if got := countPrefix(t, e.db, prefix); int64(got) != n {
+		t.Fatalf("%d entries for %d rows, want one each", got, n)
+	}
+}
