@@ -17,9 +17,10 @@ import (
 // append-only views. Such a view never retracts a row, so it needs neither
 // the copy counts of viewSink's multiset layout nor a read before each
 // write: each new row is stored under the next number of a per-view
-// sequence (appendKey), a blind write of a key that cannot exist yet. Its
-// rows are read as any view's are, by scanning the values; duplicates stay
-// apart under their own numbers.
+// sequence (appendSeqKey), a blind write of a key that cannot exist yet;
+// duplicates stay apart under their own numbers. Views created since
+// blocks existed store many consecutive rows per entry (append_block.go);
+// older ones store one row per entry, read as any view's rows are.
 
 // appendOnly reports whether n's changes are insertions only: it reads
 // sources, APPEND ONLY tables and append-only views through stateless

@@ -26,6 +26,12 @@ type viewSink struct {
 	// mark: the view is new, and its first epoch writes seq even when it
 	// has no rows, since seq's presence chooses the layout after a restart.
 	mark bool
+	// blocks: the rows are stored in blocks of many (append_block.go).
+	blocks bool
+	block  blockWriter
+	// enc, key and rowKey are scratch: a row's encoding, its block's key,
+	// its key in index entries.
+	enc, key, rowKey []byte
 }
 
 func newViewSink(rel *catalog.Relation) *viewSink {
@@ -40,11 +46,18 @@ func newViewSink(rel *catalog.Relation) *viewSink {
 // new.
 func (v *viewSink) appendLayout(fresh bool) {
 	v.seq, v.mark = appendSeqKey(v.rel.OID), fresh
+	if fresh {
+		markBlockLayout(v.rel)
+	}
+	v.blocks = blockLayout(v.rel)
 }
 
 // apply writes consolidated changes, retractions first.
 func (v *viewSink) apply(st *stateStore, rows []sql.Row, diffs []int64) error {
 	v.idx.sync()
+	if v.blocks {
+		return v.appendBlocks(st, rows, diffs)
+	}
 	if v.seq != nil {
 		return v.append(st, rows, diffs)
 	}
@@ -124,6 +137,60 @@ func (v *viewSink) append(st *stateStore, rows []sql.Row, diffs []int64) error {
 			v.idx.put(st, k, r)
 			n++
 		}
+	}
+	st.put(v.seq, binary.BigEndian.AppendUint64(nil, n))
+	v.mark = false
+	return nil
+}
+
+// appendBlocks stores an append-only view's new rows in new blocks, each
+// keyed by the number of its first row (append_block.go): blind writes,
+// one per block, with no read of what is stored.
+func (v *viewSink) appendBlocks(st *stateStore, rows []sql.Row, diffs []int64) error {
+	if len(rows) == 0 && !v.mark {
+		return nil
+	}
+	n, err := nextAppendSeq(st, v.seq)
+	if err != nil {
+		return fmt.Errorf("view %s: %w", v.rel.Name, err)
+	}
+	w := &v.block
+	blockAt := func(hint int) {
+		w.start(n, hint)
+		v.key = blockKey(v.key[:0], v.rows, n)
+	}
+	flush := func() {
+		k := st.alloc(len(v.key))
+		copy(k, v.key)
+		st.putNew(k, w.finish())
+	}
+	open := false
+	for i, r := range rows {
+		d := diffs[i]
+		if d < 0 {
+			return fmt.Errorf("view %s: %w: an append-only view was asked to retract a row", v.rel.Name, errStateMismatch)
+		}
+		v.enc = sql.AppendRow(v.enc[:0], r)
+		for ; d > 0; d-- {
+			if open && !w.fits(len(v.enc)) {
+				flush()
+				open = false
+			}
+			if !open {
+				// Room for the epoch's rows left, if they are like this one.
+				blockAt((len(rows) - i) * (len(v.enc) + 2))
+				open = true
+			}
+			slot := w.add(v.enc)
+			if v.idx != nil && len(v.idx.list) > 0 {
+				v.rowKey = blockRowKey(v.rowKey[:0], v.key, slot)
+				v.idx.put(st, v.rowKey, r)
+			}
+			n++
+		}
+	}
+	if open {
+		flush()
 	}
 	st.put(v.seq, binary.BigEndian.AppendUint64(nil, n))
 	v.mark = false

@@ -223,9 +223,13 @@ func scanRelation(ctx context.Context, txn *badger.Txn, rel *catalog.Relation, f
 	defer it.Close()
 	width := len(rel.Columns)
 	var b Batch
+	blocks := blockLayout(rel)
 	for it.Rewind(); it.Valid(); it.Next() {
 		var row sql.Row
 		err := it.Item().Value(func(v []byte) error {
+			if blocks {
+				return addBlockRows(&b, v, width)
+			}
 			var err error
 			row, err = sql.DecodeRow(v, make(sql.Row, 0, width))
 			return err
@@ -233,7 +237,9 @@ func scanRelation(ctx context.Context, txn *badger.Txn, rel *catalog.Relation, f
 		if err != nil {
 			return fmt.Errorf("scan %s: %w", rel.Name, err)
 		}
-		b.Add(padRow(row, width), 1)
+		if !blocks {
+			b.Add(padRow(row, width), 1)
+		}
 		if b.Len() >= snapshotChunk {
 			if err := ctx.Err(); err != nil {
 				return err

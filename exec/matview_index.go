@@ -113,11 +113,18 @@ func (e *Engine) buildViewIndex(ctx context.Context, view, idx *catalog.Relation
 	defer it.Close()
 	width := len(view.Columns)
 	n := 0
+	blocks := blockLayout(view)
 	for it.Rewind(); it.Valid(); it.Next() {
 		if n++; n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+		}
+		if blocks {
+			if err := buildBlockIndexEntries(ix, it.Item(), width, wb.Set); err != nil {
+				return fmt.Errorf("index %s: %w", idx.Name, err)
+			}
+			continue
 		}
 		var row sql.Row
 		if err := it.Item().Value(func(v []byte) error {

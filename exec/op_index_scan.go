@@ -283,7 +283,14 @@ func (s *indexScanOp) fetch(item *badger.Item, width int) (sql.Row, error) {
 	}); err != nil {
 		return nil, err
 	}
-	item, err := s.rt.txn.Get(s.buf)
+	key, slot := s.buf, -1
+	if blockLayout(s.spans.rel) {
+		var ok bool
+		if key, slot, ok = splitBlockRowKey(s.buf); !ok {
+			return nil, sql.Errorf(sql.CodeDataCorrupted, "index %s: corrupt entry", s.spans.index.Name)
+		}
+	}
+	item, err := s.rt.txn.Get(key)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, sql.Errorf(sql.CodeDataCorrupted, "index %s: entry for a missing row of %s", s.spans.index.Name, s.spans.rel.Name)
 	}
@@ -293,6 +300,11 @@ func (s *indexScanOp) fetch(item *badger.Item, width int) (sql.Row, error) {
 	row := make(sql.Row, 0, width)
 	if err := item.Value(func(v []byte) error {
 		var err error
+		if slot >= 0 {
+			if v, err = blockRow(v, slot); err != nil {
+				return err
+			}
+		}
 		row, err = sql.DecodeRow(v, row)
 		return err
 	}); err != nil {

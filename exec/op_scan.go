@@ -50,7 +50,16 @@ func (s *scanOp) Next(ctx context.Context) (*Batch, error) {
 	}
 	s.b.reset()
 	width := len(s.rel.Columns)
+	blocks := blockLayout(s.rel)
 	for ; s.it.Valid() && s.b.Len() < batchSize; s.it.Next() {
+		if blocks {
+			// A block's rows all go in: batchSize bounds a batch loosely.
+			if err := s.it.Item().Value(func(v []byte) error { return addBlockRows(&s.b, v, width) }); err != nil {
+				s.close()
+				return nil, fmt.Errorf("scan %s: %w", s.rel.Name, err)
+			}
+			continue
+		}
 		row := make(sql.Row, width)
 		err := s.it.Item().Value(func(v []byte) error {
 			var err error
