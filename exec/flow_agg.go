@@ -57,10 +57,18 @@ type aggOp struct {
 	// appendOnly), so an extreme never leaves and min and max keep no
 	// multiset, only the extreme in the group's record.
 	appendOnly bool
-	out        Operator
-	outGen     uint64 // the state generation out was computed in
-	kbuf       []byte
-	vbuf       sql.Row
+	// cache holds the groups and distinct values of the epochs that took
+	// effect (flow_agg_cache.go); nil where groups close.
+	cache    *aggCache
+	stampKey []byte
+	// sharedDistinct: the view shares one multiset among the variants of
+	// an append-only DISTINCT (aggSpec.set); its members hold a mask of
+	// variants where views made before kept one multiset per aggregate.
+	sharedDistinct bool
+	out            Operator
+	outGen         uint64 // the state generation out was computed in
+	kbuf           []byte
+	vbuf           sql.Row
 }
 
 const repSet = 0xffff
@@ -86,6 +94,21 @@ type aggSpec struct {
 	distinct bool
 	// lossy: a min or max whose argument's key loses its exact form.
 	lossy bool
+	// presence: a DISTINCT over an append-only input whose values' keys
+	// are exact. A value once present stays, so its multiset member only
+	// says so: it is written when the value first comes and never again
+	// (its count stays what it was written with; views made before this
+	// kept counting, which reads the same).
+	presence bool
+	// set is the multiset a presence DISTINCT keeps its values in: its own
+	// index, or with sharedDistinct the first of the DISTINCTs over the
+	// same column (count(DISTINCT x) FILTER (...) in several variants),
+	// whose members say by a mask of bits which variants hold them. A
+	// value then costs one member however many variants take it.
+	set int
+	bit uint64
+	// variants are the aggregates that share this one's set.
+	variants []int
 }
 
 // incrementalAggregate reports whether aggOp can maintain n.
@@ -158,8 +181,16 @@ func (f *dataflow) aggregate(rt *runtime, n *planner.Aggregate) (Operator, error
 	}
 	a := &aggOp{rt: rt, prefix: f.opPrefix(), touchAll: f.fresh && len(n.Group) == 0,
 		appendOnly: f.operators() >= operatorsTopN && appendOnly(n.Input, noViews)}
-	// Windowed groups close: their record and value sets go.
-	f.closing(a.prefix, [][]byte{{0x00}, {0x01}}, []planner.Node{n.Input}, [][]planner.Expr{n.Group})
+	// Windowed groups close: their record and value sets go, under the
+	// cache's feet, so such an aggregate keeps none.
+	if f.closing(a.prefix, [][]byte{{0x00}, {0x01}}, []planner.Node{n.Input}, [][]planner.Expr{n.Group}) == nil {
+		var budget int64 = DefaultStateCache
+		if f.e != nil {
+			budget = f.e.stateCache
+		}
+		a.cache = newAggCache(budget)
+		a.stampKey = append(slices.Clip(a.prefix), aggStampSub)
+	}
 	var err error
 	if a.in, err = rt.build(n.Input); err != nil {
 		return nil, err
@@ -192,6 +223,7 @@ func (f *dataflow) aggregate(rt *runtime, n *planner.Aggregate) (Operator, error
 			}
 			s.lossy = !keyExact(c.Args[0].Type())
 		}
+		s.presence = s.distinct && a.appendOnly && !s.lossy
 		if c.Filter != nil {
 			if s.filter, err = rt.compile(c.Filter); err != nil {
 				return nil, err
@@ -199,6 +231,8 @@ func (f *dataflow) aggregate(rt *runtime, n *planner.Aggregate) (Operator, error
 		}
 		a.aggs = append(a.aggs, s)
 	}
+	a.sharedDistinct = f.rel.Options[aggDistinctOption] == aggDistinctShared
+	a.shareDistinct(n)
 	return a, nil
 }
 
@@ -218,6 +252,10 @@ type aggGroup struct {
 	accs    []aggAcc
 	old     sql.Row // the output row before the epoch; nil: none
 	sets    map[string]*setChange
+	// row is the output row after the epoch, and cached the bytes the
+	// group counts for in the cache (aggCache.putGroup).
+	row    sql.Row
+	cached int64
 }
 
 // aggAcc is one aggregate's running state in a group.
@@ -239,6 +277,8 @@ type setChange struct {
 	d       int64
 	payload []byte // the exact value, sql.AppendRow'd
 	c1      int64  // the member's count after the epoch
+	// mask: the variants of a presence DISTINCT that take the value.
+	mask uint64
 }
 
 func (a *aggOp) Next(ctx context.Context) (*Batch, error) {
@@ -269,8 +309,19 @@ func (a *aggOp) setPrefix(gk string, id int) []byte {
 func (a *aggOp) epoch(ctx context.Context) ([]sql.Row, []int64, error) {
 	groups := map[string]*aggGroup{}
 	first := a.touchAll
+	begun := false
+	begin := func() error {
+		begun = true
+		if a.cache == nil {
+			return nil
+		}
+		return a.cache.begin(a.rt.flow.state, a.stampKey)
+	}
 	if first {
 		a.touchAll = false
+		if err := begin(); err != nil {
+			return nil, nil, err
+		}
 		g, err := a.load("", nil, true)
 		if err != nil {
 			return nil, nil, err
@@ -290,6 +341,11 @@ func (a *aggOp) epoch(ctx context.Context) ([]sql.Row, []int64, error) {
 		a.vbuf, a.kbuf = vals, key
 		g := groups[string(key)]
 		if g == nil {
+			if !begun {
+				if err := begin(); err != nil {
+					return err
+				}
+			}
 			var err error
 			if g, err = a.load(string(key), vals, first); err != nil {
 				return err
@@ -319,6 +375,10 @@ func (a *aggOp) epoch(ctx context.Context) ([]sql.Row, []int64, error) {
 				return nil, nil, err
 			}
 		}
+		if a.cache != nil {
+			g.row = row
+			a.cache.putGroup(g)
+		}
 		if g.old != nil && row != nil && bytes.Equal(sql.AppendRow(nil, g.old), sql.AppendRow(nil, row)) {
 			continue
 		}
@@ -335,6 +395,11 @@ func (a *aggOp) epoch(ctx context.Context) ([]sql.Row, []int64, error) {
 // load reads a group's record; a group without one starts empty, with
 // vals (copied) as its values.
 func (a *aggOp) load(gk string, vals sql.Row, first bool) (*aggGroup, error) {
+	if a.cache != nil {
+		if g := a.cache.group(gk); g != nil {
+			return g, nil
+		}
+	}
 	g := &aggGroup{key: gk, accs: make([]aggAcc, len(a.aggs))}
 	rec, ok, err := a.rt.flow.state.get(a.recordKey(gk))
 	if err != nil {
@@ -442,6 +507,23 @@ func (a *aggOp) add(g *aggGroup, vals, r sql.Row, d int64) error {
 		}
 		acc := &g.accs[i]
 		switch {
+		case s.presence:
+			if d < 0 {
+				return fmt.Errorf("view state: %w: a row was retracted from an append-only input", errStateMismatch)
+			}
+			if a.cache != nil {
+				k := a.cache.memberKey(g.key, s.set, v)
+				if a.cache.member(k)&s.bit != 0 {
+					continue
+				}
+				// Held once the epoch takes effect, which the stamp
+				// vouches for.
+				a.cache.addMember(k, s.bit)
+			}
+			class := sql.AppendKey(nil, v)
+			c := g.change(s.set, class, d, func() []byte { return sql.AppendRow(nil, sql.Row{v}) })
+			c.class = class
+			c.mask |= s.bit
 		case s.distinct:
 			class := sql.AppendKey(nil, v)
 			key := class
@@ -569,6 +651,12 @@ func (a *aggOp) finish(g *aggGroup) error {
 			}
 		}
 		for _, c := range changes[i:j] {
+			if spec != nil && spec.presence {
+				if err := a.applyPresence(g, c); err != nil {
+					return err
+				}
+				continue
+			}
 			c0, err := a.applyChange(g.key, c)
 			if err != nil {
 				return err
