@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 
@@ -65,10 +66,12 @@ type aggOp struct {
 	// an append-only DISTINCT (aggSpec.set); its members hold a mask of
 	// variants where views made before kept one multiset per aggregate.
 	sharedDistinct bool
-	out            Operator
-	outGen         uint64 // the state generation out was computed in
-	kbuf           []byte
-	vbuf           sql.Row
+	// fres holds the row's FILTER results by aggregate (see pass).
+	fres   []uint8
+	out    Operator
+	outGen uint64 // the state generation out was computed in
+	kbuf   []byte
+	vbuf   sql.Row
 }
 
 const repSet = 0xffff
@@ -89,6 +92,10 @@ type aggSpec struct {
 	kind   aggKind
 	arg    evalFn // nil for count(*)
 	filter evalFn
+	// sameFilter is an earlier aggregate whose FILTER is the same
+	// expression, so that a row evaluates it once (q15's price bands
+	// filter a count, two count(DISTINCT)s and more); -1: none.
+	sameFilter int
 	// distinct: count, sum or avg of DISTINCT (for the others DISTINCT
 	// changes nothing).
 	distinct bool
@@ -202,7 +209,7 @@ func (f *dataflow) aggregate(rt *runtime, n *planner.Aggregate) (Operator, error
 		a.lossyKey = a.lossyKey || !keyExact(g.Type())
 	}
 	for _, c := range n.Aggs {
-		s := aggSpec{call: c}
+		s := aggSpec{call: c, sameFilter: -1}
 		switch c.Func.Name {
 		case "count":
 			s.kind, s.distinct = aggCount, c.Distinct
@@ -228,9 +235,16 @@ func (f *dataflow) aggregate(rt *runtime, n *planner.Aggregate) (Operator, error
 			if s.filter, err = rt.compile(c.Filter); err != nil {
 				return nil, err
 			}
+			for j, o := range n.Aggs[:len(a.aggs)] {
+				if o.Filter != nil && a.aggs[j].sameFilter < 0 && reflect.DeepEqual(o.Filter, c.Filter) {
+					s.sameFilter = j
+					break
+				}
+			}
 		}
 		a.aggs = append(a.aggs, s)
 	}
+	a.fres = make([]uint8, len(a.aggs))
 	a.sharedDistinct = f.rel.Options[aggDistinctOption] == aggDistinctShared
 	a.shareDistinct(n)
 	return a, nil
@@ -484,14 +498,15 @@ func (a *aggOp) add(g *aggGroup, vals, r sql.Row, d int64) error {
 	if a.lossyKey {
 		g.change(repSet, sql.AppendRow(nil, vals), d, nil)
 	}
+	clear(a.fres)
 	for i := range a.aggs {
 		s := &a.aggs[i]
 		if s.filter != nil {
-			v, err := s.filter(r)
+			ok, err := a.pass(i, r)
 			if err != nil {
 				return err
 			}
-			if v.IsNull() || !v.Bool() {
+			if !ok {
 				continue
 			}
 		}
@@ -556,6 +571,30 @@ func (a *aggOp) add(g *aggGroup, vals, r sql.Row, d int64) error {
 		}
 	}
 	return nil
+}
+
+// pass evaluates aggregate i's FILTER over r, once per row among the
+// aggregates that share it.
+func (a *aggOp) pass(i int, r sql.Row) (bool, error) {
+	if j := a.aggs[i].sameFilter; j >= 0 {
+		i = j
+	}
+	switch a.fres[i] {
+	case 1:
+		return true, nil
+	case 2:
+		return false, nil
+	}
+	v, err := a.aggs[i].filter(r)
+	if err != nil {
+		return false, err
+	}
+	ok := !v.IsNull() && v.Bool()
+	a.fres[i] = 2
+	if ok {
+		a.fres[i] = 1
+	}
+	return ok, nil
 }
 
 // offer makes v the extreme of an append-only min or max if it comes

@@ -141,7 +141,7 @@ func TestViewAggregateDistinctAppendOnly(t *testing.T) {
 		"d_filter": "SELECT g, count(*) AS n, count(DISTINCT x) AS a1, count(DISTINCT x) FILTER (WHERE p < 3) AS a2, " +
 			"count(DISTINCT x) FILTER (WHERE p >= 3 AND p < 6) AS a3, count(DISTINCT x) FILTER (WHERE p >= 6) AS a4, " +
 			"count(DISTINCT y) AS a5, count(DISTINCT y) FILTER (WHERE p < 5) AS a6, sum(DISTINCT x) FILTER (WHERE p > 1) AS a7, " +
-			"avg(DISTINCT x) AS a8 FROM t GROUP BY g",
+			"avg(DISTINCT x) AS a8, count(*) FILTER (WHERE p < 3) AS a9, sum(p) FILTER (WHERE p >= 6) AS a10 FROM t GROUP BY g",
 		"d_global": "SELECT count(DISTINCT x) AS a1, count(DISTINCT x) FILTER (WHERE p = 1) AS a2, max(y) AS a3 FROM t",
 	}
 	for name, q := range views {
@@ -150,8 +150,9 @@ func TestViewAggregateDistinctAppendOnly(t *testing.T) {
 	check := func() {
 		t.Helper()
 		a := findAgg(t, e, "d_filter")
-		if !a.sharedDistinct || a.aggs[2].set != 1 || a.aggs[6].set != 5 || a.aggs[7].set != 1 || !a.aggs[8].presence {
-			t.Fatalf("d_filter does not share its DISTINCT multisets")
+		if !a.sharedDistinct || a.aggs[2].set != 1 || a.aggs[6].set != 5 || a.aggs[7].set != 1 || !a.aggs[8].presence ||
+			a.aggs[9].sameFilter != 2 || a.aggs[10].sameFilter != 4 || a.aggs[4].sameFilter != -1 {
+			t.Fatalf("d_filter does not share its DISTINCT multisets and FILTERs")
 		}
 		// A cache far too small still gives the right answer.
 		a.cache.limit = 2000
