@@ -67,11 +67,16 @@ type aggOp struct {
 	// variants where views made before kept one multiset per aggregate.
 	sharedDistinct bool
 	// fres holds the row's FILTER results by aggregate (see pass).
-	fres   []uint8
-	out    Operator
-	outGen uint64 // the state generation out was computed in
-	kbuf   []byte
-	vbuf   sql.Row
+	fres []uint8
+	// leaders are the aggregates whose multisets are shared (with
+	// sharedDistinct), kept in their groups' records while small
+	// (inlineSet).
+	leaders []int
+	ibuf    []byte
+	out     Operator
+	outGen  uint64 // the state generation out was computed in
+	kbuf    []byte
+	vbuf    sql.Row
 }
 
 const repSet = 0xffff
@@ -114,8 +119,10 @@ type aggSpec struct {
 	// value then costs one member however many variants take it.
 	set int
 	bit uint64
-	// variants are the aggregates that share this one's set.
+	// variants are the aggregates that share this one's set, and leader
+	// its index in aggOp.leaders (with sharedDistinct).
 	variants []int
+	leader   int
 }
 
 // incrementalAggregate reports whether aggOp can maintain n.
@@ -270,6 +277,8 @@ type aggGroup struct {
 	// group counts for in the cache (aggCache.putGroup).
 	row    sql.Row
 	cached int64
+	// inline are the group's shared multisets, by aggOp.leaders.
+	inline []*inlineSet
 }
 
 // aggAcc is one aggregate's running state in a group.
@@ -414,7 +423,7 @@ func (a *aggOp) load(gk string, vals sql.Row, first bool) (*aggGroup, error) {
 			return g, nil
 		}
 	}
-	g := &aggGroup{key: gk, accs: make([]aggAcc, len(a.aggs))}
+	g := &aggGroup{key: gk, accs: make([]aggAcc, len(a.aggs)), inline: a.newInline()}
 	rec, ok, err := a.rt.flow.state.get(a.recordKey(gk))
 	if err != nil {
 		return nil, err
@@ -465,6 +474,9 @@ func (a *aggOp) decode(g *aggGroup, rec []byte) error {
 			acc.trues, acc.falses = r.varint(), r.varint()
 		}
 	}
+	if a.inline() {
+		a.readInline(r, g)
+	}
 	if r.err != nil || len(r.b) != 0 {
 		return errStateCorrupt
 	}
@@ -488,6 +500,9 @@ func (a *aggOp) encode(g *aggGroup) []byte {
 			buf = binary.AppendVarint(buf, acc.trues)
 			buf = binary.AppendVarint(buf, acc.falses)
 		}
+	}
+	if a.inline() {
+		buf = a.appendInline(buf, g)
 	}
 	return buf
 }
@@ -525,6 +540,15 @@ func (a *aggOp) add(g *aggGroup, vals, r sql.Row, d int64) error {
 		case s.presence:
 			if d < 0 {
 				return fmt.Errorf("view state: %w: a row was retracted from an append-only input", errStateMismatch)
+			}
+			if a.inline() {
+				ok, err := a.addInline(g, i, s, v)
+				if err != nil {
+					return err
+				}
+				if ok {
+					continue
+				}
 			}
 			if a.cache != nil {
 				k := a.cache.memberKey(g.key, s.set, v)
@@ -764,6 +788,9 @@ func (a *aggOp) finish(g *aggGroup) error {
 		if g.vals, err = sql.DecodeRow(key, nil); err != nil {
 			return errStateCorrupt
 		}
+	}
+	if a.inline() && g.rows > 0 {
+		a.spill(g)
 	}
 	rk := a.recordKey(g.key)
 	switch {

@@ -134,6 +134,7 @@ func (c *aggCache) putGroup(g *aggGroup) {
 	for i := range g.accs {
 		g.cached += int64(len(g.accs[i].ext) + len(g.accs[i].extKey))
 	}
+	g.cached += g.inlineBytes()
 	for _, v := range g.row {
 		g.cached += int64(len(v.BytesString()))
 	}

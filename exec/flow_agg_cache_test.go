@@ -178,7 +178,7 @@ func TestViewAggregateDistinctAppendOnly(t *testing.T) {
 		}
 		execAll(t, s, "BEGIN")
 		for k := 1 + rng.IntN(4); k > 0; k-- {
-			execAll(t, s, fmt.Sprintf("INSERT INTO t VALUES (%s, %s, 'y%s', %s)", val(4), val(30), val(12), val(9)))
+			execAll(t, s, fmt.Sprintf("INSERT INTO t VALUES (%s, %s, 'y%s', %s)", val(4), val(70), val(12), val(9)))
 		}
 		if rng.IntN(5) == 0 {
 			execAll(t, s, "ROLLBACK")
