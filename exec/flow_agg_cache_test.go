@@ -177,8 +177,8 @@ func TestViewAggregateDistinctAppendOnly(t *testing.T) {
 			e, s = openSession(t, dir)
 		}
 		execAll(t, s, "BEGIN")
-		for k := 1 + rng.IntN(4); k > 0; k-- {
-			execAll(t, s, fmt.Sprintf("INSERT INTO t VALUES (%s, %s, 'y%s', %s)", val(4), val(70), val(12), val(9)))
+		for k := 1 + rng.IntN(8); k > 0; k-- {
+			execAll(t, s, fmt.Sprintf("INSERT INTO t VALUES (%s, %s, 'y%s', %s)", val(4), val(100), val(12), val(9)))
 		}
 		if rng.IntN(5) == 0 {
 			execAll(t, s, "ROLLBACK")
