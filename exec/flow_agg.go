@@ -39,9 +39,14 @@ import (
 //
 //	0x00 group-key                     -> group record
 //	0x01 group-key set-id sort-key     -> count, payload
+//	0x02                               -> the cache's stamp (flow_agg_cache.go)
 //
 // where set-id is an aggregate's index (its extremes or distinct values)
 // or repSet (the exact forms of the group's values, when they differ).
+// Over an append-only input a DISTINCT's member only records presence,
+// and in views marked aggDistinctShared the variants of a DISTINCT share
+// its members, which small groups keep in their record
+// (flow_agg_distinct.go).
 type aggOp struct {
 	rt     *runtime
 	in     Operator
