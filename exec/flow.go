@@ -107,7 +107,7 @@ func (f *dataflow) buildOperators() error {
 	s := newSession(f.e, f.rel.Owner, "eddy", nil)
 	// The view runs with its creator's settings (viewSettings).
 	for k, v := range f.rel.Options {
-		if k == viewOperatorsOption || k == appendBlocksOption {
+		if layoutOption(k) {
 			continue
 		}
 		if err := s.set(k, v); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 
@@ -38,9 +39,14 @@ import (
 //
 //	0x00 group-key                     -> group record
 //	0x01 group-key set-id sort-key     -> count, payload
+//	0x02                               -> the cache's stamp (flow_agg_cache.go)
 //
 // where set-id is an aggregate's index (its extremes or distinct values)
 // or repSet (the exact forms of the group's values, when they differ).
+// Over an append-only input a DISTINCT's member only records presence,
+// and in views marked aggDistinctShared the variants of a DISTINCT share
+// its members, which small groups keep in their record
+// (flow_agg_distinct.go).
 type aggOp struct {
 	rt     *runtime
 	in     Operator
@@ -57,10 +63,25 @@ type aggOp struct {
 	// appendOnly), so an extreme never leaves and min and max keep no
 	// multiset, only the extreme in the group's record.
 	appendOnly bool
-	out        Operator
-	outGen     uint64 // the state generation out was computed in
-	kbuf       []byte
-	vbuf       sql.Row
+	// cache holds the groups and distinct values of the epochs that took
+	// effect (flow_agg_cache.go); nil where groups close.
+	cache    *aggCache
+	stampKey []byte
+	// sharedDistinct: the view shares one multiset among the variants of
+	// an append-only DISTINCT (aggSpec.set); its members hold a mask of
+	// variants where views made before kept one multiset per aggregate.
+	sharedDistinct bool
+	// fres holds the row's FILTER results by aggregate (see pass).
+	fres []uint8
+	// leaders are the aggregates whose multisets are shared (with
+	// sharedDistinct), kept in their groups' records while small
+	// (inlineSet).
+	leaders []int
+	ibuf    []byte
+	out     Operator
+	outGen  uint64 // the state generation out was computed in
+	kbuf    []byte
+	vbuf    sql.Row
 }
 
 const repSet = 0xffff
@@ -81,11 +102,32 @@ type aggSpec struct {
 	kind   aggKind
 	arg    evalFn // nil for count(*)
 	filter evalFn
+	// sameFilter is an earlier aggregate whose FILTER is the same
+	// expression, so that a row evaluates it once (q15's price bands
+	// filter a count, two count(DISTINCT)s and more); -1: none.
+	sameFilter int
 	// distinct: count, sum or avg of DISTINCT (for the others DISTINCT
 	// changes nothing).
 	distinct bool
 	// lossy: a min or max whose argument's key loses its exact form.
 	lossy bool
+	// presence: a DISTINCT over an append-only input whose values' keys
+	// are exact. A value once present stays, so its multiset member only
+	// says so: it is written when the value first comes and never again
+	// (its count stays what it was written with; views made before this
+	// kept counting, which reads the same).
+	presence bool
+	// set is the multiset a presence DISTINCT keeps its values in: its own
+	// index, or with sharedDistinct the first of the DISTINCTs over the
+	// same column (count(DISTINCT x) FILTER (...) in several variants),
+	// whose members say by a mask of bits which variants hold them. A
+	// value then costs one member however many variants take it.
+	set int
+	bit uint64
+	// variants are the aggregates that share this one's set, and leader
+	// its index in aggOp.leaders (with sharedDistinct).
+	variants []int
+	leader   int
 }
 
 // incrementalAggregate reports whether aggOp can maintain n.
@@ -158,8 +200,16 @@ func (f *dataflow) aggregate(rt *runtime, n *planner.Aggregate) (Operator, error
 	}
 	a := &aggOp{rt: rt, prefix: f.opPrefix(), touchAll: f.fresh && len(n.Group) == 0,
 		appendOnly: f.operators() >= operatorsTopN && appendOnly(n.Input, noViews)}
-	// Windowed groups close: their record and value sets go.
-	f.closing(a.prefix, [][]byte{{0x00}, {0x01}}, []planner.Node{n.Input}, [][]planner.Expr{n.Group})
+	// Windowed groups close: their record and value sets go, under the
+	// cache's feet, so such an aggregate keeps none.
+	if f.closing(a.prefix, [][]byte{{0x00}, {0x01}}, []planner.Node{n.Input}, [][]planner.Expr{n.Group}) == nil {
+		var budget int64 = DefaultStateCache
+		if f.e != nil {
+			budget = f.e.stateCache
+		}
+		a.cache = newAggCache(budget)
+		a.stampKey = append(slices.Clip(a.prefix), aggStampSub)
+	}
 	var err error
 	if a.in, err = rt.build(n.Input); err != nil {
 		return nil, err
@@ -171,7 +221,7 @@ func (f *dataflow) aggregate(rt *runtime, n *planner.Aggregate) (Operator, error
 		a.lossyKey = a.lossyKey || !keyExact(g.Type())
 	}
 	for _, c := range n.Aggs {
-		s := aggSpec{call: c}
+		s := aggSpec{call: c, sameFilter: -1}
 		switch c.Func.Name {
 		case "count":
 			s.kind, s.distinct = aggCount, c.Distinct
@@ -192,13 +242,23 @@ func (f *dataflow) aggregate(rt *runtime, n *planner.Aggregate) (Operator, error
 			}
 			s.lossy = !keyExact(c.Args[0].Type())
 		}
+		s.presence = s.distinct && a.appendOnly && !s.lossy
 		if c.Filter != nil {
 			if s.filter, err = rt.compile(c.Filter); err != nil {
 				return nil, err
 			}
+			for j, o := range n.Aggs[:len(a.aggs)] {
+				if o.Filter != nil && a.aggs[j].sameFilter < 0 && reflect.DeepEqual(o.Filter, c.Filter) {
+					s.sameFilter = j
+					break
+				}
+			}
 		}
 		a.aggs = append(a.aggs, s)
 	}
+	a.fres = make([]uint8, len(a.aggs))
+	a.sharedDistinct = f.rel.Options[aggDistinctOption] == aggDistinctShared
+	a.shareDistinct(n)
 	return a, nil
 }
 
@@ -218,6 +278,12 @@ type aggGroup struct {
 	accs    []aggAcc
 	old     sql.Row // the output row before the epoch; nil: none
 	sets    map[string]*setChange
+	// row is the output row after the epoch, and cached the bytes the
+	// group counts for in the cache (aggCache.putGroup).
+	row    sql.Row
+	cached int64
+	// inline are the group's shared multisets, by aggOp.leaders.
+	inline []*inlineSet
 }
 
 // aggAcc is one aggregate's running state in a group.
@@ -239,6 +305,8 @@ type setChange struct {
 	d       int64
 	payload []byte // the exact value, sql.AppendRow'd
 	c1      int64  // the member's count after the epoch
+	// mask: the variants of a presence DISTINCT that take the value.
+	mask uint64
 }
 
 func (a *aggOp) Next(ctx context.Context) (*Batch, error) {
@@ -269,8 +337,19 @@ func (a *aggOp) setPrefix(gk string, id int) []byte {
 func (a *aggOp) epoch(ctx context.Context) ([]sql.Row, []int64, error) {
 	groups := map[string]*aggGroup{}
 	first := a.touchAll
+	begun := false
+	begin := func() error {
+		begun = true
+		if a.cache == nil {
+			return nil
+		}
+		return a.cache.begin(a.rt.flow.state, a.stampKey)
+	}
 	if first {
 		a.touchAll = false
+		if err := begin(); err != nil {
+			return nil, nil, err
+		}
 		g, err := a.load("", nil, true)
 		if err != nil {
 			return nil, nil, err
@@ -290,6 +369,11 @@ func (a *aggOp) epoch(ctx context.Context) ([]sql.Row, []int64, error) {
 		a.vbuf, a.kbuf = vals, key
 		g := groups[string(key)]
 		if g == nil {
+			if !begun {
+				if err := begin(); err != nil {
+					return err
+				}
+			}
 			var err error
 			if g, err = a.load(string(key), vals, first); err != nil {
 				return err
@@ -319,6 +403,10 @@ func (a *aggOp) epoch(ctx context.Context) ([]sql.Row, []int64, error) {
 				return nil, nil, err
 			}
 		}
+		if a.cache != nil {
+			g.row = row
+			a.cache.putGroup(g)
+		}
 		if g.old != nil && row != nil && bytes.Equal(sql.AppendRow(nil, g.old), sql.AppendRow(nil, row)) {
 			continue
 		}
@@ -335,7 +423,12 @@ func (a *aggOp) epoch(ctx context.Context) ([]sql.Row, []int64, error) {
 // load reads a group's record; a group without one starts empty, with
 // vals (copied) as its values.
 func (a *aggOp) load(gk string, vals sql.Row, first bool) (*aggGroup, error) {
-	g := &aggGroup{key: gk, accs: make([]aggAcc, len(a.aggs))}
+	if a.cache != nil {
+		if g := a.cache.group(gk); g != nil {
+			return g, nil
+		}
+	}
+	g := &aggGroup{key: gk, accs: make([]aggAcc, len(a.aggs)), inline: a.newInline()}
 	rec, ok, err := a.rt.flow.state.get(a.recordKey(gk))
 	if err != nil {
 		return nil, err
@@ -386,6 +479,9 @@ func (a *aggOp) decode(g *aggGroup, rec []byte) error {
 			acc.trues, acc.falses = r.varint(), r.varint()
 		}
 	}
+	if a.inline() {
+		a.readInline(r, g)
+	}
 	if r.err != nil || len(r.b) != 0 {
 		return errStateCorrupt
 	}
@@ -410,6 +506,9 @@ func (a *aggOp) encode(g *aggGroup) []byte {
 			buf = binary.AppendVarint(buf, acc.falses)
 		}
 	}
+	if a.inline() {
+		buf = a.appendInline(buf, g)
+	}
 	return buf
 }
 
@@ -419,14 +518,15 @@ func (a *aggOp) add(g *aggGroup, vals, r sql.Row, d int64) error {
 	if a.lossyKey {
 		g.change(repSet, sql.AppendRow(nil, vals), d, nil)
 	}
+	clear(a.fres)
 	for i := range a.aggs {
 		s := &a.aggs[i]
 		if s.filter != nil {
-			v, err := s.filter(r)
+			ok, err := a.pass(i, r)
 			if err != nil {
 				return err
 			}
-			if v.IsNull() || !v.Bool() {
+			if !ok {
 				continue
 			}
 		}
@@ -442,6 +542,32 @@ func (a *aggOp) add(g *aggGroup, vals, r sql.Row, d int64) error {
 		}
 		acc := &g.accs[i]
 		switch {
+		case s.presence:
+			if d < 0 {
+				return fmt.Errorf("view state: %w: a row was retracted from an append-only input", errStateMismatch)
+			}
+			if a.inline() {
+				ok, err := a.addInline(g, i, s, v)
+				if err != nil {
+					return err
+				}
+				if ok {
+					continue
+				}
+			}
+			if a.cache != nil {
+				k := a.cache.memberKey(g.key, s.set, v)
+				if a.cache.member(k)&s.bit != 0 {
+					continue
+				}
+				// Held once the epoch takes effect, which the stamp
+				// vouches for.
+				a.cache.addMember(k, s.bit)
+			}
+			class := sql.AppendKey(nil, v)
+			c := g.change(s.set, class, d, func() []byte { return sql.AppendRow(nil, sql.Row{v}) })
+			c.class = class
+			c.mask |= s.bit
 		case s.distinct:
 			class := sql.AppendKey(nil, v)
 			key := class
@@ -474,6 +600,30 @@ func (a *aggOp) add(g *aggGroup, vals, r sql.Row, d int64) error {
 		}
 	}
 	return nil
+}
+
+// pass evaluates aggregate i's FILTER over r, once per row among the
+// aggregates that share it.
+func (a *aggOp) pass(i int, r sql.Row) (bool, error) {
+	if j := a.aggs[i].sameFilter; j >= 0 {
+		i = j
+	}
+	switch a.fres[i] {
+	case 1:
+		return true, nil
+	case 2:
+		return false, nil
+	}
+	v, err := a.aggs[i].filter(r)
+	if err != nil {
+		return false, err
+	}
+	ok := !v.IsNull() && v.Bool()
+	a.fres[i] = 2
+	if ok {
+		a.fres[i] = 1
+	}
+	return ok, nil
 }
 
 // offer makes v the extreme of an append-only min or max if it comes
@@ -569,6 +719,12 @@ func (a *aggOp) finish(g *aggGroup) error {
 			}
 		}
 		for _, c := range changes[i:j] {
+			if spec != nil && spec.presence {
+				if err := a.applyPresence(g, c); err != nil {
+					return err
+				}
+				continue
+			}
 			c0, err := a.applyChange(g.key, c)
 			if err != nil {
 				return err
@@ -637,6 +793,9 @@ func (a *aggOp) finish(g *aggGroup) error {
 		if g.vals, err = sql.DecodeRow(key, nil); err != nil {
 			return errStateCorrupt
 		}
+	}
+	if a.inline() && g.rows > 0 {
+		a.spill(g)
 	}
 	rk := a.recordKey(g.key)
 	switch {

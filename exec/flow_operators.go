@@ -44,3 +44,14 @@ func prunedPlan(options map[string]string) bool {
 	}
 	return false
 }
+
+// layoutOption reports whether a view option records how the view's state
+// is laid out (set by CREATE, read by the operators) rather than a session
+// setting for its expressions.
+func layoutOption(k string) bool {
+	switch k {
+	case viewOperatorsOption, appendBlocksOption, aggDistinctOption:
+		return true
+	}
+	return false
+}

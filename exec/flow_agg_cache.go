@@ -1,0 +1,180 @@
+package exec
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+
+	"github.com/eddysql/eddy/sql"
+)
+
+// aggCache keeps, in front of the state store, what aggOp read and wrote
+// in the epochs that took effect: each group's record decoded (with its
+// output row, the next epoch's retraction), and for a count, sum or avg of
+// DISTINCT over an append-only input the members known present. A touched
+// group then costs no read nor decoding, and a distinct value already
+// present costs nothing at all, where before it cost a read and a write
+// per epoch. Writes still go through to the store, so the durable state,
+// crash recovery and exactly-once are those without the cache.
+//
+// The cache is right only while the store holds every write the epochs
+// that filled it made. An epoch that fails is dropped with its writes
+// (the transaction's end, or stateStore.restore within a pipeline), and a
+// commit can fail after the epoch ended; the operator is told of neither.
+// So the cache checks instead: each epoch that touches a group first
+// writes a stamp, a number never used before, under the operator's prefix,
+// and remembers it; the next epoch reads the stamp back (through the
+// store, which overlays pending writes on the last commit) and forgets
+// everything unless it finds the one it wrote. An epoch changes the cache
+// only after it wrote its stamp, so what a failed epoch left behind goes
+// with it. Views whose groups close (flow_watermark.go's groupCloser,
+// which deletes state under the operator) keep no cache.
+//
+// Entries in memory are bounded in bytes by a share of the state cache
+// (aggCacheShare); past it, arbitrary entries go (Go's map order), which
+// costs reads again but never correctness.
+type aggCache struct {
+	limit int64
+	bytes int64
+	stamp uint64
+	// groups maps a group key to its group as of the last epoch.
+	groups map[string]*aggGroup
+	// present holds member keys (group key, set id, value key) of
+	// append-only distinct multisets known present, with the variants
+	// (aggSpec.bit) that are known to hold them.
+	present map[string]uint64
+	mkey    []byte
+}
+
+// aggCacheShare is the part of the state cache (--state-cache) that one
+// aggregate's cache may hold: 32 MiB of the default 2 GiB.
+const aggCacheShare = 64
+
+// aggStampSub is the sub-prefix of the stamp under the operator's prefix
+// (0x00 holds records, 0x01 multisets, 0xff the group closer's mark).
+const aggStampSub = 0x02
+
+// Rough sizes of what the entries hold besides their keys' bytes: map
+// slots, headers, and per value and per aggregate the decoded forms.
+const (
+	aggCacheEntryCost = 64
+	aggCacheValueCost = 40
+	aggCacheAccCost   = 120
+)
+
+func newAggCache(stateCache int64) *aggCache {
+	return &aggCache{
+		limit:   max(stateCache/aggCacheShare, 1<<20),
+		stamp:   rand.Uint64(),
+		groups:  map[string]*aggGroup{},
+		present: map[string]uint64{},
+	}
+}
+
+func (c *aggCache) reset() {
+	clear(c.groups)
+	clear(c.present)
+	c.bytes = 0
+}
+
+// begin validates the cache for a new epoch and writes the epoch's stamp;
+// it runs before the epoch reads or changes the cache.
+func (c *aggCache) begin(st *stateStore, key []byte) error {
+	if len(c.groups) > 0 || len(c.present) > 0 {
+		v, ok, err := st.get(key)
+		if err != nil {
+			return err
+		}
+		if !ok || len(v) != 8 || binary.BigEndian.Uint64(v) != c.stamp {
+			c.reset()
+		}
+	}
+	c.stamp++
+	st.put(key, binary.BigEndian.AppendUint64(nil, c.stamp))
+	return nil
+}
+
+// memberKey is the key of a member of multiset id of group gk in present,
+// in a buffer reused by the next call.
+func (c *aggCache) memberKey(gk string, id int, v sql.Value) []byte {
+	k := append(c.mkey[:0], gk...)
+	k = binary.BigEndian.AppendUint16(k, uint16(id))
+	k = sql.AppendKey(k, v)
+	c.mkey = k
+	return k
+}
+
+// member returns the variants known to hold the member k.
+func (c *aggCache) member(k []byte) uint64 { return c.present[string(k)] }
+
+// addMember records that variants bits hold k (or will, once the epoch
+// that adds them takes effect: the stamp covers that).
+func (c *aggCache) addMember(k []byte, bits uint64) {
+	if m, ok := c.present[string(k)]; ok {
+		c.present[string(k)] = m | bits
+		return
+	}
+	c.present[string(k)] = bits
+	c.bytes += int64(len(k)) + aggCacheEntryCost
+	c.evict()
+}
+
+// putGroup keeps g, whose record the epoch just wrote, as its group's
+// state; a group whose record went leaves.
+func (c *aggCache) putGroup(g *aggGroup) {
+	c.bytes -= g.cached
+	g.cached = 0
+	if g.rows <= 0 {
+		delete(c.groups, g.key)
+		return
+	}
+	clear(g.sets)
+	g.existed = true
+	g.cached = int64(2*len(g.key)) + aggCacheEntryCost + int64(len(g.vals)+len(g.row))*aggCacheValueCost +
+		int64(len(g.accs))*aggCacheAccCost
+	for i := range g.accs {
+		g.cached += int64(len(g.accs[i].ext) + len(g.accs[i].extKey))
+	}
+	g.cached += g.inlineBytes()
+	for _, v := range g.row {
+		g.cached += int64(len(v.BytesString()))
+	}
+	c.groups[g.key] = g
+	c.bytes += g.cached
+	c.evict()
+}
+
+// group returns the cached state of group gk, ready for an epoch to
+// change in place, or nil.
+func (c *aggCache) group(gk string) *aggGroup {
+	g := c.groups[gk]
+	if g == nil {
+		return nil
+	}
+	g.old = g.row
+	return g
+}
+
+// evict drops entries until the cache is a quarter under its limit.
+func (c *aggCache) evict() {
+	if c.bytes <= c.limit {
+		return
+	}
+	target := c.limit * 3 / 4
+	for k := range c.present {
+		if c.bytes <= target {
+			return
+		}
+		delete(c.present, k)
+		c.bytes -= int64(len(k)) + aggCacheEntryCost
+	}
+	for k, g := range c.groups {
+		if c.bytes <= target {
+			return
+		}
+		// A group in use by the epoch stays correct: it is put back, and
+		// counted again, when the epoch writes its record.
+		delete(c.groups, k)
+		c.bytes -= g.cached
+		g.cached = 0
+	}
+}

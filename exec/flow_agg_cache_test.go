@@ -1,0 +1,239 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/eddysql/eddy/sql"
+)
+
+// findAgg returns the outermost aggOp of a view.
+func findAgg(t *testing.T, e *Engine, view string) *aggOp {
+	t.Helper()
+	rel := e.cat.Lookup("", view)
+	if rel == nil {
+		t.Fatalf("no view %s", view)
+	}
+	_ = e.flows.mu.rlock(context.Background())
+	f := e.flows.byOID[rel.OID]
+	e.flows.mu.runlock()
+	var find func(op Operator) *aggOp
+	find = func(op Operator) *aggOp {
+		switch op := op.(type) {
+		case *aggOp:
+			return op
+		case *projectOp:
+			return find(op.in)
+		case *filterOp:
+			return find(op.in)
+		}
+		return nil
+	}
+	a := find(f.root)
+	if a == nil {
+		t.Fatalf("%s: no aggregate", view)
+	}
+	return a
+}
+
+// TestAggCacheStamp: the cache survives epochs that took effect and
+// forgets everything after one that did not, whether its transaction was
+// dropped or its writes were restored to a save point.
+func TestAggCacheStamp(t *testing.T) {
+	e, _ := openSession(t, "")
+	defer e.Close()
+	st := newStateStore(e.db)
+	c := newAggCache(MinStateCache)
+	key := []byte("stamp")
+	commit := func() {
+		t.Helper()
+		wb := e.db.NewWriteBatch()
+		if err := st.flush(wb.Set, wb.Delete); err != nil {
+			t.Fatal(err)
+		}
+		if err := wb.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		st.end()
+	}
+	begin := func() {
+		t.Helper()
+		if err := c.begin(st, key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k1 := c.memberKey("g", 0, sql.NewInt(1))
+	st.begin()
+	begin()
+	c.addMember(k1, 1)
+	c.putGroup(&aggGroup{key: "g", rows: 1})
+	commit()
+
+	st.begin()
+	begin()
+	if c.member(k1) != 1 || c.group("g") == nil {
+		t.Fatal("a committed epoch's entries were dropped")
+	}
+	c.addMember(c.memberKey("g", 0, sql.NewInt(2)), 1)
+	st.end() // the epoch fails: its writes are dropped
+
+	st.begin()
+	begin()
+	if len(c.present) != 0 || len(c.groups) != 0 || c.bytes != 0 {
+		t.Fatalf("entries of a failed epoch survived: %d members, %d groups, %d bytes", len(c.present), len(c.groups), c.bytes)
+	}
+	c.addMember(c.memberKey("g", 0, sql.NewInt(3)), 1)
+	commit()
+
+	// Epochs within one transaction; the second fails and the
+	// transaction goes on from the save point.
+	st.begin()
+	begin()
+	if len(c.present) != 1 {
+		t.Fatal("a committed epoch's entries were dropped")
+	}
+	saved := st.save()
+	begin()
+	c.addMember(c.memberKey("g", 0, sql.NewInt(4)), 1)
+	st.restore(saved)
+	begin()
+	if len(c.present) != 0 {
+		t.Fatal("entries of an epoch rolled back to a save point survived")
+	}
+	st.end()
+}
+
+// TestAggCacheEvict: past its limit the cache drops entries and keeps its
+// count of bytes.
+func TestAggCacheEvict(t *testing.T) {
+	c := newAggCache(MinStateCache)
+	c.limit = 10_000
+	for i := range 1000 {
+		c.addMember(c.memberKey("g", 0, sql.NewInt(int64(i))), 1)
+		c.putGroup(&aggGroup{key: fmt.Sprint(i), rows: 1, vals: sql.Row{sql.NewInt(int64(i))}})
+	}
+	if c.bytes > c.limit {
+		t.Fatalf("%d bytes over a limit of %d", c.bytes, c.limit)
+	}
+	var n int64
+	for k := range c.present {
+		n += int64(len(k)) + aggCacheEntryCost
+	}
+	for _, g := range c.groups {
+		n += g.cached
+	}
+	if n != c.bytes {
+		t.Fatalf("counted %d bytes, holds %d", c.bytes, n)
+	}
+}
+
+// TestViewAggregateDistinctAppendOnly: DISTINCT aggregates over an
+// append-only input, in FILTERed variants that share a multiset, equal
+// their queries through random transactions, rolled back ones, a cache
+// too small to hold them and a restart.
+func TestViewAggregateDistinctAppendOnly(t *testing.T) {
+	dir := t.TempDir()
+	e, s := openSession(t, dir)
+	execAll(t, s, "CREATE TABLE t (g INT, x INT, y TEXT, p INT) APPEND ONLY")
+	views := map[string]string{
+		"d_filter": "SELECT g, count(*) AS n, count(DISTINCT x) AS a1, count(DISTINCT x) FILTER (WHERE p < 3) AS a2, " +
+			"count(DISTINCT x) FILTER (WHERE p >= 3 AND p < 6) AS a3, count(DISTINCT x) FILTER (WHERE p >= 6) AS a4, " +
+			"count(DISTINCT y) AS a5, count(DISTINCT y) FILTER (WHERE p < 5) AS a6, sum(DISTINCT x) FILTER (WHERE p > 1) AS a7, " +
+			"avg(DISTINCT x) AS a8, count(*) FILTER (WHERE p < 3) AS a9, sum(p) FILTER (WHERE p >= 6) AS a10 FROM t GROUP BY g",
+		"d_global": "SELECT count(DISTINCT x) AS a1, count(DISTINCT x) FILTER (WHERE p = 1) AS a2, max(y) AS a3 FROM t",
+	}
+	for name, q := range views {
+		execAll(t, s, "CREATE MATERIALIZED VIEW "+name+" AS "+q)
+	}
+	check := func() {
+		t.Helper()
+		a := findAgg(t, e, "d_filter")
+		if !a.sharedDistinct || a.aggs[2].set != 1 || a.aggs[6].set != 5 || a.aggs[7].set != 1 || !a.aggs[8].presence ||
+			a.aggs[9].sameFilter != 2 || a.aggs[10].sameFilter != 4 || a.aggs[4].sameFilter != -1 {
+			t.Fatalf("d_filter does not share its DISTINCT multisets and FILTERs")
+		}
+		// A cache far too small still gives the right answer.
+		a.cache.limit = 2000
+		for name, q := range views {
+			checkView(t, s, name, q)
+		}
+	}
+	check()
+	rng := rand.New(rand.NewPCG(21, 22))
+	val := func(n int) string {
+		if rng.IntN(7) == 0 {
+			return "NULL"
+		}
+		return fmt.Sprint(rng.IntN(n))
+	}
+	for step := 0; step < 80; step++ {
+		if step == 40 {
+			s.Close()
+			if err := e.Close(); err != nil {
+				t.Fatal(err)
+			}
+			e, s = openSession(t, dir)
+		}
+		execAll(t, s, "BEGIN")
+		for k := 1 + rng.IntN(8); k > 0; k-- {
+			execAll(t, s, fmt.Sprintf("INSERT INTO t VALUES (%s, %s, 'y%s', %s)", val(4), val(100), val(12), val(9)))
+		}
+		if rng.IntN(5) == 0 {
+			execAll(t, s, "ROLLBACK")
+		} else {
+			execAll(t, s, "COMMIT")
+		}
+		check()
+	}
+	s.Close()
+	e.Close()
+}
+
+// TestViewAggregateCacheRetract: a cached aggregate over a table that
+// updates and deletes, with epochs that fail after the aggregate changed
+// its groups, equals its query throughout.
+func TestViewAggregateCacheRetract(t *testing.T) {
+	e, s := openSession(t, "")
+	defer e.Close()
+	execAll(t, s, "CREATE TABLE t (id INT PRIMARY KEY, g INT, v INT, n NUMERIC)")
+	views := map[string]string{
+		"c1": "SELECT g, count(*) AS n, sum(v) AS s, min(v) AS lo, max(n) AS hi, count(DISTINCT v) AS d, avg(n) AS a FROM t GROUP BY g",
+		// Fails once a group holds exactly two rows.
+		"c2": "SELECT g, 10 / (count(*) - 2) AS x, max(v) AS m FROM t GROUP BY g",
+	}
+	for name, q := range views {
+		execAll(t, s, "CREATE MATERIALIZED VIEW "+name+" AS "+q)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	failed := 0
+	for step := 0; step < 150; step++ {
+		id := rng.IntN(20)
+		var q string
+		switch rng.IntN(3) {
+		case 0:
+			q = fmt.Sprintf("INSERT INTO t VALUES (%d, %d, %d, %d.5) ON CONFLICT (id) DO NOTHING", id, rng.IntN(4), rng.IntN(10), rng.IntN(10))
+		case 1:
+			q = fmt.Sprintf("DELETE FROM t WHERE id = %d", id)
+		default:
+			q = fmt.Sprintf("UPDATE t SET v = %d, g = %d WHERE id = %d", rng.IntN(10), rng.IntN(4), id)
+		}
+		sts, err := s.Parse(context.Background(), q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sts[0].Execute(context.Background(), nil); err != nil {
+			failed++
+		}
+		for name, vq := range views {
+			if name == "c2" {
+				vq = "SELECT g, 10 / (count(*) - 2) AS x, max(v) AS m FROM t GROUP BY g"
+			}
+			checkView(t, s, name, vq)
+		}
+	}
+	if failed == 0 {
+		t.Fatal("no epoch failed")
+	}
+}

@@ -1,0 +1,232 @@
+package exec
+
+import (
+	"encoding/binary"
+	"slices"
+
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/sql"
+)
+
+// aggDistinctOption marks, in a view's options, the layout of the
+// multisets of its append-only DISTINCT aggregates: with
+// aggDistinctShared, the variants of a DISTINCT over one column share a
+// multiset whose members hold a mask of the variants that take them
+// (aggSpec.set), and a group's record keeps its shared multisets while
+// they are small (inlineSet). Views made before it keep one multiset per
+// aggregate, whose members hold a count, and records without them.
+const (
+	aggDistinctOption = "agg_distinct"
+	aggDistinctShared = "shared"
+)
+
+// aggShareMax bounds the variants of one shared multiset, so that a mask
+// fits a varint's positive range.
+const aggShareMax = 62
+
+// shareDistinct sets each presence DISTINCT's multiset: its own, or with
+// sharedDistinct that of the first presence DISTINCT over the same input
+// column.
+func (a *aggOp) shareDistinct(n *planner.Aggregate) {
+	leaders := map[int]int{} // input column -> aggregate keeping its set
+	for i := range a.aggs {
+		s := &a.aggs[i]
+		if !s.presence {
+			continue
+		}
+		s.set, s.bit = i, 1
+		col, ok := n.Aggs[i].Args[0].(*planner.ColRef)
+		if a.sharedDistinct && ok {
+			if l, ok := leaders[col.Idx]; ok && len(a.aggs[l].variants) < aggShareMax {
+				s.set, s.bit = l, 1<<len(a.aggs[l].variants)
+				a.aggs[l].variants = append(a.aggs[l].variants, i)
+				continue
+			}
+			leaders[col.Idx] = i
+		}
+		s.variants = []int{i}
+		if a.sharedDistinct {
+			s.leader = len(a.leaders)
+			a.leaders = append(a.leaders, i)
+		}
+	}
+}
+
+// applyPresence applies the epoch's change to a member of a presence
+// multiset: the variants that take the value (c.mask) join those the
+// member holds, and each variant that takes it for the first time counts
+// it. A member is written only when that happens.
+func (a *aggOp) applyPresence(g *aggGroup, c *setChange) error {
+	st := a.rt.flow.state
+	sk := append(a.setPrefix(g.key, c.id), c.key...)
+	var m0 uint64
+	payload := c.payload
+	// Over an append-only input a group that has no record never had a
+	// row, so it has no members to read.
+	if g.existed {
+		v, ok, err := st.get(sk)
+		if err != nil {
+			return err
+		}
+		if ok {
+			n, w := binary.Varint(v)
+			if w <= 0 || n <= 0 {
+				return errStateCorrupt
+			}
+			// A member of an unshared multiset holds a count.
+			m0 = 1
+			if a.sharedDistinct {
+				m0 = uint64(n)
+			}
+			payload = v[w:]
+		}
+	}
+	m1 := m0 | c.mask
+	if m1 == m0 {
+		return nil
+	}
+	if payload == nil {
+		return errStateCorrupt
+	}
+	st.put(sk, append(binary.AppendVarint(nil, int64(m1)), payload...))
+	for _, j := range a.aggs[c.id].variants {
+		if s := &a.aggs[j]; s.bit&(m1&^m0) != 0 {
+			if err := g.accs[j].feed(s, payload, 1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// aggInlineMax is how many members a shared multiset keeps in its group's
+// record; past it they move to keys of their own (spill). Small groups,
+// such as q16's per channel and day, then cost no key per value: one
+// record write per group and epoch instead of one per new value.
+const aggInlineMax = 32
+
+// inlineSet is a shared multiset kept in its group's record: its members
+// by value key, or spilled to keys of their own.
+type inlineSet struct {
+	spilled bool
+	members map[string]*inlineMember
+}
+
+type inlineMember struct {
+	mask    uint64
+	payload []byte
+}
+
+// inline reports whether the view keeps small shared multisets in their
+// groups' records, and so whether records carry them.
+func (a *aggOp) inline() bool { return a.sharedDistinct && len(a.leaders) > 0 }
+
+// addInline adds v, taken by variant s (aggregate i), to group g's inline
+// set of s.set; it reports false when the set is spilled, and the value
+// goes to the multiset's keys instead.
+func (a *aggOp) addInline(g *aggGroup, i int, s *aggSpec, v sql.Value) (bool, error) {
+	set := g.inline[a.aggs[s.set].leader]
+	if set.spilled {
+		return false, nil
+	}
+	a.ibuf = sql.AppendKey(a.ibuf[:0], v)
+	m := set.members[string(a.ibuf)]
+	if m == nil {
+		if set.members == nil {
+			set.members = map[string]*inlineMember{}
+		}
+		m = &inlineMember{payload: sql.AppendRow(nil, sql.Row{v})}
+		set.members[string(a.ibuf)] = m
+	}
+	if m.mask&s.bit != 0 {
+		return true, nil
+	}
+	m.mask |= s.bit
+	return true, g.accs[i].feed(s, m.payload, 1)
+}
+
+// spill moves the inline sets of g grown past aggInlineMax to keys of
+// their own (as applyPresence keeps them), before the record is written.
+func (a *aggOp) spill(g *aggGroup) {
+	st := a.rt.flow.state
+	for li, set := range g.inline {
+		if set.spilled || len(set.members) <= aggInlineMax {
+			continue
+		}
+		p := a.setPrefix(g.key, a.leaders[li])
+		for k, m := range set.members {
+			st.put(append(slices.Clip(p), k...), append(binary.AppendVarint(nil, int64(m.mask)), m.payload...))
+		}
+		g.inline[li] = &inlineSet{spilled: true}
+	}
+}
+
+// appendInline encodes g's inline sets after its record's aggregates.
+func (a *aggOp) appendInline(buf []byte, g *aggGroup) []byte {
+	for _, set := range g.inline {
+		if set.spilled {
+			buf = binary.AppendVarint(buf, -1)
+			continue
+		}
+		buf = binary.AppendVarint(buf, int64(len(set.members)))
+		for k, m := range set.members {
+			buf = appendBytes(buf, []byte(k))
+			buf = binary.AppendUvarint(buf, m.mask)
+			buf = appendBytes(buf, m.payload)
+		}
+	}
+	return buf
+}
+
+// readInline decodes what appendInline wrote.
+func (a *aggOp) readInline(r *stateReader, g *aggGroup) {
+	g.inline = a.newInline()
+	for li := range g.inline {
+		n := r.varint()
+		if n < 0 {
+			g.inline[li].spilled = true
+			continue
+		}
+		if n > int64(len(r.b)) {
+			r.err = errStateCorrupt
+		}
+		if r.err != nil {
+			return
+		}
+		set := g.inline[li]
+		set.members = make(map[string]*inlineMember, n)
+		for range n {
+			k := r.bytes()
+			mask, w := binary.Uvarint(r.b)
+			if r.err != nil || w <= 0 {
+				r.err = errStateCorrupt
+				return
+			}
+			r.b = r.b[w:]
+			p := r.bytes()
+			set.members[string(k)] = &inlineMember{mask: mask, payload: slices.Clone(p)}
+		}
+	}
+}
+
+func (a *aggOp) newInline() []*inlineSet {
+	if !a.inline() {
+		return nil
+	}
+	out := make([]*inlineSet, len(a.leaders))
+	for i := range out {
+		out[i] = &inlineSet{}
+	}
+	return out
+}
+
+// inlineBytes is about what g's inline sets hold, for the cache's count.
+func (g *aggGroup) inlineBytes() int64 {
+	var n int64
+	for _, set := range g.inline {
+		for k, m := range set.members {
+			n += int64(len(k)+len(m.payload)) + aggCacheEntryCost
+		}
+	}
+	return n
+}
