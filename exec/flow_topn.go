@@ -63,6 +63,7 @@ type topNOp struct {
 	// pkbuf builds a position key, which is then copied into kslab: the
 	// epoch's position keys share a few allocations.
 	pkbuf, kslab []byte
+	vals         []sql.Value // output rows with row numbers are carved from it
 }
 
 func (t *topNOp) Next(ctx context.Context) (*Batch, error) {
@@ -489,7 +490,12 @@ func (t *topNOp) output(e *topEntry, pos int64) (sql.Row, error) {
 	if !t.rn {
 		return r, nil
 	}
-	out := make(sql.Row, len(r)+1)
+	w := len(r) + 1
+	if len(t.vals) < w {
+		t.vals = make([]sql.Value, w*max(64, 4096/w))
+	}
+	out := t.vals[:w:w]
+	t.vals = t.vals[w:]
 	copy(out, r)
 	out[len(r)] = sql.NewInt(pos + 1)
 	return out, nil
