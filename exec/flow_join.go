@@ -50,6 +50,22 @@ type joinFlowOp struct {
 	outGen     uint64 // the state generation out was computed in
 	kbuf       []byte
 	scratch    sql.Row
+	// jrs and vals are carved into an epoch's joinRows and output rows,
+	// so that neither costs an allocation of its own; pbuf and ebuf build
+	// a side's prefix and a state key.
+	jrs        []joinRow
+	vals       []sql.Value
+	pbuf, ebuf []byte
+}
+
+// newRow returns a zeroed joinRow from the current chunk.
+func (j *joinFlowOp) newRow() *joinRow {
+	if len(j.jrs) == 0 {
+		j.jrs = make([]joinRow, 256)
+	}
+	jr := &j.jrs[0]
+	j.jrs = j.jrs[1:]
+	return jr
 }
 
 // incrementalJoin reports whether joinFlowOp can maintain n: its keys must
@@ -127,16 +143,17 @@ func (j *joinFlowOp) Next(ctx context.Context) (*Batch, error) {
 	return b, err
 }
 
-// key is a row's join key, or false when part of it is NULL.
-func (j *joinFlowOp) key(side int, r sql.Row) (string, bool, error) {
+// key is a row's join key, or false when part of it is NULL; the slice
+// is valid until the next call.
+func (j *joinFlowOp) key(side int, r sql.Row) ([]byte, bool, error) {
 	k := j.kbuf[:0]
 	for i, f := range j.keys[side] {
 		v, err := f(r)
 		if err != nil {
-			return "", false, err
+			return nil, false, err
 		}
 		if v.IsNull() {
-			return "", false, nil
+			return nil, false, nil
 		}
 		if j.asNumeric[i] && v.Kind() == sql.KindInt {
 			v = sql.NewNumeric(apd.New(v.Int(), 0))
@@ -144,7 +161,7 @@ func (j *joinFlowOp) key(side int, r sql.Row) (string, bool, error) {
 		k = sql.AppendKey(k, v)
 	}
 	j.kbuf = k
-	return string(k), true, nil
+	return k, true, nil
 }
 
 // joinRow is a row of one side with a key touched in the epoch: its count
@@ -156,8 +173,18 @@ type joinRow struct {
 	c0, m0, c1, m1 int64
 }
 
-// joinKeyChanges are the epoch's changes of one key, per side, by row.
-type joinKeyChanges [2]map[string]*joinRow
+// joinKeyChanges are the epoch's changes of one key, per side: by row
+// (its encoding) for a side that retracts, as they came for an
+// append-only side, whose rows each take a key of their own anyway.
+type joinKeyChanges struct {
+	byRow [2]map[string]*joinRow
+	added [2][]*joinRow
+}
+
+// changed reports whether the key has changes on a side.
+func (kc *joinKeyChanges) changed(side int) bool {
+	return len(kc.byRow[side]) > 0 || len(kc.added[side]) > 0
+}
 
 func (j *joinFlowOp) epoch(ctx context.Context) (Batch, error) {
 	var out Batch
@@ -179,16 +206,28 @@ func (j *joinFlowOp) epoch(ctx context.Context) (Batch, error) {
 				}
 				return nil
 			}
-			kc := byKey[key]
+			kc := byKey[string(key)]
 			if kc == nil {
-				kc = &joinKeyChanges{{}, {}}
-				byKey[key] = kc
+				kc = &joinKeyChanges{}
+				byKey[string(key)] = kc
 			}
-			enc := sql.AppendRow(nil, r)
-			jr := kc[side][string(enc)]
+			if j.appendOnly[side] {
+				if d != 0 {
+					jr := j.newRow()
+					jr.row, jr.d = r, d
+					kc.added[side] = append(kc.added[side], jr)
+				}
+				return nil
+			}
+			if kc.byRow[side] == nil {
+				kc.byRow[side] = map[string]*joinRow{}
+			}
+			j.ebuf = sql.AppendRow(j.ebuf[:0], r)
+			jr := kc.byRow[side][string(j.ebuf)]
 			if jr == nil {
-				jr = &joinRow{row: r, enc: enc}
-				kc[side][string(enc)] = jr
+				jr = j.newRow()
+				jr.row, jr.enc = r, slices.Clone(j.ebuf)
+				kc.byRow[side][string(jr.enc)] = jr
 			}
 			jr.d += d
 			return nil
@@ -243,22 +282,23 @@ func (j *joinFlowOp) shown(c, m int64) int64 {
 }
 
 func (j *joinFlowOp) concat(l, r sql.Row) sql.Row {
-	out := make(sql.Row, j.lw+j.rw)
+	w := j.lw + j.rw
+	if len(j.vals) < w {
+		j.vals = make([]sql.Value, w*max(64, 4096/w))
+	}
+	out := j.vals[:w:w]
+	j.vals = j.vals[w:]
 	copy(out, l)
 	copy(out[j.lw:], r)
 	return out
 }
 
-func (j *joinFlowOp) sidePrefix(side int, key string) []byte {
-	return append(append(slices.Clip(j.prefix), byte(side)), key...)
-}
-
 // load returns the rows of one side and key that the epoch needs: all of
 // them when full, else those that change; the changed rows get their
-// counts after the epoch.
-func (j *joinFlowOp) load(side int, key string, changes map[string]*joinRow, full bool) ([]*joinRow, error) {
+// counts after the epoch. p is the side's prefix for the key.
+func (j *joinFlowOp) load(side int, p []byte, kc *joinKeyChanges, full bool) ([]*joinRow, error) {
 	st := j.rt.flow.state
-	p := j.sidePrefix(side, key)
+	changes := kc.byRow[side]
 	var rows []*joinRow
 	decode := func(jr *joinRow, v []byte) error {
 		r := &stateReader{b: v}
@@ -277,20 +317,28 @@ func (j *joinFlowOp) load(side int, key string, changes map[string]*joinRow, ful
 			enc := k[len(p):]
 			var jr *joinRow
 			if j.appendOnly[side] {
-				// Its own key: never one of this epoch's changes.
+				// Its own key: never one of this epoch's changes, nor
+				// written again, so its key is not kept.
 				if len(enc) < 8 {
 					return errStateCorrupt
 				}
-				enc = enc[:len(enc)-8]
-			} else {
-				jr = changes[string(enc)]
+				row, err := sql.DecodeRow(enc[:len(enc)-8], nil)
+				if err != nil {
+					return fmt.Errorf("view state: %w", err)
+				}
+				jr = j.newRow()
+				jr.row = row
+				rows = append(rows, jr)
+				return decode(jr, v)
 			}
+			jr = changes[string(enc)]
 			if jr == nil {
 				row, err := sql.DecodeRow(enc, nil)
 				if err != nil {
 					return fmt.Errorf("view state: %w", err)
 				}
-				jr = &joinRow{row: row, enc: slices.Clone(k[len(p):])}
+				jr = j.newRow()
+				jr.row, jr.enc = row, slices.Clone(enc)
 			}
 			rows = append(rows, jr)
 			return decode(jr, v)
@@ -298,6 +346,14 @@ func (j *joinFlowOp) load(side int, key string, changes map[string]*joinRow, ful
 		if err != nil {
 			return nil, err
 		}
+	}
+	if j.appendOnly[side] {
+		// New rows, each to go under a key of its own.
+		for _, jr := range kc.added[side] {
+			jr.c1 = jr.d
+			rows = append(rows, jr)
+		}
+		return rows, nil
 	}
 	encs := make([]string, 0, len(changes))
 	for enc := range changes {
@@ -311,14 +367,7 @@ func (j *joinFlowOp) load(side int, key string, changes map[string]*joinRow, ful
 			// there before, a full load met it as an unchanged row).
 			continue
 		}
-		if j.appendOnly[side] {
-			// A new row under a key of its own.
-			seq, err := j.nextSeq()
-			if err != nil {
-				return nil, err
-			}
-			jr.enc = binary.BigEndian.AppendUint64(jr.enc, seq)
-		} else if !full {
+		if !full {
 			v, ok, err := st.get(append(slices.Clip(p), jr.enc...))
 			if err != nil {
 				return nil, err
@@ -382,14 +431,15 @@ func (j *joinFlowOp) match(l, r sql.Row) (bool, error) {
 
 // joinKey emits the output changes of one key and updates its state.
 func (j *joinFlowOp) joinKey(out *Batch, key string, kc *joinKeyChanges) error {
-	dl, dr := kc[0], kc[1]
 	// The other side in full wherever a side changes; a counting side's
 	// rows in full when the other changes, since their matches do.
-	ls, err := j.load(0, key, dl, len(dr) > 0)
+	j.pbuf = append(append(append(j.pbuf[:0], j.prefix...), 0), key...)
+	ls, err := j.load(0, j.pbuf, kc, kc.changed(1))
 	if err != nil {
 		return err
 	}
-	rs, err := j.load(1, key, dr, len(dl) > 0)
+	j.pbuf[len(j.prefix)] = 1
+	rs, err := j.load(1, j.pbuf, kc, kc.changed(0))
 	if err != nil {
 		return err
 	}
@@ -450,8 +500,9 @@ func (j *joinFlowOp) joinKey(out *Batch, key string, kc *joinKeyChanges) error {
 			}
 		}
 	}
+	st := j.rt.flow.state
 	for side, rows := range [2][]*joinRow{ls, rs} {
-		p := j.sidePrefix(side, key)
+		j.pbuf[len(j.prefix)] = byte(side)
 		for _, jr := range rows {
 			if jr.c1 == jr.c0 && jr.m1 == jr.m0 {
 				continue
@@ -462,16 +513,30 @@ func (j *joinFlowOp) joinKey(out *Batch, key string, kc *joinKeyChanges) error {
 			if j.counts[side] {
 				j.emitOwn(out, side, jr.row, j.shown(jr.c1, jr.m1)-j.shown(jr.c0, jr.m0))
 			}
-			sk := append(slices.Clip(p), jr.enc...)
+			j.ebuf = append(j.ebuf[:0], j.pbuf...)
+			if j.appendOnly[side] {
+				// A new row under a key of its own.
+				seq, err := j.nextSeq()
+				if err != nil {
+					return err
+				}
+				j.ebuf = binary.BigEndian.AppendUint64(sql.AppendRow(j.ebuf, jr.row), seq)
+			} else {
+				j.ebuf = append(j.ebuf, jr.enc...)
+			}
+			sk := st.alloc(len(j.ebuf))
+			copy(sk, j.ebuf)
 			if jr.c1 == 0 {
-				j.rt.flow.state.del(sk)
+				st.del(sk)
 				continue
 			}
-			v := binary.AppendVarint(nil, jr.c1)
+			j.ebuf = binary.AppendVarint(j.ebuf[:0], jr.c1)
 			if j.counts[side] {
-				v = binary.AppendVarint(v, jr.m1)
+				j.ebuf = binary.AppendVarint(j.ebuf, jr.m1)
 			}
-			j.rt.flow.state.put(sk, v)
+			v := st.alloc(len(j.ebuf))
+			copy(v, j.ebuf)
+			st.put(sk, v)
 		}
 	}
 	return nil

@@ -60,6 +60,10 @@ type topNOp struct {
 	out    Operator
 	outGen uint64
 	kbuf   []byte
+	// pkbuf builds a position key, which is then copied into kslab: the
+	// epoch's position keys share a few allocations.
+	pkbuf, kslab []byte
+	vals         []sql.Value // output rows with row numbers are carved from it
 }
 
 func (t *topNOp) Next(ctx context.Context) (*Batch, error) {
@@ -102,6 +106,9 @@ func (e *topEntry) decode() (sql.Row, error) {
 type topPart struct {
 	key     string
 	changes map[string]*topEntry // by position key; count is the net change
+	// added are an append-only input's rows, as they came: equal rows are
+	// merged after sorting, which partition does anyway.
+	added []*topEntry
 }
 
 func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
@@ -121,12 +128,21 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 		t.kbuf = pk
 		p := parts[string(pk)]
 		if p == nil {
-			p = &topPart{key: string(pk), changes: map[string]*topEntry{}}
+			p = &topPart{key: string(pk)}
+			if !t.appendOnly {
+				p.changes = map[string]*topEntry{}
+			}
 			parts[p.key] = p
 		}
 		key, klen, err := t.positionKey(r)
 		if err != nil {
 			return err
+		}
+		if t.appendOnly {
+			if d != 0 {
+				p.added = append(p.added, &topEntry{key: key, klen: klen, row: r, count: d})
+			}
+			return nil
 		}
 		c := p.changes[string(key)]
 		if c == nil {
@@ -169,9 +185,10 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 	return dels, nil
 }
 
-// positionKey is where row r sorts in its partition.
+// positionKey is where row r sorts in its partition; the key is the
+// operator's until the epoch ends (it may go in the record).
 func (t *topNOp) positionKey(r sql.Row) ([]byte, int, error) {
-	var k []byte
+	k := t.pkbuf[:0]
 	for _, o := range t.order {
 		v, err := o.eval(r)
 		if err != nil {
@@ -196,7 +213,14 @@ func (t *topNOp) positionKey(r sql.Row) ([]byte, int, error) {
 		}
 	}
 	klen := len(k)
-	return sql.AppendRow(k, r), klen, nil
+	k = sql.AppendRow(k, r)
+	t.pkbuf = k
+	if len(k) > cap(t.kslab)-len(t.kslab) {
+		t.kslab = make([]byte, 0, max(32<<10, len(k)))
+	}
+	n := len(t.kslab)
+	t.kslab = append(t.kslab, k...)
+	return t.kslab[n:len(t.kslab):len(t.kslab)], klen, nil
 }
 
 func (t *topNOp) recordKey(pk string) []byte {
@@ -227,6 +251,20 @@ func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
 		byKey[string(e.key)] = &c
 		next = append(next, &c)
 	}
+	if t.appendOnly {
+		// Sorted, equal rows merged.
+		changes := p.added
+		slices.SortFunc(changes, func(a, b *topEntry) int { return bytes.Compare(a.key, b.key) })
+		merged := changes[:0]
+		for _, c := range changes {
+			if n := len(merged); n > 0 && bytes.Equal(merged[n-1].key, c.key) {
+				merged[n-1].count += c.count
+				continue
+			}
+			merged = append(merged, c)
+		}
+		return t.appendPartition(p.key, top, byKey, next, merged, full, dels, adds)
+	}
 	changes := make([]*topEntry, 0, len(p.changes))
 	for _, c := range p.changes {
 		if c.count != 0 {
@@ -234,9 +272,6 @@ func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
 		}
 	}
 	slices.SortFunc(changes, func(a, b *topEntry) int { return bytes.Compare(a.key, b.key) })
-	if t.appendOnly {
-		return t.appendPartition(p.key, top, byKey, next, changes, full, dels, adds)
-	}
 	// The top changes without a re-read unless it loses a row while rows
 	// wait past it: ones there before the epoch (size0 > inTop) or ones
 	// this epoch added past it.
@@ -455,7 +490,12 @@ func (t *topNOp) output(e *topEntry, pos int64) (sql.Row, error) {
 	if !t.rn {
 		return r, nil
 	}
-	out := make(sql.Row, len(r)+1)
+	w := len(r) + 1
+	if len(t.vals) < w {
+		t.vals = make([]sql.Value, w*max(64, 4096/w))
+	}
+	out := t.vals[:w:w]
+	t.vals = t.vals[w:]
 	copy(out, r)
 	out[len(r)] = sql.NewInt(pos + 1)
 	return out, nil
@@ -507,7 +547,9 @@ func (t *topNOp) loadRecord(pk string) (int64, []*topEntry, error) {
 	for i := range top {
 		e := &topEntry{count: r.varint()}
 		e.klen = int(r.varint())
-		e.key = slices.Clone(r.bytes())
+		// The value is a copy of its own, or a pending write, which
+		// nothing changes: its keys need no copy.
+		e.key = r.bytes()
 		if r.err != nil || e.count <= 0 || e.klen < 0 || e.klen > len(e.key) {
 			return 0, nil, errStateCorrupt
 		}
@@ -520,7 +562,12 @@ func (t *topNOp) loadRecord(pk string) (int64, []*topEntry, error) {
 }
 
 func (t *topNOp) encodeRecord(size int64, top []*topEntry) []byte {
-	buf := binary.AppendVarint(nil, size)
+	n := 2 * binary.MaxVarintLen64
+	for _, e := range top {
+		n += 3*binary.MaxVarintLen64 + len(e.key)
+	}
+	buf := t.rt.flow.state.alloc(n)[:0]
+	buf = binary.AppendVarint(buf, size)
 	buf = binary.AppendVarint(buf, int64(len(top)))
 	for _, e := range top {
 		buf = binary.AppendVarint(buf, e.count)

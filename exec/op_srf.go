@@ -5,6 +5,7 @@ import (
 
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/sql/builtin"
 )
 
 // projectSetOp expands the select list's set-returning functions row by row.
@@ -97,6 +98,37 @@ type funcJoinOp struct {
 	args []evalFn
 	on   evalFn
 	b    Batch
+	// hop: the function is HOP's eddy_hop with constant lengths (as the
+	// planner binds it), its windows computed in place: a row's windows
+	// cost one allocation instead of several per window.
+	hop *hopWindows
+}
+
+// hopWindows is a HOP's constant lengths, in microseconds.
+type hopWindows struct {
+	slide, size, offset int64
+	tz                  bool // windows of timestamptz
+}
+
+// constHop returns the lengths of an eddy_hop call whose interval
+// arguments are constants, or nil.
+func constHop(c planner.SRFCall) (*hopWindows, error) {
+	if c.Plan != nil || c.Name != "eddy_hop" || len(c.Args) != 4 || len(c.Cols) != 2 {
+		return nil, nil
+	}
+	var lengths [3]int64
+	for i, what := range []string{"window slide", "window size", "window offset"} {
+		k, ok := c.Args[1+i].(*planner.Const)
+		if !ok || k.Val.IsNull() || k.Val.Kind() != sql.KindInterval {
+			return nil, nil
+		}
+		var err error
+		if lengths[i], err = builtin.WindowLength(what, k.Val.Interval(), i < 2); err != nil {
+			return nil, err
+		}
+	}
+	return &hopWindows{slide: lengths[0], size: lengths[1], offset: lengths[2],
+		tz: c.Cols[0].Type.OID == sql.OIDTimestampTZ}, nil
 }
 
 func (rt *runtime) buildFuncJoin(n *planner.FuncJoin) (Operator, error) {
@@ -113,10 +145,18 @@ func (rt *runtime) buildFuncJoin(n *planner.FuncJoin) (Operator, error) {
 			return nil, err
 		}
 	}
+	if !n.Outer && !n.Ordinality && n.On == nil {
+		if op.hop, err = constHop(n.Call); err != nil {
+			return nil, err
+		}
+	}
 	return op, nil
 }
 
 func (f *funcJoinOp) Next(ctx context.Context) (*Batch, error) {
+	if f.hop != nil {
+		return f.nextHop(ctx)
+	}
 	width := len(f.n.Cols)
 	for {
 		b, err := f.left.Next(ctx)
@@ -151,6 +191,52 @@ func (f *funcJoinOp) Next(ctx context.Context) (*Batch, error) {
 			if !matched && f.n.Outer {
 				out := make(sql.Row, width)
 				copy(out, l)
+				f.b.Add(out, b.Diffs[i])
+			}
+		}
+		if f.b.Len() > 0 {
+			return &f.b, nil
+		}
+	}
+}
+
+// nextHop is Next for HOP: each left row followed by each window's start
+// and end, the rows of one input batch carved from one slice.
+func (f *funcJoinOp) nextHop(ctx context.Context) (*Batch, error) {
+	h, ts := f.hop, f.args[0]
+	mk := sql.NewTimestamp
+	if h.tz {
+		mk = sql.NewTimestampTZ
+	}
+	per := h.size / h.slide
+	for {
+		b, err := f.left.Next(ctx)
+		if err != nil || b == nil {
+			return nil, err
+		}
+		f.b.reset()
+		var slab []sql.Value
+		for i, l := range b.Rows {
+			v, err := ts(l)
+			if err != nil {
+				return nil, err
+			}
+			if v.IsNull() {
+				continue // in no window
+			}
+			starts, err := builtin.HopStarts(v.Int(), h.slide, h.size, h.offset)
+			if err != nil {
+				return nil, err
+			}
+			width := len(l) + 2
+			for _, s := range starts {
+				if len(slab) < width {
+					slab = make([]sql.Value, width*int(min(per*int64(len(b.Rows)-i), 4096)))
+				}
+				out := slab[:width:width]
+				slab = slab[width:]
+				copy(out, l)
+				out[width-2], out[width-1] = mk(s), mk(s+h.size)
 				f.b.Add(out, b.Diffs[i])
 			}
 		}
