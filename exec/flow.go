@@ -107,7 +107,7 @@ func (f *dataflow) buildOperators() error {
 	s := newSession(f.e, f.rel.Owner, "eddy", nil)
 	// The view runs with its creator's settings (viewSettings).
 	for k, v := range f.rel.Options {
-		if k == viewOperatorsOption {
+		if k == viewOperatorsOption || k == windowOpOption {
 			continue
 		}
 		if err := s.set(k, v); err != nil {
@@ -177,6 +177,10 @@ func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
 	case *planner.Window:
 		if keep, ok := f.topN[n]; ok {
 			op, err := f.topNWindow(rt, n, keep)
+			return op, true, err
+		}
+		if f.windowOps() && windowShape(n) {
+			op, err := f.windowFlow(rt, n)
 			return op, true, err
 		}
 		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{planner.WindowKey(n)})
