@@ -27,9 +27,10 @@ import (
 // arrives in order thus costs one read of the row before and one write per
 // row, where keyedOp re-reads and recomputes the whole partition.
 //
-// State, under the operator's prefix: 0x00, the partition key, the row's
-// position key (its ORDER BY values, memcomparable), the row -> the entry
-// (winEntry.encode). Ties on the ORDER BY keys are broken by the row's
+// State, under the operator's prefix: 0x00, the partition key, then
+// blocks of consecutive entries (winBlock). An entry's key is the row's
+// position key (its ORDER BY values, memcomparable) then the row; its
+// value is described at encodeEntry. Ties on the ORDER BY keys are broken by the row's
 // encoding, as keyedOp's scan of a partition orders them before its stable
 // sort, so both show the same values for tied rows.
 type windowFlowOp struct {
@@ -142,9 +143,10 @@ type winEntry struct {
 	oldVal []byte // the stored entry; nil for a new row
 	outs   sql.Row
 	val    []byte
+	region bool // among the entries recomputed
 }
 
-// entry layout: uvarint position key length, uvarint copies, uvarint
+// An entry's value: uvarint position key length, uvarint copies, uvarint
 // length of meta, meta (a row: rows up to and including the entry, peer
 // groups up to and including its own, the accumulators' states after it),
 // then the window values of each copy, one row of len(calls) per copy
@@ -275,15 +277,13 @@ func (w *windowFlowOp) partition(p *winPartChanges, dels, adds *Batch) error {
 	var region, before []*winEntry // both descending
 	phase, lead, extended := 0, w.leadMax, false
 	var beforeRows int64
-	err := st.descend(p.prefix, func(k, v []byte) (bool, error) {
-		e, err := parseEntry(bytes.Clone(k), bytes.Clone(v), plen)
-		if err != nil {
-			return false, err
-		}
+	var blocks []*winBlock // descending
+	visit := func(e *winEntry) bool {
 		if phase == 0 {
-			if bytes.Compare(k, p.start) >= 0 {
+			if bytes.Compare(e.key, p.start) >= 0 {
+				e.region = true
 				region = append(region, e)
-				return true, nil
+				return true
 			}
 			phase = 1
 		}
@@ -291,20 +291,35 @@ func (w *windowFlowOp) partition(p *winPartChanges, dels, adds *Batch) error {
 			// Rows up to leadMax before the first change read it with lead;
 			// they and their peers are recomputed too.
 			if lead > 0 {
+				e.region = true
 				region = append(region, e)
 				lead -= int(e.old)
 				extended = true
-				return true, nil
+				return true
 			}
 			if extended && bytes.Equal(e.position(plen), region[len(region)-1].position(plen)) {
+				e.region = true
 				region = append(region, e)
-				return true, nil
+				return true
 			}
 			phase = 2
 		}
 		before = append(before, e)
 		beforeRows += e.old
-		return beforeRows < int64(w.lagMax), nil
+		return beforeRows < int64(w.lagMax)
+	}
+	err := st.descend(p.prefix, func(k, v []byte) (bool, error) {
+		b, err := parseBlock(p.prefix, k, v)
+		if err != nil {
+			return false, err
+		}
+		blocks = append(blocks, b)
+		for i := len(b.entries) - 1; i >= 0; i-- {
+			if !visit(b.entries[i]) {
+				return false, nil
+			}
+		}
+		return true, nil
 	})
 	if err != nil {
 		return err
@@ -499,6 +514,7 @@ func (w *windowFlowOp) partition(p *winPartChanges, dels, adds *Batch) error {
 		i = j
 	}
 
+	w.layout(p.prefix, blocks, live)
 	for _, e := range live {
 		if e.oldVal != nil && e.n > 0 && bytes.Equal(e.oldVal, e.val) {
 			continue
@@ -519,19 +535,11 @@ func (w *windowFlowOp) partition(p *winPartChanges, dels, adds *Batch) error {
 					dels.Add(w.output(e.row, outs[c*nc:(c+1)*nc]), -1)
 				}
 			}
-			if e.n == 0 {
-				st.del(e.key)
+			if e.n == 0 || same {
 				continue
 			}
-			st.put(e.key, e.val)
-			if same {
-				continue
-			}
-		} else {
-			if e.n == 0 {
-				continue
-			}
-			st.put(e.key, e.val)
+		} else if e.n == 0 {
+			continue
 		}
 		for c := 0; c < int(e.n); c++ {
 			adds.Add(w.output(e.row, e.outs[c*nc:(c+1)*nc]), 1)
@@ -617,6 +625,126 @@ func restoreSum(a *sumAcc, src sql.Row) (sql.Row, error) {
 	}
 	a.f, a.iv = src[3].Float(), src[4].Interval()
 	return src[5:], nil
+}
+
+// winBlockSize is how many entries a block holds at most. Rows that come
+// in order go to the partition's last block, rewritten whole each epoch:
+// larger blocks take fewer writes when an epoch brings a partition many
+// rows, and rewrite more bytes when it brings one.
+const winBlockSize = 32
+
+// winBlock is a run of consecutive entries of a partition, stored under
+// the key of its first; its value lists them, each as its key without the
+// partition prefix and its value, both length-prefixed.
+type winBlock struct {
+	key, val []byte
+	entries  []*winEntry // ascending
+}
+
+// parseBlock reads a stored block; k and v are only valid during the call.
+func parseBlock(prefix, k, v []byte) (*winBlock, error) {
+	b := &winBlock{key: bytes.Clone(k), val: bytes.Clone(v)}
+	plen := len(prefix)
+	for rest := b.val; len(rest) > 0; {
+		kl, n := binary.Uvarint(rest)
+		if n <= 0 || int(kl) > len(rest)-n {
+			return nil, fmt.Errorf("view state: bad window block")
+		}
+		suffix := rest[n : n+int(kl)]
+		rest = rest[n+int(kl):]
+		vl, n := binary.Uvarint(rest)
+		if n <= 0 || int(vl) > len(rest)-n {
+			return nil, fmt.Errorf("view state: bad window block")
+		}
+		val := rest[n : n+int(vl) : n+int(vl)]
+		rest = rest[n+int(vl):]
+		key := make([]byte, plen+len(suffix))
+		copy(key, prefix)
+		copy(key[plen:], suffix)
+		e, err := parseEntry(key, val, plen)
+		if err != nil {
+			return nil, err
+		}
+		b.entries = append(b.entries, e)
+	}
+	if len(b.entries) == 0 {
+		return nil, fmt.Errorf("view state: empty window block")
+	}
+	return b, nil
+}
+
+// layout writes a partition's blocks after its entries changed: from the
+// first block that holds a recomputed entry (or, when none is, the last
+// block, which new rows past the end go to) the entries are laid out
+// again in blocks of winBlockSize; blocks that come out the same are not
+// written, and old blocks no longer used are deleted.
+func (w *windowFlowOp) layout(prefix []byte, blocks []*winBlock, live []*winEntry) {
+	st := w.rt.flow.state
+	plen := len(prefix)
+	base := -1
+	for i := len(blocks) - 1; i >= 0 && base < 0; i-- {
+		for _, e := range blocks[i].entries {
+			if e.region {
+				base = i
+				break
+			}
+		}
+	}
+	if base < 0 && len(blocks) > 0 {
+		base = 0
+	}
+	var lay []*winEntry
+	old := map[string][]byte{}
+	if base >= 0 {
+		for i := base; i >= 0; i-- {
+			old[string(blocks[i].key)] = blocks[i].val
+		}
+		for _, e := range blocks[base].entries {
+			if !e.region {
+				lay = append(lay, e)
+			}
+		}
+	}
+	for _, e := range live {
+		if e.n > 0 {
+			lay = append(lay, e)
+		}
+	}
+	for len(lay) > 0 {
+		chunk := lay[:min(len(lay), winBlockSize)]
+		lay = lay[len(chunk):]
+		size := 0
+		for _, e := range chunk {
+			size += 2*binary.MaxVarintLen32 + len(e.key) - plen + len(e.stored())
+		}
+		val := st.alloc(size)[:0]
+		for _, e := range chunk {
+			v := e.stored()
+			val = binary.AppendUvarint(val, uint64(len(e.key)-plen))
+			val = append(val, e.key[plen:]...)
+			val = binary.AppendUvarint(val, uint64(len(v)))
+			val = append(val, v...)
+		}
+		key := chunk[0].key
+		prev, ok := old[string(key)]
+		delete(old, string(key))
+		if ok && bytes.Equal(prev, val) {
+			continue
+		}
+		st.put(key, val)
+	}
+	for k := range old {
+		st.del([]byte(k))
+	}
+}
+
+// stored is the entry's value as it is to be stored: recomputed, or as it
+// was for an entry before the recomputed ones.
+func (e *winEntry) stored() []byte {
+	if e.val == nil {
+		return e.oldVal
+	}
+	return e.val
 }
 
 // descend calls f for the keys with the prefix from the greatest down,
