@@ -24,15 +24,16 @@ import (
 // some position recomputes the partition from there on (from a bounded
 // number of rows before it, for lead), starting from the state stored with
 // the row before; rows whose values stay the same emit nothing. Input that
-// arrives in order thus costs one read of the row before and one write per
-// row, where keyedOp re-reads and recomputes the whole partition.
+// arrives in order thus costs, per partition and epoch, a read and a
+// write of the partition's last block, where keyedOp re-reads and
+// recomputes the whole partition.
 //
 // State, under the operator's prefix: 0x00, the partition key, then
 // blocks of consecutive entries (winBlock). An entry's key is the row's
 // position key (its ORDER BY values, memcomparable) then the row; its
-// value is described at encodeEntry. Ties on the ORDER BY keys are broken by the row's
-// encoding, as keyedOp's scan of a partition orders them before its stable
-// sort, so both show the same values for tied rows.
+// value is described at encodeEntry. Ties on the ORDER BY keys are broken
+// by the row's encoding, as keyedOp's scan of a partition orders them
+// before its stable sort, so both show the same values for tied rows.
 type windowFlowOp struct {
 	rt     *runtime
 	in     Operator
