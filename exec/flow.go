@@ -179,6 +179,10 @@ func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
 			op, err := f.topNWindow(rt, n, keep)
 			return op, true, err
 		}
+		if f.windowOps() && windowShape(n) {
+			op, err := f.windowFlow(rt, n)
+			return op, true, err
+		}
 		op, err := f.keyed(rt, n, []planner.Node{n.Input}, [][]planner.Expr{planner.WindowKey(n)})
 		return op, true, err
 	case *planner.Limit:

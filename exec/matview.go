@@ -68,6 +68,7 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 		}
 		rel.Options[viewOperatorsOption] = viewOperatorsPruned
 		rel.Options[aggDistinctOption] = aggDistinctShared
+		rel.Options[windowOpOption] = windowOpVersion
 		q.Plan, _ = planner.Prune(q.Plan)
 	}
 	seen := map[string]bool{}

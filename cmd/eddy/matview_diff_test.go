@@ -127,6 +127,22 @@ var diffViews = []diffView{
 	{name: "w_global", query: `SELECT id, v, row_number() OVER (ORDER BY id) AS rn, lag(v) OVER (ORDER BY id) AS pv FROM t3`},
 	{name: "w_t1", query: `SELECT k, a, dense_rank() OVER (PARTITION BY k ORDER BY a) AS dr, max(a) OVER (PARTITION BY k) AS mx FROM t1`},
 	{name: "w_mixed", query: `SELECT id, sum(v) OVER (PARTITION BY k) AS a, count(*) OVER () AS b FROM t3`},
+	// Windows over one ordered partitioning, maintained from the changed
+	// position on (flow_window.go).
+	{name: "w_running", query: `SELECT id, k, v, sum(v) OVER w AS rs, avg(v) OVER w AS ra, count(v) OVER w AS rc, count(*) OVER w AS rcs,
+		min(v) OVER w AS mi, max(v) OVER w AS ma, rank() OVER w AS rk, dense_rank() OVER w AS dr
+		FROM t3 WINDOW w AS (PARTITION BY k ORDER BY v NULLS FIRST)`},
+	{name: "w_rows", query: `SELECT id, k, v, sum(v) OVER (PARTITION BY k ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS s,
+		row_number() OVER (PARTITION BY k ORDER BY id) AS rn, lag(v, 2, -1) OVER (PARTITION BY k ORDER BY id) AS l2,
+		lead(v) OVER (PARTITION BY k ORDER BY id) AS l1, lead(id, 2) OVER (PARTITION BY k ORDER BY id) AS ld2,
+		count(*) FILTER (WHERE v > 5) OVER (PARTITION BY k ORDER BY id) AS cf FROM t3`},
+	{name: "w_desc_dups", query: `SELECT k, a, b, count(*) OVER w AS c, sum(n) OVER w AS sn, max(b) OVER w AS mb,
+		rank() OVER w AS rk FROM t1 WINDOW w AS (PARTITION BY k ORDER BY a DESC NULLS LAST)`, loose: true},
+	{name: "w_dups_lag", query: `SELECT k, a, b, n, lag(a) OVER w AS la, lead(b, 1, '-') OVER w AS lb, row_number() OVER w AS rn
+		FROM t1 WINDOW w AS (PARTITION BY k ORDER BY a DESC NULLS LAST, b NULLS FIRST, n)`, loose: true},
+	{name: "w_sessions", query: `SELECT k, s, count(*) AS c, min(id) AS lo, max(id) AS hi FROM (
+		SELECT k, id, sum(ns) OVER (PARTITION BY k ORDER BY id) AS s FROM (
+		SELECT k, id, CASE WHEN lag(v) OVER (PARTITION BY k ORDER BY id) >= v - 5 THEN 0 ELSE 1 END AS ns FROM t3) a) b GROUP BY k, s`},
 	// CTEs, derived tables, views.
 	{name: "c_cte", query: `WITH g AS (SELECT k, sum(a) AS s FROM t1 GROUP BY k) SELECT g.k, g.s, t2.c FROM g JOIN t2 ON g.k = t2.k`},
 	{name: "c_cte_twice", query: `WITH x AS (SELECT k, a FROM t1 WHERE a IS NOT NULL) SELECT p.k, q.a FROM x p JOIN x q ON p.k = q.k AND p.a < q.a`},
