@@ -21,11 +21,11 @@ func TestGoMemoryLimit(t *testing.T) {
 		limit int64
 		ok    bool
 	}{
-		{"256MiB cache", 256 << 20, none, 768 << 20, true},
-		{"default cache", 2 << 30, none, 4<<30 + 256<<20, true},
+		{"256MiB cache", 256 << 20, none, 640 << 20, true},
+		{"default cache", 2 << 30, none, 4<<30 + 128<<20, true},
 		{"GOMEMLIMIT set wins", 256 << 20, set, 0, false},
 		// The runtime ignores an empty GOMEMLIMIT, so eddy sets its own.
-		{"GOMEMLIMIT empty", 256 << 20, empty, 768 << 20, true},
+		{"GOMEMLIMIT empty", 256 << 20, empty, 640 << 20, true},
 		{"huge cache does not overflow", math.MaxInt64 / 2, none, math.MaxInt64, true},
 	} {
 		limit, ok := goMemoryLimit(c.cache, c.env)
