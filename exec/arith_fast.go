@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
 
@@ -108,7 +109,7 @@ func cmpNumericSmall(a, b *apd.Decimal) (c int, ok bool) {
 	ca, cb := a.Coeff.Uint64(), b.Coeff.Uint64()
 	sa, sb := signOf(ca, a.Negative), signOf(cb, b.Negative)
 	if sa != sb || sa == 0 {
-		return cmp64(int64(sa), int64(sb)), true
+		return cmp.Compare(int64(sa), int64(sb)), true
 	}
 	m := cmpMagnitude(ca, int64(a.Exponent), cb, int64(b.Exponent))
 	if sa < 0 {
@@ -140,27 +141,7 @@ func cmpMagnitude(ca uint64, ea int64, cb uint64, eb int64) int {
 	if hi != 0 {
 		return 1
 	}
-	return cmp64u(lo, cb)
-}
-
-func cmp64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmp64u(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(lo, cb)
 }
 
 // compareNumeric is sql.Compare for operands of type numeric.

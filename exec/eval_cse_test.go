@@ -52,7 +52,7 @@ func i8c(v int64) planner.Expr {
 func (fx *cseFixture) call(arg planner.Expr) planner.Expr {
 	return &planner.Call{Fn: fx.f, Args: []planner.Expr{arg}, Typ: sql.Int8}
 }
-func cmp(op planner.Op, l, r planner.Expr) planner.Expr {
+func cmpExpr(op planner.Op, l, r planner.Expr) planner.Expr {
 	return &planner.BinOp{Op: op, L: l, R: r, Typ: sql.Bool}
 }
 
@@ -129,9 +129,9 @@ func TestCSEFilterAndProjectShare(t *testing.T) {
 	// WHERE x > 0 AND f(x) > 20 ... SELECT f(x), CASE WHEN f(x) > 30 THEN f(x) END
 	q := &planner.Project{
 		Input: &planner.Filter{Input: fx.values(), Pred: &planner.And{Args: []planner.Expr{
-			cmp(planner.OpGt, col(), i8c(0)), cmp(planner.OpGt, fx.call(col()), i8c(20))}}},
+			cmpExpr(planner.OpGt, col(), i8c(0)), cmpExpr(planner.OpGt, fx.call(col()), i8c(20))}}},
 		Exprs: []planner.Expr{fx.call(col()), &planner.Case{
-			Whens: []planner.When{{Cond: cmp(planner.OpGt, fx.call(col()), i8c(30)), Result: fx.call(col())}}, Typ: sql.Int8}},
+			Whens: []planner.When{{Cond: cmpExpr(planner.OpGt, fx.call(col()), i8c(30)), Result: fx.call(col())}}, Typ: sql.Int8}},
 	}
 	got, calls, err := fx.run(q)
 	if err != nil {
@@ -165,16 +165,16 @@ func mustBuild(t *testing.T, rt *runtime, n planner.Node) Operator {
 func TestCSEKeepsShortCircuits(t *testing.T) {
 	fx := newCSEFixture(t, 4)
 	guarded := func() planner.Expr {
-		return &planner.Case{Whens: []planner.When{{Cond: cmp(planner.OpNe, col(), i8c(0)), Result: fx.call(col())}}, Typ: sql.Int8}
+		return &planner.Case{Whens: []planner.When{{Cond: cmpExpr(planner.OpNe, col(), i8c(0)), Result: fx.call(col())}}, Typ: sql.Int8}
 	}
 	for _, q := range []planner.Node{
 		&planner.Project{Input: fx.values(), Exprs: []planner.Expr{guarded(), guarded()}},
 		&planner.Project{
 			Input: &planner.Filter{Input: fx.values(), Pred: &planner.Or{Args: []planner.Expr{
-				cmp(planner.OpEq, col(), i8c(0)), cmp(planner.OpGt, fx.call(col()), i8c(40))}}},
+				cmpExpr(planner.OpEq, col(), i8c(0)), cmpExpr(planner.OpGt, fx.call(col()), i8c(40))}}},
 			Exprs: []planner.Expr{guarded(), &planner.Coalesce{Args: []planner.Expr{col(), fx.call(col())}, Typ: sql.Int8}}},
 		&planner.Filter{Input: fx.values(), Pred: &planner.And{Args: []planner.Expr{
-			cmp(planner.OpNe, col(), i8c(0)), cmp(planner.OpGt, fx.call(col()), i8c(40)), cmp(planner.OpLt, fx.call(col()), i8c(100))}}},
+			cmpExpr(planner.OpNe, col(), i8c(0)), cmpExpr(planner.OpGt, fx.call(col()), i8c(40)), cmpExpr(planner.OpLt, fx.call(col()), i8c(100))}}},
 	} {
 		got, calls, err := fx.run(q)
 		if err != nil {
@@ -208,7 +208,7 @@ func TestCSESharesOnlyPureExpressions(t *testing.T) {
 	volCall := func() planner.Expr {
 		return &planner.Call{Fn: &vol, Args: []planner.Expr{col()}, Typ: sql.Int8}
 	}
-	one := &planner.Filter{Input: fx.values(), Pred: cmp(planner.OpGt, col(), i8c(0))}
+	one := &planner.Filter{Input: fx.values(), Pred: cmpExpr(planner.OpGt, col(), i8c(0))}
 	if _, calls, _ := fx.run(&planner.Project{Input: one, Exprs: []planner.Expr{volCall(), volCall()}}); calls != 8 {
 		t.Errorf("volatile f ran %d times, want 8", calls)
 	}

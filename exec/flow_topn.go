@@ -188,29 +188,9 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 // positionKey is where row r sorts in its partition; the key is the
 // operator's until the epoch ends (it may go in the record).
 func (t *topNOp) positionKey(r sql.Row) ([]byte, int, error) {
-	k := t.pkbuf[:0]
-	for _, o := range t.order {
-		v, err := o.eval(r)
-		if err != nil {
-			return nil, 0, err
-		}
-		switch {
-		case v.IsNull() && o.nullsFirst:
-			k = append(k, 0x00)
-		case v.IsNull():
-			k = append(k, 0x02)
-		default:
-			k = append(k, 0x01)
-			start := len(k)
-			k = sql.AppendKey(k, v)
-			if o.desc {
-				// Memcomparable keys are prefix-free, so complementing
-				// them reverses their order.
-				for i := start; i < len(k); i++ {
-					k[i] = ^k[i]
-				}
-			}
-		}
+	k, err := appendOrderKey(t.pkbuf[:0], t.order, r)
+	if err != nil {
+		return nil, 0, err
 	}
 	klen := len(k)
 	k = sql.AppendRow(k, r)
@@ -575,4 +555,34 @@ func (t *topNOp) encodeRecord(size int64, top []*topEntry) []byte {
 		buf = appendBytes(buf, e.key)
 	}
 	return buf
+}
+
+// appendOrderKey appends r's ORDER BY values to k so that the keys sort as
+// the rows do: each value memcomparable (complemented when descending)
+// after a byte that places NULLs first or last.
+func appendOrderKey(k []byte, order []compiledKey, r sql.Row) ([]byte, error) {
+	for _, o := range order {
+		v, err := o.eval(r)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case v.IsNull() && o.nullsFirst:
+			k = append(k, 0x00)
+		case v.IsNull():
+			k = append(k, 0x02)
+		default:
+			k = append(k, 0x01)
+			start := len(k)
+			k = sql.AppendKey(k, v)
+			if o.desc {
+				// Memcomparable keys are prefix-free, so complementing
+				// them reverses their order.
+				for i := start; i < len(k); i++ {
+					k[i] = ^k[i]
+				}
+			}
+		}
+	}
+	return k, nil
 }

@@ -209,28 +209,7 @@ func (w *windowFlowOp) epoch(ctx context.Context) ([]sql.Row, []int64, error) {
 // appendPosition appends r's position key: its ORDER BY values, each
 // memcomparable and complemented when descending, NULLs placed as asked.
 func (w *windowFlowOp) appendPosition(k []byte, r sql.Row) ([]byte, error) {
-	for _, o := range w.order {
-		v, err := o.eval(r)
-		if err != nil {
-			return nil, err
-		}
-		switch {
-		case v.IsNull() && o.nullsFirst:
-			k = append(k, 0x00)
-		case v.IsNull():
-			k = append(k, 0x02)
-		default:
-			k = append(k, 0x01)
-			start := len(k)
-			k = sql.AppendKey(k, v)
-			if o.desc {
-				for i := start; i < len(k); i++ {
-					k[i] = ^k[i]
-				}
-			}
-		}
-	}
-	return k, nil
+	return appendOrderKey(k, w.order, r)
 }
 
 // parseEntry reads a stored entry's header; the slices are kept.
