@@ -101,11 +101,15 @@ func (p *feedPipeline) feed(ctx context.Context, b *Batch, next map[int32]int64)
 			return err
 		}
 	}
-	if n, bytes := f.state.size(); p.busy() && (n > pipelineMaxPending || bytes > pipelineMaxBytes) {
-		// Epochs that piled up behind a slow commit go in the next one:
-		// keep it well inside what one Badger transaction takes.
-		if err := p.advance(true); err != nil {
-			return err
+	// Only a busy pipeline holds the view: otherwise another source's
+	// feed may be changing its state, so its size is not read.
+	if p.busy() {
+		if n, bytes := f.state.size(); n > pipelineMaxPending || bytes > pipelineMaxBytes {
+			// Epochs that piled up behind a slow commit go in the next one:
+			// keep it well inside what one Badger transaction takes.
+			if err := p.advance(true); err != nil {
+				return err
+			}
 		}
 	}
 	if !p.busy() {
@@ -187,10 +191,11 @@ func (p *feedPipeline) advance(wait bool) error {
 	// newer, with the next hand-off.
 	p.f.state.dropFresh()
 	done := make(chan error, 1)
-	txn.CommitWith(func(err error) {
-		done <- err
-		txn.Discard()
-	})
+	txn.CommitWith(func(err error) { done <- err })
+	// CommitWith discards the transaction itself except when it refuses
+	// it at once; discarding here, not in the callback (which runs on
+	// Badger's goroutine), covers that case without a race.
+	txn.Discard()
 	p.flight = done
 	return nil
 }
