@@ -12,13 +12,7 @@ import (
 // findAgg returns the outermost aggOp of a view.
 func findAgg(t *testing.T, e *Engine, view string) *aggOp {
 	t.Helper()
-	rel := e.cat.Lookup("", view)
-	if rel == nil {
-		t.Fatalf("no view %s", view)
-	}
-	_ = e.flows.mu.rlock(context.Background())
-	f := e.flows.byOID[rel.OID]
-	e.flows.mu.runlock()
+	f := viewFlow(t, e, view)
 	var find func(op Operator) *aggOp
 	find = func(op Operator) *aggOp {
 		switch op := op.(type) {

@@ -12,17 +12,36 @@ import (
 	"github.com/eddysql/eddy/sql"
 )
 
-// viewOps lists the stateful operators of a view's dataflow, outermost
-// first, by kind: "agg", "join", "keyed".
-func viewOps(t *testing.T, e *Engine, view string) []string {
+// viewFlow returns a view's dataflow.
+func viewFlow(t *testing.T, e *Engine, view string) *dataflow {
 	t.Helper()
 	rel := e.cat.Lookup("", view)
 	if rel == nil {
 		t.Fatalf("no view %s", view)
 	}
 	_ = e.flows.mu.rlock(context.Background())
-	f := e.flows.byOID[rel.OID]
-	e.flows.mu.runlock()
+	defer e.flows.mu.runlock()
+	return e.flows.byOID[rel.OID]
+}
+
+// checkViews fails unless each view (name -> its query) holds what its
+// query answers in batch.
+func checkViews(t *testing.T, s *Session, step string, views map[string]string) {
+	t.Helper()
+	for name, q := range views {
+		got := rowsText(query(t, s, "SELECT * FROM "+name))
+		want := rowsText(query(t, s, q))
+		if !slices.Equal(got, want) {
+			t.Fatalf("after %s: view %s differs from its query\n got: %q\nwant: %q", step, name, got, want)
+		}
+	}
+}
+
+// viewOps lists the stateful operators of a view's dataflow, outermost
+// first, by kind: "agg", "join", "keyed".
+func viewOps(t *testing.T, e *Engine, view string) []string {
+	t.Helper()
+	f := viewFlow(t, e, view)
 	var out []string
 	var walk func(op Operator)
 	walk = func(op Operator) {

@@ -48,13 +48,7 @@ func TestViewJoinRandom(t *testing.T) {
 	}
 	checkAll := func(step string) {
 		t.Helper()
-		for name, q := range joinViews {
-			got := rowsText(query(t, s, "SELECT * FROM "+name))
-			want := rowsText(query(t, s, q))
-			if !slices.Equal(got, want) {
-				t.Fatalf("after %s: view %s differs from its query\n got: %q\nwant: %q", step, name, got, want)
-			}
-		}
+		checkViews(t, s, step, joinViews)
 	}
 	checkAll("create")
 	rng := rand.New(rand.NewPCG(3, 4))

@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -56,13 +55,7 @@ func TestViewTopNRandom(t *testing.T) {
 	}
 	checkAll := func(step string) {
 		t.Helper()
-		for name, q := range topNViews {
-			got := rowsText(query(t, s, "SELECT * FROM "+name))
-			want := rowsText(query(t, s, q))
-			if !slices.Equal(got, want) {
-				t.Fatalf("after %s: view %s differs from its query\n got: %q\nwant: %q", step, name, got, want)
-			}
-		}
+		checkViews(t, s, step, topNViews)
 	}
 	checkAll("create")
 	rng := rand.New(rand.NewPCG(7, 8))
@@ -148,10 +141,7 @@ func TestTopNShapes(t *testing.T) {
 // topNAppendOnly reports whether a view's topNOp keeps only its records.
 func topNAppendOnly(t *testing.T, e *Engine, view string) bool {
 	t.Helper()
-	rel := e.cat.Lookup("", view)
-	_ = e.flows.mu.rlock(context.Background())
-	f := e.flows.byOID[rel.OID]
-	e.flows.mu.runlock()
+	f := viewFlow(t, e, view)
 	var find func(op Operator) *topNOp
 	find = func(op Operator) *topNOp {
 		switch op := op.(type) {

@@ -1,10 +1,8 @@
 package exec
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"testing"
 )
 
@@ -31,13 +29,7 @@ var windowViews = map[string]string{
 // windowFlowOps counts the windowFlowOps of a view's dataflow.
 func windowFlowOps(t *testing.T, e *Engine, view string) int {
 	t.Helper()
-	rel := e.cat.Lookup("", view)
-	if rel == nil {
-		t.Fatalf("no view %s", view)
-	}
-	_ = e.flows.mu.rlock(context.Background())
-	f := e.flows.byOID[rel.OID]
-	e.flows.mu.runlock()
+	f := viewFlow(t, e, view)
 	n := 0
 	var walk func(op Operator)
 	walk = func(op Operator) {
@@ -77,13 +69,7 @@ func TestViewWindowRandom(t *testing.T) {
 	}
 	checkAll := func(step string) {
 		t.Helper()
-		for name, q := range windowViews {
-			got := rowsText(query(t, s, "SELECT * FROM "+name))
-			want := rowsText(query(t, s, q))
-			if !slices.Equal(got, want) {
-				t.Fatalf("after %s: view %s differs from its query\n got: %q\nwant: %q", step, name, got, want)
-			}
-		}
+		checkViews(t, s, step, windowViews)
 	}
 	checkAll("create")
 	rng := rand.New(rand.NewPCG(3, 4))
