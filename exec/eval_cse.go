@@ -329,27 +329,3 @@ func (p *projectOp) nextCSE(ctx context.Context) (*Batch, error) {
 		}
 	}
 }
-
-// nextCSE is filterOp.Next for a predicate with a memo.
-func (f *filterOp) nextCSE(ctx context.Context) (*Batch, error) {
-	for {
-		b, err := f.in.Next(ctx)
-		if err != nil || b == nil {
-			return nil, err
-		}
-		f.b.reset()
-		for i, r := range b.Rows {
-			f.cse.row++
-			v, err := f.pred(r)
-			if err != nil {
-				return nil, err
-			}
-			if !v.IsNull() && v.Bool() {
-				f.b.Add(r, b.Diffs[i])
-			}
-		}
-		if f.b.Len() > 0 {
-			return &f.b, nil
-		}
-	}
-}

@@ -69,9 +69,6 @@ func (rt *runtime) buildFilter(n *planner.Filter) (Operator, error) {
 }
 
 func (f *filterOp) Next(ctx context.Context) (*Batch, error) {
-	if f.cse != nil {
-		return f.nextCSE(ctx)
-	}
 	for {
 		b, err := f.in.Next(ctx)
 		if err != nil || b == nil {
@@ -79,6 +76,9 @@ func (f *filterOp) Next(ctx context.Context) (*Batch, error) {
 		}
 		f.b.reset()
 		for i, r := range b.Rows {
+			if f.cse != nil {
+				f.cse.row++ // a new row: the memo's values are stale
+			}
 			v, err := f.pred(r)
 			if err != nil {
 				return nil, err
