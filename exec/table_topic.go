@@ -411,13 +411,15 @@ func (e *Engine) ingestTail(ctx context.Context, rel *catalog.Relation) error {
 			}
 			ups = append(ups, upsert{partition: rec.Partition, offset: rec.Offset, key: key, row: row})
 		}
-		stats.read.Add(int64(len(recs)))
 		if err := e.deadLetter(ctx, cfg, stats, rel.Name, rel.Name, bad); err != nil {
 			return err
 		}
 		if err := e.applyUpserts(ctx, rel, ups); err != nil {
 			return err
 		}
+		// Counted once committed, so that a reader who sees the count
+		// also sees the records' effect on the table.
+		stats.read.Add(int64(len(recs)))
 	}
 }
 
