@@ -35,8 +35,8 @@ func newAccumulator(c planner.AggCall, rt *runtime) (accumulator, error) {
 		acc = &boolAcc{and: true}
 	case "bool_or":
 		acc = &boolAcc{}
-	case "bit_and", "bit_or":
-		acc = &bitAcc{and: c.Func.Name == "bit_and"}
+	case "bit_and", "bit_or", "bit_xor":
+		acc = &bitAcc{op: c.Func.Name}
 	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		acc = &varAcc{name: c.Func.Name, typ: c.Type}
 	case "percentile_cont", "percentile_disc", "mode":
@@ -292,8 +292,10 @@ func (a *boolAcc) result() (sql.Value, error) {
 	return sql.NewBool(a.trues > 0), nil
 }
 
+// bitAcc folds bit_and, bit_or or bit_xor. Only xor can retract: a value
+// xored in twice cancels, whatever came between.
 type bitAcc struct {
-	and  bool
+	op   string
 	n    int64
 	bits int64
 }
@@ -302,15 +304,20 @@ func (a *bitAcc) add(args []sql.Value, _ sql.Row, d int64) error {
 	if args[0].IsNull() {
 		return nil
 	}
-	if d < 0 {
-		return errUnsupported("retracting from bit_and/bit_or")
-	}
-	if a.n == 0 {
-		a.bits = args[0].Int()
-	} else if a.and {
-		a.bits &= args[0].Int()
-	} else {
-		a.bits |= args[0].Int()
+	x := args[0].Int()
+	switch {
+	case a.op == "bit_xor":
+		if d%2 != 0 {
+			a.bits ^= x
+		}
+	case d < 0:
+		return errUnsupported("retracting from " + a.op)
+	case a.n == 0:
+		a.bits = x
+	case a.op == "bit_and":
+		a.bits &= x
+	default:
+		a.bits |= x
 	}
 	a.n += d
 	return nil

@@ -22,6 +22,7 @@ var aggregateNames = map[string]bool{
 	"array_agg": true, "json_agg": true, "jsonb_agg": true, "json_object_agg": true,
 	"jsonb_object_agg": true, "stddev": true, "stddev_samp": true, "stddev_pop": true,
 	"variance": true, "var_samp": true, "var_pop": true, "bit_and": true, "bit_or": true,
+	"bit_xor":         true,
 	"percentile_cont": true, "percentile_disc": true, "mode": true,
 }
 
@@ -188,7 +189,7 @@ func aggResultType(name string, ts []sql.Type) (sql.Type, error) {
 		if arg().OID == sql.OIDBool || arg().OID == sql.OIDUnknown {
 			return sql.Bool, nil
 		}
-	case "bit_and", "bit_or":
+	case "bit_and", "bit_or", "bit_xor":
 		if category(arg()) == catNumeric && numericRank(arg().OID) <= 3 {
 			return arg(), nil
 		}

@@ -55,6 +55,7 @@ var aggregates = []proc{
 	{Name: "var_pop", Args: []sql.Type{sql.Float8}, Ret: sql.Float8},
 	{Name: "bit_and", Args: []sql.Type{sql.Int8}, Ret: sql.Int8},
 	{Name: "bit_or", Args: []sql.Type{sql.Int8}, Ret: sql.Int8},
+	{Name: "bit_xor", Args: []sql.Type{sql.Int8}, Ret: sql.Int8},
 }
 
 var (
