@@ -55,7 +55,8 @@ release rename repeat replace require restrict revoke rlike row_number rows seco
 show spatial sql sql_big_result sql_buffer_result sql_cache sql_calc_found_rows sql_no_cache
 sql_small_result sqlexception sqlstate sqlwarning ssl starting stored terminated tinyblob tinyint
 tinytext trigger unlock unsigned until usage use varbinary varcharacter virtual while write xor
-year_month zerofill blob offset limit schema`)
+year_month zerofill blob offset limit schema real int integer bigint smallint numeric decimal char character
+varchar float`)
 
 // tidbQuoteCall are function names that TiDB's grammar reserves for its own
 // call syntax (MariaDB's NEXTVAL(seq), MODE as a keyword); quoted, they are
