@@ -14,11 +14,14 @@ import (
 // (see its README.md), each against a fresh eddy, and every record must
 // pass. A clone without ../shared (or $EDDY_SHARED) skips, saying so.
 //
-// The scripts run unmodified. One thing is adapted in how results compare:
-// RisingWave prints a numeric without the zeros that end its fraction
-// (round(1, 2) as 1), where PostgreSQL, and so eddy, prints the scale the
-// value has (1.00), so numeric columns are compared with those zeros
-// trimmed (slt.Options.TrimNumeric); a different value still fails.
+// The scripts run unmodified. Two things are adapted in how results
+// compare, both ways of printing the same value: RisingWave prints a
+// numeric without the zeros that end its fraction (round(1, 2) as 1),
+// where PostgreSQL, and so eddy, prints the scale the value has (1.00), so
+// numeric columns are compared with those zeros trimmed
+// (slt.Options.TrimNumeric); and it prints a timestamptz's offset with its
+// minutes (+00:00) where PostgreSQL prints +00 (slt.Options.FullOffset). A
+// different value still fails.
 func TestStreamingCorpus(t *testing.T) {
 	dir := filepath.Join(sharedDir(), "slt", "streaming")
 	files, err := filepath.Glob(filepath.Join(dir, "*.slt"))
@@ -28,7 +31,7 @@ func TestStreamingCorpus(t *testing.T) {
 	for _, f := range files {
 		name := filepath.Base(f)
 		t.Run(strings.TrimSuffix(name, ".slt"), func(t *testing.T) {
-			res, err := slt.RunFile(context.Background(), startEddy(t), f, slt.Options{Engine: "eddy", Format: slt.FormatRS, TrimNumeric: true})
+			res, err := slt.RunFile(context.Background(), startEddy(t), f, slt.Options{Engine: "eddy", Format: slt.FormatRS, TrimNumeric: true, FullOffset: true})
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}

@@ -38,6 +38,7 @@ func run() int {
 	freshDB := flag.Bool("fresh-db", false, "run each file in a newly created database (PostgreSQL only: uses DROP/CREATE DATABASE), since the corpora reuse table names")
 	dbPrefix := flag.String("fresh-db-prefix", "slt_", "name prefix of the databases -fresh-db creates (a run's files use prefix0, prefix1, ...)")
 	trimNumeric := flag.Bool("trim-numeric", false, "rs format: compare numeric columns without the zeros ending their fraction (1.00 as 1), as RisingWave prints them")
+	fullOffset := flag.Bool("full-offset", false, "rs format: print a timestamptz's UTC offset with its minutes (+00 as +00:00), as RisingWave prints it")
 	verbose := flag.Bool("v", false, "log every failure as it happens")
 	complete := flag.Bool("complete", false, "rewrite each file's failing records from what the server answers (expected results, error regexes, counts), like sqllogictest-rs --override; review the diff")
 	flag.Usage = func() {
@@ -52,7 +53,7 @@ func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	opts := slt.Options{Engine: *engine, Format: *format, MaxFailures: *maxFail, Timeout: *timeout, Complete: *complete, TrimNumeric: *trimNumeric}
+	opts := slt.Options{Engine: *engine, Format: *format, MaxFailures: *maxFail, Timeout: *timeout, Complete: *complete, TrimNumeric: *trimNumeric, FullOffset: *fullOffset}
 	if *labels != "" {
 		opts.Labels = strings.Split(*labels, ",")
 	}

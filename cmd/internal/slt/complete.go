@@ -103,7 +103,7 @@ func (r *runner) resultLines(rs *resultSet, types string) []string {
 		lines, _ := sqliteLines(rows, r.sort, r.threshold)
 		return lines
 	}
-	return rsLines(renderRS(rs, r.opts.TrimNumeric), r.sort, r.threshold, r.valuewise)
+	return rsLines(renderRS(rs, r.opts), r.sort, r.threshold, r.valuewise)
 }
 
 // columnTypes guesses a type string from column type OIDs: I for integers, R

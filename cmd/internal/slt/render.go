@@ -13,6 +13,23 @@ import (
 // numericOID is PostgreSQL's type OID of numeric (see Options.TrimNumeric).
 const numericOID = 1700
 
+// timestamptzOID is PostgreSQL's type OID of timestamptz (see
+// Options.FullOffset).
+const timestamptzOID = 1184
+
+// fullOffset gives a timestamptz's UTC offset its minutes when PostgreSQL
+// left them off (+00 becomes +00:00, -05 becomes -05:00); +05:30 and
+// infinity stay as they are.
+func fullOffset(s string) string {
+	n := len(s)
+	if n < 3 || (s[n-3] != '+' && s[n-3] != '-') || !isDigit(s[n-2]) || !isDigit(s[n-1]) {
+		return s
+	}
+	return s + ":00"
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
 // trimFraction drops the zeros that end a decimal fraction, and the point
 // when nothing is left after it: 1.00 is 1, -0.50 is -0.5, 10 stays 10.
 // NaN and the infinities have no point and stay as they are.
@@ -165,7 +182,7 @@ func renderText(s string) string {
 
 // renderRS renders values as the server printed them, with sqllogictest-rs's
 // two conventions for NULL and the empty string.
-func renderRS(rs *resultSet, trimNumeric bool) [][]string {
+func renderRS(rs *resultSet, o Options) [][]string {
 	out := make([][]string, len(rs.rows))
 	for i, row := range rs.rows {
 		r := make([]string, len(row))
@@ -175,8 +192,10 @@ func renderRS(rs *resultSet, trimNumeric bool) [][]string {
 				r[j] = "NULL"
 			case len(v) == 0:
 				r[j] = "(empty)"
-			case trimNumeric && rs.oids[j] == numericOID:
+			case o.TrimNumeric && rs.oids[j] == numericOID:
 				r[j] = trimFraction(string(v))
+			case o.FullOffset && rs.oids[j] == timestamptzOID:
+				r[j] = fullOffset(string(v))
 			default:
 				r[j] = string(v)
 			}

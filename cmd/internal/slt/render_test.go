@@ -88,11 +88,26 @@ func TestTrimNumeric(t *testing.T) {
 		{[]byte("1.00"), []byte("-0.50"), []byte("10"), []byte("100.010"), []byte("NaN"), nil, []byte("1.00"), []byte("1.50")},
 	}}
 	want := []string{"1", "-0.5", "10", "100.01", "NaN", "NULL", "1.00", "1.50"}
-	if got := renderRS(rs, true)[0]; !slices.Equal(got, want) {
+	if got := renderRS(rs, Options{TrimNumeric: true})[0]; !slices.Equal(got, want) {
 		t.Errorf("trimmed: got %q, want %q", got, want)
 	}
-	if got := renderRS(rs, false)[0]; got[0] != "1.00" || got[3] != "100.010" {
+	if got := renderRS(rs, Options{})[0]; got[0] != "1.00" || got[3] != "100.010" {
 		t.Errorf("untrimmed: got %q", got)
+	}
+}
+
+// TestFullOffset checks that only timestamptz columns gain the minutes of
+// an offset that lacks them.
+func TestFullOffset(t *testing.T) {
+	rs := &resultSet{oids: []uint32{1184, 1184, 1184, 1184, 1114, 25}, rows: [][][]byte{
+		{[]byte("2024-01-01 06:00:00+00"), []byte("2024-01-01 06:00:00.5-05"), []byte("2024-01-01 06:00:00+05:30"), []byte("infinity"), []byte("2024-01-01 06:00:00"), []byte("x+00")},
+	}}
+	want := []string{"2024-01-01 06:00:00+00:00", "2024-01-01 06:00:00.5-05:00", "2024-01-01 06:00:00+05:30", "infinity", "2024-01-01 06:00:00", "x+00"}
+	if got := renderRS(rs, Options{FullOffset: true})[0]; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got := renderRS(rs, Options{})[0]; got[0] != "2024-01-01 06:00:00+00" {
+		t.Errorf("without FullOffset: got %q", got)
 	}
 }
 
@@ -101,7 +116,7 @@ func TestRS(t *testing.T) {
 		{[]byte("2"), nil, []byte("2022-01-01 11:00:00")},
 		{[]byte("1"), []byte(""), []byte("2023-05-06 16:00:00")},
 	}}
-	rows := renderRS(rs, false)
+	rows := renderRS(rs, Options{})
 	tests := []struct {
 		name      string
 		mode      sortMode

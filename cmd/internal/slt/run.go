@@ -37,6 +37,11 @@ type Options struct {
 	// so, where PostgreSQL prints the scale a value has; the value compared
 	// is the same, and 1.01 still differs from 1.
 	TrimNumeric bool
+	// FullOffset, in the rs dialect, prints a timestamptz column's (type
+	// OID 1184) UTC offset with its minutes, +00 as +00:00, as RisingWave
+	// does; PostgreSQL leaves off minutes that are zero. The instant
+	// compared is the same.
+	FullOffset bool
 	// Logf receives progress and failures; nil is silent.
 	Logf func(format string, args ...any)
 	// MaxFailures stops the file after this many failures; 0 is no limit.
@@ -516,7 +521,7 @@ func (r *runner) checkQuery(rec *record, rs *resultSet) *Failure {
 			}
 		}
 	} else {
-		got = rsLines(renderRS(rs, r.opts.TrimNumeric), mode, r.threshold, r.valuewise)
+		got = rsLines(renderRS(rs, r.opts), mode, r.threshold, r.valuewise)
 		r.last.got, r.last.hasGot = got, true
 		want = rsExpected(rec.expected, mode)
 	}
