@@ -38,7 +38,9 @@ func (s *Session) regName(oid int64, t uint32) string {
 			}
 		}
 	case sql.OIDRegtype:
-		name := sql.FormatType(sql.Type{OID: uint32(oid), Mod: -1})
+		// TypeByOID gives an array OID its element type, so that
+		// pg_typeof(ARRAY[1]) prints integer[] as PostgreSQL does.
+		name := sql.FormatType(sql.TypeByOID(uint32(oid)))
 		if !strings.HasPrefix(name, "type ") {
 			return name
 		}

@@ -99,7 +99,9 @@ func baseType(base string, mods []int) (Type, *Error) {
 		return noMods(Int2)
 	case "real", "float4":
 		return noMods(Float4)
-	case "float8", "double precision":
+	case "float8", "double precision", "double":
+		// Bare double is not PostgreSQL's, but RisingWave and MySQL scripts
+		// spell float8 so, and no PostgreSQL type has that name.
 		return noMods(Float8)
 	case "float":
 		if len(mods) == 1 {

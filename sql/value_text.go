@@ -788,13 +788,8 @@ func (p *arrayParser) parse(depth int) ([]Value, error) {
 // regtypeName is regtypeout: the type's name as format_type prints it
 // ("integer", "text[]"), or the bare OID for a type eddy does not know.
 func regtypeName(oid uint32) string {
-	if s := FormatType(Type{OID: oid, Mod: -1}); !strings.HasPrefix(s, "type ") {
+	if s := FormatType(TypeByOID(oid)); !strings.HasPrefix(s, "type ") {
 		return s
-	}
-	for _, e := range []uint32{OIDBool, OIDInt2, OIDInt4, OIDInt8, OIDFloat4, OIDFloat8, OIDVarchar, OIDName, OIDOid, OIDText} {
-		if arrayOID(e) == oid {
-			return FormatType(Type{OID: e, Mod: -1}) + "[]"
-		}
 	}
 	return strconv.FormatUint(uint64(oid), 10)
 }
