@@ -667,13 +667,17 @@ func (p *ownParser) createView(orReplace, mat bool) (Stmt, *Error) {
 			return nil, err
 		}
 	}
+	// EMIT ON WINDOW CLOSE ends the statement, after the query, or (as
+	// RisingWave also takes it) stands before AS.
+	if mat && p.accept("emit", "on", "window", "close") {
+		v.EmitOnWindowClose = true
+	}
 	if err := p.expect("as"); err != nil {
 		return nil, err
 	}
-	// EMIT ON WINDOW CLOSE ends the statement, after the query.
 	end, _ := p.span(func(token) bool { return false })
 	q := p
-	if mat && end-p.i > 4 && p.ts[end-4].is("emit") && p.ts[end-3].is("on") && p.ts[end-2].is("window") && p.ts[end-1].is("close") {
+	if mat && !v.EmitOnWindowClose && end-p.i > 4 && p.ts[end-4].is("emit") && p.ts[end-3].is("on") && p.ts[end-2].is("window") && p.ts[end-1].is("close") {
 		v.EmitOnWindowClose = true
 		q = p.upTo(p.i, end-4)
 	}

@@ -111,6 +111,8 @@ func TestParseOwn(t *testing.T) {
 		{"create materialized view mv as select window_start, count(*) from tumble(t, tm, interval '1 hour') group by window_start emit on window close",
 			&CreateView{Name: ObjectName{Name: "mv"}, Materialized: true, EmitOnWindowClose: true,
 				Query: &Query{Text: "select window_start, count(*) from tumble(t, tm, interval '1 hour') group by window_start"}}},
+		{"create materialized view mv emit on window close as select tm, foo from t",
+			&CreateView{Name: ObjectName{Name: "mv"}, Materialized: true, EmitOnWindowClose: true, Query: &Query{Text: "select tm, foo from t"}}},
 		{`create table t (
 		    tm timestamp,
 		    foo int,
