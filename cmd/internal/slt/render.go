@@ -13,6 +13,38 @@ import (
 // numericOID is PostgreSQL's type OID of numeric (see Options.TrimNumeric).
 const numericOID = 1700
 
+func hasOID(rs *resultSet, oid uint32) bool { return slices.Contains(rs.oids, oid) }
+
+// trimDecimals applies trimFraction to each whitespace-separated token of
+// lines that is a plain decimal with a fraction (5727.60, -0.50).
+func trimDecimals(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		f := strings.Fields(l)
+		for j, tok := range f {
+			if isDecimal(tok) {
+				f[j] = trimFraction(tok)
+			}
+		}
+		out[i] = strings.Join(f, " ")
+	}
+	return out
+}
+
+func isDecimal(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	i := strings.IndexByte(s, '.')
+	if i <= 0 || i == len(s)-1 {
+		return false
+	}
+	for k := 0; k < len(s); k++ {
+		if k != i && !isDigit(s[k]) {
+			return false
+		}
+	}
+	return true
+}
+
 // timestamptzOID is PostgreSQL's type OID of timestamptz (see
 // Options.FullOffset).
 const timestamptzOID = 1184

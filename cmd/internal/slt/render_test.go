@@ -96,6 +96,14 @@ func TestTrimNumeric(t *testing.T) {
 	}
 }
 
+func TestTrimDecimals(t *testing.T) {
+	got := trimDecimals([]string{"58 22910.41 5727.60", "x 1.00  -0.50 10 1.2.0 a.10 2022-07-19 12:31:22.070"})
+	want := []string{"58 22910.41 5727.6", "x 1 -0.5 10 1.2.0 a.10 2022-07-19 12:31:22.070"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
 // TestFullOffset checks that only timestamptz columns gain the minutes of
 // an offset that lacks them.
 func TestFullOffset(t *testing.T) {
