@@ -3,6 +3,8 @@ package sql
 import (
 	"strconv"
 	"strings"
+
+	"github.com/cockroachdb/apd/v3"
 )
 
 // Clause-level rewrites over a sequence whose operands are already collapsed.
@@ -516,6 +518,22 @@ func (r *rewriter) limitCount(ns []*node, clause string) ([]*node, bool, *Error)
 		}
 		text = strconv.FormatInt(n, 10)
 		ns = []*node{{kind: nLeaf, tok: token{kind: tkNumber, val: text, pos: ns[0].tok.pos, end: ns[0].tok.end}, prim: true}}
+	}
+	if len(ns) == 1 && ns[0].kind == nLeaf && ns[0].tok.kind == tkNumber {
+		// The count is bigint: a numeric constant rounds to one (LIMIT 2.5
+		// is 3) and one beyond its range is an error, where the TiDB
+		// grammar would reject a fraction and take 2^63 as no limit.
+		var d apd.Decimal
+		if _, _, err := d.SetString(ns[0].tok.val); err == nil {
+			var i apd.Decimal
+			_, _ = apd.BaseContext.WithPrecision(1000).RoundToIntegralValue(&i, &d)
+			n, err := i.Int64()
+			if err != nil {
+				return nil, false, &Error{Code: CodeNumericValueOutOfRange, Message: "bigint out of range"}
+			}
+			text = strconv.FormatInt(n, 10)
+			ns = []*node{{kind: nLeaf, tok: token{kind: tkNumber, val: text, pos: ns[0].tok.pos, end: ns[0].tok.end}, prim: true}}
+		}
 	}
 	if n, err := strconv.ParseInt(text, 10, 64); err == nil && n < 0 {
 		code := CodeInvalidRowCountInLimit
