@@ -55,8 +55,8 @@ release rename repeat replace require restrict revoke rlike row_number rows seco
 show spatial sql sql_big_result sql_buffer_result sql_cache sql_calc_found_rows sql_no_cache
 sql_small_result sqlexception sqlstate sqlwarning ssl starting stored terminated tinyblob tinyint
 tinytext trigger unlock unsigned until usage use varbinary varcharacter virtual while write xor
-year_month zerofill blob offset limit schema real int integer bigint smallint numeric decimal char character
-varchar float`)
+year_month zerofill blob offset limit schema real int integer bigint smallint numeric decimal dec char
+character varchar float`)
 
 // tidbQuoteCall are function names that TiDB's grammar reserves for its own
 // call syntax (MariaDB's NEXTVAL(seq), MODE as a keyword); quoted, they are
@@ -65,7 +65,7 @@ var tidbQuoteCall = wordSet(`nextval lastval setval mode div cardinality`)
 
 // typeLiteralStart are type names that may start a typed literal (type 'text').
 var typeLiteralStart = wordSet(`date time timestamp timestamptz timetz interval int int2 int4 int8
-integer bigint smallint bool boolean numeric decimal real float float4 float8 double json jsonb
+integer bigint smallint bool boolean numeric decimal dec real float float4 float8 double json jsonb
 text varchar char character bpchar uuid bytea name oid regclass regtype regproc inet`)
 
 var intervalFields = wordSet(`year month day hour minute second`)

@@ -113,7 +113,7 @@ func baseType(base string, mods []int) (Type, *Error) {
 			}
 		}
 		return Float8, nil
-	case "numeric", "decimal":
+	case "numeric", "decimal", "dec":
 		t := Numeric
 		switch len(mods) {
 		case 0:
