@@ -708,6 +708,7 @@ func (p *ownParser) createTable(temp bool) (Stmt, *Error) {
 		if t.With, err = p.options(); err != nil {
 			return nil, err
 		}
+		t.With = appendOnlyOption(t, t.With)
 	}
 	if t.Temporary && p.accept("on", "commit") {
 		if !p.accept("drop") && !p.accept("delete", "rows") && !p.accept("preserve", "rows") {
@@ -715,6 +716,23 @@ func (p *ownParser) createTable(temp bool) (Stmt, *Error) {
 		}
 	}
 	return t, nil
+}
+
+// appendOnlyOption takes RisingWave's spelling of APPEND ONLY, the table
+// option appendonly = true, out of opts.
+func appendOnlyOption(t *CreateTable, opts []Option) []Option {
+	out := opts[:0]
+	for _, o := range opts {
+		if o.Key == "appendonly" && strings.EqualFold(o.Value, "true") {
+			t.AppendOnly = true
+			continue
+		}
+		out = append(out, o)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 func (p *ownParser) createSource() (Stmt, *Error) {
