@@ -39,8 +39,9 @@ const (
 	pipelineMaxBytes   = 2 << 20
 )
 
-// pipelinePoll is how long a busy feed polls before it looks at the
-// commit in flight.
+// pipelinePoll is how long a busy feed with no commit in flight polls
+// before it looks again; with one, it polls until the commit lands
+// (pollContext).
 const pipelinePoll = time.Millisecond
 
 // feedPipeline is a feed's epochs in flight.
@@ -52,12 +53,36 @@ type feedPipeline struct {
 	since time.Time
 	// flight receives the result of the commit in flight; nil when none.
 	flight chan error
+	// landed ends when the commit in flight does (or the feed's context);
+	// land ends it.
+	landed context.Context
+	land   context.CancelFunc
+	// ctx is the feed's, which commits in flight derive landed from.
+	ctx context.Context
 	// dirty: epochs were run and published since the last hand-off.
 	dirty bool
 }
 
 // busy reports whether the feed holds the view.
 func (p *feedPipeline) busy() bool { return p.v != nil }
+
+// pollContext is what a busy feed polls Kafka under: it ends when the
+// commit in flight does, so the feed wakes as soon as it may hand off the
+// next epochs or let the view go, without a timer that wakes it every
+// pipelinePoll while the disk is slow (each such wake-up is a goroutine
+// hand-off that competes with the subscribers for the cores).
+func (p *feedPipeline) pollContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if p.flight == nil {
+		return context.WithTimeout(ctx, pipelinePoll)
+	}
+	return p.landed, func() {}
+}
+
+// landedFlight forgets the commit in flight, whose result was received.
+func (p *feedPipeline) landedFlight() {
+	p.land()
+	p.flight, p.landed, p.land = nil, nil, nil
+}
 
 // pipelinable reports whether v's epoch may leave its commit in flight:
 // the view alone (nothing downstream), append-only, stored by number (a
@@ -96,6 +121,7 @@ func (p *feedPipeline) mayPipeline(ctx context.Context) bool {
 // else through feedBatch.
 func (p *feedPipeline) feed(ctx context.Context, b *Batch, next map[int32]int64) error {
 	f := p.f
+	p.ctx = ctx
 	if p.busy() && b.Len() > pipelineMaxRows {
 		if err := p.finish(); err != nil {
 			return err
@@ -160,7 +186,7 @@ func (p *feedPipeline) advance(wait bool) error {
 				return nil
 			}
 		}
-		p.flight = nil
+		p.landedFlight()
 		if err != nil {
 			return p.fail(diskErr(fmt.Errorf("commit %s: %w", p.f.rel.Name, err)))
 		}
@@ -191,12 +217,16 @@ func (p *feedPipeline) advance(wait bool) error {
 	// newer, with the next hand-off.
 	p.f.state.dropFresh()
 	done := make(chan error, 1)
-	txn.CommitWith(func(err error) { done <- err })
+	landed, land := context.WithCancel(p.ctx)
+	txn.CommitWith(func(err error) {
+		done <- err
+		land()
+	})
 	// CommitWith discards the transaction itself except when it refuses
 	// it at once; discarding here, not in the callback (which runs on
 	// Badger's goroutine), covers that case without a race.
 	txn.Discard()
-	p.flight = done
+	p.flight, p.landed, p.land = done, landed, land
 	return nil
 }
 
@@ -215,7 +245,7 @@ func (p *feedPipeline) finish() error {
 func (p *feedPipeline) fail(err error) error {
 	if p.flight != nil {
 		<-p.flight
-		p.flight = nil
+		p.landedFlight()
 	}
 	p.v.outs = map[*dataflow][]*Batch{p.f: nil}
 	p.v.endSubscriptions(err)

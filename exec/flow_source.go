@@ -434,7 +434,7 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 		if b.Len() > 0 {
 			pctx, cancel = context.WithDeadline(ctx, opened.Add(interval))
 		} else if p.busy() {
-			pctx, cancel = context.WithTimeout(ctx, pipelinePoll)
+			pctx, cancel = p.pollContext(ctx)
 		}
 		fs := cl.PollFetches(pctx)
 		cancel()

@@ -125,6 +125,12 @@ func (g *guardedResult) Streaming() bool {
 	return ok && s.Streaming()
 }
 
+// Ready passes the wrapped result's server.Readier through.
+func (g *guardedResult) Ready() bool {
+	r, ok := g.Result.(server.Readier)
+	return ok && r.Ready()
+}
+
 func (g *guardedResult) Close() error {
 	err := g.Result.Close()
 	g.done()

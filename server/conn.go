@@ -365,6 +365,20 @@ func (c *conn) flush() {
 	}
 }
 
+// mustFlush tells whether the rows sent so far must go out before the next
+// is asked for: those of a streaming result when the next is not at hand,
+// and any once the buffer has grown past flushSize.
+func (c *conn) mustFlush(streaming bool, r any) bool {
+	if len(c.wbuf) >= flushSize {
+		return true
+	}
+	if !streaming {
+		return false
+	}
+	rd, ok := r.(Readier)
+	return !ok || !rd.Ready()
+}
+
 func (c *conn) readyForQuery() {
 	c.send(&pgproto3.ReadyForQuery{TxStatus: c.sess.TxStatus()})
 	c.flush()

@@ -45,7 +45,7 @@ func (c *conn) copyOut(res Result, r CopyOut) error {
 			break
 		}
 		c.send(&pgproto3.CopyData{Data: data})
-		if streaming || len(c.wbuf) >= flushSize {
+		if c.mustFlush(streaming, res) {
 			c.flush()
 			if c.werr != nil {
 				return c.werr

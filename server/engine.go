@@ -74,11 +74,23 @@ type Notifier interface {
 
 // Streamer is an optional interface of Result for results whose rows arrive over
 // time (SUBSCRIBE, a tail of a topic). When Streaming reports true the server
-// flushes every row to the client as it is produced; otherwise rows are batched
-// until the reply buffer fills or the statement ends, which is much cheaper for
-// ordinary results but would hold a slow stream's rows back.
+// flushes rows to the client as they are produced (see Readier); otherwise rows
+// are batched until the reply buffer fills or the statement ends, which is much
+// cheaper for ordinary results but would hold a slow stream's rows back.
 type Streamer interface {
 	Streaming() bool
+}
+
+// Readier is an optional interface of a streaming Result: Ready reports
+// whether the next call to Next (or NextCopyData) returns without waiting,
+// because the row is already at hand. The server then flushes a streaming
+// result only before it would wait, so that the rows that arrive together
+// (one epoch of a SUBSCRIBE) go out in one write rather than one each: a
+// write per row costs the server a syscall and the client a wake-up per
+// row, which on busy cores delays the rows behind them. A Result that
+// cannot tell returns false, which flushes every row.
+type Readier interface {
+	Ready() bool
 }
 
 // CopyOut is an optional interface of Result for COPY ... TO STDOUT. The server

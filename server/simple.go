@@ -71,8 +71,9 @@ func (c *conn) runSimple(st Statement) (err error) {
 
 // sendRows sends up to max rows of r (0: all) in the given formats; done
 // reports that r has no more rows. Output is flushed as it grows so a large
-// result streams with bounded memory, and after every row when the result
-// streams (SUBSCRIBE), whose rows must not wait for the next ones.
+// result streams with bounded memory, and, when the result streams
+// (SUBSCRIBE), whenever the next row is not at hand (Readier): its rows
+// must not wait for the next ones.
 func (c *conn) sendRows(r Result, cols []Column, formats []int16, max uint32) (done bool, err error) {
 	s, ok := r.(Streamer)
 	streaming := ok && s.Streaming()
@@ -92,7 +93,7 @@ func (c *conn) sendRows(r Result, cols []Column, formats []int16, max uint32) (d
 		if err := c.sendDataRow(row, cols, formats); err != nil {
 			return false, err
 		}
-		if streaming || len(c.wbuf) >= flushSize {
+		if c.mustFlush(streaming, r) {
 			c.flush()
 			if c.werr != nil {
 				return false, c.werr
