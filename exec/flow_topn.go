@@ -64,6 +64,10 @@ type topNOp struct {
 	// epoch's position keys share a few allocations.
 	pkbuf, kslab []byte
 	vals         []sql.Value // output rows with row numbers are carved from it
+	// cache holds partitions' records between epochs (flow_topn_cache.go);
+	// nil when partitions close. stampKey is where its stamp is written.
+	cache    *topNCache
+	stampKey []byte
 }
 
 func (t *topNOp) Next(ctx context.Context) (*Batch, error) {
@@ -89,6 +93,9 @@ type topEntry struct {
 	klen  int
 	count int64
 	row   sql.Row // decoded on demand
+	// owned: key is the entry's own, not scratch of an epoch or of the
+	// store (topNCache keeps such keys).
+	owned bool
 }
 
 func (e *topEntry) decode() (sql.Row, error) {
@@ -160,6 +167,11 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	if t.cache != nil && len(keys) > 0 {
+		if err := t.cache.begin(t.rt.flow.state, t.stampKey); err != nil {
+			return Batch{}, err
+		}
+	}
 	var dels, adds Batch
 	for _, k := range keys {
 		if err := t.partition(parts[k], &dels, &adds); err != nil {
@@ -215,7 +227,7 @@ func (t *topNOp) setPrefix(pk string) []byte {
 // output positions.
 func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
 	st := t.rt.flow.state
-	size, top, err := t.loadRecord(p.key)
+	size, top, err := t.record(p.key)
 	if err != nil {
 		return err
 	}
@@ -318,7 +330,23 @@ func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
 	} else {
 		st.put(rk, t.encodeRecord(size, next))
 	}
-	return t.emit(top, next, dels, adds)
+	if err := t.emit(top, next, dels, adds); err != nil {
+		return err
+	}
+	if t.cache != nil {
+		t.cache.put(p.key, size, next)
+	}
+	return nil
+}
+
+// record returns a partition's size and top, from the cache or the store.
+func (t *topNOp) record(pk string) (int64, []*topEntry, error) {
+	if t.cache != nil {
+		if size, top, ok := t.cache.get(pk); ok {
+			return size, top, nil
+		}
+	}
+	return t.loadRecord(pk)
 }
 
 // appendPartition is partition for an append-only input: a new row
@@ -345,7 +373,13 @@ func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*t
 	if size > 0 {
 		t.rt.flow.state.put(t.recordKey(pk), t.encodeRecord(size, next))
 	}
-	return t.emit(top, next, dels, adds)
+	if err := t.emit(top, next, dels, adds); err != nil {
+		return err
+	}
+	if t.cache != nil {
+		t.cache.put(pk, size, next)
+	}
+	return nil
 }
 
 // admits reports whether a new row c, not in the top, enters it: the top
@@ -500,7 +534,7 @@ func (t *topNOp) scanTop(sp []byte) ([]*topEntry, error) {
 		if !t.within(first, e, seen) {
 			return errStopScan
 		}
-		e.key = slices.Clone(key)
+		e.key, e.owned = slices.Clone(key), true
 		out = append(out, e)
 		seen += n
 		return nil
