@@ -354,6 +354,7 @@ func (t *topNOp) record(pk string) (int64, []*topEntry, error) {
 // or written.
 func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*topEntry, next, changes []*topEntry,
 	full bool, dels, adds *Batch) error {
+	changed := false
 	for _, c := range changes {
 		if c.count < 0 {
 			return fmt.Errorf("view state: %w: a row was retracted from an append-only input", errStateMismatch)
@@ -361,9 +362,24 @@ func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*t
 		switch e := byKey[string(c.key)]; {
 		case e != nil:
 			e.count += c.count
+			changed = changed || c.count != 0
 		case t.admits(top, full, c):
 			next = append(next, &topEntry{key: c.key, klen: c.klen, count: c.count, row: c.row})
+			changed = true
 		}
+	}
+	if !changed {
+		// Every new row fell past the top, for good: the record stands.
+		if t.cache != nil && len(top) > 0 {
+			if _, _, ok := t.cache.get(pk); !ok {
+				var size int64
+				for _, e := range top {
+					size += e.count
+				}
+				t.cache.put(pk, size, top)
+			}
+		}
+		return nil
 	}
 	next = t.firstN(next)
 	var size int64
