@@ -120,6 +120,17 @@ type topPart struct {
 
 func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 	parts := map[string]*topPart{}
+	begun := false
+	begin := func() error {
+		if begun || t.cache == nil {
+			return nil
+		}
+		begun = true
+		return t.cache.begin(t.rt.flow.state, t.stampKey)
+	}
+	// Over an append-only input, a row that sorts after the last of a
+	// full top, as the cache knows it before the epoch, is gone for good.
+	screen := t.appendOnly && !t.ties && t.cache != nil
 	err := drain(ctx, t.in, func(r sql.Row, d int64) error {
 		pk := t.kbuf[:0]
 		for _, f := range t.part {
@@ -133,6 +144,22 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 			pk = sql.AppendKey(pk, v)
 		}
 		t.kbuf = pk
+		if screen && d > 0 {
+			if err := begin(); err != nil {
+				return err
+			}
+			if c := t.cache.parts[string(pk)]; c != nil && c.inTop >= t.n && len(c.top) > 0 {
+				ok, err := appendOrderKey(t.pkbuf[:0], t.order, r)
+				if err != nil {
+					return err
+				}
+				t.pkbuf = ok
+				last := c.top[len(c.top)-1]
+				if bytes.Compare(ok, last.key[:last.klen]) > 0 {
+					return nil
+				}
+			}
+		}
 		p := parts[string(pk)]
 		if p == nil {
 			p = &topPart{key: string(pk)}
@@ -167,8 +194,8 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	if t.cache != nil && len(keys) > 0 {
-		if err := t.cache.begin(t.rt.flow.state, t.stampKey); err != nil {
+	if len(keys) > 0 {
+		if err := begin(); err != nil {
 			return Batch{}, err
 		}
 	}

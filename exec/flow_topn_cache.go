@@ -32,9 +32,10 @@ type topNCache struct {
 // keys are the cache's own (topEntry.owned), and nothing changes them:
 // an epoch works on copies.
 type topNCached struct {
-	size int64
-	top  []*topEntry
-	cost int64
+	size  int64
+	top   []*topEntry
+	inTop int64 // the copies of rows top lists
+	cost  int64
 }
 
 // topNStampSub is the sub-prefix of the stamp under the operator's
@@ -106,6 +107,7 @@ func (c *topNCache) put(pk string, size int64, top []*topEntry) {
 			e = p.top[i]
 		}
 		p.cost += topNCacheEntryCost + 2*int64(len(e.key))
+		p.inTop += e.count
 	}
 	c.parts[pk] = p
 	c.bytes += p.cost
