@@ -95,6 +95,8 @@ func (e *Engine) newDataflow(rel *catalog.Relation, plan planner.Node, fresh boo
 	}
 	if layout {
 		f.sink.appendLayout(fresh)
+	} else if err := f.sink.keyedLayout(fresh, plan, f.topN); err != nil {
+		return nil, err
 	}
 	return f, nil
 }

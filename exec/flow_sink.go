@@ -29,6 +29,9 @@ type viewSink struct {
 	// blocks: the rows are stored in blocks of many (append_block.go).
 	blocks bool
 	block  blockWriter
+	// keyCols: the rows are stored one per key, under these columns
+	// (view_keyed_layout.go).
+	keyCols []int
 	// enc, key and rowKey are scratch: a row's encoding, its block's key,
 	// its key in index entries.
 	enc, key, rowKey []byte
@@ -60,6 +63,9 @@ func (v *viewSink) apply(st *stateStore, rows []sql.Row, diffs []int64) error {
 	}
 	if v.seq != nil {
 		return v.append(st, rows, diffs)
+	}
+	if v.keyCols != nil {
+		return v.applyKeyed(st, rows, diffs)
 	}
 	for i, r := range rows {
 		d := diffs[i]

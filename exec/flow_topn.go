@@ -64,6 +64,10 @@ type topNOp struct {
 	// epoch's position keys share a few allocations.
 	pkbuf, kslab []byte
 	vals         []sql.Value // output rows with row numbers are carved from it
+	// cache holds partitions' records between epochs (flow_topn_cache.go);
+	// nil when partitions close. stampKey is where its stamp is written.
+	cache    *topNCache
+	stampKey []byte
 }
 
 func (t *topNOp) Next(ctx context.Context) (*Batch, error) {
@@ -89,6 +93,9 @@ type topEntry struct {
 	klen  int
 	count int64
 	row   sql.Row // decoded on demand
+	// owned: key is the entry's own, not scratch of an epoch or of the
+	// store (topNCache keeps such keys).
+	owned bool
 }
 
 func (e *topEntry) decode() (sql.Row, error) {
@@ -113,6 +120,17 @@ type topPart struct {
 
 func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 	parts := map[string]*topPart{}
+	begun := false
+	begin := func() error {
+		if begun || t.cache == nil {
+			return nil
+		}
+		begun = true
+		return t.cache.begin(t.rt.flow.state, t.stampKey)
+	}
+	// Over an append-only input, a row that sorts after the last of a
+	// full top, as the cache knows it before the epoch, is gone for good.
+	screen := t.appendOnly && !t.ties && t.cache != nil
 	err := drain(ctx, t.in, func(r sql.Row, d int64) error {
 		pk := t.kbuf[:0]
 		for _, f := range t.part {
@@ -126,6 +144,22 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 			pk = sql.AppendKey(pk, v)
 		}
 		t.kbuf = pk
+		if screen && d > 0 {
+			if err := begin(); err != nil {
+				return err
+			}
+			if c := t.cache.parts[string(pk)]; c != nil && c.inTop >= t.n && len(c.top) > 0 {
+				ok, err := appendOrderKey(t.pkbuf[:0], t.order, r)
+				if err != nil {
+					return err
+				}
+				t.pkbuf = ok
+				last := c.top[len(c.top)-1]
+				if bytes.Compare(ok, last.key[:last.klen]) > 0 {
+					return nil
+				}
+			}
+		}
 		p := parts[string(pk)]
 		if p == nil {
 			p = &topPart{key: string(pk)}
@@ -160,6 +194,11 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	if len(keys) > 0 {
+		if err := begin(); err != nil {
+			return Batch{}, err
+		}
+	}
 	var dels, adds Batch
 	for _, k := range keys {
 		if err := t.partition(parts[k], &dels, &adds); err != nil {
@@ -215,7 +254,7 @@ func (t *topNOp) setPrefix(pk string) []byte {
 // output positions.
 func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
 	st := t.rt.flow.state
-	size, top, err := t.loadRecord(p.key)
+	size, top, err := t.record(p.key)
 	if err != nil {
 		return err
 	}
@@ -318,7 +357,23 @@ func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
 	} else {
 		st.put(rk, t.encodeRecord(size, next))
 	}
-	return t.emit(top, next, dels, adds)
+	if err := t.emit(top, next, dels, adds); err != nil {
+		return err
+	}
+	if t.cache != nil {
+		t.cache.put(p.key, size, next)
+	}
+	return nil
+}
+
+// record returns a partition's size and top, from the cache or the store.
+func (t *topNOp) record(pk string) (int64, []*topEntry, error) {
+	if t.cache != nil {
+		if size, top, ok := t.cache.get(pk); ok {
+			return size, top, nil
+		}
+	}
+	return t.loadRecord(pk)
 }
 
 // appendPartition is partition for an append-only input: a new row
@@ -326,6 +381,7 @@ func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
 // or written.
 func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*topEntry, next, changes []*topEntry,
 	full bool, dels, adds *Batch) error {
+	changed := false
 	for _, c := range changes {
 		if c.count < 0 {
 			return fmt.Errorf("view state: %w: a row was retracted from an append-only input", errStateMismatch)
@@ -333,9 +389,24 @@ func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*t
 		switch e := byKey[string(c.key)]; {
 		case e != nil:
 			e.count += c.count
+			changed = changed || c.count != 0
 		case t.admits(top, full, c):
 			next = append(next, &topEntry{key: c.key, klen: c.klen, count: c.count, row: c.row})
+			changed = true
 		}
+	}
+	if !changed {
+		// Every new row fell past the top, for good: the record stands.
+		if t.cache != nil && len(top) > 0 {
+			if _, _, ok := t.cache.get(pk); !ok {
+				var size int64
+				for _, e := range top {
+					size += e.count
+				}
+				t.cache.put(pk, size, top)
+			}
+		}
+		return nil
 	}
 	next = t.firstN(next)
 	var size int64
@@ -345,7 +416,13 @@ func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*t
 	if size > 0 {
 		t.rt.flow.state.put(t.recordKey(pk), t.encodeRecord(size, next))
 	}
-	return t.emit(top, next, dels, adds)
+	if err := t.emit(top, next, dels, adds); err != nil {
+		return err
+	}
+	if t.cache != nil {
+		t.cache.put(pk, size, next)
+	}
+	return nil
 }
 
 // admits reports whether a new row c, not in the top, enters it: the top
@@ -500,7 +577,7 @@ func (t *topNOp) scanTop(sp []byte) ([]*topEntry, error) {
 		if !t.within(first, e, seen) {
 			return errStopScan
 		}
-		e.key = slices.Clone(key)
+		e.key, e.owned = slices.Clone(key), true
 		out = append(out, e)
 		seen += n
 		return nil

@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"slices"
+
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
 )
@@ -156,8 +158,11 @@ func (f *dataflow) topNWindow(rt *runtime, n *planner.Window, keep int64) (Opera
 	if t.order, err = rt.compileSortKeys(c.Order); err != nil {
 		return nil, err
 	}
-	// A closed window's partitions go, record and rows.
-	f.closing(t.prefix, [][]byte{{0x00}, {0x01}}, []planner.Node{n.Input}, [][]planner.Expr{c.Partition})
+	// A closed window's partitions go, record and rows, under the
+	// cache's feet: such an operator keeps none.
+	if f.closing(t.prefix, [][]byte{{0x00}, {0x01}}, []planner.Node{n.Input}, [][]planner.Expr{c.Partition}) == nil {
+		f.topNCache(t)
+	}
 	return t, nil
 }
 
@@ -188,6 +193,7 @@ func (f *dataflow) topNLimit(rt *runtime, n *planner.Limit) (Operator, bool, err
 		return nil, false, nil
 	}
 	t := &topNOp{rt: rt, skip: offset, n: offset + count, prefix: f.opPrefix(), appendOnly: appendOnly(s, noViews)}
+	f.topNCache(t)
 	var err error
 	if t.in, err = rt.build(stripSorts(s)); err != nil {
 		return nil, false, err
@@ -196,4 +202,14 @@ func (f *dataflow) topNLimit(rt *runtime, n *planner.Limit) (Operator, bool, err
 		return nil, false, err
 	}
 	return t, true, nil
+}
+
+// topNCache gives t a cache of its partitions' records.
+func (f *dataflow) topNCache(t *topNOp) {
+	var budget int64 = DefaultStateCache
+	if f.e != nil {
+		budget = f.e.stateCache
+	}
+	t.cache = newTopNCache(budget)
+	t.stampKey = append(slices.Clip(t.prefix), topNStampSub)
 }
