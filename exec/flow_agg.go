@@ -64,7 +64,7 @@ type aggOp struct {
 	// multiset, only the extreme in the group's record.
 	appendOnly bool
 	// cache holds the groups and distinct values of the epochs that took
-	// effect (flow_agg_cache.go); nil where groups close.
+	// effect (flow_agg_cache.go).
 	cache    *aggCache
 	stampKey []byte
 	// sharedDistinct: the view shares one multiset among the variants of
@@ -200,16 +200,16 @@ func (f *dataflow) aggregate(rt *runtime, n *planner.Aggregate) (Operator, error
 	}
 	a := &aggOp{rt: rt, prefix: f.opPrefix(), touchAll: f.fresh && len(n.Group) == 0,
 		appendOnly: f.operators() >= operatorsTopN && appendOnly(n.Input, noViews)}
-	// Windowed groups close: their record and value sets go, under the
-	// cache's feet, so such an aggregate keeps none.
-	if f.closing(a.prefix, [][]byte{{0x00}, {0x01}}, []planner.Node{n.Input}, [][]planner.Expr{n.Group}) == nil {
-		var budget int64 = DefaultStateCache
-		if f.e != nil {
-			budget = f.e.stateCache
-		}
-		a.cache = newAggCache(budget)
-		a.stampKey = append(slices.Clip(a.prefix), aggStampSub)
+	// Windowed groups close: their record and value sets go, and the
+	// cache forgets them as it sees the closer's mark move (pruneClosed).
+	closer := f.closing(a.prefix, [][]byte{{0x00}, {0x01}}, []planner.Node{n.Input}, [][]planner.Expr{n.Group})
+	var budget int64 = DefaultStateCache
+	if f.e != nil {
+		budget = f.e.stateCache
 	}
+	a.cache = newAggCache(budget)
+	a.cache.closer = closer
+	a.stampKey = append(slices.Clip(a.prefix), aggStampSub)
 	var err error
 	if a.in, err = rt.build(n.Input); err != nil {
 		return nil, err

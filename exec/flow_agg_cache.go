@@ -3,6 +3,7 @@ package exec
 import (
 	"encoding/binary"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/eddysql/eddy/sql"
 )
@@ -26,8 +27,11 @@ import (
 // store, which overlays pending writes on the last commit) and forgets
 // everything unless it finds the one it wrote. An epoch changes the cache
 // only after it wrote its stamp, so what a failed epoch left behind goes
-// with it. Views whose groups close (flow_watermark.go's groupCloser,
-// which deletes state under the operator) keep no cache.
+// with it. Where groups close (flow_watermark.go's groupCloser deletes
+// their state under the operator once the watermark passes them), each
+// epoch first drops from the cache the groups below the closer's mark
+// (pruneClosed): no change reaches them any more, so this keeps the cache
+// to the open windows rather than being needed for correctness.
 //
 // Entries in memory are bounded in bytes by a share of the state cache
 // (aggCacheShare); past it, arbitrary entries go (Go's map order), which
@@ -43,6 +47,10 @@ type aggCache struct {
 	// (aggSpec.bit) that are known to hold them.
 	present map[string]uint64
 	mkey    []byte
+	// closer deletes the state of closed groups (nil: groups never
+	// close), and closedAt is its mark as of the last prune (NULL: none).
+	closer   *groupCloser
+	closedAt sql.Value
 }
 
 // aggCacheShare is the part of the state cache (--state-cache) that one
@@ -74,6 +82,7 @@ func (c *aggCache) reset() {
 	clear(c.groups)
 	clear(c.present)
 	c.bytes = 0
+	c.closedAt = sql.Null
 }
 
 // begin validates the cache for a new epoch and writes the epoch's stamp;
@@ -90,6 +99,56 @@ func (c *aggCache) begin(st *stateStore, key []byte) error {
 	}
 	c.stamp++
 	st.put(key, binary.BigEndian.AppendUint64(nil, c.stamp))
+	return c.pruneClosed(st)
+}
+
+// pruneClosed drops the groups, and their members, that the closer has
+// deleted from the store since the last prune: those whose key at the
+// closing position is below the closer's mark (groupCloser.dropClosed,
+// which writes the mark with the deletions). The scan is of the cache, in
+// memory, and runs only when the mark moved.
+func (c *aggCache) pruneClosed(st *stateStore) error {
+	if c.closer == nil {
+		return nil
+	}
+	t, err := loadBound(st, append(slices.Clip(c.closer.prefix), 0xff))
+	if err != nil {
+		return err
+	}
+	if t.IsNull() || (!c.closedAt.IsNull() && sql.Compare(t, c.closedAt) <= 0) {
+		return nil
+	}
+	c.closedAt = t
+	if len(c.groups) == 0 && len(c.present) == 0 {
+		return nil
+	}
+	// Group keys in both maps start with the group's key, whose values up
+	// to the closing position are those the closer decodes.
+	types := c.closer.types[0]
+	closed := func(k string) bool {
+		rest := []byte(k)
+		var v sql.Value
+		for _, typ := range types {
+			var err error
+			if v, rest, err = sql.DecodeKey(rest, typ); err != nil {
+				return true // dropping an entry is always safe
+			}
+		}
+		return !v.IsNull() && sql.Compare(v, t) < 0
+	}
+	for k, g := range c.groups {
+		if closed(k) {
+			delete(c.groups, k)
+			c.bytes -= g.cached
+			g.cached = 0
+		}
+	}
+	for k := range c.present {
+		if closed(k) {
+			delete(c.present, k)
+			c.bytes -= int64(len(k)) + aggCacheEntryCost
+		}
+	}
 	return nil
 }
 
