@@ -209,6 +209,7 @@ func (f *dataflow) aggregate(rt *runtime, n *planner.Aggregate) (Operator, error
 	}
 	a.cache = newAggCache(budget)
 	a.cache.closer = closer
+	a.cache.complete = f.fresh
 	a.stampKey = append(slices.Clip(a.prefix), aggStampSub)
 	var err error
 	if a.in, err = rt.build(n.Input); err != nil {
@@ -293,8 +294,12 @@ type aggAcc struct {
 	ext           []byte // min/max: the extreme, sql.AppendRow'd; nil: none
 	trues, falses int64
 	// extKey is ext's sort key, computed once per epoch where an
-	// append-only min or max compares values with it.
+	// append-only min or max of a lossy key compares values with it;
+	// where the key is exact, extVal is ext decoded (once), compared
+	// as values are, which costs no key per row.
 	extKey []byte
+	extVal sql.Value
+	hasVal bool
 }
 
 // setChange is the epoch's net change to one member of a multiset.
@@ -429,9 +434,13 @@ func (a *aggOp) load(gk string, vals sql.Row, first bool) (*aggGroup, error) {
 		}
 	}
 	g := &aggGroup{key: gk, accs: make([]aggAcc, len(a.aggs)), inline: a.newInline()}
-	rec, ok, err := a.rt.flow.state.get(a.recordKey(gk))
-	if err != nil {
-		return nil, err
+	var rec []byte
+	var ok bool
+	var err error
+	if a.cache == nil || !a.cache.complete {
+		if rec, ok, err = a.rt.flow.state.get(a.recordKey(gk)); err != nil {
+			return nil, err
+		}
 	}
 	if !ok {
 		g.vals = append(sql.Row(nil), vals...)
@@ -629,6 +638,35 @@ func (a *aggOp) pass(i int, r sql.Row) (bool, error) {
 // offer makes v the extreme of an append-only min or max if it comes
 // first in the order of the multiset it does without.
 func (acc *aggAcc) offer(s *aggSpec, v sql.Value) error {
+	if !s.lossy {
+		// Exact keys order as sql.Compare does (keyOrdered), and equal
+		// ones are the same value.
+		if acc.ext != nil && !acc.hasVal {
+			cur, err := decodeOne(acc.ext)
+			if err != nil {
+				return err
+			}
+			acc.extVal, acc.hasVal = cur, true
+		}
+		if acc.ext != nil {
+			c := sql.Compare(v, acc.extVal)
+			if s.kind == aggMax {
+				c = -c
+			}
+			if c >= 0 {
+				return nil
+			}
+		}
+		// The extreme outlives the row, so it is the decoded copy of
+		// its own encoding, not v, whose bytes may be the input's.
+		acc.ext = sql.AppendRow(nil, sql.Row{v})
+		cur, err := decodeOne(acc.ext)
+		if err != nil {
+			return err
+		}
+		acc.extVal, acc.hasVal = cur, true
+		return nil
+	}
 	if acc.ext != nil && acc.extKey == nil {
 		cur, err := decodeOne(acc.ext)
 		if err != nil {
@@ -930,7 +968,10 @@ func (a *aggOp) output(g *aggGroup) (sql.Row, error) {
 			}
 		case aggMin, aggMax:
 			v = sql.Null
-			if acc.ext != nil {
+			switch {
+			case acc.hasVal:
+				v = acc.extVal
+			case acc.ext != nil:
 				v, err = decodeOne(acc.ext)
 			}
 		default:

@@ -51,6 +51,11 @@ type aggCache struct {
 	// close), and closedAt is its mark as of the last prune (NULL: none).
 	closer   *groupCloser
 	closedAt sql.Value
+	// complete: every group record in the store is in groups, so a group
+	// not there has none and costs no read. It holds from a new view's
+	// first epoch (its state is empty) until the cache first drops a
+	// group it cannot vouch for: an eviction or a reset.
+	complete bool
 }
 
 // aggCacheShare is the part of the state cache (--state-cache) that one
@@ -83,6 +88,7 @@ func (c *aggCache) reset() {
 	clear(c.present)
 	c.bytes = 0
 	c.closedAt = sql.Null
+	c.complete = false
 }
 
 // begin validates the cache for a new epoch and writes the epoch's stamp;
@@ -219,6 +225,7 @@ func (c *aggCache) evict() {
 		return
 	}
 	target := c.limit * 3 / 4
+	c.complete = false
 	for k := range c.present {
 		if c.bytes <= target {
 			return

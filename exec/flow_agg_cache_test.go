@@ -60,6 +60,7 @@ func TestAggCacheStamp(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	c.complete = true
 	k1 := c.memberKey("g", 0, sql.NewInt(1))
 	st.begin()
 	begin()
@@ -69,7 +70,7 @@ func TestAggCacheStamp(t *testing.T) {
 
 	st.begin()
 	begin()
-	if c.member(k1) != 1 || c.group("g") == nil {
+	if c.member(k1) != 1 || c.group("g") == nil || !c.complete {
 		t.Fatal("a committed epoch's entries were dropped")
 	}
 	c.addMember(c.memberKey("g", 0, sql.NewInt(2)), 1)
@@ -79,6 +80,9 @@ func TestAggCacheStamp(t *testing.T) {
 	begin()
 	if len(c.present) != 0 || len(c.groups) != 0 || c.bytes != 0 {
 		t.Fatalf("entries of a failed epoch survived: %d members, %d groups, %d bytes", len(c.present), len(c.groups), c.bytes)
+	}
+	if c.complete {
+		t.Fatal("a cache that forgot groups still claims to hold them all")
 	}
 	c.addMember(c.memberKey("g", 0, sql.NewInt(3)), 1)
 	commit()
@@ -106,12 +110,16 @@ func TestAggCacheStamp(t *testing.T) {
 func TestAggCacheEvict(t *testing.T) {
 	c := newAggCache(MinStateCache)
 	c.limit = 10_000
+	c.complete = true
 	for i := range 1000 {
 		c.addMember(c.memberKey("g", 0, sql.NewInt(int64(i))), 1)
 		c.putGroup(&aggGroup{key: fmt.Sprint(i), rows: 1, vals: sql.Row{sql.NewInt(int64(i))}})
 	}
 	if c.bytes > c.limit {
 		t.Fatalf("%d bytes over a limit of %d", c.bytes, c.limit)
+	}
+	if c.complete {
+		t.Fatal("a cache that evicted groups still claims to hold them all")
 	}
 	var n int64
 	for k := range c.present {
@@ -244,7 +252,8 @@ func TestAggCacheClosingWindows(t *testing.T) {
 	views := map[string]string{
 		"hop_n": `SELECT k, window_start, window_end, count(*) AS n, max(foo) AS m
 			FROM HOP(ev, tm, INTERVAL '1 minute', INTERVAL '3 minutes') GROUP BY k, window_start, window_end`,
-		"tumble_d": `SELECT window_end, k, count(DISTINCT foo) AS d, count(DISTINCT foo) FILTER (WHERE foo > 20) AS d2, sum(foo) AS s
+		"tumble_d": `SELECT window_end, k, count(DISTINCT foo) AS d, count(DISTINCT foo) FILTER (WHERE foo > 20) AS d2, sum(foo) AS s,
+			min(foo) AS lo, max(foo::text) AS hi, min(tm) AS first
 			FROM TUMBLE(ev, tm, INTERVAL '1 minute') GROUP BY window_end, k`,
 	}
 	for name, q := range views {
