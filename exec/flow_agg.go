@@ -891,15 +891,16 @@ func (a *aggOp) firstPayload(gk string, id int, sub []byte) ([]byte, error) {
 
 // feed adds (d = 1) or removes (-1) a distinct value, in its exact form.
 func (acc *aggAcc) feed(s *aggSpec, payload []byte, d int64) error {
+	if s.kind == aggCount {
+		// A count needs no value: the payload is not even decoded.
+		acc.n += d
+		return nil
+	}
 	v, err := decodeOne(payload)
 	if err != nil {
 		return err
 	}
-	if s.kind == aggCount {
-		acc.n += d
-	} else {
-		acc.sum.add(v, d)
-	}
+	acc.sum.add(v, d)
 	return nil
 }
 
