@@ -82,6 +82,9 @@ type aggOp struct {
 	outGen  uint64 // the state generation out was computed in
 	kbuf    []byte
 	vbuf    sql.Row
+	// obuf and nbuf hold a group's old and new rows encoded, and rbuf
+	// its values, reused from group to group.
+	obuf, nbuf, rbuf []byte
 }
 
 const repSet = 0xffff
@@ -412,8 +415,12 @@ func (a *aggOp) epoch(ctx context.Context) ([]sql.Row, []int64, error) {
 			g.row = row
 			a.cache.putGroup(g)
 		}
-		if g.old != nil && row != nil && bytes.Equal(sql.AppendRow(nil, g.old), sql.AppendRow(nil, row)) {
-			continue
+		if g.old != nil && row != nil {
+			// Equal encodings: the same values in the same forms.
+			a.obuf, a.nbuf = sql.AppendRow(a.obuf[:0], g.old), sql.AppendRow(a.nbuf[:0], row)
+			if bytes.Equal(a.obuf, a.nbuf) {
+				continue
+			}
 		}
 		if g.old != nil {
 			rows, diffs = append(rows, g.old), append(diffs, -1)
@@ -498,8 +505,10 @@ func (a *aggOp) decode(g *aggGroup, rec []byte) error {
 }
 
 func (a *aggOp) encode(g *aggGroup) []byte {
-	buf := binary.AppendVarint(nil, g.rows)
-	buf = appendBytes(buf, sql.AppendRow(nil, g.vals))
+	a.rbuf = sql.AppendRow(a.rbuf[:0], g.vals)
+	buf := make([]byte, 0, 16+len(a.rbuf)+16*len(a.aggs))
+	buf = binary.AppendVarint(buf, g.rows)
+	buf = appendBytes(buf, a.rbuf)
 	for i, s := range a.aggs {
 		acc := &g.accs[i]
 		switch s.kind {
