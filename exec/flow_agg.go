@@ -315,6 +315,9 @@ type setChange struct {
 	c1      int64  // the member's count after the epoch
 	// mask: the variants of a presence DISTINCT that take the value.
 	mask uint64
+	// m0 is the variants that held it before the epoch, when m0Known.
+	m0      uint64
+	m0Known bool
 }
 
 func (a *aggOp) Next(ctx context.Context) (*Batch, error) {
@@ -573,17 +576,25 @@ func (a *aggOp) add(g *aggGroup, vals, r sql.Row, d int64) error {
 					continue
 				}
 			}
+			var m0 uint64
+			known := false
 			if a.cache != nil {
 				k := a.cache.memberKey(g.key, s.set, v)
-				if a.cache.member(k)&s.bit != 0 {
+				if m0 = a.cache.member(k); m0&s.bit != 0 {
 					continue
 				}
+				known = a.cache.complete
 				// Held once the epoch takes effect, which the stamp
 				// vouches for.
 				a.cache.addMember(k, s.bit)
 			}
 			class := sql.AppendKey(nil, v)
 			c := g.change(s.set, class, d, func() []byte { return sql.AppendRow(nil, sql.Row{v}) })
+			if c.mask == 0 {
+				// The member as the epoch found it, where the cache
+				// holds every member (applyPresence then reads none).
+				c.m0, c.m0Known = m0, known
+			}
 			c.class = class
 			c.mask |= s.bit
 		case s.distinct:

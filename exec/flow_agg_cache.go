@@ -51,10 +51,12 @@ type aggCache struct {
 	// close), and closedAt is its mark as of the last prune (NULL: none).
 	closer   *groupCloser
 	closedAt sql.Value
-	// complete: every group record in the store is in groups, so a group
-	// not there has none and costs no read. It holds from a new view's
-	// first epoch (its state is empty) until the cache first drops a
-	// group it cannot vouch for: an eviction or a reset.
+	// complete: every group record in the store is in groups, and every
+	// member of an append-only DISTINCT's multiset, with all its variants,
+	// in present; so a group or member not there is absent and costs no
+	// read. It holds from a new view's first epoch (its state is empty)
+	// until the cache first drops an entry it cannot vouch for: an
+	// eviction or a reset.
 	complete bool
 }
 
@@ -164,6 +166,15 @@ func (c *aggCache) memberKey(gk string, id int, v sql.Value) []byte {
 	k := append(c.mkey[:0], gk...)
 	k = binary.BigEndian.AppendUint16(k, uint16(id))
 	k = sql.AppendKey(k, v)
+	c.mkey = k
+	return k
+}
+
+// memberKeyOf is memberKey for a value given by its key.
+func (c *aggCache) memberKeyOf(gk string, id int, vk string) []byte {
+	k := append(c.mkey[:0], gk...)
+	k = binary.BigEndian.AppendUint16(k, uint16(id))
+	k = append(k, vk...)
 	c.mkey = k
 	return k
 }

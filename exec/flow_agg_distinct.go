@@ -62,8 +62,12 @@ func (a *aggOp) applyPresence(g *aggGroup, c *setChange) error {
 	var m0 uint64
 	payload := c.payload
 	// Over an append-only input a group that has no record never had a
-	// row, so it has no members to read.
-	if g.existed {
+	// row, so it has no members to read; nor need one be read that the
+	// cache knew (or knew absent) when the epoch met it.
+	switch {
+	case c.m0Known:
+		m0 = c.m0
+	case g.existed:
 		v, ok, err := st.get(sk)
 		if err != nil {
 			return err
@@ -190,6 +194,9 @@ func (a *aggOp) spill(g *aggGroup) {
 		p := a.setPrefix(g.key, a.leaders[li])
 		for _, m := range set.members {
 			st.put(append(slices.Clip(p), m.key...), append(binary.AppendVarint(nil, int64(m.mask)), m.payload...))
+			// The members join the cache's, which holds every member
+			// where it is complete.
+			a.cache.addMember(a.cache.memberKeyOf(g.key, a.leaders[li], m.key), m.mask)
 		}
 		g.inline[li] = &inlineSet{spilled: true}
 	}

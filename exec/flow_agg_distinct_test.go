@@ -57,4 +57,7 @@ func TestViewDistinctInlineLargeEpoch(t *testing.T) {
 	insert(1, 90, 120)
 	insert(2, 10, 30)
 	checkView(t, s, "v", q)
+	if c := findAgg(t, e, "v").cache; !c.complete || len(c.present) == 0 {
+		t.Fatalf("the cache of a new view lost track of its members (complete %v, %d members)", c.complete, len(c.present))
+	}
 }
