@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"sort"
 
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
@@ -744,18 +743,23 @@ func (a *aggOp) finish(g *aggGroup) error {
 	if g.rows < 0 {
 		return fmt.Errorf("view state: %w: a row was retracted more often than it was added", errStateMismatch)
 	}
-	changes := make([]*setChange, 0, len(g.sets))
+	var changes []*setChange
+	if len(g.sets) > 0 {
+		changes = make([]*setChange, 0, len(g.sets))
+	}
 	for _, c := range g.sets {
 		if c.d != 0 {
 			changes = append(changes, c)
 		}
 	}
-	sort.Slice(changes, func(i, j int) bool {
-		if changes[i].id != changes[j].id {
-			return changes[i].id < changes[j].id
-		}
-		return bytes.Compare(changes[i].key, changes[j].key) < 0
-	})
+	if len(changes) > 1 {
+		slices.SortFunc(changes, func(x, y *setChange) int {
+			if x.id != y.id {
+				return x.id - y.id
+			}
+			return bytes.Compare(x.key, y.key)
+		})
+	}
 	for i := 0; i < len(changes); {
 		// The changes to one distinct value are together. Where its key
 		// loses the exact form, the value is represented by its first
