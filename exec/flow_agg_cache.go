@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"slices"
+	"unsafe"
 
 	"github.com/eddysql/eddy/sql"
 )
@@ -69,11 +70,13 @@ const aggCacheShare = 64
 const aggStampSub = 0x02
 
 // Rough sizes of what the entries hold besides their keys' bytes: map
-// slots, headers, and per value and per aggregate the decoded forms.
+// slots, headers, and per group, value and aggregate the decoded forms
+// (their real sizes, so that the budget is what the heap holds).
 const (
 	aggCacheEntryCost = 64
-	aggCacheValueCost = 40
-	aggCacheAccCost   = 120
+	aggCacheGroupCost = int64(unsafe.Sizeof(aggGroup{}))
+	aggCacheValueCost = int64(unsafe.Sizeof(sql.Value{}))
+	aggCacheAccCost   = int64(unsafe.Sizeof(aggAcc{}))
 )
 
 func newAggCache(stateCache int64) *aggCache {
@@ -205,7 +208,7 @@ func (c *aggCache) putGroup(g *aggGroup) {
 	}
 	clear(g.sets)
 	g.existed = true
-	g.cached = int64(2*len(g.key)) + aggCacheEntryCost + int64(len(g.vals)+len(g.row))*aggCacheValueCost +
+	g.cached = int64(2*len(g.key)) + aggCacheEntryCost + aggCacheGroupCost + int64(len(g.vals)+len(g.row))*aggCacheValueCost +
 		int64(len(g.accs))*aggCacheAccCost
 	for i := range g.accs {
 		g.cached += int64(len(g.accs[i].ext) + len(g.accs[i].extKey))
