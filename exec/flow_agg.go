@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"sort"
 
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
@@ -64,7 +63,7 @@ type aggOp struct {
 	// multiset, only the extreme in the group's record.
 	appendOnly bool
 	// cache holds the groups and distinct values of the epochs that took
-	// effect (flow_agg_cache.go); nil where groups close.
+	// effect (flow_agg_cache.go).
 	cache    *aggCache
 	stampKey []byte
 	// sharedDistinct: the view shares one multiset among the variants of
@@ -82,6 +81,9 @@ type aggOp struct {
 	outGen  uint64 // the state generation out was computed in
 	kbuf    []byte
 	vbuf    sql.Row
+	// obuf and nbuf hold a group's old and new rows encoded, and rbuf
+	// its values, reused from group to group.
+	obuf, nbuf, rbuf []byte
 }
 
 const repSet = 0xffff
@@ -200,16 +202,17 @@ func (f *dataflow) aggregate(rt *runtime, n *planner.Aggregate) (Operator, error
 	}
 	a := &aggOp{rt: rt, prefix: f.opPrefix(), touchAll: f.fresh && len(n.Group) == 0,
 		appendOnly: f.operators() >= operatorsTopN && appendOnly(n.Input, noViews)}
-	// Windowed groups close: their record and value sets go, under the
-	// cache's feet, so such an aggregate keeps none.
-	if f.closing(a.prefix, [][]byte{{0x00}, {0x01}}, []planner.Node{n.Input}, [][]planner.Expr{n.Group}) == nil {
-		var budget int64 = DefaultStateCache
-		if f.e != nil {
-			budget = f.e.stateCache
-		}
-		a.cache = newAggCache(budget)
-		a.stampKey = append(slices.Clip(a.prefix), aggStampSub)
+	// Windowed groups close: their record and value sets go, and the
+	// cache forgets them as it sees the closer's mark move (pruneClosed).
+	closer := f.closing(a.prefix, [][]byte{{0x00}, {0x01}}, []planner.Node{n.Input}, [][]planner.Expr{n.Group})
+	var budget int64 = DefaultStateCache
+	if f.e != nil {
+		budget = f.e.stateCache
 	}
+	a.cache = newAggCache(budget)
+	a.cache.closer = closer
+	a.cache.complete = f.fresh
+	a.stampKey = append(slices.Clip(a.prefix), aggStampSub)
 	var err error
 	if a.in, err = rt.build(n.Input); err != nil {
 		return nil, err
@@ -293,8 +296,12 @@ type aggAcc struct {
 	ext           []byte // min/max: the extreme, sql.AppendRow'd; nil: none
 	trues, falses int64
 	// extKey is ext's sort key, computed once per epoch where an
-	// append-only min or max compares values with it.
+	// append-only min or max of a lossy key compares values with it;
+	// where the key is exact, extVal is ext decoded (once), compared
+	// as values are, which costs no key per row.
 	extKey []byte
+	extVal sql.Value
+	hasVal bool
 }
 
 // setChange is the epoch's net change to one member of a multiset.
@@ -307,6 +314,9 @@ type setChange struct {
 	c1      int64  // the member's count after the epoch
 	// mask: the variants of a presence DISTINCT that take the value.
 	mask uint64
+	// m0 is the variants that held it before the epoch, when m0Known.
+	m0      uint64
+	m0Known bool
 }
 
 func (a *aggOp) Next(ctx context.Context) (*Batch, error) {
@@ -407,8 +417,12 @@ func (a *aggOp) epoch(ctx context.Context) ([]sql.Row, []int64, error) {
 			g.row = row
 			a.cache.putGroup(g)
 		}
-		if g.old != nil && row != nil && bytes.Equal(sql.AppendRow(nil, g.old), sql.AppendRow(nil, row)) {
-			continue
+		if g.old != nil && row != nil {
+			// Equal encodings: the same values in the same forms.
+			a.obuf, a.nbuf = sql.AppendRow(a.obuf[:0], g.old), sql.AppendRow(a.nbuf[:0], row)
+			if bytes.Equal(a.obuf, a.nbuf) {
+				continue
+			}
 		}
 		if g.old != nil {
 			rows, diffs = append(rows, g.old), append(diffs, -1)
@@ -429,9 +443,13 @@ func (a *aggOp) load(gk string, vals sql.Row, first bool) (*aggGroup, error) {
 		}
 	}
 	g := &aggGroup{key: gk, accs: make([]aggAcc, len(a.aggs)), inline: a.newInline()}
-	rec, ok, err := a.rt.flow.state.get(a.recordKey(gk))
-	if err != nil {
-		return nil, err
+	var rec []byte
+	var ok bool
+	var err error
+	if a.cache == nil || !a.cache.complete {
+		if rec, ok, err = a.rt.flow.state.get(a.recordKey(gk)); err != nil {
+			return nil, err
+		}
 	}
 	if !ok {
 		g.vals = append(sql.Row(nil), vals...)
@@ -489,8 +507,10 @@ func (a *aggOp) decode(g *aggGroup, rec []byte) error {
 }
 
 func (a *aggOp) encode(g *aggGroup) []byte {
-	buf := binary.AppendVarint(nil, g.rows)
-	buf = appendBytes(buf, sql.AppendRow(nil, g.vals))
+	a.rbuf = sql.AppendRow(a.rbuf[:0], g.vals)
+	buf := make([]byte, 0, 16+len(a.rbuf)+16*len(a.aggs))
+	buf = binary.AppendVarint(buf, g.rows)
+	buf = appendBytes(buf, a.rbuf)
 	for i, s := range a.aggs {
 		acc := &g.accs[i]
 		switch s.kind {
@@ -555,17 +575,25 @@ func (a *aggOp) add(g *aggGroup, vals, r sql.Row, d int64) error {
 					continue
 				}
 			}
+			var m0 uint64
+			known := false
 			if a.cache != nil {
 				k := a.cache.memberKey(g.key, s.set, v)
-				if a.cache.member(k)&s.bit != 0 {
+				if m0 = a.cache.member(k); m0&s.bit != 0 {
 					continue
 				}
+				known = a.cache.complete
 				// Held once the epoch takes effect, which the stamp
 				// vouches for.
 				a.cache.addMember(k, s.bit)
 			}
 			class := sql.AppendKey(nil, v)
 			c := g.change(s.set, class, d, func() []byte { return sql.AppendRow(nil, sql.Row{v}) })
+			if c.mask == 0 {
+				// The member as the epoch found it, where the cache
+				// holds every member (applyPresence then reads none).
+				c.m0, c.m0Known = m0, known
+			}
 			c.class = class
 			c.mask |= s.bit
 		case s.distinct:
@@ -629,6 +657,35 @@ func (a *aggOp) pass(i int, r sql.Row) (bool, error) {
 // offer makes v the extreme of an append-only min or max if it comes
 // first in the order of the multiset it does without.
 func (acc *aggAcc) offer(s *aggSpec, v sql.Value) error {
+	if !s.lossy {
+		// Exact keys order as sql.Compare does (keyOrdered), and equal
+		// ones are the same value.
+		if acc.ext != nil && !acc.hasVal {
+			cur, err := decodeOne(acc.ext)
+			if err != nil {
+				return err
+			}
+			acc.extVal, acc.hasVal = cur, true
+		}
+		if acc.ext != nil {
+			c := sql.Compare(v, acc.extVal)
+			if s.kind == aggMax {
+				c = -c
+			}
+			if c >= 0 {
+				return nil
+			}
+		}
+		// The extreme outlives the row, so it is the decoded copy of
+		// its own encoding, not v, whose bytes may be the input's.
+		acc.ext = sql.AppendRow(nil, sql.Row{v})
+		cur, err := decodeOne(acc.ext)
+		if err != nil {
+			return err
+		}
+		acc.extVal, acc.hasVal = cur, true
+		return nil
+	}
 	if acc.ext != nil && acc.extKey == nil {
 		cur, err := decodeOne(acc.ext)
 		if err != nil {
@@ -686,18 +743,23 @@ func (a *aggOp) finish(g *aggGroup) error {
 	if g.rows < 0 {
 		return fmt.Errorf("view state: %w: a row was retracted more often than it was added", errStateMismatch)
 	}
-	changes := make([]*setChange, 0, len(g.sets))
+	var changes []*setChange
+	if len(g.sets) > 0 {
+		changes = make([]*setChange, 0, len(g.sets))
+	}
 	for _, c := range g.sets {
 		if c.d != 0 {
 			changes = append(changes, c)
 		}
 	}
-	sort.Slice(changes, func(i, j int) bool {
-		if changes[i].id != changes[j].id {
-			return changes[i].id < changes[j].id
-		}
-		return bytes.Compare(changes[i].key, changes[j].key) < 0
-	})
+	if len(changes) > 1 {
+		slices.SortFunc(changes, func(x, y *setChange) int {
+			if x.id != y.id {
+				return x.id - y.id
+			}
+			return bytes.Compare(x.key, y.key)
+		})
+	}
 	for i := 0; i < len(changes); {
 		// The changes to one distinct value are together. Where its key
 		// loses the exact form, the value is represented by its first
@@ -853,15 +915,16 @@ func (a *aggOp) firstPayload(gk string, id int, sub []byte) ([]byte, error) {
 
 // feed adds (d = 1) or removes (-1) a distinct value, in its exact form.
 func (acc *aggAcc) feed(s *aggSpec, payload []byte, d int64) error {
+	if s.kind == aggCount {
+		// A count needs no value: the payload is not even decoded.
+		acc.n += d
+		return nil
+	}
 	v, err := decodeOne(payload)
 	if err != nil {
 		return err
 	}
-	if s.kind == aggCount {
-		acc.n += d
-	} else {
-		acc.sum.add(v, d)
-	}
+	acc.sum.add(v, d)
 	return nil
 }
 
@@ -930,7 +993,10 @@ func (a *aggOp) output(g *aggGroup) (sql.Row, error) {
 			}
 		case aggMin, aggMax:
 			v = sql.Null
-			if acc.ext != nil {
+			switch {
+			case acc.hasVal:
+				v = acc.extVal
+			case acc.ext != nil:
 				v, err = decodeOne(acc.ext)
 			}
 		default:

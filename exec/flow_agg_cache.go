@@ -3,6 +3,8 @@ package exec
 import (
 	"encoding/binary"
 	"math/rand/v2"
+	"slices"
+	"unsafe"
 
 	"github.com/eddysql/eddy/sql"
 )
@@ -26,8 +28,11 @@ import (
 // store, which overlays pending writes on the last commit) and forgets
 // everything unless it finds the one it wrote. An epoch changes the cache
 // only after it wrote its stamp, so what a failed epoch left behind goes
-// with it. Views whose groups close (flow_watermark.go's groupCloser,
-// which deletes state under the operator) keep no cache.
+// with it. Where groups close (flow_watermark.go's groupCloser deletes
+// their state under the operator once the watermark passes them), each
+// epoch first drops from the cache the groups below the closer's mark
+// (pruneClosed): no change reaches them any more, so this keeps the cache
+// to the open windows rather than being needed for correctness.
 //
 // Entries in memory are bounded in bytes by a share of the state cache
 // (aggCacheShare); past it, arbitrary entries go (Go's map order), which
@@ -43,6 +48,17 @@ type aggCache struct {
 	// (aggSpec.bit) that are known to hold them.
 	present map[string]uint64
 	mkey    []byte
+	// closer deletes the state of closed groups (nil: groups never
+	// close), and closedAt is its mark as of the last prune (NULL: none).
+	closer   *groupCloser
+	closedAt sql.Value
+	// complete: every group record in the store is in groups, and every
+	// member of an append-only DISTINCT's multiset, with all its variants,
+	// in present; so a group or member not there is absent and costs no
+	// read. It holds from a new view's first epoch (its state is empty)
+	// until the cache first drops an entry it cannot vouch for: an
+	// eviction or a reset.
+	complete bool
 }
 
 // aggCacheShare is the part of the state cache (--state-cache) that one
@@ -54,11 +70,13 @@ const aggCacheShare = 64
 const aggStampSub = 0x02
 
 // Rough sizes of what the entries hold besides their keys' bytes: map
-// slots, headers, and per value and per aggregate the decoded forms.
+// slots, headers, and per group, value and aggregate the decoded forms
+// (their real sizes, so that the budget is what the heap holds).
 const (
 	aggCacheEntryCost = 64
-	aggCacheValueCost = 40
-	aggCacheAccCost   = 120
+	aggCacheGroupCost = int64(unsafe.Sizeof(aggGroup{}))
+	aggCacheValueCost = int64(unsafe.Sizeof(sql.Value{}))
+	aggCacheAccCost   = int64(unsafe.Sizeof(aggAcc{}))
 )
 
 func newAggCache(stateCache int64) *aggCache {
@@ -74,6 +92,8 @@ func (c *aggCache) reset() {
 	clear(c.groups)
 	clear(c.present)
 	c.bytes = 0
+	c.closedAt = sql.Null
+	c.complete = false
 }
 
 // begin validates the cache for a new epoch and writes the epoch's stamp;
@@ -90,6 +110,56 @@ func (c *aggCache) begin(st *stateStore, key []byte) error {
 	}
 	c.stamp++
 	st.put(key, binary.BigEndian.AppendUint64(nil, c.stamp))
+	return c.pruneClosed(st)
+}
+
+// pruneClosed drops the groups, and their members, that the closer has
+// deleted from the store since the last prune: those whose key at the
+// closing position is below the closer's mark (groupCloser.dropClosed,
+// which writes the mark with the deletions). The scan is of the cache, in
+// memory, and runs only when the mark moved.
+func (c *aggCache) pruneClosed(st *stateStore) error {
+	if c.closer == nil {
+		return nil
+	}
+	t, err := loadBound(st, append(slices.Clip(c.closer.prefix), 0xff))
+	if err != nil {
+		return err
+	}
+	if t.IsNull() || (!c.closedAt.IsNull() && sql.Compare(t, c.closedAt) <= 0) {
+		return nil
+	}
+	c.closedAt = t
+	if len(c.groups) == 0 && len(c.present) == 0 {
+		return nil
+	}
+	// Group keys in both maps start with the group's key, whose values up
+	// to the closing position are those the closer decodes.
+	types := c.closer.types[0]
+	closed := func(k string) bool {
+		rest := []byte(k)
+		var v sql.Value
+		for _, typ := range types {
+			var err error
+			if v, rest, err = sql.DecodeKey(rest, typ); err != nil {
+				return true // dropping an entry is always safe
+			}
+		}
+		return !v.IsNull() && sql.Compare(v, t) < 0
+	}
+	for k, g := range c.groups {
+		if closed(k) {
+			delete(c.groups, k)
+			c.bytes -= g.cached
+			g.cached = 0
+		}
+	}
+	for k := range c.present {
+		if closed(k) {
+			delete(c.present, k)
+			c.bytes -= int64(len(k)) + aggCacheEntryCost
+		}
+	}
 	return nil
 }
 
@@ -99,6 +169,15 @@ func (c *aggCache) memberKey(gk string, id int, v sql.Value) []byte {
 	k := append(c.mkey[:0], gk...)
 	k = binary.BigEndian.AppendUint16(k, uint16(id))
 	k = sql.AppendKey(k, v)
+	c.mkey = k
+	return k
+}
+
+// memberKeyOf is memberKey for a value given by its key.
+func (c *aggCache) memberKeyOf(gk string, id int, vk string) []byte {
+	k := append(c.mkey[:0], gk...)
+	k = binary.BigEndian.AppendUint16(k, uint16(id))
+	k = append(k, vk...)
 	c.mkey = k
 	return k
 }
@@ -129,7 +208,7 @@ func (c *aggCache) putGroup(g *aggGroup) {
 	}
 	clear(g.sets)
 	g.existed = true
-	g.cached = int64(2*len(g.key)) + aggCacheEntryCost + int64(len(g.vals)+len(g.row))*aggCacheValueCost +
+	g.cached = int64(2*len(g.key)) + aggCacheEntryCost + aggCacheGroupCost + int64(len(g.vals)+len(g.row))*aggCacheValueCost +
 		int64(len(g.accs))*aggCacheAccCost
 	for i := range g.accs {
 		g.cached += int64(len(g.accs[i].ext) + len(g.accs[i].extKey))
@@ -160,6 +239,7 @@ func (c *aggCache) evict() {
 		return
 	}
 	target := c.limit * 3 / 4
+	c.complete = false
 	for k := range c.present {
 		if c.bytes <= target {
 			return

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/eddysql/eddy/sql"
 )
@@ -58,6 +60,7 @@ func TestAggCacheStamp(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	c.complete = true
 	k1 := c.memberKey("g", 0, sql.NewInt(1))
 	st.begin()
 	begin()
@@ -67,7 +70,7 @@ func TestAggCacheStamp(t *testing.T) {
 
 	st.begin()
 	begin()
-	if c.member(k1) != 1 || c.group("g") == nil {
+	if c.member(k1) != 1 || c.group("g") == nil || !c.complete {
 		t.Fatal("a committed epoch's entries were dropped")
 	}
 	c.addMember(c.memberKey("g", 0, sql.NewInt(2)), 1)
@@ -77,6 +80,9 @@ func TestAggCacheStamp(t *testing.T) {
 	begin()
 	if len(c.present) != 0 || len(c.groups) != 0 || c.bytes != 0 {
 		t.Fatalf("entries of a failed epoch survived: %d members, %d groups, %d bytes", len(c.present), len(c.groups), c.bytes)
+	}
+	if c.complete {
+		t.Fatal("a cache that forgot groups still claims to hold them all")
 	}
 	c.addMember(c.memberKey("g", 0, sql.NewInt(3)), 1)
 	commit()
@@ -104,12 +110,16 @@ func TestAggCacheStamp(t *testing.T) {
 func TestAggCacheEvict(t *testing.T) {
 	c := newAggCache(MinStateCache)
 	c.limit = 10_000
+	c.complete = true
 	for i := range 1000 {
 		c.addMember(c.memberKey("g", 0, sql.NewInt(int64(i))), 1)
 		c.putGroup(&aggGroup{key: fmt.Sprint(i), rows: 1, vals: sql.Row{sql.NewInt(int64(i))}})
 	}
 	if c.bytes > c.limit {
 		t.Fatalf("%d bytes over a limit of %d", c.bytes, c.limit)
+	}
+	if c.complete {
+		t.Fatal("a cache that evicted groups still claims to hold them all")
 	}
 	var n int64
 	for k := range c.present {
@@ -230,4 +240,69 @@ func TestViewAggregateCacheRetract(t *testing.T) {
 	if failed == 0 {
 		t.Fatal("no epoch failed")
 	}
+}
+
+// TestAggCacheClosingWindows: aggregates whose windows close keep a cache
+// of the open windows only, and equal their queries throughout, across
+// rolled back transactions and a restart.
+func TestAggCacheClosingWindows(t *testing.T) {
+	dir := t.TempDir()
+	e, s := openSession(t, dir)
+	execAll(t, s, "CREATE TABLE ev (tm timestamp, foo int, k int, WATERMARK FOR tm AS tm - INTERVAL '20 seconds') APPEND ONLY")
+	views := map[string]string{
+		"hop_n": `SELECT k, window_start, window_end, count(*) AS n, max(foo) AS m
+			FROM HOP(ev, tm, INTERVAL '1 minute', INTERVAL '3 minutes') GROUP BY k, window_start, window_end`,
+		"tumble_d": `SELECT window_end, k, count(DISTINCT foo) AS d, count(DISTINCT foo) FILTER (WHERE foo > 20) AS d2, sum(foo) AS s,
+			min(foo) AS lo, max(foo::text) AS hi, min(tm) AS first
+			FROM TUMBLE(ev, tm, INTERVAL '1 minute') GROUP BY window_end, k`,
+	}
+	for name, q := range views {
+		execAll(t, s, "CREATE MATERIALIZED VIEW "+name+" AS "+q)
+	}
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(7, 8))
+	for minute := 0; minute < 40; minute++ {
+		if minute == 20 {
+			s.Close()
+			if err := e.Close(); err != nil {
+				t.Fatal(err)
+			}
+			e, s = openSession(t, dir)
+		}
+		for part := 0; part < 3; part++ {
+			var values []string
+			for range 6 {
+				tm := base.Add(time.Duration(minute)*time.Minute + time.Duration(part*20+rng.IntN(20))*time.Second)
+				values = append(values, fmt.Sprintf("('%s', %d, %d)", tm.Format("2006-01-02 15:04:05"), rng.IntN(40), rng.IntN(4)))
+			}
+			rollback := rng.IntN(6) == 0
+			execAll(t, s, "BEGIN")
+			execAll(t, s, "INSERT INTO ev VALUES "+strings.Join(values, ", "))
+			if rollback {
+				execAll(t, s, "ROLLBACK")
+			} else {
+				execAll(t, s, "COMMIT")
+			}
+		}
+		for name, q := range views {
+			checkView(t, s, name, q)
+			a := findAgg(t, e, name)
+			if a.cache == nil || a.cache.closer == nil {
+				t.Fatalf("%s: no cache over closing groups", name)
+			}
+			// Four keys in at most four windows (three for HOP's
+			// size, one the watermark has not closed yet) stay open.
+			if n := len(a.cache.groups); n > 16 {
+				t.Fatalf("minute %d: %s caches %d groups: closed windows stay", minute, name, n)
+			}
+			if minute >= 2 && minute != 20 && len(a.cache.groups) == 0 {
+				t.Fatalf("minute %d: %s caches nothing", minute, name)
+			}
+		}
+		if n := len(findAgg(t, e, "tumble_d").cache.present); n > 4*2*40 {
+			t.Fatalf("minute %d: %d distinct members cached: closed windows' stay", minute, n)
+		}
+	}
+	s.Close()
+	e.Close()
 }

@@ -62,8 +62,12 @@ func (a *aggOp) applyPresence(g *aggGroup, c *setChange) error {
 	var m0 uint64
 	payload := c.payload
 	// Over an append-only input a group that has no record never had a
-	// row, so it has no members to read.
-	if g.existed {
+	// row, so it has no members to read; nor need one be read that the
+	// cache knew (or knew absent) when the epoch met it.
+	switch {
+	case c.m0Known:
+		m0 = c.m0
+	case g.existed:
 		v, ok, err := st.get(sk)
 		if err != nil {
 			return err
@@ -106,15 +110,52 @@ func (a *aggOp) applyPresence(g *aggGroup, c *setChange) error {
 const aggInlineMax = 32
 
 // inlineSet is a shared multiset kept in its group's record: its members
-// by value key, or spilled to keys of their own.
+// by value key, or spilled to keys of their own. A set holds few members
+// (it spills past aggInlineMax when its record is written), which a
+// slice searched in order finds faster than a map, and encodes without
+// iterating one; within an epoch that grows it further, index takes over.
 type inlineSet struct {
 	spilled bool
-	members map[string]*inlineMember
+	members []inlineMember
+	index   map[string]int
 }
 
 type inlineMember struct {
+	key     string
 	mask    uint64
 	payload []byte
+}
+
+// find returns the position of the member of key k, or -1.
+func (set *inlineSet) find(k []byte) int {
+	if set.index != nil {
+		if i, ok := set.index[string(k)]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range set.members {
+		if set.members[i].key == string(k) {
+			return i
+		}
+	}
+	return -1
+}
+
+// add appends a member (not in the set) and returns its position.
+func (set *inlineSet) add(m inlineMember) int {
+	i := len(set.members)
+	set.members = append(set.members, m)
+	switch {
+	case set.index != nil:
+		set.index[m.key] = i
+	case len(set.members) > aggInlineMax:
+		set.index = make(map[string]int, 2*len(set.members))
+		for j := range set.members {
+			set.index[set.members[j].key] = j
+		}
+	}
+	return i
 }
 
 // inline reports whether the view keeps small shared multisets in their
@@ -130,14 +171,11 @@ func (a *aggOp) addInline(g *aggGroup, i int, s *aggSpec, v sql.Value) (bool, er
 		return false, nil
 	}
 	a.ibuf = sql.AppendKey(a.ibuf[:0], v)
-	m := set.members[string(a.ibuf)]
-	if m == nil {
-		if set.members == nil {
-			set.members = map[string]*inlineMember{}
-		}
-		m = &inlineMember{payload: sql.AppendRow(nil, sql.Row{v})}
-		set.members[string(a.ibuf)] = m
+	j := set.find(a.ibuf)
+	if j < 0 {
+		j = set.add(inlineMember{key: string(a.ibuf), payload: sql.AppendRow(nil, sql.Row{v})})
 	}
+	m := &set.members[j]
 	if m.mask&s.bit != 0 {
 		return true, nil
 	}
@@ -154,8 +192,11 @@ func (a *aggOp) spill(g *aggGroup) {
 			continue
 		}
 		p := a.setPrefix(g.key, a.leaders[li])
-		for k, m := range set.members {
-			st.put(append(slices.Clip(p), k...), append(binary.AppendVarint(nil, int64(m.mask)), m.payload...))
+		for _, m := range set.members {
+			st.put(append(slices.Clip(p), m.key...), append(binary.AppendVarint(nil, int64(m.mask)), m.payload...))
+			// The members join the cache's, which holds every member
+			// where it is complete.
+			a.cache.addMember(a.cache.memberKeyOf(g.key, a.leaders[li], m.key), m.mask)
 		}
 		g.inline[li] = &inlineSet{spilled: true}
 	}
@@ -169,8 +210,8 @@ func (a *aggOp) appendInline(buf []byte, g *aggGroup) []byte {
 			continue
 		}
 		buf = binary.AppendVarint(buf, int64(len(set.members)))
-		for k, m := range set.members {
-			buf = appendBytes(buf, []byte(k))
+		for _, m := range set.members {
+			buf = append(binary.AppendVarint(buf, int64(len(m.key))), m.key...) // appendBytes
 			buf = binary.AppendUvarint(buf, m.mask)
 			buf = appendBytes(buf, m.payload)
 		}
@@ -194,7 +235,7 @@ func (a *aggOp) readInline(r *stateReader, g *aggGroup) {
 			return
 		}
 		set := g.inline[li]
-		set.members = make(map[string]*inlineMember, n)
+		set.members = make([]inlineMember, 0, n)
 		for range n {
 			k := r.bytes()
 			mask, w := binary.Uvarint(r.b)
@@ -204,7 +245,7 @@ func (a *aggOp) readInline(r *stateReader, g *aggGroup) {
 			}
 			r.b = r.b[w:]
 			p := r.bytes()
-			set.members[string(k)] = &inlineMember{mask: mask, payload: slices.Clone(p)}
+			set.add(inlineMember{key: string(k), mask: mask, payload: slices.Clone(p)})
 		}
 	}
 }
@@ -224,8 +265,8 @@ func (a *aggOp) newInline() []*inlineSet {
 func (g *aggGroup) inlineBytes() int64 {
 	var n int64
 	for _, set := range g.inline {
-		for k, m := range set.members {
-			n += int64(len(k)+len(m.payload)) + aggCacheEntryCost
+		for _, m := range set.members {
+			n += int64(len(m.key)+len(m.payload)) + aggCacheEntryCost
 		}
 	}
 	return n
