@@ -61,6 +61,16 @@ func (rt *runtime) buildJoin(n *planner.Join) (Operator, error) {
 	return op, nil
 }
 
+// pushJoinFilters moves join conditions over one input below the join in a
+// batch query's plan (planner.PushJoinFilters), then lets the optimizer turn
+// the moved filters into index scans.
+func pushJoinFilters(n planner.Node) planner.Node {
+	if m, ok := planner.PushJoinFilters(n); ok {
+		n, _ = planner.Optimize(m)
+	}
+	return n
+}
+
 func evalKey(fs []evalFn, r sql.Row) (sql.Row, bool, error) {
 	key := make(sql.Row, len(fs))
 	for i, f := range fs {
