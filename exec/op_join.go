@@ -26,6 +26,15 @@ type joinOp struct {
 	matched    []bool
 	emittedPad bool
 	b          Batch
+
+	// Where probing stopped: the left batch, the row in it, and the next
+	// candidate build row (cands: the key's rows; nil: all of them).
+	lb      *Batch
+	li      int
+	started bool
+	found   bool
+	pos     int
+	cands   []int
 }
 
 func (rt *runtime) buildJoin(n *planner.Join) (Operator, error) {
@@ -50,6 +59,16 @@ func (rt *runtime) buildJoin(n *planner.Join) (Operator, error) {
 		}
 	}
 	return op, nil
+}
+
+// pushJoinFilters moves join conditions over one input below the join in a
+// batch query's plan (planner.PushJoinFilters), then lets the optimizer turn
+// the moved filters into index scans.
+func pushJoinFilters(n planner.Node) planner.Node {
+	if m, ok := planner.PushJoinFilters(n); ok {
+		n, _ = planner.Optimize(m)
+	}
+	return n
 }
 
 func evalKey(fs []evalFn, r sql.Row) (sql.Row, bool, error) {
@@ -109,74 +128,104 @@ func (j *joinOp) Next(ctx context.Context) (*Batch, error) {
 			return nil, err
 		}
 	}
+	j.b.reset()
 	for {
-		b, err := j.l.Next(ctx)
-		if err != nil {
+		if j.lb == nil || j.li >= len(j.lb.Rows) {
+			if j.b.Len() > 0 {
+				// Hand over what this left batch produced before asking the
+				// left input for its next one, which may reuse its rows.
+				return &j.b, nil
+			}
+			b, err := j.l.Next(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if b == nil {
+				j.lb = nil
+				return j.padRight()
+			}
+			j.lb, j.li, j.started = b, 0, false
+		}
+		if err := j.probe(); err != nil {
 			return nil, err
 		}
-		if b == nil {
-			return j.padRight()
-		}
-		j.b.reset()
-		for i, l := range b.Rows {
-			d := b.Diffs[i]
-			found := false
-			visit := func(ri int) error {
-				row := j.concat(l, j.rrows[ri])
-				if j.on != nil {
-					v, err := j.on(row)
-					if err != nil {
-						return err
-					}
-					if v.IsNull() || !v.Bool() {
-						return nil
-					}
-				}
-				found = true
-				j.matched[ri] = true
-				switch j.kind {
-				case planner.JoinSemi, planner.JoinAnti:
-				default:
-					j.b.Add(row, d*j.rdiffs[ri])
-				}
-				return nil
-			}
-			if len(j.lkeys) == 0 {
-				for ri := range j.rrows {
-					if err := visit(ri); err != nil {
-						return nil, err
-					}
-				}
-			} else if key, ok, err := evalKey(j.lkeys, l); err != nil {
-				return nil, err
-			} else if ok {
-				if ti := j.table.find(key); ti >= 0 {
-					for _, ri := range j.table.vals[ti] {
-						if err := visit(ri); err != nil {
-							return nil, err
-						}
-					}
-				}
-			}
-			switch j.kind {
-			case planner.JoinLeft, planner.JoinFull:
-				if !found {
-					j.b.Add(j.concat(l, nil), d)
-				}
-			case planner.JoinSemi:
-				if found {
-					j.b.Add(l, d)
-				}
-			case planner.JoinAnti:
-				if !found {
-					j.b.Add(l, d)
-				}
-			}
-		}
-		if j.b.Len() > 0 {
+		if j.b.Len() >= batchSize {
 			return &j.b, nil
 		}
 	}
+}
+
+// probe matches the current left row (j.lb.Rows[j.li]) against the build
+// side, resuming where the previous call stopped: a cross product emits at
+// most batchSize rows per batch, so a chain of nested loops never holds the
+// product of its inputs at once.
+func (j *joinOp) probe() error {
+	l, d := j.lb.Rows[j.li], j.lb.Diffs[j.li]
+	if !j.started {
+		j.started, j.found, j.pos = true, false, 0
+		j.cands = nil
+		if len(j.lkeys) > 0 {
+			key, ok, err := evalKey(j.lkeys, l)
+			if err != nil {
+				return err
+			}
+			j.cands = []int{}
+			if ok {
+				if ti := j.table.find(key); ti >= 0 {
+					j.cands = j.table.vals[ti]
+				}
+			}
+		}
+	}
+	n := len(j.rrows)
+	if j.cands != nil {
+		n = len(j.cands)
+	}
+	for ; j.pos < n; j.pos++ {
+		if j.b.Len() >= batchSize {
+			return nil
+		}
+		ri := j.pos
+		if j.cands != nil {
+			ri = j.cands[j.pos]
+		}
+		row := j.concat(l, j.rrows[ri])
+		if j.on != nil {
+			v, err := j.on(row)
+			if err != nil {
+				return err
+			}
+			if v.IsNull() || !v.Bool() {
+				continue
+			}
+		}
+		j.found = true
+		j.matched[ri] = true
+		switch j.kind {
+		case planner.JoinSemi, planner.JoinAnti:
+			// One partner decides the row; the rest cannot change it.
+			j.pos = n
+		default:
+			j.b.Add(row, d*j.rdiffs[ri])
+		}
+	}
+	switch j.kind {
+	case planner.JoinLeft, planner.JoinFull:
+		if !j.found {
+			j.b.Add(j.concat(l, nil), d)
+		}
+	case planner.JoinSemi:
+		if j.found {
+			j.b.Add(l, d)
+		}
+	case planner.JoinAnti:
+		if !j.found {
+			j.b.Add(l, d)
+		}
+	}
+	j.li++
+	j.started = false
+	return nil
 }
 
 // padRight emits the build rows that never matched, for RIGHT and FULL joins.

@@ -280,6 +280,7 @@ func (s *Session) prepareQuery(n ast.Node, paramTypes []sql.Type) (*statement, e
 	if q.Plan, err = s.decorrelate(q.Plan); err != nil {
 		return nil, err
 	}
+	q.Plan = pushJoinFilters(q.Plan)
 	st := &statement{s: s, params: q.Params, cols: columnsOf(q.Plan.Columns()), access: q.Access}
 	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
 		txn, discard := s.readTxn()
@@ -309,7 +310,7 @@ func (s *Session) prepareExplain(n ast.StmtNode, paramTypes []sql.Type) (*statem
 		if q.Plan, err = s.decorrelate(q.Plan); err != nil {
 			return nil, err
 		}
-		plan, access = q.Plan, q.Access
+		plan, access = pushJoinFilters(q.Plan), q.Access
 	default:
 		return nil, errUnsupported("EXPLAIN of this statement")
 	}
