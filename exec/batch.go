@@ -15,6 +15,9 @@ const batchSize = 1024
 type Batch struct {
 	Rows  []sql.Row
 	Diffs []int64
+	// rejects, on a source's batch only, are the records a filter pushed
+	// into the decoders dropped, for the watermark (source_pushdown.go).
+	rejects *sourceRejects
 }
 
 // Len is the number of changes.

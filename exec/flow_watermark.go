@@ -188,6 +188,11 @@ func (f *dataflow) admit(oid uint32, b *Batch) (*Batch, error) {
 			next = v
 		}
 	}
+	if b.rejects != nil {
+		if late, next, err = b.rejects.admit(w.hold, wm, late, next); err != nil {
+			return nil, fmt.Errorf("WATERMARK of %s: %w", in.rel.Name, err)
+		}
+	}
 	if late != before || sql.Compare(next, wm) != 0 {
 		f.state.put(in.key, sql.AppendRow(nil, sql.Row{next, sql.NewInt(late)}))
 	}
