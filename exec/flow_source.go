@@ -143,7 +143,7 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 	scan := op.(*sourceScanOp)
 	scan.read = f.readCols[src.OID]
 	// The load's rows are never late (flow_watermark.go's hold), so the
-	// rejects need not be kept one by one.
+	// dropped records' watermarks need not be kept one by one.
 	if scan.push, err = f.sourcePushdown(ctx, src, false); err != nil {
 		return err
 	}
@@ -175,10 +175,10 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 			}
 			chunk.Rows = append(chunk.Rows, b.Rows...)
 			chunk.Diffs = append(chunk.Diffs, b.Diffs...)
-			chunk.rejects = chunk.rejects.merge(b.rejects)
+			chunk.src = chunk.src.merge(b.src)
 			chunk.bytes += sb.bytes
 		}
-		if (b == nil && (chunk.Len() > 0 || chunk.rejects != nil)) || chunk.full() {
+		if (b == nil && (chunk.Len() > 0 || chunk.src != nil)) || chunk.full() {
 			if err := run(map[uint32]*Batch{src.OID: &chunk.Batch}); err != nil {
 				return err
 			}
@@ -473,7 +473,7 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 			}
 			b.Rows = append(b.Rows, pb.Rows...)
 			b.Diffs = append(b.Diffs, pb.Diffs...)
-			b.rejects = b.rejects.merge(pb.rejects)
+			b.src = b.src.merge(pb.src)
 			next[p.Partition] = p.Records[len(p.Records)-1].Offset + 1
 		})
 		if derr != nil {
@@ -528,14 +528,18 @@ func (f *dataflow) feedBatch(ctx context.Context, src *catalog.Relation, b *Batc
 		firstNext[p] = max(firstNext[p], o)
 	}
 	// So do the records a pushed-down filter dropped, by their offsets.
-	var rest *sourceRejects
-	if first.rejects, rest, err = b.rejects.split(firstNext); err != nil {
-		return err
+	var rest *wmTally
+	if b.src != nil {
+		var dropped *wmTally
+		if dropped, rest, err = b.src.dropped.split(firstNext); err != nil {
+			return err
+		}
+		first.src = &sourceTally{dropped: dropped}
 	}
 	if err := f.feedBatch(ctx, src, first, firstNext); err != nil {
 		return err
 	}
-	return f.feedBatch(ctx, src, &Batch{Rows: b.Rows[half:], Diffs: b.Diffs[half:], rejects: rest}, next)
+	return f.feedBatch(ctx, src, &Batch{Rows: b.Rows[half:], Diffs: b.Diffs[half:], src: &sourceTally{dropped: rest}}, next)
 }
 
 // feedSource commits one epoch of a view fed by a source: the view, the

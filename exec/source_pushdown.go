@@ -25,12 +25,14 @@ import (
 // What a rejected record still counts for is the source's watermark: every
 // record that is not late raises it, and a late one counts as late
 // (flow_watermark.go). The workers keep of each rejected record its
-// watermark column and expression (sourceRejects), and admit folds them in
+// watermark column and expression (wmTally), and admit folds them in
 // as it would the rows. Offsets are unaffected: a feed commits the offsets
 // past every record it read, kept or not.
 
 // sourcePushdown is a view's filter over one of its sources, ready for the
-// decoders, and the source's watermark if the view has one for it.
+// decoders, and the source's watermark if the view has one for it: the
+// decoders also take the watermark values of the rows they keep, which
+// spares admit a pass over them.
 type sourcePushdown struct {
 	pred planner.Expr
 	// wmCol and wmExpr are the source's WATERMARK column and expression
@@ -46,12 +48,10 @@ type sourcePushdown struct {
 }
 
 // sourcePushdown finds the filter a view applies right over its only scan
-// of src; nil when there is none (or the view reads src otherwise).
+// of src (pred nil: none, or the view reads src otherwise) and the
+// source's watermark; nil when there is neither.
 func (f *dataflow) sourcePushdown(ctx context.Context, src *catalog.Relation, perRow bool) (*sourcePushdown, error) {
-	pred, ok := pushableFilter(f.plan, src.OID)
-	if !ok {
-		return nil, nil
-	}
+	pred, _ := pushableFilter(f.plan, src.OID)
 	p := &sourcePushdown{pred: pred, wmCol: -1, perRow: perRow}
 	if src.WatermarkColumn != "" {
 		col, x, err := f.e.planner.WatermarkBind(src)
@@ -60,6 +60,9 @@ func (f *dataflow) sourcePushdown(ctx context.Context, src *catalog.Relation, pe
 			return nil, nil
 		}
 		p.wmCol, p.wmExpr = col, x
+	}
+	if p.pred == nil && p.wmExpr == nil {
+		return nil, nil
 	}
 	rel := f.rel
 	p.newRuntime = func() (*runtime, error) {
@@ -131,15 +134,15 @@ func pushableExpr(e planner.Expr) bool {
 
 // pushEval is one decoding worker's evaluation of a sourcePushdown.
 type pushEval struct {
-	pred evalFn
+	pred evalFn // nil: no filter
 	cse  *cseScope
-	wm   evalFn
+	wm   evalFn // nil: no watermark
 	col  int
 	// row is where a record is decoded before the filter has seen it.
 	row sql.Row
 	// seen and kept size the batches' row allocations.
 	seen, kept int64
-	rej        *sourceRejects
+	tally      *sourceTally
 	perRow     bool
 	// sampled and dropped count the records of the current sample, and
 	// pause the records left to pass unfiltered (pushSample).
@@ -157,15 +160,17 @@ const (
 	pushPause  = 16 * pushSample
 )
 
-// pass tells whether the next n records go unfiltered; if so they count
-// as passed.
-func (e *pushEval) pass(n int) bool {
-	if e.pause < n {
+// filtering tells whether the filter runs on the next n records; if not,
+// they count as kept.
+func (e *pushEval) filtering(n int) bool {
+	if e.pred == nil || e.pause >= n {
+		if e.pred != nil {
+			e.pause -= n
+		}
+		e.seen += int64(n)
+		e.kept += int64(n)
 		return false
 	}
-	e.pause -= n
-	e.seen += int64(n)
-	e.kept += int64(n)
 	return true
 }
 
@@ -179,12 +184,14 @@ func (p *sourcePushdown) evaluator(width int) *pushEval {
 	if err != nil {
 		return nil
 	}
-	e := &pushEval{col: p.wmCol, row: make(sql.Row, width), perRow: p.perRow}
-	scope := newCSEScope(p.pred)
-	if _, e.pred, err = rt.compileShared(scope, nil, p.pred); err != nil {
-		return nil
+	e := &pushEval{col: p.wmCol, perRow: p.perRow}
+	if p.pred != nil {
+		e.row = make(sql.Row, width)
+		e.cse = newCSEScope(p.pred)
+		if _, e.pred, err = rt.compileShared(e.cse, nil, p.pred); err != nil {
+			return nil
+		}
 	}
-	e.cse = scope
 	if p.wmExpr != nil {
 		if e.wm, err = rt.compile(p.wmExpr); err != nil {
 			return nil
@@ -194,7 +201,7 @@ func (p *sourcePushdown) evaluator(width int) *pushEval {
 }
 
 // keep evaluates the filter on a decoded row; false means the filter
-// rejected it, and the row's watermark values went to the rejects.
+// rejected it, and the row's watermark values went to the tally.
 func (e *pushEval) keep(row sql.Row, partition int32, offset int64) bool {
 	e.seen++
 	if e.pause > 0 {
@@ -217,11 +224,7 @@ func (e *pushEval) keep(row sql.Row, partition int32, offset int64) bool {
 		return true
 	}
 	e.dropped++
-	if e.rej == nil {
-		e.rej = &sourceRejects{perRow: e.perRow}
-	}
 	if e.wm == nil {
-		e.rej.n++
 		return false
 	}
 	x, err := e.wm(row)
@@ -230,15 +233,38 @@ func (e *pushEval) keep(row sql.Row, partition int32, offset int64) bool {
 		e.kept++
 		return true
 	}
-	e.rej.add(row[e.col], x, partition, offset)
+	t := e.tallied()
+	if t.dropped == nil {
+		t.dropped = &wmTally{perRow: e.perRow}
+	}
+	t.dropped.add(row[e.col], x, partition, offset)
 	return false
 }
 
-// take hands over the rejects gathered since the last call.
-func (e *pushEval) take() *sourceRejects {
-	r := e.rej
-	e.rej = nil
-	return r
+// keptRow adds a row the batch keeps to the tally.
+func (e *pushEval) keptRow(row sql.Row) {
+	if e.wm == nil {
+		return
+	}
+	x, err := e.wm(row)
+	if err != nil {
+		return // uncounted: admit reads the rows, and reports it
+	}
+	e.tallied().kept.add(row[e.col], x, 0, 0)
+}
+
+func (e *pushEval) tallied() *sourceTally {
+	if e.tally == nil {
+		e.tally = &sourceTally{}
+	}
+	return e.tally
+}
+
+// take hands over the tally of the records since the last call.
+func (e *pushEval) take() *sourceTally {
+	t := e.tally
+	e.tally = nil
+	return t
 }
 
 // rowsFor is how many rows to allocate for the kept rows of the remaining
@@ -248,9 +274,48 @@ func (e *pushEval) rowsFor(remaining int) int {
 	return int(min(n, int64(remaining)))
 }
 
-// sourceRejects are the records of a source that a pushed-down filter
-// dropped, as much of them as the source's watermark needs.
-type sourceRejects struct {
+// sourceTally is what a source's batch carries for the view's watermark
+// from the decoders: the watermark values of its rows, and of the records
+// the filter dropped.
+type sourceTally struct {
+	// kept covers the batch's rows when kept.n is their number: a row
+	// whose watermark the decoder could not compute is not counted, nor
+	// are rows that came without a tally, and admit then reads the rows.
+	kept    wmTally
+	dropped *wmTally
+}
+
+// merge adds o, the tally of rows appended after r's (either may be nil).
+func (r *sourceTally) merge(o *sourceTally) *sourceTally {
+	if o == nil {
+		return r
+	}
+	if r == nil {
+		return o
+	}
+	r.kept.merge(&o.kept)
+	r.dropped = r.dropped.merge(o.dropped)
+	return r
+}
+
+// keptInTime tells whether the tally covers the batch's rows (rows of
+// them) and none is late; then kept.maxX is the greatest watermark they
+// give.
+func (r *sourceTally) keptInTime(hold bool, wm sql.Value, rows int) bool {
+	return r != nil && r.kept.n == int64(rows) && r.kept.inTime(hold, wm)
+}
+
+// admitDropped is wmTally.admit for the dropped records, if any.
+func (r *sourceTally) admitDropped(hold bool, wm sql.Value, late int64, next sql.Value) (int64, sql.Value, error) {
+	if r == nil || r.dropped == nil {
+		return late, next, nil
+	}
+	return r.dropped.admit(hold, wm, late, next)
+}
+
+// wmTally is the watermark column and expression values of a set of
+// records: the rows of a batch, or the records a filter dropped.
+type wmTally struct {
 	n int64
 	// minT is the least non-NULL watermark column value, maxX the
 	// greatest non-NULL watermark expression value (NULL: none).
@@ -266,7 +331,7 @@ type rejectedRow struct {
 	offset    int64
 }
 
-func (r *sourceRejects) add(t, x sql.Value, partition int32, offset int64) {
+func (r *wmTally) add(t, x sql.Value, partition int32, offset int64) {
 	r.n++
 	if !t.IsNull() && (r.minT.IsNull() || sql.Compare(t, r.minT) < 0) {
 		r.minT = t
@@ -280,7 +345,7 @@ func (r *sourceRejects) add(t, x sql.Value, partition int32, offset int64) {
 }
 
 // merge adds o's records to r's (either may be nil).
-func (r *sourceRejects) merge(o *sourceRejects) *sourceRejects {
+func (r *wmTally) merge(o *wmTally) *wmTally {
 	if o == nil {
 		return r
 	}
@@ -306,13 +371,9 @@ func (r *sourceRejects) merge(o *sourceRejects) *sourceRejects {
 // admit does for the rejected records what dataflow.admit does for rows:
 // the late ones (below wm, unless the view is loading) add to late, the
 // others raise next.
-func (r *sourceRejects) admit(hold bool, wm sql.Value, late int64, next sql.Value) (int64, sql.Value, error) {
-	if hold || wm.IsNull() || r.minT.IsNull() || sql.Compare(r.minT, wm) >= 0 {
-		// None is late.
-		if !r.maxX.IsNull() && (next.IsNull() || sql.Compare(r.maxX, next) > 0) {
-			next = r.maxX
-		}
-		return late, next, nil
+func (r *wmTally) admit(hold bool, wm sql.Value, late int64, next sql.Value) (int64, sql.Value, error) {
+	if r.inTime(hold, wm) {
+		return late, r.raise(next), nil
 	}
 	if !r.perRow {
 		return 0, sql.Null, fmt.Errorf("%d records dropped by the filter pushed into the source's decoders may be late, and their watermark values were not kept", r.n)
@@ -329,16 +390,29 @@ func (r *sourceRejects) admit(hold bool, wm sql.Value, late int64, next sql.Valu
 	return late, next, nil
 }
 
+// inTime tells whether none of the records is late.
+func (r *wmTally) inTime(hold bool, wm sql.Value) bool {
+	return hold || wm.IsNull() || r.minT.IsNull() || sql.Compare(r.minT, wm) >= 0
+}
+
+// raise is next raised to the records' greatest watermark.
+func (r *wmTally) raise(next sql.Value) sql.Value {
+	if !r.maxX.IsNull() && (next.IsNull() || sql.Compare(r.maxX, next) > 0) {
+		return r.maxX
+	}
+	return next
+}
+
 // split parts the rejects of a feed's epoch as feedBatch parts its rows:
 // those before first's next offsets, and the rest.
-func (r *sourceRejects) split(firstNext map[int32]int64) (first, rest *sourceRejects, err error) {
+func (r *wmTally) split(firstNext map[int32]int64) (first, rest *wmTally, err error) {
 	if r == nil {
 		return nil, nil, nil
 	}
 	if !r.perRow {
 		return nil, nil, fmt.Errorf("cannot split %d records dropped by the filter pushed into the source's decoders", r.n)
 	}
-	first, rest = &sourceRejects{perRow: true}, &sourceRejects{perRow: true}
+	first, rest = &wmTally{perRow: true}, &wmTally{perRow: true}
 	for _, x := range r.rows {
 		to := rest
 		if next, ok := firstNext[x.partition]; ok && x.offset < next {

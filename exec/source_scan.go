@@ -259,7 +259,7 @@ func (s *sourceScanOp) decode(ctx context.Context, jobs <-chan sourceJob) {
 			s.fail(err)
 			return
 		}
-		if b.Len() == 0 && b.rejects == nil {
+		if b.Len() == 0 && b.src == nil {
 			continue
 		}
 		select {
@@ -281,16 +281,15 @@ func (s *sourceScanOp) decodeRecords(dec recordDecoder, partition int32, recs []
 // decodeSized is decodeRecords that also returns the rows' footprint
 // (rowSize), taken while the rows are in the decoding core's cache rather
 // than by the reader that gathers them. With pe, only the rows pe's filter
-// keeps are in the batch; the others are in its rejects.
+// keeps are in the batch, and the batch's tally has the watermark values
+// of those and of the others.
 func (s *sourceScanOp) decodeSized(dec recordDecoder, pe *pushEval, partition int32, recs []*kgo.Record) (*Batch, int64, error) {
 	ncols := len(s.rel.Columns)
 	width := ncols + len(catalog.SourceMetadata)
 	var b *Batch
 	var slab []sql.Value
-	if pe != nil && pe.pass(len(recs)) {
-		pe = nil
-	}
-	if pe == nil {
+	filter := pe != nil && pe.filtering(len(recs))
+	if !filter {
 		b = &Batch{Rows: make([]sql.Row, 0, len(recs)), Diffs: make([]int64, 0, len(recs))}
 		// One allocation for all the batch's values.
 		slab = make([]sql.Value, len(recs)*width)
@@ -304,7 +303,7 @@ func (s *sourceScanOp) decodeSized(dec recordDecoder, pe *pushEval, partition in
 	var size int64
 	for i, rec := range recs {
 		var row sql.Row
-		if pe == nil {
+		if !filter {
 			row = slab[:width:width]
 		} else {
 			row = pe.row
@@ -334,7 +333,7 @@ func (s *sourceScanOp) decodeSized(dec recordDecoder, pe *pushEval, partition in
 		row[ncols+1] = sql.NewInt(int64(rec.Partition))
 		row[ncols+2] = sql.NewInt(rec.Offset)
 		row[ncols+3] = sql.NewTimestampTZ(rec.Timestamp.UnixMicro())
-		if pe != nil {
+		if filter {
 			if !pe.keep(row, rec.Partition, rec.Offset) {
 				continue
 			}
@@ -345,6 +344,9 @@ func (s *sourceScanOp) decodeSized(dec recordDecoder, pe *pushEval, partition in
 			row = slab[:width:width]
 		}
 		slab = slab[width:]
+		if pe != nil {
+			pe.keptRow(row)
+		}
 		b.Add(row, 1)
 		size += rowSize(row)
 	}
@@ -353,7 +355,7 @@ func (s *sourceScanOp) decodeSized(dec recordDecoder, pe *pushEval, partition in
 		s.stats.skipped.Add(int64(skipped))
 	}
 	if pe != nil {
-		b.rejects = pe.take()
+		b.src = pe.take()
 	}
 	return b, size, nil
 }
