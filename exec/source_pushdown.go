@@ -193,7 +193,7 @@ func (p *sourcePushdown) evaluator(width int) *pushEval {
 		}
 	}
 	if p.wmExpr != nil {
-		if e.wm, err = rt.compile(p.wmExpr); err != nil {
+		if e.wm, err = compileWatermark(rt, p.wmExpr, p.wmCol); err != nil {
 			return nil
 		}
 	}
@@ -421,4 +421,68 @@ func (r *wmTally) split(firstNext map[int32]int64) (first, rest *wmTally, err er
 		to.add(x.t, x.x, x.partition, x.offset)
 	}
 	return first, rest, nil
+}
+
+// compileWatermark compiles a source's WATERMARK expression for the
+// decoders. The usual one, col - INTERVAL 'n seconds', runs as one step
+// that computes what dateOp does for an interval of microseconds alone
+// (the decoders evaluate it on every record, where the general
+// evaluation took a good part of the time); any other goes through
+// compile.
+func compileWatermark(rt *runtime, x planner.Expr, col int) (evalFn, error) {
+	if b, ok := x.(*planner.BinOp); ok && (b.Op == planner.OpSub || b.Op == planner.OpAdd) {
+		ref, isRef := b.L.(*planner.ColRef)
+		ts := b.Typ.OID == sql.OIDTimestamp || b.Typ.OID == sql.OIDTimestampTZ
+		c, isConst := constantValue(rt, b.R)
+		if isRef && isConst && ts && ref.Idx == col && ref.Typ.OID == b.Typ.OID &&
+			b.R.Type().OID == sql.OIDInterval && !c.IsNull() {
+			iv := c.Interval()
+			if iv.Months == 0 && iv.Days == 0 {
+				d := iv.Micros
+				if b.Op == planner.OpSub {
+					d = -d
+				}
+				if b.Typ.OID == sql.OIDTimestampTZ {
+					return func(row sql.Row) (sql.Value, error) {
+						if v := &row[col]; !v.IsNull() {
+							return sql.NewTimestampTZ(v.Int() + d), nil
+						}
+						return sql.Null, nil
+					}, nil
+				}
+				return func(row sql.Row) (sql.Value, error) {
+					if v := &row[col]; !v.IsNull() {
+						return sql.NewTimestamp(v.Int() + d), nil
+					}
+					return sql.Null, nil
+				}, nil
+			}
+		}
+	}
+	return rt.compile(x)
+}
+
+// constantValue evaluates an expression that reads no row (INTERVAL
+// '4 seconds' is a cast of a text constant); false when it reads one, or
+// fails.
+func constantValue(rt *runtime, e planner.Expr) (sql.Value, bool) {
+	constant := true
+	planner.Walk(e, func(x planner.Expr) {
+		switch x := x.(type) {
+		case *planner.Const, *planner.Cast:
+		case *planner.Call:
+			constant = constant && !x.Fn.Volatile
+		default:
+			constant = false
+		}
+	})
+	if !constant {
+		return sql.Null, false
+	}
+	f, err := rt.compile(e)
+	if err != nil {
+		return sql.Null, false
+	}
+	v, err := f(nil)
+	return v, err == nil
 }

@@ -1,8 +1,12 @@
 package exec
 
 import (
+	"context"
+	"math"
 	"testing"
 
+	"github.com/eddysql/eddy/catalog"
+	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
 )
 
@@ -135,5 +139,63 @@ func TestSourceTallyKept(t *testing.T) {
 	}
 	if m.keptInTime(true, sql.Null, 5) {
 		t.Fatal("3 rows without a tally were taken as covered")
+	}
+}
+
+// TestCompileWatermark: the decoders' one-step evaluation of col -
+// INTERVAL gives what the general evaluation gives, NULL and the extremes
+// of int64 (where both wrap) included; other expressions are compiled as
+// usual.
+func TestCompileWatermark(t *testing.T) {
+	e, s := openSession(t, t.TempDir())
+	defer e.Close()
+	rt := s.newRuntime(context.Background(), nil, nil)
+	cols := []catalog.Column{{Name: "k", Type: sql.Int8}, {Name: "tm", Type: sql.Timestamp}, {Name: "tz", Type: sql.TimestampTZ}}
+	for _, c := range []struct {
+		col  string
+		expr string
+		fast bool
+	}{
+		{"tm", "tm - INTERVAL '4 seconds'", true},
+		{"tm", "tm + INTERVAL '1.5 seconds'", true},
+		{"tz", "tz - INTERVAL '1 minute'", true},
+		{"tm", "tm - INTERVAL '1 day'", false},
+		{"tm", "tm", false},
+	} {
+		rel := &catalog.Relation{Name: "ev", Kind: catalog.KindSource, Columns: cols, WatermarkColumn: c.col, WatermarkExpr: c.expr}
+		col, x, err := e.planner.WatermarkBind(rel)
+		if err != nil {
+			t.Fatalf("%s: %v", c.expr, err)
+		}
+		if c.fast {
+			b, isBin := x.(*planner.BinOp)
+			if !isBin {
+				t.Fatalf("%s: bound as %T, not the shape the fast path takes", c.expr, x)
+			}
+			if _, ok := constantValue(rt, b.R); !ok {
+				t.Fatalf("%s: %T is not taken as a constant", c.expr, b.R)
+			}
+		}
+		fast, err := compileWatermark(rt, x, col)
+		if err != nil {
+			t.Fatal(err)
+		}
+		general, err := rt.compile(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, us := range []int64{0, 1, -1, 1_436_918_400_000_000, math.MaxInt64, math.MinInt64, math.MaxInt64 - 3} {
+			for _, null := range []bool{false, true} {
+				row := sql.Row{sql.NewInt(1), sql.NewTimestamp(us), sql.NewTimestampTZ(us)}
+				if null {
+					row[col] = sql.Null
+				}
+				got, err1 := fast(row)
+				want, err2 := general(row)
+				if (err1 != nil) != (err2 != nil) || got.IsNull() != want.IsNull() || !got.IsNull() && (got.Kind() != want.Kind() || got.Int() != want.Int()) {
+					t.Errorf("%s at %d (null %v): got %v %v, want %v %v", c.expr, us, null, got, err1, want, err2)
+				}
+			}
+		}
 	}
 }
