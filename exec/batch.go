@@ -15,6 +15,9 @@ const batchSize = 1024
 type Batch struct {
 	Rows  []sql.Row
 	Diffs []int64
+	// src, on a source's batch only, is what the decoders found for the
+	// view's watermark (source_pushdown.go).
+	src *sourceTally
 }
 
 // Len is the number of changes.

@@ -142,6 +142,11 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 	}
 	scan := op.(*sourceScanOp)
 	scan.read = f.readCols[src.OID]
+	// The load's rows are never late (flow_watermark.go's hold), so the
+	// dropped records' watermarks need not be kept one by one.
+	if scan.push, err = f.sourcePushdown(ctx, src, false); err != nil {
+		return err
+	}
 	defer scan.stop()
 	// The load is the view's first read of these records, so what does not
 	// decode is dead-lettered (from the decoding workers, hence the lock).
@@ -170,9 +175,10 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 			}
 			chunk.Rows = append(chunk.Rows, b.Rows...)
 			chunk.Diffs = append(chunk.Diffs, b.Diffs...)
+			chunk.src = chunk.src.merge(b.src)
 			chunk.bytes += sb.bytes
 		}
-		if (b == nil && chunk.Len() > 0) || chunk.full() {
+		if (b == nil && (chunk.Len() > 0 || chunk.src != nil)) || chunk.full() {
 			if err := run(map[uint32]*Batch{src.OID: &chunk.Batch}); err != nil {
 				return err
 			}
@@ -413,6 +419,11 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 	var bad []badRecord
 	scan.bad = func(b badRecord) { bad = append(bad, b) }
 	dec := newSourceDecoder(cfg.format, src.Columns, time.UTC, f.readCols[src.OID])
+	push, err := f.sourcePushdown(ctx, src, true)
+	if err != nil {
+		return err
+	}
+	pe := push.evaluator(len(src.Columns) + len(catalog.SourceMetadata))
 	// An epoch takes what the polls bring within the epoch interval: with
 	// none, each poll is an epoch (a fetch already holds whatever arrived,
 	// so epochs grow with the load); a longer one trades freshness for
@@ -431,7 +442,7 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 	}()
 	for {
 		pctx, cancel := ctx, context.CancelFunc(func() {})
-		if b.Len() > 0 {
+		if len(next) > 0 {
 			pctx, cancel = context.WithDeadline(ctx, opened.Add(interval))
 		} else if p.busy() {
 			pctx, cancel = p.pollContext(ctx)
@@ -452,16 +463,17 @@ func (f *dataflow) tail(ctx context.Context, src *catalog.Relation) error {
 			if len(p.Records) == 0 || derr != nil {
 				return
 			}
-			pb, err := scan.decodeRecords(dec, p.Partition, p.Records)
+			pb, _, err := scan.decodeSized(dec, pe, p.Partition, p.Records)
 			if err != nil {
 				derr = err
 				return
 			}
-			if b.Len() == 0 {
+			if len(next) == 0 {
 				opened = time.Now()
 			}
 			b.Rows = append(b.Rows, pb.Rows...)
 			b.Diffs = append(b.Diffs, pb.Diffs...)
+			b.src = b.src.merge(pb.src)
 			next[p.Partition] = p.Records[len(p.Records)-1].Offset + 1
 		})
 		if derr != nil {
@@ -515,10 +527,19 @@ func (f *dataflow) feedBatch(ctx context.Context, src *catalog.Relation, b *Batc
 		p, o := int32(r[ncols+1].Int()), r[ncols+2].Int()+1
 		firstNext[p] = max(firstNext[p], o)
 	}
+	// So do the records a pushed-down filter dropped, by their offsets.
+	var rest *wmTally
+	if b.src != nil {
+		var dropped *wmTally
+		if dropped, rest, err = b.src.dropped.split(firstNext); err != nil {
+			return err
+		}
+		first.src = &sourceTally{dropped: dropped}
+	}
 	if err := f.feedBatch(ctx, src, first, firstNext); err != nil {
 		return err
 	}
-	return f.feedBatch(ctx, src, &Batch{Rows: b.Rows[half:], Diffs: b.Diffs[half:]}, next)
+	return f.feedBatch(ctx, src, &Batch{Rows: b.Rows[half:], Diffs: b.Diffs[half:], src: &sourceTally{dropped: rest}}, next)
 }
 
 // feedSource commits one epoch of a view fed by a source: the view, the

@@ -164,7 +164,12 @@ func (f *dataflow) admit(oid uint32, b *Batch) (*Batch, error) {
 	next, before := wm, late
 	// out is b until a row is dropped, then a copy of what was kept.
 	out := b
-	for i, r := range b.Rows {
+	rows := b.Rows
+	if b.src.keptInTime(w.hold, wm, len(rows)) {
+		// The decoders found no row late, and their greatest watermark.
+		next, rows = b.src.kept.raise(next), nil
+	}
+	for i, r := range rows {
 		d := b.Diffs[i]
 		t := r[in.col]
 		if !w.hold && !wm.IsNull() && !t.IsNull() && sql.Compare(t, wm) < 0 {
@@ -187,6 +192,9 @@ func (f *dataflow) admit(oid uint32, b *Batch) (*Batch, error) {
 		if !v.IsNull() && (next.IsNull() || sql.Compare(v, next) > 0) {
 			next = v
 		}
+	}
+	if late, next, err = b.src.admitDropped(w.hold, wm, late, next); err != nil {
+		return nil, fmt.Errorf("WATERMARK of %s: %w", in.rel.Name, err)
 	}
 	if late != before || sql.Compare(next, wm) != 0 {
 		f.state.put(in.key, sql.AppendRow(nil, sql.Row{next, sql.NewInt(late)}))

@@ -37,7 +37,8 @@ const valueSize = 56
 
 func rowSize(r sql.Row) int64 {
 	n := int64(24 + len(r)*valueSize)
-	for _, v := range r {
+	for i := range r {
+		v := &r[i] // not a copy of each 56-byte value
 		switch v.Kind() {
 		case sql.KindText, sql.KindBytes, sql.KindJSON:
 			n += int64(len(v.Text()))

@@ -47,6 +47,9 @@ type sourceScanOp struct {
 	// read flags the declared columns the reader needs (nil: all);
 	// newSourceDecoder.
 	read []bool
+	// push, when set, is a view's filter that the decoders apply
+	// (source_pushdown.go).
+	push *sourcePushdown
 }
 
 func (rt *runtime) buildSourceScan(n *planner.Scan) (Operator, error) {
@@ -249,13 +252,14 @@ func (s *sourceScanOp) fetch(ctx context.Context, cl *kgo.Client, ends map[int32
 // decode turns jobs into batches.
 func (s *sourceScanOp) decode(ctx context.Context, jobs <-chan sourceJob) {
 	dec := newSourceDecoder(s.cfg.format, s.rel.Columns, s.rt.loc(), s.read)
+	pe := s.push.evaluator(len(s.rel.Columns) + len(catalog.SourceMetadata))
 	for job := range jobs {
-		b, size, err := s.decodeSized(dec, job.partition, job.recs)
+		b, size, err := s.decodeSized(dec, pe, job.partition, job.recs)
 		if err != nil {
 			s.fail(err)
 			return
 		}
-		if b.Len() == 0 {
+		if b.Len() == 0 && b.src == nil {
 			continue
 		}
 		select {
@@ -270,28 +274,46 @@ func (s *sourceScanOp) decode(ctx context.Context, jobs <-chan sourceJob) {
 // columns from the value, then the metadata columns (catalog.SourceMetadata)
 // from the record. It fails only when the source says on_error = 'fail'.
 func (s *sourceScanOp) decodeRecords(dec recordDecoder, partition int32, recs []*kgo.Record) (*Batch, error) {
-	b, _, err := s.decodeSized(dec, partition, recs)
+	b, _, err := s.decodeSized(dec, nil, partition, recs)
 	return b, err
 }
 
 // decodeSized is decodeRecords that also returns the rows' footprint
 // (rowSize), taken while the rows are in the decoding core's cache rather
-// than by the reader that gathers them.
-func (s *sourceScanOp) decodeSized(dec recordDecoder, partition int32, recs []*kgo.Record) (*Batch, int64, error) {
+// than by the reader that gathers them. With pe, only the rows pe's filter
+// keeps are in the batch, and the batch's tally has the watermark values
+// of those and of the others.
+func (s *sourceScanOp) decodeSized(dec recordDecoder, pe *pushEval, partition int32, recs []*kgo.Record) (*Batch, int64, error) {
 	ncols := len(s.rel.Columns)
 	width := ncols + len(catalog.SourceMetadata)
-	b := &Batch{Rows: make([]sql.Row, 0, len(recs)), Diffs: make([]int64, 0, len(recs))}
-	// One allocation for all the batch's values.
-	slab := make([]sql.Value, len(recs)*width)
+	var b *Batch
+	var slab []sql.Value
+	filter := pe != nil && pe.filtering(len(recs))
+	if !filter {
+		b = &Batch{Rows: make([]sql.Row, 0, len(recs)), Diffs: make([]int64, 0, len(recs))}
+		// One allocation for all the batch's values.
+		slab = make([]sql.Value, len(recs)*width)
+	} else {
+		// Rows are decoded into pe.row and copied out if kept: the
+		// allocations follow the rows kept, not the records read.
+		n := pe.rowsFor(len(recs))
+		b = &Batch{Rows: make([]sql.Row, 0, n), Diffs: make([]int64, 0, n)}
+	}
 	skipped := 0
 	var size int64
-	for _, rec := range recs {
-		row := slab[:width:width]
+	for i, rec := range recs {
+		var row sql.Row
+		if !filter {
+			row = slab[:width:width]
+		} else {
+			row = pe.row
+			clear(row)
+		}
 		if err := dec.decode(rec.Value, row[:ncols]); err != nil {
 			msg := decodeMessage(err)
 			s.stats.lastError.Store(&msg)
 			if s.cfg.failOnError {
-				s.stats.read.Add(int64(len(b.Rows) + skipped + 1))
+				s.stats.read.Add(int64(i + 1))
 				return nil, 0, &sql.Error{Code: sql.CodeInvalidTextRepresentation,
 					Message: fmt.Sprintf("source %s: cannot decode record: %s", s.rel.Name, msg),
 					Detail:  fmt.Sprintf("topic %s, partition %d, offset %d", s.cfg.topic, partition, rec.Offset),
@@ -305,19 +327,35 @@ func (s *sourceScanOp) decodeSized(dec recordDecoder, partition int32, recs []*k
 			}
 			continue
 		}
-		slab = slab[width:]
 		if rec.Key != nil {
 			row[ncols] = sql.NewBytes(rec.Key)
 		}
 		row[ncols+1] = sql.NewInt(int64(rec.Partition))
 		row[ncols+2] = sql.NewInt(rec.Offset)
 		row[ncols+3] = sql.NewTimestampTZ(rec.Timestamp.UnixMicro())
+		if filter {
+			if !pe.keep(row, rec.Partition, rec.Offset) {
+				continue
+			}
+			if len(slab) < width {
+				slab = make([]sql.Value, width*pe.rowsFor(len(recs)-i))
+			}
+			copy(slab, row)
+			row = slab[:width:width]
+		}
+		slab = slab[width:]
+		if pe != nil {
+			pe.keptRow(row)
+		}
 		b.Add(row, 1)
 		size += rowSize(row)
 	}
 	s.stats.read.Add(int64(len(recs)))
 	if skipped > 0 {
 		s.stats.skipped.Add(int64(skipped))
+	}
+	if pe != nil {
+		b.src = pe.take()
 	}
 	return b, size, nil
 }
