@@ -44,18 +44,24 @@ type joinFlowOp struct {
 	// stored under a key of its own, followed by a sequence number
 	// (seqKey), and arranging it reads nothing.
 	appendOnly [2]bool
-	seq        uint64 // the next sequence number, loaded per epoch
-	seqLoaded  bool
-	out        Operator
-	outGen     uint64 // the state generation out was computed in
-	kbuf       []byte
-	scratch    sql.Row
+	// blocks: the append-only sides keep an epoch's rows of a key in one
+	// block (flow_join_block.go), as views created with joinBlocksOption do.
+	blocks    bool
+	seq       uint64 // the next sequence number, loaded per epoch
+	seqLoaded bool
+	out       Operator
+	outGen    uint64 // the state generation out was computed in
+	kbuf      []byte
+	scratch   sql.Row
 	// jrs and vals are carved into an epoch's joinRows and output rows,
 	// so that neither costs an allocation of its own; pbuf and ebuf build
 	// a side's prefix and a state key.
 	jrs        []joinRow
 	vals       []sql.Value
 	pbuf, ebuf []byte
+	// dvals holds the rows decoded from blocks, bbuf builds a block.
+	dvals []sql.Value
+	bbuf  []byte
 }
 
 // newRow returns a zeroed joinRow from the current chunk.
@@ -94,7 +100,8 @@ func (f *dataflow) join(rt *runtime, n *planner.Join) (Operator, error) {
 		return f.keyed(rt, n, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys})
 	}
 	j := &joinFlowOp{rt: rt, kind: n.Kind, asNumeric: asNumeric, prefix: f.opPrefix(),
-		lw: len(n.Left.Columns()), rw: len(n.Right.Columns())}
+		lw: len(n.Left.Columns()), rw: len(n.Right.Columns()),
+		blocks: f.rel.Options[joinBlocksOption] == joinBlocksVersion}
 	switch n.Kind {
 	case planner.JoinLeft, planner.JoinSemi, planner.JoinAnti:
 		j.counts[0] = true
@@ -316,6 +323,22 @@ func (j *joinFlowOp) load(side int, p []byte, kc *joinKeyChanges, full bool) ([]
 		err := st.scan(p, func(k, v []byte) error {
 			enc := k[len(p):]
 			var jr *joinRow
+			if j.appendOnly[side] && j.blocks {
+				// A block of earlier epochs' rows: never one of this
+				// epoch's changes, nor written again.
+				if len(enc) < 8 {
+					return errStateCorrupt
+				}
+				w := j.lw
+				if side == 1 {
+					w = j.rw
+				}
+				return j.decodeJoinBlock(v, w, func(row sql.Row, c int64) {
+					jr := j.newRow()
+					jr.row, jr.c0, jr.c1 = row, c, c
+					rows = append(rows, jr)
+				})
+			}
 			if j.appendOnly[side] {
 				// Its own key: never one of this epoch's changes, nor
 				// written again, so its key is not kept.
@@ -503,6 +526,12 @@ func (j *joinFlowOp) joinKey(out *Batch, key string, kc *joinKeyChanges) error {
 	st := j.rt.flow.state
 	for side, rows := range [2][]*joinRow{ls, rs} {
 		j.pbuf[len(j.prefix)] = byte(side)
+		if j.appendOnly[side] && j.blocks {
+			if err := j.putBlocks(rows); err != nil {
+				return err
+			}
+			continue
+		}
 		for _, jr := range rows {
 			if jr.c1 == jr.c0 && jr.m1 == jr.m0 {
 				continue
@@ -538,6 +567,47 @@ func (j *joinFlowOp) joinKey(out *Batch, key string, kc *joinKeyChanges) error {
 			copy(v, j.ebuf)
 			st.put(sk, v)
 		}
+	}
+	return nil
+}
+
+// putBlocks writes the new rows of an append-only side, the key's rows
+// whose count changed, in blocks under j.pbuf (the side's prefix for the
+// key) followed by a sequence number. An inner join's side keeps no
+// matches, and its old rows never change.
+func (j *joinFlowOp) putBlocks(rows []*joinRow) error {
+	st := j.rt.flow.state
+	put := func() error {
+		seq, err := j.nextSeq()
+		if err != nil {
+			return err
+		}
+		k := st.alloc(len(j.pbuf) + 8)
+		binary.BigEndian.PutUint64(k[copy(k, j.pbuf):], seq)
+		v := st.alloc(len(j.bbuf))
+		copy(v, j.bbuf)
+		st.put(k, v)
+		j.bbuf = j.bbuf[:0]
+		return nil
+	}
+	j.bbuf = j.bbuf[:0]
+	for _, jr := range rows {
+		if jr.c1 == jr.c0 {
+			continue
+		}
+		if jr.c0 != 0 || jr.c1 < 0 {
+			return fmt.Errorf("view state: %w: an append-only join side changed a stored row", errStateMismatch)
+		}
+		j.ebuf = sql.AppendRow(j.ebuf[:0], jr.row)
+		j.bbuf = appendJoinBlockRow(j.bbuf, jr.c1, j.ebuf)
+		if len(j.bbuf) >= joinBlockMax {
+			if err := put(); err != nil {
+				return err
+			}
+		}
+	}
+	if len(j.bbuf) > 0 {
+		return put()
 	}
 	return nil
 }

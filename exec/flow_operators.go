@@ -50,7 +50,7 @@ func prunedPlan(options map[string]string) bool {
 // setting for its expressions.
 func layoutOption(k string) bool {
 	switch k {
-	case viewOperatorsOption, appendBlocksOption, aggDistinctOption, windowOpOption:
+	case viewOperatorsOption, appendBlocksOption, aggDistinctOption, windowOpOption, joinBlocksOption:
 		return true
 	}
 	return false
