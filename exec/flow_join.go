@@ -35,8 +35,14 @@ type joinFlowOp struct {
 	// integers are keyed as numerics, so that equal values share a key.
 	asNumeric []bool
 	on        evalFn
-	lw, rw    int
-	prefix    []byte
+	// onCols[side]: the side's columns that on reads, copied into scratch
+	// for each pair (all of them when columnsRead cannot tell).
+	onCols [2][]int
+	// empty[side]: the side held no row when the epoch began (checked
+	// only when many keys would read it), so its keys need no read.
+	empty  [2]bool
+	lw, rw int
+	prefix []byte
 	// counts[side]: the side's rows keep their number of matches.
 	counts [2]bool
 	// appendOnly[side]: the side never retracts a row (an inner join's
@@ -126,6 +132,16 @@ func (f *dataflow) join(rt *runtime, n *planner.Join) (Operator, error) {
 	if n.On != nil {
 		if j.on, err = rt.compile(n.On); err != nil {
 			return nil, err
+		}
+		read := columnsRead(make([]bool, j.lw+j.rw), n.On)
+		for i := range j.lw + j.rw {
+			if read == nil || read[i] {
+				if i < j.lw {
+					j.onCols[0] = append(j.onCols[0], i)
+				} else {
+					j.onCols[1] = append(j.onCols[1], i-j.lw)
+				}
+			}
 		}
 	}
 	j.scratch = make(sql.Row, j.lw+j.rw)
@@ -244,10 +260,29 @@ func (j *joinFlowOp) epoch(ctx context.Context) (Batch, error) {
 		}
 	}
 	keys := make([]string, 0, len(byKey))
-	for k := range byKey {
+	var changed [2]int
+	for k, kc := range byKey {
 		keys = append(keys, k)
+		for side := range changed {
+			if kc.changed(side) {
+				changed[side]++
+			}
+		}
 	}
 	slices.Sort(keys)
+	for side := range j.empty {
+		// A side's rows are read for each key the other side changes:
+		// when those are many, one look tells whether there are any.
+		j.empty[side] = false
+		if changed[1-side] >= joinProbeMany {
+			p := append(slices.Clip(j.prefix), byte(side))
+			_, _, ok, err := j.rt.flow.state.first(p)
+			if err != nil {
+				return Batch{}, err
+			}
+			j.empty[side] = !ok
+		}
+	}
 	for _, k := range keys {
 		if err := j.joinKey(&out, k, byKey[k]); err != nil {
 			return Batch{}, err
@@ -319,7 +354,7 @@ func (j *joinFlowOp) load(side int, p []byte, kc *joinKeyChanges, full bool) ([]
 		jr.c1, jr.m1 = jr.c0, jr.m0
 		return nil
 	}
-	if full {
+	if full && !j.empty[side] {
 		err := st.scan(p, func(k, v []byte) error {
 			enc := k[len(p):]
 			var jr *joinRow
@@ -438,13 +473,33 @@ func (j *joinFlowOp) nextSeq() (uint64, error) {
 	return j.seq, nil
 }
 
-// match reports whether l and r satisfy the residual condition.
-func (j *joinFlowOp) match(l, r sql.Row) (bool, error) {
+// joinProbeMany is the number of keys an epoch changes on one side past
+// which it checks whether the other side holds any row at all (a load's
+// first source, joined with one not loaded yet, does not).
+const joinProbeMany = 16
+
+// set puts the columns of a side's row that the residual condition reads
+// into the pair that match evaluates: the row that stays while the loop
+// runs over the other side once, the other per pair.
+func (j *joinFlowOp) set(side int, r sql.Row) {
+	if j.on == nil {
+		return
+	}
+	s := j.scratch
+	if side == 1 {
+		s = s[j.lw:]
+	}
+	for _, c := range j.onCols[side] {
+		s[c] = r[c]
+	}
+}
+
+// match reports whether the pair that set made satisfies the residual
+// condition.
+func (j *joinFlowOp) match() (bool, error) {
 	if j.on == nil {
 		return true, nil
 	}
-	copy(j.scratch, l)
-	copy(j.scratch[j.lw:], r)
 	v, err := j.on(j.scratch)
 	if err != nil {
 		return false, err
@@ -476,8 +531,10 @@ func (j *joinFlowOp) joinKey(out *Batch, key string, kc *joinKeyChanges) error {
 		if j.counts[0] {
 			l.m1 = 0
 		}
+		j.set(0, l.row)
 		for _, r := range rs {
-			ok, err := j.match(l.row, r.row)
+			j.set(1, r.row)
+			ok, err := j.match()
 			if err != nil {
 				return err
 			}
@@ -504,8 +561,10 @@ func (j *joinFlowOp) joinKey(out *Batch, key string, kc *joinKeyChanges) error {
 		if j.counts[1] {
 			r.m1 = 0
 		}
+		j.set(1, r.row)
 		for _, l := range ls {
-			ok, err := j.match(l.row, r.row)
+			j.set(0, l.row)
+			ok, err := j.match()
 			if err != nil {
 				return err
 			}
