@@ -38,9 +38,10 @@ type joinFlowOp struct {
 	// onCols[side]: the side's columns that on reads, copied into scratch
 	// for each pair (all of them when columnsRead cannot tell).
 	onCols [2][]int
-	// empty[side]: the side held no row when the epoch began (checked
-	// only when many keys would read it), so its keys need no read.
-	empty  [2]bool
+	// sweeps[side]: the side's state read whole for the epoch's keys, when
+	// many would read it and it is small (flow_join_sweep.go); nil: read
+	// per key.
+	sweeps [2]*joinSweep
 	lw, rw int
 	prefix []byte
 	// counts[side]: the side's rows keep their number of matches.
@@ -270,19 +271,17 @@ func (j *joinFlowOp) epoch(ctx context.Context) (Batch, error) {
 		}
 	}
 	slices.Sort(keys)
-	for side := range j.empty {
-		// A side's rows are read for each key the other side changes:
-		// when those are many, one look tells whether there are any.
-		j.empty[side] = false
+	for side := range j.sweeps {
+		// A side's rows are read for each key the other side changes.
+		j.sweeps[side] = nil
 		if changed[1-side] >= joinProbeMany {
-			p := append(slices.Clip(j.prefix), byte(side))
-			_, _, ok, err := j.rt.flow.state.first(p)
-			if err != nil {
+			var err error
+			if j.sweeps[side], err = j.sweep(side, changed[1-side]); err != nil {
 				return Batch{}, err
 			}
-			j.empty[side] = !ok
 		}
 	}
+	defer func() { j.sweeps = [2]*joinSweep{} }()
 	for _, k := range keys {
 		if err := j.joinKey(&out, k, byKey[k]); err != nil {
 			return Batch{}, err
@@ -354,9 +353,8 @@ func (j *joinFlowOp) load(side int, p []byte, kc *joinKeyChanges, full bool) ([]
 		jr.c1, jr.m1 = jr.c0, jr.m0
 		return nil
 	}
-	if full && !j.empty[side] {
-		err := st.scan(p, func(k, v []byte) error {
-			enc := k[len(p):]
+	if full {
+		each := func(enc, v []byte) error {
 			var jr *joinRow
 			if j.appendOnly[side] && j.blocks {
 				// A block of earlier epochs' rows: never one of this
@@ -400,7 +398,13 @@ func (j *joinFlowOp) load(side int, p []byte, kc *joinKeyChanges, full bool) ([]
 			}
 			rows = append(rows, jr)
 			return decode(jr, v)
-		})
+		}
+		var err error
+		if sw := j.sweeps[side]; sw != nil {
+			err = sw.each(p[len(j.prefix)+1:], each)
+		} else {
+			err = st.scan(p, func(k, v []byte) error { return each(k[len(p):], v) })
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -474,8 +478,7 @@ func (j *joinFlowOp) nextSeq() (uint64, error) {
 }
 
 // joinProbeMany is the number of keys an epoch changes on one side past
-// which it checks whether the other side holds any row at all (a load's
-// first source, joined with one not loaded yet, does not).
+// which it tries to read the other side whole (joinSweep).
 const joinProbeMany = 16
 
 // set puts the columns of a side's row that the residual condition reads
