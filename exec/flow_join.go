@@ -42,8 +42,13 @@ type joinFlowOp struct {
 	// many would read it and it is small (flow_join_sweep.go); nil: read
 	// per key.
 	sweeps [2]*joinSweep
-	lw, rw int
-	prefix []byte
+	// cache holds the rows of keys read in full by the epochs that took
+	// effect (flow_join_cache.go); nil for views created before blocks
+	// and where keys close. stampKey is its stamp's key.
+	cache    *joinCache
+	stampKey []byte
+	lw, rw   int
+	prefix   []byte
 	// counts[side]: the side's rows keep their number of matches.
 	counts [2]bool
 	// appendOnly[side]: the side never retracts a row (an inner join's
@@ -146,8 +151,16 @@ func (f *dataflow) join(rt *runtime, n *planner.Join) (Operator, error) {
 		}
 	}
 	j.scratch = make(sql.Row, j.lw+j.rw)
-	// Each side's rows of a closed window go (as keyedOp's do).
-	f.closing(j.prefix, [][]byte{{0}, {1}}, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys})
+	// Each side's rows of a closed window go (as keyedOp's do), under the
+	// cache's feet, so such a join keeps none.
+	if f.closing(j.prefix, [][]byte{{0}, {1}}, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys}) == nil && j.blocks {
+		var budget int64 = DefaultStateCache
+		if f.e != nil {
+			budget = f.e.stateCache
+		}
+		j.cache = newJoinCache(budget)
+		j.stampKey = append(slices.Clip(j.prefix), joinStampSub)
+	}
 	return j, nil
 }
 
@@ -271,6 +284,11 @@ func (j *joinFlowOp) epoch(ctx context.Context) (Batch, error) {
 		}
 	}
 	slices.Sort(keys)
+	if j.cache != nil && len(keys) > 0 {
+		if err := j.cache.begin(j.rt.flow.state, j.stampKey); err != nil {
+			return Batch{}, err
+		}
+	}
 	for side := range j.sweeps {
 		// A side's rows are read for each key the other side changes.
 		j.sweeps[side] = nil
@@ -400,8 +418,11 @@ func (j *joinFlowOp) load(side int, p []byte, kc *joinKeyChanges, full bool) ([]
 			return decode(jr, v)
 		}
 		var err error
-		if sw := j.sweeps[side]; sw != nil {
-			err = sw.each(p[len(j.prefix)+1:], each)
+		key := p[len(j.prefix)+1:]
+		if e := j.cachedKey(side, key); e != nil {
+			j.loadCached(side, e, changes, &rows)
+		} else if sw := j.sweeps[side]; sw != nil {
+			err = sw.each(key, each)
 		} else {
 			err = st.scan(p, func(k, v []byte) error { return each(k[len(p):], v) })
 		}
@@ -630,6 +651,18 @@ func (j *joinFlowOp) joinKey(out *Batch, key string, kc *joinKeyChanges) error {
 			st.put(sk, v)
 		}
 	}
+	if j.cache != nil {
+		// What the epoch read in full it keeps; a side it changed
+		// without reading it all is no longer known.
+		for side, rows := range [2][]*joinRow{ls, rs} {
+			switch {
+			case kc.changed(1 - side):
+				j.cache.put(side, key, rows)
+			case kc.changed(side):
+				j.cache.drop(side, key)
+			}
+		}
+	}
 	return nil
 }
 
@@ -672,4 +705,31 @@ func (j *joinFlowOp) putBlocks(rows []*joinRow) error {
 		return put()
 	}
 	return nil
+}
+
+// cachedKey returns the cache's entry for a key's rows on a side, or nil.
+func (j *joinFlowOp) cachedKey(side int, key []byte) *joinCached {
+	if j.cache == nil {
+		return nil
+	}
+	return j.cache.get(side, string(key))
+}
+
+// loadCached adds a key's cached rows to rows as a full read adds those it
+// reads: a row that the epoch changes is its change's joinRow.
+func (j *joinFlowOp) loadCached(side int, e *joinCached, changes map[string]*joinRow, rows *[]*joinRow) {
+	for i := range e.rows {
+		cr := &e.rows[i]
+		var jr *joinRow
+		if !j.appendOnly[side] {
+			jr = changes[string(cr.enc)]
+		}
+		if jr == nil {
+			jr = j.newRow()
+			jr.row, jr.enc = cr.row, cr.enc
+		}
+		jr.c0, jr.m0 = cr.c, cr.m
+		jr.c1, jr.m1 = cr.c, cr.m
+		*rows = append(*rows, jr)
+	}
 }
