@@ -47,8 +47,11 @@ type joinFlowOp struct {
 	// and where keys close. stampKey is its stamp's key.
 	cache    *joinCache
 	stampKey []byte
-	lw, rw   int
-	prefix   []byte
+	// fill: the epoch is small enough to fill the cache with what it
+	// reads (joinCacheFillKeys).
+	fill   bool
+	lw, rw int
+	prefix []byte
 	// counts[side]: the side's rows keep their number of matches.
 	counts [2]bool
 	// appendOnly[side]: the side never retracts a row (an inner join's
@@ -284,6 +287,7 @@ func (j *joinFlowOp) epoch(ctx context.Context) (Batch, error) {
 		}
 	}
 	slices.Sort(keys)
+	j.fill = j.cache != nil && len(keys) <= j.cache.fillKeys
 	if j.cache != nil && len(keys) > 0 {
 		if err := j.cache.begin(j.rt.flow.state, j.stampKey); err != nil {
 			return Batch{}, err
@@ -656,9 +660,9 @@ func (j *joinFlowOp) joinKey(out *Batch, key string, kc *joinKeyChanges) error {
 		// without reading it all is no longer known.
 		for side, rows := range [2][]*joinRow{ls, rs} {
 			switch {
-			case kc.changed(1 - side):
+			case kc.changed(1-side) && j.fill:
 				j.cache.put(side, key, rows)
-			case kc.changed(side):
+			case kc.changed(0) || kc.changed(1):
 				j.cache.drop(side, key)
 			}
 		}

@@ -31,6 +31,8 @@ type joinCache struct {
 	bytes int64
 	stamp uint64
 	keys  [2]map[string]*joinCached
+	// fillKeys is joinCacheFillKeys (tests lower it).
+	fillKeys int
 }
 
 type joinCached struct {
@@ -53,6 +55,12 @@ const joinCacheShare = 64
 // mark).
 const joinStampSub = 0x02
 
+// joinCacheFillKeys is the number of keys an epoch changes past which it
+// fills the cache no more (it still drops what it changes): a view's
+// load reads each key once per epoch of thousands, and would only churn
+// it.
+const joinCacheFillKeys = 1024
+
 // Rough sizes besides the rows' bytes: map slot, key and entry headers, a
 // row's header and a value.
 const (
@@ -63,9 +71,10 @@ const (
 
 func newJoinCache(stateCache int64) *joinCache {
 	return &joinCache{
-		limit: max(stateCache/joinCacheShare, 1<<20),
-		stamp: rand.Uint64(),
-		keys:  [2]map[string]*joinCached{{}, {}},
+		limit:    max(stateCache/joinCacheShare, 1<<20),
+		stamp:    rand.Uint64(),
+		keys:     [2]map[string]*joinCached{{}, {}},
+		fillKeys: joinCacheFillKeys,
 	}
 }
 

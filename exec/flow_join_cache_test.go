@@ -170,3 +170,57 @@ func TestViewJoinCacheFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestViewJoinCacheBigEpoch: an epoch of more keys than joinCacheFillKeys
+// fills nothing but drops the cached keys it changes, on either side:
+// here a left side's matches, which a big epoch of the right side moves
+// from 0 and a small one moves back.
+func TestViewJoinCacheBigEpoch(t *testing.T) {
+	e, s := openSession(t, "")
+	defer e.Close()
+	execAll(t, s,
+		"CREATE TABLE a (x INT, y INT)",
+		"CREATE TABLE b (x INT, y INT)",
+	)
+	views := map[string]string{
+		"jb_left":  "SELECT a.x, a.y, b.y AS by FROM a LEFT JOIN b ON a.x = b.x AND a.y < b.y",
+		"jb_inner": "SELECT a.x, a.y, b.y AS by FROM a JOIN b ON a.x = b.x",
+	}
+	for name, q := range views {
+		execAll(t, s, "CREATE MATERIALIZED VIEW "+name+" AS "+q)
+	}
+	// Rows of a, then rows of b that match none of them, which cache a's
+	// keys with no match.
+	small := func(step int) {
+		t.Helper()
+		for i := range 10 {
+			execAll(t, s, fmt.Sprintf("INSERT INTO a VALUES (%d, %d)", i, step), fmt.Sprintf("INSERT INTO b VALUES (%d, -1)", i))
+		}
+		checkViews(t, s, fmt.Sprint("small ", step), views)
+	}
+	// The big epochs' matching rows of b go, key by key.
+	probe := func(step int) {
+		t.Helper()
+		for i := range 10 {
+			execAll(t, s, fmt.Sprintf("DELETE FROM b WHERE x = %d AND y >= 1000", i))
+		}
+		checkViews(t, s, fmt.Sprint("probe ", step), views)
+	}
+	for name := range views {
+		// Below the 1024 rows of an epoch of the big statements.
+		viewJoin(t, e, name).cache.fillKeys = 100
+	}
+	small(0)
+	if c := viewJoin(t, e, "jb_left").cache; len(c.keys[0]) == 0 {
+		t.Fatal("small epochs filled no cache")
+	}
+	execAll(t, s, "INSERT INTO b SELECT i % 2000, 1000 + i FROM generate_series(0, 3999) i")
+	checkViews(t, s, "big b", views)
+	probe(1)
+	small(1)
+	execAll(t, s, "INSERT INTO a SELECT i % 1500, 200 + i FROM generate_series(0, 2999) i")
+	checkViews(t, s, "big a", views)
+	small(2)
+	execAll(t, s, "INSERT INTO b SELECT i % 2000, 1000 + i FROM generate_series(0, 3999) i")
+	probe(2)
+}
