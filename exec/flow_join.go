@@ -19,6 +19,10 @@ import (
 // residual ON condition evaluated on each joined pair, so the work is the
 // changes times the rows they match rather than keyedOp's re-run of every
 // touched key. Rows with a NULL in their key never match and are not kept.
+// Views created with joinBlocksOption keep an append-only side's rows in
+// blocks per key and epoch (flow_join_block.go) and a cache of the keys'
+// rows (flow_join_cache.go); an epoch of many keys reads a small other
+// side whole (flow_join_sweep.go).
 //
 // The outer joins, and semi and anti joins (EXISTS, NOT EXISTS), keep per
 // row of a preserved side the number of rows it matches on the other side
