@@ -19,6 +19,10 @@ import (
 // residual ON condition evaluated on each joined pair, so the work is the
 // changes times the rows they match rather than keyedOp's re-run of every
 // touched key. Rows with a NULL in their key never match and are not kept.
+// Views created with joinBlocksOption keep an append-only side's rows in
+// blocks per key and epoch (flow_join_block.go) and a cache of the keys'
+// rows (flow_join_cache.go); an epoch of many keys reads a small other
+// side whole (flow_join_sweep.go).
 //
 // The outer joins, and semi and anti joins (EXISTS, NOT EXISTS), keep per
 // row of a preserved side the number of rows it matches on the other side
@@ -35,8 +39,23 @@ type joinFlowOp struct {
 	// integers are keyed as numerics, so that equal values share a key.
 	asNumeric []bool
 	on        evalFn
-	lw, rw    int
-	prefix    []byte
+	// onCols[side]: the side's columns that on reads, copied into scratch
+	// for each pair (all of them when columnsRead cannot tell).
+	onCols [2][]int
+	// sweeps[side]: the side's state read whole for the epoch's keys, when
+	// many would read it and it is small (flow_join_sweep.go); nil: read
+	// per key.
+	sweeps [2]*joinSweep
+	// cache holds the rows of keys read in full by the epochs that took
+	// effect (flow_join_cache.go); nil for views created before blocks
+	// and where keys close. stampKey is its stamp's key.
+	cache    *joinCache
+	stampKey []byte
+	// fill: the epoch is small enough to fill the cache with what it
+	// reads (joinCacheFillKeys).
+	fill   bool
+	lw, rw int
+	prefix []byte
 	// counts[side]: the side's rows keep their number of matches.
 	counts [2]bool
 	// appendOnly[side]: the side never retracts a row (an inner join's
@@ -44,18 +63,24 @@ type joinFlowOp struct {
 	// stored under a key of its own, followed by a sequence number
 	// (seqKey), and arranging it reads nothing.
 	appendOnly [2]bool
-	seq        uint64 // the next sequence number, loaded per epoch
-	seqLoaded  bool
-	out        Operator
-	outGen     uint64 // the state generation out was computed in
-	kbuf       []byte
-	scratch    sql.Row
+	// blocks: the append-only sides keep an epoch's rows of a key in one
+	// block (flow_join_block.go), as views created with joinBlocksOption do.
+	blocks    bool
+	seq       uint64 // the next sequence number, loaded per epoch
+	seqLoaded bool
+	out       Operator
+	outGen    uint64 // the state generation out was computed in
+	kbuf      []byte
+	scratch   sql.Row
 	// jrs and vals are carved into an epoch's joinRows and output rows,
 	// so that neither costs an allocation of its own; pbuf and ebuf build
 	// a side's prefix and a state key.
 	jrs        []joinRow
 	vals       []sql.Value
 	pbuf, ebuf []byte
+	// dvals holds the rows decoded from blocks, bbuf builds a block.
+	dvals []sql.Value
+	bbuf  []byte
 }
 
 // newRow returns a zeroed joinRow from the current chunk.
@@ -94,7 +119,8 @@ func (f *dataflow) join(rt *runtime, n *planner.Join) (Operator, error) {
 		return f.keyed(rt, n, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys})
 	}
 	j := &joinFlowOp{rt: rt, kind: n.Kind, asNumeric: asNumeric, prefix: f.opPrefix(),
-		lw: len(n.Left.Columns()), rw: len(n.Right.Columns())}
+		lw: len(n.Left.Columns()), rw: len(n.Right.Columns()),
+		blocks: f.rel.Options[joinBlocksOption] == joinBlocksVersion}
 	switch n.Kind {
 	case planner.JoinLeft, planner.JoinSemi, planner.JoinAnti:
 		j.counts[0] = true
@@ -120,10 +146,28 @@ func (f *dataflow) join(rt *runtime, n *planner.Join) (Operator, error) {
 		if j.on, err = rt.compile(n.On); err != nil {
 			return nil, err
 		}
+		read := columnsRead(make([]bool, j.lw+j.rw), n.On)
+		for i := range j.lw + j.rw {
+			if read == nil || read[i] {
+				if i < j.lw {
+					j.onCols[0] = append(j.onCols[0], i)
+				} else {
+					j.onCols[1] = append(j.onCols[1], i-j.lw)
+				}
+			}
+		}
 	}
 	j.scratch = make(sql.Row, j.lw+j.rw)
-	// Each side's rows of a closed window go (as keyedOp's do).
-	f.closing(j.prefix, [][]byte{{0}, {1}}, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys})
+	// Each side's rows of a closed window go (as keyedOp's do), under the
+	// cache's feet, so such a join keeps none.
+	if f.closing(j.prefix, [][]byte{{0}, {1}}, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys}) == nil && j.blocks {
+		var budget int64 = DefaultStateCache
+		if f.e != nil {
+			budget = f.e.stateCache
+		}
+		j.cache = newJoinCache(budget)
+		j.stampKey = append(slices.Clip(j.prefix), joinStampSub)
+	}
 	return j, nil
 }
 
@@ -237,10 +281,33 @@ func (j *joinFlowOp) epoch(ctx context.Context) (Batch, error) {
 		}
 	}
 	keys := make([]string, 0, len(byKey))
-	for k := range byKey {
+	var changed [2]int
+	for k, kc := range byKey {
 		keys = append(keys, k)
+		for side := range changed {
+			if kc.changed(side) {
+				changed[side]++
+			}
+		}
 	}
 	slices.Sort(keys)
+	j.fill = j.cache != nil && len(keys) <= j.cache.fillKeys
+	if j.cache != nil && len(keys) > 0 {
+		if err := j.cache.begin(j.rt.flow.state, j.stampKey); err != nil {
+			return Batch{}, err
+		}
+	}
+	for side := range j.sweeps {
+		// A side's rows are read for each key the other side changes.
+		j.sweeps[side] = nil
+		if changed[1-side] >= joinProbeMany {
+			var err error
+			if j.sweeps[side], err = j.sweep(side, changed[1-side]); err != nil {
+				return Batch{}, err
+			}
+		}
+	}
+	defer func() { j.sweeps = [2]*joinSweep{} }()
 	for _, k := range keys {
 		if err := j.joinKey(&out, k, byKey[k]); err != nil {
 			return Batch{}, err
@@ -313,9 +380,24 @@ func (j *joinFlowOp) load(side int, p []byte, kc *joinKeyChanges, full bool) ([]
 		return nil
 	}
 	if full {
-		err := st.scan(p, func(k, v []byte) error {
-			enc := k[len(p):]
+		each := func(enc, v []byte) error {
 			var jr *joinRow
+			if j.appendOnly[side] && j.blocks {
+				// A block of earlier epochs' rows: never one of this
+				// epoch's changes, nor written again.
+				if len(enc) < 8 {
+					return errStateCorrupt
+				}
+				w := j.lw
+				if side == 1 {
+					w = j.rw
+				}
+				return j.decodeJoinBlock(v, w, func(row sql.Row, c int64) {
+					jr := j.newRow()
+					jr.row, jr.c0, jr.c1 = row, c, c
+					rows = append(rows, jr)
+				})
+			}
 			if j.appendOnly[side] {
 				// Its own key: never one of this epoch's changes, nor
 				// written again, so its key is not kept.
@@ -342,7 +424,16 @@ func (j *joinFlowOp) load(side int, p []byte, kc *joinKeyChanges, full bool) ([]
 			}
 			rows = append(rows, jr)
 			return decode(jr, v)
-		})
+		}
+		var err error
+		key := p[len(j.prefix)+1:]
+		if e := j.cachedKey(side, key); e != nil {
+			j.loadCached(side, e, changes, &rows)
+		} else if sw := j.sweeps[side]; sw != nil {
+			err = sw.each(key, each)
+		} else {
+			err = st.scan(p, func(k, v []byte) error { return each(k[len(p):], v) })
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -415,13 +506,32 @@ func (j *joinFlowOp) nextSeq() (uint64, error) {
 	return j.seq, nil
 }
 
-// match reports whether l and r satisfy the residual condition.
-func (j *joinFlowOp) match(l, r sql.Row) (bool, error) {
+// joinProbeMany is the number of keys an epoch changes on one side past
+// which it tries to read the other side whole (joinSweep).
+const joinProbeMany = 16
+
+// set puts the columns of a side's row that the residual condition reads
+// into the pair that match evaluates: the row that stays while the loop
+// runs over the other side once, the other per pair.
+func (j *joinFlowOp) set(side int, r sql.Row) {
+	if j.on == nil {
+		return
+	}
+	s := j.scratch
+	if side == 1 {
+		s = s[j.lw:]
+	}
+	for _, c := range j.onCols[side] {
+		s[c] = r[c]
+	}
+}
+
+// match reports whether the pair that set made satisfies the residual
+// condition.
+func (j *joinFlowOp) match() (bool, error) {
 	if j.on == nil {
 		return true, nil
 	}
-	copy(j.scratch, l)
-	copy(j.scratch[j.lw:], r)
 	v, err := j.on(j.scratch)
 	if err != nil {
 		return false, err
@@ -453,8 +563,10 @@ func (j *joinFlowOp) joinKey(out *Batch, key string, kc *joinKeyChanges) error {
 		if j.counts[0] {
 			l.m1 = 0
 		}
+		j.set(0, l.row)
 		for _, r := range rs {
-			ok, err := j.match(l.row, r.row)
+			j.set(1, r.row)
+			ok, err := j.match()
 			if err != nil {
 				return err
 			}
@@ -481,8 +593,10 @@ func (j *joinFlowOp) joinKey(out *Batch, key string, kc *joinKeyChanges) error {
 		if j.counts[1] {
 			r.m1 = 0
 		}
+		j.set(1, r.row)
 		for _, l := range ls {
-			ok, err := j.match(l.row, r.row)
+			j.set(0, l.row)
+			ok, err := j.match()
 			if err != nil {
 				return err
 			}
@@ -503,6 +617,12 @@ func (j *joinFlowOp) joinKey(out *Batch, key string, kc *joinKeyChanges) error {
 	st := j.rt.flow.state
 	for side, rows := range [2][]*joinRow{ls, rs} {
 		j.pbuf[len(j.prefix)] = byte(side)
+		if j.appendOnly[side] && j.blocks {
+			if err := j.putBlocks(rows); err != nil {
+				return err
+			}
+			continue
+		}
 		for _, jr := range rows {
 			if jr.c1 == jr.c0 && jr.m1 == jr.m0 {
 				continue
@@ -539,5 +659,85 @@ func (j *joinFlowOp) joinKey(out *Batch, key string, kc *joinKeyChanges) error {
 			st.put(sk, v)
 		}
 	}
+	if j.cache != nil {
+		// What the epoch read in full it keeps; a side it changed
+		// without reading it all is no longer known.
+		for side, rows := range [2][]*joinRow{ls, rs} {
+			switch {
+			case kc.changed(1-side) && j.fill:
+				j.cache.put(side, key, rows)
+			case kc.changed(0) || kc.changed(1):
+				j.cache.drop(side, key)
+			}
+		}
+	}
 	return nil
+}
+
+// putBlocks writes the new rows of an append-only side, the key's rows
+// whose count changed, in blocks under j.pbuf (the side's prefix for the
+// key) followed by a sequence number. An inner join's side keeps no
+// matches, and its old rows never change.
+func (j *joinFlowOp) putBlocks(rows []*joinRow) error {
+	st := j.rt.flow.state
+	put := func() error {
+		seq, err := j.nextSeq()
+		if err != nil {
+			return err
+		}
+		k := st.alloc(len(j.pbuf) + 8)
+		binary.BigEndian.PutUint64(k[copy(k, j.pbuf):], seq)
+		v := st.alloc(len(j.bbuf))
+		copy(v, j.bbuf)
+		st.put(k, v)
+		j.bbuf = j.bbuf[:0]
+		return nil
+	}
+	j.bbuf = j.bbuf[:0]
+	for _, jr := range rows {
+		if jr.c1 == jr.c0 {
+			continue
+		}
+		if jr.c0 != 0 || jr.c1 < 0 {
+			return fmt.Errorf("view state: %w: an append-only join side changed a stored row", errStateMismatch)
+		}
+		j.ebuf = sql.AppendRow(j.ebuf[:0], jr.row)
+		j.bbuf = appendJoinBlockRow(j.bbuf, jr.c1, j.ebuf)
+		if len(j.bbuf) >= joinBlockMax {
+			if err := put(); err != nil {
+				return err
+			}
+		}
+	}
+	if len(j.bbuf) > 0 {
+		return put()
+	}
+	return nil
+}
+
+// cachedKey returns the cache's entry for a key's rows on a side, or nil.
+func (j *joinFlowOp) cachedKey(side int, key []byte) *joinCached {
+	if j.cache == nil {
+		return nil
+	}
+	return j.cache.get(side, string(key))
+}
+
+// loadCached adds a key's cached rows to rows as a full read adds those it
+// reads: a row that the epoch changes is its change's joinRow.
+func (j *joinFlowOp) loadCached(side int, e *joinCached, changes map[string]*joinRow, rows *[]*joinRow) {
+	for i := range e.rows {
+		cr := &e.rows[i]
+		var jr *joinRow
+		if !j.appendOnly[side] {
+			jr = changes[string(cr.enc)]
+		}
+		if jr == nil {
+			jr = j.newRow()
+			jr.row, jr.enc = cr.row, cr.enc
+		}
+		jr.c0, jr.m0 = cr.c, cr.m
+		jr.c1, jr.m1 = cr.c, cr.m
+		*rows = append(*rows, jr)
+	}
 }

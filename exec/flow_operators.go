@@ -50,7 +50,8 @@ func prunedPlan(options map[string]string) bool {
 // setting for its expressions.
 func layoutOption(k string) bool {
 	switch k {
-	case viewOperatorsOption, appendBlocksOption, aggDistinctOption, windowOpOption, keyedRowsOption:
+	case viewOperatorsOption, appendBlocksOption, aggDistinctOption, windowOpOption, keyedRowsOption,
+		joinBlocksOption:
 		return true
 	}
 	return false

@@ -69,6 +69,7 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 		rel.Options[viewOperatorsOption] = viewOperatorsPruned
 		rel.Options[aggDistinctOption] = aggDistinctShared
 		rel.Options[windowOpOption] = windowOpVersion
+		rel.Options[joinBlocksOption] = joinBlocksVersion
 		q.Plan, _ = planner.Prune(q.Plan)
 	}
 	seen := map[string]bool{}
