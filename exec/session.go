@@ -30,6 +30,9 @@ type Session struct {
 	txTime time.Time
 
 	cursors map[string]*cursor
+	// portals are the server's protocol-level portals, which FETCH and
+	// MOVE also name; nil without a server (tests).
+	portals server.Portals
 	// savepoints of the open transaction, and the undo log they need.
 	savepoints []savepoint
 	undo       []undoEntry

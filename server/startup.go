@@ -209,6 +209,9 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 		return false
 	}
 	c.sess = sess
+	if pu, ok := sess.(PortalUser); ok {
+		pu.UsePortals(c)
+	}
 	c.log = c.log.With("user", user, "database", db)
 
 	status := sess.ParameterStatus()
