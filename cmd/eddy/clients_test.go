@@ -22,8 +22,9 @@ import (
 )
 
 // The client interop tests run real PostgreSQL clients against an
-// in-process eddy: psycopg2, SQLAlchemy, asyncpg, pg8000, pgjdbc and node-postgres through
-// the scripts in testdata/clients, and pgx here in Go. Each script prints
+// in-process eddy: psycopg2, SQLAlchemy, asyncpg, pg8000, Perl's DBD::Pg,
+// pgjdbc and node-postgres through the scripts in testdata/clients, and pgx
+// here in Go. Each script prints
 // "ok   <check>" or "FAIL <check>: ..." per check and exits non-zero if any
 // failed; the expected values are what PostgreSQL 15 gives, which
 //
@@ -120,6 +121,11 @@ func TestClients(t *testing.T) {
 	t.Run("pg8000", func(t *testing.T) {
 		needClient(t, haveCommand(python, "-c", "import pg8000"), "pg8000 is not installed for "+python+" (Debian: python3-pg8000)")
 		runClient(t, "pg8000", clients, python, "pg8000_test.py", clientURL(t))
+	})
+
+	t.Run("dbdpg", func(t *testing.T) {
+		needClient(t, haveCommand("perl", "-MDBD::Pg", "-e", "1"), "Perl's DBD::Pg is not installed (Debian: libdbd-pg-perl)")
+		runClient(t, "dbdpg", clients, "perl", "dbdpg_test.pl", clientURL(t))
 	})
 
 	t.Run("jdbc", func(t *testing.T) {
