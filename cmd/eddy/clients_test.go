@@ -23,10 +23,9 @@ import (
 
 // The client interop tests run real PostgreSQL clients against an
 // in-process eddy: psycopg2, SQLAlchemy, asyncpg, pg8000, Perl's DBD::Pg,
-// pgjdbc and node-postgres through the scripts in testdata/clients, and pgx
-// here in Go. Each script prints
-// "ok   <check>" or "FAIL <check>: ..." per check and exits non-zero if any
-// failed; the expected values are what PostgreSQL 15 gives, which
+// pgjdbc, node-postgres and postgres.js through the scripts in
+// testdata/clients, and pgx here in Go. Each script prints "ok   <check>"
+// or "FAIL <check>: ..." per check and exits non-zero if any failed; the expected values are what PostgreSQL 15 gives, which
 //
 //	go test ./cmd/eddy -run TestClients -clients-url 'postgres://root:x@127.0.0.1:5432/eddy_clients?sslmode=disable'
 //
@@ -156,6 +155,14 @@ func TestClients(t *testing.T) {
 		_, err := os.Stat(filepath.Join(dir, "node_modules", "pg", "package.json"))
 		needClient(t, err == nil, "node-postgres is not installed in testdata/clients/node (.ci/setup runs npm ci there)")
 		runClient(t, "node", dir, "node", "pg_test.js", clientURL(t))
+	})
+
+	t.Run("postgresjs", func(t *testing.T) {
+		dir := filepath.Join(clients, "node")
+		needClient(t, haveCommand("node", "--version"), "node is not installed (Debian: nodejs)")
+		_, err := os.Stat(filepath.Join(dir, "node_modules", "postgres", "package.json"))
+		needClient(t, err == nil, "postgres.js is not installed in testdata/clients/node (.ci/setup runs npm ci there)")
+		runClient(t, "postgresjs", dir, "node", "postgres_test.js", clientURL(t))
 	})
 
 	t.Run("pgx", func(t *testing.T) { testPgx(t, clientURL(t)) })
