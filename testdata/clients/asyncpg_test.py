@@ -76,6 +76,8 @@ async def main():
                                   datetime.date(2000, 1, 2), datetime.timedelta(days=3, seconds=4), 1.5, b"\x00\xff", 7)),
         (datetime.date(2000, 1, 2), datetime.timedelta(days=3, seconds=4), 1.5, b"\x00\xff", 7),
     )
+    check("two-dimensional array parameter", await conn.fetchval("SELECT $1::text[][]", [["a", "b"], ["c", None]]),
+          [["a", "b"], ["c", None]])
     check("uuid", str(await conn.fetchval("SELECT 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid")), "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")
 
     # Prepared statements, reused.
