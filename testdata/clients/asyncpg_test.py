@@ -78,6 +78,7 @@ async def main():
     )
     check("two-dimensional array parameter", await conn.fetchval("SELECT $1::text[][]", [["a", "b"], ["c", None]]),
           [["a", "b"], ["c", None]])
+    check("record", tuple(await conn.fetchval("SELECT ROW(1, 'x', NULL::text, true)")), (1, "x", None, True))
     check("uuid", str(await conn.fetchval("SELECT 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid")), "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")
 
     # Prepared statements, reused.
