@@ -90,6 +90,8 @@ func init() {
 		&Func{Name: "pg_advisory_unlock_all", Ret: sql.Void, Volatile: true, Eval: func(*Context, []sql.Value) (sql.Value, error) {
 			return sql.Null, nil
 		}},
+		// eddy is never a standby.
+		fn("pg_is_in_recovery", nil, sql.Bool, func(*Context, []sql.Value) (sql.Value, error) { return sql.NewBool(false), nil }),
 		&Func{Name: "gen_random_uuid", Ret: sql.UUID, Volatile: true, Eval: func(*Context, []sql.Value) (sql.Value, error) {
 			return sql.NewText(uuidV4()), nil
 		}},
