@@ -182,6 +182,9 @@ func (s *Session) prepareDeclare(n *sql.Declare) (*statement, error) {
 	return d, nil
 }
 
+// SetBackendPID implements server.BackendPIDUser.
+func (s *Session) SetBackendPID(pid uint32) { s.pid = pid }
+
 // UsePortals implements server.PortalUser.
 func (s *Session) UsePortals(p server.Portals) { s.portals = p }
 

@@ -33,6 +33,7 @@ type Session struct {
 	// portals are the server's protocol-level portals, which FETCH and
 	// MOVE also name; nil without a server (tests).
 	portals server.Portals
+	pid     uint32 // the BackendKeyData process ID, for pg_backend_pid()
 	// savepoints of the open transaction, and the undo log they need.
 	savepoints []savepoint
 	undo       []undoEntry
@@ -157,7 +158,7 @@ func (s *Session) builtinContext() *builtin.Context {
 	if s.txn == nil || now.IsZero() {
 		now = time.Now()
 	}
-	return &builtin.Context{Loc: s.loc, Now: now, User: s.user, Database: s.database, Setting: s.setting, Catalog: catalogReader{s.e}, Sequences: sequenceService{s}}
+	return &builtin.Context{Loc: s.loc, Now: now, User: s.user, Database: s.database, Setting: s.setting, Catalog: catalogReader{s.e}, Sequences: sequenceService{s}, BackendPID: s.pid}
 }
 
 type catalogReader struct{ e *Engine }

@@ -145,6 +145,13 @@ type Portals interface {
 	Portal(name string) (cols []Column, result func() (Result, error), ok bool)
 }
 
+// BackendPIDUser is an optional interface of Session: the server tells it
+// the process ID it sent the client in BackendKeyData, which
+// pg_backend_pid() returns.
+type BackendPIDUser interface {
+	SetBackendPID(pid uint32)
+}
+
 // PortalUser is an optional interface of Session: the server hands it its
 // portals once the session is open.
 type PortalUser interface {

@@ -83,3 +83,21 @@ func TestPortalMove(t *testing.T) {
 	// The portals went with their transaction.
 	check("portal closed", exchange(&pgproto3.Query{String: `FETCH 1 p1`}), "error 34000")
 }
+
+// TestBackendPID checks that pg_backend_pid() is the process ID the client
+// got in BackendKeyData, as tools that cancel or look up sessions assume.
+func TestBackendPID(t *testing.T) {
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, clientURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	var pid int32
+	if err := c.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	if uint32(pid) != c.PgConn().PID() || pid == 0 {
+		t.Errorf("pg_backend_pid() = %d, BackendKeyData said %d", pid, c.PgConn().PID())
+	}
+}

@@ -90,6 +90,9 @@ func init() {
 		&Func{Name: "pg_advisory_unlock_all", Ret: sql.Void, Volatile: true, Eval: func(*Context, []sql.Value) (sql.Value, error) {
 			return sql.Null, nil
 		}},
+		&Func{Name: "pg_backend_pid", Ret: sql.Int4, Volatile: true, Eval: func(ctx *Context, _ []sql.Value) (sql.Value, error) {
+			return sql.NewInt(int64(ctx.BackendPID)), nil
+		}},
 		// eddy is never a standby.
 		fn("pg_is_in_recovery", nil, sql.Bool, func(*Context, []sql.Value) (sql.Value, error) { return sql.NewBool(false), nil }),
 		&Func{Name: "gen_random_uuid", Ret: sql.UUID, Volatile: true, Eval: func(*Context, []sql.Value) (sql.Value, error) {
