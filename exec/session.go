@@ -79,8 +79,13 @@ func newSession(e *Engine, user, database string, params map[string]string) *Ses
 		"client_min_messages":           "notice",
 		"transaction_isolation":         "serializable",
 		"max_identifier_length":         "63",
-		"lc_collate":                    "C",
-		"lc_ctype":                      "C",
+		// Read-only build constants catalog code asks for (DBD::Pg's
+		// foreign_key_info: SHOW max_index_keys).
+		"max_index_keys":    "32",
+		"max_function_args": "100",
+		"block_size":        "8192",
+		"lc_collate":        "C",
+		"lc_ctype":          "C",
 	}
 	for k, v := range params {
 		k = strings.ToLower(k)
