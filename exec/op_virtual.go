@@ -11,5 +11,5 @@ func (rt *runtime) buildVirtualScan(n *planner.VirtualScan) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newSliceOp(rows), nil
+	return newSliceOp(withTableOID(rows, n.Cols)), nil
 }

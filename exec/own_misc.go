@@ -182,19 +182,37 @@ func (s *Session) prepareDeclare(n *sql.Declare) (*statement, error) {
 	return d, nil
 }
 
+// SetBackendPID implements server.BackendPIDUser.
+func (s *Session) SetBackendPID(pid uint32) { s.pid = pid }
+
+// UsePortals implements server.PortalUser.
+func (s *Session) UsePortals(p server.Portals) { s.portals = p }
+
 func (s *Session) prepareFetch(n *sql.Fetch) (*statement, error) {
-	c, ok := s.cursors[n.Cursor]
-	if !ok {
+	var cols []server.Column
+	var result func() (server.Result, error)
+	if c, ok := s.cursors[n.Cursor]; ok {
+		cols, result = c.cols, func() (server.Result, error) { return c.res, nil }
+	} else if s.portals != nil {
+		cols, result, ok = s.portals.Portal(n.Cursor)
+		if !ok {
+			return nil, sql.Errorf(sql.CodeInvalidCursorName, "cursor %q does not exist", n.Cursor)
+		}
+	} else {
 		return nil, sql.Errorf(sql.CodeInvalidCursorName, "cursor %q does not exist", n.Cursor)
 	}
 	st := &statement{s: s}
 	if !n.Move {
-		st.cols = c.cols
+		st.cols = cols
 	}
 	st.run = func(ctx context.Context, _ []sql.Value) (server.Result, error) {
+		res, err := result()
+		if err != nil {
+			return nil, err
+		}
 		var rows []sql.Row
-		for n.All || int64(len(rows)) < n.Count {
-			r, ok, err := c.res.Next(ctx)
+		for res != nil && (n.All || int64(len(rows)) < n.Count) {
+			r, ok, err := res.Next(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -204,7 +222,7 @@ func (s *Session) prepareFetch(n *sql.Fetch) (*statement, error) {
 			rows = append(rows, append(sql.Row(nil), r...))
 			// A subscription never runs out: FETCH n returns what is
 			// there once it has one row, rather than wait for n.
-			if sr, ok := c.res.(*subscribeResult); ok && sr.buffered() == 0 {
+			if sr, ok := res.(*subscribeResult); ok && sr.buffered() == 0 {
 				break
 			}
 		}

@@ -30,6 +30,10 @@ type Session struct {
 	txTime time.Time
 
 	cursors map[string]*cursor
+	// portals are the server's protocol-level portals, which FETCH and
+	// MOVE also name; nil without a server (tests).
+	portals server.Portals
+	pid     uint32 // the BackendKeyData process ID, for pg_backend_pid()
 	// savepoints of the open transaction, and the undo log they need.
 	savepoints []savepoint
 	undo       []undoEntry
@@ -75,8 +79,13 @@ func newSession(e *Engine, user, database string, params map[string]string) *Ses
 		"client_min_messages":           "notice",
 		"transaction_isolation":         "serializable",
 		"max_identifier_length":         "63",
-		"lc_collate":                    "C",
-		"lc_ctype":                      "C",
+		// Read-only build constants catalog code asks for (DBD::Pg's
+		// foreign_key_info: SHOW max_index_keys).
+		"max_index_keys":    "32",
+		"max_function_args": "100",
+		"block_size":        "8192",
+		"lc_collate":        "C",
+		"lc_ctype":          "C",
 	}
 	for k, v := range params {
 		k = strings.ToLower(k)
@@ -154,7 +163,7 @@ func (s *Session) builtinContext() *builtin.Context {
 	if s.txn == nil || now.IsZero() {
 		now = time.Now()
 	}
-	return &builtin.Context{Loc: s.loc, Now: now, User: s.user, Database: s.database, Setting: s.setting, Catalog: catalogReader{s.e}, Sequences: sequenceService{s}}
+	return &builtin.Context{Loc: s.loc, Now: now, User: s.user, Database: s.database, Setting: s.setting, Catalog: catalogReader{s.e}, Sequences: sequenceService{s}, BackendPID: s.pid}
 }
 
 type catalogReader struct{ e *Engine }

@@ -144,3 +144,28 @@ type Role struct {
 	CanLogin bool
 	Password *SCRAMVerifier // nil when the role has no password: it cannot authenticate
 }
+
+// Portals is what the server offers a PortalUser: its protocol-level
+// portals by name. In PostgreSQL a portal bound over the extended protocol
+// and a DECLAREd cursor are the same thing, so FETCH and MOVE work on both
+// (asyncpg's Cursor.forward sends MOVE on the portal it reads with Execute).
+type Portals interface {
+	// Portal returns the named portal's columns and a function that starts
+	// the portal if need be and returns its result, nil once it has run to
+	// the end. ok is false when there is no such row-returning portal. The
+	// result stays the portal's: the caller reads from it but never closes it.
+	Portal(name string) (cols []Column, result func() (Result, error), ok bool)
+}
+
+// BackendPIDUser is an optional interface of Session: the server tells it
+// the process ID it sent the client in BackendKeyData, which
+// pg_backend_pid() returns.
+type BackendPIDUser interface {
+	SetBackendPID(pid uint32)
+}
+
+// PortalUser is an optional interface of Session: the server hands it its
+// portals once the session is open.
+type PortalUser interface {
+	UsePortals(Portals)
+}

@@ -290,3 +290,26 @@ func (c *conn) closeAll() {
 		c.closePortal(name)
 	}
 }
+
+// Portal implements Portals.
+func (c *conn) Portal(name string) ([]Column, func() (Result, error), bool) {
+	p, ok := c.portals[name]
+	if !ok || p.ps.stmt == nil || p.ps.cols == nil {
+		return nil, nil, false
+	}
+	return p.ps.cols, func() (Result, error) {
+		if p.done {
+			return nil, nil
+		}
+		if p.res == nil {
+			// The result outlives the FETCH that starts it, as it would
+			// the first Execute, so it runs in the connection's context.
+			res, err := p.ps.stmt.Execute(c.ctx, p.params)
+			if err != nil {
+				return nil, err
+			}
+			p.res = res
+		}
+		return p.res, nil
+	}, true
+}

@@ -34,6 +34,12 @@ func (c *conn) handleQuery(q string) {
 	if c.connLost() {
 		return // run says goodbye, if anyone is listening
 	}
+	// Portals live in their transaction, which a COMMIT or ROLLBACK in
+	// the query may have ended (as handleSync does for the extended
+	// protocol).
+	if c.sess.TxStatus() == 'I' {
+		c.closeAll()
+	}
 	c.reportParams()
 	c.readyForQuery()
 }

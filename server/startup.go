@@ -209,6 +209,9 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 		return false
 	}
 	c.sess = sess
+	if pu, ok := sess.(PortalUser); ok {
+		pu.UsePortals(c)
+	}
 	c.log = c.log.With("user", user, "database", db)
 
 	status := sess.ParameterStatus()
@@ -219,6 +222,9 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 	c.setTimeZone(status["TimeZone"])
 	pid, secret := c.srv.keys.register(sess)
 	c.pid = pid
+	if bp, ok := sess.(BackendPIDUser); ok {
+		bp.SetBackendPID(pid)
+	}
 	c.send(&pgproto3.BackendKeyData{ProcessID: pid, SecretKey: secret})
 	c.readyForQuery()
 	if c.werr != nil {

@@ -161,7 +161,7 @@ func TestParseTypeName(t *testing.T) {
 		{"regclass", Type{OID: OIDRegclass, Mod: -1}}, {"pg_catalog.regtype", Type{OID: OIDRegtype, Mod: -1}},
 		{"regproc", Type{OID: OIDRegproc, Mod: -1}}, {`"char"`, Type{OID: OIDChar, Mod: -1}},
 		{"int[]", ArrayOf(Int4)}, {"text[]", ArrayOf(Text)}, {"pg_catalog.int2[]", ArrayOf(Int2)},
-		{"int[][]", ArrayOf(ArrayOf(Int4))},
+		{"int[][]", ArrayOf(Int4)}, {"text[3][4]", ArrayOf(Text)}, // dimensions are the value's, not the type's
 	}
 	for _, c := range cases {
 		got, err := ParseTypeName(c.in)

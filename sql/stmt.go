@@ -273,7 +273,8 @@ type RefreshMaterializedView struct{ Name ObjectName }
 // materialized views.
 type Flush struct{}
 
-// Maintenance is ANALYZE / VACUUM / CHECKPOINT: accepted, nothing to do.
+// Maintenance is ANALYZE / VACUUM / CHECKPOINT / UNLISTEN: accepted,
+// nothing to do.
 type Maintenance struct{ Kind string }
 
 func (*CreateTable) stmt()             {}

@@ -73,7 +73,12 @@ func typeFromText(text string) (Type, *Error) {
 		}
 		return Type{}, err
 	}
-	for ; dims > 0; dims-- {
+	if dims > 0 {
+		// int[][] is int[]: as in PostgreSQL the number of dimensions is
+		// the value's, not the type's (and a multi-dimensional value is an
+		// array of arrays of the same type, see ARRAY[[..]]). An array of
+		// int[] would send each inner array as a 1-D int[] element in
+		// binary and parse its parameters one level too deep.
 		t = ArrayOf(t)
 	}
 	return t, nil

@@ -14,6 +14,9 @@ func AppendBinary(buf []byte, v Value, t Type) ([]byte, error) {
 	if t.Elem != nil {
 		return appendBinaryArray(buf, v, t)
 	}
+	if t.OID == OIDRecord {
+		return appendBinaryRecord(buf, v.Array())
+	}
 	switch t.OID {
 	case OIDBool:
 		if v.i != 0 {
@@ -553,4 +556,70 @@ func nestArray(flat []Value, dims []int) []Value {
 		out[k] = NewArray(nestArray(flat[k*step:(k+1)*step], dims[1:]))
 	}
 	return out
+}
+
+// appendBinaryRecord writes record_send's format: the field count, then per
+// field its type OID, its length (-1 for NULL) and its bytes. asyncpg asks
+// for records (ROW(...), a whole-row reference) in binary. A record's type
+// does not carry its fields' types, so each field goes as the type its
+// value's kind stands for (an integer as int8), which the client decodes to
+// the same value.
+func appendBinaryRecord(buf []byte, fields []Value) ([]byte, error) {
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(fields)))
+	for _, f := range fields {
+		ft := recordFieldType(f)
+		buf = binary.BigEndian.AppendUint32(buf, ft.OID)
+		if f.k == KindNull {
+			buf = binary.BigEndian.AppendUint32(buf, 0xffffffff)
+			continue
+		}
+		at := len(buf)
+		buf = append(buf, 0, 0, 0, 0)
+		var err error
+		if buf, err = AppendBinary(buf, f, ft); err != nil {
+			return buf, err
+		}
+		binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
+	}
+	return buf, nil
+}
+
+// recordFieldType is the type a record field's value kind stands for.
+func recordFieldType(v Value) Type {
+	switch v.k {
+	case KindBool:
+		return Bool
+	case KindInt:
+		return Int8
+	case KindFloat:
+		return Float8
+	case KindNumeric:
+		return Numeric
+	case KindBytes:
+		return Bytea
+	case KindDate:
+		return Date
+	case KindTime:
+		return Time
+	case KindTimestamp:
+		return Timestamp
+	case KindTimestampTZ:
+		return TimestampTZ
+	case KindInterval:
+		return Interval
+	case KindJSON:
+		return JSONB
+	case KindArray:
+		for _, e := range v.Array() {
+			if e.k != KindNull {
+				et := recordFieldType(e)
+				if et.IsArray() {
+					return et
+				}
+				return ArrayOf(et)
+			}
+		}
+		return ArrayOf(Text)
+	}
+	return Text
 }

@@ -127,3 +127,17 @@ func TestTimestampExtremes(t *testing.T) {
 		}
 	}
 }
+
+// TestBinaryRecord checks record_send's format against PostgreSQL's
+// record_send(ROW(1::int8, 'a'::text, NULL::text, true)).
+func TestBinaryRecord(t *testing.T) {
+	v := NewArray([]Value{NewInt(1), NewText("a"), Null, NewBool(true)})
+	b, err := AppendBinary(nil, v, Record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "000000040000001400000008000000000000000100000019000000016100000019ffffffff000000100000000101"
+	if got := hex.EncodeToString(b); got != want {
+		t.Errorf("record: %s, want %s", got, want)
+	}
+}

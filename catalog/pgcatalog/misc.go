@@ -66,6 +66,8 @@ func init() {
 			{"oid": uint32(1664), "spcname": "pg_global", "spcowner": oidSuperuser},
 		}, nil
 	})
+	// Settings are kept by lower-case name; pg_settings shows PostgreSQL's
+	// spelling, which clients match exactly (WHERE name = 'TimeZone').
 	def("pg_catalog", "pg_settings", func(ctx *Context) ([]rec, error) {
 		names := make([]string, 0, len(ctx.Settings))
 		for n := range ctx.Settings {
@@ -82,7 +84,11 @@ func init() {
 			if unit != "" {
 				unitV = unit
 			}
-			out = append(out, rec{"name": n, "setting": ctx.Settings[n], "unit": unitV, "category": "Ungrouped",
+			name := n
+			if m, ok := mixedCaseSettings[n]; ok {
+				name = m
+			}
+			out = append(out, rec{"name": name, "setting": ctx.Settings[n], "unit": unitV, "category": "Ungrouped",
 				"short_desc": "", "context": "user", "vartype": vartype, "source": "session",
 				"boot_val": ctx.Settings[n], "reset_val": ctx.Settings[n], "pending_restart": false})
 		}
@@ -147,3 +153,7 @@ func roleRec(user string) rec {
 		"rolcreatedb": true, "rolcanlogin": true, "rolreplication": true, "rolbypassrls": true,
 		"rolconnlimit": -1, "rolvaliduntil": nil}
 }
+
+// mixedCaseSettings are the settings whose PostgreSQL names are not all
+// lower case.
+var mixedCaseSettings = map[string]string{"datestyle": "DateStyle", "intervalstyle": "IntervalStyle", "timezone": "TimeZone"}

@@ -22,10 +22,10 @@ import (
 )
 
 // The client interop tests run real PostgreSQL clients against an
-// in-process eddy: psycopg2, SQLAlchemy, pgjdbc and node-postgres through
-// the scripts in testdata/clients, and pgx here in Go. Each script prints
-// "ok   <check>" or "FAIL <check>: ..." per check and exits non-zero if any
-// failed; the expected values are what PostgreSQL 15 gives, which
+// in-process eddy: psycopg2, SQLAlchemy, asyncpg, pg8000, Perl's DBD::Pg,
+// pgjdbc, node-postgres and postgres.js through the scripts in
+// testdata/clients, and pgx here in Go. Each script prints "ok   <check>"
+// or "FAIL <check>: ..." per check and exits non-zero if any failed; the expected values are what PostgreSQL 15 gives, which
 //
 //	go test ./cmd/eddy -run TestClients -clients-url 'postgres://root:x@127.0.0.1:5432/eddy_clients?sslmode=disable'
 //
@@ -112,6 +112,21 @@ func TestClients(t *testing.T) {
 		runClient(t, "sqlalchemy", clients, python, "sqlalchemy_test.py", clientURL(t))
 	})
 
+	t.Run("asyncpg", func(t *testing.T) {
+		needClient(t, haveCommand(python, "-c", "import asyncpg"), "asyncpg is not installed for "+python+" (Debian: python3-asyncpg)")
+		runClient(t, "asyncpg", clients, python, "asyncpg_test.py", clientURL(t))
+	})
+
+	t.Run("pg8000", func(t *testing.T) {
+		needClient(t, haveCommand(python, "-c", "import pg8000"), "pg8000 is not installed for "+python+" (Debian: python3-pg8000)")
+		runClient(t, "pg8000", clients, python, "pg8000_test.py", clientURL(t))
+	})
+
+	t.Run("dbdpg", func(t *testing.T) {
+		needClient(t, haveCommand("perl", "-MDBD::Pg", "-e", "1"), "Perl's DBD::Pg is not installed (Debian: libdbd-pg-perl)")
+		runClient(t, "dbdpg", clients, "perl", "dbdpg_test.pl", clientURL(t))
+	})
+
 	t.Run("jdbc", func(t *testing.T) {
 		const jar = "/usr/share/java/postgresql.jar"
 		_, err := os.Stat(jar)
@@ -140,6 +155,14 @@ func TestClients(t *testing.T) {
 		_, err := os.Stat(filepath.Join(dir, "node_modules", "pg", "package.json"))
 		needClient(t, err == nil, "node-postgres is not installed in testdata/clients/node (.ci/setup runs npm ci there)")
 		runClient(t, "node", dir, "node", "pg_test.js", clientURL(t))
+	})
+
+	t.Run("postgresjs", func(t *testing.T) {
+		dir := filepath.Join(clients, "node")
+		needClient(t, haveCommand("node", "--version"), "node is not installed (Debian: nodejs)")
+		_, err := os.Stat(filepath.Join(dir, "node_modules", "postgres", "package.json"))
+		needClient(t, err == nil, "postgres.js is not installed in testdata/clients/node (.ci/setup runs npm ci there)")
+		runClient(t, "postgresjs", dir, "node", "postgres_test.js", clientURL(t))
 	})
 
 	t.Run("pgx", func(t *testing.T) { testPgx(t, clientURL(t)) })

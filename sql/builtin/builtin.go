@@ -42,6 +42,9 @@ type Context struct {
 	// Done ends when the statement is cancelled; functions that wait
 	// (pg_sleep) stop then. Nil never ends.
 	Done <-chan struct{}
+	// BackendPID is the process ID the client got in BackendKeyData
+	// (pg_backend_pid()); 0 without a server.
+	BackendPID uint32
 }
 
 // SequenceService is the session's view of sequences. Sequences are
