@@ -30,6 +30,9 @@ func (d *decorrelator) lateral(lj *LateralJoin) (Node, error) {
 	if n, ok, err := d.lateralAggregate(lj); ok || err != nil {
 		return n, err
 	}
+	if n, ok, err := d.lateralSelect(lj); ok || err != nil {
+		return n, err
+	}
 	p, cs, err := d.hoistFrom(lj.Left, lj.Right, false)
 	if err != nil {
 		return nil, lateralErr(err)
@@ -47,6 +50,78 @@ func (d *decorrelator) lateral(lj *LateralJoin) (Node, error) {
 	return keepColumns(j, lj.Cols), nil
 }
 
+// lateralSelect rewrites a LATERAL subquery whose select list reads the
+// left row (SELECT t.x + l.y ...): the rows under the select list are
+// joined, and the list is evaluated over the joined row. Under LEFT JOIN a
+// padded row must read NULL in every column of the subquery, so a column
+// that is not one of the joined row's own is read only where the row
+// matched, which a constant column appended to the subquery's rows tells.
+// ok is false when the select list does not read the left row.
+func (d *decorrelator) lateralSelect(lj *LateralJoin) (Node, bool, error) {
+	vals, body := peelProjects(lj.Right)
+	if body == lj.Right || !anyReaches(vals) {
+		return nil, false, nil
+	}
+	p, cs, err := d.hoistFrom(lj.Left, body, false)
+	if err != nil {
+		return nil, true, lateralErr(err)
+	}
+	nl, np := len(lj.Left.Columns()), len(p.Columns())
+	pexprs := make([]Expr, np+1)
+	pcols := append([]Column(nil), p.Columns()...)
+	for i, c := range pcols {
+		pexprs[i] = &ColRef{Idx: i, Typ: c.Type}
+	}
+	pexprs[np] = &Const{Val: sql.NewBool(true), Typ: sql.Bool}
+	pcols = append(pcols, Column{Name: "matched", Type: sql.Bool, Hidden: true})
+	marked := &Project{Input: p, Exprs: pexprs, Cols: pcols}
+	matched := &IsNull{Input: &ColRef{Idx: nl + np, Typ: sql.Bool}, Not: true}
+	row := toJoinRow(vals, nl)
+	for i, v := range row {
+		if _, own := v.(*ColRef); lj.Outer && !own {
+			row[i] = &Case{Whens: []When{{Cond: matched, Result: v}}, Typ: v.Type()}
+		}
+	}
+	cond := toJoinRow(cs, nl)
+	if lj.On != nil {
+		cond = append(cond, mapExpr(lj.On, func(x Expr) Expr {
+			if c, ok := x.(*ColRef); ok && c.Idx >= nl {
+				return toJoinRow([]Expr{vals[c.Idx-nl]}, nl)[0]
+			}
+			return x
+		}))
+	}
+	kind := JoinInner
+	if lj.Outer {
+		kind = JoinLeft
+	}
+	j := newJoin(kind, lj.Left, marked, conjoin(cond), concatColumns(lj.Left, marked))
+	exprs := make([]Expr, 0, len(lj.Cols))
+	for i, c := range lj.Left.Columns() {
+		exprs = append(exprs, &ColRef{Idx: i, Typ: c.Type})
+	}
+	return &Project{Input: j, Exprs: append(exprs, row...), Cols: lj.Cols}, true, nil
+}
+
+// peelProjects reads n's columns through the projections at its top: the
+// expressions over the first node under them, which it returns.
+func peelProjects(n Node) ([]Expr, Node) {
+	vals := make([]Expr, len(n.Columns()))
+	for i, c := range n.Columns() {
+		vals[i] = &ColRef{Idx: i, Typ: c.Type}
+	}
+	for {
+		pr, ok := n.(*Project)
+		if !ok {
+			return vals, n
+		}
+		for i := range vals {
+			vals[i] = substitute(vals[i], pr.Exprs)
+		}
+		n = pr.Input
+	}
+}
+
 // lateralErr says which construct a refusal from hoist was found in.
 func lateralErr(err error) error {
 	var e *sql.Error
@@ -61,21 +136,7 @@ func lateralErr(err error) error {
 // for other shapes.
 func (d *decorrelator) lateralAggregate(lj *LateralJoin) (Node, bool, error) {
 	right := lj.Right
-	vals := make([]Expr, len(right.Columns()))
-	for i, c := range right.Columns() {
-		vals[i] = &ColRef{Idx: i, Typ: c.Type}
-	}
-	n := right
-	for {
-		pr, ok := n.(*Project)
-		if !ok {
-			break
-		}
-		for i := range vals {
-			vals[i] = substitute(vals[i], pr.Exprs)
-		}
-		n = pr.Input
-	}
+	vals, n := peelProjects(right)
 	var having Expr
 	if f, ok := n.(*Filter); ok {
 		having, n = f.Pred, f.Input
