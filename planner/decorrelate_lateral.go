@@ -170,16 +170,24 @@ func (d *decorrelator) lateralAggregate(lj *LateralJoin) (Node, bool, error) {
 	}
 	sort.Ints(order)
 	lcols := lj.Left.Columns()
-	k := len(order)
 	at := map[int]int{} // left column -> domain column
-	dexprs := make([]Expr, k)
-	dcols := make([]Column, k)
-	for i, o := range order {
-		at[o] = i
-		dexprs[i] = &ColRef{Idx: o, Typ: lcols[o].Type}
-		dcols[i] = lcols[o]
-		dcols[i].Hidden = true
+	var dexprs []Expr   // over the left row
+	var dcols []Column
+	var dsrc []int // the left column each domain column comes from
+	for _, o := range order {
+		at[o] = len(dexprs)
+		c := lcols[o]
+		c.Hidden = true
+		dexprs, dcols, dsrc = append(dexprs, &ColRef{Idx: o, Typ: c.Type}), append(dcols, c), append(dsrc, o)
+		if !identityTypes(lcols, []int{o}) {
+			// Equal values that differ (1.0 and 1.00, 0 and -0) are
+			// different domain values, so that each left row's
+			// aggregates read its own value.
+			c.Type = sql.Text
+			dexprs, dcols, dsrc = append(dexprs, &Cast{Input: &ColRef{Idx: o, Typ: lcols[o].Type}, Typ: sql.Text}), append(dcols, c), append(dsrc, o)
+		}
 	}
+	k := len(dexprs)
 	domain := &Distinct{Input: &Project{Input: lj.Left, Exprs: dexprs, Cols: dcols}}
 	// Over the row of domain joined to in: the domain's columns, then in's.
 	onDomain := func(e Expr) Expr {
@@ -225,12 +233,12 @@ func (d *decorrelator) lateralAggregate(lj *LateralJoin) (Node, bool, error) {
 	strict := strictOuterColumns(cs)
 	nl := len(lcols)
 	var keys []Expr
-	for i, o := range order {
+	for i, o := range dsrc {
 		op := OpNullSafeEq
 		if strict[o] {
 			op = OpEq
 		}
-		keys = append(keys, &BinOp{Op: op, L: &ColRef{Idx: o, Typ: lcols[o].Type}, R: &ColRef{Idx: nl + i, Typ: dcols[i].Type}, Typ: sql.Bool})
+		keys = append(keys, &BinOp{Op: op, L: dexprs[i], R: &ColRef{Idx: nl + i, Typ: dcols[i].Type}, Typ: sql.Bool})
 	}
 	back := newJoin(JoinLeft, lj.Left, grouped, conjoin(keys), concatColumns(lj.Left, grouped))
 	// The subquery's row over back's row: a group that is missing is
