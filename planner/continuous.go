@@ -178,7 +178,7 @@ func NodeExprs(n Node) []Expr {
 // maintain: subqueries become joins, and what cannot be maintained is
 // refused (CheckContinuous).
 func Continuous(n Node) (Node, error) {
-	if HasSubquery(n) {
+	if HasSubquery(n) || hasLateral(n) {
 		var err error
 		if n, err = Decorrelate(n); err != nil {
 			return nil, err

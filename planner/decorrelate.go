@@ -51,7 +51,7 @@ import (
 // subquery, or an error (SQLSTATE 0A000) that names the first construct it
 // cannot rewrite. n is not changed.
 func Decorrelate(n Node) (Node, error) {
-	if !HasSubquery(n) {
+	if !HasSubquery(n) && !hasLateral(n) {
 		return n, nil
 	}
 	d := &decorrelator{ctes: map[*CTE]*CTE{}}
@@ -122,6 +122,10 @@ func (d *decorrelator) node(n Node) (Node, error) {
 		return d.project(x)
 	case *Aggregate:
 		return d.aggregate(x)
+	case *LateralJoin:
+		if !exprHasSubquery(x.On) {
+			return d.lateral(x)
+		}
 	case *Join:
 		if j, sub := splitJoinSubqueries(x); j != nil {
 			return d.filter(&Filter{Input: j, Pred: conjoin(sub)})
@@ -183,7 +187,7 @@ func (d *decorrelator) cte(c *CTE) (*CTE, error) {
 		return m, nil
 	}
 	seen := map[*CTE]bool{c: true}
-	if !hasSubqueryIn(c.Plan, seen) && (c.Recursive == nil || !hasSubqueryIn(c.Recursive, seen)) {
+	if !hasSubqueryIn(c.Plan, seen) && (c.Recursive == nil || !hasSubqueryIn(c.Recursive, seen)) && !hasLateral(c.Plan) {
 		d.ctes[c] = c
 		return c, nil
 	}
