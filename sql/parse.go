@@ -347,6 +347,12 @@ func tidbParse(src, text string, ps []piece, endPos int) (st ast.StmtNode, perr 
 		}
 	}()
 	stmts, _, err := p.Parse(text, "", "")
+	// stmts is the parser's own result slice, which its next Parse
+	// overwrites: read it before another goroutine can take the parser.
+	n := len(stmts)
+	if n == 1 {
+		st = stmts[0]
+	}
 	parserPool.Put(p)
 	if err != nil {
 		off := tidbErrorOffset(err.Error(), text)
@@ -356,10 +362,10 @@ func tidbParse(src, text string, ps []piece, endPos int) (st ast.StmtNode, perr 
 		orig := mapOffset(ps, off)
 		return nil, errorAtSource(src, orig)
 	}
-	if len(stmts) != 1 {
+	if n != 1 {
 		return nil, endOfInputErr(src, endPos)
 	}
-	return stmts[0], nil
+	return st, nil
 }
 
 // tidbErrorOffset finds the byte offset in text at which TiDB reported an
