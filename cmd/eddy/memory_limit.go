@@ -28,9 +28,8 @@ import (
 // (table_pages.go), which the limit does not count, within 4x the cache.
 //
 // GOGC stays the runtime's: at 200 and 300 under the limit, Nexmark q9,
-// q19 and q20 (200K events, default cache) used no less CPU, the
-// collector's share going to faulting in the larger heap, and peaked at
-// 1.3 to 2 times the resident memory.
+// q19 and q20 (200K events, default cache) used no less CPU per event,
+// and peaked at 1.3 to 2 times the resident memory.
 const memLimitMargin = 128 << 20
 
 // goMemoryLimit returns the soft memory limit eddy sets for a state cache
