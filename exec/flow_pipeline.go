@@ -199,7 +199,7 @@ func (p *feedPipeline) advance(wait bool) error {
 		return p.fail(err)
 	}
 	txn := p.f.e.db.NewTransaction(true)
-	if err := p.f.state.flush(txn.Set, txn.Delete); err != nil {
+	if err := p.f.state.flushTo(txn); err != nil {
 		txn.Discard()
 		return p.fail(fmt.Errorf("maintain %s: %w", p.f.rel.Name, err))
 	}

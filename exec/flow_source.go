@@ -213,7 +213,7 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 	}
 	wb := f.e.db.NewWriteBatch()
 	defer wb.Cancel()
-	if err := f.state.flush(wb.Set, wb.Delete); err != nil {
+	if err := f.state.flushTo(wb); err != nil {
 		return err
 	}
 	if err := f.e.disk.check(); err != nil {
@@ -559,7 +559,7 @@ func (e *Engine) commitFeed(f *dataflow, v *viewTxn) error {
 	txn := e.db.NewTransaction(true)
 	defer txn.Discard()
 	for _, fl := range v.flows {
-		if err := fl.state.flush(txn.Set, txn.Delete); err != nil {
+		if err := fl.state.flushTo(txn); err != nil {
 			return fmt.Errorf("maintain %s: %w", fl.rel.Name, err)
 		}
 	}

@@ -162,7 +162,15 @@ func (s *stateStore) get(key []byte) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("read state: %w", err)
 	}
-	v, err := item.ValueCopy(nil)
+	// Copied into the epoch's slab rather than a buffer of its own: a
+	// keyed operator reads most keys it writes, and the copy then costs
+	// no allocation.
+	var v []byte
+	err = item.Value(func(b []byte) error {
+		v = s.alloc(len(b))
+		copy(v, b)
+		return nil
+	})
 	if err != nil {
 		return nil, false, fmt.Errorf("read state: %w", err)
 	}
@@ -231,6 +239,28 @@ func (s *stateStore) flush(set func(k, v []byte) error, del func(k []byte) error
 		err = set(e.key, e.val)
 	}
 	return err
+}
+
+// stateWriter is what an epoch's writes are flushed into: a *badger.Txn
+// or a *badger.WriteBatch.
+type stateWriter interface {
+	SetEntry(e *badger.Entry) error
+	Delete(key []byte) error
+}
+
+// flushTo is flush into w, with the entries of the epoch's writes
+// allocated together instead of one by one (badger.Txn.Set allocates each
+// entry it keeps until the commit).
+func (s *stateStore) flushTo(w stateWriter) error {
+	ents := make([]badger.Entry, s.pending.Len()+len(s.fresh))
+	i := 0
+	set := func(k, v []byte) error {
+		e := &ents[i]
+		i++
+		e.Key, e.Value = k, v
+		return w.SetEntry(e)
+	}
+	return s.flush(set, w.Delete)
 }
 
 // first returns the smallest key with the prefix and its value, with the

@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/dgraph-io/badger/v4"
@@ -48,5 +50,82 @@ func TestStateStoreNewKeysAndSave(t *testing.T) {
 	}
 	if n, bytes := s.size(); n != 1 || bytes != 4 {
 		t.Fatalf("size after dropFresh = %d, %d", n, bytes)
+	}
+}
+
+// TestStateStoreFlushTo: flushTo hands every pending write, new key and
+// deletion to a transaction, and to a write batch that has to split them
+// over several transactions (its entries are allocated together, so each
+// must stay its own); values read with get are the committed ones.
+func TestStateStoreFlushTo(t *testing.T) {
+	db, err := badger.Open(badger.DefaultOptions("").WithInMemory(true).WithLogger(nil).WithMemTableSize(1 << 20).WithValueThreshold(1 << 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := newStateStore(db)
+	key := func(i int) []byte { return fmt.Appendf(nil, "k%05d", i) }
+	val := func(i, gen int) []byte { return bytes.Repeat([]byte{byte(i + gen)}, 100) }
+	// n keys are 0.5 MiB, more than one transaction of a 1 MiB memtable
+	// holds; the second epoch changes the first m.
+	const n, m = 5000, 600
+	s.begin()
+	for i := 0; i < n; i++ {
+		if i%2 == 0 {
+			s.put(key(i), val(i, 0))
+		} else {
+			s.putNew(key(i), val(i, 0))
+		}
+	}
+	wb := db.NewWriteBatch()
+	if err := s.flushTo(wb); err != nil {
+		t.Fatal(err)
+	}
+	if err := wb.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	s.end()
+
+	s.begin()
+	for i := 0; i < n; i++ {
+		v, ok, err := s.get(key(i))
+		if err != nil || !ok || !bytes.Equal(v, val(i, 0)) {
+			t.Fatalf("get %s after the batch = %v, %v, %v", key(i), v[:min(len(v), 4)], ok, err)
+		}
+		switch {
+		case i >= m:
+		case i%3 == 0:
+			s.del(key(i))
+		case i%3 == 1:
+			s.put(key(i), val(i, 1))
+		}
+	}
+	txn := db.NewTransaction(true)
+	if err := s.flushTo(txn); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	s.end()
+
+	s.begin()
+	defer s.end()
+	for i := 0; i < n; i++ {
+		v, ok, err := s.get(key(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case i >= m && (!ok || !bytes.Equal(v, val(i, 0))):
+			t.Fatalf("%s not written, read %v, %v", key(i), v, ok)
+		case i >= m:
+		case i%3 == 0 && ok:
+			t.Fatalf("%s deleted, read %v", key(i), v[:4])
+		case i%3 == 1 && (!ok || !bytes.Equal(v, val(i, 1))):
+			t.Fatalf("%s rewritten, read %v, %v", key(i), v, ok)
+		case i%3 == 2 && (!ok || !bytes.Equal(v, val(i, 0))):
+			t.Fatalf("%s kept, read %v, %v", key(i), v, ok)
+		}
 	}
 }

@@ -176,7 +176,7 @@ func (f *dataflow) load(ctx context.Context) (int64, error) {
 		// than two in flight gained nothing but memory.
 		wb.SetMaxPendingTxns(2)
 		defer wb.Cancel()
-		if err := f.state.flush(wb.Set, wb.Delete); err != nil {
+		if err := f.state.flushTo(wb); err != nil {
 			return fmt.Errorf("load %s: %w", f.rel.Name, err)
 		}
 		if err := f.e.disk.check(); err != nil {
