@@ -584,42 +584,21 @@ func appendBinaryRecord(buf []byte, fields []Value) ([]byte, error) {
 	return buf, nil
 }
 
-// recordFieldType is the type a record field's value kind stands for.
+// recordFieldType is the type a record field's value kind stands for: the
+// kind's default type, except that an array takes its first non-NULL
+// element's type.
 func recordFieldType(v Value) Type {
-	switch v.k {
-	case KindBool:
-		return Bool
-	case KindInt:
-		return Int8
-	case KindFloat:
-		return Float8
-	case KindNumeric:
-		return Numeric
-	case KindBytes:
-		return Bytea
-	case KindDate:
-		return Date
-	case KindTime:
-		return Time
-	case KindTimestamp:
-		return Timestamp
-	case KindTimestampTZ:
-		return TimestampTZ
-	case KindInterval:
-		return Interval
-	case KindJSON:
-		return JSONB
-	case KindArray:
-		for _, e := range v.Array() {
-			if e.k != KindNull {
-				et := recordFieldType(e)
-				if et.IsArray() {
-					return et
-				}
-				return ArrayOf(et)
-			}
-		}
-		return ArrayOf(Text)
+	if v.k != KindArray {
+		return defaultType(v.k)
 	}
-	return Text
+	for _, e := range v.Array() {
+		if e.k != KindNull {
+			et := recordFieldType(e)
+			if et.IsArray() {
+				return et
+			}
+			return ArrayOf(et)
+		}
+	}
+	return ArrayOf(Text)
 }
