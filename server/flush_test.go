@@ -25,7 +25,6 @@ func (w *writeLog) Write(p []byte) (int, error) {
 type epochResult struct {
 	epochs  [][]int64
 	e, i    int
-	ready   bool // implements Readier
 	nc      *writeLog
 	atEpoch []int // writes seen when each epoch was asked for
 }
