@@ -2,7 +2,6 @@ package exec
 
 import (
 	"encoding/binary"
-	"math/rand/v2"
 	"slices"
 	"unsafe"
 
@@ -40,7 +39,7 @@ import (
 type aggCache struct {
 	limit int64
 	bytes int64
-	stamp uint64
+	stamp cacheStamp
 	// groups maps a group key to its group as of the last epoch.
 	groups map[string]*aggGroup
 	// present holds member keys (group key, set id, value key) of
@@ -82,7 +81,7 @@ const (
 func newAggCache(stateCache int64) *aggCache {
 	return &aggCache{
 		limit:   max(stateCache/aggCacheShare, 1<<20),
-		stamp:   rand.Uint64(),
+		stamp:   newCacheStamp(),
 		groups:  map[string]*aggGroup{},
 		present: map[string]uint64{},
 	}
@@ -99,17 +98,13 @@ func (c *aggCache) reset() {
 // begin validates the cache for a new epoch and writes the epoch's stamp;
 // it runs before the epoch reads or changes the cache.
 func (c *aggCache) begin(st *stateStore, key []byte) error {
-	if len(c.groups) > 0 || len(c.present) > 0 {
-		v, ok, err := st.get(key)
-		if err != nil {
-			return err
-		}
-		if !ok || len(v) != 8 || binary.BigEndian.Uint64(v) != c.stamp {
-			c.reset()
-		}
+	keep, err := c.stamp.advance(st, key, len(c.groups) > 0 || len(c.present) > 0)
+	if err != nil {
+		return err
 	}
-	c.stamp++
-	st.put(key, binary.BigEndian.AppendUint64(nil, c.stamp))
+	if !keep {
+		c.reset()
+	}
 	return c.pruneClosed(st)
 }
 

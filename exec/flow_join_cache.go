@@ -1,8 +1,6 @@
 package exec
 
 import (
-	"encoding/binary"
-	"math/rand/v2"
 	"slices"
 
 	"github.com/eddysql/eddy/sql"
@@ -29,7 +27,7 @@ import (
 type joinCache struct {
 	limit int64
 	bytes int64
-	stamp uint64
+	stamp cacheStamp
 	keys  [2]map[string]*joinCached
 	// fillKeys is joinCacheFillKeys (tests lower it).
 	fillKeys int
@@ -72,7 +70,7 @@ const (
 func newJoinCache(stateCache int64) *joinCache {
 	return &joinCache{
 		limit:    max(stateCache/joinCacheShare, 1<<20),
-		stamp:    rand.Uint64(),
+		stamp:    newCacheStamp(),
 		keys:     [2]map[string]*joinCached{{}, {}},
 		fillKeys: joinCacheFillKeys,
 	}
@@ -87,17 +85,13 @@ func (c *joinCache) reset() {
 // begin validates the cache for a new epoch and writes the epoch's stamp;
 // it runs before the epoch reads or changes the cache.
 func (c *joinCache) begin(st *stateStore, key []byte) error {
-	if len(c.keys[0]) > 0 || len(c.keys[1]) > 0 {
-		v, ok, err := st.get(key)
-		if err != nil {
-			return err
-		}
-		if !ok || len(v) != 8 || binary.BigEndian.Uint64(v) != c.stamp {
-			c.reset()
-		}
+	keep, err := c.stamp.advance(st, key, len(c.keys[0]) > 0 || len(c.keys[1]) > 0)
+	if err != nil {
+		return err
 	}
-	c.stamp++
-	st.put(key, binary.BigEndian.AppendUint64(nil, c.stamp))
+	if !keep {
+		c.reset()
+	}
 	return nil
 }
 

@@ -1,8 +1,6 @@
 package exec
 
 import (
-	"encoding/binary"
-	"math/rand/v2"
 	"slices"
 )
 
@@ -24,7 +22,7 @@ import (
 type topNCache struct {
 	limit int64
 	bytes int64
-	stamp uint64
+	stamp cacheStamp
 	parts map[string]*topNCached
 }
 
@@ -53,7 +51,7 @@ const (
 func newTopNCache(stateCache int64) *topNCache {
 	return &topNCache{
 		limit: max(stateCache/aggCacheShare, 1<<20),
-		stamp: rand.Uint64(),
+		stamp: newCacheStamp(),
 		parts: map[string]*topNCached{},
 	}
 }
@@ -66,17 +64,13 @@ func (c *topNCache) reset() {
 // begin validates the cache for a new epoch and writes the epoch's stamp;
 // it runs before the epoch reads or changes the cache.
 func (c *topNCache) begin(st *stateStore, key []byte) error {
-	if len(c.parts) > 0 {
-		v, ok, err := st.get(key)
-		if err != nil {
-			return err
-		}
-		if !ok || len(v) != 8 || binary.BigEndian.Uint64(v) != c.stamp {
-			c.reset()
-		}
+	keep, err := c.stamp.advance(st, key, len(c.parts) > 0)
+	if err != nil {
+		return err
 	}
-	c.stamp++
-	st.put(key, binary.BigEndian.AppendUint64(nil, c.stamp))
+	if !keep {
+		c.reset()
+	}
 	return nil
 }
 
