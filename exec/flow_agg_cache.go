@@ -98,7 +98,7 @@ func (c *aggCache) reset() {
 // begin validates the cache for a new epoch and writes the epoch's stamp;
 // it runs before the epoch reads or changes the cache.
 func (c *aggCache) begin(st *stateStore, key []byte) error {
-	keep, err := c.stamp.advance(st, key, len(c.groups) > 0 || len(c.present) > 0)
+	keep, err := c.stamp.advance(st, key)
 	if err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ func (c *joinCache) reset() {
 // begin validates the cache for a new epoch and writes the epoch's stamp;
 // it runs before the epoch reads or changes the cache.
 func (c *joinCache) begin(st *stateStore, key []byte) error {
-	keep, err := c.stamp.advance(st, key, len(c.keys[0]) > 0 || len(c.keys[1]) > 0)
+	keep, err := c.stamp.advance(st, key)
 	if err != nil {
 		return err
 	}

@@ -64,7 +64,7 @@ func (c *topNCache) reset() {
 // begin validates the cache for a new epoch and writes the epoch's stamp;
 // it runs before the epoch reads or changes the cache.
 func (c *topNCache) begin(st *stateStore, key []byte) error {
-	keep, err := c.stamp.advance(st, key, len(c.parts) > 0)
+	keep, err := c.stamp.advance(st, key)
 	if err != nil {
 		return err
 	}
