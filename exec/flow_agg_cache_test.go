@@ -38,28 +38,8 @@ func findAgg(t *testing.T, e *Engine, view string) *aggOp {
 // forgets everything after one that did not, whether its transaction was
 // dropped or its writes were restored to a save point.
 func TestAggCacheStamp(t *testing.T) {
-	e, _ := openSession(t, "")
-	defer e.Close()
-	st := newStateStore(e.db)
 	c := newAggCache(MinStateCache)
-	key := []byte("stamp")
-	commit := func() {
-		t.Helper()
-		wb := e.db.NewWriteBatch()
-		if err := st.flush(wb.Set, wb.Delete); err != nil {
-			t.Fatal(err)
-		}
-		if err := wb.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		st.end()
-	}
-	begin := func() {
-		t.Helper()
-		if err := c.begin(st, key); err != nil {
-			t.Fatal(err)
-		}
-	}
+	st, commit, begin := stampEpochs(t, c.begin)
 	c.complete = true
 	k1 := c.memberKey("g", 0, sql.NewInt(1))
 	st.begin()

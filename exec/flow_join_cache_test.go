@@ -13,28 +13,8 @@ import (
 // forgets everything after one that did not, whether its transaction was
 // dropped or its writes were restored to a save point.
 func TestJoinCacheStamp(t *testing.T) {
-	e, _ := openSession(t, "")
-	defer e.Close()
-	st := newStateStore(e.db)
 	c := newJoinCache(MinStateCache)
-	key := []byte("stamp")
-	commit := func() {
-		t.Helper()
-		wb := e.db.NewWriteBatch()
-		if err := st.flush(wb.Set, wb.Delete); err != nil {
-			t.Fatal(err)
-		}
-		if err := wb.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		st.end()
-	}
-	begin := func() {
-		t.Helper()
-		if err := c.begin(st, key); err != nil {
-			t.Fatal(err)
-		}
-	}
+	st, commit, begin := stampEpochs(t, c.begin)
 	row := func(i int64) []*joinRow { return []*joinRow{{row: sql.Row{sql.NewInt(i)}, c1: 1}} }
 	st.begin()
 	begin()

@@ -32,28 +32,8 @@ func findTopN(t *testing.T, e *Engine, view string) []*topNOp {
 // forgets everything after one that did not, whether its transaction was
 // dropped or its writes were restored to a save point.
 func TestTopNCacheStamp(t *testing.T) {
-	e, _ := openSession(t, "")
-	defer e.Close()
-	st := newStateStore(e.db)
 	c := newTopNCache(MinStateCache)
-	key := []byte("stamp")
-	commit := func() {
-		t.Helper()
-		wb := e.db.NewWriteBatch()
-		if err := st.flush(wb.Set, wb.Delete); err != nil {
-			t.Fatal(err)
-		}
-		if err := wb.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		st.end()
-	}
-	begin := func() {
-		t.Helper()
-		if err := c.begin(st, key); err != nil {
-			t.Fatal(err)
-		}
-	}
+	st, commit, begin := stampEpochs(t, c.begin)
 	entry := func(k string) []*topEntry { return []*topEntry{{key: []byte(k), count: 1}} }
 	st.begin()
 	begin()
