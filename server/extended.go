@@ -3,6 +3,8 @@ package server
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/eddysql/eddy/sql"
 	"github.com/jackc/pgproto3/v2"
@@ -213,7 +215,7 @@ func (c *conn) runPortal(p *portal, max uint32) (err error) {
 		}
 	}()
 	if p.done {
-		c.send(&pgproto3.CommandComplete{CommandTag: []byte(p.tag)})
+		c.send(&pgproto3.CommandComplete{CommandTag: []byte(c.portalTag(p, 0))})
 		return nil
 	}
 	if p.res == nil {
@@ -234,7 +236,7 @@ func (c *conn) runPortal(p *portal, max uint32) (err error) {
 			return nil
 		}
 	}
-	done, err := c.sendRows(p.res, p.ps.cols, p.formats, max)
+	done, sent, err := c.sendRowsCounted(p.res, p.ps.cols, p.formats, max)
 	if err != nil {
 		return err
 	}
@@ -246,9 +248,29 @@ func (c *conn) runPortal(p *portal, max uint32) (err error) {
 	res := p.res
 	p.res = nil
 	c.closeResult(res)
-	c.send(&pgproto3.CommandComplete{CommandTag: []byte(p.tag)})
+	c.send(&pgproto3.CommandComplete{CommandTag: []byte(c.portalTag(p, sent))})
 	c.reportParams()
 	return nil
+}
+
+// portalTag is the CommandComplete tag of an Execute that ended p after
+// sending sent rows. As in PostgreSQL, a statement that returns rows counts
+// those of this Execute, not the portal's: the last chunk of a portal read
+// with a row limit (or one read partly by FETCH and MOVE) says how many
+// rows it carried, and an Execute after the end says 0. Tags without a
+// count (SUBSCRIBE, SHOW) stay as they are.
+func (c *conn) portalTag(p *portal, sent uint32) string {
+	if p.ps.cols == nil {
+		return p.tag
+	}
+	i := strings.LastIndexByte(p.tag, ' ')
+	if i < 0 {
+		return p.tag
+	}
+	if _, err := strconv.ParseUint(p.tag[i+1:], 10, 64); err != nil {
+		return p.tag
+	}
+	return p.tag[:i+1] + strconv.FormatUint(uint64(sent), 10)
 }
 
 func (c *conn) handleClose(cmd closeCmd) error {

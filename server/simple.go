@@ -81,6 +81,12 @@ func (c *conn) runSimple(st Statement) (err error) {
 // (SUBSCRIBE), whenever the next row is not at hand (Readier): its rows
 // must not wait for the next ones.
 func (c *conn) sendRows(r Result, cols []Column, formats []int16, max uint32) (done bool, err error) {
+	done, _, err = c.sendRowsCounted(r, cols, formats, max)
+	return done, err
+}
+
+// sendRowsCounted is sendRows that also says how many rows it sent.
+func (c *conn) sendRowsCounted(r Result, cols []Column, formats []int16, max uint32) (done bool, sent uint32, err error) {
 	s, ok := r.(Streamer)
 	streaming := ok && s.Streaming()
 	if streaming {
@@ -91,22 +97,22 @@ func (c *conn) sendRows(r Result, cols []Column, formats []int16, max uint32) (d
 	for n := uint32(0); max == 0 || n < max; n++ {
 		row, ok, err := r.Next(c.ctx)
 		if err != nil {
-			return false, err
+			return false, n, err
 		}
 		if !ok {
-			return true, nil
+			return true, n, nil
 		}
 		if err := c.sendDataRow(row, cols, formats); err != nil {
-			return false, err
+			return false, n, err
 		}
 		if c.mustFlush(streaming, r) {
 			c.flush()
 			if c.werr != nil {
-				return false, c.werr
+				return false, n + 1, c.werr
 			}
 		}
 	}
-	return false, nil
+	return false, max, nil
 }
 
 // closeResult releases r. Its error comes too late to fail the statement,
