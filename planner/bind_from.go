@@ -49,6 +49,10 @@ func (b *binder) bindFrom(n ast.ResultSetNode, sc *scope) (Node, []Column, error
 					}
 					break
 				}
+				if node, ok, err = b.bindScalarInFrom(tf, sc); ok || err != nil {
+					scalarFunc = true
+					break
+				}
 				node, err = b.bindTableFunction(tf, sc)
 				break
 			}

@@ -37,6 +37,10 @@ var valueKeywords = wordSet(`null true false current_date current_time current_t
 localtimestamp current_user session_user user current_role current_catalog current_schema
 system_user default unknown`)
 
+// bareCallKeywords are value keywords that are function calls without
+// parentheses, which the TiDB grammar does not know as such.
+var bareCallKeywords = wordSet(`user session_user current_catalog current_schema`)
+
 // callableKeywords may be followed by an argument list and are then calls.
 var callableKeywords = wordSet(`left right exists row current_schema coalesce nullif greatest least
 grouping position substring trim overlay`)
@@ -470,6 +474,13 @@ func (r *rewriter) primaries(in []*node) ([]*node, *Error) {
 					wr.tight(", ", t.pos)
 					wr.raw("'boolean'", t.pos)
 					wr.tight(")", t.pos)
+				}))
+			} else if bareCallKeywords[w] && !nextParen {
+				// TiDB reads these as column names: spell them as the
+				// calls they are (Grafana's table picker says user).
+				out = append(out, synth(func(wr *writer) {
+					wr.add(w, t.pos)
+					wr.tight("()", t.pos)
 				}))
 			} else if valueKeywords[w] && !(nextParen && callableKeywords[w]) {
 				out = append(out, &node{kind: nLeaf, tok: t, prim: true})
