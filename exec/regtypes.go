@@ -32,6 +32,9 @@ func (s *Session) regName(oid int64, t uint32) string {
 		if r := s.e.cat.ByOID(uint32(oid)); r != nil {
 			return quoteIdentIfNeeded(r.Name)
 		}
+		if _, name, ok := pgcatalog.ImpliedIndex(s.e.cat, uint32(oid)); ok {
+			return quoteIdentIfNeeded(name)
+		}
 		for _, st := range pgcatalog.Tables() {
 			if st.OID == uint32(oid) {
 				return st.Name
@@ -72,6 +75,9 @@ func (s *Session) regOID(name string, t uint32) (sql.Value, error) {
 		schema, rel = unquoteIdent(schema), unquoteIdent(rel)
 		if r := s.e.cat.Lookup(schema, rel); r != nil {
 			return sql.NewInt(int64(r.OID)), nil
+		}
+		if oid, ok := pgcatalog.ImpliedIndexOID(s.e.cat, schema, rel); ok {
+			return sql.NewInt(int64(oid)), nil
 		}
 		if st := pgcatalog.Lookup(schema, rel); st != nil && st.OID != 0 {
 			return sql.NewInt(int64(st.OID)), nil

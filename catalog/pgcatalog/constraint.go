@@ -29,6 +29,7 @@ func init() {
 				x["conindid"] = o.referencedIndex(c.RefTable, c.RefColumns)
 			case 'c':
 				x["conbin"] = c.Check
+				x["conkey"] = attnums(checkColumns(c.Table, c.Check))
 				x["connoinherit"] = false
 			}
 			out = append(out, x)

@@ -113,10 +113,10 @@ func init() {
 	// Relations of features eddy does not have (inheritance, partitioning,
 	// rules, triggers, row security, publications, extensions, foreign
 	// data, enums, ranges): clients query them, and they are empty.
-	for _, n := range []string{"pg_inherits", "pg_enum", "pg_range", "pg_trigger", "pg_policy", "pg_rewrite",
+	for _, n := range []string{"pg_inherits", "pg_enum", "pg_range", "pg_trigger", "pg_policy",
 		"pg_statistic_ext", "pg_publication", "pg_publication_rel", "pg_publication_namespace",
 		"pg_foreign_table", "pg_partitioned_table", "pg_event_trigger", "pg_extension", "pg_cast",
-		"pg_operator", "pg_depend", "pg_default_acl", "pg_auth_members", "pg_foreign_data_wrapper",
+		"pg_operator", "pg_default_acl", "pg_auth_members", "pg_foreign_data_wrapper",
 		"pg_foreign_server", "pg_opclass", "pg_init_privs", "pg_aggregate", "pg_conversion", "pg_opfamily",
 		"pg_shdepend", "pg_seclabel", "pg_transform", "pg_ts_config", "pg_user_mappings",
 		"pg_available_extensions", "pg_locks", "pg_prepared_statements", "pg_timezone_names",

@@ -123,6 +123,29 @@ check("statement TYPE", $sth->{TYPE}, [4, -1, 2]);
 $sth->finish;
 check("ping", $dbh->ping, 1);
 
+# foreign_key_info finds the referenced key through pg_depend: the foreign
+# key depends on the unique index it checks, which implements the key.
+$dbh->do("DROP TABLE IF EXISTS pl_orders");
+$dbh->do("CREATE TABLE pl_orders (id INT PRIMARY KEY, item INT REFERENCES pl_items (id) ON DELETE CASCADE,"
+	. " qty INT CHECK (qty > 0))");
+my $fk = $dbh->foreign_key_info(undef, "public", "pl_items", undef, "public", "pl_orders");
+my $fks = $fk ? $fk->fetchall_arrayref({}) : [];
+check("foreign_key_info", [map { join(":", $_->{UK_TABLE_NAME}, $_->{UK_COLUMN_NAME}, $_->{FK_TABLE_NAME},
+	$_->{FK_COLUMN_NAME}, $_->{FK_NAME}, $_->{UK_NAME}, $_->{UNIQUE_OR_PRIMARY}, $_->{DELETE_RULE}) } @$fks],
+	["pl_items:id:pl_orders:item:pl_orders_item_fkey:pl_items_pkey:PRIMARY:0"]);
+$fk = $dbh->foreign_key_info(undef, undef, undef, undef, undef, "pl_orders");
+check("foreign_key_info by referencing table", scalar @{ $fk ? $fk->fetchall_arrayref : [] }, 1);
+check("pg_depend check columns", $dbh->selectall_arrayref(
+	"SELECT refobjsubid, deptype FROM pg_depend d JOIN pg_constraint c ON c.oid = d.objid"
+	. " WHERE d.classid = 'pg_constraint'::regclass AND c.conname = 'pl_orders_qty_check' ORDER BY deptype"),
+	[[3, "a"], [3, "n"]]);
+check("pg_depend view rule", $dbh->selectall_arrayref(
+	"SELECT DISTINCT v.relname, t.relname FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid"
+	. " JOIN pg_class v ON v.oid = r.ev_class JOIN pg_class t ON t.oid = d.refobjid"
+	. " WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid <> r.ev_class AND v.relname = 'pl_mv'"),
+	[["pl_mv", "pl_items"]]);
+$dbh->do("DROP TABLE pl_orders");
+
 $dbh->do("DROP MATERIALIZED VIEW pl_mv");
 $dbh->do("DROP TABLE pl_items");
 $_ && $_->finish for @{ $dbh->{ChildHandles} };
