@@ -267,6 +267,32 @@ def pandas_read_sql():
     check("pandas read_sql", df.to_dict("list"), {"id": [1, 2, 3], "name": ["p1", "p2", "p3"]})
 
 
+def matview_in_transaction():
+    """Alembic runs a migration's DDL in one transaction. PostgreSQL creates
+    the materialized view there (and ROLLBACK takes it back); eddy refuses
+    with 25001 active_sql_transaction, the code of statements that cannot
+    run in a transaction block, which Alembic users meet with
+    op.get_context().autocommit_block()."""
+    import psycopg2.errors
+
+    try:
+        with engine.begin() as c:
+            c.execute(sa.text("CREATE MATERIALIZED VIEW sa_tx_mview AS SELECT count(*) AS n FROM sa_parent"))
+            c.execute(sa.text("SELECT n FROM sa_tx_mview")).all()
+            c.rollback()
+        outcome = "created"
+    except sa.exc.DBAPIError as e:
+        outcome = getattr(e.orig, "pgcode", None)
+        check("matview in transaction refused clearly",
+              (outcome, "cannot run inside a transaction block" in str(e.orig)), ("25001", True))
+    check("matview in transaction: PostgreSQL's outcome or 25001", outcome in ("created", "25001"), True)
+    check("matview in transaction left nothing", inspect(engine).has_table("sa_tx_mview"), False)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(sa.text("CREATE MATERIALIZED VIEW sa_tx_mview AS SELECT count(*) AS n FROM sa_parent"))
+        check("matview outside a transaction", c.execute(sa.text("SELECT n FROM sa_tx_mview")).scalar_one(), 3)
+        c.execute(sa.text("DROP MATERIALIZED VIEW sa_tx_mview"))
+
+
 def teardown():
     with engine.begin() as c:
         c.execute(sa.text("DROP MATERIALIZED VIEW sa_mview"))
@@ -279,6 +305,7 @@ step("core insert/select", core)
 inspector()
 step("indexes", indexes)
 step("pandas", pandas_read_sql)
+step("matview in a transaction", matview_in_transaction)
 step("drop", teardown)
 engine.dispose()
 if failures:
