@@ -95,7 +95,8 @@ func init() {
 
 	def("pg_catalog", "pg_description", func(ctx *Context) ([]rec, error) {
 		o := load(ctx.Cat)
-		var out []rec
+		// PostgreSQL's own comment on the public schema (\dn+, DBeaver).
+		out := []rec{{"objoid": OIDPublic, "classoid": oidPgNamespace, "objsubid": 0, "description": "standard public schema"}}
 		for _, r := range o.rels {
 			if r.Comment != "" {
 				out = append(out, rec{"objoid": r.OID, "classoid": oidPgClass, "objsubid": 0, "description": r.Comment})

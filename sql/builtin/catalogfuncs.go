@@ -329,14 +329,12 @@ func init() {
 			return sql.Null, nil
 		}),
 		fn("pg_get_functiondef", types(sql.Oid), sql.Text, nullFn),
-		// eddy has no partitioning, extended statistics, triggers or rules.
+		// eddy has no partitioning, extended statistics or triggers; the
+		// rules of views are catalog/pgcatalog's (pg_get_ruledef).
 		fn("pg_get_partkeydef", types(sql.Oid), sql.Text, nullFn),
 		fn("pg_get_statisticsobjdef_columns", types(sql.Oid), sql.Text, nullFn),
 		fn("pg_get_triggerdef", types(sql.Oid), sql.Text, nullFn),
 		fn("pg_get_triggerdef", types(sql.Oid, sql.Bool), sql.Text, nullFn),
-		fn("pg_get_ruledef", types(sql.Oid), sql.Text, nullFn),
-		fn("pg_get_ruledef", types(sql.Oid, sql.Bool), sql.Text, nullFn),
-		fn("pg_get_ruledef", types(sql.Oid, sql.Int4), sql.Text, nullFn),
 		fn("pg_get_triggerdef", types(sql.Oid, sql.Int4), sql.Text, nullFn),
 		fn("pg_relation_is_publishable", types(sql.Oid), sql.Bool, func(ctx *Context, a []sql.Value) (sql.Value, error) {
 			c := catalogOf(ctx)
