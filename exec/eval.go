@@ -3,7 +3,6 @@ package exec
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -352,10 +351,6 @@ func (rt *runtime) compileCast(e *planner.Cast) (evalFn, error) {
 func (rt *runtime) cast(v sql.Value, from, to sql.Type, explicit bool) (sql.Value, error) {
 	if from.OID == sql.OIDUnknown {
 		from = sql.Text
-	}
-	if to.OID == sql.OIDRegproc && category(from) == 'S' {
-		// regproc holds the function's name, without its schema.
-		return sql.NewText(strings.TrimPrefix(strings.TrimSpace(v.Text()), "pg_catalog.")), nil
 	}
 	if isRegType(to.OID) && category(from) == 'S' {
 		return rt.s.regOID(v.Text(), to.OID)

@@ -15,7 +15,7 @@ import (
 
 func isRegType(oid uint32) bool {
 	switch oid {
-	case sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegnamespace:
+	case sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegnamespace, sql.OIDRegproc:
 		return true
 	}
 	return false
@@ -46,6 +46,10 @@ func (s *Session) regName(oid int64, t uint32) string {
 		name := sql.FormatType(sql.TypeByOID(uint32(oid)))
 		if !strings.HasPrefix(name, "type ") {
 			return name
+		}
+	case sql.OIDRegproc:
+		if name, ok := pgcatalog.ProcName(s.e.cat, uint32(oid)); ok {
+			return quoteIdentIfNeeded(name)
 		}
 	case sql.OIDRegnamespace:
 		switch uint32(oid) {
@@ -89,6 +93,19 @@ func (s *Session) regOID(name string, t uint32) (sql.Value, error) {
 			return sql.Null, err
 		}
 		return sql.NewInt(int64(typ.OID)), nil
+	case sql.OIDRegproc:
+		schema, fn := "", name
+		if i := strings.LastIndexByte(name, '.'); i >= 0 {
+			schema, fn = unquoteIdent(name[:i])+".", name[i+1:]
+		}
+		oid, found := pgcatalog.ProcOID(s.e.cat, schema+unquoteIdent(fn))
+		switch {
+		case found == 1:
+			return sql.NewInt(int64(oid)), nil
+		case found > 1:
+			return sql.Null, sql.Errorf("42725", "more than one function named %q", name)
+		}
+		return sql.Null, sql.Errorf(sql.CodeUndefinedFunction, "function %q does not exist", name)
 	case sql.OIDRegnamespace:
 		switch unquoteIdent(name) {
 		case "pg_catalog":

@@ -24,11 +24,9 @@ func category(t sql.Type) byte {
 	}
 	switch t.OID {
 	case sql.OIDInt2, sql.OIDInt4, sql.OIDInt8, sql.OIDNumeric, sql.OIDFloat4, sql.OIDFloat8,
-		sql.OIDOid, sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegnamespace:
+		sql.OIDOid, sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegnamespace, sql.OIDRegproc:
 		return catNumeric
-	case sql.OIDText, sql.OIDVarchar, sql.OIDBpchar, sql.OIDName, sql.OIDChar, sql.OIDRegproc:
-		// regproc holds a function's name: eddy's functions have no OIDs
-		// of their own that clients could look up.
+	case sql.OIDText, sql.OIDVarchar, sql.OIDBpchar, sql.OIDName, sql.OIDChar:
 		return catString
 	case sql.OIDBool:
 		return catBool
@@ -57,7 +55,7 @@ func numericRank(oid uint32) int {
 		return 5
 	case sql.OIDFloat8:
 		return 6
-	case sql.OIDOid, sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegnamespace:
+	case sql.OIDOid, sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegnamespace, sql.OIDRegproc:
 		return 0
 	}
 	return -1
@@ -223,7 +221,7 @@ func foldable(from, to sql.Type) bool {
 
 func isRegOID(oid uint32) bool {
 	switch oid {
-	case sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegnamespace:
+	case sql.OIDRegclass, sql.OIDRegtype, sql.OIDRegnamespace, sql.OIDRegproc:
 		return true
 	}
 	return false

@@ -116,6 +116,7 @@ func init() {
 				"proargtypes": args, "prosrc": p.Name,
 			})
 		}
+		out = append(out, ioProcRecs()...)
 		if ctx != nil && ctx.Cat != nil {
 			for _, f := range ctx.Cat.Functions() {
 				out = append(out, userProc(ctx.Cat, f))
