@@ -145,4 +145,3 @@ func ProcOID(cat *catalog.Catalog, name string) (oid uint32, found int) {
 	}
 	return oid, found
 }
-
