@@ -167,7 +167,7 @@ func (t Type) Kind() Kind {
 	switch t.OID {
 	case OIDBool:
 		return KindBool
-	case OIDInt2, OIDInt4, OIDInt8, OIDOid, OIDRegclass, OIDRegtype, OIDRegnamespace, OIDRegrole:
+	case OIDInt2, OIDInt4, OIDInt8, OIDOid, OIDRegclass, OIDRegtype, OIDRegnamespace, OIDRegrole, OIDRegproc:
 		return KindInt
 	case OIDFloat4, OIDFloat8:
 		return KindFloat

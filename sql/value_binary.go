@@ -29,7 +29,7 @@ func AppendBinary(buf []byte, v Value, t Type) ([]byte, error) {
 		return binary.BigEndian.AppendUint32(buf, uint32(v.i)), nil
 	case OIDInt8:
 		return binary.BigEndian.AppendUint64(buf, uint64(v.i)), nil
-	case OIDOid, OIDRegclass, OIDRegtype, OIDRegnamespace:
+	case OIDOid, OIDRegclass, OIDRegtype, OIDRegnamespace, OIDRegproc:
 		return binary.BigEndian.AppendUint32(buf, uint32(v.i)), nil
 	case OIDFloat4:
 		return binary.BigEndian.AppendUint32(buf, math.Float32bits(float32(v.Float()))), nil
@@ -223,7 +223,7 @@ func ParseBinary(b []byte, t Type) (Value, error) {
 			return Null, err
 		}
 		return NewInt(int64(binary.BigEndian.Uint64(b))), nil
-	case OIDOid, OIDRegclass, OIDRegtype, OIDRegnamespace:
+	case OIDOid, OIDRegclass, OIDRegtype, OIDRegnamespace, OIDRegproc:
 		if err := wantLen(b, 4, t); err != nil {
 			return Null, err
 		}

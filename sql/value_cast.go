@@ -29,7 +29,7 @@ func intRangeName(oid uint32) (string, int64, int64) {
 		return "smallint", math.MinInt16, math.MaxInt16
 	case OIDInt4:
 		return "integer", math.MinInt32, math.MaxInt32
-	case OIDOid, OIDRegclass, OIDRegtype, OIDRegnamespace:
+	case OIDOid, OIDRegclass, OIDRegtype, OIDRegnamespace, OIDRegproc:
 		return "OID", math.MinInt32, math.MaxUint32
 	}
 	return "bigint", math.MinInt64, math.MaxInt64

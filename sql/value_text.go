@@ -222,7 +222,7 @@ func ParseText(s string, t Type, loc *time.Location) (Value, error) {
 		return parseIntText(s, "integer", math.MinInt32, math.MaxInt32)
 	case OIDInt8:
 		return parseIntText(s, "bigint", math.MinInt64, math.MaxInt64)
-	case OIDOid, OIDRegclass, OIDRegtype, OIDRegnamespace:
+	case OIDOid, OIDRegclass, OIDRegtype, OIDRegnamespace, OIDRegproc:
 		v, err := parseIntText(s, "oid", math.MinInt32, math.MaxUint32)
 		if err == nil && v.i < 0 {
 			// oidin accepts negative int32s and wraps them, as strtoul does.

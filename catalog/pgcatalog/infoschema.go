@@ -198,8 +198,11 @@ func init() {
 		var out []rec
 		for _, c := range o.constraints {
 			table, cols := c.Table, c.Columns
-			if c.Type == 'f' {
+			switch c.Type {
+			case 'f':
 				table, cols = o.rel(c.RefTable), c.RefColumns
+			case 'c':
+				cols = checkColumns(c.Table, c.Check)
 			}
 			if table == nil {
 				continue

@@ -20,7 +20,7 @@ func init() {
 		var out []rec
 		for _, r := range load(ctx.Cat).rels {
 			switch relkind(r) {
-			case 'r', 'v', 'm':
+			case 'r', 'v': // not materialized views, which are no SQL-standard tables
 			default:
 				continue
 			}
