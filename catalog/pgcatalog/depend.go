@@ -85,6 +85,11 @@ func (o *objects) depends() []rec {
 			}
 		}
 	}
+	if o.cat != nil {
+		for _, f := range o.cat.Functions() {
+			out = append(out, dep(oidPgProc, f.OID, oidPgNamespace, nsOID(f.Schema), 0, "n"))
+		}
+	}
 	for _, c := range o.constraints {
 		cols := c.Columns
 		if c.Type == 'c' {
