@@ -277,6 +277,27 @@ public class JdbcTest {
 
         step("isValid", () -> check("isValid", conn.isValid(5), true));
 
+        // Foreign keys as BI tools (DBeaver, Tableau, Metabase's older sync)
+        // read them, and the sort order of index columns (ASC_OR_DESC).
+        step("foreign keys", () -> {
+            try (Statement s = conn.createStatement()) {
+                s.execute("DROP TABLE IF EXISTS jdbc_orders");
+                s.execute("CREATE TABLE jdbc_orders (id BIGINT PRIMARY KEY, item BIGINT REFERENCES jdbc_items (id) ON DELETE CASCADE, qty INT)");
+            }
+            List<Object> fk = row("jdbc_items", "id", "jdbc_orders", "item", 1, DatabaseMetaData.importedKeyNoAction,
+                    DatabaseMetaData.importedKeyCascade, "jdbc_orders_item_fkey", "jdbc_items_pkey");
+            String[] cols = {"PKTABLE_NAME", "PKCOLUMN_NAME", "FKTABLE_NAME", "FKCOLUMN_NAME", "KEY_SEQ", "UPDATE_RULE",
+                    "DELETE_RULE", "FK_NAME", "PK_NAME"};
+            check("getImportedKeys", rows(md.getImportedKeys(null, "public", "jdbc_orders"), cols), List.of(fk));
+            check("getExportedKeys", rows(md.getExportedKeys(null, "public", "jdbc_items"), cols), List.of(fk));
+            check("getCrossReference", rows(md.getCrossReference(null, "public", "jdbc_items", null, "public", "jdbc_orders"), cols), List.of(fk));
+            check("getIndexInfo ASC_OR_DESC", rows(md.getIndexInfo(null, "public", "jdbc_orders", false, false), "INDEX_NAME", "COLUMN_NAME", "ASC_OR_DESC"),
+                    List.of(row("jdbc_orders_pkey", "id", "A")));
+            try (Statement s = conn.createStatement()) {
+                s.execute("DROP TABLE jdbc_orders");
+            }
+        });
+
         step("teardown", () -> {
             try (Statement s = conn.createStatement()) {
                 s.execute("DROP MATERIALIZED VIEW jdbc_mv");
