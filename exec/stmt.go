@@ -17,6 +17,11 @@ import (
 func (s *Session) Parse(ctx context.Context, query string, paramOIDs []uint32) ([]server.Statement, error) {
 	stmts, err := sql.Parse(query)
 	if err != nil {
+		// A syntax error fails the transaction block like any other error
+		// (clients count on 25P02 after it, as PostgreSQL gives).
+		if s.txn != nil {
+			s.failed = true
+		}
 		return nil, err
 	}
 	paramTypes := make([]sql.Type, len(paramOIDs))
