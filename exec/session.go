@@ -163,7 +163,7 @@ func (s *Session) builtinContext() *builtin.Context {
 	if s.txn == nil || now.IsZero() {
 		now = time.Now()
 	}
-	return &builtin.Context{Loc: s.loc, Now: now, User: s.user, Database: s.database, Setting: s.setting, Catalog: catalogReader{s.e}, Sequences: sequenceService{s}, BackendPID: s.pid}
+	return &builtin.Context{Loc: s.loc, Now: now, User: s.user, Database: s.database, Setting: s.setting, SetSetting: s.setConfig, Catalog: catalogReader{s.e}, Sequences: sequenceService{s}, BackendPID: s.pid}
 }
 
 type catalogReader struct{ e *Engine }

@@ -33,6 +33,9 @@ type Context struct {
 	Database string
 	// Setting returns a session setting (current_setting).
 	Setting func(name string) (string, bool)
+	// SetSetting changes one (set_config) and returns its new value; nil
+	// where settings cannot change.
+	SetSetting func(name, value string, local bool) (string, error)
 	// Catalog answers catalog lookups for functions like pg_table_is_visible
 	// and regclass casts; nil where there is no catalog.
 	Catalog CatalogReader
