@@ -8,7 +8,7 @@ import (
 )
 
 // set_config(name, value, is_local) is SET as a function: pg_dump starts
-// with set_config('search_path', ”, false), and tools that pool
+// by emptying search_path with set_config, and tools that pool
 // connections set application_name or their own settings with it. Like
 // SET LOCAL in eddy, is_local changes the setting for the session.
 func init() {
