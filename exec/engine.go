@@ -34,6 +34,10 @@ type Engine struct {
 
 	seqStates sync.Map // sequence OID -> *seqState (sequence.go)
 
+	// backends are the sessions by process ID, for pg_cancel_backend
+	// (system_backends.go).
+	backends sync.Map // pid -> backend
+
 	// kafka is nil when eddy runs without Kafka (source.go).
 	kafka   *kafkaConn
 	sources sync.Map // source OID -> *sourceStats

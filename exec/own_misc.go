@@ -183,7 +183,10 @@ func (s *Session) prepareDeclare(n *sql.Declare) (*statement, error) {
 }
 
 // SetBackendPID implements server.BackendPIDUser.
-func (s *Session) SetBackendPID(pid uint32) { s.pid = pid }
+func (s *Session) SetBackendPID(pid uint32) {
+	s.pid = pid
+	s.e.backends.Store(pid, backend{s: s, user: s.user})
+}
 
 // UsePortals implements server.PortalUser.
 func (s *Session) UsePortals(p server.Portals) { s.portals = p }

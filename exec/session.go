@@ -148,6 +148,9 @@ func (s *Session) Cancel() {
 
 // Close rolls back an open transaction, which releases the views it fed.
 func (s *Session) Close() error {
+	if s.pid != 0 {
+		s.e.backends.Delete(s.pid)
+	}
 	s.closeCursors(true)
 	s.rollback()
 	return nil
@@ -163,7 +166,7 @@ func (s *Session) builtinContext() *builtin.Context {
 	if s.txn == nil || now.IsZero() {
 		now = time.Now()
 	}
-	return &builtin.Context{Loc: s.loc, Now: now, User: s.user, Database: s.database, Setting: s.setting, SetSetting: s.setConfig, Catalog: catalogReader{s.e}, Sequences: sequenceService{s}, BackendPID: s.pid}
+	return &builtin.Context{Loc: s.loc, Now: now, User: s.user, Database: s.database, Setting: s.setting, SetSetting: s.setConfig, Signal: s.signalBackend, Catalog: catalogReader{s.e}, Sequences: sequenceService{s}, BackendPID: s.pid}
 }
 
 type catalogReader struct{ e *Engine }

@@ -36,6 +36,9 @@ type Context struct {
 	// SetSetting changes one (set_config) and returns its new value; nil
 	// where settings cannot change.
 	SetSetting func(name, value string, local bool) (string, error)
+	// Signal cancels the statement another session runs
+	// (pg_cancel_backend); found is false when no session has that pid.
+	Signal func(pid int64, terminate bool) (found bool, err error)
 	// Catalog answers catalog lookups for functions like pg_table_is_visible
 	// and regclass casts; nil where there is no catalog.
 	Catalog CatalogReader
