@@ -515,3 +515,51 @@ func (p *pgRE) count(src string) sql.Value {
 	}
 	return intOf(len(p.re.FindAllStringIndex(src, -1)))
 }
+
+// RegexpMatchGroup specializes (regexp_match(src, pat [, flags]))[group],
+// with f regexp_match and its pattern, flags and the subscript constant
+// (consts and isConst as a Prepare gets them, for f's arguments): the
+// group's text without building the array. nil when f is not
+// regexp_match or the constants do not prepare; the plain evaluation then
+// reports their errors per row.
+func RegexpMatchGroup(f *Func, consts []sql.Value, isConst []bool, group int64) func(src string) sql.Value {
+	if f.Name != "regexp_match" || f.Prepare == nil || len(consts) < 2 || len(consts) > 3 || len(isConst) != len(consts) {
+		return nil
+	}
+	if !isConst[1] || consts[1].IsNull() {
+		return nil
+	}
+	fl := reFlags{dotNL: true}
+	if len(consts) == 3 {
+		if !isConst[2] || consts[2].IsNull() {
+			return nil
+		}
+		var err error
+		if fl, err = parseREFlags(consts[2].Text(), false, "regexp_match"); err != nil {
+			return nil
+		}
+	}
+	p, err := newPGRE(consts[1].Text(), fl)
+	if err != nil {
+		return nil
+	}
+	return func(src string) sql.Value {
+		var buf matchBuf
+		m := p.submatchIndex(src, buf[:0])
+		if m == nil {
+			return sql.Null
+		}
+		// The array holds the groups, or the whole match when there is none.
+		g := int64(len(m)/2 - 1)
+		if g == 0 {
+			if group != 1 {
+				return sql.Null
+			}
+			return sql.NewText(src[m[0]:m[1]])
+		}
+		if group < 1 || group > g || m[2*group] < 0 {
+			return sql.Null
+		}
+		return sql.NewText(src[m[2*group]:m[2*group+1]])
+	}
+}
