@@ -2,6 +2,7 @@ package exec
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -101,6 +102,28 @@ func TestCompareNumericFastPath(t *testing.T) {
 		x, y := sql.NewNumeric(a), sql.NewNumeric(b)
 		if got, want := compareNumeric(x, y), sql.Compare(x, y); got != want {
 			t.Fatalf("compare(%s, %s) = %d, sql.Compare gives %d", a, b, got, want)
+		}
+	}
+}
+
+// TestNumericScaleSlab: results carved from the expression's slab stay
+// apart, across chunks, after the rows that made them are gone.
+func TestNumericScaleSlab(t *testing.T) {
+	e, s := openSession(t, t.TempDir())
+	defer e.Close()
+	n := 3*decSlabChunk + 5
+	rows := query(t, s, `SELECT x, 0.908 * x::numeric FROM generate_series(-5, `+strconv.Itoa(n-6)+`) x ORDER BY x`)
+	if len(rows) != n {
+		t.Fatalf("%d rows, want %d", len(rows), n)
+	}
+	for _, r := range rows {
+		x := r[0].Int()
+		want := new(apd.Decimal)
+		if _, err := decCtx.Mul(want, apd.New(908, -3), apd.New(x, 0)); err != nil {
+			t.Fatal(err)
+		}
+		if got := r[1].Numeric(); got.Cmp(want) != 0 || got.Exponent != -3 {
+			t.Fatalf("0.908 * %d = %s, want %s", x, got, want)
 		}
 	}
 }

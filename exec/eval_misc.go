@@ -12,6 +12,9 @@ import (
 )
 
 func (rt *runtime) compileCall(e *planner.Call) (evalFn, error) {
+	if f, ok, err := rt.compileMatchGroup(e); ok {
+		return f, err
+	}
 	args, err := rt.compileAll(e.Args)
 	if err != nil {
 		return nil, err
@@ -55,6 +58,70 @@ func (rt *runtime) compileCall(e *planner.Call) (evalFn, error) {
 		}
 		return fn.Call(fctx, vals, types)
 	}, nil
+}
+
+// compileMatchGroup compiles (regexp_match(src, pat [, flags]))[k], for
+// constant pat, flags and k, as one evaluation that builds no array (q21's
+// channel id). ok is false for any other call.
+func (rt *runtime) compileMatchGroup(e *planner.Call) (evalFn, bool, error) {
+	if e.Fn.Name != "eddy_subscript" || len(e.Args) != 2 {
+		return nil, false, nil
+	}
+	inner, isCall := e.Args[0].(*planner.Call)
+	if !isCall || inner.Fn.Name != "regexp_match" {
+		return nil, false, nil
+	}
+	idx, isConst := constArg(e.Args[1])
+	if !isConst {
+		return nil, false, nil
+	}
+	k, err := rt.compile(idx)
+	if err != nil {
+		return nil, false, nil
+	}
+	kv, err := k(nil)
+	if err != nil || kv.IsNull() || kv.Kind() != sql.KindInt {
+		return nil, false, nil
+	}
+	args, err := rt.compileAll(inner.Args)
+	if err != nil {
+		return nil, true, err
+	}
+	consts := make([]sql.Value, len(args))
+	isConsts := make([]bool, len(args))
+	for i, a := range inner.Args {
+		if _, ok := constArg(a); !ok {
+			continue
+		}
+		v, err := args[i](nil)
+		if err != nil {
+			continue
+		}
+		consts[i], isConsts[i] = v, true
+	}
+	group := builtin.RegexpMatchGroup(inner.Fn, consts, isConsts, kv.Int())
+	if group == nil {
+		return nil, false, nil
+	}
+	src := args[0]
+	return func(row sql.Row) (sql.Value, error) {
+		v, err := src(row)
+		if err != nil || v.IsNull() {
+			return sql.Null, err
+		}
+		return group(v.Text()), nil
+	}, true, nil
+}
+
+// constArg is a call's argument when it is a literal or a cast of one
+// (which compileCast folds).
+func constArg(a planner.Expr) (planner.Expr, bool) {
+	x := a
+	if c, ok := x.(*planner.Cast); ok {
+		x = c.Input
+	}
+	_, ok := x.(*planner.Const)
+	return a, ok
 }
 
 // prepareCall specializes a call to its constant arguments (a literal, or

@@ -31,20 +31,20 @@ func fillChunk(t *testing.T, cache int64, row sql.Row) int {
 }
 
 func TestLoadChunk(t *testing.T) {
-	narrow := sql.Row{sql.NewInt(1), sql.NewInt(2)}                        // 136 bytes
-	wide := sql.Row{sql.NewInt(1), sql.NewText(strings.Repeat("x", 1000))} // 1,136 bytes
+	narrow := sql.Row{sql.NewInt(1), sql.NewInt(2), sql.NewInt(3)}         // 168 bytes
+	wide := sql.Row{sql.NewInt(1), sql.NewText(strings.Repeat("x", 1000))} // 1,120 bytes
 	for _, c := range []struct {
 		cache int64
 		row   sql.Row
 		want  int // rows after which the chunk is full
 	}{
 		{DefaultStateCache, narrow, snapshotChunk},        // 64K rows come first
-		{256 << 20, narrow, (8<<20 + 135) / 136},          // 8 MiB first
-		{MinStateCache, narrow, (4<<20 + 135) / 136},      // 4 MiB
-		{256 << 20, wide, (8<<20 + 1135) / 1136},          // about 7,400 rows
-		{DefaultStateCache, wide, (64<<20 + 1135) / 1136}, // about 59,000 rows
+		{256 << 20, narrow, (8<<20 + 167) / 168},          // 8 MiB first
+		{MinStateCache, narrow, (4<<20 + 167) / 168},      // 4 MiB
+		{256 << 20, wide, (8<<20 + 1119) / 1120},          // about 7,500 rows
+		{DefaultStateCache, wide, (64<<20 + 1119) / 1120}, // about 60,000 rows
 	} {
-		if size := rowSize(c.row); size != 136 && size != 1136 {
+		if size := rowSize(c.row); size != 168 && size != 1120 {
 			t.Fatalf("rowSize changed to %d: update the test", size)
 		}
 		// Rows come in batches of 1,000, so the chunk ends in the batch

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/eddysql/eddy/sql"
 )
@@ -33,12 +34,15 @@ func (m *memBudget) grow(n int64) error {
 }
 
 // valueSize is a sql.Value's footprint: the struct plus what it points to.
-const valueSize = 56
+const valueSize = 48
+
+// The build fails if valueSize is not sql.Value's size.
+var _ = [1]struct{}{}[unsafe.Sizeof(sql.Value{})-valueSize]
 
 func rowSize(r sql.Row) int64 {
 	n := int64(24 + len(r)*valueSize)
 	for i := range r {
-		v := &r[i] // not a copy of each 56-byte value
+		v := &r[i] // not a copy of each value
 		switch v.Kind() {
 		case sql.KindText, sql.KindBytes, sql.KindJSON:
 			n += int64(len(v.Text()))

@@ -7,12 +7,17 @@ import (
 // Value is one SQL value. It is a small struct passed by value so that rows
 // ([]Value) hold their data inline: ints, floats, dates and timestamps need no
 // allocation. The zero Value is NULL.
+//
+// A Value is 48 bytes: rows of many of them are what a stream's records
+// become, so every word counts. An interval's months and days, rare in
+// streams next to its microseconds, are boxed in p (as one int64, which
+// Go boxes without allocating when it is below 256, as zero and small day
+// counts are).
 type Value struct {
 	k Kind
 	i int64  // bool (0/1), int, float bits, date, time, timestamp(tz), interval micros
-	j int64  // interval: months<<32 | uint32(days)
 	s string // text, bytes, json
-	p any    // *apd.Decimal for numeric, []Value for arrays
+	p any    // *apd.Decimal for numeric, []Value for arrays, int64 months<<32 | uint32(days) for a nonzero interval's
 }
 
 // Row is one tuple of values.
@@ -48,7 +53,11 @@ func NewNumeric(d *apd.Decimal) Value { return Value{k: KindNumeric, p: d} }
 // NewInterval builds an interval of months, days and microseconds, kept apart as
 // PostgreSQL keeps them (a month is not a fixed number of days).
 func NewInterval(iv IntervalValue) Value {
-	return Value{k: KindInterval, i: iv.Micros, j: int64(iv.Months)<<32 | int64(uint32(iv.Days))}
+	v := Value{k: KindInterval, i: iv.Micros}
+	if md := int64(iv.Months)<<32 | int64(uint32(iv.Days)); md != 0 {
+		v.p = md
+	}
+	return v
 }
 
 // NewArray wraps elems; the caller must not modify elems afterwards.
@@ -78,5 +87,6 @@ func (v Value) Array() []Value {
 	return a
 }
 func (v Value) Interval() IntervalValue {
-	return IntervalValue{Months: int32(v.j >> 32), Days: int32(uint32(v.j)), Micros: v.i}
+	md, _ := v.p.(int64)
+	return IntervalValue{Months: int32(md >> 32), Days: int32(uint32(md)), Micros: v.i}
 }

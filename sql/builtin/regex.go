@@ -80,9 +80,29 @@ func badRE(msg string) error {
 type pgRE struct {
 	re  *regexp.Regexp
 	lit string
+	// simple, when set, matches the pattern without the regexp package
+	// (regex_simple.go).
+	simple *simpleRE
 }
 
-func (p *pgRE) submatchIndex(s string) []int {
+// submatchIndex is regexp's FindStringSubmatchIndex; buf, when large
+// enough, holds the result.
+func (p *pgRE) submatchIndex(s string, buf []int) []int {
+	if m := p.simple; m != nil {
+		// find looks for its own literal, p.lit or a better one.
+		n := 2 * (m.ncap + 1)
+		if cap(buf) < n {
+			buf = make([]int, n)
+		}
+		buf = buf[:n]
+		for i := range buf {
+			buf[i] = -1
+		}
+		if !m.find(s, buf) {
+			return nil
+		}
+		return buf
+	}
 	if p.lit != "" && !strings.Contains(s, p.lit) {
 		return nil
 	}
@@ -97,6 +117,10 @@ func (p *pgRE) allSubmatchIndex(s string, n int) [][]int {
 }
 
 func (p *pgRE) matchString(s string) bool {
+	if m := p.simple; m != nil && m.ncap < len(matchBuf{})/2 {
+		var buf matchBuf
+		return m.find(s, buf[:2*(m.ncap+1)])
+	}
 	if p.lit != "" && !strings.Contains(s, p.lit) {
 		return false
 	}
@@ -175,7 +199,9 @@ func newPGRE(pat string, f reFlags) (*pgRE, error) {
 	p := &pgRE{re: re}
 	// regexp.Compile parses src the same way, so this cannot fail.
 	if t, err := syntax.Parse(src, syntax.Perl); err == nil {
-		p.lit = requiredLiteral(t.Simplify())
+		t = t.Simplify()
+		p.lit = requiredLiteral(t)
+		p.simple = newSimpleRE(t, re.NumSubexp())
 	}
 	return p, nil
 }
@@ -368,8 +394,12 @@ func regexpMatch(src, pat, flags string) (sql.Value, error) {
 	return re.firstMatch(src), nil
 }
 
+// matchBuf holds the groups of most patterns' match without allocating.
+type matchBuf [16]int
+
 func (p *pgRE) firstMatch(src string) sql.Value {
-	m := p.submatchIndex(src)
+	var buf matchBuf
+	m := p.submatchIndex(src, buf[:0])
 	if m == nil {
 		return sql.Null
 	}
@@ -465,7 +495,8 @@ func prepareREMatch(icase bool) func([]sql.Value, []bool) EvalFunc {
 // substring is substring(text FROM pattern): the first parenthesized
 // group if there is one, else the whole match; NULL when nothing matches.
 func (p *pgRE) substring(src string) sql.Value {
-	m := p.submatchIndex(src)
+	var buf matchBuf
+	m := p.submatchIndex(src, buf[:0])
 	if m == nil {
 		return sql.Null
 	}
@@ -483,4 +514,52 @@ func (p *pgRE) count(src string) sql.Value {
 		return intOf(0)
 	}
 	return intOf(len(p.re.FindAllStringIndex(src, -1)))
+}
+
+// RegexpMatchGroup specializes (regexp_match(src, pat [, flags]))[group],
+// with f regexp_match and its pattern, flags and the subscript constant
+// (consts and isConst as a Prepare gets them, for f's arguments): the
+// group's text without building the array. nil when f is not
+// regexp_match or the constants do not prepare; the plain evaluation then
+// reports their errors per row.
+func RegexpMatchGroup(f *Func, consts []sql.Value, isConst []bool, group int64) func(src string) sql.Value {
+	if f.Name != "regexp_match" || f.Prepare == nil || len(consts) < 2 || len(consts) > 3 || len(isConst) != len(consts) {
+		return nil
+	}
+	if !isConst[1] || consts[1].IsNull() {
+		return nil
+	}
+	fl := reFlags{dotNL: true}
+	if len(consts) == 3 {
+		if !isConst[2] || consts[2].IsNull() {
+			return nil
+		}
+		var err error
+		if fl, err = parseREFlags(consts[2].Text(), false, "regexp_match"); err != nil {
+			return nil
+		}
+	}
+	p, err := newPGRE(consts[1].Text(), fl)
+	if err != nil {
+		return nil
+	}
+	return func(src string) sql.Value {
+		var buf matchBuf
+		m := p.submatchIndex(src, buf[:0])
+		if m == nil {
+			return sql.Null
+		}
+		// The array holds the groups, or the whole match when there is none.
+		g := int64(len(m)/2 - 1)
+		if g == 0 {
+			if group != 1 {
+				return sql.Null
+			}
+			return sql.NewText(src[m[0]:m[1]])
+		}
+		if group < 1 || group > g || m[2*group] < 0 {
+			return sql.Null
+		}
+		return sql.NewText(src[m[2*group]:m[2*group+1]])
+	}
 }
