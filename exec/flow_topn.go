@@ -54,8 +54,11 @@ type topNOp struct {
 	// that a join with their partition's max or min keeps (flow_argmax.go).
 	// Each output row is followed by its columns at extra. Rows with a
 	// NULL partition value, which join nothing, are dropped.
-	ties   bool
-	extra  []int
+	ties  bool
+	extra []int
+	// grow: ties over maxima that never fall (flow_topn_grow.go), which
+	// keep only the records.
+	grow   bool
 	prefix []byte
 	out    Operator
 	outGen uint64
@@ -253,6 +256,9 @@ func (t *topNOp) setPrefix(pk string) []byte {
 // partition applies one partition's changes and emits the changes of its
 // output positions.
 func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
+	if t.grow {
+		return t.growPartition(p, dels, adds)
+	}
 	st := t.rt.flow.state
 	size, top, err := t.record(p.key)
 	if err != nil {
