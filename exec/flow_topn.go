@@ -119,6 +119,9 @@ type topPart struct {
 	// added are an append-only input's rows, as they came: equal rows are
 	// merged after sorting, which partition does anyway.
 	added []*topEntry
+	// top is the record's top as the epoch found it, read as the
+	// partition's first change comes (grow mode: flow_topn_grow.go).
+	top []*topEntry
 }
 
 func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
@@ -170,6 +173,16 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 				p.changes = map[string]*topEntry{}
 			}
 			parts[p.key] = p
+			if t.grow {
+				if err := t.growBegin(p, begin); err != nil {
+					return err
+				}
+			}
+		}
+		if t.grow {
+			if below, err := t.growBelow(p, r); below || err != nil {
+				return err
+			}
 		}
 		key, klen, err := t.positionKey(r)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/sql"
 )
 
 // Ties over counts that only grow: Nexmark q5's shape, rows joined to the
@@ -79,10 +80,7 @@ func growingMax(left planner.Node, m maxJoin) bool {
 // growPartition is partition for an operator whose maxima never fall
 // (topNOp.grow): only the record is read and written.
 func (t *topNOp) growPartition(p *topPart, dels, adds *Batch) error {
-	_, top, err := t.record(p.key)
-	if err != nil {
-		return err
-	}
+	top := p.top
 	byKey := make(map[string]*topEntry, len(top))
 	next := make([]*topEntry, 0, len(top)+4)
 	for _, e := range top {
@@ -136,4 +134,30 @@ func (t *topNOp) growPartition(p *topPart, dels, adds *Batch) error {
 		t.cache.put(p.key, size, next)
 	}
 	return nil
+}
+
+// growBegin reads the record of a partition that the epoch touches first.
+func (t *topNOp) growBegin(p *topPart, begin func() error) error {
+	if err := begin(); err != nil {
+		return err
+	}
+	_, top, err := t.record(p.key)
+	p.top = top
+	return err
+}
+
+// growBelow reports whether a change of row r, in or out, lies below its
+// partition's max as the epoch found it: such a row is past the top, and
+// stays there, so it costs nothing more.
+func (t *topNOp) growBelow(p *topPart, r sql.Row) (bool, error) {
+	if len(p.top) == 0 {
+		return false, nil
+	}
+	ok, err := appendOrderKey(t.pkbuf[:0], t.order, r)
+	if err != nil {
+		return false, err
+	}
+	t.pkbuf = ok
+	first := p.top[0]
+	return bytes.Compare(ok, first.key[:first.klen]) > 0, nil
 }
