@@ -472,7 +472,7 @@ func (a *aggOp) load(gk string, vals sql.Row, first bool) (*aggGroup, error) {
 	var rec []byte
 	var ok bool
 	var err error
-	if a.cache == nil || !a.cache.complete {
+	if a.cache == nil || !a.cache.knows(gk) {
 		if rec, ok, err = a.rt.flow.state.get(a.recordKey(gk)); err != nil {
 			return nil, err
 		}
@@ -608,7 +608,7 @@ func (a *aggOp) add(g *aggGroup, vals, r sql.Row, d int64) error {
 				if m0 = a.cache.member(k); m0&s.bit != 0 {
 					continue
 				}
-				known = a.cache.complete
+				known = a.cache.knows(g.key)
 				// Held once the epoch takes effect, which the stamp
 				// vouches for.
 				a.cache.addMember(k, s.bit)

@@ -58,6 +58,10 @@ type aggCache struct {
 	// until the cache first drops an entry it cannot vouch for: an
 	// eviction or a reset.
 	complete bool
+	// evictedTo, where groups close, is the greatest closing value whose
+	// windows' entries the cache evicted whole (evictWindows), keeping
+	// complete for the windows past it; NULL: none.
+	evictedTo sql.Value
 }
 
 // aggCacheShare is the part of the state cache (--state-cache) that one
@@ -93,6 +97,7 @@ func (c *aggCache) reset() {
 	c.bytes = 0
 	c.closedAt = sql.Null
 	c.complete = false
+	c.evictedTo = sql.Null
 }
 
 // begin validates the cache for a new epoch and writes the epoch's stamp;
@@ -128,19 +133,9 @@ func (c *aggCache) pruneClosed(st *stateStore) error {
 	if len(c.groups) == 0 && len(c.present) == 0 {
 		return nil
 	}
-	// Group keys in both maps start with the group's key, whose values up
-	// to the closing position are those the closer decodes.
-	types := c.closer.types[0]
 	closed := func(k string) bool {
-		rest := []byte(k)
-		var v sql.Value
-		for _, typ := range types {
-			var err error
-			if v, rest, err = sql.DecodeKey(rest, typ); err != nil {
-				return true // dropping an entry is always safe
-			}
-		}
-		return !v.IsNull() && sql.Compare(v, t) < 0
+		v, ok := c.closingValue(k)
+		return !ok || !v.IsNull() && sql.Compare(v, t) < 0 // dropping an entry is always safe
 	}
 	for k, g := range c.groups {
 		if closed(k) {
@@ -156,6 +151,112 @@ func (c *aggCache) pruneClosed(st *stateStore) error {
 		}
 	}
 	return nil
+}
+
+// closingValue decodes the closing value of a group key, or of a member
+// key, which starts with its group's: the values up to the closing
+// position are those the closer decodes. False: the key does not decode.
+func (c *aggCache) closingValue(k string) (sql.Value, bool) {
+	rest := []byte(k)
+	var v sql.Value
+	for _, typ := range c.closer.types[0] {
+		var err error
+		if v, rest, err = sql.DecodeKey(rest, typ); err != nil {
+			return sql.Null, false
+		}
+	}
+	return v, true
+}
+
+// knows reports whether the cache holds group gk, or its members, if the
+// store does: it is complete, and gk's window was not evicted.
+func (c *aggCache) knows(gk string) bool {
+	if !c.complete {
+		return false
+	}
+	if c.evictedTo.IsNull() {
+		return true
+	}
+	v, ok := c.closingValue(gk)
+	return ok && !v.IsNull() && sql.Compare(v, c.evictedTo) > 0
+}
+
+// evictWindows evicts the entries of the windows that close first, whole,
+// until the cache is down to target, and reports whether it got there: the
+// cache stays complete for the other windows. Over an input that comes in
+// time order, as a source's load does, the first windows are those done
+// with, where arbitrary evictions would cost the open windows' groups a
+// read each, and every new group one, the cache no longer knowing them
+// absent.
+func (c *aggCache) evictWindows(target int64) bool {
+	if c.closer == nil || len(c.closer.types[0]) == 0 || !keyOrdered(c.closer.types[0][len(c.closer.types[0])-1]) {
+		return false
+	}
+	// Bytes by closing value, under its memcomparable key.
+	type window struct {
+		v     sql.Value
+		bytes int64
+	}
+	wins := map[string]*window{}
+	var kb []byte
+	tally := func(k string, n int64) {
+		v, ok := c.closingValue(k)
+		if !ok || v.IsNull() {
+			return
+		}
+		kb = sql.AppendKey(kb[:0], v)
+		w := wins[string(kb)]
+		if w == nil {
+			w = &window{v: v}
+			wins[string(kb)] = w
+		}
+		w.bytes += n
+	}
+	for k, g := range c.groups {
+		tally(k, g.cached)
+	}
+	for k := range c.present {
+		tally(k, int64(len(k))+aggCacheEntryCost)
+	}
+	keys := make([]string, 0, len(wins))
+	for k := range wins {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	freed, to := int64(0), sql.Null
+	for _, k := range keys {
+		if c.bytes-freed <= target {
+			break
+		}
+		freed += wins[k].bytes
+		to = wins[k].v
+	}
+	if to.IsNull() || c.bytes-freed > target {
+		return false
+	}
+	evicted := func(k string) bool {
+		v, ok := c.closingValue(k)
+		return ok && !v.IsNull() && sql.Compare(v, to) <= 0
+	}
+	for k, g := range c.groups {
+		if evicted(k) {
+			// A group in use by the epoch stays correct: it is put
+			// back, and counted again, when the epoch writes its record.
+			delete(c.groups, k)
+			c.bytes -= g.cached
+			g.cached = 0
+		}
+	}
+	for k := range c.present {
+		if evicted(k) {
+			delete(c.present, k)
+			c.bytes -= int64(len(k)) + aggCacheEntryCost
+		}
+	}
+	if c.evictedTo.IsNull() || sql.Compare(to, c.evictedTo) > 0 {
+		c.evictedTo = to
+	}
+	return true
 }
 
 // memberKey is the key of a member of multiset id of group gk in present,
@@ -234,6 +335,9 @@ func (c *aggCache) evict() {
 		return
 	}
 	target := c.limit * 3 / 4
+	if c.complete && c.evictWindows(target) {
+		return
+	}
 	c.complete = false
 	for k := range c.present {
 		if c.bytes <= target {
