@@ -295,6 +295,11 @@ type aggGroup struct {
 	// group counts for in the cache (aggCache.putGroup).
 	row    sql.Row
 	cached int64
+	// win is, where groups close, the key of the group's closing value
+	// (aggCache.closingKey), once the cache has held it; winNull: that
+	// value is NULL.
+	win     string
+	winNull bool
 	// inline are the group's shared multisets, by aggOp.leaders.
 	inline []*inlineSet
 }

@@ -3,6 +3,7 @@ package exec
 import (
 	"encoding/binary"
 	"slices"
+	"strings"
 	"unsafe"
 
 	"github.com/eddysql/eddy/sql"
@@ -58,10 +59,11 @@ type aggCache struct {
 	// until the cache first drops an entry it cannot vouch for: an
 	// eviction or a reset.
 	complete bool
-	// evictedTo, where groups close, is the greatest closing value whose
-	// windows' entries the cache evicted whole (evictWindows), keeping
-	// complete for the windows past it; NULL: none.
-	evictedTo sql.Value
+	// evictedTo, where groups close and evicted, is the key of the
+	// greatest closing value whose windows' entries the cache evicted
+	// whole (evictWindows), keeping complete for the windows past it.
+	evicted   bool
+	evictedTo string
 }
 
 // aggCacheShare is the part of the state cache (--state-cache) that one
@@ -97,7 +99,7 @@ func (c *aggCache) reset() {
 	c.bytes = 0
 	c.closedAt = sql.Null
 	c.complete = false
-	c.evictedTo = sql.Null
+	c.evicted, c.evictedTo = false, ""
 }
 
 // begin validates the cache for a new epoch and writes the epoch's stamp;
@@ -168,17 +170,33 @@ func (c *aggCache) closingValue(k string) (sql.Value, bool) {
 	return v, true
 }
 
+// closingKey returns the key of the closing value within a group or
+// member key, and whether that value is NULL; false: it does not decode.
+func (c *aggCache) closingKey(k string) (string, bool, bool) {
+	rest := []byte(k)
+	start := 0
+	var v sql.Value
+	for _, typ := range c.closer.types[0] {
+		start = len(k) - len(rest)
+		var err error
+		if v, rest, err = sql.DecodeKey(rest, typ); err != nil {
+			return "", false, false
+		}
+	}
+	return k[start : len(k)-len(rest)], v.IsNull(), true
+}
+
 // knows reports whether the cache holds group gk, or its members, if the
 // store does: it is complete, and gk's window was not evicted.
 func (c *aggCache) knows(gk string) bool {
 	if !c.complete {
 		return false
 	}
-	if c.evictedTo.IsNull() {
+	if !c.evicted {
 		return true
 	}
-	v, ok := c.closingValue(gk)
-	return ok && !v.IsNull() && sql.Compare(v, c.evictedTo) > 0
+	w, null, ok := c.closingKey(gk)
+	return ok && !null && w > c.evictedTo
 }
 
 // evictWindows evicts the entries of the windows that close first, whole,
@@ -192,54 +210,37 @@ func (c *aggCache) evictWindows(target int64) bool {
 	if c.closer == nil || len(c.closer.types[0]) == 0 || !keyOrdered(c.closer.types[0][len(c.closer.types[0])-1]) {
 		return false
 	}
-	// Bytes by closing value, under its memcomparable key.
-	type window struct {
-		v     sql.Value
-		bytes int64
-	}
-	wins := map[string]*window{}
-	var kb []byte
-	tally := func(k string, n int64) {
-		v, ok := c.closingValue(k)
-		if !ok || v.IsNull() {
-			return
+	// Bytes by closing value, under its memcomparable key; groups keep
+	// theirs (aggGroup.win), members are decoded.
+	wins := map[string]int64{}
+	for _, g := range c.groups {
+		if !g.winNull {
+			wins[g.win] += g.cached
 		}
-		kb = sql.AppendKey(kb[:0], v)
-		w := wins[string(kb)]
-		if w == nil {
-			w = &window{v: v}
-			wins[string(kb)] = w
-		}
-		w.bytes += n
-	}
-	for k, g := range c.groups {
-		tally(k, g.cached)
 	}
 	for k := range c.present {
-		tally(k, int64(len(k))+aggCacheEntryCost)
+		if w, null, ok := c.closingKey(k); ok && !null {
+			wins[w] += int64(len(k)) + aggCacheEntryCost
+		}
 	}
 	keys := make([]string, 0, len(wins))
 	for k := range wins {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	freed, to := int64(0), sql.Null
+	freed, to, found := int64(0), "", false
 	for _, k := range keys {
 		if c.bytes-freed <= target {
 			break
 		}
-		freed += wins[k].bytes
-		to = wins[k].v
+		freed += wins[k]
+		to, found = k, true
 	}
-	if to.IsNull() || c.bytes-freed > target {
+	if !found || c.bytes-freed > target {
 		return false
 	}
-	evicted := func(k string) bool {
-		v, ok := c.closingValue(k)
-		return ok && !v.IsNull() && sql.Compare(v, to) <= 0
-	}
 	for k, g := range c.groups {
-		if evicted(k) {
+		if !g.winNull && g.win <= to {
 			// A group in use by the epoch stays correct: it is put
 			// back, and counted again, when the epoch writes its record.
 			delete(c.groups, k)
@@ -248,13 +249,14 @@ func (c *aggCache) evictWindows(target int64) bool {
 		}
 	}
 	for k := range c.present {
-		if evicted(k) {
+		if w, null, ok := c.closingKey(k); ok && !null && w <= to {
 			delete(c.present, k)
 			c.bytes -= int64(len(k)) + aggCacheEntryCost
 		}
 	}
-	if c.evictedTo.IsNull() || sql.Compare(to, c.evictedTo) > 0 {
-		c.evictedTo = to
+	if !c.evicted || to > c.evictedTo {
+		// (The key is a substring of a group key the cache may drop.)
+		c.evicted, c.evictedTo = true, strings.Clone(to)
 	}
 	return true
 }
@@ -312,6 +314,11 @@ func (c *aggCache) putGroup(g *aggGroup) {
 	g.cached += g.inlineBytes()
 	for _, v := range g.row {
 		g.cached += int64(len(v.BytesString()))
+	}
+	if c.closer != nil && g.win == "" && !g.winNull {
+		w, null, ok := c.closingKey(g.key)
+		// A key that does not decode counts as never closing.
+		g.win, g.winNull = w, null || !ok
 	}
 	c.groups[g.key] = g
 	c.bytes += g.cached

@@ -297,7 +297,9 @@ func TestAggCacheEvictWindows(t *testing.T) {
 	c.complete = true
 	// Groups keyed (k, w), closing by w.
 	c.closer = &groupCloser{pos: 1, types: [][]sql.Type{{sql.Int8, sql.Int8}}}
-	key := func(k, w int) string { return string(sql.AppendKey(sql.AppendKey(nil, sql.NewInt(int64(k))), sql.NewInt(int64(w)))) }
+	key := func(k, w int) string {
+		return string(sql.AppendKey(sql.AppendKey(nil, sql.NewInt(int64(k))), sql.NewInt(int64(w))))
+	}
 	for w := range 40 {
 		for k := range 10 {
 			gk := key(k, w)
@@ -308,10 +310,14 @@ func TestAggCacheEvictWindows(t *testing.T) {
 	if c.bytes > c.limit {
 		t.Fatalf("%d bytes over a limit of %d", c.bytes, c.limit)
 	}
-	if !c.complete || c.evictedTo.IsNull() {
+	if !c.complete || !c.evicted {
 		t.Fatalf("evicting whole windows lost completeness (complete %v, evicted to %v)", c.complete, c.evictedTo)
 	}
-	to := int(c.evictedTo.Int())
+	v, _, err := sql.DecodeKey([]byte(c.evictedTo), sql.Int8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := int(v.Int())
 	if to < 1 || to >= 39 {
 		t.Fatalf("evicted up to window %d", to)
 	}
