@@ -62,6 +62,10 @@ type aggOp struct {
 	// appendOnly), so an extreme never leaves and min and max keep no
 	// multiset, only the extreme in the group's record.
 	appendOnly bool
+	// hop: the input is HOP's, whose rows are counted by slide before
+	// they reach their windows' groups (flow_agg_hop.go); in is then
+	// HOP's input.
+	hop *aggHop
 	// cache holds the groups and distinct values of the epochs that took
 	// effect (flow_agg_cache.go).
 	cache    *aggCache
@@ -213,8 +217,14 @@ func (f *dataflow) aggregate(rt *runtime, n *planner.Aggregate) (Operator, error
 	a.cache.closer = closer
 	a.cache.complete = f.fresh
 	a.stampKey = append(slices.Clip(a.prefix), aggStampSub)
-	var err error
-	if a.in, err = rt.build(n.Input); err != nil {
+	in, hop, err := hopAggregate(rt, n)
+	if err != nil {
+		return nil, err
+	}
+	if a.hop = hop; hop == nil {
+		in = n.Input
+	}
+	if a.in, err = rt.build(in); err != nil {
 		return nil, err
 	}
 	if a.group, err = rt.compileAll(n.Group); err != nil {
@@ -285,6 +295,11 @@ type aggGroup struct {
 	// group counts for in the cache (aggCache.putGroup).
 	row    sql.Row
 	cached int64
+	// win is, where groups close, the key of the group's closing value
+	// (aggCache.closingKey), once the cache has held it; winNull: that
+	// value is NULL.
+	win     string
+	winNull bool
 	// inline are the group's shared multisets, by aggOp.leaders.
 	inline []*inlineSet
 }
@@ -366,32 +381,48 @@ func (a *aggOp) epoch(ctx context.Context) ([]sql.Row, []int64, error) {
 		}
 		groups[""] = g
 	}
-	err := drain(ctx, a.in, func(r sql.Row, d int64) error {
-		vals, key := a.vbuf[:0], a.kbuf[:0]
-		for _, f := range a.group {
-			v, err := f(r)
-			if err != nil {
-				return err
-			}
-			vals = append(vals, v)
+	group := func(vals sql.Row) (*aggGroup, error) {
+		key := a.kbuf[:0]
+		for _, v := range vals {
 			key = sql.AppendKey(key, v)
 		}
-		a.vbuf, a.kbuf = vals, key
+		a.kbuf = key
 		g := groups[string(key)]
 		if g == nil {
 			if !begun {
 				if err := begin(); err != nil {
-					return err
+					return nil, err
 				}
 			}
 			var err error
 			if g, err = a.load(string(key), vals, first); err != nil {
-				return err
+				return nil, err
 			}
 			groups[g.key] = g
 		}
-		return a.add(g, vals, r, d)
-	})
+		return g, nil
+	}
+	var err error
+	if a.hop != nil {
+		err = a.drainHop(ctx, group)
+	} else {
+		err = drain(ctx, a.in, func(r sql.Row, d int64) error {
+			vals := a.vbuf[:0]
+			for _, f := range a.group {
+				v, err := f(r)
+				if err != nil {
+					return err
+				}
+				vals = append(vals, v)
+			}
+			a.vbuf = vals
+			g, err := group(vals)
+			if err != nil {
+				return err
+			}
+			return a.add(g, vals, r, d)
+		})
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -446,7 +477,7 @@ func (a *aggOp) load(gk string, vals sql.Row, first bool) (*aggGroup, error) {
 	var rec []byte
 	var ok bool
 	var err error
-	if a.cache == nil || !a.cache.complete {
+	if a.cache == nil || !a.cache.knows(gk) {
 		if rec, ok, err = a.rt.flow.state.get(a.recordKey(gk)); err != nil {
 			return nil, err
 		}
@@ -582,7 +613,7 @@ func (a *aggOp) add(g *aggGroup, vals, r sql.Row, d int64) error {
 				if m0 = a.cache.member(k); m0&s.bit != 0 {
 					continue
 				}
-				known = a.cache.complete
+				known = a.cache.knows(g.key)
 				// Held once the epoch takes effect, which the stamp
 				// vouches for.
 				a.cache.addMember(k, s.bit)

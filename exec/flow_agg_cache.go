@@ -3,6 +3,7 @@ package exec
 import (
 	"encoding/binary"
 	"slices"
+	"strings"
 	"unsafe"
 
 	"github.com/eddysql/eddy/sql"
@@ -58,6 +59,11 @@ type aggCache struct {
 	// until the cache first drops an entry it cannot vouch for: an
 	// eviction or a reset.
 	complete bool
+	// evictedTo, where groups close and evicted, is the key of the
+	// greatest closing value whose windows' entries the cache evicted
+	// whole (evictWindows), keeping complete for the windows past it.
+	evicted   bool
+	evictedTo string
 }
 
 // aggCacheShare is the part of the state cache (--state-cache) that one
@@ -93,6 +99,7 @@ func (c *aggCache) reset() {
 	c.bytes = 0
 	c.closedAt = sql.Null
 	c.complete = false
+	c.evicted, c.evictedTo = false, ""
 }
 
 // begin validates the cache for a new epoch and writes the epoch's stamp;
@@ -128,19 +135,9 @@ func (c *aggCache) pruneClosed(st *stateStore) error {
 	if len(c.groups) == 0 && len(c.present) == 0 {
 		return nil
 	}
-	// Group keys in both maps start with the group's key, whose values up
-	// to the closing position are those the closer decodes.
-	types := c.closer.types[0]
 	closed := func(k string) bool {
-		rest := []byte(k)
-		var v sql.Value
-		for _, typ := range types {
-			var err error
-			if v, rest, err = sql.DecodeKey(rest, typ); err != nil {
-				return true // dropping an entry is always safe
-			}
-		}
-		return !v.IsNull() && sql.Compare(v, t) < 0
+		v, ok := c.closingValue(k)
+		return !ok || !v.IsNull() && sql.Compare(v, t) < 0 // dropping an entry is always safe
 	}
 	for k, g := range c.groups {
 		if closed(k) {
@@ -156,6 +153,112 @@ func (c *aggCache) pruneClosed(st *stateStore) error {
 		}
 	}
 	return nil
+}
+
+// closingValue decodes the closing value of a group key, or of a member
+// key, which starts with its group's: the values up to the closing
+// position are those the closer decodes. False: the key does not decode.
+func (c *aggCache) closingValue(k string) (sql.Value, bool) {
+	rest := []byte(k)
+	var v sql.Value
+	for _, typ := range c.closer.types[0] {
+		var err error
+		if v, rest, err = sql.DecodeKey(rest, typ); err != nil {
+			return sql.Null, false
+		}
+	}
+	return v, true
+}
+
+// closingKey returns the key of the closing value within a group or
+// member key, and whether that value is NULL; false: it does not decode.
+func (c *aggCache) closingKey(k string) (string, bool, bool) {
+	rest := []byte(k)
+	start := 0
+	var v sql.Value
+	for _, typ := range c.closer.types[0] {
+		start = len(k) - len(rest)
+		var err error
+		if v, rest, err = sql.DecodeKey(rest, typ); err != nil {
+			return "", false, false
+		}
+	}
+	return k[start : len(k)-len(rest)], v.IsNull(), true
+}
+
+// knows reports whether the cache holds group gk, or its members, if the
+// store does: it is complete, and gk's window was not evicted.
+func (c *aggCache) knows(gk string) bool {
+	if !c.complete {
+		return false
+	}
+	if !c.evicted {
+		return true
+	}
+	w, null, ok := c.closingKey(gk)
+	return ok && !null && w > c.evictedTo
+}
+
+// evictWindows evicts the entries of the windows that close first, whole,
+// until the cache is down to target, and reports whether it got there: the
+// cache stays complete for the other windows. Over an input that comes in
+// time order, as a source's load does, the first windows are those done
+// with, where arbitrary evictions would cost the open windows' groups a
+// read each, and every new group one, the cache no longer knowing them
+// absent.
+func (c *aggCache) evictWindows(target int64) bool {
+	if c.closer == nil || len(c.closer.types[0]) == 0 || !keyOrdered(c.closer.types[0][len(c.closer.types[0])-1]) {
+		return false
+	}
+	// Bytes by closing value, under its memcomparable key; groups keep
+	// theirs (aggGroup.win), members are decoded.
+	wins := map[string]int64{}
+	for _, g := range c.groups {
+		if !g.winNull {
+			wins[g.win] += g.cached
+		}
+	}
+	for k := range c.present {
+		if w, null, ok := c.closingKey(k); ok && !null {
+			wins[w] += int64(len(k)) + aggCacheEntryCost
+		}
+	}
+	keys := make([]string, 0, len(wins))
+	for k := range wins {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	freed, to, found := int64(0), "", false
+	for _, k := range keys {
+		if c.bytes-freed <= target {
+			break
+		}
+		freed += wins[k]
+		to, found = k, true
+	}
+	if !found || c.bytes-freed > target {
+		return false
+	}
+	for k, g := range c.groups {
+		if !g.winNull && g.win <= to {
+			// A group in use by the epoch stays correct: it is put
+			// back, and counted again, when the epoch writes its record.
+			delete(c.groups, k)
+			c.bytes -= g.cached
+			g.cached = 0
+		}
+	}
+	for k := range c.present {
+		if w, null, ok := c.closingKey(k); ok && !null && w <= to {
+			delete(c.present, k)
+			c.bytes -= int64(len(k)) + aggCacheEntryCost
+		}
+	}
+	if !c.evicted || to > c.evictedTo {
+		// (The key is a substring of a group key the cache may drop.)
+		c.evicted, c.evictedTo = true, strings.Clone(to)
+	}
+	return true
 }
 
 // memberKey is the key of a member of multiset id of group gk in present,
@@ -212,6 +315,11 @@ func (c *aggCache) putGroup(g *aggGroup) {
 	for _, v := range g.row {
 		g.cached += int64(len(v.BytesString()))
 	}
+	if c.closer != nil && g.win == "" && !g.winNull {
+		w, null, ok := c.closingKey(g.key)
+		// A key that does not decode counts as never closing.
+		g.win, g.winNull = w, null || !ok
+	}
 	c.groups[g.key] = g
 	c.bytes += g.cached
 	c.evict()
@@ -234,6 +342,9 @@ func (c *aggCache) evict() {
 		return
 	}
 	target := c.limit * 3 / 4
+	if c.complete && c.evictWindows(target) {
+		return
+	}
 	c.complete = false
 	for k := range c.present {
 		if c.bytes <= target {

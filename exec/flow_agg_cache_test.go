@@ -286,3 +286,63 @@ func TestAggCacheClosingWindows(t *testing.T) {
 	s.Close()
 	e.Close()
 }
+
+// TestAggCacheEvictWindows: where groups close, the cache evicts the
+// windows that close first, whole, and stays complete for the others: a
+// group of a later window that it does not hold is absent, one of an
+// evicted window must be read.
+func TestAggCacheEvictWindows(t *testing.T) {
+	c := newAggCache(MinStateCache)
+	c.limit = 20_000
+	c.complete = true
+	// Groups keyed (k, w), closing by w.
+	c.closer = &groupCloser{pos: 1, types: [][]sql.Type{{sql.Int8, sql.Int8}}}
+	key := func(k, w int) string {
+		return string(sql.AppendKey(sql.AppendKey(nil, sql.NewInt(int64(k))), sql.NewInt(int64(w))))
+	}
+	for w := range 40 {
+		for k := range 10 {
+			gk := key(k, w)
+			c.putGroup(&aggGroup{key: gk, rows: 1, vals: sql.Row{sql.NewInt(int64(k)), sql.NewInt(int64(w))}})
+			c.addMember(c.memberKey(gk, 0, sql.NewInt(int64(w))), 1)
+		}
+	}
+	if c.bytes > c.limit {
+		t.Fatalf("%d bytes over a limit of %d", c.bytes, c.limit)
+	}
+	if !c.complete || !c.evicted {
+		t.Fatalf("evicting whole windows lost completeness (complete %v, evicted to %v)", c.complete, c.evictedTo)
+	}
+	v, _, err := sql.DecodeKey([]byte(c.evictedTo), sql.Int8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := int(v.Int())
+	if to < 1 || to >= 39 {
+		t.Fatalf("evicted up to window %d", to)
+	}
+	var n int64
+	for k, g := range c.groups {
+		n += g.cached
+		if v, _ := c.closingValue(k); v.Int() <= int64(to) {
+			t.Fatalf("group of window %d kept, evicted up to %d", v.Int(), to)
+		}
+	}
+	for k := range c.present {
+		n += int64(len(k)) + aggCacheEntryCost
+	}
+	if n != c.bytes {
+		t.Fatalf("counted %d bytes, holds %d", c.bytes, n)
+	}
+	if !c.knows(key(99, 39)) || c.knows(key(0, to)) || c.knows(key(0, 0)) {
+		t.Fatalf("knows: later window %v, evicted %v, %v", c.knows(key(99, 39)), c.knows(key(0, to)), c.knows(key(0, 0)))
+	}
+	// Groups that never close (a NULL window) leave nothing to evict
+	// whole: the cache gives up completeness.
+	for k := range 1000 {
+		c.putGroup(&aggGroup{key: string(sql.AppendKey(sql.AppendKey(nil, sql.NewInt(int64(k))), sql.Null)), rows: 1})
+	}
+	if c.complete || c.knows(key(99, 39)) {
+		t.Fatal("a cache that evicted groups at random still claims to hold them all")
+	}
+}

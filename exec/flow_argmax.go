@@ -198,6 +198,7 @@ func findExpr(exprs []planner.Expr, x planner.Expr) (int, bool) {
 // recognized.
 func (f *dataflow) maxJoinOp(rt *runtime, n *planner.Join, m maxJoin) (Operator, error) {
 	t := &topNOp{rt: rt, ties: true, extra: m.extra, prefix: f.opPrefix(), appendOnly: appendOnly(n.Left, noViews)}
+	t.grow = f.rel.Options[topNTiesOption] == topNTiesGrow && !t.appendOnly && growingMax(n.Left, m)
 	var err error
 	if t.in, err = rt.build(n.Left); err != nil {
 		return nil, err

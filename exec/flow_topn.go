@@ -54,8 +54,11 @@ type topNOp struct {
 	// that a join with their partition's max or min keeps (flow_argmax.go).
 	// Each output row is followed by its columns at extra. Rows with a
 	// NULL partition value, which join nothing, are dropped.
-	ties   bool
-	extra  []int
+	ties  bool
+	extra []int
+	// grow: ties over maxima that never fall (flow_topn_grow.go), which
+	// keep only the records.
+	grow   bool
 	prefix []byte
 	out    Operator
 	outGen uint64
@@ -116,6 +119,9 @@ type topPart struct {
 	// added are an append-only input's rows, as they came: equal rows are
 	// merged after sorting, which partition does anyway.
 	added []*topEntry
+	// top is the record's top as the epoch found it, read as the
+	// partition's first change comes (grow mode: flow_topn_grow.go).
+	top []*topEntry
 }
 
 func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
@@ -167,6 +173,16 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 				p.changes = map[string]*topEntry{}
 			}
 			parts[p.key] = p
+			if t.grow {
+				if err := t.growBegin(p, begin); err != nil {
+					return err
+				}
+			}
+		}
+		if t.grow {
+			if below, err := t.growBelow(p, r); below || err != nil {
+				return err
+			}
 		}
 		key, klen, err := t.positionKey(r)
 		if err != nil {
@@ -253,6 +269,9 @@ func (t *topNOp) setPrefix(pk string) []byte {
 // partition applies one partition's changes and emits the changes of its
 // output positions.
 func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
+	if t.grow {
+		return t.growPartition(p, dels, adds)
+	}
 	st := t.rt.flow.state
 	size, top, err := t.record(p.key)
 	if err != nil {

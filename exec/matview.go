@@ -70,6 +70,7 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 		rel.Options[aggDistinctOption] = aggDistinctShared
 		rel.Options[windowOpOption] = windowOpVersion
 		rel.Options[joinBlocksOption] = joinBlocksVersion
+		rel.Options[topNTiesOption] = topNTiesGrow
 		q.Plan, _ = planner.Prune(q.Plan)
 	}
 	seen := map[string]bool{}
