@@ -39,10 +39,19 @@ const (
 	pipelineMaxBytes   = 2 << 20
 )
 
-// pipelinePoll is how long a busy feed with no commit in flight polls
-// before it looks again; with one, it polls until the commit lands
-// (pollContext).
+// pipelinePoll is how long a busy feed with no commit due or in flight
+// polls before it looks again (pollContext).
 const pipelinePoll = time.Millisecond
+
+// pipelineCommitEvery is the least time between two hand-offs of a busy
+// feed. At low rates each poll holds a handful of records, and a commit
+// per poll would cost each of them a Badger commit (a WAL write and its
+// msync, and half a dozen goroutine wake-ups inside Badger): the epochs
+// are published to the subscriptions as they run, and committed together
+// at most this often. What waits is only what pull queries see (they read
+// committed epochs) and what a crash recomputes from Kafka; the first
+// epoch after a quiet spell commits at once.
+const pipelineCommitEvery = 10 * time.Millisecond
 
 // feedPipeline is a feed's epochs in flight.
 type feedPipeline struct {
@@ -61,21 +70,44 @@ type feedPipeline struct {
 	ctx context.Context
 	// dirty: epochs were run and published since the last hand-off.
 	dirty bool
+	// handedOff is when the last hand-off began; the next waits until
+	// pipelineCommitEvery after it.
+	handedOff time.Time
+	// every is the least time between hand-offs; 0 is pipelineCommitEvery.
+	every time.Duration
+	// handoffs counts the commits begun, for tests.
+	handoffs int
 }
 
 // busy reports whether the feed holds the view.
 func (p *feedPipeline) busy() bool { return p.v != nil }
 
 // pollContext is what a busy feed polls Kafka under: it ends when the
-// commit in flight does, so the feed wakes as soon as it may hand off the
-// next epochs or let the view go, without a timer that wakes it every
-// pipelinePoll while the disk is slow (each such wake-up is a goroutine
-// hand-off that competes with the subscribers for the cores).
+// feed may hand off the epochs it ran (pipelineCommitEvery after the last
+// hand-off, and once the commit in flight has landed) or, with nothing to
+// hand off, when the commit in flight lands and the view may go. It wakes
+// the feed at those moments only, not on a timer that ticks while the disk
+// is slow: each wake-up is a goroutine hand-off that competes with the
+// subscribers for the cores.
 func (p *feedPipeline) pollContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if p.dirty {
+		if due := p.due(); time.Now().Before(due) {
+			return context.WithDeadline(ctx, due)
+		}
+	}
 	if p.flight == nil {
 		return context.WithTimeout(ctx, pipelinePoll)
 	}
 	return p.landed, func() {}
+}
+
+// due is when the feed may hand off next.
+func (p *feedPipeline) due() time.Time {
+	every := p.every
+	if every == 0 {
+		every = pipelineCommitEvery
+	}
+	return p.handedOff.Add(every)
 }
 
 // landedFlight forgets the commit in flight, whose result was received.
@@ -195,6 +227,10 @@ func (p *feedPipeline) advance(wait bool) error {
 		p.release()
 		return nil
 	}
+	held := time.Since(p.since) >= pipelineHold
+	if !wait && !held && time.Now().Before(p.due()) {
+		return nil
+	}
 	if err := p.f.e.disk.check(); err != nil {
 		return p.fail(err)
 	}
@@ -204,7 +240,9 @@ func (p *feedPipeline) advance(wait bool) error {
 		return p.fail(fmt.Errorf("maintain %s: %w", p.f.rel.Name, err))
 	}
 	p.dirty = false
-	if wait || time.Since(p.since) >= pipelineHold {
+	p.handedOff = time.Now()
+	p.handoffs++
+	if wait || held {
 		err := txn.Commit()
 		if err != nil {
 			return p.fail(diskErr(fmt.Errorf("commit %s: %w", p.f.rel.Name, err)))
