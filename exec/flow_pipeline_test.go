@@ -179,8 +179,7 @@ func TestPipelinedFeedGroupsCommits(t *testing.T) {
 }
 
 // TestPipelinedFeedFinishCommitsHeld: epochs held for the next grouped
-// commit are committed when the feed ends (finish), and a feed busy for
-// pipelineHold commits and lets the view go even before the interval ends.
+// commit are committed when the feed ends (finish).
 func TestPipelinedFeedFinishCommitsHeld(t *testing.T) {
 	h := newPipelineHarness(t)
 	h.p.every = time.Hour
@@ -199,17 +198,84 @@ func TestPipelinedFeedFinishCommitsHeld(t *testing.T) {
 	if rows, next := h.checkpoint(); rows != 3 || next != 3 {
 		t.Fatalf("after finish: %d rows, next offset %d; want 3 and 3", rows, next)
 	}
+}
 
-	h.epoch(3)
-	h.epoch(4) // held
-	h.p.since = time.Now().Add(-pipelineHold)
-	if err := h.p.advance(false); err != nil {
-		t.Fatal(err)
-	}
-	if h.p.busy() {
-		t.Fatal("a feed busy for pipelineHold still holds the view")
-	}
-	if rows, next := h.checkpoint(); rows != 5 || next != 5 {
-		t.Fatalf("after the hold: %d rows, next offset %d; want 5 and 5", rows, next)
+// TestPipelinedFeedYieldsToWaiters: a busy feed keeps the view past
+// pipelineHold when no one else wants it, renewing its snapshot under the
+// epochs it holds (which must survive the renewal), and lets the view go,
+// everything committed, as soon as a subscription's start or DDL waits.
+func TestPipelinedFeedYieldsToWaiters(t *testing.T) {
+	for _, waiter := range []string{"subscription", "ddl"} {
+		t.Run(waiter, func(t *testing.T) {
+			h := newPipelineHarness(t)
+			h.p.every = time.Hour
+			h.epoch(0)
+			if err := h.waitPoll(); !errors.Is(err, context.Canceled) {
+				t.Fatalf("the poll ended with %v, want it canceled by the commit", err)
+			}
+			h.epoch(1)
+			h.epoch(2) // held
+			h.p.since = time.Now().Add(-pipelineHold)
+			if err := h.p.advance(false); err != nil {
+				t.Fatal(err)
+			}
+			if !h.p.busy() || h.p.renewed != 1 || h.p.handoffs != 1 {
+				t.Fatalf("after pipelineHold with no waiter: busy %v, %d renewals, %d hand-offs; want it busy, renewed once, nothing handed off",
+					h.p.busy(), h.p.renewed, h.p.handoffs)
+			}
+			h.epoch(3) // runs over the renewed snapshot and the held epochs
+			if rows, next := h.checkpoint(); rows != 1 || next != 1 {
+				t.Fatalf("checkpoint while held: %d rows, next offset %d; want 1 and 1", rows, next)
+			}
+
+			got := make(chan error, 1)
+			ctx := context.Background()
+			var contended func() bool
+			switch waiter {
+			case "subscription":
+				contended = h.f.mu.contended
+				go func() {
+					err := h.f.mu.lock(ctx)
+					if err == nil {
+						h.f.mu.unlock()
+					}
+					got <- err
+				}()
+			case "ddl":
+				contended = h.e.flows.mu.writerWaiting
+				go func() {
+					err := h.e.flows.mu.lock(ctx)
+					if err == nil {
+						h.e.flows.mu.unlock()
+					}
+					got <- err
+				}()
+			}
+			for deadline := time.Now().Add(10 * time.Second); !contended(); time.Sleep(time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the waiter does not show")
+				}
+			}
+			if err := h.p.advance(false); err != nil {
+				t.Fatal(err)
+			}
+			if h.p.busy() {
+				t.Fatal("the feed holds the view while another waits for it")
+			}
+			select {
+			case err := <-got:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the waiter did not get the lock")
+			}
+			if rows, next := h.checkpoint(); rows != 4 || next != 4 {
+				t.Fatalf("after yielding: %d rows, next offset %d; want 4 and 4", rows, next)
+			}
+			if got := query(t, h.s, `SELECT count(DISTINCT x), min(x), max(x) FROM mv`); got[0][0].Int() != 4 || got[0][1].Int() != 0 || got[0][2].Int() != 3 {
+				t.Fatalf("mv: %v, want the 4 rows 0..3", got)
+			}
+		})
 	}
 }
