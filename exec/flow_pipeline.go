@@ -22,9 +22,11 @@ import (
 //
 // The view stays locked while epochs are in flight, for as long as no one
 // else waits for it: when a subscription, DDL or another feed of the view
-// does, the feed waits for the disk and lets go. It does not let go on a
-// timer: that wait for the disk (an fsync, 10 ms on average and up to 50
-// on the shared development machine) stalls the feed, and every record
+// does, the feed waits for the disk and lets go, once it has held the view
+// for pipelineHold (so that two feeds of one view do not take turns at
+// every epoch, each turn an fsync). It does not let go on a timer when no
+// one waits: that wait for the disk (an fsync, 10 ms on average and up to
+// 50 on the shared development machine) stalls the feed, and every record
 // that arrives meanwhile, which made the tail of the view's latency (a
 // stall every 200 ms is 5% of the records delayed by the fsync).
 //
@@ -35,7 +37,8 @@ import (
 // keep Badger from forgetting what commits meanwhile wrote (conflict
 // detection keeps each commit's keys until the oldest reader is done).
 
-// pipelineHold is the oldest a busy feed's state snapshot gets.
+// pipelineHold is the oldest a busy feed's state snapshot gets, and how
+// long a feed keeps the view, at least, when another waits for it.
 const pipelineHold = 200 * time.Millisecond
 
 // pipelineMaxRows is the largest poll a busy feed runs as a pipelined
@@ -70,8 +73,9 @@ type feedPipeline struct {
 	src *catalog.Relation
 	// v holds the view's locks and its state transaction while busy.
 	v *viewTxn
-	// since is when the state's snapshot was taken.
-	since time.Time
+	// since is when the state's snapshot was taken; locked, when the feed
+	// locked the view.
+	since, locked time.Time
 	// flight receives the result of the commit in flight; nil when none.
 	flight chan error
 	// landed ends when the commit in flight does (or the feed's context);
@@ -216,6 +220,7 @@ func (p *feedPipeline) feed(ctx context.Context, b *Batch, next map[int32]int64)
 			return f.e.commitFeed(f, v)
 		}
 		p.v, p.since = v, time.Now()
+		p.locked = p.since
 	} else {
 		saved := f.state.save()
 		if err := p.v.epochs(ctx, []*dataflow{f}, map[uint32]*Batch{}, f, map[uint32]*Batch{p.src.OID: b}); err != nil {
@@ -257,7 +262,7 @@ func (p *feedPipeline) advance(wait bool) error {
 		p.release()
 		return nil
 	}
-	yield := wait || p.contended()
+	yield := wait || time.Since(p.locked) >= pipelineHold && p.contended()
 	if !yield && time.Since(p.since) >= pipelineHold {
 		p.renew()
 	}

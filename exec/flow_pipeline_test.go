@@ -203,7 +203,8 @@ func TestPipelinedFeedFinishCommitsHeld(t *testing.T) {
 // TestPipelinedFeedYieldsToWaiters: a busy feed keeps the view past
 // pipelineHold when no one else wants it, renewing its snapshot under the
 // epochs it holds (which must survive the renewal), and lets the view go,
-// everything committed, as soon as a subscription's start or DDL waits.
+// everything committed, when a subscription's start or DDL waits (not
+// before it has held the view for pipelineHold).
 func TestPipelinedFeedYieldsToWaiters(t *testing.T) {
 	for _, waiter := range []string{"subscription", "ddl"} {
 		t.Run(waiter, func(t *testing.T) {
@@ -256,6 +257,14 @@ func TestPipelinedFeedYieldsToWaiters(t *testing.T) {
 					t.Fatal("the waiter does not show")
 				}
 			}
+			h.p.locked = time.Now()
+			if err := h.p.advance(false); err != nil {
+				t.Fatal(err)
+			}
+			if !h.p.busy() {
+				t.Fatal("the feed let the view go to a waiter before holding it for pipelineHold")
+			}
+			h.p.locked = time.Now().Add(-pipelineHold)
 			if err := h.p.advance(false); err != nil {
 				t.Fatal(err)
 			}
