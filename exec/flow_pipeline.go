@@ -105,8 +105,7 @@ func (p *feedPipeline) busy() bool { return p.v != nil }
 // hand off, when the commit in flight lands and the view may go. It wakes
 // the feed at those moments only, not on a timer that ticks while the disk
 // is slow: each wake-up is a goroutine hand-off that competes with the
-// subscribers for the cores. Whoever waits for the view waits until then
-// too: at most pipelineCommitEvery and a commit.
+// subscribers for the cores.
 func (p *feedPipeline) pollContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	if p.dirty {
 		if due := p.due(); time.Now().Before(due) {
@@ -132,6 +131,14 @@ func (p *feedPipeline) due() time.Time {
 // views (DDL).
 func (p *feedPipeline) contended() bool {
 	return p.f.mu.contended() || p.f.e.flows.mu.writerWaiting()
+}
+
+// large reports whether the writes held for the next hand-off are a
+// quarter of what may wait for a commit in flight: they go then, before
+// the feed would have to wait for the disk to hand them off (feed).
+func (p *feedPipeline) large() bool {
+	n, bytes := p.f.state.size()
+	return n > pipelineMaxPending/4 || bytes > pipelineMaxBytes/4
 }
 
 // renew takes a new snapshot of the state under the pending writes; no
@@ -266,7 +273,7 @@ func (p *feedPipeline) advance(wait bool) error {
 	if !yield && time.Since(p.since) >= pipelineHold {
 		p.renew()
 	}
-	if !yield && time.Now().Before(p.due()) {
+	if !yield && time.Now().Before(p.due()) && !p.large() {
 		return nil
 	}
 	if err := p.f.e.disk.check(); err != nil {

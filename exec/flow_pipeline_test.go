@@ -176,6 +176,25 @@ func TestPipelinedFeedGroupsCommits(t *testing.T) {
 	if h.p.handoffs != 2 {
 		t.Fatalf("%d hand-offs in all, want 2", h.p.handoffs)
 	}
+
+	// A group that grows large goes before the interval ends, without
+	// waiting for the disk.
+	h.p.every = time.Hour
+	for x := int64(6); x < 6+pipelineMaxPending/4; x++ {
+		h.epoch(x)
+		if !h.p.busy() {
+			t.Fatalf("the feed let the view go at epoch %d", x)
+		}
+	}
+	if h.p.handoffs < 3 {
+		t.Fatalf("%d hand-offs after %d more epochs within the interval, want the large group handed off", h.p.handoffs, pipelineMaxPending/4)
+	}
+	if err := h.p.finish(); err != nil {
+		t.Fatal(err)
+	}
+	if rows, next := h.checkpoint(); rows != 6+pipelineMaxPending/4 || next != rows {
+		t.Fatalf("after the large group: %d rows, next offset %d; want %d", rows, next, 6+pipelineMaxPending/4)
+	}
 }
 
 // TestPipelinedFeedFinishCommitsHeld: epochs held for the next grouped
