@@ -50,6 +50,11 @@ type config struct {
 	diskReserve    int64
 	stateCache     byteSize
 
+	// Profiles of the whole run, for benchmarks that start eddy as a
+	// child (eddy nexmark latency --eddy-cpuprofile/--eddy-trace).
+	cpuProfile string
+	tracePath  string
+
 	// keyedViews (no flag; benchmarks set it) makes new materialized views
 	// use the generic keyed operator only, as a baseline.
 	keyedViews bool
@@ -87,6 +92,8 @@ func parseFlags(args []string) (config, error) {
 	c.stateCache = exec.DefaultStateCache
 	fs.Var(&c.stateCache, "state-cache", "memory Badger may keep for tables' and views' state (block and index caches, memtables), "+
 		"such as 256MiB (at least 128MiB; 0: the default); the rest of the state stays on disk")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fs.StringVar(&c.tracePath, "trace", "", "write a Go execution trace of the whole run to this file")
 	// Environment first, so that flags given explicitly win.
 	fs.VisitAll(func(f *flag.Flag) {
 		env := "EDDY_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -119,7 +126,14 @@ func main() {
 	log.Info("memory limit", "bytes", applyMemoryLimit(cache, os.LookupEnv), "from_gomemlimit", userLimit)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, cfg, log, nil); err != nil {
+	stopProfiles, err := startProfiles(cfg)
+	if err != nil {
+		log.Error("eddy stopped", "err", err)
+		os.Exit(1)
+	}
+	err = run(ctx, cfg, log, nil)
+	stopProfiles()
+	if err != nil {
 		log.Error("eddy stopped", "err", err)
 		os.Exit(1)
 	}

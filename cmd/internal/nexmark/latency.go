@@ -52,6 +52,8 @@ func latencyMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	partitions := fs.Int("partitions", 1, "partitions of each topic")
 	seed := fs.Uint64("seed", 1, "random seed")
 	keep := fs.Bool("keep", false, "keep the eddy data directory (under $TMPDIR)")
+	cpuProfile := fs.String("eddy-cpuprofile", "", "write a CPU profile of the eddy child to this file")
+	tracePath := fs.String("eddy-trace", "", "write a Go execution trace of the eddy child to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -95,7 +97,14 @@ func latencyMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	e, err := startEddy(ctx, self, seeds, nil, "latency", *keep)
+	var eddyArgs []string
+	if *cpuProfile != "" {
+		eddyArgs = append(eddyArgs, "--cpuprofile", *cpuProfile)
+	}
+	if *tracePath != "" {
+		eddyArgs = append(eddyArgs, "--trace", *tracePath)
+	}
+	e, err := startEddy(ctx, self, seeds, eddyArgs, "latency", *keep)
 	if err != nil {
 		return err
 	}
