@@ -140,6 +140,8 @@ type crashRig struct {
 	external bool
 	rng      *rand.Rand
 	logPath  string
+	// args are more flags for eddy.
+	args []string
 
 	seed uint64
 	// step says what the test is doing, for the report of a failure;
@@ -249,6 +251,7 @@ func (r *crashRig) start() {
 	} else {
 		args = append(args, "--kafka-listen", r.kafka)
 	}
+	args = append(args, r.args...)
 	logf, err := os.OpenFile(r.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		r.t.Fatal(err)
@@ -874,9 +877,14 @@ func head(s []string) []string {
 	return s
 }
 
-// checkAppend: the topic holds each wanted record exactly once.
+// checkAppend: the topic holds each wanted record (a JSON object) exactly
+// once.
 func (r *crashRig) checkAppend(ctx context.Context, topic string, want []string) {
 	t := r.t
+	want = slices.Clone(want)
+	for i, w := range want {
+		want[i] = canonJSON(t, w)
+	}
 	sort.Strings(want)
 	var got []string
 	for {
@@ -886,7 +894,7 @@ func (r *crashRig) checkAppend(ctx context.Context, topic string, want []string)
 		}
 		got = got[:0]
 		for _, rec := range recs {
-			got = append(got, string(rec.Value))
+			got = append(got, canonJSON(t, string(rec.Value)))
 		}
 		sort.Strings(got)
 		if len(got) >= len(want) || ctx.Err() != nil {
@@ -946,6 +954,24 @@ func (r *crashRig) checkUpsert(ctx context.Context, c *pgx.Conn, topic, view str
 		}
 		return out
 	}
+	r.checkUpsertWith(ctx, topic, viewRows)
+}
+
+// checkUpsertRows is checkUpsert of the rows (canonical JSON objects) that
+// rows returns, keyed by the columns key.
+func (r *crashRig) checkUpsertRows(ctx context.Context, topic string, key []string, rows func() []string) {
+	r.checkUpsertWith(ctx, topic, func() map[string]string {
+		out := map[string]string{}
+		for _, row := range rows() {
+			out[jsonKey(r.t, row, key)] = row
+		}
+		return out
+	})
+}
+
+// checkUpsertWith is checkUpsert of the rows, by key, that viewRows returns.
+func (r *crashRig) checkUpsertWith(ctx context.Context, topic string, viewRows func() map[string]string) {
+	t := r.t
 	want := viewRows()
 	var recs []*kgo.Record
 	var last map[string]string
