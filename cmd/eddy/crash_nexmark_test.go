@@ -227,6 +227,9 @@ func newNexRig(r *crashRig, events int64) *nexRig {
 			}})
 	}
 	sink("s_q1", "q1", "append", "")
+	// q2 commits its epochs pipelined while it has no sink: created and
+	// dropped, this one switches it.
+	sink("s_q2", "q2", "append", "")
 	sink("s_q4", "q4", "upsert", "", "category")
 	sink("s_q17", "q17", "upsert", "", "auction", "day")
 	sink("s_q18", "q18", "debezium", "")
@@ -400,7 +403,8 @@ func (n *nexRig) cycle(i int, burst int64) {
 		close(ready)
 		rng := rand.New(rand.NewPCG(workSeed, 5))
 		if txnToo && action != nexTxn {
-			go1(func() { fail(n.txns(ctx, rng.Uint64())) })
+			seed := rng.Uint64()
+			go1(func() { fail(n.txns(ctx, seed)) })
 		}
 		switch action {
 		case nexCreate:
@@ -977,12 +981,14 @@ func (n *nexRig) finish() {
 	if err := n.produce(ctx, n.events); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("the last restart: ready, reconciled and the rest produced after %s", time.Since(start).Round(time.Millisecond))
 	for _, o := range n.objs {
 		if o.kind == "view" {
 			n.setStep("the check of view %s", o.name)
 			n.waitEqual(ctx, c, o.name, o.batch)
 		}
 	}
+	t.Logf("the last restart: views checked after %s", time.Since(start).Round(time.Millisecond))
 	n.setStep("the check of late rows")
 	for _, row := range queryRows(t, c, `SELECT name, coalesce(input, ''), late_rows FROM eddy_catalog.eddy_views WHERE late_rows <> 0`) {
 		t.Errorf("late rows dropped (the expected answers assume none): %s", row)
