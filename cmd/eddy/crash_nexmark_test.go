@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -1015,6 +1016,31 @@ func (n *nexRig) finish() {
 	n.stop()
 	n.setStep("the check for orphaned data")
 	n.checkOrphans()
+	n.checkWarnings()
+}
+
+// checkWarnings lists eddy's warnings over the run, and fails on those
+// that a crash does not explain: a feed or sink whose writes did not fit
+// in one Badger transaction.
+func (n *nexRig) checkWarnings() {
+	b, _ := os.ReadFile(n.logPath)
+	counts := map[string]int{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.Contains(l, "level=WARN") && !strings.Contains(l, "level=ERROR") {
+			continue
+		}
+		_, msg, _ := strings.Cut(l, " level=")
+		if i := strings.Index(msg, " oids="); i >= 0 {
+			msg = msg[:i]
+		}
+		counts[msg]++
+		if strings.Contains(msg, "too big to fit") {
+			n.t.Errorf("eddy: %s", l)
+		}
+	}
+	for _, msg := range slices.Sorted(maps.Keys(counts)) {
+		n.t.Logf("eddy's log: %d× %s", counts[msg], msg)
+	}
 }
 
 // rowsJSON runs q and returns each row as a JSON object as a sink writes
