@@ -244,6 +244,15 @@ func newNexRig(r *crashRig, events int64) *nexRig {
 	return n
 }
 
+// nexSlowdown scales the test's patience: eddy built with -race
+// (EDDY_BUILD_FLAGS) runs several times slower.
+func nexSlowdown() time.Duration {
+	if strings.Contains(os.Getenv("EDDY_BUILD_FLAGS"), "-race") {
+		return 4
+	}
+	return 1
+}
+
 func fixed(q string) func(int) string { return func(int) string { return q } }
 
 func (n *nexRig) add(o *nexObj) {
@@ -269,7 +278,7 @@ func (n *nexRig) produce(ctx context.Context, count int64) error {
 
 func (n *nexRig) run(kills int) {
 	t := n.t
-	limit := crashWatchdog(kills)
+	limit := crashWatchdog(kills) * nexSlowdown()
 	watchdog := time.AfterFunc(limit, func() {
 		fmt.Fprintf(os.Stderr, "%s: still running after %s, during %s (EDDY_CRASH_SEED=%d replays it); killing eddy\n%s\n",
 			t.Name(), limit, *n.step.Load(), n.seed, n.logReport())
@@ -965,7 +974,7 @@ func (n *nexRig) finish() {
 	n.setStep("the last restart")
 	n.start()
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute*nexSlowdown())
 	defer cancel()
 	defer func() { t.Logf("the last restart and its checks took %s", time.Since(start).Round(time.Millisecond)) }()
 	c, err := n.connect(ctx)
