@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -1072,6 +1073,9 @@ func (n *nexRig) finish() {
 func (n *nexRig) checkWarnings() {
 	b, _ := os.ReadFile(n.logPath)
 	counts := map[string]int{}
+	if bytes.Contains(b, []byte("WARNING: DATA RACE")) {
+		n.t.Errorf("eddy's log reports a data race (%s)", n.logPath)
+	}
 	for _, l := range strings.Split(string(b), "\n") {
 		if !strings.Contains(l, "level=WARN") && !strings.Contains(l, "level=ERROR") {
 			continue
