@@ -753,13 +753,15 @@ func (n *nexRig) txns(ctx context.Context, seed uint64) error {
 			ch.before[id], ch.after[id] = before, after
 			return after
 		}
-		a, b := ids[rng.IntN(len(ids))], ids[rng.IntN(len(ids))]
-		x := 1 + rng.IntN(100)
-		stmts := []string{"BEGIN",
-			fmt.Sprintf(`UPDATE acct SET bal = bal - %d WHERE id = %d`, x, a),
-			fmt.Sprintf(`UPDATE acct SET bal = bal + %d WHERE id = %d`, x, b)}
-		touch(a)[1] -= x
-		touch(b)[1] += x
+		stmts := []string{"BEGIN"}
+		if len(ids) > 0 {
+			a, b := ids[rng.IntN(len(ids))], ids[rng.IntN(len(ids))]
+			x := 1 + rng.IntN(100)
+			stmts = append(stmts, fmt.Sprintf(`UPDATE acct SET bal = bal - %d WHERE id = %d`, x, a),
+				fmt.Sprintf(`UPDATE acct SET bal = bal + %d WHERE id = %d`, x, b))
+			touch(a)[1] -= x
+			touch(b)[1] += x
+		}
 		if k := rng.IntN(nexAcctRows + 10); touch(k) != nil {
 			stmts = append(stmts, fmt.Sprintf(`DELETE FROM acct WHERE id = %d`, k))
 			ch.after[k] = nil
