@@ -54,14 +54,14 @@ import (
 // kills hit and what is on trial is eddy's state; in the others it is
 // eddy's embedded broker, which dies with eddy and restarts from its log,
 // and each burst is produced before the kill's moment. EDDY_CRASH_SEED replays a seed, EDDY_CRASH_KILLS changes
-// the number of kills (14, 4 with -short).
+// the number of kills (10, 4 with -short).
 func TestKill9Nexmark(t *testing.T) {
 	bin := buildEddy(t)
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("EDDY_CRASH_SEED"); s != "" {
 		seed, _ = strconv.ParseUint(s, 10, 64)
 	}
-	kills, events := 14, int64(30_000)
+	kills, events := 10, int64(24_000)
 	if testing.Short() {
 		kills, events = 4, 8_000
 	}
