@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -902,22 +903,26 @@ func (r *crashRig) checkAppend(ctx context.Context, topic string, want []string)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// Multisets: a query's rows may repeat (its wanted count is then more
+	// than one).
 	var dup, missing, extra []string
 	counts := map[string]int{}
 	for _, g := range got {
 		counts[g]++
-		if counts[g] == 2 {
-			dup = append(dup, g)
-		}
 	}
 	for _, w := range want {
-		if counts[w] == 0 {
-			missing = append(missing, w)
-		}
-		delete(counts, w)
+		counts[w]--
 	}
-	for g := range counts {
-		extra = append(extra, g)
+	for _, r := range slices.Sorted(maps.Keys(counts)) {
+		_, wanted := slices.BinarySearch(want, r)
+		switch c := counts[r]; {
+		case c < 0:
+			missing = append(missing, r)
+		case c > 0 && wanted:
+			dup = append(dup, r)
+		case c > 0:
+			extra = append(extra, r)
+		}
 	}
 	if len(dup)+len(missing)+len(extra) > 0 {
 		t.Errorf("append sink topic %s: %d records, want %d; duplicated %q, missing %q, unexpected %q",
