@@ -53,8 +53,13 @@ import (
 // process), so that the events are produced exactly once whatever the
 // kills hit and what is on trial is eddy's state; in the others it is
 // eddy's embedded broker, which dies with eddy and restarts from its log,
-// and each burst is produced before the kill's moment. EDDY_CRASH_SEED replays a seed, EDDY_CRASH_KILLS changes
-// the number of kills (10, 4 with -short).
+// and each burst is produced before the kill's moment. The state cache is
+// the smallest (128 MiB), so that Badger's transactions are small (epochs
+// split) and its compactions frequent.
+//
+// EDDY_CRASH_SEED replays a seed, EDDY_CRASH_KILLS changes the number of
+// kills (10, 4 with -short); EDDY_BUILD_FLAGS=-race runs eddy under the
+// race detector.
 func TestKill9Nexmark(t *testing.T) {
 	bin := buildEddy(t)
 	seed := uint64(time.Now().UnixNano())
