@@ -203,7 +203,7 @@ func (p *feedPipeline) feed(ctx context.Context, b *Batch, next map[int32]int64)
 	// Only a busy pipeline holds the view: otherwise another source's
 	// feed may be changing its state, so its size is not read.
 	if p.busy() {
-		if n, bytes := f.state.size(); n > pipelineMaxPending || bytes > pipelineMaxBytes {
+		if n, bytes := f.state.size(); n > pipelineMaxPending || bytes > pipelineMaxBytes || !p.fits(0.5) {
 			// Epochs that piled up behind a slow commit go in the next one:
 			// keep it well inside what one Badger transaction takes.
 			if err := p.advance(true); err != nil {
@@ -226,6 +226,13 @@ func (p *feedPipeline) feed(ctx context.Context, b *Batch, next map[int32]int64)
 			f.putOffsets(p.src.OID, next)
 			return f.e.commitFeed(f, v)
 		}
+		if !p.fits(0.9) {
+			// Too big for one transaction (a small state cache makes
+			// Badger's small): run it again through feedBatch, which
+			// splits it.
+			v.end()
+			return f.feedBatch(ctx, p.src, b, next)
+		}
 		p.v, p.since = v, time.Now()
 		p.locked = p.since
 	} else {
@@ -234,12 +241,34 @@ func (p *feedPipeline) feed(ctx context.Context, b *Batch, next map[int32]int64)
 			f.state.restore(saved)
 			return errors.Join(err, p.finish())
 		}
+		if !p.fits(0.9) {
+			// With this epoch the next hand-off would not fit in one
+			// transaction: commit those before it, and run it again.
+			f.state.restore(saved)
+			p.v.outs = nil
+			if err := p.finish(); err != nil {
+				return err
+			}
+			return p.feed(ctx, b, next)
+		}
 	}
 	f.putOffsets(p.src.OID, next)
 	p.v.publishSubscribers()
 	p.v.outs = nil
 	p.dirty = true
 	return p.advance(false)
+}
+
+// fits reports whether the writes pending take less than share of what one
+// Badger transaction takes. Badger's limits follow its memtables: at the
+// smallest state cache a transaction takes about 600 KB, less than an
+// epoch of pipelineMaxRows wide rows or than pipelineMaxBytes, and such a
+// hand-off failed the feed, which then ran again from its offsets.
+func (p *feedPipeline) fits(share float64) bool {
+	n, bytes := p.f.state.size()
+	db := p.f.e.db
+	// Badger counts each entry's metadata besides its key and value.
+	return float64(n) < share*float64(db.MaxBatchCount()) && float64(bytes+16*n) < share*float64(db.MaxBatchSize())
 }
 
 // advance collects the commit in flight if it is done (waiting for it when

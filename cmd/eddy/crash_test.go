@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -25,11 +26,14 @@ func freeAddr(t testing.TB) string {
 	return ln.Addr().String()
 }
 
-// buildEddy builds the eddy binary for tests that run it as a process.
+// buildEddy builds the eddy binary for tests that run it as a process,
+// with the go build flags in EDDY_BUILD_FLAGS (-race, to run eddy itself
+// under the race detector).
 func buildEddy(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "eddy")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	args := append(append([]string{"build"}, strings.Fields(os.Getenv("EDDY_BUILD_FLAGS"))...), "-o", bin, ".")
+	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	return bin

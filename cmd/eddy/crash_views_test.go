@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -140,6 +141,8 @@ type crashRig struct {
 	external bool
 	rng      *rand.Rand
 	logPath  string
+	// args are more flags for eddy.
+	args []string
 
 	seed uint64
 	// step says what the test is doing, for the report of a failure;
@@ -249,6 +252,7 @@ func (r *crashRig) start() {
 	} else {
 		args = append(args, "--kafka-listen", r.kafka)
 	}
+	args = append(args, r.args...)
 	logf, err := os.OpenFile(r.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		r.t.Fatal(err)
@@ -874,9 +878,14 @@ func head(s []string) []string {
 	return s
 }
 
-// checkAppend: the topic holds each wanted record exactly once.
+// checkAppend: the topic holds each wanted record (a JSON object) exactly
+// once.
 func (r *crashRig) checkAppend(ctx context.Context, topic string, want []string) {
 	t := r.t
+	want = slices.Clone(want)
+	for i, w := range want {
+		want[i] = canonJSON(t, w)
+	}
 	sort.Strings(want)
 	var got []string
 	for {
@@ -886,7 +895,7 @@ func (r *crashRig) checkAppend(ctx context.Context, topic string, want []string)
 		}
 		got = got[:0]
 		for _, rec := range recs {
-			got = append(got, string(rec.Value))
+			got = append(got, canonJSON(t, string(rec.Value)))
 		}
 		sort.Strings(got)
 		if len(got) >= len(want) || ctx.Err() != nil {
@@ -894,22 +903,26 @@ func (r *crashRig) checkAppend(ctx context.Context, topic string, want []string)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// Multisets: a query's rows may repeat (its wanted count is then more
+	// than one).
 	var dup, missing, extra []string
 	counts := map[string]int{}
 	for _, g := range got {
 		counts[g]++
-		if counts[g] == 2 {
-			dup = append(dup, g)
-		}
 	}
 	for _, w := range want {
-		if counts[w] == 0 {
-			missing = append(missing, w)
-		}
-		delete(counts, w)
+		counts[w]--
 	}
-	for g := range counts {
-		extra = append(extra, g)
+	for _, r := range slices.Sorted(maps.Keys(counts)) {
+		_, wanted := slices.BinarySearch(want, r)
+		switch c := counts[r]; {
+		case c < 0:
+			missing = append(missing, r)
+		case c > 0 && wanted:
+			dup = append(dup, r)
+		case c > 0:
+			extra = append(extra, r)
+		}
 	}
 	if len(dup)+len(missing)+len(extra) > 0 {
 		t.Errorf("append sink topic %s: %d records, want %d; duplicated %q, missing %q, unexpected %q",
@@ -946,6 +959,24 @@ func (r *crashRig) checkUpsert(ctx context.Context, c *pgx.Conn, topic, view str
 		}
 		return out
 	}
+	r.checkUpsertWith(ctx, topic, viewRows)
+}
+
+// checkUpsertRows is checkUpsert of the rows (canonical JSON objects) that
+// rows returns, keyed by the columns key.
+func (r *crashRig) checkUpsertRows(ctx context.Context, topic string, key []string, rows func() []string) {
+	r.checkUpsertWith(ctx, topic, func() map[string]string {
+		out := map[string]string{}
+		for _, row := range rows() {
+			out[jsonKey(r.t, row, key)] = row
+		}
+		return out
+	})
+}
+
+// checkUpsertWith is checkUpsert of the rows, by key, that viewRows returns.
+func (r *crashRig) checkUpsertWith(ctx context.Context, topic string, viewRows func() map[string]string) {
+	t := r.t
 	want := viewRows()
 	var recs []*kgo.Record
 	var last map[string]string
