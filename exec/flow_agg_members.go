@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 
@@ -29,8 +30,11 @@ type memberTable struct {
 	// fixed: the values are of an 8-byte kind and masks fit a byte; set
 	// from the set's first value (all share its column's type).
 	fixed, decided bool
-	strs           map[string]uint64
-	strBytes       int64
+	// tag and kind are the bytes that, with a slot's value, make a
+	// member's key and stored form again (fixedPayload).
+	tag, kind byte
+	strs      map[string]uint64
+	strBytes  int64
 }
 
 // Memory a member costs besides its key, in a map.
@@ -46,8 +50,45 @@ func isFixedKind(k sql.Kind) bool {
 
 // decide picks the table's form from the first value it is asked about.
 func (t *memberTable) decide(v sql.Value, narrow bool) {
-	if !t.decided {
-		t.decided, t.fixed = true, narrow && isFixedKind(v.Kind())
+	if t.decided {
+		return
+	}
+	t.decided = true
+	if !narrow || !isFixedKind(v.Kind()) {
+		return
+	}
+	k, p := sql.AppendKey(nil, v), sql.AppendRow(nil, sql.Row{v})
+	if len(k) != 9 || len(p) < 3 {
+		return
+	}
+	t.fixed, t.tag, t.kind = true, k[0], p[1]
+	// The forms are rebuilt from the value alone, so they must be what
+	// sql makes of it.
+	if !bytes.Equal(t.fixedPayload(binary.BigEndian.Uint64(k[1:])), p) {
+		t.fixed = false
+	}
+}
+
+// fixedPayload is the stored form (sql.AppendRow) of the value of slot
+// key x, in a fixed table.
+func (t *memberTable) fixedPayload(x uint64) []byte {
+	return binary.AppendVarint([]byte{1, t.kind}, int64(x^1<<63))
+}
+
+// each calls f with every member's value key, mask and stored form, in a
+// fixed table; the key is valid during the call only. Its keys are all of
+// 9 bytes: values of its column's kind, or read from a record that
+// readInline checked.
+func (t *memberTable) each(f func(k []byte, m uint64, payload []byte)) {
+	var k []byte
+	for i, m := range t.masks {
+		if m != 0 {
+			k = binary.BigEndian.AppendUint64(append(k[:0], t.tag), t.keys[i])
+			f(k, uint64(m), t.fixedPayload(t.keys[i]))
+		}
+	}
+	for sk, m := range t.strs {
+		f([]byte(sk), m, t.fixedPayload(binary.BigEndian.Uint64([]byte(sk)[1:])))
 	}
 }
 

@@ -140,3 +140,36 @@ func TestViewDistinctSpilledFailures(t *testing.T) {
 	s.Close()
 	e.Close()
 }
+
+// TestMemberTableForms: a fixed table rebuilds each member's key and
+// stored form as sql makes them, for every 8-byte kind.
+func TestMemberTableForms(t *testing.T) {
+	mk := []func(int64) sql.Value{sql.NewInt, sql.NewDate, sql.NewTime, sql.NewTimestamp, sql.NewTimestampTZ}
+	for _, f := range mk {
+		var tab memberTable
+		tab.decide(f(5), true)
+		if !tab.fixed {
+			t.Fatalf("%v: not fixed", f(5).Kind())
+		}
+		want := map[string]string{}
+		for _, i := range []int64{0, 1, -1, 300, -300, 1 << 40, -1 << 63, 1<<63 - 1} {
+			k := sql.AppendKey(nil, f(i))
+			tab.put(k, 3)
+			want[string(k)] = string(sql.AppendRow(nil, sql.Row{f(i)}))
+		}
+		n := 0
+		tab.each(func(k []byte, m uint64, payload []byte) {
+			n++
+			if m != 3 || want[string(k)] != string(payload) {
+				t.Fatalf("%v: member %x (mask %d) stored as %x, want %x", f(5).Kind(), k, m, payload, want[string(k)])
+			}
+		})
+		if n != len(want) {
+			t.Fatalf("%v: %d members, want %d", f(5).Kind(), n, len(want))
+		}
+	}
+	var tab memberTable
+	if tab.decide(sql.NewInt(1), false); tab.fixed {
+		t.Fatal("a table of masks past a byte is fixed")
+	}
+}
