@@ -76,19 +76,26 @@ func (t *memberTable) fixedPayload(x uint64) []byte {
 }
 
 // each calls f with every member's value key, mask and stored form, in a
-// fixed table; the key is valid during the call only. Its keys are all of
-// 9 bytes: values of its column's kind, or read from a record that
-// readInline checked.
+// fixed table; key and payload are valid during the call only. Its keys
+// are all of 9 bytes: values of its column's kind, or read from a record
+// that readInline checked.
 func (t *memberTable) each(f func(k []byte, m uint64, payload []byte)) {
-	var k []byte
+	// One buffer holds both forms, rebuilt in place member after member.
+	buf := make([]byte, 0, 32)
+	form := func(x uint64) ([]byte, []byte) {
+		buf = binary.BigEndian.AppendUint64(append(buf[:0], t.tag), x)
+		buf = binary.AppendVarint(append(buf, 1, t.kind), int64(x^1<<63))
+		return buf[:9], buf[9:]
+	}
 	for i, m := range t.masks {
 		if m != 0 {
-			k = binary.BigEndian.AppendUint64(append(k[:0], t.tag), t.keys[i])
-			f(k, uint64(m), t.fixedPayload(t.keys[i]))
+			k, p := form(t.keys[i])
+			f(k, uint64(m), p)
 		}
 	}
 	for sk, m := range t.strs {
-		f([]byte(sk), m, t.fixedPayload(binary.BigEndian.Uint64([]byte(sk)[1:])))
+		k, p := form(binary.BigEndian.Uint64([]byte(sk)[1:]))
+		f(k, m, p)
 	}
 }
 
