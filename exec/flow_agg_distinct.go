@@ -86,6 +86,12 @@ func (a *aggOp) applyPresence(g *aggGroup, c *setChange) error {
 		}
 	}
 	m1 := m0 | c.mask
+	if a.inline() {
+		// The member is known from now on, exactly.
+		if set := g.inline[a.aggs[c.id].leader]; set.spilled {
+			set.known.put(c.key, m1)
+		}
+	}
 	if m1 == m0 {
 		return nil
 	}
@@ -118,6 +124,17 @@ type inlineSet struct {
 	spilled bool
 	members []inlineMember
 	index   map[string]int
+	// known are the members of a spilled set that the aggregate knows,
+	// all of them where complete: the set spilled in this process, whose
+	// members it then held. A set read spilled from the store learns its
+	// members as the epochs read them. An inline set of values of an
+	// 8-byte kind (known.fixed) keeps its members there too, not in
+	// members: about 16 bytes each instead of 80, which lets the cache
+	// hold q16's ten thousand small groups. narrow: the set's masks fit a
+	// byte (memberTable).
+	known    memberTable
+	complete bool
+	narrow   bool
 }
 
 type inlineMember struct {
@@ -167,10 +184,22 @@ func (a *aggOp) inline() bool { return a.sharedDistinct && len(a.leaders) > 0 }
 // goes to the multiset's keys instead.
 func (a *aggOp) addInline(g *aggGroup, i int, s *aggSpec, v sql.Value) (bool, error) {
 	set := g.inline[a.aggs[s.set].leader]
-	if set.spilled {
-		return false, nil
-	}
 	a.ibuf = sql.AppendKey(a.ibuf[:0], v)
+	if set.spilled {
+		a.addSpilled(g, set, s, v)
+		return true, nil
+	}
+	if set.known.decide(v, set.narrow); set.known.fixed {
+		m := set.known.get(a.ibuf)
+		if m&s.bit != 0 {
+			return true, nil
+		}
+		set.known.put(a.ibuf, m|s.bit)
+		if s.kind == aggCount {
+			return true, g.accs[i].feed(s, nil, 1)
+		}
+		return true, g.accs[i].feed(s, set.known.fixedPayload(binary.BigEndian.Uint64(a.ibuf[1:])), 1)
+	}
 	j := set.find(a.ibuf)
 	if j < 0 {
 		j = set.add(inlineMember{key: string(a.ibuf), payload: sql.AppendRow(nil, sql.Row{v})})
@@ -183,23 +212,84 @@ func (a *aggOp) addInline(g *aggGroup, i int, s *aggSpec, v sql.Value) (bool, er
 	return true, g.accs[i].feed(s, m.payload, 1)
 }
 
+// addSpilled adds v, taken by variant s, to g's spilled set: a member
+// known to hold s costs nothing, any other one change for applyPresence,
+// which reads the member only where it is neither known nor known absent.
+func (a *aggOp) addSpilled(g *aggGroup, set *inlineSet, s *aggSpec, v sql.Value) {
+	set.known.decide(v, set.narrow)
+	m0 := set.known.get(a.ibuf)
+	if m0&s.bit != 0 {
+		return
+	}
+	class := slices.Clone(a.ibuf)
+	c := g.change(s.set, class, 1, func() []byte { return sql.AppendRow(nil, sql.Row{v}) })
+	if c.mask == 0 {
+		// The member as the epoch found it: what the table knows of it
+		// is exact (applyPresence wrote it), and where the table is
+		// complete a member it does not know is absent.
+		c.m0, c.m0Known = m0, m0 != 0 || set.complete
+	}
+	c.class = class
+	c.mask |= s.bit
+	// Until applyPresence puts the member's mask, it is known to hold s:
+	// another row of the epoch that brings it to s costs nothing.
+	set.known.put(a.ibuf, m0|c.mask)
+}
+
 // spill moves the inline sets of g grown past aggInlineMax to keys of
 // their own (as applyPresence keeps them), before the record is written.
 func (a *aggOp) spill(g *aggGroup) {
 	st := a.rt.flow.state
 	for li, set := range g.inline {
-		if set.spilled || len(set.members) <= aggInlineMax {
+		if set.spilled || set.size() <= set.inlineMax() {
 			continue
 		}
 		p := a.setPrefix(g.key, a.leaders[li])
+		if set.known.fixed {
+			// The table stays: it knows every member.
+			set.known.each(func(k []byte, m uint64, payload []byte) {
+				st.put(append(slices.Clip(p), k...), append(binary.AppendVarint(nil, int64(m)), payload...))
+			})
+			set.spilled, set.complete = true, true
+			continue
+		}
+		// The set knows every member it had: none is read again.
+		out := &inlineSet{spilled: true, complete: true, narrow: set.narrow}
 		for _, m := range set.members {
 			st.put(append(slices.Clip(p), m.key...), append(binary.AppendVarint(nil, int64(m.mask)), m.payload...))
-			// The members join the cache's, which holds every member
-			// where it is complete.
-			a.cache.addMember(a.cache.memberKeyOf(g.key, a.leaders[li], m.key), m.mask)
+			if !out.known.decided {
+				if v, err := decodeOne(m.payload); err == nil {
+					out.known.decide(v, out.narrow)
+				}
+			}
+			out.known.put([]byte(m.key), m.mask)
 		}
-		g.inline[li] = &inlineSet{spilled: true}
+		g.inline[li] = out
 	}
+}
+
+// aggInlineFixedMax is aggInlineMax for sets of 8-byte values, which
+// cost 16 bytes a member in memory (memberTable) and about 20 in a
+// record, where a spilled member costs a Badger key: such sets stay
+// inline longer. 64 keeps q16's small groups (per channel and day, some
+// 40 bidders and auctions each at 1M events) inline, whose spilling cost
+// close to a million keys, while a record that rewrites its sets each
+// epoch that touches it stays under about 3 KB.
+const aggInlineFixedMax = 64
+
+func (set *inlineSet) inlineMax() int {
+	if set.known.fixed {
+		return aggInlineFixedMax
+	}
+	return aggInlineMax
+}
+
+// size is the number of members of an inline set.
+func (set *inlineSet) size() int {
+	if set.known.fixed {
+		return set.known.len()
+	}
+	return len(set.members)
 }
 
 // appendInline encodes g's inline sets after its record's aggregates.
@@ -209,7 +299,15 @@ func (a *aggOp) appendInline(buf []byte, g *aggGroup) []byte {
 			buf = binary.AppendVarint(buf, -1)
 			continue
 		}
-		buf = binary.AppendVarint(buf, int64(len(set.members)))
+		buf = binary.AppendVarint(buf, int64(set.size()))
+		if set.known.fixed {
+			set.known.each(func(k []byte, m uint64, payload []byte) {
+				buf = append(binary.AppendVarint(buf, int64(len(k))), k...)
+				buf = binary.AppendUvarint(buf, m)
+				buf = appendBytes(buf, payload)
+			})
+			continue
+		}
 		for _, m := range set.members {
 			buf = append(binary.AppendVarint(buf, int64(len(m.key))), m.key...) // appendBytes
 			buf = binary.AppendUvarint(buf, m.mask)
@@ -235,8 +333,7 @@ func (a *aggOp) readInline(r *stateReader, g *aggGroup) {
 			return
 		}
 		set := g.inline[li]
-		set.members = make([]inlineMember, 0, n)
-		for range n {
+		for j := range n {
 			k := r.bytes()
 			mask, w := binary.Uvarint(r.b)
 			if r.err != nil || w <= 0 {
@@ -245,6 +342,22 @@ func (a *aggOp) readInline(r *stateReader, g *aggGroup) {
 			}
 			r.b = r.b[w:]
 			p := r.bytes()
+			if j == 0 {
+				v, err := decodeOne(p)
+				if err != nil {
+					r.err = err
+					return
+				}
+				set.known.decide(v, set.narrow)
+			}
+			if set.known.fixed {
+				if len(k) != 9 || mask == 0 {
+					r.err = errStateCorrupt
+					return
+				}
+				set.known.put(k, mask)
+				continue
+			}
 			set.add(inlineMember{key: string(k), mask: mask, payload: slices.Clone(p)})
 		}
 	}
@@ -255,8 +368,8 @@ func (a *aggOp) newInline() []*inlineSet {
 		return nil
 	}
 	out := make([]*inlineSet, len(a.leaders))
-	for i := range out {
-		out[i] = &inlineSet{}
+	for i, l := range a.leaders {
+		out[i] = &inlineSet{narrow: len(a.aggs[l].variants) <= 8}
 	}
 	return out
 }
@@ -265,6 +378,7 @@ func (a *aggOp) newInline() []*inlineSet {
 func (g *aggGroup) inlineBytes() int64 {
 	var n int64
 	for _, set := range g.inline {
+		n += set.known.bytes()
 		for _, m := range set.members {
 			n += int64(len(m.key)+len(m.payload)) + aggCacheEntryCost
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/eddysql/eddy/sql"
 )
 
 // TestInlineSetIndex: an inline set finds its members by search while
@@ -57,7 +59,9 @@ func TestViewDistinctInlineLargeEpoch(t *testing.T) {
 	insert(1, 90, 120)
 	insert(2, 10, 30)
 	checkView(t, s, "v", q)
-	if c := findAgg(t, e, "v").cache; !c.complete || len(c.present) == 0 {
-		t.Fatalf("the cache of a new view lost track of its members (complete %v, %d members)", c.complete, len(c.present))
+	a := findAgg(t, e, "v")
+	g := a.cache.groups[string(sql.AppendKey(nil, sql.NewInt(1)))]
+	if g == nil || !g.inline[0].spilled || !g.inline[0].complete || g.inline[0].known.len() != 120 {
+		t.Fatalf("group 1 of a new view lost track of its members: %+v", g)
 	}
 }

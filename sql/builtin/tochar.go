@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/eddysql/eddy/sql"
@@ -888,9 +889,7 @@ func init() {
 				}
 				return sql.NewText(dtChar(tsTm(a[0].Int()), a[1].Text(), false)), nil
 			},
-			Prepare: prepareDTChar(func(_ *Context, v sql.Value) (tm, bool) {
-				return tsTm(v.Int()), !isInfinite(v.Int())
-			}, false)},
+			Prepare: prepareTSChar},
 		&Func{Name: "to_char", Args: types(sql.TimestampTZ, sql.Text), Ret: sql.Text,
 			Eval: func(ctx *Context, a []sql.Value) (sql.Value, error) {
 				if isInfinite(a[0].Int()) {
@@ -972,4 +971,64 @@ func prepareDTChar(fields func(*Context, sql.Value) (tm, bool), interval bool) f
 			return sql.NewText(string(appendDTChar(buf[:0], t, items, interval))), nil
 		}
 	}
+}
+
+// prepareTSChar is to_char of a timestamp by a constant template. Rows
+// bring timestamps close together (q16 formats each bid's time by day and
+// by minute), so the last result is kept with the span of time it covers:
+// the template's finest field (tsCharUnit) sets the span, and a timestamp
+// within it prints the same text, returned without formatting or
+// allocating it again. The entry sits behind an atomic pointer: a prepared
+// function may be evaluated by several goroutines at once.
+func prepareTSChar(consts []sql.Value, isConst []bool) EvalFunc {
+	if !isConst[1] || consts[1].IsNull() {
+		return nil
+	}
+	items := parseDTFormat(consts[1].Text())
+	unit := tsCharUnit(items)
+	type entry struct {
+		span int64
+		out  sql.Value
+	}
+	var last atomic.Pointer[entry]
+	return func(_ *Context, a []sql.Value) (sql.Value, error) {
+		us := a[0].Int()
+		if isInfinite(us) {
+			return sql.Null, nil
+		}
+		span := floorDiv(us, unit)
+		if e := last.Load(); e != nil && e.span == span {
+			return e.out, nil
+		}
+		var buf [64]byte
+		out := sql.NewText(string(appendDTChar(buf[:0], tsTm(us), items, false)))
+		last.Store(&entry{span: span, out: out})
+		return out, nil
+	}
+}
+
+// tsCharUnit is the span of time, in microseconds, within which to_char
+// of a timestamp by items prints the same: a day where no field is finer,
+// else that of the finest field. Fields not named here count as finest.
+func tsCharUnit(items []fmtItem) int64 {
+	unit := usPerDay
+	for _, it := range items {
+		if it.pat == "" {
+			continue
+		}
+		switch it.up {
+		case "A.D.", "AD", "B.C.", "BC", "CC", "DAY", "DDD", "DD", "DY", "D", "IDDD", "ID", "IW",
+			"IYYY", "IYY", "IY", "I", "J", "MM", "MONTH", "MON", "Q", "RM", "WW", "W",
+			"Y,YYY", "YYYY", "YYY", "YY", "Y":
+		case "HH", "HH12", "HH24", "AM", "PM", "A.M.", "P.M.":
+			unit = min(unit, usPerHour)
+		case "MI":
+			unit = min(unit, usPerMin)
+		case "SS", "SSSS", "SSSSS":
+			unit = min(unit, usPerSec)
+		default:
+			unit = 1
+		}
+	}
+	return unit
 }
