@@ -229,7 +229,7 @@ func (c *Catalog) Delete(oids ...uint32) error {
 			prefixes = append(prefixes, ObjectPrefix(p, oid))
 		}
 	}
-	if err := c.db.DropPrefix(prefixes...); err != nil {
+	if err := DeletePrefixes(c.db, prefixes...); err != nil {
 		return fmt.Errorf("drop data: %w", err)
 	}
 	return nil

@@ -82,7 +82,7 @@ func (c *Catalog) DropOrphans() ([][]byte, error) {
 	if err != nil || len(orphans) == 0 {
 		return nil, err
 	}
-	if err := c.db.DropPrefix(orphans...); err != nil {
+	if err := DeletePrefixes(c.db, orphans...); err != nil {
 		return nil, fmt.Errorf("drop orphaned data: %w", err)
 	}
 	return orphans, nil

@@ -121,7 +121,7 @@ func (e *Engine) startView(ctx context.Context, rel *catalog.Relation, plan plan
 	rows, err := f.load(ctx)
 	if err != nil {
 		// What the load wrote is unreachable without the descriptor; drop it.
-		_ = e.db.DropPrefix(catalog.ObjectPrefix(catalog.PrefixRows, rel.OID), catalog.ObjectPrefix(catalog.PrefixState, rel.OID))
+		_ = catalog.DeletePrefixes(e.db, catalog.ObjectPrefix(catalog.PrefixRows, rel.OID), catalog.ObjectPrefix(catalog.PrefixState, rel.OID))
 		return 0, err
 	}
 	if err := e.cat.Put(rel); err != nil {

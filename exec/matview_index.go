@@ -90,11 +90,11 @@ func (s *Session) createViewIndex(ctx context.Context, view, idx *catalog.Relati
 		return sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", view.Name)
 	}
 	if err := e.buildViewIndex(ctx, view, idx); err != nil {
-		_ = e.db.DropPrefix(catalog.ObjectPrefix(catalog.PrefixIndex, idx.OID))
+		_ = catalog.DeletePrefixes(e.db, catalog.ObjectPrefix(catalog.PrefixIndex, idx.OID))
 		return err
 	}
 	if err := e.cat.Put(idx); err != nil {
-		_ = e.db.DropPrefix(catalog.ObjectPrefix(catalog.PrefixIndex, idx.OID))
+		_ = catalog.DeletePrefixes(e.db, catalog.ObjectPrefix(catalog.PrefixIndex, idx.OID))
 		return err
 	}
 	return nil

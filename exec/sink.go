@@ -380,7 +380,7 @@ func (e *Engine) startViewSink(ctx context.Context, rel *catalog.Relation, cfg s
 	defer f.mu.unlock()
 	fail := func(err error) error {
 		e.sinks.release(s)
-		_ = e.db.DropPrefix(catalog.ObjectPrefix(catalog.PrefixState, rel.OID))
+		_ = catalog.DeletePrefixes(e.db, catalog.ObjectPrefix(catalog.PrefixState, rel.OID))
 		return err
 	}
 	if err := s.queueSnapshot(ctx); err != nil {

@@ -176,7 +176,7 @@ func (e *Engine) startFlowSink(ctx context.Context, rel *catalog.Relation, plan 
 	fail := func(err error) error {
 		e.sinks.release(s)
 		// What the load queued is unreachable without the descriptor.
-		_ = e.db.DropPrefix(catalog.ObjectPrefix(catalog.PrefixState, rel.OID))
+		_ = catalog.DeletePrefixes(e.db, catalog.ObjectPrefix(catalog.PrefixState, rel.OID))
 		return err
 	}
 	if _, err := f.load(ctx); err != nil {
