@@ -196,6 +196,10 @@ func (b *binder) bindSetOprList(l *ast.SetOprSelectList, parent *scope) (Node, e
 		kind  SetOpKind
 		all   bool
 		hasOp bool
+		// corr: the operation matches columns by name (CORRESPONDING),
+		// on those of by if it is not nil.
+		corr bool
+		by   []string
 	}
 	var items []item
 	for _, sel := range l.Selects {
@@ -206,11 +210,15 @@ func (b *binder) bindSetOprList(l *ast.SetOprSelectList, parent *scope) (Node, e
 		case *ast.SetOprSelectList:
 			op = s.AfterSetOperator
 		}
+		it := item{}
+		if inner, by, ok := correspondingOperand(sel); ok && op != nil {
+			sel, it.corr, it.by = inner, true, by
+		}
 		n, err := b.bindQuery(sel, parent)
 		if err != nil {
 			return nil, err
 		}
-		it := item{n: n}
+		it.n = n
 		if op != nil {
 			it.hasOp = true
 			switch *op {
@@ -234,7 +242,14 @@ func (b *binder) bindSetOprList(l *ast.SetOprSelectList, parent *scope) (Node, e
 	for i, it := range items {
 		if i > 0 && it.hasOp && it.kind == Intersect {
 			prev := &folded[len(folded)-1]
-			n, err := makeSetOp(Intersect, it.all, prev.n, it.n)
+			l, r := prev.n, it.n
+			if it.corr {
+				var err error
+				if l, r, err = corresponding(Intersect, it.by, l, r); err != nil {
+					return nil, err
+				}
+			}
+			n, err := makeSetOp(Intersect, it.all, l, r)
 			if err != nil {
 				return nil, err
 			}
@@ -246,7 +261,13 @@ func (b *binder) bindSetOprList(l *ast.SetOprSelectList, parent *scope) (Node, e
 	acc := folded[0].n
 	for _, it := range folded[1:] {
 		var err error
-		if acc, err = makeSetOp(it.kind, it.all, acc, it.n); err != nil {
+		r := it.n
+		if it.corr {
+			if acc, r, err = corresponding(it.kind, it.by, acc, r); err != nil {
+				return nil, err
+			}
+		}
+		if acc, err = makeSetOp(it.kind, it.all, acc, r); err != nil {
 			return nil, err
 		}
 	}

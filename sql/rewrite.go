@@ -106,6 +106,10 @@ func (r *rewriter) errEnd(ns []*node, fallback int) *Error {
 // seq rewrites one sequence of sibling nodes.
 func (r *rewriter) seq(in []*node, ctx seqCtx) ([]*node, *Error) {
 	if ctx == ctxQuery {
+		var err *Error
+		if in, err = r.corresponding(in); err != nil {
+			return nil, err
+		}
 		in = r.groupingSets(in)
 	}
 	in = updateSubscripts(in)

@@ -75,6 +75,14 @@ func TestParse(t *testing.T) {
 			},
 		},
 		{
+			name:   "rs statement err, as some RisingWave scripts spell it",
+			format: FormatRS,
+			src:    "statement err\nselect nope\n",
+			want: []record{
+				{line: 1, kind: kindStatement, sql: "select nope", expectError: true, directive: "statement err"},
+			},
+		},
+		{
 			name:   "rs controls and unsupported records",
 			format: FormatRS,
 			src: "control sortmode rowsort\n\ncontrol resultmode valuewise\n\nsleep 10ms\n\nsubtest x\n\n" +
