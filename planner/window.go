@@ -128,7 +128,7 @@ func (eb *exprBinder) window(e *ast.WindowFuncExpr, filter ast.ExprNode) (Expr, 
 		call.Frame = f
 	}
 	if filter != nil {
-		if !IsAggregate(name) {
+		if !IsAggregate(name) || rankingFuncs[name] {
 			return nil, sql.Errorf(sql.CodeWrongObjectType, "FILTER is not implemented for non-aggregate window functions")
 		}
 		f, err := inner.bind(filter)

@@ -34,3 +34,26 @@ func TestRewriteCorresponding(t *testing.T) {
 		}
 	}
 }
+
+// first_value and last_value without OVER are RisingWave's aggregates: the
+// TiDB grammar has them only as window functions, so the call is quoted.
+func TestRewriteFirstValueAggregate(t *testing.T) {
+	for _, c := range []struct{ in, out string }{
+		{"select first_value(distinct x order by y desc), last_value(x order by y) filter (where y > 0) from t",
+			"select eddy_agg_order(eddy_agg_distinct(\"first_value\"(x)), eddy_desc(y)), eddy_filter(eddy_agg_order(\"last_value\"(x), y), y > 0) from t"},
+		{"select first_value(x) over (order by y), last_value(x) filter (where y > 0) over w from t window w as ()",
+			"select first_value(x) over (order by y), eddy_filter(last_value(x) over w, y > 0) from t window w as ()"},
+	} {
+		got, err := Rewrite(c.in)
+		if err != nil {
+			t.Errorf("%s: %v", c.in, err)
+			continue
+		}
+		if got != c.out {
+			t.Errorf("%s\n got: %q\nwant: %q", c.in, got, c.out)
+		}
+		if _, err := Parse(c.in); err != nil {
+			t.Errorf("%s: TiDB rejects the rewrite %q: %v", c.in, got, err)
+		}
+	}
+}
