@@ -141,7 +141,7 @@ func (p *parser) parse() []record {
 	var recs []record
 	for {
 		// Skip to the first line of the next record.
-		for p.pos < len(p.lines) && (isBlank(p.lines[p.pos]) || isComment(p.lines[p.pos])) {
+		for p.pos < len(p.lines) && (isBlank(p.lines[p.pos]) || isComment(p.lines[p.pos]) || p.sqlComment(p.lines[p.pos])) {
 			p.pos++
 		}
 		if p.pos >= len(p.lines) {
@@ -157,6 +157,14 @@ func (p *parser) parse() []record {
 		p.spans = append(p.spans, span{start: start, directive: rec.line - 1, sep: p.sep, end: end})
 		recs = append(recs, rec)
 	}
+}
+
+// sqlComment reports whether l, where a record would start, is an SQL
+// "--" comment, which some of RisingWave's scripts put between records
+// (count_distinct_row_id_bug.slt); sqllogictest-rs would reject the file,
+// and skipping the line runs the records as their author meant.
+func (p *parser) sqlComment(l string) bool {
+	return p.format == FormatRS && strings.HasPrefix(l, "--") && !strings.HasPrefix(l, "----")
 }
 
 // next returns the next non-comment line, and false at the end of input.

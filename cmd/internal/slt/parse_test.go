@@ -75,11 +75,12 @@ func TestParse(t *testing.T) {
 			},
 		},
 		{
-			name:   "rs statement err, as some RisingWave scripts spell it",
+			name:   "rs statement err and -- comments, as some RisingWave scripts have them",
 			format: FormatRS,
-			src:    "statement err\nselect nope\n",
+			src:    "statement err\nselect nope\n\n-- an SQL comment between records\nquery I\nselect 1\n-- within SQL it stays\n----\n1\n",
 			want: []record{
 				{line: 1, kind: kindStatement, sql: "select nope", expectError: true, directive: "statement err"},
+				{line: 5, kind: kindQuery, sql: "select 1\n-- within SQL it stays", types: "I", expected: []string{"1"}, directive: "query I"},
 			},
 		},
 		{
