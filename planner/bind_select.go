@@ -368,15 +368,20 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 	} else {
 		from = &Values{Rows: [][]Expr{{}}, Cols: nil}
 	}
+	var whereErr error
 	if sel.Where != nil {
 		if hasAggregate(sel.Where) {
 			return nil, sql.Errorf(sql.CodeGroupingError, "aggregate functions are not allowed in WHERE")
 		}
 		pred, err := b.bindBool(sel.Where, sc, "WHERE")
 		if err != nil {
-			return nil, err
+			// PostgreSQL reads the select list before WHERE, so an
+			// error there is the one it reports: the select list
+			// binds first (to fail with its own error), then this.
+			whereErr = err
+		} else {
+			from = &Filter{Input: from, Pred: pred}
 		}
-		from = &Filter{Input: from, Pred: pred}
 	}
 
 	// DISTINCT ON arrives as a marker in front of the select list.
@@ -414,6 +419,9 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		agg = &aggState{from: sc}
 		if sel.GroupBy != nil {
 			if err := b.bindGroupBy(sel.GroupBy.Items, sc, fields, agg); err != nil {
+				if whereErr != nil {
+					return nil, whereErr // GROUP BY comes after WHERE
+				}
 				return nil, err
 			}
 		}
@@ -453,6 +461,9 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		}
 		outExprs = append(outExprs, e)
 		outCols = append(outCols, col)
+	}
+	if whereErr != nil {
+		return nil, whereErr
 	}
 	var having Expr
 	if sel.Having != nil {
