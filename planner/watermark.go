@@ -242,6 +242,9 @@ func OutputBounds(n Node) []*Bound {
 		if i := windowOrderBound(n); i >= 0 {
 			out[i] = in[i]
 		}
+		if i, c := closingLead(n); c >= 0 {
+			out[len(in)+i] = in[c]
+		}
 	case *Limit:
 		// TopN: see topNOrderBound.
 		in := OutputBounds(n.Input)
