@@ -28,6 +28,9 @@ func (r *srfRef) Type() sql.Type { return r.typ }
 // projectSet wraps input in a ProjectSet for the select list's SRFs and
 // resolves their placeholders in exprs.
 func (w *winState) projectSet(input Node, exprs []Expr) Node {
+	if levels, deepest := w.srfLevels(); deepest > 1 {
+		return w.nestedProjectSet(input, exprs, levels, deepest)
+	}
 	base := len(input.Columns())
 	cols := append([]Column(nil), input.Columns()...)
 	for _, c := range w.srfs {

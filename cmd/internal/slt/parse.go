@@ -456,11 +456,21 @@ func (p *parser) readSQL(r *record) bool {
 	}
 }
 
-// readResults reads expected lines up to the first blank line.
+// readResults reads expected lines up to the first blank line. In
+// sqllogictest-rs a result line may begin with '#' (a value such as a
+// hashtag): only the SQLite harness drops comments there.
 func (p *parser) readResults() []string {
 	var out []string
 	for {
-		l, ok := p.next()
+		l, ok := "", false
+		if p.format == FormatRS {
+			if ok = p.pos < len(p.lines); ok {
+				l = p.lines[p.pos]
+				p.pos++
+			}
+		} else {
+			l, ok = p.next()
+		}
 		if !ok || isBlank(l) {
 			return out
 		}
