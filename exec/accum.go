@@ -47,6 +47,11 @@ func newAccumulator(c planner.AggCall, rt *runtime) (accumulator, error) {
 			return nil, err
 		}
 		acc = &collectAcc{name: c.Func.Name, typ: c.Type, argType: argType(c), keys: keys, loc: rt}
+	case "first_value", "last_value": // RisingWave's aggregates (accum_firstlast.go)
+		acc, err = newFirstLastAcc(c, rt)
+		if err != nil {
+			return nil, err
+		}
 	case "json_object_agg", "jsonb_object_agg":
 		acc, err = newObjectAgg(c, rt)
 		if err != nil {

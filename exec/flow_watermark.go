@@ -112,7 +112,9 @@ func (f *dataflow) newWatermarks(plan planner.Node) error {
 		if err != nil {
 			return err
 		}
-		w.eowc = &eowcSink{col: col, typ: plan.Columns()[col].Type, bound: b,
+		// A hidden closing column (planner.EOWCPlan) is the last; the
+		// rows shown go without it.
+		w.eowc = &eowcSink{col: col, typ: plan.Columns()[col].Type, bound: b, strip: plan.Columns()[col].Hidden,
 			buf: viewStateKey(f.rel.OID, stateEOWCBuf), mark: viewStateKey(f.rel.OID, stateEOWCMark)}
 	}
 	return nil
@@ -285,6 +287,7 @@ type eowcSink struct {
 	col   int
 	typ   sql.Type
 	bound *planner.Bound
+	strip bool   // the closing column is hidden: released rows drop it
 	buf   []byte // closing value (key encoding), row -> count
 	mark  []byte // the bound up to which windows were released
 }
@@ -343,6 +346,9 @@ func (s *eowcSink) apply(f *dataflow, rows []sql.Row, diffs []int64, t sql.Value
 		row, err := sql.DecodeRow(rest, nil)
 		if err != nil {
 			return fmt.Errorf("view state: %w", err)
+		}
+		if s.strip {
+			row = row[:s.col]
 		}
 		outRows = append(outRows, row)
 		outDiffs = append(outDiffs, n)

@@ -57,6 +57,7 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 	rel := &catalog.Relation{Schema: "public", Name: name, Kind: catalog.KindMatView, Owner: s.user, SQL: n.Query.Text,
 		EmitOnWindowClose: n.EmitOnWindowClose}
 	if n.EmitOnWindowClose {
+		q.Plan = planner.EOWCPlan(q.Plan)
 		if _, _, err := planner.WindowCloseColumn(q.Plan); err != nil {
 			return "", err
 		}

@@ -24,6 +24,9 @@ var aggregateNames = map[string]bool{
 	"variance": true, "var_samp": true, "var_pop": true, "bit_and": true, "bit_or": true,
 	"bit_xor":         true,
 	"percentile_cont": true, "percentile_disc": true, "mode": true,
+	// RisingWave's, with ORDER BY in the call; with OVER they are window
+	// functions (rankingFuncs), as in PostgreSQL.
+	"first_value": true, "last_value": true,
 }
 
 // orderedSetNames are the ordered-set aggregates: they take WITHIN GROUP
@@ -206,6 +209,10 @@ func aggResultType(name string, ts []sql.Type) (sql.Type, error) {
 			t = sql.Text
 		}
 		return sql.ArrayOf(t), nil
+	case "first_value", "last_value":
+		if len(ts) == 1 {
+			return resolveUnknown(ts[0]), nil
+		}
 	case "json_agg", "json_object_agg":
 		return sql.JSON, nil
 	case "jsonb_agg", "jsonb_object_agg":

@@ -396,18 +396,19 @@ func (eb *exprBinder) between(e *ast.BetweenExpr) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	hi, err := eb.bind(e.Right)
-	if err != nil {
-		return nil, err
-	}
 	// PostgreSQL rewrites x NOT BETWEEN lo AND hi as x < lo OR x > hi
 	// (the same truth table as NOT (x >= lo AND x <= hi)), and its errors
-	// name those operators.
+	// name those operators. It resolves the first comparison before it
+	// reads hi, so that comparison's error comes first.
 	loOp, hiOp := OpGe, OpLe
 	if e.Not {
 		loOp, hiOp = OpLt, OpGt
 	}
 	lc, err := eb.b.compare(loOp, x, lo)
+	if err != nil {
+		return nil, err
+	}
+	hi, err := eb.bind(e.Right)
 	if err != nil {
 		return nil, err
 	}

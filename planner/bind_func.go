@@ -386,6 +386,14 @@ func (eb *exprBinder) aggregateWith(ae *ast.AggregateFuncExpr, fe *ast.FuncCallE
 				call.Args[i] = eb.b.coerce(call.Args[i], sql.Text)
 			}
 		}
+	case "first_value", "last_value":
+		if len(order) == 0 {
+			// Without ORDER BY the call is PostgreSQL's window function.
+			return nil, sql.Errorf(sql.CodeWrongObjectType, "window function %s requires an OVER clause", name)
+		}
+		if len(call.Args) == 1 && call.Args[0].Type().OID == sql.OIDUnknown {
+			call.Args[0] = eb.b.coerce(call.Args[0], sql.Text)
+		}
 	case "min", "max", "array_agg":
 		if len(call.Args) == 1 && call.Args[0].Type().OID == sql.OIDUnknown {
 			call.Args[0] = eb.b.coerce(call.Args[0], sql.Text)

@@ -196,6 +196,10 @@ func (b *binder) bindSetOprList(l *ast.SetOprSelectList, parent *scope) (Node, e
 		kind  SetOpKind
 		all   bool
 		hasOp bool
+		// corr: the operation matches columns by name (CORRESPONDING),
+		// on those of by if it is not nil.
+		corr bool
+		by   []string
 	}
 	var items []item
 	for _, sel := range l.Selects {
@@ -206,11 +210,15 @@ func (b *binder) bindSetOprList(l *ast.SetOprSelectList, parent *scope) (Node, e
 		case *ast.SetOprSelectList:
 			op = s.AfterSetOperator
 		}
+		it := item{}
+		if inner, by, ok := correspondingOperand(sel); ok && op != nil {
+			sel, it.corr, it.by = inner, true, by
+		}
 		n, err := b.bindQuery(sel, parent)
 		if err != nil {
 			return nil, err
 		}
-		it := item{n: n}
+		it.n = n
 		if op != nil {
 			it.hasOp = true
 			switch *op {
@@ -234,7 +242,14 @@ func (b *binder) bindSetOprList(l *ast.SetOprSelectList, parent *scope) (Node, e
 	for i, it := range items {
 		if i > 0 && it.hasOp && it.kind == Intersect {
 			prev := &folded[len(folded)-1]
-			n, err := makeSetOp(Intersect, it.all, prev.n, it.n)
+			l, r := prev.n, it.n
+			if it.corr {
+				var err error
+				if l, r, err = corresponding(Intersect, it.by, l, r); err != nil {
+					return nil, err
+				}
+			}
+			n, err := makeSetOp(Intersect, it.all, l, r)
 			if err != nil {
 				return nil, err
 			}
@@ -246,7 +261,13 @@ func (b *binder) bindSetOprList(l *ast.SetOprSelectList, parent *scope) (Node, e
 	acc := folded[0].n
 	for _, it := range folded[1:] {
 		var err error
-		if acc, err = makeSetOp(it.kind, it.all, acc, it.n); err != nil {
+		r := it.n
+		if it.corr {
+			if acc, r, err = corresponding(it.kind, it.by, acc, r); err != nil {
+				return nil, err
+			}
+		}
+		if acc, err = makeSetOp(it.kind, it.all, acc, r); err != nil {
 			return nil, err
 		}
 	}
@@ -347,15 +368,20 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 	} else {
 		from = &Values{Rows: [][]Expr{{}}, Cols: nil}
 	}
+	var whereErr error
 	if sel.Where != nil {
 		if hasAggregate(sel.Where) {
 			return nil, sql.Errorf(sql.CodeGroupingError, "aggregate functions are not allowed in WHERE")
 		}
 		pred, err := b.bindBool(sel.Where, sc, "WHERE")
 		if err != nil {
-			return nil, err
+			// PostgreSQL reads the select list before WHERE, so an
+			// error there is the one it reports: the select list
+			// binds first (to fail with its own error), then this.
+			whereErr = err
+		} else {
+			from = &Filter{Input: from, Pred: pred}
 		}
-		from = &Filter{Input: from, Pred: pred}
 	}
 
 	// DISTINCT ON arrives as a marker in front of the select list.
@@ -393,6 +419,9 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		agg = &aggState{from: sc}
 		if sel.GroupBy != nil {
 			if err := b.bindGroupBy(sel.GroupBy.Items, sc, fields, agg); err != nil {
+				if whereErr != nil {
+					return nil, whereErr // GROUP BY comes after WHERE
+				}
 				return nil, err
 			}
 		}
@@ -432,6 +461,9 @@ func (b *binder) bindSelect(sel *ast.SelectStmt, parent *scope) (Node, error) {
 		}
 		outExprs = append(outExprs, e)
 		outCols = append(outCols, col)
+	}
+	if whereErr != nil {
+		return nil, whereErr
 	}
 	var having Expr
 	if sel.Having != nil {

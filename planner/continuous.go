@@ -209,6 +209,9 @@ func (p *Planner) PlanStored(rel *catalog.Relation, prune bool) (*Query, error) 
 	if q.Plan, err = Continuous(q.Plan); err != nil {
 		return nil, err
 	}
+	if rel.EmitOnWindowClose {
+		q.Plan = EOWCPlan(q.Plan)
+	}
 	if prune {
 		q.Plan, _ = Prune(q.Plan)
 	}

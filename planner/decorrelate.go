@@ -528,6 +528,8 @@ func (d *decorrelator) values(cur Node, e Expr, where string) (Node, Expr, error
 			cur, v, err = d.existsValue(cur, s)
 		case SubqueryAny, SubqueryAll:
 			cur, v, err = d.inValue(cur, s)
+		case SubqueryArray:
+			cur, v, err = d.scalar(cur, arrayAsAggregate(s), "ARRAY(subquery)")
 		}
 		if err != nil {
 			return x
@@ -543,7 +545,7 @@ func (d *decorrelator) values(cur Node, e Expr, where string) (Node, Expr, error
 // checkValueSubqueries refuses the subqueries values cannot turn into a
 // column: ANY and ALL other than IN and NOT IN anywhere but as a WHERE
 // conjunct (whether some row compares as unknown needs the comparison per
-// outer row, which no join on keys can count) and ARRAY.
+// outer row, which no join on keys can count).
 func checkValueSubqueries(e Expr, where string) error {
 	switch x := e.(type) {
 	case *Subquery:
@@ -556,8 +558,6 @@ func checkValueSubqueries(e Expr, where string) error {
 				return errNotInView("a subquery under OR (ANY or ALL other than IN)")
 			}
 			return errNotInView("ANY or ALL other than IN with a subquery %s", where)
-		case SubqueryArray:
-			return errNotInView("ARRAY(subquery)")
 		}
 		return nil
 	case *Or:

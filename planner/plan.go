@@ -178,6 +178,9 @@ type WindowCall struct {
 	Frame     *Frame
 	Type      sql.Type
 	Filter    Expr // agg(...) FILTER (WHERE Filter) OVER (...); nil for none
+	// Closes marks the lead of the order column that EOWCPlan adds: the
+	// row's values are final once it is below the order column's bound.
+	Closes bool
 }
 
 // Frame is a window frame; nil means the default (RANGE UNBOUNDED PRECEDING

@@ -30,7 +30,8 @@ import (
 //
 // A bound is derived only where it is sure: a column passed through
 // Project, Filter and Sort; a GROUP BY key; a PARTITION BY key shared by
-// every window function; a DISTINCT (ON) column; an equi-join key bounded
+// every window function; the first ORDER BY column of a TopN or of window
+// functions that see no later row (watermark_order.go); a DISTINCT (ON) column; an equi-join key bounded
 // on both sides (the other columns of a join side are not: the other side
 // can still join them); a set operation's column bounded in both inputs;
 // window_start and window_end computed by TUMBLE or HOP from a bounded
@@ -238,6 +239,18 @@ func OutputBounds(n Node) []*Bound {
 				out[c.Idx] = in[c.Idx]
 			}
 		}
+		if i := windowOrderBound(n); i >= 0 {
+			out[i] = in[i]
+		}
+		if i, c := closingLead(n); c >= 0 {
+			out[len(in)+i] = in[c]
+		}
+	case *Limit:
+		// TopN: see topNOrderBound.
+		in := OutputBounds(n.Input)
+		if i := topNOrderBound(n); i >= 0 {
+			out[i] = in[i]
+		}
 	case *SetOp:
 		l, r := OutputBounds(n.Left), OutputBounds(n.Right)
 		for i := range out {
@@ -382,9 +395,11 @@ func WindowCloseColumn(n Node) (int, *Bound, error) {
 		}
 	}
 	return 0, nil, &sql.Error{Code: sql.CodeFeatureNotSupported,
-		Message: "EMIT ON WINDOW CLOSE needs an output column that a watermark closes, and the view has none",
+		// The message starts as RisingWave's does.
+		Message: "the query cannot be executed in Emit-On-Window-Close mode: EMIT ON WINDOW CLOSE needs an output column that a watermark closes, and the view has none",
 		Hint: "Select window_start or window_end of TUMBLE or HOP over a column with a WATERMARK (or that column itself), " +
-			"and keep it through GROUP BY, PARTITION BY and join keys."}
+			"and keep it through GROUP BY, PARTITION BY and join keys, or as the first ORDER BY key (ascending) " +
+			"of a LIMIT or of window functions that look no further than the current row."}
 }
 
 // ClosingKey returns the position in a keyed operator's key by which its

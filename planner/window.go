@@ -28,6 +28,9 @@ func (r *srfRef) Type() sql.Type { return r.typ }
 // projectSet wraps input in a ProjectSet for the select list's SRFs and
 // resolves their placeholders in exprs.
 func (w *winState) projectSet(input Node, exprs []Expr) Node {
+	if levels, deepest := w.srfLevels(); deepest > 1 {
+		return w.nestedProjectSet(input, exprs, levels, deepest)
+	}
 	base := len(input.Columns())
 	cols := append([]Column(nil), input.Columns()...)
 	for _, c := range w.srfs {
@@ -128,7 +131,7 @@ func (eb *exprBinder) window(e *ast.WindowFuncExpr, filter ast.ExprNode) (Expr, 
 		call.Frame = f
 	}
 	if filter != nil {
-		if !IsAggregate(name) {
+		if !IsAggregate(name) || rankingFuncs[name] {
 			return nil, sql.Errorf(sql.CodeWrongObjectType, "FILTER is not implemented for non-aggregate window functions")
 		}
 		f, err := inner.bind(filter)

@@ -110,6 +110,10 @@ func (r *rewriter) errEnd(ns []*node, fallback int) *Error {
 // seq rewrites one sequence of sibling nodes.
 func (r *rewriter) seq(in []*node, ctx seqCtx) ([]*node, *Error) {
 	if ctx == ctxQuery {
+		var err *Error
+		if in, err = r.corresponding(in); err != nil {
+			return nil, err
+		}
 		in = r.groupingSets(in)
 	}
 	in = updateSubscripts(in)
@@ -654,6 +658,12 @@ func (r *rewriter) call(in []*node, j int, name string, start int) (*node, int, 
 	if err != nil {
 		return nil, 0, err
 	}
+	if k := strings.ToLower(strings.TrimPrefix(name, "pg_catalog.")); (k == "first_value" || k == "last_value") && !callHasOver(in, j) {
+		// The TiDB grammar has these only as window functions; RisingWave
+		// also has them as aggregates (with ORDER BY in the call), which
+		// the planner binds from a plain call.
+		name = quoteIdent(k)
+	}
 	if k := strings.ToLower(strings.TrimPrefix(name, "pg_catalog.")); k == "stddev" || k == "variance" {
 		// The TiDB grammar reads stddev and variance as MySQL's population
 		// versions; PostgreSQL's are the sample ones. Quoted, the name is a
@@ -785,6 +795,16 @@ func (r *rewriter) call(in []*node, j int, name string, start int) (*node, int, 
 		res.args = rargs
 	}
 	return res, j, nil
+}
+
+// callHasOver reports whether the call whose argument list is in[j] has an
+// OVER clause (after a FILTER clause, if any).
+func callHasOver(in []*node, j int) bool {
+	over := j + 1
+	if isWordNode(at(in, over), "filter") {
+		over += 2
+	}
+	return isWordNode(at(in, over), "over")
 }
 
 // aggOrder rewrites the items of an aggregate's ORDER BY into expressions:

@@ -148,7 +148,7 @@ func TestParseTypeName(t *testing.T) {
 		{"bigint", Int8}, {"int8", Int8}, {"bigserial", Int8},
 		{"smallint", Int2}, {"int2", Int2},
 		{"real", Float4}, {"float4", Float4}, {"float(10)", Float4}, {"float(30)", Float8},
-		{"float8", Float8}, {"double precision", Float8},
+		{"float8", Float8}, {"double precision", Float8}, {"string", Varchar},
 		{"numeric", Numeric}, {"decimal", Numeric}, {"numeric(10,2)", Type{OID: OIDNumeric, Mod: (10<<16 | 2) + 4}},
 		{"text", Text}, {"varchar(10)", Type{OID: OIDVarchar, Mod: 14}},
 		{"character varying(10)", Type{OID: OIDVarchar, Mod: 14}}, {"varchar", Varchar},

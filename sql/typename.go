@@ -142,6 +142,10 @@ func baseType(base string, mods []int) (Type, *Error) {
 		return noMods(Text)
 	case "varchar", "character varying", "char varying":
 		return withLength(Varchar, mods, base)
+	case "string":
+		// Not PostgreSQL's: RisingWave's name for varchar, which its
+		// scripts use; no PostgreSQL type has that name.
+		return noMods(Varchar)
 	case "char", "character", "bpchar", "nchar":
 		t, err := withLength(Type{OID: OIDBpchar, Mod: -1}, mods, base)
 		if err == nil && len(mods) == 0 && base != "bpchar" {

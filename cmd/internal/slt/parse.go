@@ -141,7 +141,7 @@ func (p *parser) parse() []record {
 	var recs []record
 	for {
 		// Skip to the first line of the next record.
-		for p.pos < len(p.lines) && (isBlank(p.lines[p.pos]) || isComment(p.lines[p.pos])) {
+		for p.pos < len(p.lines) && (isBlank(p.lines[p.pos]) || isComment(p.lines[p.pos]) || p.sqlComment(p.lines[p.pos])) {
 			p.pos++
 		}
 		if p.pos >= len(p.lines) {
@@ -157,6 +157,14 @@ func (p *parser) parse() []record {
 		p.spans = append(p.spans, span{start: start, directive: rec.line - 1, sep: p.sep, end: end})
 		recs = append(recs, rec)
 	}
+}
+
+// sqlComment reports whether l, where a record would start, is an SQL
+// "--" comment, which some of RisingWave's scripts put between records
+// (count_distinct_row_id_bug.slt); sqllogictest-rs would reject the file,
+// and skipping the line runs the records as their author meant.
+func (p *parser) sqlComment(l string) bool {
+	return p.format == FormatRS && strings.HasPrefix(l, "--") && !strings.HasPrefix(l, "----")
 }
 
 // next returns the next non-comment line, and false at the end of input.
@@ -353,7 +361,9 @@ func (p *parser) parseStatement(r *record, raw string, f []string) {
 			*r = p.unsupported(*r, "%v", err)
 			return
 		}
-	case "error":
+	case "error", "err":
+		// "statement err" is a misspelling that some of RisingWave's
+		// scripts carry (time_window.slt); their intent is plain.
 		r.expectError = true
 		r.errRegex = restAfter(raw, 2)
 	case "count":
@@ -446,11 +456,21 @@ func (p *parser) readSQL(r *record) bool {
 	}
 }
 
-// readResults reads expected lines up to the first blank line.
+// readResults reads expected lines up to the first blank line. In
+// sqllogictest-rs a result line may begin with '#' (a value such as a
+// hashtag): only the SQLite harness drops comments there.
 func (p *parser) readResults() []string {
 	var out []string
 	for {
-		l, ok := p.next()
+		l, ok := "", false
+		if p.format == FormatRS {
+			if ok = p.pos < len(p.lines); ok {
+				l = p.lines[p.pos]
+				p.pos++
+			}
+		} else {
+			l, ok = p.next()
+		}
 		if !ok || isBlank(l) {
 			return out
 		}

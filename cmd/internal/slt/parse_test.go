@@ -75,6 +75,16 @@ func TestParse(t *testing.T) {
 			},
 		},
 		{
+			name:   "rs statement err, -- comments and # results, as some RisingWave scripts have them",
+			format: FormatRS,
+			src:    "statement err\nselect nope\n\n-- an SQL comment between records\nquery I\nselect 1\n-- within SQL it stays\n----\n1\n\nquery T\nselect '#1'\n----\n#1\n",
+			want: []record{
+				{line: 1, kind: kindStatement, sql: "select nope", expectError: true, directive: "statement err"},
+				{line: 5, kind: kindQuery, sql: "select 1\n-- within SQL it stays", types: "I", expected: []string{"1"}, directive: "query I"},
+				{line: 11, kind: kindQuery, sql: "select '#1'", types: "T", expected: []string{"#1"}, directive: "query T"},
+			},
+		},
+		{
 			name:   "rs controls and unsupported records",
 			format: FormatRS,
 			src: "control sortmode rowsort\n\ncontrol resultmode valuewise\n\nsleep 10ms\n\nsubtest x\n\n" +
