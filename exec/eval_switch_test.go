@@ -166,3 +166,48 @@ func TestConstTableFind(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkQ21Channel is q21's CASE and IN over a channel column, by the
+// lookups and by the general path.
+func BenchmarkQ21Channel(b *testing.B) {
+	rt := &runtime{}
+	x := &planner.ColRef{Idx: 0, Typ: sql.Text}
+	names := []string{"apple", "google", "facebook", "baidu"}
+	rows := make([]sql.Row, 64)
+	for i := range rows {
+		rows[i] = sql.Row{sql.NewText([]string{"apple", "google", "facebook", "baidu", "channel-1234", "channel-99"}[i%6])}
+	}
+	for _, general := range []bool{false, true} {
+		c := &planner.Case{Typ: sql.Text, Else: x}
+		in := &planner.InList{Input: x}
+		for i, nm := range names {
+			var cond planner.Expr = cmpExpr(planner.OpEq, x, textConst(nm))
+			var elem planner.Expr = textConst(nm)
+			if general {
+				cond = &planner.And{Args: []planner.Expr{cond}}
+				elem = &planner.Coalesce{Args: []planner.Expr{elem}, Typ: sql.Text}
+			}
+			c.Whens = append(c.Whens, planner.When{Cond: cond, Result: textConst(fmt.Sprint(i))})
+			in.List = append(in.List, elem)
+		}
+		cf, err := rt.compile(c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		inf, err := rt.compile(in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("general=%t", general), func(b *testing.B) {
+			for i := range b.N {
+				r := rows[i%len(rows)]
+				if _, err := cf(r); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := inf(r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
