@@ -248,6 +248,9 @@ func (rt *runtime) compileAndOr(args []planner.Expr, and bool) (evalFn, error) {
 }
 
 func (rt *runtime) compileCase(e *planner.Case) (evalFn, error) {
+	if f, ok, err := rt.compileCaseSwitch(e); ok {
+		return f, err
+	}
 	conds := make([]evalFn, len(e.Whens))
 	results := make([]evalFn, len(e.Whens))
 	for i, w := range e.Whens {
@@ -284,6 +287,9 @@ func (rt *runtime) compileCase(e *planner.Case) (evalFn, error) {
 }
 
 func (rt *runtime) compileIn(e *planner.InList) (evalFn, error) {
+	if f, ok, err := rt.compileInSet(e); ok {
+		return f, err
+	}
 	f, err := rt.compile(e.Input)
 	if err != nil {
 		return nil, err

@@ -34,6 +34,9 @@ type cseScope struct {
 	keys map[planner.Expr]string
 	// slots are the keys that occur more than once, with their memo.
 	slots map[string]*cseSlot
+	// cols gives, for each projected expression that is a plain column,
+	// its index (-1 for the others): nextCSE copies those without a call.
+	cols []int
 }
 
 type cseSlot struct {
@@ -265,6 +268,13 @@ func (rt *runtime) buildProjectCSE(n *planner.Project) (op Operator, ok bool, er
 	if err != nil {
 		return nil, true, err
 	}
+	scope.cols = make([]int, len(n.Exprs))
+	for i, e := range n.Exprs {
+		scope.cols[i] = -1
+		if c, isCol := e.(*planner.ColRef); isCol {
+			scope.cols[i] = c.Idx
+		}
+	}
 	return &projectOp{in: in, exprs: fs, pred: pred, cse: scope}, true, nil
 }
 
@@ -296,6 +306,7 @@ func (p *projectOp) nextCSE(ctx context.Context) (*Batch, error) {
 		p.b.reset()
 		w := len(p.exprs)
 		var vals []sql.Value
+		cols := p.cse.cols
 		for i, r := range b.Rows {
 			p.cse.row++
 			if p.pred != nil {
@@ -315,6 +326,10 @@ func (p *projectOp) nextCSE(ctx context.Context) (*Batch, error) {
 			out := vals[:w:w]
 			vals = vals[w:]
 			for j, f := range p.exprs {
+				if c := cols[j]; c >= 0 {
+					out[j] = r[c]
+					continue
+				}
 				v, err := f(r)
 				if err != nil {
 					return nil, err

@@ -44,6 +44,8 @@ type dataflow struct {
 	// appendOnly: the view's changes are insertions only (flow_append.go),
 	// so an epoch's output needs no consolidation.
 	appendOnly bool
+	// epochRows is the last append-only epoch's row count, to size the next.
+	epochRows int
 	// readCols are the columns of its sources that the view reads
 	// (flow_columns.go), by source OID; a source not there is read whole.
 	readCols map[uint32][]bool
@@ -482,11 +484,12 @@ func (f *dataflow) epoch(ctx context.Context, changes map[uint32]*Batch) (*Batch
 // consolidated, retractions first.
 func (f *dataflow) drainEpoch(ctx context.Context) ([]sql.Row, []int64, error) {
 	if f.appendOnly {
-		var rows []sql.Row
-		var diffs []int64
+		rows := make([]sql.Row, 0, f.epochRows)
+		diffs := make([]int64, 0, f.epochRows)
 		for {
 			b, err := f.root.Next(ctx)
 			if err != nil || b == nil {
+				f.epochRows = len(rows)
 				return rows, diffs, err
 			}
 			rows = append(rows, b.Rows...)
