@@ -51,6 +51,10 @@ type joinFlowOp struct {
 	// and where keys close. stampKey is its stamp's key.
 	cache    *joinCache
 	stampKey []byte
+	// known[side]: the join keys under which the side has stored rows,
+	// for a new view's operator (flow_join_known.go): a key the side never
+	// stored (the bids of a new auction in q9) costs no read.
+	known [2]*knownKeys
 	// fill: the epoch is small enough to fill the cache with what it
 	// reads (joinCacheFillKeys).
 	fill   bool
@@ -158,13 +162,16 @@ func (f *dataflow) join(rt *runtime, n *planner.Join) (Operator, error) {
 		}
 	}
 	j.scratch = make(sql.Row, j.lw+j.rw)
+	var budget int64 = DefaultStateCache
+	if f.e != nil {
+		budget = f.e.stateCache
+	}
+	for side := range j.known {
+		j.known[side] = newKnownKeys(f.fresh, budget/joinCacheShare/2)
+	}
 	// Each side's rows of a closed window go (as keyedOp's do), under the
 	// cache's feet, so such a join keeps none.
 	if f.closing(j.prefix, [][]byte{{0}, {1}}, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys}) == nil && j.blocks {
-		var budget int64 = DefaultStateCache
-		if f.e != nil {
-			budget = f.e.stateCache
-		}
 		j.cache = newJoinCache(budget)
 		j.stampKey = append(slices.Clip(j.prefix), joinStampSub)
 	}
@@ -367,6 +374,8 @@ func (j *joinFlowOp) load(side int, p []byte, kc *joinKeyChanges, full bool) ([]
 	st := j.rt.flow.state
 	changes := kc.byRow[side]
 	var rows []*joinRow
+	// Nothing stored: the rows are the epoch's own.
+	none := j.known[side].absent(p[len(j.prefix)+1:])
 	decode := func(jr *joinRow, v []byte) error {
 		r := &stateReader{b: v}
 		jr.c0 = r.varint()
@@ -427,11 +436,14 @@ func (j *joinFlowOp) load(side int, p []byte, kc *joinKeyChanges, full bool) ([]
 		}
 		var err error
 		key := p[len(j.prefix)+1:]
-		if e := j.cachedKey(side, key); e != nil {
+		e := j.cachedKey(side, key)
+		switch {
+		case e != nil:
 			j.loadCached(side, e, changes, &rows)
-		} else if sw := j.sweeps[side]; sw != nil {
-			err = sw.each(key, each)
-		} else {
+		case none:
+		case j.sweeps[side] != nil:
+			err = j.sweeps[side].each(key, each)
+		default:
 			err = st.scan(p, func(k, v []byte) error { return each(k[len(p):], v) })
 		}
 		if err != nil {
@@ -458,7 +470,7 @@ func (j *joinFlowOp) load(side int, p []byte, kc *joinKeyChanges, full bool) ([]
 			// there before, a full load met it as an unchanged row).
 			continue
 		}
-		if !full {
+		if !full && !none {
 			v, ok, err := st.get(append(slices.Clip(p), jr.enc...))
 			if err != nil {
 				return nil, err
@@ -617,6 +629,9 @@ func (j *joinFlowOp) joinKey(out *Batch, key string, kc *joinKeyChanges) error {
 	st := j.rt.flow.state
 	for side, rows := range [2][]*joinRow{ls, rs} {
 		j.pbuf[len(j.prefix)] = byte(side)
+		if kc.changed(side) {
+			j.known[side].addString(key)
+		}
 		if j.appendOnly[side] && j.blocks {
 			if err := j.putBlocks(rows); err != nil {
 				return err

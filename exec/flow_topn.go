@@ -68,6 +68,9 @@ type topNOp struct {
 	// nil when partitions close. stampKey is where its stamp is written.
 	cache    *topNCache
 	stampKey []byte
+	// known are the partitions with a record, for a new view's operator
+	// (flow_join_known.go): a partition it never stored costs no read.
+	known *knownKeys
 }
 
 func (t *topNOp) Next(ctx context.Context) (*Batch, error) {
@@ -356,6 +359,7 @@ func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
 		st.del(rk)
 	} else {
 		st.put(rk, t.encodeRecord(size, next))
+		t.known.addString(p.key)
 	}
 	if err := t.emit(top, next, dels, adds); err != nil {
 		return err
@@ -372,6 +376,9 @@ func (t *topNOp) record(pk string) (int64, []*topEntry, error) {
 		if size, top, ok := t.cache.get(pk); ok {
 			return size, top, nil
 		}
+	}
+	if t.known.absentString(pk) {
+		return 0, nil, nil
 	}
 	return t.loadRecord(pk)
 }
@@ -415,6 +422,7 @@ func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*t
 	}
 	if size > 0 {
 		t.rt.flow.state.put(t.recordKey(pk), t.encodeRecord(size, next))
+		t.known.addString(pk)
 	}
 	if err := t.emit(top, next, dels, adds); err != nil {
 		return err
