@@ -51,7 +51,7 @@ func prunedPlan(options map[string]string) bool {
 func layoutOption(k string) bool {
 	switch k {
 	case viewOperatorsOption, appendBlocksOption, aggDistinctOption, windowOpOption, keyedRowsOption,
-		joinBlocksOption, topNEntriesOption:
+		joinBlocksOption:
 		return true
 	}
 	return false

@@ -71,9 +71,6 @@ type topNOp struct {
 	// known are the partitions with a record, for a new view's operator
 	// (flow_join_known.go): a partition it never stored costs no read.
 	known *knownKeys
-	// entries: the top rows are kept as entries, not in a record
-	// (flow_topn_entries.go).
-	entries bool
 }
 
 func (t *topNOp) Next(ctx context.Context) (*Batch, error) {
@@ -383,9 +380,6 @@ func (t *topNOp) record(pk string) (int64, []*topEntry, error) {
 	if t.known.absentString(pk) {
 		return 0, nil, nil
 	}
-	if t.entries {
-		return t.loadEntries(pk)
-	}
 	return t.loadRecord(pk)
 }
 
@@ -426,11 +420,7 @@ func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*t
 	for _, e := range next {
 		size += e.count
 	}
-	switch {
-	case t.entries:
-		t.putEntries(pk, top, next)
-		t.known.addString(pk)
-	case size > 0:
+	if size > 0 {
 		t.rt.flow.state.put(t.recordKey(pk), t.encodeRecord(size, next))
 		t.known.addString(pk)
 	}

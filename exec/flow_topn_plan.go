@@ -163,7 +163,6 @@ func (f *dataflow) topNWindow(rt *runtime, n *planner.Window, keep int64) (Opera
 	if f.closing(t.prefix, [][]byte{{0x00}, {0x01}}, []planner.Node{n.Input}, [][]planner.Expr{c.Partition}) == nil {
 		f.topNCache(t)
 	}
-	t.entries = f.useEntries(t)
 	return t, nil
 }
 
