@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -56,7 +57,7 @@ type joinFlowOp struct {
 	// stored (the bids of a new auction in q9) costs no read.
 	known [2]*knownKeys
 	// fill: the epoch is small enough to fill the cache with what it
-	// reads (joinCacheFillKeys).
+	// reads (joinCacheFillKey).
 	fill   bool
 	lw, rw int
 	prefix []byte
@@ -237,6 +238,12 @@ func (kc *joinKeyChanges) changed(side int) bool {
 	return len(kc.byRow[side]) > 0 || len(kc.added[side]) > 0
 }
 
+// joinEpochKey is a key an epoch changes, with its changes.
+type joinEpochKey struct {
+	key string
+	kc  *joinKeyChanges
+}
+
 func (j *joinFlowOp) epoch(ctx context.Context) (Batch, error) {
 	var out Batch
 	byKey := map[string]*joinKeyChanges{}
@@ -287,17 +294,19 @@ func (j *joinFlowOp) epoch(ctx context.Context) (Batch, error) {
 			return Batch{}, err
 		}
 	}
-	keys := make([]string, 0, len(byKey))
+	// The keys in order with their changes: a lookup in byKey per key,
+	// of tens of thousands in a load's epoch, costs a cache miss each.
+	keys := make([]joinEpochKey, 0, len(byKey))
 	var changed [2]int
 	for k, kc := range byKey {
-		keys = append(keys, k)
+		keys = append(keys, joinEpochKey{k, kc})
 		for side := range changed {
 			if kc.changed(side) {
 				changed[side]++
 			}
 		}
 	}
-	slices.Sort(keys)
+	slices.SortFunc(keys, func(a, b joinEpochKey) int { return strings.Compare(a.key, b.key) })
 	j.fill = j.cache != nil && len(keys) <= j.cache.fillKeys
 	if j.cache != nil && len(keys) > 0 {
 		if err := j.cache.begin(j.rt.flow.state, j.stampKey); err != nil {
@@ -316,7 +325,7 @@ func (j *joinFlowOp) epoch(ctx context.Context) (Batch, error) {
 	}
 	defer func() { j.sweeps = [2]*joinSweep{} }()
 	for _, k := range keys {
-		if err := j.joinKey(&out, k, byKey[k]); err != nil {
+		if err := j.joinKey(&out, k.key, k.kc); err != nil {
 			return Batch{}, err
 		}
 	}
