@@ -65,6 +65,7 @@ type topNOp struct {
 	// epoch's position keys share a few allocations.
 	pkbuf, kslab []byte
 	vals         []sql.Value // output rows with row numbers are carved from it
+	ents         []topEntry  // an append-only input's entries are carved from it
 	// cache holds partitions' records between epochs (flow_topn_cache.go);
 	// nil when partitions close. stampKey is where its stamp is written.
 	cache    *topNCache
@@ -178,7 +179,9 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 		}
 		if t.appendOnly {
 			if d != 0 {
-				p.added = append(p.added, &topEntry{key: key, klen: klen, row: r, count: d})
+				e := t.newEntry()
+				e.key, e.klen, e.row, e.count = key, klen, r, d
+				p.added = append(p.added, e)
 			}
 			return nil
 		}
@@ -234,6 +237,17 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 	return dels, nil
 }
 
+// newEntry returns a zeroed topEntry from the current chunk: an epoch's
+// entries share a few allocations. (The cache copies those it keeps.)
+func (t *topNOp) newEntry() *topEntry {
+	if len(t.ents) == 0 {
+		t.ents = make([]topEntry, 256)
+	}
+	e := &t.ents[0]
+	t.ents = t.ents[1:]
+	return e
+}
+
 // positionKey is where row r sorts in its partition; the key is the
 // operator's until the epoch ends (it may go in the record).
 func (t *topNOp) positionKey(r sql.Row) ([]byte, int, error) {
@@ -273,12 +287,21 @@ func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
 		inTop += e.count
 	}
 	full := len(top) > 0 && (t.ties || inTop >= t.n)
-	byKey := make(map[string]*topEntry, len(top))
-	next := make([]*topEntry, 0, len(top)+len(p.changes))
-	for _, e := range top {
-		c := *e
-		byKey[string(e.key)] = &c
-		next = append(next, &c)
+	// The top's entries, copied, by key: a small top is searched instead,
+	// which costs no map nor key strings per partition.
+	var byKey map[string]*topEntry
+	if !t.appendOnly || len(top) > topNSearchMax {
+		byKey = make(map[string]*topEntry, len(top))
+	}
+	copies := make([]topEntry, len(top), len(top)+len(p.added))
+	next := make([]*topEntry, 0, len(top)+len(p.changes)+len(p.added))
+	for i, e := range top {
+		copies[i] = *e
+		c := &copies[i]
+		if byKey != nil {
+			byKey[string(e.key)] = c
+		}
+		next = append(next, c)
 	}
 	if t.appendOnly {
 		// Sorted, equal rows merged.
@@ -390,9 +413,14 @@ func (t *topNOp) record(pk string) (int64, []*topEntry, error) {
 	return t.loadRecord(pk)
 }
 
+// topNSearchMax is the largest top that an append-only partition
+// searches rather than maps by key.
+const topNSearchMax = 16
+
 // appendPartition is partition for an append-only input: a new row
 // enters the top or is gone for good, so nothing but the record is read
-// or written.
+// or written. next starts with the top's copies; byKey maps them by key,
+// or is nil and they are searched.
 func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*topEntry, next, changes []*topEntry,
 	full bool, dels, adds *Batch) error {
 	changed := false
@@ -400,12 +428,23 @@ func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*t
 		if c.count < 0 {
 			return fmt.Errorf("view state: %w: a row was retracted from an append-only input", errStateMismatch)
 		}
-		switch e := byKey[string(c.key)]; {
+		var e *topEntry
+		if byKey != nil {
+			e = byKey[string(c.key)]
+		} else {
+			for _, x := range next[:len(top)] {
+				if bytes.Equal(x.key, c.key) {
+					e = x
+					break
+				}
+			}
+		}
+		switch {
 		case e != nil:
 			e.count += c.count
 			changed = changed || c.count != 0
 		case t.admits(top, full, c):
-			next = append(next, &topEntry{key: c.key, klen: c.klen, count: c.count, row: c.row})
+			next = append(next, c) // the epoch's own, as merged
 			changed = true
 		}
 	}
