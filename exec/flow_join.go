@@ -47,6 +47,9 @@ type joinFlowOp struct {
 	// many would read it and it is small (flow_join_sweep.go); nil: read
 	// per key.
 	sweeps [2]*joinSweep
+	// sweepTooBig[side]: the entries an append-only side held when a
+	// sweep last gave up on it (flow_join_sweep.go).
+	sweepTooBig [2]int
 	// cache holds the rows of keys read in full by the epochs that took
 	// effect (flow_join_cache.go); nil for views created before blocks
 	// and where keys close. stampKey is its stamp's key.

@@ -128,3 +128,46 @@ func TestViewKnownKeys(t *testing.T) {
 	checkViews(t, s, "restart", views)
 	run(50)
 }
+
+// TestViewJoinSweepGiveUp: a sweep that gave up on an append-only side is
+// not tried again until an epoch probes more keys than the side had
+// entries then; the view equals its query throughout.
+func TestViewJoinSweepGiveUp(t *testing.T) {
+	e, s := openSession(t, "")
+	defer e.Close()
+	execAll(t, s,
+		"CREATE TABLE l (x INT, y INT) APPEND ONLY",
+		"CREATE TABLE r (x INT, y INT) APPEND ONLY",
+		"CREATE MATERIALIZED VIEW sw AS SELECT l.x, l.y, r.y AS ry FROM l JOIN r ON l.x = r.x",
+		"INSERT INTO r SELECT g, g * 2 FROM generate_series(1, 200) g",
+	)
+	q := "SELECT l.x, l.y, r.y AS ry FROM l JOIN r ON l.x = r.x"
+	j := viewJoin(t, e, "sw")
+	// 20 keys probe r: a sweep reads up to 80 of its 200 entries.
+	execAll(t, s, "INSERT INTO l SELECT g, 1 FROM generate_series(1, 20) g")
+	checkView(t, s, "sw", q)
+	if j.sweepTooBig[1] != 4*20 {
+		t.Fatalf("sweep of r gave up at %d entries, want 80", j.sweepTooBig[1])
+	}
+	// As many keys again: no sweep is tried (one would read r's first 80
+	// entries again, and give up, recording 80).
+	j.sweepTooBig[1] = 100
+	execAll(t, s, "INSERT INTO l SELECT g, 2 FROM generate_series(21, 40) g")
+	checkView(t, s, "sw", q)
+	if j.sweepTooBig[1] != 100 {
+		t.Fatalf("a sweep was tried with 20 keys past one that gave up at 100 entries: %d", j.sweepTooBig[1])
+	}
+	// Under 80, it is.
+	j.sweepTooBig[1] = 79
+	execAll(t, s, "INSERT INTO l SELECT g, 3 FROM generate_series(41, 60) g")
+	checkView(t, s, "sw", q)
+	if j.sweepTooBig[1] != 80 {
+		t.Fatalf("no sweep was tried with 20 keys past one that gave up at 79 entries: %d", j.sweepTooBig[1])
+	}
+	// 100 keys may read 400 entries: the sweep reads r whole.
+	execAll(t, s, "INSERT INTO l SELECT g, 4 FROM generate_series(1, 100) g")
+	checkView(t, s, "sw", q)
+	if j.sweepTooBig[1] != 80 {
+		t.Fatalf("the sweep of all r gave up: %d", j.sweepTooBig[1])
+	}
+}
