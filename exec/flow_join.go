@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -46,13 +47,20 @@ type joinFlowOp struct {
 	// many would read it and it is small (flow_join_sweep.go); nil: read
 	// per key.
 	sweeps [2]*joinSweep
+	// sweepTooBig[side]: the entries an append-only side held when a
+	// sweep last gave up on it (flow_join_sweep.go).
+	sweepTooBig [2]int
 	// cache holds the rows of keys read in full by the epochs that took
 	// effect (flow_join_cache.go); nil for views created before blocks
 	// and where keys close. stampKey is its stamp's key.
 	cache    *joinCache
 	stampKey []byte
+	// known[side]: the join keys under which the side has stored rows,
+	// for a new view's operator (flow_join_known.go): a key the side never
+	// stored (the bids of a new auction in q9) costs no read.
+	known [2]*knownKeys
 	// fill: the epoch is small enough to fill the cache with what it
-	// reads (joinCacheFillKeys).
+	// reads (joinCacheFillKey).
 	fill   bool
 	lw, rw int
 	prefix []byte
@@ -158,13 +166,16 @@ func (f *dataflow) join(rt *runtime, n *planner.Join) (Operator, error) {
 		}
 	}
 	j.scratch = make(sql.Row, j.lw+j.rw)
+	var budget int64 = DefaultStateCache
+	if f.e != nil {
+		budget = f.e.stateCache
+	}
+	for side := range j.known {
+		j.known[side] = newKnownKeys(f.fresh, budget/joinCacheShare/2)
+	}
 	// Each side's rows of a closed window go (as keyedOp's do), under the
 	// cache's feet, so such a join keeps none.
 	if f.closing(j.prefix, [][]byte{{0}, {1}}, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys}) == nil && j.blocks {
-		var budget int64 = DefaultStateCache
-		if f.e != nil {
-			budget = f.e.stateCache
-		}
 		j.cache = newJoinCache(budget)
 		j.stampKey = append(slices.Clip(j.prefix), joinStampSub)
 	}
@@ -230,6 +241,12 @@ func (kc *joinKeyChanges) changed(side int) bool {
 	return len(kc.byRow[side]) > 0 || len(kc.added[side]) > 0
 }
 
+// joinEpochKey is a key an epoch changes, with its changes.
+type joinEpochKey struct {
+	key string
+	kc  *joinKeyChanges
+}
+
 func (j *joinFlowOp) epoch(ctx context.Context) (Batch, error) {
 	var out Batch
 	byKey := map[string]*joinKeyChanges{}
@@ -280,17 +297,19 @@ func (j *joinFlowOp) epoch(ctx context.Context) (Batch, error) {
 			return Batch{}, err
 		}
 	}
-	keys := make([]string, 0, len(byKey))
+	// The keys in order with their changes: a lookup in byKey per key,
+	// of tens of thousands in a load's epoch, costs a cache miss each.
+	keys := make([]joinEpochKey, 0, len(byKey))
 	var changed [2]int
 	for k, kc := range byKey {
-		keys = append(keys, k)
+		keys = append(keys, joinEpochKey{k, kc})
 		for side := range changed {
 			if kc.changed(side) {
 				changed[side]++
 			}
 		}
 	}
-	slices.Sort(keys)
+	slices.SortFunc(keys, func(a, b joinEpochKey) int { return strings.Compare(a.key, b.key) })
 	j.fill = j.cache != nil && len(keys) <= j.cache.fillKeys
 	if j.cache != nil && len(keys) > 0 {
 		if err := j.cache.begin(j.rt.flow.state, j.stampKey); err != nil {
@@ -309,7 +328,7 @@ func (j *joinFlowOp) epoch(ctx context.Context) (Batch, error) {
 	}
 	defer func() { j.sweeps = [2]*joinSweep{} }()
 	for _, k := range keys {
-		if err := j.joinKey(&out, k, byKey[k]); err != nil {
+		if err := j.joinKey(&out, k.key, k.kc); err != nil {
 			return Batch{}, err
 		}
 	}
@@ -367,6 +386,8 @@ func (j *joinFlowOp) load(side int, p []byte, kc *joinKeyChanges, full bool) ([]
 	st := j.rt.flow.state
 	changes := kc.byRow[side]
 	var rows []*joinRow
+	// Nothing stored: the rows are the epoch's own.
+	none := j.known[side].absent(p[len(j.prefix)+1:])
 	decode := func(jr *joinRow, v []byte) error {
 		r := &stateReader{b: v}
 		jr.c0 = r.varint()
@@ -427,11 +448,14 @@ func (j *joinFlowOp) load(side int, p []byte, kc *joinKeyChanges, full bool) ([]
 		}
 		var err error
 		key := p[len(j.prefix)+1:]
-		if e := j.cachedKey(side, key); e != nil {
+		e := j.cachedKey(side, key)
+		switch {
+		case e != nil:
 			j.loadCached(side, e, changes, &rows)
-		} else if sw := j.sweeps[side]; sw != nil {
-			err = sw.each(key, each)
-		} else {
+		case none:
+		case j.sweeps[side] != nil:
+			err = j.sweeps[side].each(key, each)
+		default:
 			err = st.scan(p, func(k, v []byte) error { return each(k[len(p):], v) })
 		}
 		if err != nil {
@@ -458,7 +482,7 @@ func (j *joinFlowOp) load(side int, p []byte, kc *joinKeyChanges, full bool) ([]
 			// there before, a full load met it as an unchanged row).
 			continue
 		}
-		if !full {
+		if !full && !none {
 			v, ok, err := st.get(append(slices.Clip(p), jr.enc...))
 			if err != nil {
 				return nil, err
@@ -617,6 +641,9 @@ func (j *joinFlowOp) joinKey(out *Batch, key string, kc *joinKeyChanges) error {
 	st := j.rt.flow.state
 	for side, rows := range [2][]*joinRow{ls, rs} {
 		j.pbuf[len(j.prefix)] = byte(side)
+		if kc.changed(side) {
+			j.known[side].addString(key)
+		}
 		if j.appendOnly[side] && j.blocks {
 			if err := j.putBlocks(rows); err != nil {
 				return err

@@ -29,7 +29,8 @@ type joinCache struct {
 	bytes int64
 	stamp cacheStamp
 	keys  [2]map[string]*joinCached
-	// fillKeys is joinCacheFillKeys (tests lower it).
+	// fillKeys is the most keys an epoch may change and fill the cache
+	// (joinCacheFillKey; tests lower it).
 	fillKeys int
 }
 
@@ -53,11 +54,16 @@ const joinCacheShare = 64
 // mark).
 const joinStampSub = 0x02
 
-// joinCacheFillKeys is the number of keys an epoch changes past which it
-// fills the cache no more (it still drops what it changes): a view's
-// load reads each key once per epoch of thousands, and would only churn
-// it.
-const joinCacheFillKeys = 1024
+// joinCacheFillKey is what a key is taken to cost the cache when an epoch
+// decides whether to fill it: an epoch that changes more keys than the
+// cache would hold at that cost fills it no more (it still drops what it
+// changes), as it would only evict what it put. Fewer keys fill it, in a
+// view's load too: its epochs read the same keys again (q9 and q20 read
+// each bid's auction, and most bids go to the auctions of the last
+// epochs), and a key filled costs a copy of rows the epoch read anyway,
+// against a Badger iterator and seek per key and epoch. (A fixed 1024
+// keys kept every load epoch from filling it.)
+const joinCacheFillKey = 1024
 
 // Rough sizes besides the rows' bytes: map slot, key and entry headers, a
 // row's header and a value.
@@ -72,7 +78,7 @@ func newJoinCache(stateCache int64) *joinCache {
 		limit:    max(stateCache/joinCacheShare, 1<<20),
 		stamp:    newCacheStamp(),
 		keys:     [2]map[string]*joinCached{{}, {}},
-		fillKeys: joinCacheFillKeys,
+		fillKeys: int(max(stateCache/joinCacheShare, 1<<20) / joinCacheFillKey),
 	}
 }
 

@@ -151,7 +151,7 @@ func TestViewJoinCacheFailures(t *testing.T) {
 	}
 }
 
-// TestViewJoinCacheBigEpoch: an epoch of more keys than joinCacheFillKeys
+// TestViewJoinCacheBigEpoch: an epoch of more keys than the cache's fillKeys
 // fills nothing but drops the cached keys it changes, on either side:
 // here a left side's matches, which a big epoch of the right side moves
 // from 0 and a small one moves back.

@@ -3,6 +3,7 @@ package exec
 import (
 	"bytes"
 	"errors"
+	"math"
 	"slices"
 )
 
@@ -32,11 +33,18 @@ const (
 )
 
 // sweep reads the side's state if it holds at most joinSweepPerKey entries
-// per key of probes to read, or returns nil.
+// per key of probes to read, or returns nil. An append-only side never
+// shrinks, so once a sweep of it gave up, the next tries only with more
+// probes than it had entries then (or never, past joinSweepBytes): q9's
+// auctions, read for each epoch's bids, were read up to the limit in
+// every epoch of the load and dropped.
 func (j *joinFlowOp) sweep(side, probes int) (*joinSweep, error) {
+	limit, size := joinSweepPerKey*probes, 0
+	if j.appendOnly[side] && limit <= j.sweepTooBig[side] {
+		return nil, nil
+	}
 	p := append(slices.Clip(j.prefix), byte(side))
 	s := &joinSweep{}
-	limit, size := joinSweepPerKey*probes, 0
 	err := j.rt.flow.state.scan(p, func(k, v []byte) error {
 		size += len(k) - len(p) + len(v)
 		if len(s.keys) >= limit || size > joinSweepBytes {
@@ -47,6 +55,10 @@ func (j *joinFlowOp) sweep(side, probes int) (*joinSweep, error) {
 		return nil
 	})
 	if errors.Is(err, errStopScan) {
+		j.sweepTooBig[side] = len(s.keys)
+		if size > joinSweepBytes {
+			j.sweepTooBig[side] = math.MaxInt
+		}
 		return nil, nil
 	}
 	if err != nil {

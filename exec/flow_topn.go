@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/eddysql/eddy/sql"
 )
@@ -67,10 +68,14 @@ type topNOp struct {
 	// epoch's position keys share a few allocations.
 	pkbuf, kslab []byte
 	vals         []sql.Value // output rows with row numbers are carved from it
+	ents         []topEntry  // an append-only input's entries are carved from it
 	// cache holds partitions' records between epochs (flow_topn_cache.go);
 	// nil when partitions close. stampKey is where its stamp is written.
 	cache    *topNCache
 	stampKey []byte
+	// known are the partitions with a record, for a new view's operator
+	// (flow_join_known.go): a partition it never stored costs no read.
+	known *knownKeys
 }
 
 func (t *topNOp) Next(ctx context.Context) (*Batch, error) {
@@ -190,7 +195,9 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 		}
 		if t.appendOnly {
 			if d != 0 {
-				p.added = append(p.added, &topEntry{key: key, klen: klen, row: r, count: d})
+				e := t.newEntry()
+				e.key, e.klen, e.row, e.count = key, klen, r, d
+				p.added = append(p.added, e)
 			}
 			return nil
 		}
@@ -205,11 +212,17 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 	if err != nil {
 		return Batch{}, err
 	}
-	keys := make([]string, 0, len(parts))
-	for k := range parts {
-		keys = append(keys, k)
+	// In order, without a lookup in parts per partition (a cache miss
+	// each, over tens of thousands in a load's epoch).
+	type keyed struct {
+		key string
+		p   *topPart
 	}
-	slices.Sort(keys)
+	keys := make([]keyed, 0, len(parts))
+	for k, p := range parts {
+		keys = append(keys, keyed{k, p})
+	}
+	slices.SortFunc(keys, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
 	if len(keys) > 0 {
 		if err := begin(); err != nil {
 			return Batch{}, err
@@ -217,7 +230,7 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 	}
 	var dels, adds Batch
 	for _, k := range keys {
-		if err := t.partition(parts[k], &dels, &adds); err != nil {
+		if err := t.partition(k.p, &dels, &adds); err != nil {
 			return Batch{}, err
 		}
 	}
@@ -238,6 +251,17 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 	dels.Rows = append(dels.Rows, adds.Rows...)
 	dels.Diffs = append(dels.Diffs, adds.Diffs...)
 	return dels, nil
+}
+
+// newEntry returns a zeroed topEntry from the current chunk: an epoch's
+// entries share a few allocations. (The cache copies those it keeps.)
+func (t *topNOp) newEntry() *topEntry {
+	if len(t.ents) == 0 {
+		t.ents = make([]topEntry, 256)
+	}
+	e := &t.ents[0]
+	t.ents = t.ents[1:]
+	return e
 }
 
 // positionKey is where row r sorts in its partition; the key is the
@@ -282,12 +306,21 @@ func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
 		inTop += e.count
 	}
 	full := len(top) > 0 && (t.ties || inTop >= t.n)
-	byKey := make(map[string]*topEntry, len(top))
-	next := make([]*topEntry, 0, len(top)+len(p.changes))
-	for _, e := range top {
-		c := *e
-		byKey[string(e.key)] = &c
-		next = append(next, &c)
+	// The top's entries, copied, by key: a small top is searched instead,
+	// which costs no map nor key strings per partition.
+	var byKey map[string]*topEntry
+	if !t.appendOnly || len(top) > topNSearchMax {
+		byKey = make(map[string]*topEntry, len(top))
+	}
+	copies := make([]topEntry, len(top), len(top)+len(p.added))
+	next := make([]*topEntry, 0, len(top)+len(p.changes)+len(p.added))
+	for i, e := range top {
+		copies[i] = *e
+		c := &copies[i]
+		if byKey != nil {
+			byKey[string(e.key)] = c
+		}
+		next = append(next, c)
 	}
 	if t.appendOnly {
 		// Sorted, equal rows merged.
@@ -375,6 +408,7 @@ func (t *topNOp) partition(p *topPart, dels, adds *Batch) error {
 		st.del(rk)
 	} else {
 		st.put(rk, t.encodeRecord(size, next))
+		t.known.addString(p.key)
 	}
 	if err := t.emit(top, next, dels, adds); err != nil {
 		return err
@@ -392,12 +426,20 @@ func (t *topNOp) record(pk string) (int64, []*topEntry, error) {
 			return size, top, nil
 		}
 	}
+	if t.known.absentString(pk) {
+		return 0, nil, nil
+	}
 	return t.loadRecord(pk)
 }
 
+// topNSearchMax is the largest top that an append-only partition
+// searches rather than maps by key.
+const topNSearchMax = 16
+
 // appendPartition is partition for an append-only input: a new row
 // enters the top or is gone for good, so nothing but the record is read
-// or written.
+// or written. next starts with the top's copies; byKey maps them by key,
+// or is nil and they are searched.
 func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*topEntry, next, changes []*topEntry,
 	full bool, dels, adds *Batch) error {
 	changed := false
@@ -405,12 +447,23 @@ func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*t
 		if c.count < 0 {
 			return fmt.Errorf("view state: %w: a row was retracted from an append-only input", errStateMismatch)
 		}
-		switch e := byKey[string(c.key)]; {
+		var e *topEntry
+		if byKey != nil {
+			e = byKey[string(c.key)]
+		} else {
+			for _, x := range next[:len(top)] {
+				if bytes.Equal(x.key, c.key) {
+					e = x
+					break
+				}
+			}
+		}
+		switch {
 		case e != nil:
 			e.count += c.count
 			changed = changed || c.count != 0
 		case t.admits(top, full, c):
-			next = append(next, &topEntry{key: c.key, klen: c.klen, count: c.count, row: c.row})
+			next = append(next, c) // the epoch's own, as merged
 			changed = true
 		}
 	}
@@ -434,6 +487,7 @@ func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*t
 	}
 	if size > 0 {
 		t.rt.flow.state.put(t.recordKey(pk), t.encodeRecord(size, next))
+		t.known.addString(pk)
 	}
 	if err := t.emit(top, next, dels, adds); err != nil {
 		return err

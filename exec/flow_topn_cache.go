@@ -87,14 +87,24 @@ func (c *topNCache) get(pk string) (int64, []*topEntry, bool) {
 // 0). Entries not yet the cache's get keys of their own: theirs may be
 // scratch of the epoch or of the store.
 func (c *topNCache) put(pk string, size int64, top []*topEntry) {
-	if old := c.parts[pk]; old != nil {
-		c.bytes -= old.cost
-		delete(c.parts, pk)
+	p := c.parts[pk]
+	if p != nil {
+		c.bytes -= p.cost
+		if size == 0 {
+			delete(c.parts, pk)
+			return
+		}
+		// Rewritten in place: the epoch is done with the old top (the
+		// caller's, which it emitted from), and the entries are immutable.
+		p.top = append(p.top[:0], top...)
+	} else {
+		if size == 0 {
+			return
+		}
+		p = &topNCached{top: slices.Clone(top)}
+		c.parts[pk] = p
 	}
-	if size == 0 {
-		return
-	}
-	p := &topNCached{size: size, top: slices.Clone(top), cost: topNCachePartCost + 2*int64(len(pk))}
+	p.size, p.inTop, p.cost = size, 0, topNCachePartCost+2*int64(len(pk))
 	for i, e := range p.top {
 		if !e.owned {
 			p.top[i] = &topEntry{key: slices.Clone(e.key), klen: e.klen, count: e.count, owned: true}
@@ -103,7 +113,6 @@ func (c *topNCache) put(pk string, size int64, top []*topEntry) {
 		p.cost += topNCacheEntryCost + 2*int64(len(e.key))
 		p.inTop += e.count
 	}
-	c.parts[pk] = p
 	c.bytes += p.cost
 	c.evict()
 }

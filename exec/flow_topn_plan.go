@@ -212,4 +212,5 @@ func (f *dataflow) topNCache(t *topNOp) {
 	}
 	t.cache = newTopNCache(budget)
 	t.stampKey = append(slices.Clip(t.prefix), topNStampSub)
+	t.known = newKnownKeys(f.fresh, budget/aggCacheShare)
 }
