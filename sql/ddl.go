@@ -641,6 +641,10 @@ func (p *ownParser) create() (Stmt, *Error) {
 	if p.peek().is("role") || p.peek().is("user") {
 		return p.createRole(p.advance().val == "user")
 	}
+	// LOCAL and GLOBAL are noise words before TEMPORARY, as in PostgreSQL.
+	if p.peekAt(1).is("temp") || p.peekAt(1).is("temporary") {
+		_ = p.accept("local") || p.accept("global")
+	}
 	temp := p.accept("temp") || p.accept("temporary")
 	switch {
 	case p.accept("table"):
@@ -721,7 +725,12 @@ func (p *ownParser) createTable(temp bool) (Stmt, *Error) {
 		t.With = appendOnlyOption(t, t.With)
 	}
 	if t.Temporary && p.accept("on", "commit") {
-		if !p.accept("drop") && !p.accept("delete", "rows") && !p.accept("preserve", "rows") {
+		switch {
+		case p.accept("drop"):
+			t.OnCommit = "drop"
+		case p.accept("delete", "rows"):
+			t.OnCommit = "delete"
+		case !p.accept("preserve", "rows"):
 			return nil, p.err()
 		}
 	}

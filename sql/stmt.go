@@ -85,6 +85,9 @@ type CreateTable struct {
 	Name        ObjectName
 	IfNotExists bool
 	Temporary   bool
+	// OnCommit is a temporary table's ON COMMIT action: "" (PRESERVE
+	// ROWS, the default), "delete" (DELETE ROWS) or "drop".
+	OnCommit    string
 	Columns     []ColumnDef
 	Constraints []TableConstraint
 	Watermark   *Watermark
