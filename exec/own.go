@@ -148,11 +148,16 @@ func (s *Session) createView(n *sql.CreateView) (string, error) {
 			return "", err
 		}
 	}
-	q, err := s.e.planner.PlanQuery(n.Query.AST, nil)
+	q, err := s.planner().PlanQuery(n.Query.AST, nil)
 	if err != nil {
 		return "", err
 	}
 	rel := &catalog.Relation{Schema: "public", Name: name, Kind: catalog.KindView, Owner: s.user, SQL: n.Query.Text}
+	if s.refuseTemp(q.Access, "views") != nil {
+		// As in PostgreSQL, a view over a temporary relation is itself
+		// temporary: no other session could read it.
+		rel.Schema = s.tempSchema()
+	}
 	seen := map[string]bool{}
 	for i, c := range columnsOf(q.Plan.Columns()) {
 		cn := c.Name

@@ -51,6 +51,8 @@ type Session struct {
 	cancel context.CancelFunc
 
 	seqs sessionSequences // currval and lastval (sequence.go)
+
+	temp tempState // temporary tables (temp_tables.go)
 }
 
 var _ server.Session = (*Session)(nil)
@@ -153,7 +155,7 @@ func (s *Session) Close() error {
 	}
 	s.closeCursors(true)
 	s.rollback()
-	return nil
+	return s.dropTempSchema()
 }
 
 func (s *Session) setting(name string) (string, bool) {

@@ -724,13 +724,17 @@ func (p *ownParser) createTable(temp bool) (Stmt, *Error) {
 		}
 		t.With = appendOnlyOption(t, t.With)
 	}
-	if t.Temporary && p.accept("on", "commit") {
+	// ON COMMIT parses on any table, as in PostgreSQL's grammar; only a
+	// temporary one takes it (exec).
+	if p.accept("on", "commit") {
 		switch {
 		case p.accept("drop"):
 			t.OnCommit = "drop"
 		case p.accept("delete", "rows"):
 			t.OnCommit = "delete"
-		case !p.accept("preserve", "rows"):
+		case p.accept("preserve", "rows"):
+			t.OnCommit = "preserve"
+		default:
 			return nil, p.err()
 		}
 	}

@@ -106,7 +106,7 @@ func TestParseOwn(t *testing.T) {
 		{"CREATE TEMP TABLE tmp_jdbc (a bigint, b text)",
 			&CreateTable{Name: ObjectName{Name: "tmp_jdbc"}, Temporary: true, Columns: []ColumnDef{{Name: "a", Type: Int8, TypeName: "bigint"}, {Name: "b", Type: Text, TypeName: "text"}}}},
 		{"CREATE LOCAL TEMPORARY TABLE t1 (a int) ON COMMIT PRESERVE ROWS",
-			&CreateTable{Name: ObjectName{Name: "t1"}, Temporary: true, Columns: []ColumnDef{{Name: "a", Type: Int4, TypeName: "int"}}}},
+			&CreateTable{Name: ObjectName{Name: "t1"}, Temporary: true, OnCommit: "preserve", Columns: []ColumnDef{{Name: "a", Type: Int4, TypeName: "int"}}}},
 		{"create global temp table t1 (a int) on commit delete rows",
 			&CreateTable{Name: ObjectName{Name: "t1"}, Temporary: true, OnCommit: "delete", Columns: []ColumnDef{{Name: "a", Type: Int4, TypeName: "int"}}}},
 		{"create temporary table t1 (a int) on commit drop",

@@ -85,8 +85,9 @@ type CreateTable struct {
 	Name        ObjectName
 	IfNotExists bool
 	Temporary   bool
-	// OnCommit is a temporary table's ON COMMIT action: "" (PRESERVE
-	// ROWS, the default), "delete" (DELETE ROWS) or "drop".
+	// OnCommit is a temporary table's ON COMMIT action: "preserve"
+	// (PRESERVE ROWS), "delete" (DELETE ROWS), "drop", or "" when the
+	// clause is absent.
 	OnCommit    string
 	Columns     []ColumnDef
 	Constraints []TableConstraint
