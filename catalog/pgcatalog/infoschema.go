@@ -93,8 +93,10 @@ func init() {
 	def(is, "columns", func(ctx *Context) ([]rec, error) {
 		var out []rec
 		for _, r := range load(ctx.Cat).rels {
+			// PostgreSQL lists tables and views only: a materialized
+			// view's columns are in pg_attribute alone.
 			switch relkind(r) {
-			case 'r', 'v', 'm':
+			case 'r', 'v':
 			default:
 				continue
 			}
