@@ -155,6 +155,9 @@ func (b *binder) bindTableName(tn *ast.TableName) (Node, error) {
 		return nil, sql.Errorf(sql.CodeUndefinedTable, "relation \"%s.%s\" does not exist", schema, name)
 	}
 	rel := b.p.lookup(schema, name)
+	if rel != nil && rel.Kind == catalog.KindSeq {
+		return b.bindSequence(rel), nil
+	}
 	if rel == nil || !rel.IsQueryable() {
 		return nil, sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", name)
 	}
