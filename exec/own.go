@@ -196,7 +196,7 @@ func (s *Session) drop(ctx context.Context, n *sql.Drop) (string, error) {
 	tag := "DROP " + strings.ToUpper(n.Kind)
 	var oids []uint32
 	for _, o := range n.Names {
-		rel := s.e.cat.Lookup(o.Schema, o.Name)
+		rel := s.lookupRel(o)
 		if rel == nil || rel.Kind != kind {
 			if rel != nil {
 				return "", sql.Errorf(sql.CodeWrongObjectType, "%q is not a %s", o.Name, n.Kind)
