@@ -81,6 +81,9 @@ func Open(db *badger.DB) (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open catalog: %w", err)
 	}
+	if err := c.dropOrphanTemps(); err != nil {
+		return nil, fmt.Errorf("open catalog: %w", err)
+	}
 	return c, nil
 }
 

@@ -118,10 +118,10 @@ func (s *Session) prepareCopy(n *sql.Copy) (*statement, error) {
 	var rel *catalog.Relation
 	var cols []int
 	if n.Query == nil {
-		if err := checkSchema(n.Table); err != nil {
+		if err := s.checkRelSchema(n.Table); err != nil {
 			return nil, err
 		}
-		rel = s.e.cat.Lookup(n.Table.Schema, n.Table.Name)
+		rel = s.lookupRel(n.Table)
 		if rel == nil {
 			return nil, sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", n.Table.Name)
 		}
@@ -159,7 +159,7 @@ func (s *Session) prepareCopy(n *sql.Copy) (*statement, error) {
 	var plan planner.Node
 	var access []planner.Access
 	if n.Query != nil {
-		q, err := s.e.planner.PlanQuery(n.Query.AST, nil)
+		q, err := s.planner().PlanQuery(n.Query.AST, nil)
 		if err != nil {
 			return nil, err
 		}

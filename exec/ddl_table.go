@@ -31,10 +31,11 @@ type pendingCheck struct {
 }
 
 func (s *Session) createTable(ctx context.Context, n *sql.CreateTable) (string, error) {
-	if err := checkSchema(n.Name); err != nil {
+	schema, err := s.newTableSchema(n)
+	if err != nil {
 		return "", err
 	}
-	if s.e.cat.Lookup("", n.Name.Name) != nil {
+	if s.e.cat.Lookup(schema, n.Name.Name) != nil {
 		if n.IfNotExists {
 			return "CREATE TABLE", nil
 		}
@@ -43,7 +44,7 @@ func (s *Session) createTable(ctx context.Context, n *sql.CreateTable) (string, 
 	if n.As != nil {
 		return "", fmt.Errorf("exec: CREATE TABLE AS goes through createTableAs")
 	}
-	rel := &catalog.Relation{Schema: "public", Name: n.Name.Name, Kind: catalog.KindTable, Owner: s.user}
+	rel := &catalog.Relation{Schema: schema, Name: n.Name.Name, Kind: catalog.KindTable, Owner: s.user}
 	var keys []pendingKey
 	var checks []pendingCheck
 	var fks []pendingFK
@@ -187,10 +188,14 @@ func (s *Session) createTable(ctx context.Context, n *sql.CreateTable) (string, 
 		if err != nil {
 			return "", err
 		}
-		seq := &catalog.Relation{OID: alloc(), Schema: "public", Name: seqName, Kind: catalog.KindSeq, Owner: s.user,
+		seq := &catalog.Relation{OID: alloc(), Schema: rel.Schema, Name: seqName, Kind: catalog.KindSeq, Owner: s.user,
 			Sequence: p, OwnedBy: rel.OID, OwnedByColumn: int16(i + 1)}
 		seqs = append(seqs, seq)
 		col.Default = "nextval('" + seqName + "'::regclass)"
+		if rel.IsTemp() {
+			// Only the qualified name reaches a temporary sequence.
+			col.Default = "nextval('" + rel.Schema + "." + seqName + "'::regclass)"
+		}
 	}
 	if len(n.With) > 0 {
 		opts := map[string]string{}
@@ -213,6 +218,7 @@ func (s *Session) createTable(ctx context.Context, n *sql.CreateTable) (string, 
 	if err := s.e.cat.Put(rel); err != nil {
 		return "", err
 	}
+	s.registerOnCommit(rel, n)
 	if rel.Options != nil {
 		s.e.startIngests()
 	}
@@ -395,10 +401,11 @@ func isStringType(t sql.Type) bool {
 
 // createTableAs creates a table from a query's columns and fills it.
 func (s *Session) createTableAs(ctx context.Context, n *sql.CreateTable) (string, error) {
-	if err := checkSchema(n.Name); err != nil {
+	schema, err := s.newTableSchema(n)
+	if err != nil {
 		return "", err
 	}
-	if s.e.cat.Lookup("", n.Name.Name) != nil {
+	if s.e.cat.Lookup(schema, n.Name.Name) != nil {
 		if n.IfNotExists {
 			return "CREATE TABLE AS", nil
 		}
@@ -408,14 +415,14 @@ func (s *Session) createTableAs(ctx context.Context, n *sql.CreateTable) (string
 		// A topic table's rows come from its topic alone.
 		return "", errUnsupported("CREATE TABLE ... WITH (topic) AS a query")
 	}
-	q, err := s.e.planner.PlanQuery(n.As.AST, nil)
+	q, err := s.planner().PlanQuery(n.As.AST, nil)
 	if err != nil {
 		return "", err
 	}
 	if err := s.checkAccess(q.Access); err != nil {
 		return "", err
 	}
-	rel := &catalog.Relation{Schema: "public", Name: n.Name.Name, Kind: catalog.KindTable, Owner: s.user}
+	rel := &catalog.Relation{Schema: schema, Name: n.Name.Name, Kind: catalog.KindTable, Owner: s.user}
 	for _, c := range columnsOf(q.Plan.Columns()) {
 		if rel.ColumnIndex(c.Name) >= 0 {
 			return "", sql.Errorf(sql.CodeDuplicateColumn, "column %q specified more than once", c.Name)
@@ -459,10 +466,10 @@ func (s *Session) dropTables(ctx context.Context, n *sql.Drop) (string, error) {
 	var rels []*catalog.Relation
 	dropping := map[uint32]bool{}
 	for _, o := range n.Names {
-		if err := checkSchema(o); err != nil {
+		if err := s.checkRelSchema(o); err != nil {
 			return "", err
 		}
-		rel := s.e.cat.Lookup(o.Schema, o.Name)
+		rel := s.lookupRel(o)
 		if rel == nil || rel.Kind != kind {
 			if rel != nil {
 				return "", sql.Errorf(sql.CodeWrongObjectType, "%q is not a %s", o.Name, n.Kind)
@@ -591,10 +598,10 @@ func (s *Session) truncate(ctx context.Context, n *sql.Truncate) (string, error)
 	var rels []*catalog.Relation
 	in := map[uint32]bool{}
 	for _, o := range n.Tables {
-		if err := checkSchema(o); err != nil {
+		if err := s.checkRelSchema(o); err != nil {
 			return "", err
 		}
-		rel := s.e.cat.Lookup(o.Schema, o.Name)
+		rel := s.lookupRel(o)
 		if rel == nil {
 			return "", sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", o.Name)
 		}

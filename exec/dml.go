@@ -124,7 +124,7 @@ func dmlResult(tag string, count int, ret *returning) server.Result {
 }
 
 func (s *Session) prepareInsert(stmt sql.Statement, paramTypes []sql.Type) (*statement, error) {
-	plan, err := s.e.planner.PlanInsert(stmt, paramTypes)
+	plan, err := s.planner().PlanInsert(stmt, paramTypes)
 	if err != nil {
 		return nil, err
 	}
@@ -371,7 +371,7 @@ func (rt *runtime) matchRowIDs(rel *catalog.Relation, rows []sql.Row) ([]sql.Row
 }
 
 func (s *Session) prepareUpdate(stmt sql.Statement, paramTypes []sql.Type) (*statement, error) {
-	plan, err := s.e.planner.PlanUpdate(stmt, paramTypes)
+	plan, err := s.planner().PlanUpdate(stmt, paramTypes)
 	if err != nil {
 		return nil, err
 	}
@@ -427,7 +427,7 @@ func (s *Session) prepareUpdate(stmt sql.Statement, paramTypes []sql.Type) (*sta
 }
 
 func (s *Session) prepareDelete(stmt sql.Statement, paramTypes []sql.Type) (*statement, error) {
-	plan, err := s.e.planner.PlanDelete(stmt, paramTypes)
+	plan, err := s.planner().PlanDelete(stmt, paramTypes)
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,8 @@ type Engine struct {
 	// backends are the sessions by process ID, for pg_cancel_backend
 	// (system_backends.go).
 	backends sync.Map // pid -> backend
+	// temps hands out the sessions' temporary schemas (temp_tables.go).
+	temps tempSlots
 
 	// kafka is nil when eddy runs without Kafka (source.go).
 	kafka   *kafkaConn

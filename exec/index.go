@@ -17,7 +17,7 @@ import (
 // used by scans (op_index_scan.go). On a table a UNIQUE index is enforced
 // like a UNIQUE constraint, through the same entries.
 func (s *Session) createIndex(ctx context.Context, n *sql.CreateIndex) (string, error) {
-	rel := s.e.cat.Lookup(n.Table.Schema, n.Table.Name)
+	rel := s.lookupRel(n.Table)
 	if rel == nil {
 		return "", sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", n.Table.Name)
 	}

@@ -44,8 +44,11 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 		}
 		return "", sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", name)
 	}
-	q, err := s.e.planner.PlanQuery(n.Query.AST, nil)
+	q, err := s.planner().PlanQuery(n.Query.AST, nil)
 	if err != nil {
+		return "", err
+	}
+	if err := s.refuseTemp(q.Access, "materialized views"); err != nil {
 		return "", err
 	}
 	if q.Plan, err = planner.Continuous(q.Plan); err != nil {

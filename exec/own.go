@@ -148,11 +148,16 @@ func (s *Session) createView(n *sql.CreateView) (string, error) {
 			return "", err
 		}
 	}
-	q, err := s.e.planner.PlanQuery(n.Query.AST, nil)
+	q, err := s.planner().PlanQuery(n.Query.AST, nil)
 	if err != nil {
 		return "", err
 	}
 	rel := &catalog.Relation{Schema: "public", Name: name, Kind: catalog.KindView, Owner: s.user, SQL: n.Query.Text}
+	if s.refuseTemp(q.Access, "views") != nil {
+		// As in PostgreSQL, a view over a temporary relation is itself
+		// temporary: no other session could read it.
+		rel.Schema = s.tempSchema()
+	}
 	seen := map[string]bool{}
 	for i, c := range columnsOf(q.Plan.Columns()) {
 		cn := c.Name
@@ -191,7 +196,7 @@ func (s *Session) drop(ctx context.Context, n *sql.Drop) (string, error) {
 	tag := "DROP " + strings.ToUpper(n.Kind)
 	var oids []uint32
 	for _, o := range n.Names {
-		rel := s.e.cat.Lookup(o.Schema, o.Name)
+		rel := s.lookupRel(o)
 		if rel == nil || rel.Kind != kind {
 			if rel != nil {
 				return "", sql.Errorf(sql.CodeWrongObjectType, "%q is not a %s", o.Name, n.Kind)

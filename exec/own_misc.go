@@ -119,7 +119,7 @@ func (s *Session) showObjects(n *sql.ShowObjects) (*statement, error) {
 
 // comment stores COMMENT ON in the descriptor, where pg_description finds it.
 func (s *Session) comment(n *sql.Comment) error {
-	rel := s.e.cat.Lookup(n.Name.Schema, n.Name.Name)
+	rel := s.lookupRel(n.Name)
 	if rel == nil {
 		return sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", n.Name.Name)
 	}

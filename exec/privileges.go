@@ -118,16 +118,21 @@ func (s *Session) requireSequence(oid uint32, privs catalog.Privilege) error {
 // at each execution; nil when it needs none (or checks itself).
 func (s *Session) ownCheck(st sql.Stmt) func() error {
 	lookup := func(o sql.ObjectName) *catalog.Relation {
-		if o.Schema != "" && o.Schema != "public" {
+		if o.Schema != "" && o.Schema != "public" && !s.isTempName(o.Schema) {
 			return nil
 		}
-		return s.e.cat.Lookup(o.Schema, o.Name)
+		return s.lookupRel(o)
 	}
 	switch n := st.(type) {
 	case *sql.CreateTable:
 		return func() error {
-			if err := s.requireCreate(); err != nil {
-				return err
+			// A temporary table needs no CREATE on public, as in
+			// PostgreSQL (where it needs TEMP on the database, which
+			// PUBLIC has by default).
+			if !n.Temporary && !s.isTempName(n.Name.Schema) {
+				if err := s.requireCreate(); err != nil {
+					return err
+				}
 			}
 			refs := []*sql.ForeignRef{}
 			for _, c := range n.Columns {

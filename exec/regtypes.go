@@ -77,7 +77,7 @@ func (s *Session) regOID(name string, t uint32) (sql.Value, error) {
 			schema, rel = name[:i], name[i+1:]
 		}
 		schema, rel = unquoteIdent(schema), unquoteIdent(rel)
-		if r := s.e.cat.Lookup(schema, rel); r != nil {
+		if r := s.lookupRel(sql.ObjectName{Schema: schema, Name: rel}); r != nil {
 			return sql.NewInt(int64(r.OID)), nil
 		}
 		if oid, ok := pgcatalog.ImpliedIndexOID(s.e.cat, schema, rel); ok {

@@ -51,6 +51,8 @@ type Session struct {
 	cancel context.CancelFunc
 
 	seqs sessionSequences // currval and lastval (sequence.go)
+
+	temp tempState // temporary tables (temp_tables.go)
 }
 
 var _ server.Session = (*Session)(nil)
@@ -153,7 +155,7 @@ func (s *Session) Close() error {
 	}
 	s.closeCursors(true)
 	s.rollback()
-	return nil
+	return s.dropTempSchema()
 }
 
 func (s *Session) setting(name string) (string, bool) {
@@ -166,10 +168,15 @@ func (s *Session) builtinContext() *builtin.Context {
 	if s.txn == nil || now.IsZero() {
 		now = time.Now()
 	}
-	return &builtin.Context{Loc: s.loc, Now: now, User: s.user, Database: s.database, Setting: s.setting, SetSetting: s.setConfig, Signal: s.signalBackend, Catalog: catalogReader{s.e}, Sequences: sequenceService{s}, BackendPID: s.pid}
+	return &builtin.Context{Loc: s.loc, Now: now, User: s.user, Database: s.database, Setting: s.setting, SetSetting: s.setConfig, Signal: s.signalBackend, Catalog: catalogReader{e: s.e, s: s}, Sequences: sequenceService{s}, BackendPID: s.pid}
 }
 
-type catalogReader struct{ e *Engine }
+// catalogReader answers the builtins' catalog questions; s, when set, is
+// the session whose temporary schema names resolve in.
+type catalogReader struct {
+	e *Engine
+	s *Session
+}
 
 func (c catalogReader) RelationName(oid uint32) (string, string, bool) {
 	if r := c.e.cat.ByOID(oid); r != nil {
@@ -190,6 +197,12 @@ func (c catalogReader) RelationOID(schema, name string) (uint32, bool) {
 		if t := pgcatalog.Lookup(schema, name); t != nil && t.OID != 0 {
 			return t.OID, true
 		}
+	}
+	if c.s != nil {
+		if r := c.s.lookupRel(sql.ObjectName{Schema: schema, Name: name}); r != nil {
+			return r.OID, true
+		}
+		return 0, false
 	}
 	if r := c.e.cat.Lookup(schema, name); r != nil {
 		return r.OID, true

@@ -93,6 +93,13 @@ func (st *statement) Execute(ctx context.Context, params []sql.Value) (server.Re
 	if err == nil {
 		res, err = st.run(ctx, params)
 	}
+	if err == nil && s.txn == nil && len(s.temp.onCommit) > 0 {
+		// The statement committed (autocommit, or COMMIT itself): the
+		// temporary tables' ON COMMIT actions run now.
+		if err = s.afterCommit(ctx); err != nil && res != nil {
+			_ = res.Close()
+		}
+	}
 	if err != nil {
 		err = ctxErr(ctx, err)
 		done()
@@ -278,7 +285,7 @@ func (s *Session) txnControl(f func() (string, error)) *statement {
 }
 
 func (s *Session) prepareQuery(n ast.Node, paramTypes []sql.Type) (*statement, error) {
-	q, err := s.e.planner.PlanQuery(n, paramTypes)
+	q, err := s.planner().PlanQuery(n, paramTypes)
 	if err != nil {
 		return nil, err
 	}

@@ -53,6 +53,9 @@ func (s *Session) virtualRows(name string) ([]sql.Row, error) {
 	if schema == eddyCatalog {
 		return s.eddyCatalogRows(rel)
 	}
+	if schema == planner.SequenceRelSchema {
+		return s.e.sequenceRows(rel)
+	}
 	t := pgcatalog.Lookup(schema, rel)
 	if t == nil {
 		return nil, sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", name)

@@ -16,6 +16,9 @@ type Planner struct {
 	// Virtual resolves system relations (pg_catalog, information_schema); nil
 	// when there are none.
 	Virtual VirtualResolver
+	// TempSchema is the session's temporary schema (pg_temp_N), searched
+	// before public; "" when the session has none (temp.go).
+	TempSchema string
 }
 
 // VirtualResolver describes system relations by name.

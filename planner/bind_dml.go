@@ -136,7 +136,7 @@ func (p *Planner) targetTable(refs *ast.TableRefsClause, verb string) (*catalog.
 	if tn == nil {
 		return nil, "", errUnsupported("DML on a derived table")
 	}
-	rel := p.Cat.Lookup(tn.Schema.O, tn.Name.O)
+	rel := p.lookup(tn.Schema.O, tn.Name.O)
 	if rel == nil {
 		return nil, "", sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", tn.Name.O)
 	}

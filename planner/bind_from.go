@@ -148,13 +148,16 @@ func (b *binder) bindTableName(tn *ast.TableName) (Node, error) {
 			return &VirtualScan{Name: s + "." + name, Cols: cols}, nil
 		}
 	}
-	if schema != "" && schema != "public" {
+	if schema != "" && schema != "public" && !b.p.isTempName(schema) {
 		if schema == "pg_catalog" || schema == "information_schema" {
 			return nil, sql.Errorf(sql.CodeUndefinedTable, "relation \"%s.%s\" does not exist", schema, name)
 		}
 		return nil, sql.Errorf(sql.CodeUndefinedTable, "relation \"%s.%s\" does not exist", schema, name)
 	}
-	rel := b.p.Cat.Lookup(schema, name)
+	rel := b.p.lookup(schema, name)
+	if rel != nil && rel.Kind == catalog.KindSeq {
+		return b.bindSequence(rel), nil
+	}
 	if rel == nil || !rel.IsQueryable() {
 		return nil, sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", name)
 	}

@@ -641,6 +641,10 @@ func (p *ownParser) create() (Stmt, *Error) {
 	if p.peek().is("role") || p.peek().is("user") {
 		return p.createRole(p.advance().val == "user")
 	}
+	// LOCAL and GLOBAL are noise words before TEMPORARY, as in PostgreSQL.
+	if p.peekAt(1).is("temp") || p.peekAt(1).is("temporary") {
+		_ = p.accept("local") || p.accept("global")
+	}
 	temp := p.accept("temp") || p.accept("temporary")
 	switch {
 	case p.accept("table"):
@@ -720,8 +724,17 @@ func (p *ownParser) createTable(temp bool) (Stmt, *Error) {
 		}
 		t.With = appendOnlyOption(t, t.With)
 	}
-	if t.Temporary && p.accept("on", "commit") {
-		if !p.accept("drop") && !p.accept("delete", "rows") && !p.accept("preserve", "rows") {
+	// ON COMMIT parses on any table, as in PostgreSQL's grammar; only a
+	// temporary one takes it (exec).
+	if p.accept("on", "commit") {
+		switch {
+		case p.accept("drop"):
+			t.OnCommit = "drop"
+		case p.accept("delete", "rows"):
+			t.OnCommit = "delete"
+		case p.accept("preserve", "rows"):
+			t.OnCommit = "preserve"
+		default:
 			return nil, p.err()
 		}
 	}

@@ -85,6 +85,10 @@ type CreateTable struct {
 	Name        ObjectName
 	IfNotExists bool
 	Temporary   bool
+	// OnCommit is a temporary table's ON COMMIT action: "preserve"
+	// (PRESERVE ROWS), "delete" (DELETE ROWS), "drop", or "" when the
+	// clause is absent.
+	OnCommit    string
 	Columns     []ColumnDef
 	Constraints []TableConstraint
 	Watermark   *Watermark

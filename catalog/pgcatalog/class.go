@@ -144,7 +144,7 @@ func classRec(oid uint32, name, schema string, kind byte, natts int) rec {
 		"oid": oid, "relname": name, "relnamespace": nsOID(schema), "reltype": uint32(0), "reloftype": uint32(0),
 		"relowner": oidSuperuser, "relam": am, "relfilenode": filenode, "reltablespace": uint32(0),
 		"relpages": 0, "reltuples": float64(-1), "relallvisible": 0, "reltoastrelid": uint32(0),
-		"relisshared": false, "relpersistence": "p", "relkind": kind, "relnatts": natts,
+		"relisshared": false, "relpersistence": persistence(schema), "relkind": kind, "relnatts": natts,
 		"relispopulated": true, "relreplident": replident, "relfrozenxid": 0, "relminmxid": 0,
 	}
 }

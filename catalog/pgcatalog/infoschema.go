@@ -77,21 +77,26 @@ func init() {
 			switch relkind(r) {
 			case 'r':
 				typ = "BASE TABLE"
+				if r.IsTemp() {
+					typ = "LOCAL TEMPORARY"
+				}
 			case 'v':
 				typ = "VIEW"
 			default:
 				continue // materialized views and sequences are not SQL-standard tables
 			}
 			out = append(out, rec{"table_catalog": ctx.Database, "table_schema": r.Schema, "table_name": r.Name,
-				"table_type": typ, "is_insertable_into": yesNo(typ == "BASE TABLE"), "is_typed": "NO"})
+				"table_type": typ, "is_insertable_into": yesNo(typ != "VIEW"), "is_typed": "NO"})
 		}
 		return out, nil
 	})
 	def(is, "columns", func(ctx *Context) ([]rec, error) {
 		var out []rec
 		for _, r := range load(ctx.Cat).rels {
+			// PostgreSQL lists tables and views only: a materialized
+			// view's columns are in pg_attribute alone.
 			switch relkind(r) {
-			case 'r', 'v', 'm':
+			case 'r', 'v':
 			default:
 				continue
 			}

@@ -62,6 +62,9 @@ func nsOID(schema string) uint32 {
 	case "information_schema":
 		return OIDInformationSchema
 	}
+	if n, ok := tempSlot(schema); ok {
+		return tempNamespaceBase + uint32(n)
+	}
 	return OIDPublic
 }
 

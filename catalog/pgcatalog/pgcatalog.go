@@ -79,8 +79,12 @@ func init() {
 				return sql.Row{sql.NewInt(int64(oid)), sql.NewText(name), sql.NewInt(int64(owner)), acl}
 			}
 			// PostgreSQL 15 gives public to pg_database_owner.
-			return []sql.Row{ns(OIDPgCatalog, "pg_catalog", oidSuperuser), ns(OIDPublic, "public", oidDatabaseOwner),
-				ns(OIDInformationSchema, "information_schema", oidSuperuser)}, nil
+			rows := []sql.Row{ns(OIDPgCatalog, "pg_catalog", oidSuperuser), ns(OIDPublic, "public", oidDatabaseOwner),
+				ns(OIDInformationSchema, "information_schema", oidSuperuser)}
+			for _, t := range tempSchemas(ctx.Cat) {
+				rows = append(rows, ns(nsOID(t), t, oidSuperuser))
+			}
+			return rows, nil
 		},
 	})
 }
