@@ -118,7 +118,7 @@ func (s *Session) prepareCopy(n *sql.Copy) (*statement, error) {
 	var rel *catalog.Relation
 	var cols []int
 	if n.Query == nil {
-		if err := checkSchema(n.Table); err != nil {
+		if err := s.checkSchema(n.Table); err != nil {
 			return nil, err
 		}
 		rel = s.e.cat.Lookup(n.Table.Schema, n.Table.Name)

@@ -31,10 +31,10 @@ type pendingCheck struct {
 }
 
 func (s *Session) createTable(ctx context.Context, n *sql.CreateTable) (string, error) {
-	if err := checkSchema(n.Name); err != nil {
+	if err := s.checkSchema(n.Name); err != nil {
 		return "", err
 	}
-	if s.e.cat.Lookup("", n.Name.Name) != nil {
+	if s.e.cat.Lookup(n.Name.Schema, n.Name.Name) != nil {
 		if n.IfNotExists {
 			return "CREATE TABLE", nil
 		}
@@ -43,7 +43,7 @@ func (s *Session) createTable(ctx context.Context, n *sql.CreateTable) (string, 
 	if n.As != nil {
 		return "", fmt.Errorf("exec: CREATE TABLE AS goes through createTableAs")
 	}
-	rel := &catalog.Relation{Schema: "public", Name: n.Name.Name, Kind: catalog.KindTable, Owner: s.user}
+	rel := &catalog.Relation{Schema: schemaOf(n.Name), Name: n.Name.Name, Kind: catalog.KindTable, Owner: s.user}
 	var keys []pendingKey
 	var checks []pendingCheck
 	var fks []pendingFK
@@ -329,7 +329,7 @@ func (s *Session) foreignKey(rel *catalog.Relation, f pendingFK) (catalog.Constr
 	con.Columns = cols
 	parent := rel
 	if f.ref.Table.Name != rel.Name {
-		if err := checkSchema(f.ref.Table); err != nil {
+		if err := s.checkSchema(f.ref.Table); err != nil {
 			return con, err
 		}
 		parent = s.e.cat.Lookup("", f.ref.Table.Name)
@@ -395,10 +395,10 @@ func isStringType(t sql.Type) bool {
 
 // createTableAs creates a table from a query's columns and fills it.
 func (s *Session) createTableAs(ctx context.Context, n *sql.CreateTable) (string, error) {
-	if err := checkSchema(n.Name); err != nil {
+	if err := s.checkSchema(n.Name); err != nil {
 		return "", err
 	}
-	if s.e.cat.Lookup("", n.Name.Name) != nil {
+	if s.e.cat.Lookup(n.Name.Schema, n.Name.Name) != nil {
 		if n.IfNotExists {
 			return "CREATE TABLE AS", nil
 		}
@@ -415,7 +415,7 @@ func (s *Session) createTableAs(ctx context.Context, n *sql.CreateTable) (string
 	if err := s.checkAccess(q.Access); err != nil {
 		return "", err
 	}
-	rel := &catalog.Relation{Schema: "public", Name: n.Name.Name, Kind: catalog.KindTable, Owner: s.user}
+	rel := &catalog.Relation{Schema: schemaOf(n.Name), Name: n.Name.Name, Kind: catalog.KindTable, Owner: s.user}
 	for _, c := range columnsOf(q.Plan.Columns()) {
 		if rel.ColumnIndex(c.Name) >= 0 {
 			return "", sql.Errorf(sql.CodeDuplicateColumn, "column %q specified more than once", c.Name)
@@ -459,7 +459,7 @@ func (s *Session) dropTables(ctx context.Context, n *sql.Drop) (string, error) {
 	var rels []*catalog.Relation
 	dropping := map[uint32]bool{}
 	for _, o := range n.Names {
-		if err := checkSchema(o); err != nil {
+		if err := s.checkSchema(o); err != nil {
 			return "", err
 		}
 		rel := s.e.cat.Lookup(o.Schema, o.Name)
@@ -591,7 +591,7 @@ func (s *Session) truncate(ctx context.Context, n *sql.Truncate) (string, error)
 	var rels []*catalog.Relation
 	in := map[uint32]bool{}
 	for _, o := range n.Tables {
-		if err := checkSchema(o); err != nil {
+		if err := s.checkSchema(o); err != nil {
 			return "", err
 		}
 		rel := s.e.cat.Lookup(o.Schema, o.Name)

@@ -148,14 +148,11 @@ func (b *binder) bindTableName(tn *ast.TableName) (Node, error) {
 			return &VirtualScan{Name: s + "." + name, Cols: cols}, nil
 		}
 	}
-	if schema != "" && schema != "public" {
-		if schema == "pg_catalog" || schema == "information_schema" {
-			return nil, sql.Errorf(sql.CodeUndefinedTable, "relation \"%s.%s\" does not exist", schema, name)
-		}
-		return nil, sql.Errorf(sql.CodeUndefinedTable, "relation \"%s.%s\" does not exist", schema, name)
-	}
 	rel := b.p.Cat.Lookup(schema, name)
 	if rel == nil || !rel.IsQueryable() {
+		if schema != "" {
+			return nil, sql.Errorf(sql.CodeUndefinedTable, "relation \"%s.%s\" does not exist", schema, name)
+		}
 		return nil, sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", name)
 	}
 	b.need(rel, catalog.PrivSelect)

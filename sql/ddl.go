@@ -641,6 +641,9 @@ func (p *ownParser) create() (Stmt, *Error) {
 	if p.peek().is("role") || p.peek().is("user") {
 		return p.createRole(p.advance().val == "user")
 	}
+	if p.accept("schema") {
+		return p.createSchema()
+	}
 	temp := p.accept("temp") || p.accept("temporary")
 	switch {
 	case p.accept("table"):
@@ -1224,6 +1227,9 @@ func (p *ownParser) drop() (Stmt, *Error) {
 	}
 	if p.accept("function") {
 		return p.dropFunction()
+	}
+	if p.accept("schema") {
+		return p.dropSchema()
 	}
 	kind, ok := p.objectKind()
 	if !ok {

@@ -79,8 +79,14 @@ func init() {
 				return sql.Row{sql.NewInt(int64(oid)), sql.NewText(name), sql.NewInt(int64(owner)), acl}
 			}
 			// PostgreSQL 15 gives public to pg_database_owner.
-			return []sql.Row{ns(OIDPgCatalog, "pg_catalog", oidSuperuser), ns(OIDPublic, "public", oidDatabaseOwner),
-				ns(OIDInformationSchema, "information_schema", oidSuperuser)}, nil
+			out := []sql.Row{ns(OIDPgCatalog, "pg_catalog", oidSuperuser), ns(OIDPublic, "public", oidDatabaseOwner),
+				ns(OIDInformationSchema, "information_schema", oidSuperuser)}
+			if ctx.Cat != nil {
+				for _, s := range ctx.Cat.Schemas() {
+					out = append(out, ns(s.OID, s.Name, s.Owner))
+				}
+			}
+			return out, nil
 		},
 	})
 }
