@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/eddysql/eddy/catalog"
 	"github.com/eddysql/eddy/sql"
@@ -69,10 +70,17 @@ func (s *Session) dropSchema(ctx context.Context, n *sql.DropSchema) (string, er
 	for _, name := range drop {
 		rels := s.e.cat.InSchema(name)
 		if len(rels) > 0 && !n.Cascade {
-			r := rels[0]
+			// Like PostgreSQL, name every object but the indexes, which go
+			// with their tables.
+			var lines []string
+			for _, r := range rels {
+				if r.Kind != catalog.KindIndex {
+					lines = append(lines, fmt.Sprintf("%s %s.%s depends on schema %s", relationKindWord(r), r.Schema, r.Name, name))
+				}
+			}
 			return "", &sql.Error{Code: sql.CodeDependentObjectsStillExist,
 				Message: fmt.Sprintf("cannot drop schema %s because other objects depend on it", name),
-				Detail:  fmt.Sprintf("%s %s.%s depends on schema %s", kindWord(r.Kind), r.Schema, r.Name, name),
+				Detail:  strings.Join(lines, "\n"),
 				Hint:    "Use DROP ... CASCADE to drop the dependent objects too."}
 		}
 		for _, r := range rels {
