@@ -92,6 +92,14 @@ func (s *Session) dropSchema(ctx context.Context, n *sql.DropSchema) (string, er
 			}
 		}
 	}
+	// Serial sequences live in public (their nextval defaults are
+	// unqualified) but go with the tables that own them.
+	for _, r := range s.e.cat.Relations() {
+		if r.Kind == catalog.KindSeq && r.OwnedBy != 0 && seen[r.OwnedBy] && !seen[r.OID] {
+			seen[r.OID] = true
+			oids = append(oids, r.OID)
+		}
+	}
 	if len(oids) > 0 {
 		if err := s.dropRelations(ctx, oids...); err != nil {
 			return "", err
