@@ -42,8 +42,9 @@ type Catalog struct {
 	nextOID uint32
 	version uint64 // bumped by every change; lets callers cache plans
 
-	roles roleSet              // roles.go
-	funcs map[uint32]*Function // function.go
+	roles   roleSet              // roles.go
+	funcs   map[uint32]*Function // function.go
+	schemas map[string]*Schema   // schema.go: user schemas by name
 }
 
 // Open loads the catalog stored in db.
@@ -74,6 +75,9 @@ func Open(db *badger.DB) (*Catalog, error) {
 			c.byName[r.Schema+"."+r.Name] = &r
 		}
 		if err := c.loadFunctions(txn); err != nil {
+			return err
+		}
+		if err := c.loadSchemas(txn); err != nil {
 			return err
 		}
 		return c.roles.load(txn)

@@ -335,7 +335,7 @@ func (s *Session) foreignKey(rel *catalog.Relation, f pendingFK) (catalog.Constr
 	con.Columns = cols
 	parent := rel
 	if f.ref.Table.Name != rel.Name {
-		if err := checkSchema(f.ref.Table); err != nil {
+		if err := s.checkSchema(f.ref.Table); err != nil {
 			return con, err
 		}
 		parent = s.e.cat.Lookup("", f.ref.Table.Name)

@@ -13,7 +13,7 @@ import (
 // PostgreSQL does at CREATE FUNCTION. The planner inlines it where it is
 // called (planner/bind_udf.go).
 func (s *Session) createFunction(n *sql.CreateFunction) (string, error) {
-	if err := checkSchema(n.Name); err != nil {
+	if err := s.checkSchema(n.Name); err != nil {
 		return "", err
 	}
 	if n.Language != "sql" {
@@ -106,7 +106,7 @@ func (s *Session) requireFunctionOwner(f *catalog.Function) error {
 func (s *Session) dropFunction(ctx context.Context, n *sql.DropFunction) (string, error) {
 	var drop []*catalog.Function
 	for _, r := range n.Funcs {
-		if err := checkSchema(r.Name); err != nil {
+		if err := s.checkSchema(r.Name); err != nil {
 			return "", err
 		}
 		fns := s.e.cat.FunctionsNamed("public", r.Name.Name)

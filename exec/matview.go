@@ -28,7 +28,7 @@ const (
 const snapshotChunk = 65536
 
 func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string, error) {
-	if err := checkSchema(n.Name); err != nil {
+	if err := s.checkSchema(n.Name); err != nil {
 		return "", err
 	}
 	if n.OrReplace {
@@ -38,7 +38,7 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 		return "", sql.Errorf("25001", "CREATE MATERIALIZED VIEW cannot run inside a transaction block")
 	}
 	name := n.Name.Name
-	if s.e.cat.Lookup("", name) != nil {
+	if s.e.cat.Lookup(n.Name.Schema, name) != nil {
 		if n.IfNotExists {
 			return "CREATE MATERIALIZED VIEW", nil
 		}
@@ -57,7 +57,7 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 	if err := s.checkAccess(q.Access); err != nil {
 		return "", err
 	}
-	rel := &catalog.Relation{Schema: "public", Name: name, Kind: catalog.KindMatView, Owner: s.user, SQL: n.Query.Text,
+	rel := &catalog.Relation{Schema: schemaOf(n.Name), Name: name, Kind: catalog.KindMatView, Owner: s.user, SQL: n.Query.Text,
 		EmitOnWindowClose: n.EmitOnWindowClose}
 	if n.EmitOnWindowClose {
 		q.Plan = planner.EOWCPlan(q.Plan)
@@ -111,7 +111,7 @@ func (e *Engine) startView(ctx context.Context, rel *catalog.Relation, plan plan
 		return 0, err
 	}
 	defer e.flows.mu.unlock()
-	if e.cat.Lookup("", rel.Name) != nil {
+	if e.cat.Lookup(rel.Schema, rel.Name) != nil {
 		return 0, sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", rel.Name)
 	}
 	var err error
@@ -316,7 +316,7 @@ func (e *Engine) resumeFlow(rel *catalog.Relation) (*dataflow, error) {
 // PostgreSQL habits send: eddy's views are always fresh, so there is
 // nothing to do but check the name.
 func (s *Session) refreshMatView(n *sql.RefreshMaterializedView) (string, error) {
-	if err := checkSchema(n.Name); err != nil {
+	if err := s.checkSchema(n.Name); err != nil {
 		return "", err
 	}
 	rel := s.e.cat.Lookup(n.Name.Schema, n.Name.Name)

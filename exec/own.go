@@ -53,6 +53,10 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 		return s.simple(func(ctx context.Context) (string, error) { return s.createIndex(ctx, n) }), nil
 	case *sql.Grant:
 		return s.simple(func(context.Context) (string, error) { return s.grant(n) }), nil
+	case *sql.CreateSchema:
+		return s.simple(func(context.Context) (string, error) { return s.createSchema(n) }), nil
+	case *sql.DropSchema:
+		return s.simple(func(ctx context.Context) (string, error) { return s.dropSchema(ctx, n) }), nil
 	case *sql.CreateRole, *sql.AlterRole, *sql.DropRole:
 		p, _ := s.prepareRole(n)
 		return p, nil
@@ -124,19 +128,19 @@ func (s *Session) prepareShow(n *sql.Show) *statement {
 	return st
 }
 
-func checkSchema(o sql.ObjectName) error {
-	if o.Schema != "" && o.Schema != "public" {
+func (s *Session) checkSchema(o sql.ObjectName) error {
+	if o.Schema != "" && !s.e.cat.SchemaExists(o.Schema) {
 		return sql.Errorf(sql.CodeInvalidSchemaName, "schema %q does not exist", o.Schema)
 	}
 	return nil
 }
 
 func (s *Session) createView(n *sql.CreateView) (string, error) {
-	if err := checkSchema(n.Name); err != nil {
+	if err := s.checkSchema(n.Name); err != nil {
 		return "", err
 	}
 	name := n.Name.Name
-	existing := s.e.cat.Lookup("", name)
+	existing := s.e.cat.Lookup(n.Name.Schema, name)
 	if existing != nil {
 		if n.IfNotExists {
 			return "CREATE VIEW", nil
@@ -152,7 +156,7 @@ func (s *Session) createView(n *sql.CreateView) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rel := &catalog.Relation{Schema: "public", Name: name, Kind: catalog.KindView, Owner: s.user, SQL: n.Query.Text}
+	rel := &catalog.Relation{Schema: schemaOf(n.Name), Name: name, Kind: catalog.KindView, Owner: s.user, SQL: n.Query.Text}
 	if s.refuseTemp(q.Access, "views") != nil {
 		// As in PostgreSQL, a view over a temporary relation is itself
 		// temporary: no other session could read it.

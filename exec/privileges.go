@@ -321,7 +321,7 @@ func (s *Session) grantRelations(n *sql.Grant) ([]*catalog.Relation, error) {
 		return out, nil
 	}
 	for _, o := range n.Objects {
-		if err := checkSchema(o); err != nil {
+		if err := s.checkSchema(o); err != nil {
 			return nil, err
 		}
 		r := s.e.cat.Lookup(o.Schema, o.Name)

@@ -30,6 +30,11 @@ func (s *Session) regName(oid int64, t uint32) string {
 	switch t {
 	case sql.OIDRegclass:
 		if r := s.e.cat.ByOID(uint32(oid)); r != nil {
+			// Qualified when not visible through the search path, as in
+			// PostgreSQL.
+			if r.Schema != "public" && r.Schema != "" {
+				return quoteIdentIfNeeded(r.Schema) + "." + quoteIdentIfNeeded(r.Name)
+			}
 			return quoteIdentIfNeeded(r.Name)
 		}
 		if _, name, ok := pgcatalog.ImpliedIndex(s.e.cat, uint32(oid)); ok {
@@ -59,6 +64,11 @@ func (s *Session) regName(oid int64, t uint32) string {
 			return "public"
 		case pgcatalog.OIDInformationSchema:
 			return "information_schema"
+		}
+		for _, sc := range s.e.cat.Schemas() {
+			if int64(sc.OID) == oid {
+				return quoteIdentIfNeeded(sc.Name)
+			}
 		}
 	}
 	return strconv.FormatInt(oid, 10)
@@ -114,6 +124,9 @@ func (s *Session) regOID(name string, t uint32) (sql.Value, error) {
 			return sql.NewInt(int64(pgcatalog.OIDPublic)), nil
 		case "information_schema":
 			return sql.NewInt(int64(pgcatalog.OIDInformationSchema)), nil
+		}
+		if sc := s.e.cat.SchemaNamed(unquoteIdent(name)); sc != nil {
+			return sql.NewInt(int64(sc.OID)), nil
 		}
 		return sql.Null, sql.Errorf(sql.CodeUndefinedSchema, "schema %q does not exist", name)
 	}

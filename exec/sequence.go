@@ -242,10 +242,10 @@ func newSequence(name string, typ sql.Type, o *sql.CreateSequence) (*catalog.Seq
 }
 
 func (s *Session) createSequence(n *sql.CreateSequence) (string, error) {
-	if err := checkSchema(n.Name); err != nil {
+	if err := s.checkSchema(n.Name); err != nil {
 		return "", err
 	}
-	if old := s.e.cat.Lookup("", n.Name.Name); old != nil {
+	if old := s.e.cat.Lookup(n.Name.Schema, n.Name.Name); old != nil {
 		if n.IfNotExists {
 			return "CREATE SEQUENCE", nil
 		}
@@ -259,7 +259,7 @@ func (s *Session) createSequence(n *sql.CreateSequence) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rel := &catalog.Relation{OID: oid, Schema: "public", Name: n.Name.Name, Kind: catalog.KindSeq, Owner: s.user, Sequence: p}
+	rel := &catalog.Relation{OID: oid, Schema: schemaOf(n.Name), Name: n.Name.Name, Kind: catalog.KindSeq, Owner: s.user, Sequence: p}
 	if err := s.e.cat.Put(rel); err != nil {
 		return "", err
 	}

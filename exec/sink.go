@@ -236,13 +236,13 @@ func sinkOptions(rel *catalog.Relation) map[string]string {
 
 func (s *Session) createSink(ctx context.Context, n *sql.CreateSink) (string, error) {
 	const tag = "CREATE SINK"
-	if err := checkSchema(n.Name); err != nil {
+	if err := s.checkSchema(n.Name); err != nil {
 		return "", err
 	}
 	if s.txn != nil {
 		return "", sql.Errorf("25001", "CREATE SINK cannot run inside a transaction block")
 	}
-	if s.e.cat.Lookup("", n.Name.Name) != nil {
+	if s.e.cat.Lookup(n.Name.Schema, n.Name.Name) != nil {
 		if n.IfNotExists {
 			return tag, nil
 		}
@@ -257,9 +257,9 @@ func (s *Session) createSink(ctx context.Context, n *sql.CreateSink) (string, er
 		return "", err
 	}
 	if n.Query != nil {
-		return tag, s.createFlowSink(ctx, n.Name.Name, n.Query.Text, n.Query.AST, opts, cfg)
+		return tag, s.createFlowSink(ctx, n.Name, n.Query.Text, n.Query.AST, opts, cfg)
 	}
-	if err := checkSchema(n.From); err != nil {
+	if err := s.checkSchema(n.From); err != nil {
 		return "", err
 	}
 	from := s.e.cat.Lookup(n.From.Schema, n.From.Name)
@@ -268,15 +268,16 @@ func (s *Session) createSink(ctx context.Context, n *sql.CreateSink) (string, er
 	}
 	switch from.Kind {
 	case catalog.KindMatView:
-		return tag, s.createViewSink(ctx, n.Name.Name, from, opts, cfg)
+		return tag, s.createViewSink(ctx, n.Name, from, opts, cfg)
 	case catalog.KindTable, catalog.KindView, catalog.KindSource:
-		return tag, s.createRelationSink(ctx, n.Name.Name, from, opts, cfg)
+		return tag, s.createRelationSink(ctx, n.Name, from, opts, cfg)
 	}
 	return "", sql.Errorf(sql.CodeWrongObjectType, "cannot sink %s %q: a sink reads a table, a source, a view, a materialized view or a query", relationKindWord(from), from.Name)
 }
 
 // createViewSink creates a sink fed by a materialized view's dataflow.
-func (s *Session) createViewSink(ctx context.Context, name string, view *catalog.Relation, opts map[string]string, cfg sinkConfig) error {
+func (s *Session) createViewSink(ctx context.Context, qn sql.ObjectName, view *catalog.Relation, opts map[string]string, cfg sinkConfig) error {
+	name := qn.Name
 	if err := s.checkAccess([]planner.Access{{Rel: view.OID, Priv: catalog.PrivSelect}}); err != nil {
 		return err
 	}
@@ -293,7 +294,7 @@ func (s *Session) createViewSink(ctx context.Context, name string, view *catalog
 	if err := s.e.ensureSinkTopic(ctx, cfg); err != nil {
 		return err
 	}
-	rel := &catalog.Relation{Schema: "public", Name: name, Kind: catalog.KindSink, Owner: s.user,
+	rel := &catalog.Relation{Schema: schemaOf(qn), Name: name, Kind: catalog.KindSink, Owner: s.user,
 		Options: opts, DependsOn: []uint32{view.OID}}
 	var err error
 	if rel.OID, err = s.e.cat.AllocOIDs(1); err != nil {

@@ -76,8 +76,9 @@ func (s *topicSink) source() string {
 
 // createRelationSink creates a sink of a table, a source or a view: of
 // SELECT * from it.
-func (s *Session) createRelationSink(ctx context.Context, name string, from *catalog.Relation, opts map[string]string, cfg sinkConfig) error {
-	text := `SELECT * FROM "` + strings.ReplaceAll(from.Name, `"`, `""`) + `"`
+func (s *Session) createRelationSink(ctx context.Context, qn sql.ObjectName, from *catalog.Relation, opts map[string]string, cfg sinkConfig) error {
+	name := qn.Name
+	text := `SELECT * FROM "` + strings.ReplaceAll(from.Schema, `"`, `""`) + `"."` + strings.ReplaceAll(from.Name, `"`, `""`) + `"`
 	stmts, err := sql.Parse(text)
 	if err != nil {
 		return err
@@ -85,11 +86,12 @@ func (s *Session) createRelationSink(ctx context.Context, name string, from *cat
 	if len(stmts) != 1 || stmts[0].AST == nil {
 		return fmt.Errorf("sink %s: %q is not a query", name, text)
 	}
-	return s.createFlowSink(ctx, name, text, stmts[0].AST, opts, cfg)
+	return s.createFlowSink(ctx, qn, text, stmts[0].AST, opts, cfg)
 }
 
 // createFlowSink creates a sink of a query, which runs its own dataflow.
-func (s *Session) createFlowSink(ctx context.Context, name, text string, stmt ast.StmtNode, opts map[string]string, cfg sinkConfig) error {
+func (s *Session) createFlowSink(ctx context.Context, qn sql.ObjectName, text string, stmt ast.StmtNode, opts map[string]string, cfg sinkConfig) error {
+	name := qn.Name
 	q, err := s.e.planner.PlanQuery(stmt, nil)
 	if err != nil {
 		return err
@@ -103,7 +105,7 @@ func (s *Session) createFlowSink(ctx context.Context, name, text string, stmt as
 	if err := s.checkAccess(q.Access); err != nil {
 		return err
 	}
-	rel := &catalog.Relation{Schema: "public", Name: name, Kind: catalog.KindSink, Owner: s.user, SQL: text,
+	rel := &catalog.Relation{Schema: schemaOf(qn), Name: name, Kind: catalog.KindSink, Owner: s.user, SQL: text,
 		Options: map[string]string{}}
 	for k, v := range opts {
 		rel.Options[k] = v
@@ -157,7 +159,7 @@ func (e *Engine) startFlowSink(ctx context.Context, rel *catalog.Relation, plan 
 		return err
 	}
 	defer e.flows.mu.unlock()
-	if e.cat.Lookup("", rel.Name) != nil {
+	if e.cat.Lookup(rel.Schema, rel.Name) != nil {
 		return sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", rel.Name)
 	}
 	var err error

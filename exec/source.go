@@ -372,11 +372,11 @@ func (c sourceConfig) startOffsets(ctx context.Context, cl *kgo.Client, parts []
 
 func (s *Session) createSource(ctx context.Context, n *sql.CreateSource) (string, error) {
 	const tag = "CREATE SOURCE"
-	if err := checkSchema(n.Name); err != nil {
+	if err := s.checkSchema(n.Name); err != nil {
 		return "", err
 	}
 	name := n.Name.Name
-	if s.e.cat.Lookup("", name) != nil {
+	if s.e.cat.Lookup(n.Name.Schema, name) != nil {
 		if n.IfNotExists {
 			return tag, nil
 		}
@@ -393,7 +393,7 @@ func (s *Session) createSource(ctx context.Context, n *sql.CreateSource) (string
 	if len(n.Constraints) > 0 {
 		return "", errUnsupported("constraints on a source")
 	}
-	rel := &catalog.Relation{Schema: "public", Name: name, Kind: catalog.KindSource, Owner: s.user, Options: opts}
+	rel := &catalog.Relation{Schema: schemaOf(n.Name), Name: name, Kind: catalog.KindSource, Owner: s.user, Options: opts}
 	for _, cd := range n.Columns {
 		if rel.ColumnIndex(cd.Name) >= 0 {
 			return "", sql.Errorf(sql.CodeDuplicateColumn, "column %q specified more than once", cd.Name)

@@ -98,7 +98,7 @@ func (s *Session) checkRelSchema(o sql.ObjectName) error {
 	if s.isTempName(o.Schema) {
 		return nil
 	}
-	return checkSchema(o)
+	return s.checkSchema(o)
 }
 
 // refuseTemp refuses a materialized view (or sink) that reads a temporary
@@ -216,10 +216,10 @@ func (s *Session) newTableSchema(n *sql.CreateTable) (string, error) {
 	if n.Temporary {
 		return "", sql.Errorf(sql.CodeInvalidTableDefinition, "cannot create temporary relation in non-temporary schema")
 	}
-	if err := checkSchema(n.Name); err != nil {
+	if err := s.checkSchema(n.Name); err != nil {
 		return "", err
 	}
-	return "public", nil
+	return schemaOf(n.Name), nil
 }
 
 // registerOnCommit records a temporary table's ON COMMIT action; outside

@@ -148,10 +148,7 @@ func (b *binder) bindTableName(tn *ast.TableName) (Node, error) {
 			return &VirtualScan{Name: s + "." + name, Cols: cols}, nil
 		}
 	}
-	if schema != "" && schema != "public" && !b.p.isTempName(schema) {
-		if schema == "pg_catalog" || schema == "information_schema" {
-			return nil, sql.Errorf(sql.CodeUndefinedTable, "relation \"%s.%s\" does not exist", schema, name)
-		}
+	if schema == "pg_catalog" || schema == "information_schema" {
 		return nil, sql.Errorf(sql.CodeUndefinedTable, "relation \"%s.%s\" does not exist", schema, name)
 	}
 	rel := b.p.lookup(schema, name)
@@ -159,6 +156,9 @@ func (b *binder) bindTableName(tn *ast.TableName) (Node, error) {
 		return b.bindSequence(rel), nil
 	}
 	if rel == nil || !rel.IsQueryable() {
+		if schema != "" {
+			return nil, sql.Errorf(sql.CodeUndefinedTable, "relation \"%s.%s\" does not exist", schema, name)
+		}
 		return nil, sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", name)
 	}
 	b.need(rel, catalog.PrivSelect)

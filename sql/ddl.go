@@ -641,6 +641,9 @@ func (p *ownParser) create() (Stmt, *Error) {
 	if p.peek().is("role") || p.peek().is("user") {
 		return p.createRole(p.advance().val == "user")
 	}
+	if p.accept("schema") {
+		return p.createSchema()
+	}
 	// LOCAL and GLOBAL are noise words before TEMPORARY, as in PostgreSQL.
 	if p.peekAt(1).is("temp") || p.peekAt(1).is("temporary") {
 		_ = p.accept("local") || p.accept("global")
@@ -1237,6 +1240,9 @@ func (p *ownParser) drop() (Stmt, *Error) {
 	}
 	if p.accept("function") {
 		return p.dropFunction()
+	}
+	if p.accept("schema") {
+		return p.dropSchema()
 	}
 	kind, ok := p.objectKind()
 	if !ok {

@@ -95,6 +95,7 @@ const (
 	CodeUndefinedObject              = "42704"
 	CodeDuplicateColumn              = "42701"
 	CodeDuplicateTable               = "42P07"
+	CodeDuplicateSchema              = "42P06"
 	CodeDuplicateObject              = "42710"
 	CodeDuplicateAlias               = "42712"
 	CodeAmbiguousColumn              = "42702"

@@ -26,7 +26,7 @@ func init() {
 		var out []rec
 		for _, r := range o.rels {
 			kind := relkind(r)
-			x := classRec(r.OID, r.Name, r.Schema, kind, len(r.Columns))
+			x := classRec(o.cat, r.OID, r.Name, r.Schema, kind, len(r.Columns))
 			x["relhasindex"] = hasIndex[r.OID]
 			x["relhastriggers"] = hasTriggers[r.OID]
 			x["relchecks"] = checks[r.OID]
@@ -44,7 +44,7 @@ func init() {
 		}
 		for _, ix := range o.indexes {
 			if ix.Synth {
-				out = append(out, classRec(ix.OID, ix.Name, ix.Table.Schema, 'i', len(ix.Columns)))
+				out = append(out, classRec(o.cat, ix.OID, ix.Name, ix.Table.Schema, 'i', len(ix.Columns)))
 			}
 		}
 		return out, nil
@@ -124,7 +124,7 @@ func init() {
 
 // classRec is a pg_class row with PostgreSQL's values for a relation of
 // the kind that eddy has no reason to vary.
-func classRec(oid uint32, name, schema string, kind byte, natts int) rec {
+func classRec(cat *catalog.Catalog, oid uint32, name, schema string, kind byte, natts int) rec {
 	am := uint32(0)
 	switch kind {
 	case 'r', 'm':
@@ -141,7 +141,7 @@ func classRec(oid uint32, name, schema string, kind byte, natts int) rec {
 		filenode = 0
 	}
 	return rec{
-		"oid": oid, "relname": name, "relnamespace": nsOID(schema), "reltype": uint32(0), "reloftype": uint32(0),
+		"oid": oid, "relname": name, "relnamespace": nsOID(cat, schema), "reltype": uint32(0), "reloftype": uint32(0),
 		"relowner": oidSuperuser, "relam": am, "relfilenode": filenode, "reltablespace": uint32(0),
 		"relpages": 0, "reltuples": float64(-1), "relallvisible": 0, "reltoastrelid": uint32(0),
 		"relisshared": false, "relpersistence": persistence(schema), "relkind": kind, "relnatts": natts,

@@ -12,7 +12,7 @@ func init() {
 		var out []rec
 		for _, c := range o.constraints {
 			x := rec{
-				"oid": c.OID, "conname": c.Name, "connamespace": nsOID(c.Table.Schema), "contype": c.Type,
+				"oid": c.OID, "conname": c.Name, "connamespace": nsOID(ctx.Cat, c.Table.Schema), "contype": c.Type,
 				"condeferrable": false, "condeferred": false, "convalidated": true, "conrelid": c.Table.OID,
 				"contypid": uint32(0), "conindid": c.IndexOID, "conparentid": uint32(0), "confrelid": uint32(0),
 				"confupdtype": " ", "confdeltype": " ", "confmatchtype": " ",

@@ -54,7 +54,7 @@ func (o *objects) depends() []rec {
 		case catalog.KindIndex:
 			continue // below, with the indexes implied by constraints
 		case catalog.KindView, catalog.KindMatView:
-			out = append(out, dep(oidPgClass, r.OID, oidPgNamespace, nsOID(r.Schema), 0, "n"))
+			out = append(out, dep(oidPgClass, r.OID, oidPgNamespace, nsOID(o.cat, r.Schema), 0, "n"))
 			rule := synthRuleBase | r.OID
 			out = append(out, dep(oidPgRewrite, rule, oidPgClass, r.OID, 0, "i"),
 				dep(oidPgRewrite, rule, oidPgClass, r.OID, 0, "n"))
@@ -65,7 +65,7 @@ func (o *objects) depends() []rec {
 				out = append(out, dep(oidPgRewrite, rule, oidPgProc, f, 0, "n"))
 			}
 		default:
-			out = append(out, dep(oidPgClass, r.OID, oidPgNamespace, nsOID(r.Schema), 0, "n"))
+			out = append(out, dep(oidPgClass, r.OID, oidPgNamespace, nsOID(o.cat, r.Schema), 0, "n"))
 		}
 		if r.Kind == catalog.KindSeq && r.OwnedBy != 0 && o.rel(r.OwnedBy) != nil {
 			out = append(out, dep(oidPgClass, r.OID, oidPgClass, r.OwnedBy, int(r.OwnedByColumn), "a"))
@@ -87,7 +87,7 @@ func (o *objects) depends() []rec {
 	}
 	if o.cat != nil {
 		for _, f := range o.cat.Functions() {
-			out = append(out, dep(oidPgProc, f.OID, oidPgNamespace, nsOID(f.Schema), 0, "n"))
+			out = append(out, dep(oidPgProc, f.OID, oidPgNamespace, nsOID(o.cat, f.Schema), 0, "n"))
 		}
 	}
 	for _, c := range o.constraints {

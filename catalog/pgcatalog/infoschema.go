@@ -130,6 +130,15 @@ func init() {
 			}
 			out = append(out, rec{"catalog_name": ctx.Database, "schema_name": s, "schema_owner": owner})
 		}
+		if ctx.Cat != nil {
+			for _, s := range ctx.Cat.Schemas() {
+				owner := ""
+				if r := ctx.Cat.RoleByOID(s.Owner); r != nil {
+					owner = r.Name
+				}
+				out = append(out, rec{"catalog_name": ctx.Database, "schema_name": s.Name, "schema_owner": owner})
+			}
+		}
 		return out, nil
 	})
 	def(is, "views", func(ctx *Context) ([]rec, error) {

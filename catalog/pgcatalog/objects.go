@@ -55,12 +55,19 @@ const (
 )
 
 // nsOID is a schema's pg_namespace OID.
-func nsOID(schema string) uint32 {
+func nsOID(cat *catalog.Catalog, schema string) uint32 {
 	switch schema {
 	case "pg_catalog":
 		return OIDPgCatalog
 	case "information_schema":
 		return OIDInformationSchema
+	case "public", "":
+		return OIDPublic
+	}
+	if cat != nil {
+		if s := cat.SchemaNamed(schema); s != nil {
+			return s.OID
+		}
 	}
 	if n, ok := tempSlot(schema); ok {
 		return tempNamespaceBase + uint32(n)

@@ -81,8 +81,13 @@ func init() {
 			// PostgreSQL 15 gives public to pg_database_owner.
 			rows := []sql.Row{ns(OIDPgCatalog, "pg_catalog", oidSuperuser), ns(OIDPublic, "public", oidDatabaseOwner),
 				ns(OIDInformationSchema, "information_schema", oidSuperuser)}
+			if ctx.Cat != nil {
+				for _, s := range ctx.Cat.Schemas() {
+					rows = append(rows, ns(s.OID, s.Name, s.Owner))
+				}
+			}
 			for _, t := range tempSchemas(ctx.Cat) {
-				rows = append(rows, ns(nsOID(t), t, oidSuperuser))
+				rows = append(rows, ns(nsOID(ctx.Cat, t), t, oidSuperuser))
 			}
 			return rows, nil
 		},

@@ -126,7 +126,14 @@ func init() {
 				}
 				return sql.NewText(s), nil
 			}},
-		fn("pg_table_is_visible", types(sql.Oid), sql.Bool, func(*Context, []sql.Value) (sql.Value, error) {
+		fn("pg_table_is_visible", types(sql.Oid), sql.Bool, func(ctx *Context, a []sql.Value) (sql.Value, error) {
+			// Unqualified names resolve in pg_catalog and public only, so a
+			// relation in a user schema is not visible (psql's \dt hides it).
+			if ctx.Catalog != nil {
+				if schema, _, ok := ctx.Catalog.RelationName(uint32(a[0].Int())); ok && schema != "public" && schema != "pg_catalog" && schema != "" {
+					return sql.NewBool(false), nil
+				}
+			}
 			return sql.NewBool(true), nil
 		}),
 		fn("pg_type_is_visible", types(sql.Oid), sql.Bool, func(*Context, []sql.Value) (sql.Value, error) {
