@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"unsafe"
 
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
@@ -304,19 +305,45 @@ type aggGroup struct {
 	inline []*inlineSet
 }
 
-// aggAcc is one aggregate's running state in a group.
+// aggAcc is one aggregate's running state in a group. It is kept small,
+// as the group cache (aggCache) holds one per aggregate of every cached
+// group: parts that few aggregates need sit behind pointers set on first
+// use (sumState.w, ord).
 type aggAcc struct {
-	n             int64 // count (of distinct values); min/max's non-NULL values
-	sum           sumState
-	ext           []byte // min/max: the extreme, sql.AppendRow'd; nil: none
+	n             int64    // count (of distinct values); min/max's non-NULL values
+	sum           sumState // sum and avg
+	ext           []byte   // min/max: the extreme, sql.AppendRow'd; nil: none
 	trues, falses int64
-	// extKey is ext's sort key, computed once per epoch where an
-	// append-only min or max of a lossy key compares values with it;
-	// where the key is exact, extVal is ext decoded (once), compared
-	// as values are, which costs no key per row.
-	extKey []byte
-	extVal sql.Value
+	// ord caches, for an append-only min or max, ext's comparable form.
+	ord *extOrder
+}
+
+// extOrder is ext's sort key, computed once per epoch where an append-only
+// min or max of a lossy key compares values with it; where the key is
+// exact, val is ext decoded (once), compared as values are, which costs no
+// key per row.
+type extOrder struct {
+	key    []byte
+	val    sql.Value
 	hasVal bool
+}
+
+func (acc *aggAcc) order() *extOrder {
+	if acc.ord == nil {
+		acc.ord = &extOrder{}
+	}
+	return acc.ord
+}
+
+// memBytes is the heap the state holds beyond its own struct.
+func (acc *aggAcc) memBytes() int64 {
+	n := int64(cap(acc.ext)) + acc.sum.memBytes()
+	if o := acc.ord; o != nil {
+		n += int64(unsafe.Sizeof(extOrder{})) + int64(cap(o.key))
+		// The decoded extreme's text or bytes are its own copy.
+		n += int64(len(o.val.BytesString()))
+	}
+	return n
 }
 
 // setChange is the epoch's net change to one member of a multiset.
@@ -688,18 +715,19 @@ func (a *aggOp) pass(i int, r sql.Row) (bool, error) {
 // offer makes v the extreme of an append-only min or max if it comes
 // first in the order of the multiset it does without.
 func (acc *aggAcc) offer(s *aggSpec, v sql.Value) error {
+	o := acc.order()
 	if !s.lossy {
 		// Exact keys order as sql.Compare does (keyOrdered), and equal
 		// ones are the same value.
-		if acc.ext != nil && !acc.hasVal {
+		if acc.ext != nil && !o.hasVal {
 			cur, err := decodeOne(acc.ext)
 			if err != nil {
 				return err
 			}
-			acc.extVal, acc.hasVal = cur, true
+			o.val, o.hasVal = cur, true
 		}
 		if acc.ext != nil {
-			c := sql.Compare(v, acc.extVal)
+			c := sql.Compare(v, o.val)
 			if s.kind == aggMax {
 				c = -c
 			}
@@ -714,19 +742,19 @@ func (acc *aggAcc) offer(s *aggSpec, v sql.Value) error {
 		if err != nil {
 			return err
 		}
-		acc.extVal, acc.hasVal = cur, true
+		o.val, o.hasVal = cur, true
 		return nil
 	}
-	if acc.ext != nil && acc.extKey == nil {
+	if acc.ext != nil && o.key == nil {
 		cur, err := decodeOne(acc.ext)
 		if err != nil {
 			return err
 		}
-		acc.extKey = s.sortKey(cur)
+		o.key = s.sortKey(cur)
 	}
 	k := s.sortKey(v)
-	if acc.ext == nil || bytes.Compare(k, acc.extKey) < 0 {
-		acc.ext, acc.extKey = sql.AppendRow(nil, sql.Row{v}), k
+	if acc.ext == nil || bytes.Compare(k, o.key) < 0 {
+		acc.ext, o.key = sql.AppendRow(nil, sql.Row{v}), k
 	}
 	return nil
 }
@@ -1025,8 +1053,8 @@ func (a *aggOp) output(g *aggGroup) (sql.Row, error) {
 		case aggMin, aggMax:
 			v = sql.Null
 			switch {
-			case acc.hasVal:
-				v = acc.extVal
+			case acc.ord != nil && acc.ord.hasVal:
+				v = acc.ord.val
 			case acc.ext != nil:
 				v, err = decodeOne(acc.ext)
 			}

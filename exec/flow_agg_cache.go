@@ -309,7 +309,7 @@ func (c *aggCache) putGroup(g *aggGroup) {
 	g.cached = int64(2*len(g.key)) + aggCacheEntryCost + aggCacheGroupCost + int64(len(g.vals)+len(g.row))*aggCacheValueCost +
 		int64(len(g.accs))*aggCacheAccCost
 	for i := range g.accs {
-		g.cached += int64(len(g.accs[i].ext) + len(g.accs[i].extKey))
+		g.cached += g.accs[i].memBytes()
 	}
 	g.cached += g.inlineBytes()
 	for _, v := range g.row {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+	"unsafe"
 
 	"github.com/cockroachdb/apd/v3"
 
@@ -25,8 +26,17 @@ import (
 // (exactSum). The result is read through sumAcc and avgAcc, so that types,
 // scales and rounding are those of a batch query.
 type sumState struct {
-	n     int64 // non-NULL values
-	i     int64
+	n int64 // non-NULL values
+	i int64
+	// w holds what a sum of ints alone never needs, allocated on first
+	// use: a group's state is cached in memory (aggCache), and a count
+	// or an integer sum would otherwise carry room for a decimal, scales,
+	// a float and an interval.
+	w *sumWide
+}
+
+// sumWide is a sum's state beyond int64s.
+type sumWide struct {
 	isDec bool // the sum is in dec
 	dec   apd.Decimal
 	// scales counts the finite numerics present by scale.
@@ -36,17 +46,42 @@ type sumState struct {
 	iv              sql.IntervalValue
 }
 
+func (s *sumState) wide() *sumWide {
+	if s.w == nil {
+		s.w = &sumWide{}
+	}
+	return s.w
+}
+
+func (s *sumState) isDec() bool { return s.w != nil && s.w.isDec }
+
+// memBytes is the heap the state holds beyond its own struct.
+func (s *sumState) memBytes() int64 {
+	w := s.w
+	if w == nil {
+		return 0
+	}
+	n := int64(unsafe.Sizeof(sumWide{})) + int64(cap(w.scales))*int64(unsafe.Sizeof(scaleCount{}))
+	n += int64(len(w.dec.Coeff.Bits())) * 8
+	if w.f != nil {
+		n += int64(unsafe.Sizeof(exactSum{})) + int64(len(w.f.m.Bits()))*8
+	}
+	return n
+}
+
 type scaleCount struct {
 	scale int32
 	n     int64
 }
 
-func (s *sumState) toDec() {
-	if !s.isDec {
-		s.isDec = true
-		s.dec.SetInt64(s.i)
+func (s *sumState) toDec() *sumWide {
+	w := s.wide()
+	if !w.isDec {
+		w.isDec = true
+		w.dec.SetInt64(s.i)
 		s.i = 0
 	}
+	return w
 }
 
 func (s *sumState) add(v sql.Value, d int64) {
@@ -57,50 +92,52 @@ func (s *sumState) add(v sql.Value, d int64) {
 	switch v.Kind() {
 	case sql.KindInt:
 		x := v.Int()
-		if !s.isDec {
+		if !s.isDec() {
 			if p, ok := mulInt64(x, d); ok {
 				if q, ok := addInt64(s.i, p); ok {
 					s.i = q
 					return
 				}
 			}
-			s.toDec()
 		}
+		w := s.toDec()
 		var t apd.Decimal
 		decCtx.Mul(&t, apd.New(x, 0), apd.New(d, 0))
-		decCtx.Add(&s.dec, &s.dec, &t)
+		decCtx.Add(&w.dec, &w.dec, &t)
 	case sql.KindNumeric:
 		x := v.Numeric()
-		s.toDec()
+		w := s.toDec()
 		switch {
 		case x.Form == apd.NaN || x.Form == apd.NaNSignaling:
-			s.nan += d
+			w.nan += d
 			return
 		case x.Form == apd.Infinite && x.Negative:
-			s.ninf += d
+			w.ninf += d
 			return
 		case x.Form == apd.Infinite:
-			s.pinf += d
+			w.pinf += d
 			return
 		}
-		s.addScale(max(0, -x.Exponent), d)
+		w.addScale(max(0, -x.Exponent), d)
 		var t apd.Decimal
 		decCtx.Mul(&t, x, apd.New(d, 0))
-		decCtx.Add(&s.dec, &s.dec, &t)
+		decCtx.Add(&w.dec, &w.dec, &t)
 	case sql.KindFloat:
-		if s.f == nil {
-			s.f = &exactSum{}
+		w := s.wide()
+		if w.f == nil {
+			w.f = &exactSum{}
 		}
-		s.f.add(v.Float(), d)
+		w.f.add(v.Float(), d)
 	case sql.KindInterval:
 		iv := v.Interval()
-		s.iv.Months += iv.Months * int32(d)
-		s.iv.Days += iv.Days * int32(d)
-		s.iv.Micros += iv.Micros * d
+		w := s.wide()
+		w.iv.Months += iv.Months * int32(d)
+		w.iv.Days += iv.Days * int32(d)
+		w.iv.Micros += iv.Micros * d
 	}
 }
 
-func (s *sumState) addScale(scale int32, d int64) {
+func (s *sumWide) addScale(scale int32, d int64) {
 	for i := range s.scales {
 		if s.scales[i].scale == scale {
 			s.scales[i].n += d
@@ -116,47 +153,55 @@ func (s *sumState) addScale(scale int32, d int64) {
 // normalize returns a decimal sum to an int64 once no numeric is left and
 // it fits again, so that the state of an integer sum stays small.
 func (s *sumState) normalize() {
-	if !s.isDec || len(s.scales) > 0 || s.nan != 0 || s.pinf != 0 || s.ninf != 0 {
+	w := s.w
+	if w == nil {
 		return
 	}
-	var q apd.Decimal
-	if _, err := decCtx.Quantize(&q, &s.dec, 0); err != nil || q.Cmp(&s.dec) != 0 || !q.Coeff.IsInt64() {
-		return
+	if w.isDec && len(w.scales) == 0 && w.nan == 0 && w.pinf == 0 && w.ninf == 0 {
+		var q apd.Decimal
+		if _, err := decCtx.Quantize(&q, &w.dec, 0); err == nil && q.Cmp(&w.dec) == 0 && q.Coeff.IsInt64() {
+			if i, err := q.Int64(); err == nil {
+				w.isDec, s.i = false, i
+				w.dec.SetInt64(0)
+			}
+		}
 	}
-	i, err := q.Int64()
-	if err != nil {
-		return
+	if !w.isDec && len(w.scales) == 0 && w.f == nil && w.iv == (sql.IntervalValue{}) {
+		s.w = nil // back to ints alone: drop the wide part
 	}
-	s.isDec, s.i = false, i
-	s.dec.SetInt64(0)
 }
 
 // acc is the sum as a sumAcc of result type typ, whose result() gives
 // what a batch query gives over the values present.
 func (s *sumState) acc(typ sql.Type) (*sumAcc, error) {
-	a := &sumAcc{typ: typ, n: s.n, i: s.i, isDec: s.isDec, iv: s.iv}
-	if s.f != nil {
-		a.f = s.f.float()
+	a := &sumAcc{typ: typ, n: s.n, i: s.i}
+	w := s.w
+	if w == nil {
+		return a, nil
 	}
-	if !s.isDec {
+	a.isDec, a.iv = w.isDec, w.iv
+	if w.f != nil {
+		a.f = w.f.float()
+	}
+	if !w.isDec {
 		return a, nil
 	}
 	d := new(apd.Decimal)
 	switch {
-	case s.nan > 0 || (s.pinf > 0 && s.ninf > 0):
+	case w.nan > 0 || (w.pinf > 0 && w.ninf > 0):
 		d.Form = apd.NaN
-	case s.pinf > 0:
+	case w.pinf > 0:
 		d.Form = apd.Infinite
-	case s.ninf > 0:
+	case w.ninf > 0:
 		d.Form, d.Negative = apd.Infinite, true
 	default:
 		var scale int32
-		for _, c := range s.scales {
+		for _, c := range w.scales {
 			if c.n > 0 {
 				scale = max(scale, c.scale)
 			}
 		}
-		if _, err := decCtx.Quantize(d, &s.dec, -scale); err != nil {
+		if _, err := decCtx.Quantize(d, &w.dec, -scale); err != nil {
 			return nil, sql.Errorf(sql.CodeNumericValueOutOfRange, "numeric sum: %v", err)
 		}
 	}
@@ -332,16 +377,20 @@ const (
 func (s *sumState) append(buf []byte) []byte {
 	s.normalize()
 	buf = binary.AppendVarint(buf, s.n)
+	w := s.w
+	if w == nil {
+		w = &zeroWide
+	}
 	var flags byte
-	if s.isDec {
+	if w.isDec {
 		flags |= sumHasDec
 	} else if s.i != 0 {
 		flags |= sumHasInt
 	}
-	if s.f != nil {
+	if w.f != nil {
 		flags |= sumHasFloat
 	}
-	if s.iv != (sql.IntervalValue{}) {
+	if w.iv != (sql.IntervalValue{}) {
 		flags |= sumHasInterval
 	}
 	buf = append(buf, flags)
@@ -349,18 +398,18 @@ func (s *sumState) append(buf []byte) []byte {
 		buf = binary.AppendVarint(buf, s.i)
 	}
 	if flags&sumHasDec != 0 {
-		buf = appendValue(buf, sql.NewNumeric(&s.dec))
-		buf = binary.AppendVarint(buf, s.nan)
-		buf = binary.AppendVarint(buf, s.pinf)
-		buf = binary.AppendVarint(buf, s.ninf)
-		buf = binary.AppendVarint(buf, int64(len(s.scales)))
-		for _, c := range s.scales {
+		buf = appendValue(buf, sql.NewNumeric(&w.dec))
+		buf = binary.AppendVarint(buf, w.nan)
+		buf = binary.AppendVarint(buf, w.pinf)
+		buf = binary.AppendVarint(buf, w.ninf)
+		buf = binary.AppendVarint(buf, int64(len(w.scales)))
+		for _, c := range w.scales {
 			buf = binary.AppendVarint(buf, int64(c.scale))
 			buf = binary.AppendVarint(buf, c.n)
 		}
 	}
 	if flags&sumHasFloat != 0 {
-		f := s.f
+		f := w.f
 		buf = binary.AppendVarint(buf, f.nan)
 		buf = binary.AppendVarint(buf, f.pinf)
 		buf = binary.AppendVarint(buf, f.ninf)
@@ -369,12 +418,15 @@ func (s *sumState) append(buf []byte) []byte {
 		buf = appendBytes(buf, f.m.Bytes())
 	}
 	if flags&sumHasInterval != 0 {
-		buf = binary.AppendVarint(buf, int64(s.iv.Months))
-		buf = binary.AppendVarint(buf, int64(s.iv.Days))
-		buf = binary.AppendVarint(buf, s.iv.Micros)
+		buf = binary.AppendVarint(buf, int64(w.iv.Months))
+		buf = binary.AppendVarint(buf, int64(w.iv.Days))
+		buf = binary.AppendVarint(buf, w.iv.Micros)
 	}
 	return buf
 }
+
+// zeroWide stands for an absent wide part when encoding; never written.
+var zeroWide sumWide
 
 func (s *sumState) read(r *stateReader) {
 	s.n = r.varint()
@@ -388,15 +440,16 @@ func (s *sumState) read(r *stateReader) {
 		s.i = r.varint()
 	}
 	if flags&sumHasDec != 0 {
-		s.isDec = true
+		w := s.wide()
+		w.isDec = true
 		v := r.value()
 		if r.err == nil && v.Kind() == sql.KindNumeric {
-			s.dec.Set(v.Numeric())
+			w.dec.Set(v.Numeric())
 		}
-		s.nan, s.pinf, s.ninf = r.varint(), r.varint(), r.varint()
+		w.nan, w.pinf, w.ninf = r.varint(), r.varint(), r.varint()
 		n := r.varint()
 		for i := int64(0); i < n && r.err == nil; i++ {
-			s.scales = append(s.scales, scaleCount{scale: int32(r.varint()), n: r.varint()})
+			w.scales = append(w.scales, scaleCount{scale: int32(r.varint()), n: r.varint()})
 		}
 	}
 	if flags&sumHasFloat != 0 {
@@ -408,9 +461,9 @@ func (s *sumState) read(r *stateReader) {
 		if sign < 0 {
 			f.m.Neg(&f.m)
 		}
-		s.f = f
+		s.wide().f = f
 	}
 	if flags&sumHasInterval != 0 {
-		s.iv = sql.IntervalValue{Months: int32(r.varint()), Days: int32(r.varint()), Micros: r.varint()}
+		s.wide().iv = sql.IntervalValue{Months: int32(r.varint()), Days: int32(r.varint()), Micros: r.varint()}
 	}
 }
