@@ -192,8 +192,10 @@ func (s *Session) createTable(ctx context.Context, n *sql.CreateTable) (string, 
 			Sequence: p, OwnedBy: rel.OID, OwnedByColumn: int16(i + 1)}
 		seqs = append(seqs, seq)
 		col.Default = "nextval('" + seqName + "'::regclass)"
-		if rel.IsTemp() {
-			// Only the qualified name reaches a temporary sequence.
+		if rel.Schema != "public" {
+			// Unqualified names resolve in public (and a session's
+			// temporary schema, which only its own session reaches): as
+			// PostgreSQL prints it, the default names the sequence's schema.
 			col.Default = "nextval('" + rel.Schema + "." + seqName + "'::regclass)"
 		}
 	}
