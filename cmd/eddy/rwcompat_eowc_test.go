@@ -1,14 +1,9 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // TestEOWCLookaheadRestart checks that a view with EMIT ON WINDOW CLOSE over
@@ -18,50 +13,7 @@ import (
 // after it, without the hidden column.
 func TestEOWCLookaheadRestart(t *testing.T) {
 	dir := t.TempDir()
-	session := func(stmts ...string) []string {
-		ctx, cancel := context.WithCancel(context.Background())
-		ready := make(chan endpoints, 1)
-		done := make(chan error, 1)
-		go func() {
-			done <- run(ctx, config{dataDir: dir, listen: "127.0.0.1:0"}, slog.New(slog.NewTextHandler(io.Discard, nil)), ready)
-		}()
-		var addr string
-		select {
-		case ep := <-ready:
-			addr = ep.SQL
-		case err := <-done:
-			t.Fatalf("eddy did not start: %v", err)
-		}
-		defer func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("eddy: %v", err)
-			}
-		}()
-		conn, err := pgx.Connect(ctx, fmt.Sprintf("postgres://eddy@%s/eddy?sslmode=disable", addr))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(context.Background())
-		var out []string
-		for _, q := range stmts {
-			rows, err := conn.Query(ctx, q)
-			if err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-			for rows.Next() {
-				vals, err := rows.Values()
-				if err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, fmt.Sprint(vals...))
-			}
-			if err := rows.Err(); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
-		return out
-	}
+	session := restartSession(t, dir)
 	got := session(
 		"CREATE TABLE ef (k int, ts int, v int, WATERMARK FOR ts AS ts - 5) APPEND ONLY",
 		"CREATE MATERIALIZED VIEW ef_v AS SELECT ts, v, max(v) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) AS mx FROM ef EMIT ON WINDOW CLOSE",

@@ -137,10 +137,11 @@ func TestSLTDir(t *testing.T) {
 	}
 }
 
-// TestRestart checks that committed tables and views survive a restart.
-func TestRestart(t *testing.T) {
-	dir := t.TempDir()
-	exec1 := func(queries ...string) []string {
+// restartSession returns a function that starts eddy over dir, runs the
+// statements, returns their rows (each row's values joined by fmt.Sprint)
+// and stops eddy: each call is a restart over the same data.
+func restartSession(t *testing.T, dir string) func(queries ...string) []string {
+	return func(queries ...string) []string {
 		ctx, cancel := context.WithCancel(context.Background())
 		ready := make(chan endpoints, 1)
 		done := make(chan error, 1)
@@ -184,6 +185,12 @@ func TestRestart(t *testing.T) {
 		}
 		return out
 	}
+}
+
+// TestRestart checks that committed tables and views survive a restart.
+func TestRestart(t *testing.T) {
+	dir := t.TempDir()
+	exec1 := restartSession(t, dir)
 	exec1("CREATE TABLE kv (k TEXT PRIMARY KEY, v INT)",
 		"INSERT INTO kv VALUES ('a', 1), ('b', 2)",
 		"CREATE VIEW big AS SELECT k FROM kv WHERE v > 1")
