@@ -78,7 +78,13 @@ func (s *topicSink) source() string {
 // SELECT * from it.
 func (s *Session) createRelationSink(ctx context.Context, qn sql.ObjectName, from *catalog.Relation, opts map[string]string, cfg sinkConfig) error {
 	name := qn.Name
-	text := `SELECT * FROM "` + strings.ReplaceAll(from.Schema, `"`, `""`) + `"."` + strings.ReplaceAll(from.Name, `"`, `""`) + `"`
+	quote := func(id string) string { return `"` + strings.ReplaceAll(id, `"`, `""`) + `"` }
+	// Only a relation outside public needs its schema: unqualified names
+	// resolve there (and the sinks' query text is what users read).
+	text := `SELECT * FROM ` + quote(from.Name)
+	if from.Schema != "public" {
+		text = `SELECT * FROM ` + quote(from.Schema) + `.` + quote(from.Name)
+	}
 	stmts, err := sql.Parse(text)
 	if err != nil {
 		return err
