@@ -271,15 +271,6 @@ func (c *aggCache) memberKey(gk string, id int, v sql.Value) []byte {
 	return k
 }
 
-// memberKeyOf is memberKey for a value given by its key.
-func (c *aggCache) memberKeyOf(gk string, id int, vk string) []byte {
-	k := append(c.mkey[:0], gk...)
-	k = binary.BigEndian.AppendUint16(k, uint16(id))
-	k = append(k, vk...)
-	c.mkey = k
-	return k
-}
-
 // member returns the variants known to hold the member k.
 func (c *aggCache) member(k []byte) uint64 { return c.present[string(k)] }
 
