@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
-	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
 
@@ -16,48 +13,7 @@ import (
 // counts, node-postgres' rowCount) report it. Run with -clients-url against
 // PostgreSQL 15 to check the expectations.
 func TestPortalChunkTags(t *testing.T) {
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, clientURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
-	pc := c.PgConn()
-	fe := pc.Frontend()
-	exchange := func(msgs ...pgproto3.FrontendMessage) string {
-		t.Helper()
-		for _, m := range msgs {
-			fe.Send(m)
-		}
-		if err := fe.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for {
-			m, err := pc.ReceiveMessage(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			switch m := m.(type) {
-			case *pgproto3.DataRow:
-				out = append(out, string(m.Values[0]))
-			case *pgproto3.CommandComplete:
-				out = append(out, "["+string(m.CommandTag)+"]")
-			case *pgproto3.PortalSuspended:
-				out = append(out, "suspended")
-			case *pgproto3.ErrorResponse:
-				out = append(out, "error "+m.Code)
-			case *pgproto3.ReadyForQuery:
-				return strings.Join(out, " ")
-			}
-		}
-	}
-	check := func(what, got, want string) {
-		t.Helper()
-		if got != want {
-			t.Errorf("%s: got %q, want %q", what, got, want)
-		}
-	}
+	exchange, check := portalWire(t)
 	check("begin", exchange(&pgproto3.Query{String: "BEGIN"}), "[BEGIN]")
 	check("chunk 1", exchange(
 		&pgproto3.Parse{Query: "SELECT generate_series(1, 5)"},
