@@ -92,6 +92,10 @@ type Relation struct {
 	// AppendOnly marks a table created APPEND ONLY: it refuses UPDATE,
 	// DELETE, TRUNCATE and ON CONFLICT DO UPDATE.
 	AppendOnly bool `json:"append_only,omitempty"`
+	// OnConflict is a table's ON CONFLICT clause (RisingWave's), what an
+	// INSERT that meets a row with its primary key does: "ignore",
+	// "overwrite" or "update_if_not_null"; "" raises the unique violation.
+	OnConflict string `json:"on_conflict,omitempty"`
 	// EmitOnWindowClose marks a materialized view created with EMIT ON
 	// WINDOW CLOSE: it shows only the rows of windows the watermark has
 	// closed, each once.

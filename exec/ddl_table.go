@@ -150,6 +150,11 @@ func (s *Session) createTable(ctx context.Context, n *sql.CreateTable) (string, 
 		}
 		rel.Constraints = append(rel.Constraints, con)
 	}
+	if n.OnConflict != "" {
+		if err := tableOnConflict(rel, n.OnConflict); err != nil {
+			return "", err
+		}
+	}
 	for _, c := range checks {
 		x, err := s.e.planner.BindTableExpr(rel, c.expr.Text, "CHECK")
 		if err != nil {

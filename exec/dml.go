@@ -210,7 +210,7 @@ func (w *writer) insertRows(rel *catalog.Relation, rows []sql.Row, oc *planner.O
 				if sets == nil {
 					continue // DO NOTHING
 				}
-				if touched[string(key)] {
+				if touched[string(key)] && !oc.Repeat {
 					return count, &sql.Error{Code: sql.CodeCardinalityViolation,
 						Message: "ON CONFLICT DO UPDATE command cannot affect row a second time",
 						Hint:    "Ensure that no rows proposed for insertion within the same command have duplicate constrained values."}

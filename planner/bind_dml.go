@@ -30,6 +30,10 @@ type OnConflict struct {
 	Set []Expr
 	// Where filters DO UPDATE, over the same row as Set; nil = always.
 	Where Expr
+	// Repeat lets a proposed row update one that an earlier row of the same
+	// statement wrote, the later one winning, where PostgreSQL's DO UPDATE
+	// refuses: a table's ON CONFLICT clause (RisingWave's) upserts so.
+	Repeat bool
 }
 
 // Returning is the RETURNING list of a DML statement, over the table's row
@@ -310,6 +314,11 @@ func (p *Planner) PlanInsert(stmt sql.Statement, paramTypes []sql.Type) (*Insert
 	}
 	ins.Params = b.params
 	ins.Access = dmlAccess(b, rel, ins.OnConflict, ins.Returning)
+	if ins.OnConflict == nil && rel.OnConflict != "" {
+		// The table's own clause is part of what INSERT means on it, so it
+		// asks for no privilege beyond INSERT.
+		ins.OnConflict = tableOnConflict(rel)
+	}
 	return ins, nil
 }
 

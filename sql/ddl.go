@@ -265,9 +265,16 @@ func (p *ownParser) options() ([]Option, *Error) {
 	}
 	var out []Option
 	for {
-		k, err := p.ident()
-		if err != nil {
-			return nil, err
+		// RisingWave also quotes keys as strings: WITH ('appendonly' = true).
+		var k string
+		if t := p.peek(); t.kind == tkString {
+			p.i++
+			k = t.val
+		} else {
+			var err *Error
+			if k, err = p.ident(); err != nil {
+				return nil, err
+			}
 		}
 		k = strings.ToLower(k)
 		// dotted keys such as kafka.bootstrap.servers
@@ -721,11 +728,19 @@ func (p *ownParser) createTable(temp bool) (Stmt, *Error) {
 		return nil, err
 	}
 	t.AppendOnly = p.accept("append", "only")
+	if t.OnConflict, err = p.tableOnConflict(); err != nil {
+		return nil, err
+	}
 	if p.accept("with") {
 		if t.With, err = p.options(); err != nil {
 			return nil, err
 		}
 		t.With = appendOnlyOption(t, t.With)
+	}
+	if t.OnConflict == "" {
+		if t.OnConflict, err = p.tableOnConflict(); err != nil {
+			return nil, err
+		}
 	}
 	// ON COMMIT parses on any table, as in PostgreSQL's grammar; only a
 	// temporary one takes it (exec).
@@ -744,12 +759,29 @@ func (p *ownParser) createTable(temp bool) (Stmt, *Error) {
 	return t, nil
 }
 
-// appendOnlyOption takes RisingWave's spelling of APPEND ONLY, the table
-// option appendonly = true, out of opts.
+// tableOnConflict parses RisingWave's ON CONFLICT clause of CREATE TABLE,
+// if there is one (see CreateTable.OnConflict).
+func (p *ownParser) tableOnConflict() (string, *Error) {
+	if !p.accept("on", "conflict") {
+		return "", nil
+	}
+	switch {
+	case p.accept("ignore"), p.accept("do", "nothing"):
+		return "ignore", nil
+	case p.accept("overwrite"), p.accept("do", "update", "full"):
+		return "overwrite", nil
+	case p.accept("do", "update", "if", "not", "null"):
+		return "update_if_not_null", nil
+	}
+	return "", p.err()
+}
+
+// appendOnlyOption takes RisingWave's spellings of APPEND ONLY, the table
+// option appendonly = true (or append_only), out of opts.
 func appendOnlyOption(t *CreateTable, opts []Option) []Option {
 	out := opts[:0]
 	for _, o := range opts {
-		if o.Key == "appendonly" && strings.EqualFold(o.Value, "true") {
+		if (o.Key == "appendonly" || o.Key == "append_only") && strings.EqualFold(o.Value, "true") {
 			t.AppendOnly = true
 			continue
 		}
@@ -932,6 +964,11 @@ func (p *ownParser) tableElems() ([]ColumnDef, []TableConstraint, *Watermark, *E
 		}
 		if err := p.expectP(","); err != nil {
 			return nil, nil, nil, err
+		}
+		// RisingWave takes a comma after the last element, as its demo
+		// scripts write it; PostgreSQL does not.
+		if p.acceptP(")") {
+			return cols, cons, wm, nil
 		}
 	}
 }

@@ -95,6 +95,11 @@ type CreateTable struct {
 	// AppendOnly is APPEND ONLY after the column list: the table takes
 	// INSERT only (RisingWave's clause).
 	AppendOnly bool
+	// OnConflict is RisingWave's table clause ON CONFLICT, what an INSERT
+	// whose primary key is taken does: "ignore" (IGNORE, DO NOTHING),
+	// "overwrite" (OVERWRITE, DO UPDATE FULL), "update_if_not_null" (DO
+	// UPDATE IF NOT NULL), or "" when the clause is absent.
+	OnConflict string
 	With       []Option
 	As         *Query // CREATE TABLE name AS query
 }

@@ -487,6 +487,29 @@ func arrayToString(ctx *Context, arr []sql.Value, delim string, nullStr *string,
 
 func init() {
 	textArray := sql.ArrayOf(sql.Text)
+	// arrayToStringFns is array_to_string under a name: RisingWave's
+	// scripts call it array_join too.
+	arrayToStringFns := func(name string) []*Func {
+		return []*Func{
+			typed(name, types(AnyArray, sql.Text), false, sql.Text, false, func(ctx *Context, a []sql.Value, ts []sql.Type) (sql.Value, error) {
+				return sql.NewText(arrayToString(ctx, a[0].Array(), a[1].Text(), nil, elemOf(ts))), nil
+			}),
+			typed(name, types(AnyArray, sql.Text, sql.Text), false, sql.Text, true,
+				func(ctx *Context, a []sql.Value, ts []sql.Type) (sql.Value, error) {
+					if a[0].IsNull() || a[1].IsNull() {
+						return sql.Null, nil
+					}
+					var ns *string
+					if !a[2].IsNull() {
+						s := a[2].Text()
+						ns = &s
+					}
+					return sql.NewText(arrayToString(ctx, a[0].Array(), a[1].Text(), ns, elemOf(ts))), nil
+				}),
+		}
+	}
+	Register(arrayToStringFns("array_to_string")...)
+	Register(arrayToStringFns("array_join")...)
 	lengthFn := func(name string) *Func {
 		return t1(name, sql.Int4, func(s string) (sql.Value, error) { return intOf(utf8.RuneCountInString(s)), nil })
 	}
@@ -698,21 +721,6 @@ func init() {
 			})},
 		&Func{Name: "string_to_array", Args: types(sql.Text, sql.Text), Ret: textArray, NonStrict: true, Eval: stringToArray},
 		&Func{Name: "string_to_array", Args: types(sql.Text, sql.Text, sql.Text), Ret: textArray, NonStrict: true, Eval: stringToArray},
-		typed("array_to_string", types(AnyArray, sql.Text), false, sql.Text, false, func(ctx *Context, a []sql.Value, ts []sql.Type) (sql.Value, error) {
-			return sql.NewText(arrayToString(ctx, a[0].Array(), a[1].Text(), nil, elemOf(ts))), nil
-		}),
-		typed("array_to_string", types(AnyArray, sql.Text, sql.Text), false, sql.Text, true,
-			func(ctx *Context, a []sql.Value, ts []sql.Type) (sql.Value, error) {
-				if a[0].IsNull() || a[1].IsNull() {
-					return sql.Null, nil
-				}
-				var ns *string
-				if !a[2].IsNull() {
-					s := a[2].Text()
-					ns = &s
-				}
-				return sql.NewText(arrayToString(ctx, a[0].Array(), a[1].Text(), ns, elemOf(ts))), nil
-			}),
 		fn("encode", types(sql.Bytea, sql.Text), sql.Text, func(_ *Context, a []sql.Value) (sql.Value, error) {
 			return encode(a[0].Bytes(), a[1].Text())
 		}),
