@@ -781,9 +781,14 @@ func (p *ownParser) tableOnConflict() (string, *Error) {
 func appendOnlyOption(t *CreateTable, opts []Option) []Option {
 	out := opts[:0]
 	for _, o := range opts {
-		if (o.Key == "appendonly" || o.Key == "append_only") && strings.EqualFold(o.Value, "true") {
-			t.AppendOnly = true
-			continue
+		if o.Key == "appendonly" || o.Key == "append_only" {
+			if strings.EqualFold(o.Value, "true") {
+				t.AppendOnly = true
+				continue
+			}
+			if strings.EqualFold(o.Value, "false") {
+				continue
+			}
 		}
 		out = append(out, o)
 	}
@@ -964,11 +969,6 @@ func (p *ownParser) tableElems() ([]ColumnDef, []TableConstraint, *Watermark, *E
 		}
 		if err := p.expectP(","); err != nil {
 			return nil, nil, nil, err
-		}
-		// RisingWave takes a comma after the last element, as its demo
-		// scripts write it; PostgreSQL does not.
-		if p.acceptP(")") {
-			return cols, cons, wm, nil
 		}
 	}
 }
