@@ -27,6 +27,9 @@ var aggregateNames = map[string]bool{
 	// RisingWave's, with ORDER BY in the call; with OVER they are window
 	// functions (rankingFuncs), as in PostgreSQL.
 	"first_value": true, "last_value": true,
+	// RisingWave's and Flink's estimate of count(DISTINCT x); eddy counts
+	// exactly, an estimate with no error (approxCountDistinct).
+	"approx_count_distinct": true,
 }
 
 // orderedSetNames are the ordered-set aggregates: they take WITHIN GROUP
@@ -591,3 +594,8 @@ func noAggregate(name string, args []Expr) error {
 		Message: "function " + name + "(" + strings.Join(ts, ", ") + ") does not exist",
 		Hint:    "No function matches the given name and argument types. You might need to add explicit type casts."}
 }
+
+// approxCountDistinct is bound as count(DISTINCT x): its exact value is
+// within any error bound the estimate promises, and a view keeps it exact
+// under deletes too.
+const approxCountDistinct = "approx_count_distinct"

@@ -352,6 +352,9 @@ func (eb *exprBinder) aggregateWith(ae *ast.AggregateFuncExpr, fe *ast.FuncCallE
 	} else {
 		name, argNodes = fe.FnName.L, fe.Args
 	}
+	if name == approxCountDistinct && len(argNodes) == 1 {
+		name, distinct = "count", true
+	}
 	// Nesting is checked first: the arguments bind in a scope without
 	// aggregates, where the generic message would hide the real one.
 	if eb.inAgg {
