@@ -122,6 +122,9 @@ func incrementalJoin(n *planner.Join) ([]bool, bool) {
 // join builds the operator that maintains n: joinFlowOp where it can, else
 // a keyedOp.
 func (f *dataflow) join(rt *runtime, n *planner.Join) (Operator, error) {
+	if n.Temporal {
+		return f.temporalJoin(rt, n)
+	}
 	asNumeric, ok := incrementalJoin(n)
 	if !f.incremental() || !ok {
 		return f.keyed(rt, n, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys})

@@ -165,6 +165,7 @@ func (f *dataflow) load(ctx context.Context) (int64, error) {
 		oids = append(oids, oid)
 	}
 	sort.Slice(oids, func(i, j int) bool { return oids[i] < oids[j] })
+	oids = temporalFirst(f.plan, oids)
 	var total int64
 	run := func(changes map[uint32]*Batch) error {
 		f.state.begin()

@@ -25,6 +25,9 @@ func (b *binder) bindFrom(n ast.ResultSetNode, sc *scope) (Node, []Column, error
 		return b.bindJoin(n, sc)
 	case *ast.TableSource:
 		alias, colAliases := splitAlias(n.AsName.O)
+		if alias == sql.TemporalAlias {
+			return nil, nil, errTemporalPlace
+		}
 		colAliases = append(colAliases, cistrs(n.ColumnNames)...)
 		var node Node
 		var err error
@@ -218,7 +221,11 @@ func (b *binder) bindJoin(j *ast.Join, sc *scope) (Node, []Column, error) {
 	if n, cols, ok, err := b.bindLateralQuery(j, left, lcols, sc); ok || err != nil {
 		return n, cols, err
 	}
-	right, rcols, err := b.bindFrom(j.Right, sc)
+	rightNode, temporal, err := temporalRight(j)
+	if err != nil {
+		return nil, nil, err
+	}
+	right, rcols, err := b.bindFrom(rightNode, sc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -358,6 +365,12 @@ func (b *binder) bindJoin(j *ast.Join, sc *scope) (Node, []Column, error) {
 		kind = JoinInner
 	}
 	join := newJoin(kind, left, right, conjoin(conds), cols)
+	if temporal {
+		if kind != JoinInner && kind != JoinLeft {
+			return nil, nil, sql.Errorf(sql.CodeFeatureNotSupported, "FOR SYSTEM_TIME AS OF PROCTIME() takes an inner, cross or left join only")
+		}
+		join.Temporal = true
+	}
 	if outExprs != nil {
 		for i := range outCols {
 			if outCols[i].Table == "" {

@@ -116,6 +116,12 @@ type Join struct {
 	RightKeys []Expr
 	On        Expr
 	Cols      []Column
+	// Temporal marks a process-time temporal join (the right side read FOR
+	// SYSTEM_TIME AS OF PROCTIME()): a view joins each change of the left
+	// side with the right side as it is when the change arrives, and a
+	// change of the right side alters no row already shown. A batch query
+	// is the plain join.
+	Temporal bool
 }
 
 // SortKey orders by one expression.

@@ -187,6 +187,10 @@ func (r *rewriter) from(out []*node) ([]*node, *Error) {
 			}
 			item := out[i]
 			i++
+			temporal := !item.call && temporalClause(out, i)
+			if temporal {
+				i += 5
+			}
 			ordinality := false
 			if isWordNode(at(out, i), "with") && isWordNode(at(out, i+1), "ordinality") {
 				ordinality = true
@@ -262,6 +266,16 @@ func (r *rewriter) from(out []*node) ([]*node, *Error) {
 				}))
 			case ordinality:
 				return nil, r.errAt(item)
+			case temporal:
+				if cols != nil {
+					return nil, r.errAt(aliasNode)
+				}
+				if !hasAlias {
+					alias = strings.Trim(item.name, `"`)
+				}
+				al := quoteIdent(TemporalAlias + "\x1f" + alias)
+				pos := item.pos()
+				res = append(res, item, synth(func(w *writer) { w.add("as "+al, pos) }))
 			case cols != nil:
 				al := aliasIdent(alias, cols)
 				pos := aliasNode.pos()
