@@ -1195,6 +1195,13 @@ func (p *ownParser) createIndex(unique bool) (Stmt, *Error) {
 			return nil, err
 		}
 	}
+	// RisingWave's DISTRIBUTED BY (cols) spreads the index over its compute
+	// nodes by cols; eddy keeps an index whole, so it changes nothing.
+	if p.accept("distributed", "by") {
+		if _, err := p.identList(); err != nil {
+			return nil, err
+		}
+	}
 	return ix, nil
 }
 
