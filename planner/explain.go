@@ -78,6 +78,9 @@ func describe(n Node) string {
 		if len(n.LeftKeys) == 0 {
 			kind = "Nested Loop"
 		}
+		if n.Temporal {
+			kind = "Temporal " + kind
+		}
 		var conds []string
 		lc, rc := n.Left.Columns(), n.Right.Columns()
 		for i := range n.LeftKeys {
