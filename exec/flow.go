@@ -163,7 +163,7 @@ func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
 		op, err := f.aggregate(rt, n)
 		return op, true, err
 	case *planner.Join:
-		if f.operators() >= operatorsTopN {
+		if f.operators() >= operatorsTopN && !n.Temporal && !n.Asof {
 			if m, ok := maxJoinShape(n); ok {
 				op, err := f.maxJoinOp(rt, n, m)
 				return op, true, err

@@ -125,6 +125,10 @@ func (f *dataflow) join(rt *runtime, n *planner.Join) (Operator, error) {
 	if n.Temporal {
 		return f.temporalJoin(rt, n)
 	}
+	if n.Asof {
+		// Each key's output is the batch join of its rows.
+		return f.keyed(rt, n, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys})
+	}
 	asNumeric, ok := incrementalJoin(n)
 	if !f.incremental() || !ok {
 		return f.keyed(rt, n, []planner.Node{n.Left, n.Right}, [][]planner.Expr{n.LeftKeys, n.RightKeys})

@@ -38,6 +38,9 @@ type joinOp struct {
 }
 
 func (rt *runtime) buildJoin(n *planner.Join) (Operator, error) {
+	if n.Asof {
+		return rt.buildAsofJoin(n)
+	}
 	l, err := rt.build(n.Left)
 	if err != nil {
 		return nil, err

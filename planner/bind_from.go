@@ -245,6 +245,7 @@ func (b *binder) bindJoin(j *ast.Join, sc *scope) (Node, []Column, error) {
 		using = append(using, u.Name.O)
 	}
 	natural := j.NaturalJoin
+	asof := false
 	if fc, ok := onExpr.(*ast.FuncCallExpr); ok {
 		switch fc.FnName.L {
 		case "eddy_full_join":
@@ -268,6 +269,12 @@ func (b *binder) bindJoin(j *ast.Join, sc *scope) (Node, []Column, error) {
 			kind = JoinFull
 			onExpr = nil
 			natural = true
+		case sql.AsofMarker:
+			if len(fc.Args) != 1 {
+				return nil, nil, sql.Errorf(sql.CodeSyntaxError, "syntax error at or near \"ON\"")
+			}
+			asof = true
+			onExpr = fc.Args[0]
 		}
 	}
 	if natural {
@@ -370,6 +377,12 @@ func (b *binder) bindJoin(j *ast.Join, sc *scope) (Node, []Column, error) {
 			return nil, nil, sql.Errorf(sql.CodeFeatureNotSupported, "FOR SYSTEM_TIME AS OF PROCTIME() takes an inner, cross or left join only")
 		}
 		join.Temporal = true
+	}
+	if asof {
+		if err := checkAsof(join); err != nil {
+			return nil, nil, err
+		}
+		join.Asof = true
 	}
 	if outExprs != nil {
 		for i := range outCols {

@@ -122,6 +122,11 @@ type Join struct {
 	// change of the right side alters no row already shown. A batch query
 	// is the plain join.
 	Temporal bool
+	// Asof marks an ASOF [LEFT] JOIN (RisingWave's, DuckDB's): each left
+	// row joins only the matching right row closest to it by On's one
+	// inequality between the sides (AsofInequality), ties going to the
+	// least right row; a LEFT one pads a left row with none.
+	Asof bool
 }
 
 // SortKey orders by one expression.

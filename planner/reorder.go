@@ -19,7 +19,7 @@ func reorderJoins(n Node) (Node, bool) {
 		pred, root = f.Pred, f.Input
 	}
 	j, ok := root.(*Join)
-	if !ok || j.Kind != JoinInner || j.Temporal {
+	if !ok || j.Kind != JoinInner || j.Temporal || j.Asof {
 		return n, changed
 	}
 	var leaves []Node
@@ -179,7 +179,7 @@ func reorderJoins(n Node) (Node, bool) {
 // conditions, shifted to the concatenated row.
 func flattenInner(n Node, offset int, leaves *[]Node, conds *[]Expr) {
 	j, ok := n.(*Join)
-	if !ok || j.Kind != JoinInner || j.Temporal {
+	if !ok || j.Kind != JoinInner || j.Temporal || j.Asof {
 		*leaves = append(*leaves, n)
 		return
 	}

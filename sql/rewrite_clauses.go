@@ -175,7 +175,7 @@ func (r *rewriter) from(out []*node) ([]*node, *Error) {
 		if !n.isWord("from") || (len(res) >= 2 && res[len(res)-2].isWord("distinct")) {
 			continue
 		}
-		full, natural := false, false
+		full, natural, asof := false, false, false
 		for i < len(out) {
 			// one FROM item
 			if out[i].isWord("lateral") || out[i].isWord("only") {
@@ -202,6 +202,9 @@ func (r *rewriter) from(out []*node) ([]*node, *Error) {
 				i++
 			}
 			alias, hasAlias := aliasName(at(out, i))
+			if hasAlias && asofStart(out, i) {
+				hasAlias = false
+			}
 			var aliasNode *node
 			var cols []string
 			if c := at(out, i); !hasAlias && c != nil && c.call && c.args != nil && !strings.Contains(c.name, ".") {
@@ -294,17 +297,24 @@ func (r *rewriter) from(out []*node) ([]*node, *Error) {
 				res = append(res, synth(func(w *writer) { w.add("on eddy_full_join_natural()", pos) }))
 			}
 			// join condition
+			if asof && !isWordNode(at(out, i), "on") {
+				return nil, r.errAt(item) // ASOF takes ON only
+			}
 			if isWordNode(at(out, i), "on") {
 				j := i + 1
 				for j < len(out) && !isJoinWord(out[j]) && !out[j].isPunct(",") && !(out[j].kind == nLeaf && out[j].tok.kind == tkIdent && fromEnd[out[j].tok.val]) {
 					j++
 				}
 				// An empty condition is left to TiDB, which reports the syntax error.
-				if full && j > i+1 {
+				if (full || asof) && j > i+1 {
 					cond := out[i+1 : j]
 					pos := out[i].tok.pos
+					fn := "eddy_full_join("
+					if asof {
+						fn = AsofMarker + "("
+					}
 					res = append(res, synth(func(w *writer) {
-						w.add("on eddy_full_join(", pos)
+						w.add("on "+fn, pos)
 						w.seq(cond)
 						w.tight(")", pos)
 					}))
@@ -326,12 +336,16 @@ func (r *rewriter) from(out []*node) ([]*node, *Error) {
 				}
 				i += 2
 			}
-			full, natural = false, false
+			full, natural, asof = false, false, false
 			// what follows the item
 			if at(out, i) != nil && out[i].isPunct(",") {
 				res = append(res, out[i])
 				i++
 				continue
+			}
+			if asofStart(out, i) {
+				asof = true
+				i++
 			}
 			if isJoinWord(at(out, i)) {
 				for i < len(out) && isJoinWord(out[i]) {
