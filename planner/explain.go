@@ -81,6 +81,9 @@ func describe(n Node) string {
 		if n.Temporal {
 			kind = "Temporal " + kind
 		}
+		if n.Asof {
+			kind = "Asof " + kind
+		}
 		var conds []string
 		lc, rc := n.Left.Columns(), n.Right.Columns()
 		for i := range n.LeftKeys {
