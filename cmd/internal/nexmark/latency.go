@@ -1,6 +1,7 @@
 package nexmark
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -8,7 +9,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
@@ -29,7 +33,14 @@ import (
 //   - view: the same over the materialized view of --query (q0 by default),
 //     which delivers each committed change of the view;
 //   - baseline: a plain franz-go consumer of the bid topic that decodes
-//     each record with encoding/json.
+//     each record with encoding/json, in a process of its own (this
+//     binary, `eddy nexmark latency --consumer`), which notes each
+//     arrival's time and writes it to its stdout. A consumer in this
+//     process would share a Go runtime with the broker and the producer:
+//     the broker's write would wake it through this process's own netpoll,
+//     where each of eddy's readers crosses two processes (broker to eddy,
+//     eddy to the client), and the comparison would flatter the baseline.
+//     --baseline inprocess measures it that way still.
 //
 // A bid is known by its date_time: the stream is generated with one event
 // per millisecond of event time (--event-rate 1000), so date_time is the
@@ -54,8 +65,17 @@ func latencyMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	keep := fs.Bool("keep", false, "keep the eddy data directory (under $TMPDIR)")
 	cpuProfile := fs.String("eddy-cpuprofile", "", "write a CPU profile of the eddy child to this file")
 	tracePath := fs.String("eddy-trace", "", "write a Go execution trace of the eddy child to this file")
+	baseline := fs.String("baseline", "process", "where the baseline consumer runs: process (a child process) or inprocess (a goroutine of this process, next to the broker)")
+	consumer := fs.Bool("consumer", false, "be the baseline consumer: consume bid from --kafka and write each bid's date_time (ms) and arrival time (UnixNano) to stdout")
+	dump := fs.String("dump", "", "write every measured arrival to this file: reader, event number, produce time (UnixNano), latency (ns)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *consumer {
+		return consumeMain(ctx, splitList(*kafka), stdout)
+	}
+	if *baseline != "process" && *baseline != "inprocess" {
+		return fmt.Errorf("--baseline must be process or inprocess")
 	}
 	if *rate <= 0 || *seconds <= 0 || *partitions < 1 {
 		return fmt.Errorf("--rate, --seconds and --partitions must be > 0")
@@ -145,12 +165,27 @@ func latencyMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	wg.Add(3)
 	go subscribe(readers[0], `COPY (SUBSCRIBE (SELECT date_time FROM bid) WITH (snapshot = false)) TO STDOUT`)
 	go subscribe(readers[1], `COPY (SUBSCRIBE (SELECT date_time FROM `+q.Name+`) WITH (snapshot = false)) TO STDOUT`)
-	go func() {
-		defer wg.Done()
-		if err := lat.consume(rctx, seeds, readers[2]); err != nil && rctx.Err() == nil {
-			errc <- fmt.Errorf("baseline: %w", err)
+	var bproc *baselineProc
+	if *baseline == "process" {
+		if bproc, err = startBaseline(rctx, self, seeds, func(ms int64, at time.Time) { lat.receive(readers[2], ms, at) }); err != nil {
+			return err
 		}
-	}()
+		defer bproc.stop()
+		go func() {
+			defer wg.Done()
+			if err := bproc.wait(); err != nil && rctx.Err() == nil {
+				errc <- fmt.Errorf("baseline: %w", err)
+			}
+		}()
+	} else {
+		go func() {
+			defer wg.Done()
+			err := consume(rctx, seeds, func(ms int64, at time.Time) { lat.receive(readers[2], ms, at) })
+			if err != nil && rctx.Err() == nil {
+				errc <- fmt.Errorf("baseline: %w", err)
+			}
+		}()
+	}
 
 	fmt.Fprintf(stderr, "producing %d events at %.0f/s (%.1fs warm-up)\n", total, *rate, warmup.Seconds())
 	// eddy's CPU time while it serves the readers: on shared cores the
@@ -158,6 +193,12 @@ func latencyMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cpu0, err := procCPU(e.pid)
 	if err != nil {
 		return err
+	}
+	var bcpu0, bcpu1 time.Duration
+	if bproc != nil {
+		if bcpu0, err = procCPU(bproc.cmd.Process.Pid); err != nil {
+			return err
+		}
 	}
 	if err := lat.produce(ctx, prod, *seed, base, *rate, total); err != nil {
 		return err
@@ -174,6 +215,11 @@ func latencyMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	if bproc != nil {
+		if bcpu1, err = procCPU(bproc.cmd.Process.Pid); err != nil {
+			return err
+		}
+	}
 	stopReaders()
 	wg.Wait()
 	select {
@@ -181,9 +227,20 @@ func latencyMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	default:
 	}
+	if *dump != "" {
+		if err := lat.dump(*dump, readers); err != nil {
+			return err
+		}
+	}
 	lat.print(stdout, readers, *rate, *seconds, *partitions)
 	fmt.Fprintf(stdout, "eddy used %.2f CPU-s, %.1f µs per event produced\n", (cpu1 - cpu0).Seconds(),
 		float64((cpu1-cpu0).Microseconds())/float64(total))
+	if bproc != nil {
+		fmt.Fprintf(stdout, "the baseline consumer used %.2f CPU-s, %.1f µs per event produced\n", (bcpu1 - bcpu0).Seconds(),
+			float64((bcpu1-bcpu0).Microseconds())/float64(total))
+	} else {
+		fmt.Fprintf(stdout, "the baseline consumer ran in this process, next to the broker (--baseline inprocess)\n")
+	}
 	return nil
 }
 
@@ -200,7 +257,8 @@ type latencyReader struct {
 	name  string
 	mu    sync.Mutex
 	lat   []time.Duration
-	other int64 // rows that were not a measured bid's first arrival
+	n     []int64 // the event number of each latency, for --dump
+	other int64   // rows that were not a measured bid's first arrival
 }
 
 func (r *latencyReader) count() int64 {
@@ -265,6 +323,27 @@ func (l *latencyRun) receive(r *latencyReader, ms int64, at time.Time) {
 		return
 	}
 	r.lat = append(r.lat, time.Duration(at.UnixNano()-sent))
+	r.n = append(r.n, n)
+}
+
+// dump writes each reader's arrivals, before print sorts them.
+func (l *latencyRun) dump(path string, rs []*latencyReader) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("dump: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	for _, r := range rs {
+		name := strings.ReplaceAll(r.name, " ", "_")
+		for i, d := range r.lat {
+			fmt.Fprintf(w, "%s %d %d %d\n", name, r.n[i], l.sent[r.n[i]].Load(), int64(d))
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("dump: %w", err)
+	}
+	return f.Close()
 }
 
 // receiveCopyLine takes a COPY (SUBSCRIBE ...) line: eddy_timestamp,
@@ -287,8 +366,10 @@ func (l *latencyRun) receiveCopyLine(r *latencyReader, line []byte, at time.Time
 	l.receive(r, t.UnixMilli(), at)
 }
 
-// consume is the baseline: a franz-go consumer of the bid topic.
-func (l *latencyRun) consume(ctx context.Context, seeds []string, r *latencyReader) error {
+// consume is the baseline: a franz-go consumer of the bid topic, from its
+// start, that decodes each record with encoding/json and calls got with
+// the bid's date_time (ms) and the time its fetch was polled.
+func consume(ctx context.Context, seeds []string, got func(ms int64, at time.Time)) error {
 	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.ConsumeTopics("bid"),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if err != nil {
@@ -314,8 +395,150 @@ func (l *latencyRun) consume(ctx context.Context, seeds []string, r *latencyRead
 			if err != nil {
 				return fmt.Errorf("bid date_time %q: %w", b.DateTime, err)
 			}
-			l.receive(r, t.UnixMilli(), at)
+			got(t.UnixMilli(), at)
 		}
+	}
+}
+
+// consumeFlush is how often the child baseline writes out the arrivals
+// it noted: the times are taken as the bids arrive, so holding them delays
+// only the count the parent waits on, while a write per fetch would add a
+// syscall to every round of the consumer being measured.
+const consumeFlush = 20 * time.Millisecond
+
+// consumeMain is the baseline's process (--consumer): it writes a line
+// "<date_time ms> <arrival UnixNano>" per bid until its stdin closes or
+// ctx ends.
+func consumeMain(ctx context.Context, seeds []string, stdout io.Writer) error {
+	if len(seeds) == 0 {
+		return fmt.Errorf("--consumer needs --kafka")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		// The parent ends the child by closing its stdin, or by dying.
+		io.Copy(io.Discard, os.Stdin)
+		cancel()
+	}()
+	var mu sync.Mutex
+	w := bufio.NewWriterSize(stdout, 64<<10)
+	var werr error
+	flusher := make(chan struct{})
+	go func() {
+		defer close(flusher)
+		t := time.NewTicker(consumeFlush)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			mu.Lock()
+			if werr == nil {
+				werr = w.Flush()
+			}
+			mu.Unlock()
+		}
+	}()
+	var line []byte
+	err := consume(ctx, seeds, func(ms int64, at time.Time) {
+		line = strconv.AppendInt(line[:0], ms, 10)
+		line = append(line, ' ')
+		line = strconv.AppendInt(line, at.UnixNano(), 10)
+		line = append(line, '\n')
+		mu.Lock()
+		w.Write(line)
+		mu.Unlock()
+	})
+	cancel()
+	<-flusher
+	if werr == nil {
+		werr = w.Flush()
+	}
+	if err == nil {
+		err = werr
+	}
+	return err
+}
+
+// baselineProc is the baseline consumer's child process.
+type baselineProc struct {
+	cmd   *exec.Cmd
+	stdin io.Closer
+	done  chan error
+}
+
+// startBaseline starts `eddy nexmark latency --consumer` and calls got for
+// every arrival it reports.
+func startBaseline(ctx context.Context, self string, seeds []string, got func(ms int64, at time.Time)) (*baselineProc, error) {
+	cmd := exec.CommandContext(ctx, self, "nexmark", "latency", "--consumer", "--kafka", strings.Join(seeds, ","))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("baseline consumer: %w", err)
+	}
+	p := &baselineProc{cmd: cmd, stdin: stdin, done: make(chan error, 1)}
+	go func() {
+		sc := bufio.NewScanner(out)
+		var perr error
+		for sc.Scan() {
+			ms, at, ok := parseArrival(sc.Bytes())
+			if !ok {
+				perr = fmt.Errorf("baseline consumer wrote %q", sc.Text())
+				break
+			}
+			got(ms, at)
+		}
+		io.Copy(io.Discard, out)
+		err := cmd.Wait()
+		if perr != nil {
+			err = perr
+		}
+		p.done <- err
+	}()
+	return p, nil
+}
+
+// parseArrival reads a line of the child baseline.
+func parseArrival(l []byte) (ms int64, at time.Time, ok bool) {
+	a, b, found := bytes.Cut(l, []byte{' '})
+	if !found {
+		return 0, time.Time{}, false
+	}
+	ms, err := strconv.ParseInt(string(a), 10, 64)
+	if err != nil {
+		return 0, time.Time{}, false
+	}
+	ns, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return 0, time.Time{}, false
+	}
+	return ms, time.Unix(0, ns), true
+}
+
+// wait returns once the child has exited and its arrivals are read.
+func (p *baselineProc) wait() error {
+	err := <-p.done
+	p.done <- err
+	return err
+}
+
+// stop ends the child: it flushes what it holds and exits.
+func (p *baselineProc) stop() {
+	p.stdin.Close()
+	select {
+	case <-p.done:
+		p.done <- nil
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
 	}
 }
 
