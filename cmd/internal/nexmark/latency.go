@@ -72,7 +72,7 @@ func latencyMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	if *consumer {
-		return consumeMain(ctx, splitList(*kafka), stdout)
+		return consumeMain(ctx, splitList(*kafka), os.Stdin, stdout)
 	}
 	if *baseline != "process" && *baseline != "inprocess" {
 		return fmt.Errorf("--baseline must be process or inprocess")
@@ -178,13 +178,19 @@ func latencyMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			}
 		}()
 	} else {
+		ready := make(chan struct{})
 		go func() {
 			defer wg.Done()
-			err := consume(rctx, seeds, func(ms int64, at time.Time) { lat.receive(readers[2], ms, at) })
+			err := consume(rctx, seeds, func() { close(ready) }, func(ms int64, at time.Time) { lat.receive(readers[2], ms, at) })
 			if err != nil && rctx.Err() == nil {
 				errc <- fmt.Errorf("baseline: %w", err)
 			}
 		}()
+		select {
+		case <-ready:
+		case err := <-errc:
+			return err
+		}
 	}
 
 	fmt.Fprintf(stderr, "producing %d events at %.0f/s (%.1fs warm-up)\n", total, *rate, warmup.Seconds())
@@ -368,14 +374,20 @@ func (l *latencyRun) receiveCopyLine(r *latencyReader, line []byte, at time.Time
 
 // consume is the baseline: a franz-go consumer of the bid topic, from its
 // start, that decodes each record with encoding/json and calls got with
-// the bid's date_time (ms) and the time its fetch was polled.
-func consume(ctx context.Context, seeds []string, got func(ms int64, at time.Time)) error {
+// the bid's date_time (ms) and the time its fetch was polled. It calls
+// ready once it has reached the broker, so that a consumer slow to start
+// (a process, on a loaded machine) is not measured catching up.
+func consume(ctx context.Context, seeds []string, ready func(), got func(ms int64, at time.Time)) error {
 	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.ConsumeTopics("bid"),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
+	if err := cl.Ping(ctx); err != nil {
+		return fmt.Errorf("reach the broker: %w", err)
+	}
+	ready()
 	var b bidJSON
 	for {
 		fs := cl.PollFetches(ctx)
@@ -407,9 +419,9 @@ func consume(ctx context.Context, seeds []string, got func(ms int64, at time.Tim
 const consumeFlush = 20 * time.Millisecond
 
 // consumeMain is the baseline's process (--consumer): it writes a line
-// "<date_time ms> <arrival UnixNano>" per bid until its stdin closes or
-// ctx ends.
-func consumeMain(ctx context.Context, seeds []string, stdout io.Writer) error {
+// "<date_time ms> <arrival UnixNano>" per bid, after a line "ready", until
+// stdin closes or ctx ends.
+func consumeMain(ctx context.Context, seeds []string, stdin io.Reader, stdout io.Writer) error {
 	if len(seeds) == 0 {
 		return fmt.Errorf("--consumer needs --kafka")
 	}
@@ -417,7 +429,7 @@ func consumeMain(ctx context.Context, seeds []string, stdout io.Writer) error {
 	defer cancel()
 	go func() {
 		// The parent ends the child by closing its stdin, or by dying.
-		io.Copy(io.Discard, os.Stdin)
+		io.Copy(io.Discard, stdin)
 		cancel()
 	}()
 	var mu sync.Mutex
@@ -442,7 +454,13 @@ func consumeMain(ctx context.Context, seeds []string, stdout io.Writer) error {
 		}
 	}()
 	var line []byte
-	err := consume(ctx, seeds, func(ms int64, at time.Time) {
+	err := consume(ctx, seeds, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, werr = w.WriteString(consumerReady + "\n"); werr == nil {
+			werr = w.Flush()
+		}
+	}, func(ms int64, at time.Time) {
 		line = strconv.AppendInt(line[:0], ms, 10)
 		line = append(line, ' ')
 		line = strconv.AppendInt(line, at.UnixNano(), 10)
@@ -461,6 +479,10 @@ func consumeMain(ctx context.Context, seeds []string, stdout io.Writer) error {
 	}
 	return err
 }
+
+// consumerReady is the child baseline's first line: it has reached the
+// broker.
+const consumerReady = "ready"
 
 // baselineProc is the baseline consumer's child process.
 type baselineProc struct {
@@ -486,10 +508,16 @@ func startBaseline(ctx context.Context, self string, seeds []string, got func(ms
 		return nil, fmt.Errorf("baseline consumer: %w", err)
 	}
 	p := &baselineProc{cmd: cmd, stdin: stdin, done: make(chan error, 1)}
+	ready := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(out)
 		var perr error
-		for sc.Scan() {
+		if sc.Scan() && sc.Text() == consumerReady {
+			close(ready)
+		} else {
+			perr = fmt.Errorf("baseline consumer did not start (wrote %q)", sc.Text())
+		}
+		for perr == nil && sc.Scan() {
 			ms, at, ok := parseArrival(sc.Bytes())
 			if !ok {
 				perr = fmt.Errorf("baseline consumer wrote %q", sc.Text())
@@ -504,7 +532,13 @@ func startBaseline(ctx context.Context, self string, seeds []string, got func(ms
 		}
 		p.done <- err
 	}()
-	return p, nil
+	select {
+	case <-ready:
+		return p, nil
+	case err := <-p.done:
+		p.done <- err
+		return nil, fmt.Errorf("baseline consumer: %w", err)
+	}
 }
 
 // parseArrival reads a line of the child baseline.
