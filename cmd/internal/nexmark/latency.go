@@ -332,6 +332,35 @@ func (l *latencyRun) receive(r *latencyReader, ms int64, at time.Time) {
 	r.n = append(r.n, n)
 }
 
+// excess is, for each bid both r and base received, how much longer r
+// took, sorted. The run's shared delays (a stalled producer or broker, a
+// loaded machine's pause of the bench process) fall on both readers alike
+// and cancel here, which they do not in a ratio of two p99s.
+func excess(r, base *latencyReader, warmN int64) []time.Duration {
+	var hi int64
+	for _, n := range base.n {
+		hi = max(hi, n+1)
+	}
+	if hi <= warmN {
+		return nil
+	}
+	at := make([]time.Duration, hi-warmN)
+	seen := make([]bool, hi-warmN)
+	for i, n := range base.n {
+		if n >= warmN {
+			at[n-warmN], seen[n-warmN] = base.lat[i], true
+		}
+	}
+	var out []time.Duration
+	for i, n := range r.n {
+		if n >= warmN && n < hi && seen[n-warmN] {
+			out = append(out, r.lat[i]-at[n-warmN])
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // dump writes each reader's arrivals, before print sorts them.
 func (l *latencyRun) dump(path string, rs []*latencyReader) error {
 	f, err := os.Create(path)
@@ -613,6 +642,16 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(
 func (l *latencyRun) print(w io.Writer, rs []*latencyReader, rate, seconds float64, partitions int) {
 	type stats struct{ p50, p99, max time.Duration }
 	st := make([]stats, len(rs))
+	// Paired by bid before the latencies are sorted.
+	over := make([]string, len(rs))
+	for i, r := range rs[:len(rs)-1] {
+		if d := excess(r, rs[len(rs)-1], l.warmN); len(d) > 0 {
+			over[i] = ms(quantile(d, 0.99))
+		} else {
+			over[i] = "-"
+		}
+	}
+	over[len(rs)-1] = "-"
 	for i, r := range rs {
 		slices.Sort(r.lat)
 		if len(r.lat) > 0 {
@@ -627,12 +666,13 @@ func (l *latencyRun) print(w io.Writer, rs []*latencyReader, rate, seconds float
 		return fmt.Sprintf("%.1f", float64(a)/float64(b))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "reader\tbids\tp50 ms\tp99 ms\tmax ms\tp50 / baseline\tp99 / baseline\tmax / baseline\t\n")
+	fmt.Fprintf(tw, "reader\tbids\tp50 ms\tp99 ms\tmax ms\tp50 / baseline\tp99 / baseline\tmax / baseline\tp99 over baseline ms\t\n")
 	for i, r := range rs {
-		fmt.Fprintf(tw, "%s\t%d/%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, len(r.lat), l.want,
-			ms(st[i].p50), ms(st[i].p99), ms(st[i].max), ratio(st[i].p50, b.p50), ratio(st[i].p99, b.p99), ratio(st[i].max, b.max))
+		fmt.Fprintf(tw, "%s\t%d/%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, len(r.lat), l.want,
+			ms(st[i].p50), ms(st[i].p99), ms(st[i].max), ratio(st[i].p50, b.p50), ratio(st[i].p99, b.p99), ratio(st[i].max, b.max), over[i])
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "%.0f events/s for %.0fs, %d partition(s); latency from just before the produce call to the bid's arrival\n",
+	fmt.Fprintf(w, "%.0f events/s for %.0fs, %d partition(s); latency from just before the produce call to the bid's arrival;\n"+
+		"over baseline: what the reader took more than the baseline for the same bid (a stall of the broker or producer delays both)\n",
 		rate, seconds, partitions)
 }

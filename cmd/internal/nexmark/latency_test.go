@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -104,5 +105,17 @@ func TestLatencyConsumerProcess(t *testing.T) {
 	go io.Copy(io.Discard, outR)
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A bid's excess pairs it with the baseline's arrival of the same bid;
+// bids only one reader got, and the warm-up, do not count.
+func TestLatencyExcess(t *testing.T) {
+	ms := time.Millisecond
+	r := &latencyReader{lat: []time.Duration{9 * ms, 5 * ms, 3 * ms, 7 * ms}, n: []int64{12, 10, 11, 3}}
+	base := &latencyReader{lat: []time.Duration{1 * ms, 2 * ms, 1 * ms}, n: []int64{11, 10, 3}}
+	got := excess(r, base, 5)
+	if want := []time.Duration{2 * ms, 3 * ms}; !slices.Equal(got, want) {
+		t.Fatalf("excess %v, want %v", got, want)
 	}
 }
