@@ -25,22 +25,24 @@ import (
 // `eddy nexmark latency` measures how long a bid takes from the producer
 // to a reader, at a fixed wall-clock rate. The generator runs in this
 // process and paces itself; for every bid it notes time.Now() just before
-// the produce call. Three readers, also in this process (so every time is
-// from one clock), note when each bid arrives:
+// the produce call. Three readers note when each bid arrives:
 //
 //   - subscribe: COPY (SUBSCRIBE (SELECT date_time FROM bid) WITH
 //     (snapshot = false)) TO STDOUT on an eddy child process;
 //   - view: the same over the materialized view of --query (q0 by default),
 //     which delivers each committed change of the view;
 //   - baseline: a plain franz-go consumer of the bid topic that decodes
-//     each record with encoding/json, in a process of its own (this
-//     binary, `eddy nexmark latency --consumer`), which notes each
-//     arrival's time and writes it to its stdout. A consumer in this
-//     process would share a Go runtime with the broker and the producer:
-//     the broker's write would wake it through this process's own netpoll,
-//     where each of eddy's readers crosses two processes (broker to eddy,
-//     eddy to the client), and the comparison would flatter the baseline.
-//     --baseline inprocess measures it that way still.
+//     each record with encoding/json.
+//
+// Each reader is a process of its own (this binary: `eddy nexmark latency
+// --copy SQL` or `--consumer`) that notes each arrival's time and writes
+// it to its stdout; the machine's one wall clock makes the times
+// comparable. Readers in this process would share a Go runtime with the
+// broker and the producer: the baseline, woken by the broker's write
+// through this process's own netpoll, would cross no process at all where
+// each of eddy's readers crosses two (broker to eddy, eddy to its client),
+// and all three would wait for this process's busy scheduler. --readers
+// inprocess measures that way still (as before).
 //
 // A bid is known by its date_time: the stream is generated with one event
 // per millisecond of event time (--event-rate 1000), so date_time is the
@@ -65,17 +67,30 @@ func latencyMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	keep := fs.Bool("keep", false, "keep the eddy data directory (under $TMPDIR)")
 	cpuProfile := fs.String("eddy-cpuprofile", "", "write a CPU profile of the eddy child to this file")
 	tracePath := fs.String("eddy-trace", "", "write a Go execution trace of the eddy child to this file")
-	baseline := fs.String("baseline", "process", "where the baseline consumer runs: process (a child process) or inprocess (a goroutine of this process, next to the broker)")
-	consumer := fs.Bool("consumer", false, "be the baseline consumer: consume bid from --kafka and write each bid's date_time (ms) and arrival time (UnixNano) to stdout")
+	where := fs.String("readers", "process", "where the readers run: process (a child process each) or inprocess (goroutines of this process, next to the broker and the producer)")
+	consumer := fs.Bool("consumer", false, "be a reader process: the baseline consumer of bid from --kafka; it writes each bid's date_time (ms) and arrival time (UnixNano) to stdout")
+	copySQL := fs.String("copy", "", "be a reader process: run this COPY (SUBSCRIBE ...) TO STDOUT on the eddy at --addr and write each bid's date_time (ms) and arrival time to stdout")
+	addr := fs.String("addr", "", "eddy's address, for --copy")
 	dump := fs.String("dump", "", "write every measured arrival to this file: reader, event number, produce time (UnixNano), latency (ns)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *consumer {
-		return consumeMain(ctx, splitList(*kafka), os.Stdin, stdout)
+		seeds := splitList(*kafka)
+		if len(seeds) == 0 {
+			return fmt.Errorf("--consumer needs --kafka")
+		}
+		return readerMain(ctx, os.Stdin, stdout, func(ctx context.Context, ready func(), got func(int64, time.Time)) error {
+			return consume(ctx, seeds, ready, got)
+		})
 	}
-	if *baseline != "process" && *baseline != "inprocess" {
-		return fmt.Errorf("--baseline must be process or inprocess")
+	if *copySQL != "" {
+		return readerMain(ctx, os.Stdin, stdout, func(ctx context.Context, ready func(), got func(int64, time.Time)) error {
+			return copyRows(ctx, *addr, *copySQL, ready, got)
+		})
+	}
+	if *where != "process" && *where != "inprocess" {
+		return fmt.Errorf("--readers must be process or inprocess")
 	}
 	if *rate <= 0 || *seconds <= 0 || *partitions < 1 {
 		return fmt.Errorf("--rate, --seconds and --partitions must be > 0")
@@ -149,41 +164,45 @@ func latencyMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	readers := []*latencyReader{{name: "subscribe"}, {name: "view " + q.Name}, {name: "baseline"}}
 	var wg sync.WaitGroup
 	errc := make(chan error, len(readers))
-	subscribe := func(r *latencyReader, sql string) {
-		defer wg.Done()
-		c, err := connect(rctx, e.addr, nil)
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer c.Close(context.Background())
-		w := &lineWriter{line: func(l []byte, at time.Time) { lat.receiveCopyLine(r, l, at) }}
-		if _, err := c.PgConn().CopyTo(rctx, w, sql); err != nil && rctx.Err() == nil {
-			errc <- fmt.Errorf("%s: %w", r.name, err)
-		}
+	copies := []string{
+		`COPY (SUBSCRIBE (SELECT date_time FROM bid) WITH (snapshot = false)) TO STDOUT`,
+		`COPY (SUBSCRIBE (SELECT date_time FROM ` + q.Name + `) WITH (snapshot = false)) TO STDOUT`,
 	}
-	wg.Add(3)
-	go subscribe(readers[0], `COPY (SUBSCRIBE (SELECT date_time FROM bid) WITH (snapshot = false)) TO STDOUT`)
-	go subscribe(readers[1], `COPY (SUBSCRIBE (SELECT date_time FROM `+q.Name+`) WITH (snapshot = false)) TO STDOUT`)
-	var bproc *baselineProc
-	if *baseline == "process" {
-		if bproc, err = startBaseline(rctx, self, seeds, func(ms int64, at time.Time) { lat.receive(readers[2], ms, at) }); err != nil {
-			return err
-		}
-		defer bproc.stop()
-		go func() {
-			defer wg.Done()
-			if err := bproc.wait(); err != nil && rctx.Err() == nil {
-				errc <- fmt.Errorf("baseline: %w", err)
+	procs := make([]*readerProc, len(readers))
+	for i, r := range readers {
+		got := func(ms int64, at time.Time) { lat.receive(r, ms, at) }
+		if *where == "process" {
+			args := []string{"--consumer", "--kafka", strings.Join(seeds, ",")}
+			if i < len(copies) {
+				args = []string{"--copy", copies[i], "--addr", e.addr}
 			}
-		}()
-	} else {
+			p, err := startReader(rctx, self, args, got)
+			if err != nil {
+				return fmt.Errorf("%s: %w", r.name, err)
+			}
+			defer p.stop()
+			procs[i] = p
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := p.wait(); err != nil && rctx.Err() == nil {
+					errc <- fmt.Errorf("%s: %w", r.name, err)
+				}
+			}()
+			continue
+		}
 		ready := make(chan struct{})
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := consume(rctx, seeds, func() { close(ready) }, func(ms int64, at time.Time) { lat.receive(readers[2], ms, at) })
+			var err error
+			if i < len(copies) {
+				err = copyRows(rctx, e.addr, copies[i], func() { close(ready) }, got)
+			} else {
+				err = consume(rctx, seeds, func() { close(ready) }, got)
+			}
 			if err != nil && rctx.Err() == nil {
-				errc <- fmt.Errorf("baseline: %w", err)
+				errc <- fmt.Errorf("%s: %w", r.name, err)
 			}
 		}()
 		select {
@@ -200,6 +219,7 @@ func latencyMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	bproc := procs[len(procs)-1]
 	var bcpu0, bcpu1 time.Duration
 	if bproc != nil {
 		if bcpu0, err = procCPU(bproc.cmd.Process.Pid); err != nil {
@@ -245,7 +265,7 @@ func latencyMain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintf(stdout, "the baseline consumer used %.2f CPU-s, %.1f µs per event produced\n", (bcpu1 - bcpu0).Seconds(),
 			float64((bcpu1-bcpu0).Microseconds())/float64(total))
 	} else {
-		fmt.Fprintf(stdout, "the baseline consumer ran in this process, next to the broker (--baseline inprocess)\n")
+		fmt.Fprintf(stdout, "the readers ran in this process, next to the broker and the producer (--readers inprocess)\n")
 	}
 	return nil
 }
@@ -381,24 +401,39 @@ func (l *latencyRun) dump(path string, rs []*latencyReader) error {
 	return f.Close()
 }
 
-// receiveCopyLine takes a COPY (SUBSCRIBE ...) line: eddy_timestamp,
-// eddy_diff, date_time.
-func (l *latencyRun) receiveCopyLine(r *latencyReader, line []byte, at time.Time) {
+// copyLineMs reads a COPY (SUBSCRIBE ...) line: eddy_timestamp,
+// eddy_diff, date_time. ok is false for a line that is not an insert.
+func copyLineMs(line []byte) (ms int64, ok bool) {
 	f := bytes.Split(line, []byte{'\t'})
 	if len(f) != 3 || string(f[1]) != "1" {
-		r.mu.Lock()
-		r.other++
-		r.mu.Unlock()
-		return
+		return 0, false
 	}
 	t, err := time.Parse("2006-01-02 15:04:05.999999", string(f[2]))
 	if err != nil {
-		r.mu.Lock()
-		r.other++
-		r.mu.Unlock()
-		return
+		return 0, false
 	}
-	l.receive(r, t.UnixMilli(), at)
+	return t.UnixMilli(), true
+}
+
+// copyRows is a SUBSCRIBE reader: it runs sql, a COPY (SUBSCRIBE ...) TO
+// STDOUT, on the eddy at addr, and calls got with each inserted row's
+// date_time and the time of the read that brought it.
+func copyRows(ctx context.Context, addr, sql string, ready func(), got func(ms int64, at time.Time)) error {
+	c, err := connect(ctx, addr, nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close(context.Background())
+	ready()
+	w := &lineWriter{line: func(l []byte, at time.Time) {
+		if ms, ok := copyLineMs(l); ok {
+			got(ms, at)
+		}
+	}}
+	if _, err := c.PgConn().CopyTo(ctx, w, sql); err != nil && ctx.Err() == nil {
+		return err
+	}
+	return nil
 }
 
 // consume is the baseline: a franz-go consumer of the bid topic, from its
@@ -441,19 +476,16 @@ func consume(ctx context.Context, seeds []string, ready func(), got func(ms int6
 	}
 }
 
-// consumeFlush is how often the child baseline writes out the arrivals
+// readerFlush is how often a reader process writes out the arrivals
 // it noted: the times are taken as the bids arrive, so holding them delays
 // only the count the parent waits on, while a write per fetch would add a
 // syscall to every round of the consumer being measured.
-const consumeFlush = 20 * time.Millisecond
+const readerFlush = 20 * time.Millisecond
 
-// consumeMain is the baseline's process (--consumer): it writes a line
-// "<date_time ms> <arrival UnixNano>" per bid, after a line "ready", until
-// stdin closes or ctx ends.
-func consumeMain(ctx context.Context, seeds []string, stdin io.Reader, stdout io.Writer) error {
-	if len(seeds) == 0 {
-		return fmt.Errorf("--consumer needs --kafka")
-	}
+// readerMain is a reader's process (--consumer, --copy): it writes a line
+// "ready" once run is ready to read, then "<date_time ms> <arrival
+// UnixNano>" per bid run reports, until stdin closes or ctx ends.
+func readerMain(ctx context.Context, stdin io.Reader, stdout io.Writer, run func(ctx context.Context, ready func(), got func(int64, time.Time)) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -467,7 +499,7 @@ func consumeMain(ctx context.Context, seeds []string, stdin io.Reader, stdout io
 	flusher := make(chan struct{})
 	go func() {
 		defer close(flusher)
-		t := time.NewTicker(consumeFlush)
+		t := time.NewTicker(readerFlush)
 		defer t.Stop()
 		for {
 			select {
@@ -483,10 +515,10 @@ func consumeMain(ctx context.Context, seeds []string, stdin io.Reader, stdout io
 		}
 	}()
 	var line []byte
-	err := consume(ctx, seeds, func() {
+	err := run(ctx, func() {
 		mu.Lock()
 		defer mu.Unlock()
-		if _, werr = w.WriteString(consumerReady + "\n"); werr == nil {
+		if _, werr = w.WriteString(readerReady + "\n"); werr == nil {
 			werr = w.Flush()
 		}
 	}, func(ms int64, at time.Time) {
@@ -509,21 +541,21 @@ func consumeMain(ctx context.Context, seeds []string, stdin io.Reader, stdout io
 	return err
 }
 
-// consumerReady is the child baseline's first line: it has reached the
-// broker.
-const consumerReady = "ready"
+// readerReady is a reader process's first line: it has reached the broker
+// or eddy.
+const readerReady = "ready"
 
-// baselineProc is the baseline consumer's child process.
-type baselineProc struct {
+// readerProc is a reader's child process.
+type readerProc struct {
 	cmd   *exec.Cmd
 	stdin io.Closer
 	done  chan error
 }
 
-// startBaseline starts `eddy nexmark latency --consumer` and calls got for
-// every arrival it reports.
-func startBaseline(ctx context.Context, self string, seeds []string, got func(ms int64, at time.Time)) (*baselineProc, error) {
-	cmd := exec.CommandContext(ctx, self, "nexmark", "latency", "--consumer", "--kafka", strings.Join(seeds, ","))
+// startReader starts `eddy nexmark latency <args>` (--consumer or --copy),
+// waits until it is ready, and calls got for every arrival it reports.
+func startReader(ctx context.Context, self string, args []string, got func(ms int64, at time.Time)) (*readerProc, error) {
+	cmd := exec.CommandContext(ctx, self, append([]string{"nexmark", "latency"}, args...)...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -534,22 +566,22 @@ func startBaseline(ctx context.Context, self string, seeds []string, got func(ms
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("baseline consumer: %w", err)
+		return nil, err
 	}
-	p := &baselineProc{cmd: cmd, stdin: stdin, done: make(chan error, 1)}
+	p := &readerProc{cmd: cmd, stdin: stdin, done: make(chan error, 1)}
 	ready := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(out)
 		var perr error
-		if sc.Scan() && sc.Text() == consumerReady {
+		if sc.Scan() && sc.Text() == readerReady {
 			close(ready)
 		} else {
-			perr = fmt.Errorf("baseline consumer did not start (wrote %q)", sc.Text())
+			perr = fmt.Errorf("reader did not start (wrote %q)", sc.Text())
 		}
 		for perr == nil && sc.Scan() {
 			ms, at, ok := parseArrival(sc.Bytes())
 			if !ok {
-				perr = fmt.Errorf("baseline consumer wrote %q", sc.Text())
+				perr = fmt.Errorf("reader wrote %q", sc.Text())
 				break
 			}
 			got(ms, at)
@@ -566,11 +598,11 @@ func startBaseline(ctx context.Context, self string, seeds []string, got func(ms
 		return p, nil
 	case err := <-p.done:
 		p.done <- err
-		return nil, fmt.Errorf("baseline consumer: %w", err)
+		return nil, err
 	}
 }
 
-// parseArrival reads a line of the child baseline.
+// parseArrival reads an arrival line of a reader process.
 func parseArrival(l []byte) (ms int64, at time.Time, ok bool) {
 	a, b, found := bytes.Cut(l, []byte{' '})
 	if !found {
@@ -588,14 +620,14 @@ func parseArrival(l []byte) (ms int64, at time.Time, ok bool) {
 }
 
 // wait returns once the child has exited and its arrivals are read.
-func (p *baselineProc) wait() error {
+func (p *readerProc) wait() error {
 	err := <-p.done
 	p.done <- err
 	return err
 }
 
 // stop ends the child: it flushes what it holds and exits.
-func (p *baselineProc) stop() {
+func (p *readerProc) stop() {
 	p.stdin.Close()
 	select {
 	case <-p.done:

@@ -30,10 +30,23 @@ func TestLatencyReceive(t *testing.T) {
 	l.sent = make([]atomic.Int64, 100)
 	l.sent[55].Store(time.Now().Add(-time.Millisecond).UnixNano())
 	r := &latencyReader{}
-	l.receiveCopyLine(r, []byte("0\t1\t2024-01-01 00:00:00.055"), time.Now()) // event 55, a bid
-	l.receiveCopyLine(r, []byte("0\t1\t2024-01-01 00:00:00.005"), time.Now()) // warm-up
-	if len(r.lat) != 1 || r.lat[0] < time.Millisecond || r.other != 1 {
-		t.Fatalf("latencies %v, other %d", r.lat, r.other)
+	for _, line := range []string{
+		"0\t1\t2024-01-01 00:00:00.055", // event 55, a bid
+		"0\t1\t2024-01-01 00:00:00.005", // warm-up
+	} {
+		ms, ok := copyLineMs([]byte(line))
+		if !ok {
+			t.Fatalf("%q not read", line)
+		}
+		l.receive(r, ms, time.Now())
+	}
+	if len(r.lat) != 1 || r.lat[0] < time.Millisecond || r.other != 1 || r.n[0] != 55 {
+		t.Fatalf("latencies %v of %v, other %d", r.lat, r.n, r.other)
+	}
+	for _, line := range []string{"0\t-1\t2024-01-01 00:00:00.055", "0\t1", "0\t1\tx"} {
+		if _, ok := copyLineMs([]byte(line)); ok {
+			t.Errorf("%q read", line)
+		}
 	}
 }
 
@@ -49,7 +62,7 @@ func TestLatencyParseArrival(t *testing.T) {
 	}
 }
 
-// The child baseline says it is ready, then reports each bid of the topic
+// A reader process (here the baseline consumer) says it is ready, then reports each bid of the topic
 // from its start by date_time, and exits when its stdin closes.
 func TestLatencyConsumerProcess(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -83,12 +96,14 @@ func TestLatencyConsumerProcess(t *testing.T) {
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := consumeMain(ctx, cl.ListenAddrs(), stdinR, outW)
+		err := readerMain(ctx, stdinR, outW, func(ctx context.Context, ready func(), got func(int64, time.Time)) error {
+			return consume(ctx, cl.ListenAddrs(), ready, got)
+		})
 		outW.Close()
 		done <- err
 	}()
 	sc := bufio.NewScanner(outR)
-	if !sc.Scan() || sc.Text() != consumerReady {
+	if !sc.Scan() || sc.Text() != readerReady {
 		t.Fatalf("first line %q", sc.Text())
 	}
 	start := time.Now()
