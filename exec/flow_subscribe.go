@@ -83,6 +83,10 @@ type viewTailOp struct {
 	started bool
 	// epochDone: the epoch's batches are out, so the next Next ends it.
 	epochDone bool
+	// idle ends an epoch when the view has none for progressInterval; one
+	// timer for the subscription, not one per epoch waited for (an unstopped
+	// timer is collected with the op since Go 1.23).
+	idle *time.Timer
 }
 
 func (rt *runtime) buildViewTail(n *planner.Scan) (Operator, error) {
@@ -154,8 +158,12 @@ func (o *viewTailOp) Next(ctx context.Context) (*Batch, error) {
 	}
 	// An idle view still ends an epoch now and then, so that the
 	// subscription can report progress and notices cancellation.
-	timer := time.NewTimer(progressInterval)
-	defer timer.Stop()
+	if o.idle == nil {
+		o.idle = time.NewTimer(progressInterval)
+	} else {
+		// Since Go 1.23 Reset discards a fire not yet received.
+		o.idle.Reset(progressInterval)
+	}
 	select {
 	case outs, ok := <-o.sub.ch:
 		if !ok {
@@ -167,7 +175,7 @@ func (o *viewTailOp) Next(ctx context.Context) (*Batch, error) {
 		o.t.ts = max(o.t.ts, time.Now().UnixMilli())
 		o.pending = outs
 		return o.Next(ctx)
-	case <-timer.C:
+	case <-o.idle.C:
 		return nil, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
