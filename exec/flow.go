@@ -164,6 +164,9 @@ func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
 		return op, true, err
 	case *planner.Join:
 		if f.operators() >= operatorsTopN && !n.Temporal && !n.Asof {
+			if op, ok, err := f.windowMaxJoin(rt, n); ok || err != nil {
+				return op, true, err
+			}
 			if m, ok := maxJoinShape(n); ok {
 				op, err := f.maxJoinOp(rt, n, m)
 				return op, true, err

@@ -75,6 +75,7 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 		rel.Options[windowOpOption] = windowOpVersion
 		rel.Options[joinBlocksOption] = joinBlocksVersion
 		rel.Options[topNTiesOption] = topNTiesGrow
+		rel.Options[windowMaxOption] = windowMaxVersion
 		q.Plan, _ = planner.Prune(q.Plan)
 	}
 	seen := map[string]bool{}
