@@ -51,7 +51,7 @@ func prunedPlan(options map[string]string) bool {
 func layoutOption(k string) bool {
 	switch k {
 	case viewOperatorsOption, appendBlocksOption, aggDistinctOption, windowOpOption, keyedRowsOption,
-		joinBlocksOption, topNTiesOption:
+		joinBlocksOption, topNTiesOption, topNStateOption:
 		return true
 	}
 	return false

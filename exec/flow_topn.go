@@ -76,6 +76,9 @@ type topNOp struct {
 	// known are the partitions with a record, for a new view's operator
 	// (flow_join_known.go): a partition it never stored costs no read.
 	known *knownKeys
+	// view: the tops are kept in the view's rows, not in records
+	// (flow_topn_view.go).
+	view *topNView
 }
 
 func (t *topNOp) Next(ctx context.Context) (*Batch, error) {
@@ -429,6 +432,9 @@ func (t *topNOp) record(pk string) (int64, []*topEntry, error) {
 	if t.known.absentString(pk) {
 		return 0, nil, nil
 	}
+	if t.view != nil {
+		return t.loadViewTop(pk)
+	}
 	return t.loadRecord(pk)
 }
 
@@ -486,7 +492,9 @@ func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*t
 		size += e.count
 	}
 	if size > 0 {
-		t.rt.flow.state.put(t.recordKey(pk), t.encodeRecord(size, next))
+		if t.view == nil {
+			t.rt.flow.state.put(t.recordKey(pk), t.encodeRecord(size, next))
+		}
 		t.known.addString(pk)
 	}
 	if err := t.emit(top, next, dels, adds); err != nil {
