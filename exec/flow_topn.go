@@ -237,9 +237,11 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 			return Batch{}, err
 		}
 	}
-	if !t.rn {
+	if !t.rn && (t.ties || t.n-t.skip > 1) {
 		// Without row numbers a row that moved within the kept positions
-		// is no change.
+		// is no change. (With one position there is no moving: a
+		// partition retracts and inserts rows that differ, and rows of
+		// two partitions differ in their partition's values.)
 		var cs changeSet
 		for i, r := range dels.Rows {
 			cs.add(r, dels.Diffs[i])
