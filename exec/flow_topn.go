@@ -158,6 +158,8 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 			pk = sql.AppendKey(pk, v)
 		}
 		t.kbuf = pk
+		// okLen: t.pkbuf holds r's order key already, of this length.
+		okLen := -1
 		if screen && d > 0 {
 			if err := begin(); err != nil {
 				return err
@@ -172,6 +174,7 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 				if bytes.Compare(ok, last.key[:last.klen]) > 0 {
 					return nil
 				}
+				okLen = len(ok)
 			}
 		}
 		p := parts[string(pk)]
@@ -192,7 +195,7 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 				return err
 			}
 		}
-		key, klen, err := t.positionKey(r)
+		key, klen, err := t.positionKey(r, okLen)
 		if err != nil {
 			return err
 		}
@@ -270,11 +273,15 @@ func (t *topNOp) newEntry() *topEntry {
 }
 
 // positionKey is where row r sorts in its partition; the key is the
-// operator's until the epoch ends (it may go in the record).
-func (t *topNOp) positionKey(r sql.Row) ([]byte, int, error) {
-	k, err := appendOrderKey(t.pkbuf[:0], t.order, r)
-	if err != nil {
-		return nil, 0, err
+// operator's until the epoch ends (it may go in the record). okLen >= 0:
+// t.pkbuf starts with r's order key, of that length.
+func (t *topNOp) positionKey(r sql.Row, okLen int) ([]byte, int, error) {
+	k := t.pkbuf[:max(okLen, 0)]
+	if okLen < 0 {
+		var err error
+		if k, err = appendOrderKey(k, t.order, r); err != nil {
+			return nil, 0, err
+		}
 	}
 	klen := len(k)
 	k = sql.AppendRow(k, r)
