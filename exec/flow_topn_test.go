@@ -93,6 +93,10 @@ func TestViewTopNRandom(t *testing.T) {
 				t.Fatal(err)
 			}
 			e, s = openSession(t, dir)
+			// Its mark kept, the view reads its tops back from its rows.
+			if tn := findTopN(t, e, "ta_top2"); len(tn) != 1 || tn[0].view == nil {
+				t.Fatal("ta_top2 keeps records after a restart")
+			}
 			checkAll("restart")
 		}
 		var stmts []string
