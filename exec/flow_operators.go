@@ -51,7 +51,7 @@ func prunedPlan(options map[string]string) bool {
 func layoutOption(k string) bool {
 	switch k {
 	case viewOperatorsOption, appendBlocksOption, aggDistinctOption, windowOpOption, keyedRowsOption,
-		joinBlocksOption, topNTiesOption, windowMaxOption:
+		joinBlocksOption, topNTiesOption, windowMaxOption, topNStateOption:
 		return true
 	}
 	return false

@@ -76,6 +76,9 @@ type topNOp struct {
 	// known are the partitions with a record, for a new view's operator
 	// (flow_join_known.go): a partition it never stored costs no read.
 	known *knownKeys
+	// view: the tops are kept in the view's rows, not in records
+	// (flow_topn_view.go).
+	view *topNView
 }
 
 func (t *topNOp) Next(ctx context.Context) (*Batch, error) {
@@ -155,6 +158,8 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 			pk = sql.AppendKey(pk, v)
 		}
 		t.kbuf = pk
+		// okLen: t.pkbuf holds r's order key already, of this length.
+		okLen := -1
 		if screen && d > 0 {
 			if err := begin(); err != nil {
 				return err
@@ -169,6 +174,7 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 				if bytes.Compare(ok, last.key[:last.klen]) > 0 {
 					return nil
 				}
+				okLen = len(ok)
 			}
 		}
 		p := parts[string(pk)]
@@ -189,7 +195,7 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 				return err
 			}
 		}
-		key, klen, err := t.positionKey(r)
+		key, klen, err := t.positionKey(r, okLen)
 		if err != nil {
 			return err
 		}
@@ -234,9 +240,11 @@ func (t *topNOp) epoch(ctx context.Context) (Batch, error) {
 			return Batch{}, err
 		}
 	}
-	if !t.rn {
+	if !t.rn && (t.ties || t.n-t.skip > 1) {
 		// Without row numbers a row that moved within the kept positions
-		// is no change.
+		// is no change. (With one position there is no moving: a
+		// partition retracts and inserts rows that differ, and rows of
+		// two partitions differ in their partition's values.)
 		var cs changeSet
 		for i, r := range dels.Rows {
 			cs.add(r, dels.Diffs[i])
@@ -265,11 +273,15 @@ func (t *topNOp) newEntry() *topEntry {
 }
 
 // positionKey is where row r sorts in its partition; the key is the
-// operator's until the epoch ends (it may go in the record).
-func (t *topNOp) positionKey(r sql.Row) ([]byte, int, error) {
-	k, err := appendOrderKey(t.pkbuf[:0], t.order, r)
-	if err != nil {
-		return nil, 0, err
+// operator's until the epoch ends (it may go in the record). okLen >= 0:
+// t.pkbuf starts with r's order key, of that length.
+func (t *topNOp) positionKey(r sql.Row, okLen int) ([]byte, int, error) {
+	k := t.pkbuf[:max(okLen, 0)]
+	if okLen < 0 {
+		var err error
+		if k, err = appendOrderKey(k, t.order, r); err != nil {
+			return nil, 0, err
+		}
 	}
 	klen := len(k)
 	k = sql.AppendRow(k, r)
@@ -429,6 +441,9 @@ func (t *topNOp) record(pk string) (int64, []*topEntry, error) {
 	if t.known.absentString(pk) {
 		return 0, nil, nil
 	}
+	if t.view != nil {
+		return t.loadViewTop(pk)
+	}
 	return t.loadRecord(pk)
 }
 
@@ -486,7 +501,9 @@ func (t *topNOp) appendPartition(pk string, top []*topEntry, byKey map[string]*t
 		size += e.count
 	}
 	if size > 0 {
-		t.rt.flow.state.put(t.recordKey(pk), t.encodeRecord(size, next))
+		if t.view == nil {
+			t.rt.flow.state.put(t.recordKey(pk), t.encodeRecord(size, next))
+		}
 		t.known.addString(pk)
 	}
 	if err := t.emit(top, next, dels, adds); err != nil {

@@ -160,8 +160,12 @@ func (f *dataflow) topNWindow(rt *runtime, n *planner.Window, keep int64) (Opera
 	}
 	// A closed window's partitions go, record and rows, under the
 	// cache's feet: such an operator keeps none.
-	if f.closing(t.prefix, [][]byte{{0x00}, {0x01}}, []planner.Node{n.Input}, [][]planner.Expr{c.Partition}) == nil {
+	closes := f.closing(t.prefix, [][]byte{{0x00}, {0x01}}, []planner.Node{n.Input}, [][]planner.Expr{c.Partition}) != nil
+	if !closes {
 		f.topNCache(t)
+	}
+	if t.view, err = f.topNViewRows(n, keep, t.appendOnly, closes); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
