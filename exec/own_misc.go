@@ -14,6 +14,9 @@ import (
 // prepareMisc prepares the session-level statements: SHOW ALL and SHOW
 // <objects>, COMMENT ON, cursors, and the statements eddy accepts as no-ops.
 func (s *Session) prepareMisc(st sql.Statement) (*statement, bool, error) {
+	if p, ok := s.listenStmt(st.Own); ok { // notify.go
+		return p, true, nil
+	}
 	switch n := st.Own.(type) {
 	case *sql.Show:
 		if strings.EqualFold(n.Name, "all") {
