@@ -351,6 +351,9 @@ func (t *advisoryTable) blockers(s *Session) []uint32 {
 			me = w
 		}
 	}
+	if me == nil {
+		return nil
+	}
 	var out []uint32
 	for o, h := range l.holders {
 		if o != s && (h.ex() || (!me.shared && h.sh())) {
@@ -386,6 +389,21 @@ func (a advisoryLocker) Unlock(key int64, pair, shared bool) (bool, error) {
 }
 
 func (a advisoryLocker) UnlockAll() { a.s.e.advisory.releaseAll(a.s, false) }
+
+func (a advisoryLocker) Blockers(pid int64) []int64 {
+	if pid <= 0 || pid > 1<<32-1 {
+		return nil
+	}
+	v, ok := a.s.e.backends.Load(uint32(pid))
+	if !ok {
+		return nil
+	}
+	var out []int64
+	for _, p := range a.s.e.advisory.blockers(v.(backend).s) {
+		out = append(out, int64(p))
+	}
+	return out
+}
 
 func init() {
 	type variant struct {
@@ -445,6 +463,17 @@ func init() {
 				ctx.Advisory.UnlockAll()
 			}
 			return sql.Null, nil
+		}})
+	// pgAdmin's dashboard shows pg_blocking_pids(pid) of every session.
+	fs = append(fs, &builtin.Func{Name: "pg_blocking_pids", Args: []sql.Type{sql.Int4}, Ret: sql.ArrayOf(sql.Int4), Volatile: true,
+		Eval: func(ctx *builtin.Context, a []sql.Value) (sql.Value, error) {
+			vs := []sql.Value{}
+			if ctx != nil && ctx.Advisory != nil {
+				for _, p := range ctx.Advisory.Blockers(a[0].Int()) {
+					vs = append(vs, sql.NewInt(p))
+				}
+			}
+			return sql.NewArray(vs), nil
 		}})
 	builtin.Register(fs...)
 }

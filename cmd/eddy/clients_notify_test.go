@@ -220,6 +220,10 @@ func TestAdvisoryLocks(t *testing.T) {
 	if err := c.QueryRow(ctx, "SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE pid = $1", int32(bp)).Scan(&wtype, &wevent); err != nil || wtype != "Lock" || wevent != "advisory" {
 		t.Fatalf("wait event of a waiting session: %q %q %v", wtype, wevent, err)
 	}
+	var blockers string
+	if err := c.QueryRow(ctx, "SELECT array_to_string(pg_blocking_pids($1), ',')", int32(bp)).Scan(&blockers); err != nil || blockers != itoa(int64(ap)) {
+		t.Fatalf("pg_blocking_pids of the waiter: %q %v, want %d", blockers, err, ap)
+	}
 	if !tryLock(t, a, "SELECT pg_advisory_unlock(42)") {
 		t.Fatal("unlock of a held lock: false")
 	}

@@ -72,6 +72,9 @@ type AdvisoryLocker interface {
 	Unlock(key int64, pair, shared bool) (bool, error)
 	// UnlockAll releases every session-level hold.
 	UnlockAll()
+	// Blockers are the process IDs of the sessions that the session with
+	// process ID pid waits for (pg_blocking_pids).
+	Blockers(pid int64) []int64
 }
 
 // SequenceService is the session's view of sequences. Sequences are
