@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
+
 	"github.com/eddysql/eddy/catalog"
 	"github.com/eddysql/eddy/catalog/pgcatalog"
 )
@@ -142,8 +144,27 @@ func (st stats) Locks() []pgcatalog.Lock {
 	return append(out, st.s.e.advisory.rows()...)
 }
 
+// Table counts a table's rows for n_live_tup, one key each, reading keys
+// only; eddy keeps no scan or write counters, so the rest are 0. Other
+// relations (views keep state, sources live in Kafka) show 0.
 func (st stats) Table(r *catalog.Relation) (pgcatalog.TableStat, bool) {
-	return pgcatalog.TableStat{}, false
+	if r.Kind != catalog.KindTable {
+		return pgcatalog.TableStat{}, true
+	}
+	var n int64
+	prefix := catalog.ObjectPrefix(catalog.PrefixRows, r.OID)
+	err := st.s.e.db.View(func(txn *badger.Txn) error {
+		opts := badger.DefaultIteratorOptions
+		opts.PrefetchValues = false
+		opts.Prefix = prefix
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		for it.Rewind(); it.ValidForPrefix(prefix); it.Next() {
+			n++
+		}
+		return nil
+	})
+	return pgcatalog.TableStat{Live: n}, err == nil
 }
 
 // isSuperuser reports whether the session's role is a superuser; with no

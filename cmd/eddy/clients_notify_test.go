@@ -414,8 +414,19 @@ func TestStatActivity(t *testing.T) {
 			t.Errorf("%s rows for stat_t: %d, %v", v, n, err)
 		}
 	}
-	var seq, live int64
-	if err := b.QueryRow(ctx, "SELECT seq_scan, n_live_tup FROM pg_stat_user_tables WHERE relname = 'stat_t'").Scan(&seq, &live); err != nil {
-		t.Errorf("pg_stat_user_tables counters: %v", err)
+	var seq, idx int64
+	var vacuumed *time.Time
+	if err := b.QueryRow(ctx, "SELECT seq_scan, idx_scan, last_vacuum FROM pg_stat_user_tables WHERE relname = 'stat_t'").Scan(&seq, &idx, &vacuumed); err != nil || vacuumed != nil {
+		t.Errorf("pg_stat_user_tables counters: %v, last_vacuum %v", err, vacuumed)
+	}
+	if *clientsURL == "" {
+		// PostgreSQL counts live rows when its statistics are flushed,
+		// up to a second later; eddy counts them when asked.
+		exec1(t, b, "INSERT INTO stat_t VALUES (1), (2), (3)")
+		exec1(t, b, "DELETE FROM stat_t WHERE id = 2")
+		var live int64
+		if err := b.QueryRow(ctx, "SELECT n_live_tup FROM pg_stat_user_tables WHERE relname = 'stat_t'").Scan(&live); err != nil || live != 2 {
+			t.Errorf("n_live_tup: %d, %v; want 2", live, err)
+		}
 	}
 }
