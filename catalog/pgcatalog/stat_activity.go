@@ -127,22 +127,21 @@ func init() {
 		return []rec{{"datid": uint32(0), "datname": nil, "numbackends": 0, "checksum_last_failure": nil, "stats_reset": nil},
 			{"datid": oidDatabase, "datname": ctx.Database, "numbackends": n, "checksum_last_failure": nil, "stats_reset": nil}}, nil
 	})
+	// The _all_ views would also list PostgreSQL's system tables, which
+	// eddy does not store: they list what the _user_ ones do.
 	for _, v := range []struct {
 		name string
-		user bool
 		io   bool
-	}{{"pg_stat_user_tables", true, false}, {"pg_stat_all_tables", false, false},
-		{"pg_statio_user_tables", true, true}, {"pg_statio_all_tables", false, true}} {
+	}{{"pg_stat_user_tables", false}, {"pg_stat_all_tables", false}, {"pg_statio_user_tables", true}, {"pg_statio_all_tables", true}} {
 		v := v
-		def("pg_catalog", v.name, func(ctx *Context) ([]rec, error) { return tableStats(ctx, v.user, v.io), nil })
+		def("pg_catalog", v.name, func(ctx *Context) ([]rec, error) { return tableStats(ctx, v.io), nil })
 	}
 }
 
 // tableStats are the rows of pg_stat_*_tables (io false) or
 // pg_statio_*_tables (io true): one per table and materialized view, as
-// PostgreSQL has one per relkind r, m, t and p. The _all_ views would
-// also list PostgreSQL's system tables, which eddy does not store.
-func tableStats(ctx *Context, user, io bool) []rec {
+// PostgreSQL has one per relkind r, m, t and p.
+func tableStats(ctx *Context, io bool) []rec {
 	if ctx.Cat == nil {
 		return nil
 	}
@@ -187,7 +186,6 @@ func tableStats(ctx *Context, user, io bool) []rec {
 		}
 		out = append(out, x)
 	}
-	_ = user // eddy stores no system tables: both views list the same relations
 	return out
 }
 
