@@ -388,13 +388,22 @@ func TestStatActivity(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { _, err := a.Exec(ctx, "SELECT pg_sleep(30)"); done <- err }()
 	waitFor(t, "a to be active", func() bool { r := get(); return r.state == "active" && strings.Contains(r.query, "pg_sleep") })
-	var ok bool
-	if err := b.QueryRow(ctx, `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
-		WHERE application_name = 'tool-a' AND state = 'active'`).Scan(&ok); err != nil || !ok {
-		t.Fatalf("pg_cancel_backend from pg_stat_activity: %v %v", ok, err)
-	}
-	if err := <-done; sqlState(err) != "57014" {
-		t.Fatalf("cancelled: %v", err)
+	// The session shows active from the moment its query arrives, which
+	// may be before there is a statement to cancel: cancel until it ends.
+	for cancelled := false; !cancelled; {
+		var ok bool
+		if err := b.QueryRow(ctx, `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+			WHERE application_name = 'tool-a' AND state = 'active'`).Scan(&ok); err != nil || !ok {
+			t.Fatalf("pg_cancel_backend from pg_stat_activity: %v %v", ok, err)
+		}
+		select {
+		case err := <-done:
+			if sqlState(err) != "57014" {
+				t.Fatalf("cancelled: %v", err)
+			}
+			cancelled = true
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 
 	// The querying session sees itself active.
