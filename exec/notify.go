@@ -231,3 +231,11 @@ func (s *Session) TakeNotifications(buf []server.Notification) []server.Notifica
 	s.notify.inbox = s.notify.inbox[:0]
 	return buf
 }
+
+// discardAll is DISCARD ALL's UNLISTEN * and pg_advisory_unlock_all(),
+// which poolers (PgBouncer, pgjdbc's pools) send between clients. PostgreSQL
+// refuses DISCARD ALL in a transaction block, so it takes effect at once.
+func (s *Session) discardAll() {
+	s.unlistenAll()
+	s.e.advisory.releaseAll(s, false)
+}

@@ -29,6 +29,12 @@ func (s *Session) prepareMisc(st sql.Statement) (*statement, bool, error) {
 		return s.simple(func(context.Context) (string, error) { return "COMMENT", s.comment(n) }), true, nil
 	case *sql.Discard:
 		return s.simple(func(context.Context) (string, error) {
+			if n.What == "all" {
+				if s.txn != nil {
+					return "", sql.Errorf(sql.CodeActiveSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
+				}
+				s.discardAll() // notify.go
+			}
 			s.closeCursors(true)
 			return "DISCARD " + strings.ToUpper(n.What), nil
 		}), true, nil

@@ -439,3 +439,25 @@ func TestStatActivity(t *testing.T) {
 		}
 	}
 }
+
+// DISCARD ALL, which poolers send between clients, stops listening and
+// releases the session's advisory locks.
+func TestDiscardAll(t *testing.T) {
+	cs := connectN(t, clientURL(t), 2)
+	a, b := cs[0], cs[1]
+	exec1(t, a, "LISTEN pooled")
+	exec1(t, a, "SELECT pg_advisory_lock(99)")
+	exec1(t, a, "BEGIN")
+	if _, err := a.Exec(context.Background(), "DISCARD ALL"); sqlState(err) != "25001" {
+		t.Fatalf("DISCARD ALL in a transaction: %v", err)
+	}
+	exec1(t, a, "ROLLBACK")
+	exec1(t, a, "DISCARD ALL")
+	exec1(t, b, "NOTIFY pooled")
+	if n := waitNote(t, a, 200*time.Millisecond); n != nil {
+		t.Fatalf("notification %q after DISCARD ALL", n.Channel)
+	}
+	if !tryLock(t, b, "SELECT pg_try_advisory_lock(99)") {
+		t.Fatal("lock 99 held after DISCARD ALL")
+	}
+}
