@@ -37,6 +37,10 @@ type Engine struct {
 	// backends are the sessions by process ID, for pg_cancel_backend
 	// (system_backends.go).
 	backends sync.Map // pid -> backend
+	// notify routes NOTIFY to the listeners (notify.go); advisory holds
+	// the advisory locks (advisory.go).
+	notify   notifyHub
+	advisory advisoryTable
 	// temps hands out the sessions' temporary schemas (temp_tables.go).
 	temps tempSlots
 

@@ -14,6 +14,9 @@ import (
 // prepareMisc prepares the session-level statements: SHOW ALL and SHOW
 // <objects>, COMMENT ON, cursors, and the statements eddy accepts as no-ops.
 func (s *Session) prepareMisc(st sql.Statement) (*statement, bool, error) {
+	if p, ok := s.listenStmt(st.Own); ok { // notify.go
+		return p, true, nil
+	}
 	switch n := st.Own.(type) {
 	case *sql.Show:
 		if strings.EqualFold(n.Name, "all") {
@@ -26,6 +29,12 @@ func (s *Session) prepareMisc(st sql.Statement) (*statement, bool, error) {
 		return s.simple(func(context.Context) (string, error) { return "COMMENT", s.comment(n) }), true, nil
 	case *sql.Discard:
 		return s.simple(func(context.Context) (string, error) {
+			if n.What == "all" {
+				if s.txn != nil {
+					return "", sql.Errorf(sql.CodeActiveSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
+				}
+				s.discardAll() // notify.go
+			}
 			s.closeCursors(true)
 			return "DISCARD " + strings.ToUpper(n.What), nil
 		}), true, nil

@@ -27,6 +27,9 @@ type savepoint struct {
 	logLen int
 	// indexes is how many indexes the transaction had created.
 	indexes int
+	// notifies and listens are how many NOTIFYs and LISTEN/UNLISTENs
+	// were pending (notify.go).
+	notifies, listens int
 }
 
 // remember records k's current state before a write, when a savepoint
@@ -63,7 +66,8 @@ func (s *Session) savepoint(name string) (string, error) {
 	if s.txn == nil {
 		return "", sql.Errorf(sql.CodeNoActiveSQLTransaction, "SAVEPOINT can only be used in transaction blocks")
 	}
-	s.savepoints = append(s.savepoints, savepoint{name: name, undoLen: len(s.undo), logLen: len(s.changes.changes), indexes: len(s.newIndexes)})
+	s.savepoints = append(s.savepoints, savepoint{name: name, undoLen: len(s.undo), logLen: len(s.changes.changes), indexes: len(s.newIndexes),
+		notifies: len(s.notify.pending), listens: len(s.notify.actions)})
 	return "SAVEPOINT", nil
 }
 
@@ -118,6 +122,7 @@ func (s *Session) rollbackToSavepoint(name string) (string, error) {
 	if err := s.dropNewIndexes(sp.indexes); err != nil {
 		return "", fmt.Errorf("rollback to savepoint: %w", err)
 	}
+	s.notify.truncate(sp.notifies, sp.listens)
 	s.savepoints = s.savepoints[:i+1]
 	s.failed = false
 	return "ROLLBACK", nil

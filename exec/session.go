@@ -53,6 +53,10 @@ type Session struct {
 	seqs sessionSequences // currval and lastval (sequence.go)
 
 	temp tempState // temporary tables (temp_tables.go)
+
+	notify   sessionNotify   // LISTEN and NOTIFY (notify.go)
+	advisory sessionAdvisory // advisory locks (advisory.go)
+	activity activity        // for pg_stat_activity (stat_activity.go)
 }
 
 var _ server.Session = (*Session)(nil)
@@ -60,6 +64,9 @@ var _ server.Session = (*Session)(nil)
 func newSession(e *Engine, user, database string, params map[string]string) *Session {
 	s := &Session{e: e, user: user, database: database, loc: time.UTC}
 	s.views.e = e
+	s.notify.wake = make(chan struct{}, 1)
+	s.activity.backendStart = time.Now()
+	s.activity.backendID = int(backendIDs.Add(1))
 	s.settings = map[string]string{
 		"server_version":                "15.0",
 		"server_version_num":            "150000",
@@ -155,6 +162,8 @@ func (s *Session) Close() error {
 	}
 	s.closeCursors(true)
 	s.rollback()
+	s.unlistenAll()
+	s.e.advisory.releaseAll(s, false)
 	return s.dropTempSchema()
 }
 
@@ -168,7 +177,8 @@ func (s *Session) builtinContext() *builtin.Context {
 	if s.txn == nil || now.IsZero() {
 		now = time.Now()
 	}
-	return &builtin.Context{Loc: s.loc, Now: now, User: s.user, Database: s.database, Setting: s.setting, SetSetting: s.setConfig, Signal: s.signalBackend, Catalog: catalogReader{e: s.e, s: s}, Sequences: sequenceService{s}, BackendPID: s.pid}
+	return &builtin.Context{Loc: s.loc, Now: now, User: s.user, Database: s.database, Setting: s.setting, SetSetting: s.setConfig, Signal: s.signalBackend, Catalog: catalogReader{e: s.e, s: s}, Sequences: sequenceService{s}, BackendPID: s.pid,
+		Notify: s.queueNotify, Advisory: advisoryLocker{s}}
 }
 
 // catalogReader answers the builtins' catalog questions; s, when set, is

@@ -106,6 +106,9 @@ func (st *statement) Execute(ctx context.Context, params []sql.Value) (server.Re
 		if s.txn != nil && !st.txnControl {
 			s.failed = true
 		}
+		if s.txn == nil {
+			s.txnEnded(false)
+		}
 		return nil, err
 	}
 	return guardCopy(&guardedResult{Result: res, ctx: ctx, done: done, s: s}, res), nil
@@ -115,14 +118,16 @@ func (st *statement) Execute(ctx context.Context, params []sql.Value) (server.Re
 // marks the transaction failed when reading rows fails.
 type guardedResult struct {
 	server.Result
-	ctx  context.Context
-	done func()
-	s    *Session
+	ctx    context.Context
+	done   func()
+	s      *Session
+	failed bool
 }
 
 func (g *guardedResult) Next(ctx context.Context) (sql.Row, bool, error) {
 	r, ok, err := g.Result.Next(g.ctx)
 	if err != nil {
+		g.failed = true
 		err = ctxErr(g.ctx, err)
 		if g.s.txn != nil {
 			g.s.failed = true
@@ -146,6 +151,10 @@ func (g *guardedResult) Ready() bool {
 func (g *guardedResult) Close() error {
 	err := g.Result.Close()
 	g.done()
+	if g.s.txn == nil {
+		// An autocommit statement's transaction ends with its result.
+		g.s.txnEnded(!g.failed)
+	}
 	return err
 }
 

@@ -60,5 +60,5 @@ func (s *Session) virtualRows(name string) ([]sql.Row, error) {
 	if t == nil {
 		return nil, sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", name)
 	}
-	return t.Rows(&pgcatalog.Context{Cat: s.e.cat, User: s.user, Database: s.database, Settings: s.settings})
+	return t.Rows(&pgcatalog.Context{Cat: s.e.cat, User: s.user, Database: s.database, Settings: s.settings, Stats: stats{s}})
 }

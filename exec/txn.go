@@ -31,6 +31,8 @@ func (s *Session) commit(ctx context.Context) (string, error) {
 	}
 	txn, failed := s.txn, s.failed
 	s.txn, s.failed = nil, false
+	committed := false
+	defer func() { s.txnEnded(committed) }()
 	s.endSavepoints()
 	s.closeCursors(false)
 	defer txn.Discard()
@@ -58,6 +60,7 @@ func (s *Session) commit(ctx context.Context) (string, error) {
 	}
 	s.views.published()
 	s.newIndexes = nil
+	committed = true
 	return "COMMIT", nil
 }
 
@@ -80,6 +83,7 @@ func (s *Session) rollback() (string, error) {
 		s.changes.reset()
 		s.txn.Discard()
 		s.txn, s.failed = nil, false
+		s.txnEnded(false)
 		return "ROLLBACK", s.dropNewIndexes(0)
 	}
 	return "ROLLBACK", nil

@@ -60,6 +60,11 @@ type conn struct {
 	closing bool
 
 	fields []pgproto3.FieldDescription // reused RowDescription fields
+
+	// idle: the last reply was ReadyForQuery outside a transaction and no
+	// command has come since, so notifications go out as they arrive.
+	idle  bool
+	notes []Notification // reused by sendNotifications
 }
 
 var errClientGone = errors.New("client disconnected")
@@ -257,6 +262,14 @@ func (c *conn) run() {
 		var ok bool
 		select {
 		case cmd, ok = <-c.cmds:
+			c.idle = false
+		case <-c.notifyWake():
+			c.sendNotifications()
+			c.flush()
+			if c.werr != nil {
+				return
+			}
+			continue
 		case <-c.ctx.Done():
 			c.goodbye()
 			return
@@ -380,8 +393,16 @@ func (c *conn) mustFlush(streaming bool, r any) bool {
 }
 
 func (c *conn) readyForQuery() {
-	c.send(&pgproto3.ReadyForQuery{TxStatus: c.sess.TxStatus()})
+	status := c.sess.TxStatus()
+	if status == 'I' {
+		c.sendNotifications()
+	}
+	if r, ok := c.sess.(ActivityReporter); ok {
+		r.ReportIdle()
+	}
+	c.send(&pgproto3.ReadyForQuery{TxStatus: status})
 	c.flush()
+	c.idle = status == 'I'
 }
 
 // sendRowDescription describes cols; formats are the result format codes, one

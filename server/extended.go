@@ -12,6 +12,7 @@ import (
 
 // prepared is a statement made by Parse; stmt is nil for an empty query.
 type prepared struct {
+	query  string // for pg_stat_activity
 	stmt   Statement
 	params []uint32
 	cols   []Column
@@ -40,7 +41,7 @@ func (c *conn) handleParse(cmd parseCmd) error {
 	if _, dup := c.stmts[cmd.name]; dup && cmd.name != "" {
 		return sql.Errorf("42P05", "prepared statement %q already exists", cmd.name)
 	}
-	ps := &prepared{}
+	ps := &prepared{query: cmd.query}
 	err := c.guard(func() error {
 		stmts, err := c.sess.Parse(c.ctx, cmd.query, cmd.oids)
 		if err != nil {
@@ -197,6 +198,7 @@ func (c *conn) handleExecute(cmd executeCmd) error {
 		c.send(&pgproto3.EmptyQueryResponse{})
 		return nil
 	}
+	c.reportActive(p.ps.query)
 	if err := c.runPortal(p, cmd.maxRows); err != nil {
 		c.closePortal(cmd.portal)
 		return err

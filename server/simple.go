@@ -13,6 +13,7 @@ func (c *conn) handleQuery(q string) {
 	c.closePortal("")
 	delete(c.stmts, "")
 
+	c.reportActive(q)
 	var stmts []Statement
 	err := c.guard(func() (err error) {
 		stmts, err = c.sess.Parse(c.ctx, q, nil)

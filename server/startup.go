@@ -222,6 +222,9 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 	c.setTimeZone(status["TimeZone"])
 	pid, secret := c.srv.keys.register(sess)
 	c.pid = pid
+	if ca, ok := sess.(ClientAddrUser); ok {
+		ca.SetClientAddr(c.nc.RemoteAddr())
+	}
 	if bp, ok := sess.(BackendPIDUser); ok {
 		bp.SetBackendPID(pid)
 	}

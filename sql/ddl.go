@@ -408,16 +408,8 @@ func (p *ownParser) statement() (Stmt, *Error) {
 		// accepted as no-ops: skip whatever options and tables follow
 		p.i = len(p.ts) - 1
 		return &Maintenance{Kind: t.val}, nil
-	case "unlisten":
-		// eddy has no LISTEN, so no session listens to anything and
-		// UNLISTEN has nothing to undo; connection pools (asyncpg's
-		// reset query) send UNLISTEN * on every release.
-		if !p.acceptP("*") {
-			if _, err := p.ident(); err != nil {
-				return nil, err
-			}
-		}
-		return &Maintenance{Kind: t.val}, nil
+	case "listen", "unlisten", "notify":
+		return p.notifyStmt(t.val) // notify_stmt.go
 	case "comment":
 		return p.comment()
 	case "grant", "revoke":

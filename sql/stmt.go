@@ -282,7 +282,7 @@ type RefreshMaterializedView struct{ Name ObjectName }
 // materialized views.
 type Flush struct{}
 
-// Maintenance is ANALYZE / VACUUM / CHECKPOINT / UNLISTEN: accepted,
+// Maintenance is ANALYZE / VACUUM / CHECKPOINT: accepted,
 // nothing to do.
 type Maintenance struct{ Kind string }
 

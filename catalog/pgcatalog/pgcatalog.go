@@ -25,6 +25,8 @@ type Context struct {
 	Database string
 	// Settings are the session's settings (lower-case names), for pg_settings.
 	Settings map[string]string
+	// Stats shows the running server (stat_activity.go); nil shows none.
+	Stats Stats
 }
 
 // Table is one system relation.

@@ -51,6 +51,30 @@ type Context struct {
 	// BackendPID is the process ID the client got in BackendKeyData
 	// (pg_backend_pid()); 0 without a server.
 	BackendPID uint32
+	// Notify queues a notification for the transaction's commit
+	// (pg_notify); nil where there is no session.
+	Notify func(channel, payload string) error
+	// Advisory serves the advisory lock functions; nil where there is no
+	// session.
+	Advisory AdvisoryLocker
+}
+
+// AdvisoryLocker is a session's view of the advisory locks
+// (pg_advisory_lock and the rest). A key is the bigint form's value, or
+// the (int, int) form's two halves with pair set, which PostgreSQL keeps
+// apart from the bigint keys.
+type AdvisoryLocker interface {
+	// Lock takes the lock for the session, or for its transaction when
+	// xact is set; it waits for a conflicting holder until done ends,
+	// unless try is set, when it reports false instead of waiting.
+	Lock(done <-chan struct{}, key int64, pair, shared, xact, try bool) (bool, error)
+	// Unlock releases one session-level hold; false when there was none.
+	Unlock(key int64, pair, shared bool) (bool, error)
+	// UnlockAll releases every session-level hold.
+	UnlockAll()
+	// Blockers are the process IDs of the sessions that the session with
+	// process ID pid waits for (pg_blocking_pids).
+	Blockers(pid int64) []int64
 }
 
 // SequenceService is the session's view of sequences. Sequences are

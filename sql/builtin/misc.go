@@ -84,12 +84,6 @@ func init() {
 		&Func{Name: "pg_sleep", Args: types(sql.Float8), Ret: sql.Void, Volatile: true, Eval: func(ctx *Context, a []sql.Value) (sql.Value, error) {
 			return sql.Null, sleep(ctx, a[0].Float())
 		}},
-		// eddy has no advisory locks, so a session holds none and has none
-		// to release; connection pools (asyncpg's reset query) call this on
-		// every release.
-		&Func{Name: "pg_advisory_unlock_all", Ret: sql.Void, Volatile: true, Eval: func(*Context, []sql.Value) (sql.Value, error) {
-			return sql.Null, nil
-		}},
 		&Func{Name: "pg_backend_pid", Ret: sql.Int4, Volatile: true, Eval: func(ctx *Context, _ []sql.Value) (sql.Value, error) {
 			return sql.NewInt(int64(ctx.BackendPID)), nil
 		}},

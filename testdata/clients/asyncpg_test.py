@@ -161,7 +161,29 @@ async def main():
     pool = await asyncpg.create_pool(url, min_size=2, max_size=2)
     vals = await asyncio.gather(*[pool.fetchval("SELECT $1::int * 2", i) for i in range(6)])
     check("pool", vals, [0, 2, 4, 6, 8, 10])
+    # The pool's reset (pg_advisory_unlock_all, UNLISTEN *) really
+    # releases what a user of a connection left behind.
+    async with pool.acquire() as pc:
+        await pc.execute("SELECT pg_advisory_lock(5151)")
+        await pc.execute("LISTEN apg_left")
+        left_pid = pc.get_server_pid()
+    check("pool reset unlocks", await conn.fetchval("SELECT pg_try_advisory_lock(5151)"), True)
+    await conn.execute("SELECT pg_advisory_unlock(5151)")
+    check("pool connection idle after reset", await conn.fetchval(
+        "SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND state = 'idle'", left_pid), 1)
     await pool.close()
+
+    # add_listener: asyncpg calls back as NotificationResponse arrives.
+    got = asyncio.Queue()
+    await conn.add_listener("apg_events", lambda c, pid, channel, payload: got.put_nowait((pid, channel, payload)))
+    other = await asyncpg.connect(url)
+    async with other.transaction():
+        await other.execute("NOTIFY apg_events, 'x'")
+        await other.execute("SELECT pg_notify('apg_events', 'y')")
+    notes = [await asyncio.wait_for(got.get(), 5) for _ in range(2)]
+    pid = other.get_server_pid()
+    check("notifications", notes, [(pid, "apg_events", "x"), (pid, "apg_events", "y")])
+    await other.close()
     await conn.close()
 
 

@@ -154,6 +154,45 @@ check("matview description", [(d.name, d.type_code) for d in cur.description], [
 cur.execute("DROP MATERIALIZED VIEW py_mv")
 conn.autocommit = False
 
+# LISTEN/NOTIFY as psycopg2's documentation has it: an autocommit
+# listener waits on the socket with select() and collects with poll().
+import select
+
+listener = psycopg2.connect(url)
+listener.autocommit = True
+lcur = listener.cursor()
+lcur.execute("LISTEN py_events")
+notifier = psycopg2.connect(url)
+ncur = notifier.cursor()
+ncur.execute("NOTIFY py_events, 'first'")
+ncur.execute("SELECT pg_notify('py_events', 'second')")
+check("no notification before commit", select.select([listener], [], [], 0.2)[0], [])
+notifier.commit()
+got = []
+while len(got) < 2 and select.select([listener], [], [], 5)[0]:
+    listener.poll()
+    while listener.notifies:
+        n = listener.notifies.pop(0)
+        got.append((n.channel, n.payload, n.pid))
+check("notifications", got, [("py_events", "first", notifier.get_backend_pid()), ("py_events", "second", notifier.get_backend_pid())])
+ncur.execute("NOTIFY py_events, 'dropped'")
+notifier.rollback()
+check("rolled back notification", select.select([listener], [], [], 0.2)[0], [])
+
+# Advisory locks, and the sessions in pg_stat_activity.
+ncur.execute("SELECT pg_advisory_lock(4242)")
+lcur.execute("SELECT pg_try_advisory_lock(4242)")
+check("advisory lock held elsewhere", lcur.fetchone(), (False,))
+lcur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND pid = %s", (notifier.get_backend_pid(),))
+check("pg_locks advisory row", lcur.fetchone(), (1,))
+lcur.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", (notifier.get_backend_pid(),))
+check("pg_stat_activity idle in transaction", lcur.fetchone(), ("idle in transaction",))
+ncur.execute("SELECT pg_advisory_unlock(4242)")
+check("advisory unlock", ncur.fetchone(), (True,))
+notifier.commit()
+notifier.close()
+listener.close()
+
 cur.execute("DROP TABLE py_items")
 conn.commit()
 conn.close()

@@ -129,6 +129,51 @@ async function main() {
     await client.query('DROP MATERIALIZED VIEW node_mv');
   });
 
+  // LISTEN/NOTIFY through the 'notification' event, which pg emits as
+  // NotificationResponse arrives, between queries or while idle.
+  await step('notifications', async () => {
+    const got = [];
+    let wake = null;
+    const onNote = (m) => {
+      got.push([m.channel, m.payload, m.processId]);
+      if (wake) wake();
+    };
+    client.on('notification', onNote);
+    const waitFor = (n, ms) => new Promise((resolve) => {
+      const done = () => { if (got.length >= n) { clearTimeout(timer); wake = null; resolve(); } };
+      const timer = setTimeout(() => { wake = null; resolve(); }, ms);
+      wake = done;
+      done();
+    });
+    await client.query('LISTEN node_events');
+    const pid = other.processID;
+    await other.query('BEGIN');
+    await other.query("NOTIFY node_events, 'a'");
+    await other.query("SELECT pg_notify('node_events', 'b')");
+    await waitFor(1, 200);
+    check('no notification before commit', got, []);
+    await other.query('COMMIT');
+    await waitFor(2, 5000);
+    check('notifications after commit', got, [['node_events', 'a', pid], ['node_events', 'b', pid]]);
+    await client.query('UNLISTEN *');
+    await other.query("NOTIFY node_events, 'c'");
+    await waitFor(3, 200);
+    check('no notification after UNLISTEN', got.length, 2);
+    client.removeListener('notification', onNote);
+  });
+
+  await step('advisory locks', async () => {
+    const l = await client.query('SELECT pg_try_advisory_lock(77) AS ok');
+    check('try lock', l.rows, [{ ok: true }]);
+    const o = await other.query('SELECT pg_try_advisory_lock(77) AS ok');
+    check('try lock held elsewhere', o.rows, [{ ok: false }]);
+    const a = await other.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [client.processID]);
+    check('pg_stat_activity row', a.rows, [{ n: 1 }]);
+    await client.query('SELECT pg_advisory_unlock_all()');
+    const f = await other.query('SELECT pg_try_advisory_lock(77) AS ok, pg_advisory_unlock(77) AS un');
+    check('free after unlock_all', f.rows, [{ ok: true, un: true }]);
+  });
+
   await step('teardown', async () => {
     await client.query('DROP TABLE node_items');
   });
