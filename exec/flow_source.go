@@ -171,6 +171,10 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 			return err
 		}
 	}
+	// The offsets commit after the state they follow.
+	if err := f.state.landFlight(); err != nil {
+		return err
+	}
 	ends := scan.snapEnds
 	if ends == nil {
 		// start = 'latest': the view begins at the topic's end.
