@@ -157,37 +157,23 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 		bad = append(bad, b)
 		badMu.Unlock()
 	}
-	chunk := loadChunk{limit: snapshotChunkBytes(f.e.stateCache)}
-	lastLen := 0
+	ahead := startLoadAhead(ctx, scan, snapshotChunkBytes(f.e.stateCache))
+	defer ahead.close()
 	for {
-		sb, err := scan.nextSized(ctx)
+		chunk, ok, err := ahead.next()
 		if err != nil {
 			return err
 		}
-		b := sb.b
-		if b != nil {
-			// loadChunk.add less its rowSize pass, which the decoders
-			// made.
-			if chunk.Rows == nil && lastLen > 0 {
-				// Sized as the last chunk was, rather than grown again.
-				chunk.Rows = make([]sql.Row, 0, lastLen)
-				chunk.Diffs = make([]int64, 0, lastLen)
-			}
-			chunk.Rows = append(chunk.Rows, b.Rows...)
-			chunk.Diffs = append(chunk.Diffs, b.Diffs...)
-			chunk.src = chunk.src.merge(b.src)
-			chunk.bytes += sb.bytes
-		}
-		if (b == nil && (chunk.Len() > 0 || chunk.src != nil)) || chunk.full() {
-			if err := run(map[uint32]*Batch{src.OID: &chunk.Batch}); err != nil {
-				return err
-			}
-			lastLen = chunk.Len()
-			chunk.reset()
-		}
-		if b == nil {
+		if !ok {
 			break
 		}
+		if err := run(map[uint32]*Batch{src.OID: &chunk.Batch}); err != nil {
+			return err
+		}
+	}
+	// The offsets commit after the state they follow.
+	if err := f.state.landFlight(); err != nil {
+		return err
 	}
 	ends := scan.snapEnds
 	if ends == nil {

@@ -37,6 +37,8 @@ type stateStore struct {
 	// a row stored costs no allocation of its own; scratch encodes a row.
 	slab    []byte
 	scratch []byte
+	// ahead is the commit of an earlier epoch in flight (q16_commit_ahead.go).
+	ahead commitAhead
 }
 
 // slabSize is the size of the blocks alloc carves from. A block is never
@@ -68,6 +70,7 @@ func (s *stateStore) end() {
 		s.snap.Discard()
 		s.snap = nil
 	}
+	s.endAhead()
 	s.pending.Clear(false)
 	clear(s.fresh)
 	s.fresh = s.fresh[:0]
@@ -155,6 +158,9 @@ func (s *stateStore) get(key []byte) ([]byte, bool, error) {
 	if e, ok := s.pending.Get(stateEntry{key: key}); ok {
 		return e.val, e.val != nil, nil
 	}
+	if e, ok := s.carriedGet(key); ok {
+		return e.val, e.val != nil, nil
+	}
 	item, err := s.snap.Get(key)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, false, nil
@@ -180,6 +186,9 @@ func (s *stateStore) get(key []byte) ([]byte, bool, error) {
 // scan calls f for every key with the prefix, in key order, with the
 // epoch's pending writes merged in. Keys and values are valid during f only.
 func (s *stateStore) scan(prefix []byte, f func(k, v []byte) error) error {
+	if err := s.land(); err != nil {
+		return err
+	}
 	var over []stateEntry
 	s.pending.AscendGreaterOrEqual(stateEntry{key: prefix}, func(e stateEntry) bool {
 		if !bytes.HasPrefix(e.key, prefix) {
@@ -268,6 +277,9 @@ func (s *stateStore) flushTo(w stateWriter) error {
 // slices are copies. An ordered multiset kept under a prefix reads its
 // least member this way without scanning the rest.
 func (s *stateStore) first(prefix []byte) (key, val []byte, ok bool, err error) {
+	if err := s.land(); err != nil {
+		return nil, nil, false, err
+	}
 	// The pending writes under the prefix, in order, until the first that
 	// is not a deletion: those before it may hide committed keys.
 	var over []stateEntry

@@ -731,6 +731,9 @@ func (e *winEntry) stored() []byte {
 // with the epoch's pending writes merged in, until f returns false. Keys
 // and values are valid during f only.
 func (s *stateStore) descend(prefix []byte, f func(k, v []byte) (bool, error)) error {
+	if err := s.land(); err != nil {
+		return err
+	}
 	end := prefixEnd(prefix)
 	if end == nil {
 		return fmt.Errorf("exec: no key follows state prefix %x", prefix)
