@@ -37,7 +37,7 @@ type stateStore struct {
 	// a row stored costs no allocation of its own; scratch encodes a row.
 	slab    []byte
 	scratch []byte
-	// ahead is the commit of an earlier epoch in flight (q16_commit_ahead.go).
+	// ahead is the commit of an earlier epoch in flight (flow_commit_ahead.go).
 	ahead commitAhead
 }
 

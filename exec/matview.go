@@ -188,7 +188,7 @@ func (f *dataflow) load(ctx context.Context) (_ int64, rerr error) {
 			if err := f.e.disk.check(); err != nil {
 				return err
 			}
-			// Committed while the next epoch runs (q16_commit_ahead.go).
+			// Committed while the next epoch runs (flow_commit_ahead.go).
 			return f.state.handOff()
 		}
 		if err := f.state.landFlight(); err != nil {
