@@ -244,6 +244,9 @@ func (s *Session) prepare(st sql.Statement, paramTypes []sql.Type) (*statement, 
 		if err == nil && p.check == nil {
 			p.check = s.ownCheck(st.Own)
 		}
+		if err == nil {
+			s.qualifyNew(p, st.Own)
+		}
 		return p, err
 	}
 	switch n := st.AST.(type) {
@@ -315,7 +318,7 @@ func (s *Session) prepareExplain(n ast.StmtNode, paramTypes []sql.Type) (*statem
 	var access []planner.Access
 	switch x := n.(type) {
 	case *ast.SelectStmt, *ast.SetOprStmt:
-		q, err := s.e.planner.PlanQuery(x, paramTypes)
+		q, err := s.planner().PlanQuery(x, paramTypes)
 		if err != nil {
 			return nil, err
 		}

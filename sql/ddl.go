@@ -627,6 +627,9 @@ func (p *ownParser) ifNotExists() bool { return p.accept("if", "not", "exists") 
 
 func (p *ownParser) create() (Stmt, *Error) {
 	orReplace := p.accept("or", "replace")
+	if tempView, ok := p.tempView(orReplace); ok {
+		return tempView()
+	}
 	switch {
 	case p.accept("materialized", "view"):
 		return p.createView(orReplace, true)
@@ -652,6 +655,8 @@ func (p *ownParser) create() (Stmt, *Error) {
 	switch {
 	case p.accept("table"):
 		return p.createTable(temp)
+	case temp && p.accept("sequence"):
+		return p.createTempSequence()
 	case temp:
 		return nil, p.err()
 	case p.accept("source"):

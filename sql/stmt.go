@@ -121,6 +121,7 @@ type CreateView struct {
 	OrReplace    bool
 	IfNotExists  bool
 	Materialized bool
+	Temporary    bool // CREATE TEMP VIEW
 	Columns      []string
 	Query        *Query
 	With         []Option
@@ -147,6 +148,7 @@ type CreateIndex struct {
 type CreateSequence struct {
 	Name        ObjectName
 	IfNotExists bool
+	Temporary   bool
 	Start       *int64
 	Increment   *int64
 	MinValue    *int64
