@@ -204,3 +204,16 @@ func (s *Session) registerOnCommit(rel *catalog.Relation, n *sql.CreateTable) {
 	}
 	s.temp.onCommit[rel.OID] = n.OnCommit
 }
+
+// checkTempReference refuses a foreign key between a permanent and a
+// temporary table, either way, as PostgreSQL does: the temporary one
+// goes when its session ends, and another session cannot see it.
+func checkTempReference(rel, parent *catalog.Relation) error {
+	switch {
+	case !rel.IsTemp() && parent.IsTemp():
+		return sql.Errorf(sql.CodeInvalidTableDefinition, "constraints on permanent tables may reference only permanent tables")
+	case rel.IsTemp() && !parent.IsTemp():
+		return sql.Errorf(sql.CodeInvalidTableDefinition, "constraints on temporary tables may reference only temporary tables")
+	}
+	return nil
+}
