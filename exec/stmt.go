@@ -38,7 +38,11 @@ func (s *Session) Parse(ctx context.Context, query string, paramOIDs []uint32) (
 		return out, nil
 	}
 	for _, st := range stmts {
+		stamp := s.planStamp()
 		p, err := s.prepare(st, paramTypes)
+		if err == nil {
+			s.keepForReplan(p, st, paramTypes, stamp)
+		}
 		if err != nil {
 			if s.txn != nil {
 				s.failed = true
@@ -64,6 +68,8 @@ type statement struct {
 	// execution (privileges.go).
 	access []planner.Access
 	check  func() error
+	// replan plans the statement again after DDL (schema_replan.go).
+	replan *replanState
 }
 
 func (st *statement) ParamTypes() []uint32 {
@@ -83,6 +89,12 @@ func (st *statement) Execute(ctx context.Context, params []sql.Value) (server.Re
 	}
 	if len(params) < len(st.params) {
 		return nil, sql.Errorf(sql.CodeProtocolViolation, "bind message supplies %d parameters, but prepared statement requires %d", len(params), len(st.params))
+	}
+	if err := st.revalidate(); err != nil {
+		if s.txn != nil {
+			s.failed = true
+		}
+		return nil, err
 	}
 	ctx, done := s.startStatement(ctx)
 	err := s.checkAccess(st.access)
