@@ -1530,6 +1530,9 @@ func (p *ownParser) alter() (Stmt, *Error) {
 	if p.accept("role") || p.accept("user") {
 		return p.alterRole()
 	}
+	if p.accept("schema") {
+		return p.alterSchema()
+	}
 	return nil, p.err()
 }
 

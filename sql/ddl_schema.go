@@ -93,3 +93,32 @@ func (p *ownParser) createTempSequence() (Stmt, *Error) {
 	st.(*CreateSequence).Temporary = true
 	return st, nil
 }
+
+// AlterSchema is ALTER SCHEMA name RENAME TO new | OWNER TO role.
+type AlterSchema struct {
+	Name     string
+	RenameTo string
+	OwnerTo  string
+}
+
+func (*AlterSchema) stmt() {}
+
+func (p *ownParser) alterSchema() (Stmt, *Error) {
+	name, err := p.ident()
+	if err != nil {
+		return nil, err
+	}
+	a := &AlterSchema{Name: name}
+	switch {
+	case p.accept("rename", "to"):
+		a.RenameTo, err = p.ident()
+	case p.accept("owner", "to"):
+		a.OwnerTo, err = p.ident()
+	default:
+		return nil, p.err()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}

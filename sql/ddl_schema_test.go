@@ -61,3 +61,21 @@ func TestParseTempViewAndSequence(t *testing.T) {
 		t.Error("CREATE TEMP MATERIALIZED VIEW parsed, want a syntax error")
 	}
 }
+
+func TestParseAlterSchema(t *testing.T) {
+	for in, want := range map[string]*AlterSchema{
+		`ALTER SCHEMA a RENAME TO "B"`: {Name: "a", RenameTo: "B"},
+		`alter schema a owner to bob`:  {Name: "a", OwnerTo: "bob"},
+	} {
+		stmts, err := Parse(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if !reflect.DeepEqual(stmts[0].Own, want) {
+			t.Errorf("%s: got %#v, want %#v", in, stmts[0].Own, want)
+		}
+	}
+	if _, err := Parse(`ALTER SCHEMA a`); err == nil {
+		t.Error("ALTER SCHEMA a parsed, want a syntax error")
+	}
+}

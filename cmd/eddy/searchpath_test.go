@@ -46,3 +46,27 @@ func TestSearchPathRestart(t *testing.T) {
 	defer stop()
 	wantRows(t, c, `SELECT id FROM early.w ORDER BY id`, "1", "2")
 }
+
+// TestSchemaRenameRestart: ALTER SCHEMA RENAME moves the schema's tables
+// and indexes with it durably.
+func TestSchemaRenameRestart(t *testing.T) {
+	dir := t.TempDir()
+	c, _, stop := startEddyDir(t, dir)
+	mustExec(t, c, `CREATE SCHEMA a`)
+	mustExec(t, c, `CREATE TABLE a.t (id BIGINT PRIMARY KEY, v TEXT)`)
+	mustExec(t, c, `INSERT INTO a.t VALUES (1, 'x')`)
+	mustExec(t, c, `ALTER SCHEMA a RENAME TO b`)
+	stop()
+
+	c, _, stop = startEddyDir(t, dir)
+	defer stop()
+	wantRows(t, c, `SELECT nspname FROM pg_namespace WHERE nspname IN ('a', 'b')`, "b")
+	wantRows(t, c, `SELECT id, v FROM b.t WHERE id = 1`, "1|x")
+	mustExec(t, c, `INSERT INTO b.t VALUES (2, 'y')`)
+	if _, err := c.Exec(t.Context(), `INSERT INTO b.t VALUES (2, 'z')`); err == nil {
+		t.Error("the primary key did not survive the rename")
+	}
+	if _, err := c.Exec(t.Context(), `SELECT * FROM a.t`); err == nil {
+		t.Error("a.t still resolves after the rename")
+	}
+}
