@@ -116,3 +116,85 @@ func (c *Catalog) InSchema(schema string) []*Relation {
 	}
 	return out
 }
+
+// RenameSchema renames a user schema and moves its relations' names with
+// it, in one write. The caller has checked that no stored SQL text (a
+// view's query, a column default) names the schema.
+func (c *Catalog) RenameSchema(old, name string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.schemas[old]
+	if s == nil {
+		return sql.Errorf(sql.CodeUndefinedSchema, "schema %q does not exist", old)
+	}
+	if builtinSchemas[name] || c.schemas[name] != nil {
+		return sql.Errorf(sql.CodeDuplicateSchema, "schema %q already exists", name)
+	}
+	ns := *s
+	ns.Name = name
+	var moved []*Relation
+	for _, r := range c.byOID {
+		if r.Schema == old {
+			nr := *r
+			nr.Schema = name
+			nr.Version = c.version + 1
+			moved = append(moved, &nr)
+		}
+	}
+	err := c.db.Update(func(txn *badger.Txn) error {
+		buf, err := json.Marshal(&ns)
+		if err != nil {
+			return err
+		}
+		if err := txn.Delete(schemaKey(old)); err != nil {
+			return err
+		}
+		if err := txn.Set(schemaKey(name), buf); err != nil {
+			return err
+		}
+		for _, r := range moved {
+			buf, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			if err := txn.Set(descKey(r.OID), buf); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rename schema %s: %w", old, err)
+	}
+	delete(c.schemas, old)
+	c.schemas[name] = &ns
+	for _, r := range moved {
+		delete(c.byName, old+"."+r.Name)
+		c.byName[name+"."+r.Name] = r
+		c.byOID[r.OID] = r
+	}
+	c.version++
+	return nil
+}
+
+// SetSchemaOwner changes a user schema's owner.
+func (c *Catalog) SetSchemaOwner(name string, owner uint32) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.schemas[name]
+	if s == nil {
+		return sql.Errorf(sql.CodeUndefinedSchema, "schema %q does not exist", name)
+	}
+	ns := *s
+	ns.Owner = owner
+	buf, err := json.Marshal(&ns)
+	if err != nil {
+		return fmt.Errorf("encode schema %s: %w", name, err)
+	}
+	if err := c.db.Update(func(txn *badger.Txn) error { return txn.Set(schemaKey(name), buf) }); err != nil {
+		return fmt.Errorf("store schema %s: %w", name, err)
+	}
+	c.schemas[name] = &ns
+	c.version++
+	return nil
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/eddysql/eddy/catalog"
+	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
 )
 
@@ -112,4 +113,94 @@ func (s *Session) dropSchema(ctx context.Context, n *sql.DropSchema) (string, er
 		}
 	}
 	return tag, nil
+}
+
+// alterSchema is ALTER SCHEMA ... RENAME TO / OWNER TO.
+func (s *Session) alterSchema(n *sql.AlterSchema) (string, error) {
+	const tag = "ALTER SCHEMA"
+	if catalog.IsBuiltinSchema(n.Name) {
+		// Every unqualified name and stored view of eddy's resolves in
+		// public, and the system schemas are fixed.
+		return "", sql.Errorf(sql.CodeFeatureNotSupported, "cannot alter schema %s", n.Name)
+	}
+	sch := s.e.cat.SchemaNamed(n.Name)
+	if sch == nil {
+		return "", sql.Errorf(sql.CodeUndefinedSchema, "schema %q does not exist", n.Name)
+	}
+	me := s.e.cat.Role(s.user)
+	if me == nil {
+		return "", fmt.Errorf("alter schema: session role %q is gone", s.user)
+	}
+	if !me.Superuser && me.OID != sch.Owner {
+		return "", sql.Errorf(sql.CodeInsufficientPrivilege, "must be owner of schema %s", n.Name)
+	}
+	if n.OwnerTo != "" {
+		owner := s.e.cat.Role(n.OwnerTo)
+		if owner == nil {
+			return "", sql.Errorf(sql.CodeUndefinedObject, "role %q does not exist", n.OwnerTo)
+		}
+		return tag, s.e.cat.SetSchemaOwner(n.Name, owner.OID)
+	}
+	if strings.HasPrefix(n.RenameTo, "pg_") {
+		return "", &sql.Error{Code: "42939", Message: fmt.Sprintf("unacceptable schema name %q", n.RenameTo),
+			Detail: `The prefix "pg_" is reserved for system schemas.`}
+	}
+	if s.e.cat.SchemaExists(n.RenameTo) {
+		return "", sql.Errorf(sql.CodeDuplicateSchema, "schema %q already exists", n.RenameTo)
+	}
+	if err := s.checkRenameSchema(n.Name); err != nil {
+		return "", err
+	}
+	return tag, s.e.cat.RenameSchema(n.Name, n.RenameTo)
+}
+
+// checkRenameSchema refuses to rename a schema whose name is written in
+// stored SQL text, which eddy keeps as text and binds again by name
+// (PostgreSQL binds by OID and follows the rename): a view, materialized
+// view or sink over its relations or with it on its stored search path,
+// a column default (a serial column's names its sequence's schema), a
+// function in it. Nor does it move running dataflows' relations.
+func (s *Session) checkRenameSchema(name string) error {
+	refuse := func(what string) error {
+		return &sql.Error{Code: sql.CodeFeatureNotSupported,
+			Message: fmt.Sprintf("cannot rename schema %s because %s", name, what),
+			Hint:    "Drop and recreate the dependent objects, or create a new schema and recreate the objects there."}
+	}
+	for _, f := range s.e.cat.Functions() {
+		if f.Schema == name {
+			return refuse(fmt.Sprintf("function %s.%s is in it", name, f.Name))
+		}
+	}
+	inSchema := map[uint32]bool{}
+	for _, r := range s.e.cat.InSchema(name) {
+		inSchema[r.OID] = true
+		if r.Kind == catalog.KindMatView || r.Kind == catalog.KindSink {
+			return refuse(fmt.Sprintf("%s %s.%s runs a dataflow", relationKindWord(r), name, r.Name))
+		}
+		for _, c := range r.Columns {
+			if c.Default != "" && strings.Contains(c.Default, name) {
+				return refuse(fmt.Sprintf("the default of column %s of %s.%s names it", c.Name, name, r.Name))
+			}
+		}
+	}
+	for _, r := range s.e.cat.Relations() {
+		if r.SQL == "" {
+			continue
+		}
+		named := false
+		for _, oid := range r.DependsOn {
+			named = named || inSchema[oid]
+		}
+		for k, v := range r.Options {
+			if strings.HasSuffix(k, planner.SearchPathOption) {
+				for _, p := range planner.ParseSearchPath(v, "") {
+					named = named || p == name
+				}
+			}
+		}
+		if named {
+			return refuse(fmt.Sprintf("%s %s.%s depends on it by name", relationKindWord(r), r.Schema, r.Name))
+		}
+	}
+	return nil
 }

@@ -341,16 +341,19 @@ func (s *Session) foreignKey(rel *catalog.Relation, f pendingFK) (catalog.Constr
 	}
 	con.Columns = cols
 	parent := rel
-	if f.ref.Table.Name != rel.Name {
-		if err := s.checkSchema(f.ref.Table); err != nil {
+	if f.ref.Table.Name != rel.Name || (f.ref.Table.Schema != "" && f.ref.Table.Schema != rel.Schema && !(rel.IsTemp() && s.isTempName(f.ref.Table.Schema))) {
+		if err := s.checkRelSchema(f.ref.Table); err != nil {
 			return con, err
 		}
-		parent = s.e.cat.Lookup("", f.ref.Table.Name)
+		parent = s.lookupRel(f.ref.Table)
 		if parent == nil {
 			return con, sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", f.ref.Table.Name)
 		}
 		if parent.Kind != catalog.KindTable {
 			return con, sql.Errorf(sql.CodeWrongObjectType, "referenced relation %q is not a table", parent.Name)
+		}
+		if err := checkTempReference(rel, parent); err != nil {
+			return con, err
 		}
 		if isTopicTable(parent) {
 			// Its rows change by the topic's records, which run no

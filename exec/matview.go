@@ -66,6 +66,7 @@ func (s *Session) createMatView(ctx context.Context, n *sql.CreateView) (string,
 		}
 	}
 	rel.Options = s.viewSettings()
+	s.keepPath(rel)
 	if !s.e.keyedViews {
 		if rel.Options == nil {
 			rel.Options = map[string]string{}

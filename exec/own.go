@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/eddysql/eddy/catalog"
+	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/server"
 	"github.com/eddysql/eddy/sql"
 )
@@ -57,6 +58,8 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 		return s.simple(func(context.Context) (string, error) { return s.createSchema(n) }), nil
 	case *sql.DropSchema:
 		return s.simple(func(ctx context.Context) (string, error) { return s.dropSchema(ctx, n) }), nil
+	case *sql.AlterSchema:
+		return s.simple(func(context.Context) (string, error) { return s.alterSchema(n) }), nil
 	case *sql.CreateRole, *sql.AlterRole, *sql.DropRole:
 		p, _ := s.prepareRole(n)
 		return p, nil
@@ -73,6 +76,10 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 	case *sql.Set:
 		return s.simple(func(context.Context) (string, error) {
 			val := strings.Join(n.Values, ", ")
+			if n.Name == "search_path" {
+				// Each value is one schema name, shown quoted where needed.
+				val = planner.FormatSearchPath(n.Values)
+			}
 			if n.Default {
 				val = defaultSettings[n.Name]
 			}
@@ -136,11 +143,12 @@ func (s *Session) checkSchema(o sql.ObjectName) error {
 }
 
 func (s *Session) createView(n *sql.CreateView) (string, error) {
-	if err := s.checkSchema(n.Name); err != nil {
+	schema, err := s.newViewSchema(n)
+	if err != nil {
 		return "", err
 	}
 	name := n.Name.Name
-	existing := s.e.cat.Lookup(n.Name.Schema, name)
+	existing := s.e.cat.Lookup(schema, name)
 	if existing != nil {
 		if n.IfNotExists {
 			return "CREATE VIEW", nil
@@ -156,12 +164,20 @@ func (s *Session) createView(n *sql.CreateView) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rel := &catalog.Relation{Schema: schemaOf(n.Name), Name: name, Kind: catalog.KindView, Owner: s.user, SQL: n.Query.Text}
-	if s.refuseTemp(q.Access, "views") != nil {
+	rel := &catalog.Relation{Schema: schema, Name: name, Kind: catalog.KindView, Owner: s.user, SQL: n.Query.Text}
+	if s.refuseTemp(q.Access, "views") != nil && !rel.IsTemp() {
+		if n.Name.Schema != "" {
+			// PostgreSQL's error for a view in a named schema.
+			return "", sql.Errorf(sql.CodeInvalidTableDefinition, "cannot create temporary relation in non-temporary schema")
+		}
 		// As in PostgreSQL, a view over a temporary relation is itself
 		// temporary: no other session could read it.
 		rel.Schema = s.tempSchema()
+		if s.e.cat.Lookup(rel.Schema, name) != nil {
+			return "", sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", name)
+		}
 	}
+	s.keepPath(rel)
 	seen := map[string]bool{}
 	for i, c := range columnsOf(q.Plan.Columns()) {
 		cn := c.Name

@@ -242,10 +242,11 @@ func newSequence(name string, typ sql.Type, o *sql.CreateSequence) (*catalog.Seq
 }
 
 func (s *Session) createSequence(n *sql.CreateSequence) (string, error) {
-	if err := s.checkSchema(n.Name); err != nil {
+	schema, err := s.newSequenceSchema(n)
+	if err != nil {
 		return "", err
 	}
-	if old := s.e.cat.Lookup(n.Name.Schema, n.Name.Name); old != nil {
+	if old := s.e.cat.Lookup(schema, n.Name.Name); old != nil {
 		if n.IfNotExists {
 			return "CREATE SEQUENCE", nil
 		}
@@ -259,7 +260,7 @@ func (s *Session) createSequence(n *sql.CreateSequence) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rel := &catalog.Relation{OID: oid, Schema: schemaOf(n.Name), Name: n.Name.Name, Kind: catalog.KindSeq, Owner: s.user, Sequence: p}
+	rel := &catalog.Relation{OID: oid, Schema: schema, Name: n.Name.Name, Kind: catalog.KindSeq, Owner: s.user, Sequence: p}
 	if err := s.e.cat.Put(rel); err != nil {
 		return "", err
 	}

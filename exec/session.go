@@ -52,7 +52,8 @@ type Session struct {
 
 	seqs sessionSequences // currval and lastval (sequence.go)
 
-	temp tempState // temporary tables (temp_tables.go)
+	temp     tempState   // temporary tables (temp_tables.go)
+	pathPlan pathPlanner // the planner for the current search_path (searchpath_session.go)
 
 	notify   sessionNotify   // LISTEN and NOTIFY (notify.go)
 	advisory sessionAdvisory // advisory locks (advisory.go)

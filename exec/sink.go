@@ -262,7 +262,7 @@ func (s *Session) createSink(ctx context.Context, n *sql.CreateSink) (string, er
 	if err := s.checkSchema(n.From); err != nil {
 		return "", err
 	}
-	from := s.e.cat.Lookup(n.From.Schema, n.From.Name)
+	from := s.lookupRel(n.From)
 	if from == nil {
 		return "", sql.Errorf(sql.CodeUndefinedTable, "relation %q does not exist", n.From.Name)
 	}

@@ -98,7 +98,7 @@ func (s *Session) createRelationSink(ctx context.Context, qn sql.ObjectName, fro
 // createFlowSink creates a sink of a query, which runs its own dataflow.
 func (s *Session) createFlowSink(ctx context.Context, qn sql.ObjectName, text string, stmt ast.StmtNode, opts map[string]string, cfg sinkConfig) error {
 	name := qn.Name
-	q, err := s.e.planner.PlanQuery(stmt, nil)
+	q, err := s.planner().PlanQuery(stmt, nil)
 	if err != nil {
 		return err
 	}
@@ -115,6 +115,10 @@ func (s *Session) createFlowSink(ctx context.Context, qn sql.ObjectName, text st
 		Options: map[string]string{}}
 	for k, v := range opts {
 		rel.Options[k] = v
+	}
+	if v := s.storedPath(false); v != "" {
+		// Kept among the dataflow's settings, not the sink's WITH options.
+		rel.Options[flowSettingPrefix+planner.SearchPathOption] = v
 	}
 	seen := map[string]bool{}
 	for _, c := range columnsOf(q.Plan.Columns()) {

@@ -38,7 +38,11 @@ func (s *Session) Parse(ctx context.Context, query string, paramOIDs []uint32) (
 		return out, nil
 	}
 	for _, st := range stmts {
+		stamp := s.planStamp()
 		p, err := s.prepare(st, paramTypes)
+		if err == nil {
+			s.keepForReplan(p, st, paramTypes, stamp)
+		}
 		if err != nil {
 			if s.txn != nil {
 				s.failed = true
@@ -64,6 +68,8 @@ type statement struct {
 	// execution (privileges.go).
 	access []planner.Access
 	check  func() error
+	// replan plans the statement again after DDL (schema_replan.go).
+	replan *replanState
 }
 
 func (st *statement) ParamTypes() []uint32 {
@@ -83,6 +89,12 @@ func (st *statement) Execute(ctx context.Context, params []sql.Value) (server.Re
 	}
 	if len(params) < len(st.params) {
 		return nil, sql.Errorf(sql.CodeProtocolViolation, "bind message supplies %d parameters, but prepared statement requires %d", len(params), len(st.params))
+	}
+	if err := st.revalidate(); err != nil {
+		if s.txn != nil {
+			s.failed = true
+		}
+		return nil, err
 	}
 	ctx, done := s.startStatement(ctx)
 	err := s.checkAccess(st.access)
@@ -253,6 +265,9 @@ func (s *Session) prepare(st sql.Statement, paramTypes []sql.Type) (*statement, 
 		if err == nil && p.check == nil {
 			p.check = s.ownCheck(st.Own)
 		}
+		if err == nil {
+			s.qualifyNew(p, st.Own)
+		}
 		return p, err
 	}
 	switch n := st.AST.(type) {
@@ -324,7 +339,7 @@ func (s *Session) prepareExplain(n ast.StmtNode, paramTypes []sql.Type) (*statem
 	var access []planner.Access
 	switch x := n.(type) {
 	case *ast.SelectStmt, *ast.SetOprStmt:
-		q, err := s.e.planner.PlanQuery(x, paramTypes)
+		q, err := s.planner().PlanQuery(x, paramTypes)
 		if err != nil {
 			return nil, err
 		}

@@ -74,7 +74,7 @@ func (s *Session) planSubscribe(n *sql.Subscribe) (*subscription, error) {
 	var q *planner.Query
 	var err error
 	if n.Query != nil {
-		q, err = s.e.planner.PlanQuery(n.Query.AST, nil)
+		q, err = s.planner().PlanQuery(n.Query.AST, nil)
 	} else {
 		// SUBSCRIBE name is SUBSCRIBE (SELECT * FROM name): the planner
 		// then resolves views and checks privileges as for any query.
@@ -85,7 +85,7 @@ func (s *Session) planSubscribe(n *sql.Subscribe) (*subscription, error) {
 		var stmts []sql.Statement
 		stmts, err = sql.Parse("SELECT * FROM " + name)
 		if err == nil {
-			q, err = s.e.planner.PlanQuery(stmts[0].AST, nil)
+			q, err = s.planner().PlanQuery(stmts[0].AST, nil)
 		}
 	}
 	if err != nil {

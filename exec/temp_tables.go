@@ -42,8 +42,7 @@ func (t *tempSlots) free(n int) {
 // tempState is a session's temporary schema and the ON COMMIT actions of
 // its temporary tables.
 type tempState struct {
-	slot    int // 0: no temporary schema yet
-	planner *planner.Planner
+	slot int // 0: no temporary schema yet
 	// onCommit maps a temporary table's OID to its ON COMMIT action,
 	// "delete" or "drop".
 	onCommit map[uint32]string
@@ -54,42 +53,14 @@ type tempState struct {
 func (s *Session) tempSchema() string {
 	if s.temp.slot == 0 {
 		s.temp.slot = s.e.temps.take()
-		p := *s.e.planner
-		p.TempSchema = catalog.TempSchema(s.temp.slot)
-		s.temp.planner = &p
 	}
 	return catalog.TempSchema(s.temp.slot)
-}
-
-// planner binds statements for the session: with its temporary schema
-// first on the search path once it has one.
-func (s *Session) planner() *planner.Planner {
-	if s.temp.planner != nil {
-		return s.temp.planner
-	}
-	return s.e.planner
 }
 
 // isTempName reports whether schema names the session's temporary schema:
 // pg_temp, or its own pg_temp_N.
 func (s *Session) isTempName(schema string) bool {
 	return schema == "pg_temp" || (s.temp.slot != 0 && schema == catalog.TempSchema(s.temp.slot))
-}
-
-// lookupRel resolves a name as the search path does: the session's
-// temporary schema first, then public.
-func (s *Session) lookupRel(o sql.ObjectName) *catalog.Relation {
-	if o.Schema == "" || s.isTempName(o.Schema) {
-		if s.temp.slot != 0 {
-			if r := s.e.cat.Lookup(catalog.TempSchema(s.temp.slot), o.Name); r != nil {
-				return r
-			}
-		}
-		if o.Schema != "" {
-			return nil
-		}
-	}
-	return s.e.cat.Lookup(o.Schema, o.Name)
 }
 
 // checkRelSchema is checkSchema that also admits the session's
@@ -232,4 +203,17 @@ func (s *Session) registerOnCommit(rel *catalog.Relation, n *sql.CreateTable) {
 		s.temp.onCommit = map[uint32]string{}
 	}
 	s.temp.onCommit[rel.OID] = n.OnCommit
+}
+
+// checkTempReference refuses a foreign key between a permanent and a
+// temporary table, either way, as PostgreSQL does: the temporary one
+// goes when its session ends, and another session cannot see it.
+func checkTempReference(rel, parent *catalog.Relation) error {
+	switch {
+	case !rel.IsTemp() && parent.IsTemp():
+		return sql.Errorf(sql.CodeInvalidTableDefinition, "constraints on permanent tables may reference only permanent tables")
+	case rel.IsTemp() && !parent.IsTemp():
+		return sql.Errorf(sql.CodeInvalidTableDefinition, "constraints on temporary tables may reference only temporary tables")
+	}
+	return nil
 }

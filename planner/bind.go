@@ -17,8 +17,14 @@ type Planner struct {
 	// when there are none.
 	Virtual VirtualResolver
 	// TempSchema is the session's temporary schema (pg_temp_N), searched
-	// before public; "" when the session has none (temp.go).
+	// before the search path; "" when the session has none.
 	TempSchema string
+	// SearchPath is the session's search_path, "$user" expanded; nil means
+	// public alone (searchpath_lookup.go).
+	SearchPath []string
+	// Pins are the relations a stored view was created over, preferred
+	// where the path finds several (ForStored); nil otherwise.
+	Pins map[uint32]bool
 }
 
 // VirtualResolver describes system relations by name.

@@ -177,7 +177,7 @@ func (b *binder) bindRelation(rel *catalog.Relation) (Node, error) {
 		if len(stmts) != 1 || stmts[0].AST == nil {
 			return nil, sql.Errorf(sql.CodeDataCorrupted, "view %s: stored query is not a single SELECT", rel.Name)
 		}
-		vb := b.p.newBinder(nil)
+		vb := b.p.ForStored(rel).newBinder(nil)
 		vb.view = rel.OID
 		n, err := vb.bindQuery(stmts[0].AST, nil)
 		if err != nil {

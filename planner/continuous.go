@@ -202,7 +202,7 @@ func (p *Planner) PlanStored(rel *catalog.Relation, prune bool) (*Query, error) 
 	if len(stmts) != 1 || stmts[0].AST == nil {
 		return nil, sql.Errorf(sql.CodeDataCorrupted, "%s: stored query is not a single SELECT", rel.Name)
 	}
-	q, err := p.PlanQuery(stmts[0].AST, nil)
+	q, err := p.ForStored(rel).PlanQuery(stmts[0].AST, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -626,6 +626,9 @@ func (p *ownParser) ifNotExists() bool { return p.accept("if", "not", "exists") 
 
 func (p *ownParser) create() (Stmt, *Error) {
 	orReplace := p.accept("or", "replace")
+	if tempView, ok := p.tempView(orReplace); ok {
+		return tempView()
+	}
 	switch {
 	case p.accept("materialized", "view"):
 		return p.createView(orReplace, true)
@@ -651,6 +654,8 @@ func (p *ownParser) create() (Stmt, *Error) {
 	switch {
 	case p.accept("table"):
 		return p.createTable(temp)
+	case temp && p.accept("sequence"):
+		return p.createTempSequence()
 	case temp:
 		return nil, p.err()
 	case p.accept("source"):
@@ -1560,6 +1565,9 @@ func (p *ownParser) fetch(move bool) (Stmt, *Error) {
 func (p *ownParser) alter() (Stmt, *Error) {
 	if p.accept("role") || p.accept("user") {
 		return p.alterRole()
+	}
+	if p.accept("schema") {
+		return p.alterSchema()
 	}
 	return nil, p.err()
 }

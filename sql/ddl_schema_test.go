@@ -31,3 +31,51 @@ func TestParseSchemaStatements(t *testing.T) {
 		}
 	}
 }
+
+func TestParseTempViewAndSequence(t *testing.T) {
+	for _, c := range []struct {
+		in        string
+		orReplace bool
+	}{
+		{`CREATE TEMP VIEW v AS SELECT 1`, false},
+		{`create or replace temporary view v as select 1`, true},
+		{`CREATE LOCAL TEMP VIEW v AS SELECT 1`, false},
+	} {
+		stmts, err := Parse(c.in)
+		if err != nil {
+			t.Fatalf("%s: %v", c.in, err)
+		}
+		v, ok := stmts[0].Own.(*CreateView)
+		if !ok || !v.Temporary || v.OrReplace != c.orReplace || v.Name.Name != "v" || v.Materialized {
+			t.Errorf("%s: got %#v", c.in, stmts[0].Own)
+		}
+	}
+	stmts, err := Parse(`CREATE TEMPORARY SEQUENCE s START 5`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, ok := stmts[0].Own.(*CreateSequence); !ok || !s.Temporary || s.Name.Name != "s" || s.Start == nil || *s.Start != 5 {
+		t.Errorf("CREATE TEMPORARY SEQUENCE: got %#v", stmts[0].Own)
+	}
+	if _, err := Parse(`CREATE TEMP MATERIALIZED VIEW v AS SELECT 1`); err == nil {
+		t.Error("CREATE TEMP MATERIALIZED VIEW parsed, want a syntax error")
+	}
+}
+
+func TestParseAlterSchema(t *testing.T) {
+	for in, want := range map[string]*AlterSchema{
+		`ALTER SCHEMA a RENAME TO "B"`: {Name: "a", RenameTo: "B"},
+		`alter schema a owner to bob`:  {Name: "a", OwnerTo: "bob"},
+	} {
+		stmts, err := Parse(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if !reflect.DeepEqual(stmts[0].Own, want) {
+			t.Errorf("%s: got %#v, want %#v", in, stmts[0].Own, want)
+		}
+	}
+	if _, err := Parse(`ALTER SCHEMA a`); err == nil {
+		t.Error("ALTER SCHEMA a parsed, want a syntax error")
+	}
+}

@@ -126,6 +126,7 @@ type CreateView struct {
 	OrReplace    bool
 	IfNotExists  bool
 	Materialized bool
+	Temporary    bool // CREATE TEMP VIEW
 	Columns      []string
 	Query        *Query
 	With         []Option
@@ -152,6 +153,7 @@ type CreateIndex struct {
 type CreateSequence struct {
 	Name        ObjectName
 	IfNotExists bool
+	Temporary   bool
 	Start       *int64
 	Increment   *int64
 	MinValue    *int64

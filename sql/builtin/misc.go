@@ -68,13 +68,6 @@ func uuidV4() string {
 func init() {
 	Register(
 		constText("version", Version),
-		constText("current_schema", "public"),
-		fn("current_schemas", types(sql.Bool), sql.ArrayOf(sql.Name), func(_ *Context, a []sql.Value) (sql.Value, error) {
-			if a[0].Bool() {
-				return sql.NewArray([]sql.Value{sql.NewText("pg_catalog"), sql.NewText("public")}), nil
-			}
-			return sql.NewArray([]sql.Value{sql.NewText("public")}), nil
-		}),
 		fn("current_setting", types(sql.Text), sql.Text, func(ctx *Context, a []sql.Value) (sql.Value, error) {
 			return setting(ctx, a[0].Text(), false)
 		}),
@@ -120,16 +113,6 @@ func init() {
 				}
 				return sql.NewText(s), nil
 			}},
-		fn("pg_table_is_visible", types(sql.Oid), sql.Bool, func(ctx *Context, a []sql.Value) (sql.Value, error) {
-			// Unqualified names resolve in pg_catalog and public only, so a
-			// relation in a user schema is not visible (psql's \dt hides it).
-			if ctx.Catalog != nil {
-				if schema, _, ok := ctx.Catalog.RelationName(uint32(a[0].Int())); ok && schema != "public" && schema != "pg_catalog" && schema != "" {
-					return sql.NewBool(false), nil
-				}
-			}
-			return sql.NewBool(true), nil
-		}),
 		fn("pg_type_is_visible", types(sql.Oid), sql.Bool, func(*Context, []sql.Value) (sql.Value, error) {
 			return sql.NewBool(true), nil
 		}),
