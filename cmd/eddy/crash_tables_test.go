@@ -90,6 +90,13 @@ type tableRig struct {
 	columns  map[string]*ddlObj
 	nextDDL  int
 	subStats struct{ subs, rows, snapshots int }
+	// evNext is the next id to produce to ev; evAcked the ids whose INSERT
+	// returned, evCut the ones a kill cut off (there or not).
+	evNext  int
+	evAcked map[int]bool
+	evCut   map[int]bool
+	// evSubRows counts the rows subscriptions to ev and evv saw.
+	evSubRows int
 }
 
 func (r *tableRig) run(kills int) {
@@ -104,6 +111,7 @@ func (r *tableRig) run(kills int) {
 	})
 	defer watchdog.Stop()
 	r.serials = map[int64]bool{}
+	r.evAcked, r.evCut = map[int]bool{}, map[int]bool{}
 	r.setupTables()
 	for i := range kills {
 		r.cycleTables(i)
@@ -121,8 +129,8 @@ func (r *tableRig) run(kills int) {
 	}
 	c.Close(ctx)
 	r.stop()
-	t.Logf("%d COPYs returned (one cut off: %d), %d nextval calls, %d subscriptions saw %d rows and %d snapshots",
-		len(r.batches), r.cutCopy, r.seqCalls, r.subStats.subs, r.subStats.rows, r.subStats.snapshots)
+	t.Logf("%d COPYs returned, %d nextval calls, %d subscriptions to cpv saw %d rows and %d snapshots; %d records produced, %d rows seen by subscriptions to ev and evv",
+		len(r.batches), r.seqCalls, r.subStats.subs, r.subStats.rows, r.subStats.snapshots, len(r.evAcked), r.evSubRows)
 }
 
 func (r *tableRig) setupTables() {
@@ -142,6 +150,8 @@ func (r *tableRig) setupTables() {
 		`CREATE TABLE ser (id BIGSERIAL PRIMARY KEY, w INT)`,
 		`CREATE TABLE ix (id INT PRIMARY KEY, a INT, b TEXT)`,
 		`INSERT INTO ix SELECT g, g % 97, 'b' || g FROM generate_series(1, 30000) g`,
+		`CREATE SOURCE ev (id BIGINT, k INT) WITH (topic = 'ev', partitions = '2')`,
+		`CREATE MATERIALIZED VIEW evv AS SELECT k, count(*) AS n, sum(id)::int8 AS ids FROM ev GROUP BY k`,
 	} {
 		if _, err := c.Exec(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -162,7 +172,8 @@ func (r *tableRig) cycleTables(i int) {
 	t := r.t
 	killAfter := time.Duration(300+r.rng.IntN(2500)) * time.Millisecond
 	seeds := [4]uint64{r.rng.Uint64(), r.rng.Uint64(), r.rng.Uint64(), r.rng.Uint64()}
-	r.setStep("cycle %d (kill after %s)", i, killAfter)
+	duringRecovery := r.rng.IntN(4) == 0
+	r.setStep("cycle %d (kill after %s, from the start: %v)", i, killAfter, duringRecovery)
 	r.start()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -198,6 +209,7 @@ func (r *tableRig) cycleTables(i int) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		defer close(checked)
 		c, err := r.connect(ctx)
 		if err != nil {
 			fail("connect", err)
@@ -205,12 +217,22 @@ func (r *tableRig) cycleTables(i int) {
 		}
 		defer c.Close(context.Background())
 		fail("check after restart", r.check(ctx, c, false))
-		close(checked)
 	}()
 	worker("COPY", func(ctx context.Context, c *pgx.Conn) error { return r.copies(ctx, c, seeds[0]) })
 	worker("nextval", r.nextvals)
 	worker("DDL", func(ctx context.Context, c *pgx.Conn) error { return r.ddlTables(ctx, c, seeds[1]) })
 	worker("SUBSCRIBE", r.subscribe)
+	worker("INSERT INTO source", r.produceEv)
+	worker("SUBSCRIBE source", r.subscribeEv)
+	worker("SUBSCRIBE source view", r.subscribeEvv)
+	// A quarter of the kills count from the start, and so some land in
+	// the recovery; the others from the moment the workers begin.
+	if !duringRecovery {
+		select {
+		case <-checked:
+		case <-time.After(2 * time.Minute):
+		}
+	}
 	time.Sleep(killAfter)
 	killing.Store(true)
 	r.kill()
@@ -515,6 +537,35 @@ func (r *tableRig) check(ctx context.Context, c *pgx.Conn, final bool) error {
 	if err := viewEquals(ctx, c, `cpv`, `SELECT batch, count(*) AS n, sum(id)::int8 AS ids FROM cp GROUP BY batch`); err != nil {
 		return err
 	}
+	// Every record whose INSERT returned is in the topic, once; the view
+	// over it equals its query.
+	evIDs := map[int]int{}
+	for _, v := range queryRows(r.t, c, `SELECT id FROM ev`) {
+		id, _ := strconv.Atoi(v)
+		evIDs[id]++
+	}
+	for id := range r.evAcked {
+		if evIDs[id] != 1 {
+			return fmt.Errorf("record %d of ev, whose INSERT returned, is in the topic %d times", id, evIDs[id])
+		}
+	}
+	for id, n := range evIDs {
+		if !r.evAcked[id] && !r.evCut[id] {
+			return fmt.Errorf("record %d is in ev, never produced", id)
+		}
+		if n != 1 {
+			return fmt.Errorf("record %d is in ev %d times", id, n)
+		}
+	}
+	for id := range r.evCut {
+		if evIDs[id] == 1 {
+			r.evAcked[id] = true
+		}
+	}
+	r.evCut = map[int]bool{}
+	if err := viewEquals(ctx, c, `evv`, `SELECT k, count(*) AS n, sum(id)::int8 AS ids FROM ev GROUP BY k`); err != nil {
+		return err
+	}
 	// Serial ids that returned are there.
 	var nser int
 	if err := c.QueryRow(ctx, `SELECT count(*) FROM ser`).Scan(&nser); err != nil {
@@ -660,4 +711,136 @@ func viewEquals(ctx context.Context, c *pgx.Conn, view, batch string) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// produceEv inserts records into the source ev, a few at a time.
+func (r *tableRig) produceEv(ctx context.Context, c *pgx.Conn) error {
+	for ctx.Err() == nil {
+		r.mu.Lock()
+		from := r.evNext
+		r.evNext += 5
+		for id := from; id < from+5; id++ {
+			r.evCut[id] = true
+		}
+		r.mu.Unlock()
+		var vals []string
+		for id := from; id < from+5; id++ {
+			vals = append(vals, fmt.Sprintf("(%d, %d)", id, id%7))
+		}
+		if _, err := c.Exec(ctx, `INSERT INTO ev VALUES `+strings.Join(vals, ", ")); err != nil {
+			return err
+		}
+		r.mu.Lock()
+		for id := from; id < from+5; id++ {
+			delete(r.evCut, id)
+			r.evAcked[id] = true
+		}
+		r.mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+	}
+	return nil
+}
+
+// subscribeEv follows the source ev until the kill: its snapshot holds
+// every record acknowledged before it began, and no record comes twice.
+func (r *tableRig) subscribeEv(ctx context.Context, c *pgx.Conn) error {
+	r.mu.Lock()
+	before := make(map[int]bool, len(r.evAcked))
+	for id := range r.evAcked {
+		before[id] = true
+	}
+	r.mu.Unlock()
+	rs, err := c.Query(ctx, `SUBSCRIBE ev WITH (progress = true)`, pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	seen := map[int]bool{}
+	var lastTS int64
+	snapshotTS := int64(-1)
+	for rs.Next() {
+		var ts int64
+		var diff, id, k *int64
+		if err := rs.Scan(&ts, &diff, &id, &k); err != nil {
+			return err
+		}
+		if ts < lastTS {
+			return fmt.Errorf("SUBSCRIBE ev: eddy_timestamp went back from %d to %d", lastTS, ts)
+		}
+		lastTS = ts
+		if snapshotTS < 0 {
+			snapshotTS = ts
+		}
+		if ts != snapshotTS && before != nil {
+			for id := range before {
+				if !seen[id] {
+					return fmt.Errorf("SUBSCRIBE ev: the snapshot lacks record %d, acknowledged before it began", id)
+				}
+			}
+			before = nil
+		}
+		if diff == nil {
+			continue
+		}
+		if *diff != 1 {
+			return fmt.Errorf("SUBSCRIBE ev: diff %d", *diff)
+		}
+		if seen[int(*id)] {
+			return fmt.Errorf("SUBSCRIBE ev: record %d twice", *id)
+		}
+		seen[int(*id)] = true
+		r.mu.Lock()
+		r.evSubRows++
+		known := r.evAcked[int(*id)] || r.evCut[int(*id)]
+		r.mu.Unlock()
+		if !known {
+			return fmt.Errorf("SUBSCRIBE ev: record %d, never produced", *id)
+		}
+	}
+	return rs.Err()
+}
+
+// subscribeEvv follows the view over ev until the kill: the changes never
+// insert a group it holds or retract one it does not hold as retracted,
+// and at each epoch each group's count and sum agree with the records
+// that exist.
+func (r *tableRig) subscribeEvv(ctx context.Context, c *pgx.Conn) error {
+	rs, err := c.Query(ctx, `SUBSCRIBE evv WITH (progress = true)`, pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	state := map[int64][2]int64{}
+	var lastTS int64
+	for rs.Next() {
+		var ts int64
+		var diff, k, n, ids *int64
+		if err := rs.Scan(&ts, &diff, &k, &n, &ids); err != nil {
+			return err
+		}
+		if ts < lastTS {
+			return fmt.Errorf("SUBSCRIBE evv: eddy_timestamp went back from %d to %d", lastTS, ts)
+		}
+		lastTS = ts
+		if diff == nil {
+			continue
+		}
+		r.mu.Lock()
+		r.evSubRows++
+		r.mu.Unlock()
+		s, ok := state[*k]
+		switch {
+		case *diff == 1 && ok:
+			return fmt.Errorf("SUBSCRIBE evv inserted group %d (%d, %d) while it held (%d, %d)", *k, *n, *ids, s[0], s[1])
+		case *diff == 1:
+			state[*k] = [2]int64{*n, *ids}
+		case *diff == -1 && (!ok || s != [2]int64{*n, *ids}):
+			return fmt.Errorf("SUBSCRIBE evv retracted group %d (%d, %d), which it held as %v", *k, *n, *ids, s)
+		case *diff == -1:
+			delete(state, *k)
+		default:
+			return fmt.Errorf("SUBSCRIBE evv: diff %d", *diff)
+		}
+	}
+	return rs.Err()
 }
