@@ -55,7 +55,7 @@ func TestKill9Tables(t *testing.T) {
 	}
 	t.Logf("seed %d (EDDY_CRASH_SEED=%d replays it), %d kills", seed, seed, kills)
 	r := &tableRig{crashRig: newCrashRig(t, bin, false, seed), batches: map[int]int{},
-		indexes: map[string]*ddlObj{}, columns: map[string]*ddlObj{}, ixRows: map[int]int{}}
+		indexes: map[string]*ddlObj{}, ixRows: map[int]int{}}
 	r.run(kills)
 }
 
@@ -87,7 +87,6 @@ type tableRig struct {
 	// ixBulk is an UPDATE of ids lo..hi to a that a kill cut off.
 	ixBulk   *[3]int
 	indexes  map[string]*ddlObj
-	columns  map[string]*ddlObj
 	nextDDL  int
 	subStats struct{ subs, rows, snapshots int }
 	// evNext is the next id to produce to ev; evAcked the ids whose INSERT
@@ -306,8 +305,8 @@ func (r *tableRig) nextvals(ctx context.Context, c *pgx.Conn) error {
 	return nil
 }
 
-// ddlTables writes the table ix while it creates and drops indexes and
-// columns on it.
+// ddlTables writes the table ix while it creates and drops indexes
+// on it.
 func (r *tableRig) ddlTables(ctx context.Context, c *pgx.Conn, seed uint64) error {
 	rng := rand.New(rand.NewPCG(seed, 9))
 	exec := func(q string, before, after func()) error {
@@ -540,7 +539,11 @@ func (r *tableRig) check(ctx context.Context, c *pgx.Conn, final bool) error {
 	// Every record whose INSERT returned is in the topic, once; the view
 	// over it equals its query.
 	evIDs := map[int]int{}
-	for _, v := range queryRows(r.t, c, `SELECT id FROM ev`) {
+	evRows, err := crashQueryStrings(ctx, c, `SELECT id FROM ev`)
+	if err != nil {
+		return err
+	}
+	for _, v := range evRows {
 		id, _ := strconv.Atoi(v)
 		evIDs[id]++
 	}
@@ -574,7 +577,7 @@ func (r *tableRig) check(ctx context.Context, c *pgx.Conn, final bool) error {
 	if nser < len(r.serials) {
 		return fmt.Errorf("ser holds %d rows, %d INSERTs returned", nser, len(r.serials))
 	}
-	// ix: rows, indexes, columns.
+	// ix: rows and indexes.
 	if err := r.checkIx(ctx, c, final); err != nil {
 		return err
 	}
@@ -639,13 +642,14 @@ func (r *tableRig) checkIx(ctx context.Context, c *pgx.Conn, final bool) error {
 		}
 	}
 	exist := map[string]bool{}
-	for _, n := range queryRows(r.t, c, `SELECT indexname FROM pg_indexes WHERE tablename = 'ix'`) {
+	names, err := crashQueryStrings(ctx, c, `SELECT indexname FROM pg_indexes WHERE tablename = 'ix'`)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
 		exist[n] = true
 	}
-	for _, n := range queryRows(r.t, c, `SELECT column_name FROM information_schema.columns WHERE table_name = 'ix'`) {
-		exist[n] = true
-	}
-	for _, m := range []map[string]*ddlObj{r.indexes, r.columns} {
+	for _, m := range []map[string]*ddlObj{r.indexes} {
 		for name, o := range m {
 			switch {
 			case o.dropped && exist[name]:
@@ -843,4 +847,24 @@ func (r *tableRig) subscribeEvv(ctx context.Context, c *pgx.Conn) error {
 		}
 	}
 	return rs.Err()
+}
+
+// crashQueryStrings returns the first column of q's rows as text; unlike
+// queryRows it returns an error (a kill may cut the query off in a
+// worker goroutine, where t.Fatal cannot be called).
+func crashQueryStrings(ctx context.Context, c *pgx.Conn, q string) ([]string, error) {
+	rows, err := c.Query(ctx, q, pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fmt.Sprint(vals[0]))
+	}
+	return out, rows.Err()
 }
