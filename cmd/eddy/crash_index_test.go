@@ -45,6 +45,11 @@ func TestKill9CreateIndex(t *testing.T) {
 	}
 	mustExec(t, c, `CREATE TABLE u (id INT PRIMARY KEY, b INT, pad TEXT)`)
 	mustExec(t, c, fmt.Sprintf(`INSERT INTO u SELECT g, g, repeat('p', 40) FROM generate_series(1, %d) g`, rows))
+	// A build in a transaction block must fit one Badger transaction
+	// (54000 otherwise): a smaller table.
+	const txnRows = 20000
+	mustExec(t, c, `CREATE TABLE u2 (id INT PRIMARY KEY, b INT, pad TEXT)`)
+	mustExec(t, c, fmt.Sprintf(`INSERT INTO u2 SELECT g, g, 'p' FROM generate_series(1, %d) g`, txnRows))
 	c.Close(ctx)
 	var cut, present int
 	created := map[string]bool{}
@@ -60,15 +65,21 @@ func TestKill9CreateIndex(t *testing.T) {
 		// with the COMMIT; a kill before it leaves the index registered
 		// without them.
 		inTxn := i%2 == 1
+		table, n := "u", rows
+		if inTxn {
+			table, n = "u2", txnRows
+		}
+		pause := time.Duration(r.rng.IntN(400)) * time.Millisecond
 		go func() {
 			var err error
 			if inTxn {
 				_, err = c.Exec(ctx, `BEGIN`)
 			}
 			if err == nil {
-				_, err = c.Exec(ctx, `CREATE UNIQUE INDEX `+name+` ON u (b)`)
+				_, err = c.Exec(ctx, `CREATE UNIQUE INDEX `+name+` ON `+table+` (b)`)
 			}
 			if err == nil && inTxn {
+				time.Sleep(pause)
 				_, err = c.Exec(ctx, `COMMIT`)
 			}
 			done <- err
@@ -93,7 +104,7 @@ func TestKill9CreateIndex(t *testing.T) {
 			t.Fatal(err)
 		}
 		exist := map[string]bool{}
-		for _, n := range queryRows(t, c, `SELECT indexname FROM pg_indexes WHERE tablename = 'u'`) {
+		for _, n := range queryRows(t, c, `SELECT indexname FROM pg_indexes WHERE tablename IN ('u', 'u2')`) {
 			exist[n] = true
 		}
 		for n := range created {
@@ -103,7 +114,7 @@ func TestKill9CreateIndex(t *testing.T) {
 		}
 		if exist[name] {
 			present++
-			checkUniqueHolds(t, c, name, rows)
+			checkUniqueHolds(t, c, name, table, n)
 			mustExec(t, c, `DROP INDEX `+name)
 			delete(created, name)
 		}
@@ -113,23 +124,23 @@ func TestKill9CreateIndex(t *testing.T) {
 	t.Logf("%d kills cut a CREATE UNIQUE INDEX off, %d indexes were there after the restart", cut, present)
 }
 
-// checkUniqueHolds checks that the unique index name on u (b) refuses a
+// checkUniqueHolds checks that the unique index name on table (b) refuses a
 // duplicate of the first, a middle and the last row, and serves lookups.
-func checkUniqueHolds(t *testing.T, c *pgx.Conn, name string, rows int) {
+func checkUniqueHolds(t *testing.T, c *pgx.Conn, name, table string, rows int) {
 	t.Helper()
 	ctx := context.Background()
 	for _, b := range []int{1, rows / 2, rows} {
-		_, err := c.Exec(ctx, `INSERT INTO u VALUES ($1, $2, 'dup')`, rows+b, b)
+		_, err := c.Exec(ctx, `INSERT INTO `+table+` VALUES ($1, $2, 'dup')`, rows+b, b)
 		var pe *pgconn.PgError
 		if !errors.As(err, &pe) || pe.Code != "23505" {
 			t.Fatalf("index %s exists after a kill cut its CREATE off, and a duplicate b = %d got %v, want 23505 (a half-built unique index)", name, b, err)
 		}
 		var n int
-		if err := c.QueryRow(ctx, `SELECT count(*) FROM u WHERE b = $1`, b).Scan(&n); err != nil {
+		if err := c.QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE b = $1`, b).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n != 1 {
-			t.Fatalf("u WHERE b = %d: %d rows, want 1", b, n)
+			t.Fatalf("%s WHERE b = %d: %d rows, want 1", table, b, n)
 		}
 	}
 }
