@@ -27,8 +27,9 @@ type dmlTxn struct {
 	disk *diskGuard
 	txn  *badger.Txn
 	// auto: the statement owns txn (autocommit). A statement too large for
-	// one Badger transaction then commits in steps: its earlier steps stay
-	// committed if a later row fails. The alternative, buffering everything
+	// one Badger transaction then commits in steps, which its journal takes
+	// back if a later row fails or a crash cuts it off (crash_journal.go;
+	// a statement that feeds views keeps them). The alternative, buffering everything
 	// and writing through a WriteBatch after validation, would need the
 	// uniqueness and foreign key checks to read that buffer instead of the
 	// transaction, and its memory grows with the load; bulk loads take the
