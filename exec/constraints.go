@@ -27,8 +27,9 @@ type dmlTxn struct {
 	disk *diskGuard
 	txn  *badger.Txn
 	// auto: the statement owns txn (autocommit). A statement too large for
-	// one Badger transaction then commits in steps: its earlier steps stay
-	// committed if a later row fails. The alternative, buffering everything
+	// one Badger transaction then commits in steps, which its journal takes
+	// back if a later row fails or a crash cuts it off (crash_journal.go;
+	// a statement that feeds views keeps them). The alternative, buffering everything
 	// and writing through a WriteBatch after validation, would need the
 	// uniqueness and foreign key checks to read that buffer instead of the
 	// transaction, and its memory grows with the load; bulk loads take the
@@ -49,6 +50,9 @@ type dmlTxn struct {
 	// guards are read and marks written again in each step's transaction
 	// (index_entry.go).
 	guards, marks [][]byte
+	// journal, of an autocommit statement, lets a crash or a failure take
+	// back its committed steps (crash_journal.go).
+	journal *stepJournal
 }
 
 // guard reads k so that the transaction fails to commit if another writes
@@ -82,6 +86,9 @@ func (t *dmlTxn) set(k, v []byte) error {
 			err = t.txn.Set(k, v)
 		}
 	}
+	if err == nil {
+		t.journal.note(k)
+	}
 	t.writes++
 	t.bytes += len(k) + len(v)
 	return t.wrap(err)
@@ -96,6 +103,9 @@ func (t *dmlTxn) delete(k []byte) error {
 		if err = t.step(); err == nil {
 			err = t.txn.Delete(k)
 		}
+	}
+	if err == nil {
+		t.journal.note(k)
 	}
 	t.writes++
 	t.bytes += len(k)
@@ -126,6 +136,14 @@ func (t *dmlTxn) wrap(err error) error {
 // step commits what is written so far and goes on in a new transaction.
 func (t *dmlTxn) step() error {
 	if err := t.disk.check(); err != nil {
+		return err
+	}
+	// Views fed: the step commits their changes too, and stays.
+	if t.noStep != nil && t.noStep() {
+		if err := t.journal.close(t.db); err != nil {
+			return err
+		}
+	} else if err := t.journal.write(t.db); err != nil {
 		return err
 	}
 	if err := t.txn.Commit(); err != nil {

@@ -40,13 +40,25 @@ func (s *Session) startDML(ctx context.Context, params []sql.Value) (*writer, fu
 	}
 	txn := s.e.db.NewTransaction(true)
 	rt := s.newRuntime(ctx, txn, params)
-	tx := &dmlTxn{db: s.e.db, disk: s.e.disk, txn: txn, auto: true, onStep: func(t *badger.Txn) { rt.txn = t }}
+	tx := &dmlTxn{db: s.e.db, disk: s.e.disk, txn: txn, auto: true, onStep: func(t *badger.Txn) { rt.txn = t },
+		journal: newStepJournal()}
 	w := s.newWriter(rt, tx)
 	w.log, w.views, w.chunked = &changeLog{}, &viewTxn{e: s.e, readTs: txn.ReadTs()}, true
 	tx.noStep = w.feedsViews
-	return w, func(err error) error {
+	return w, func(err error) (rerr error) {
 		defer tx.txn.Discard()
 		defer w.views.end()
+		// A statement that fails after committing steps takes them back
+		// (crash_journal.go); one that commits drops its journal.
+		defer func() {
+			if rerr != nil {
+				if uerr := tx.journal.undo(s.e.db); uerr != nil {
+					rerr = errors.Join(rerr, uerr)
+				}
+			} else if derr := tx.journal.drop(s.e.db); derr != nil {
+				s.e.log.Warn("delete a statement's journal", "err", derr)
+			}
+		}()
 		if err != nil {
 			return err
 		}
@@ -58,6 +70,11 @@ func (s *Session) startDML(ctx context.Context, params []sql.Value) (*writer, fu
 		}
 		if err := s.e.disk.check(); err != nil {
 			return err
+		}
+		if tx.journal.steps > 0 && !tx.journal.off {
+			if err := tx.set(journalDoneKey(tx.journal.id), nil); err != nil {
+				return err
+			}
 		}
 		if err := tx.txn.Commit(); err != nil {
 			if errors.Is(err, badger.ErrConflict) {

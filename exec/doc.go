@@ -31,5 +31,7 @@
 // A transaction's changes reach the views in chunks and at commit; while
 // it feeds a view it holds the view's lock (flow_lock.go) until it ends,
 // and a statement too large for one Badger transaction commits in steps,
-// each with the views' changes it makes (constraints.go).
+// each with the views' changes it makes (constraints.go); a statement that
+// feeds no view journals its steps so that a crash or failure takes them
+// back (crash_journal.go).
 package exec

@@ -151,6 +151,14 @@ func Open(dataDir string, log *slog.Logger, options ...Option) (*Engine, error) 
 		db.Close()
 		return nil, fmt.Errorf("create superuser: %w", err)
 	}
+	if err := recoverJournals(db, log); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := settleIndexBuilds(db, cat, log); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := dropOrphans(cat, log); err != nil {
 		db.Close()
 		return nil, err

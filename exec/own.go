@@ -19,11 +19,11 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 	switch n := st.Own.(type) {
 	case *sql.CreateTable:
 		if n.As != nil {
-			return s.simple(func(ctx context.Context) (string, error) { return s.createTableAs(ctx, n) }), nil
+			return s.ddlWrite(func(ctx context.Context) (string, error) { return s.createTableAs(ctx, n) }), nil
 		}
-		return s.simple(func(ctx context.Context) (string, error) { return s.createTable(ctx, n) }), nil
+		return s.ddlWrite(func(ctx context.Context) (string, error) { return s.createTable(ctx, n) }), nil
 	case *sql.CreateSequence:
-		return s.simple(func(context.Context) (string, error) { return s.createSequence(n) }), nil
+		return s.ddlWrite(func(context.Context) (string, error) { return s.createSequence(n) }), nil
 	case *sql.Truncate:
 		return s.simple(func(ctx context.Context) (string, error) { return s.truncate(ctx, n) }), nil
 	case *sql.Copy:
@@ -32,30 +32,30 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 		return s.prepareSubscribe(n)
 	case *sql.CreateView:
 		if n.Materialized {
-			return s.simple(func(ctx context.Context) (string, error) { return s.createMatView(ctx, n) }), nil
+			return s.ddlWrite(func(ctx context.Context) (string, error) { return s.createMatView(ctx, n) }), nil
 		}
-		return s.simple(func(context.Context) (string, error) { return s.createView(n) }), nil
+		return s.ddlWrite(func(context.Context) (string, error) { return s.createView(n) }), nil
 	case *sql.CreateFunction:
-		return s.simple(func(context.Context) (string, error) { return s.createFunction(n) }), nil
+		return s.ddlWrite(func(context.Context) (string, error) { return s.createFunction(n) }), nil
 	case *sql.DropFunction:
 		return s.simple(func(ctx context.Context) (string, error) { return s.dropFunction(ctx, n) }), nil
 	case *sql.RefreshMaterializedView:
 		return s.simple(func(context.Context) (string, error) { return s.refreshMatView(n) }), nil
 	case *sql.CreateSource:
-		return s.simple(func(ctx context.Context) (string, error) { return s.createSource(ctx, n) }), nil
+		return s.ddlWrite(func(ctx context.Context) (string, error) { return s.createSource(ctx, n) }), nil
 	case *sql.CreateSink:
-		return s.simple(func(ctx context.Context) (string, error) { return s.createSink(ctx, n) }), nil
+		return s.ddlWrite(func(ctx context.Context) (string, error) { return s.createSink(ctx, n) }), nil
 	case *sql.Drop:
 		if n.Kind == "index" {
 			return s.simple(func(ctx context.Context) (string, error) { return s.dropIndex(ctx, n) }), nil
 		}
 		return s.simple(func(ctx context.Context) (string, error) { return s.drop(ctx, n) }), nil
 	case *sql.CreateIndex:
-		return s.simple(func(ctx context.Context) (string, error) { return s.createIndex(ctx, n) }), nil
+		return s.ddlWrite(func(ctx context.Context) (string, error) { return s.createIndex(ctx, n) }), nil
 	case *sql.Grant:
 		return s.simple(func(context.Context) (string, error) { return s.grant(n) }), nil
 	case *sql.CreateSchema:
-		return s.simple(func(context.Context) (string, error) { return s.createSchema(n) }), nil
+		return s.ddlWrite(func(context.Context) (string, error) { return s.createSchema(n) }), nil
 	case *sql.DropSchema:
 		return s.simple(func(ctx context.Context) (string, error) { return s.dropSchema(ctx, n) }), nil
 	case *sql.AlterSchema:

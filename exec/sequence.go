@@ -95,6 +95,9 @@ func (st *seqState) load(e *Engine, rel *catalog.Relation) error {
 }
 
 func (st *seqState) store(e *Engine, oid uint32, v int64, called bool) error {
+	if err := e.disk.check(); err != nil {
+		return err
+	}
 	var buf [9]byte
 	binary.BigEndian.PutUint64(buf[:8], uint64(v))
 	if called {
