@@ -28,7 +28,7 @@ type dmlTxn struct {
 	txn  *badger.Txn
 	// auto: the statement owns txn (autocommit). A statement too large for
 	// one Badger transaction then commits in steps, which its journal takes
-	// back if a later row fails or a crash cuts it off (crash_journal.go;
+	// back if a later row fails or a crash cuts it off (step_journal.go;
 	// a statement that feeds views keeps them). The alternative, buffering everything
 	// and writing through a WriteBatch after validation, would need the
 	// uniqueness and foreign key checks to read that buffer instead of the
@@ -51,7 +51,7 @@ type dmlTxn struct {
 	// (index_entry.go).
 	guards, marks [][]byte
 	// journal, of an autocommit statement, lets a crash or a failure take
-	// back its committed steps (crash_journal.go).
+	// back its committed steps (step_journal.go).
 	journal *stepJournal
 }
 

@@ -49,7 +49,7 @@ func (s *Session) startDML(ctx context.Context, params []sql.Value) (*writer, fu
 		defer tx.txn.Discard()
 		defer w.views.end()
 		// A statement that fails after committing steps takes them back
-		// (crash_journal.go); one that commits drops its journal.
+		// (step_journal.go); one that commits drops its journal.
 		defer func() {
 			if rerr != nil {
 				if uerr := tx.journal.undo(s.e.db); uerr != nil {

@@ -33,5 +33,5 @@
 // and a statement too large for one Badger transaction commits in steps,
 // each with the views' changes it makes (constraints.go); a statement that
 // feeds no view journals its steps so that a crash or failure takes them
-// back (crash_journal.go).
+// back (step_journal.go).
 package exec

@@ -91,7 +91,7 @@ func uniqueIndexConstraint(idx *catalog.Relation) *catalog.Constraint {
 // build drops the index again. Either way the completion marker comes
 // last: until it commits, scans do not trust the entries.
 func (s *Session) createTableIndex(ctx context.Context, rel, idx *catalog.Relation) error {
-	markIndexBuilding(idx) // crash_index.go
+	markIndexBuilding(idx) // index_building.go
 	if err := s.e.cat.Put(idx); err != nil {
 		return err
 	}
