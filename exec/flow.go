@@ -220,6 +220,9 @@ func (f *dataflow) keyed(rt *runtime, n planner.Node, children []planner.Node, k
 		if whole {
 			keys[i] = nil
 		}
+		if err := temporalAbove(c, feed); err != nil {
+			return nil, err
+		}
 		in, err := rt.build(feed)
 		if err != nil {
 			return nil, err

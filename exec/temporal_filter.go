@@ -93,6 +93,25 @@ func (f *dataflow) temporalFilter(rt *runtime, n *planner.Filter) (Operator, boo
 	return op, true, nil
 }
 
+// temporalAbove refuses a temporal filter between a keyed operator's input
+// c and what it arranges of it, feed: those nodes run in batch, where now()
+// is one time.
+func temporalAbove(c, feed planner.Node) error {
+	for n := c; n != feed && n != nil; {
+		if flt, ok := n.(*planner.Filter); ok {
+			if t, _ := planner.SplitTemporal(flt.Pred); len(t) > 0 {
+				return sql.Errorf(sql.CodeFeatureNotSupported, "a temporal filter (now() in WHERE) over ORDER BY under LIMIT, DISTINCT ON or a window is not supported in a materialized view")
+			}
+		}
+		ch := n.Children()
+		if len(ch) != 1 {
+			break
+		}
+		n = ch[0]
+	}
+	return nil
+}
+
 func (o *temporalOp) Next(ctx context.Context) (*Batch, error) {
 	if o.epoch == 0 {
 		o.epoch = time.Now().UnixMicro()

@@ -55,9 +55,9 @@ func CheckContinuous(n Node) error {
 					// age(ts) is age(current_date, ts).
 					if e.Fn.Volatile || timeDependent[name] || (name == "age" && len(e.Args) == 1) {
 						err = notContinuous("function " + e.Fn.Name + "()")
-						if nowFuncs[name] {
-							err = sql.Errorf(sql.CodeFeatureNotSupported, "function %s() is not supported in a materialized view "+
-								"except in a temporal filter: a WHERE conjunct col < | <= | > | >= now() [+|- interval], or col BETWEEN now() [+|- interval] AND now() [+|- interval]", e.Fn.Name)
+						if se, ok := err.(*sql.Error); ok && nowFuncs[name] {
+							se.Hint = "A view may compare a row with now() in its WHERE, as a temporal filter: " +
+								"col < | <= | > | >= now() [+|- interval], or col BETWEEN now() [+|- interval] AND now() [+|- interval], ANDed with the rest."
 						}
 					}
 				}
