@@ -40,7 +40,9 @@ type temporalOp struct {
 	prefix []byte
 	// epoch is the current epoch's time; zero between epochs.
 	epoch int64
-	key   []byte
+	// last is the time of the last epoch.
+	last int64
+	key  []byte
 }
 
 type temporalCond struct {
@@ -93,6 +95,11 @@ func (f *dataflow) temporalFilter(rt *runtime, n *planner.Filter) (Operator, boo
 	return op, true, nil
 }
 
+func isTemporalFilter(f *planner.Filter) bool {
+	t, _ := planner.SplitTemporal(f.Pred)
+	return len(t) > 0
+}
+
 // temporalAbove refuses a temporal filter between a keyed operator's input
 // c and what it arranges of it, feed: those nodes run in batch, where now()
 // is one time.
@@ -114,7 +121,10 @@ func temporalAbove(c, feed planner.Node) error {
 
 func (o *temporalOp) Next(ctx context.Context) (*Batch, error) {
 	if o.epoch == 0 {
-		o.epoch = time.Now().UnixMicro()
+		// An epoch never runs at an earlier time than the last (the wall
+		// clock may step back), or a row could be retracted twice.
+		o.epoch = max(time.Now().UnixMicro(), o.last)
+		o.last = o.epoch
 		if due, err := o.due(); err != nil || due != nil {
 			return due, err
 		}
