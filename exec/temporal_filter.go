@@ -495,7 +495,8 @@ func (f *dataflow) runTemporalClock(ctx context.Context, c *temporalClock) {
 				}
 				f.e.log.Warn("materialized view's temporal filter failed; retrying", "view", f.rel.Name, "err", err)
 				wait = time.Second
-			} else {
+			} else if after, _ := c.hint(); after > now {
+				// Look again at once: the clock may have reached the next.
 				wait = 0
 			}
 		} else if d := time.Duration(next-now) * time.Microsecond; d < wait {
