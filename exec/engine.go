@@ -206,6 +206,7 @@ func (e *Engine) Close() error {
 		if f.feedStop != nil {
 			f.feedStop()
 		}
+		f.temporal.stop()
 	}
 	e.flows.mu.runlock()
 	e.seqMu.Lock()

@@ -252,7 +252,8 @@ func (rt *runtime) buildProjectCSE(n *planner.Project) (op Operator, ok bool, er
 	input := n.Input
 	var qual planner.Expr
 	if f, isFilter := n.Input.(*planner.Filter); isFilter {
-		if _, fed := rt.feed[f]; !fed {
+		// A view's temporal filter is an operator of its own.
+		if _, fed := rt.feed[f]; !fed && !(rt.flow != nil && isTemporalFilter(f)) {
 			input, qual = f.Input, f.Pred
 		}
 	}

@@ -64,6 +64,9 @@ type dataflow struct {
 	// topN holds the windows that topNOp maintains, with their N
 	// (flow_topn.go).
 	topN map[*planner.Window]int64
+	// temporal runs the epochs that the clock starts (temporal_filter.go);
+	// nil without temporal filters.
+	temporal *temporalClock
 }
 
 // newDataflow builds the operators of a view's query.
@@ -85,7 +88,7 @@ func (e *Engine) newDataflow(rel *catalog.Relation, plan planner.Node, fresh boo
 	f.appendOnly = appendOnly(plan, func(oid uint32) bool {
 		up := e.flows.byOID[oid]
 		return up != nil && up.appendOnly
-	})
+	}) && f.temporal == nil // the clock retracts rows
 	// A new view chooses its layout; one that exists keeps the layout it
 	// was created with.
 	layout := fresh && f.appendOnly && rel.PrimaryKey == nil
@@ -140,6 +143,8 @@ func (f *dataflow) build(rt *runtime, n planner.Node) (Operator, bool, error) {
 	case *planner.Scan:
 		op, err := f.input(rt, n)
 		return op, true, err
+	case *planner.Filter:
+		return f.temporalFilter(rt, n)
 	case *planner.Sort:
 		// A view's rows have no order; a Sort under a Limit or DISTINCT ON
 		// is rebuilt inside their keyed operator.
@@ -217,6 +222,9 @@ func (f *dataflow) keyed(rt *runtime, n planner.Node, children []planner.Node, k
 		}
 		if whole {
 			keys[i] = nil
+		}
+		if err := temporalAbove(c, feed); err != nil {
+			return nil, err
 		}
 		in, err := rt.build(feed)
 		if err != nil {

@@ -271,6 +271,7 @@ func (fs *flowSet) register(f *dataflow) {
 	}
 	fs.byOID[f.rel.OID] = f
 	fs.recount()
+	f.startTemporalClock()
 }
 
 // recount rebuilds watched from the running views.
@@ -315,6 +316,9 @@ func (e *Engine) deleteRelations(ctx context.Context, oids ...uint32) error {
 	for _, oid := range oids {
 		if f := e.flows.byOID[oid]; f != nil && f.feedStop != nil {
 			stops = append(stops, f.feedStop)
+		}
+		if f := e.flows.byOID[oid]; f != nil && f.temporal != nil {
+			stops = append(stops, f.temporal.stop)
 		}
 	}
 	e.flows.mu.runlock()

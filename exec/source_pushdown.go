@@ -96,7 +96,10 @@ func pushableFilter(plan planner.Node, oid uint32) (planner.Expr, bool) {
 			}
 			scans++
 			if flt, ok := parent.(*planner.Filter); ok && n.Index == nil && n.Key == nil {
-				pred = flt.Pred
+				// A temporal filter's conjuncts follow the clock
+				// (temporal_filter.go): the decoders apply the rest.
+				_, rest := planner.SplitTemporal(flt.Pred)
+				pred = planner.Conjoin(rest)
 			} else {
 				pred = nil
 			}

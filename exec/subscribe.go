@@ -124,6 +124,11 @@ func checkSubscribable(n planner.Node, sub *subscription) error {
 			exprs = append(exprs, r...)
 		}
 	case *planner.Filter:
+		if t, _ := planner.SplitTemporal(n.Pred); len(t) > 0 {
+			// A subscription's filter is evaluated once per row, at the
+			// statement's now(); a view's follows the clock.
+			return refuse("a temporal filter (now() in WHERE)")
+		}
 		exprs, input = []planner.Expr{n.Pred}, n.Input
 	case *planner.Project:
 		exprs, input = n.Exprs, n.Input

@@ -35,7 +35,12 @@ func CheckContinuous(n Node) error {
 				}
 			}
 		}
-		for _, e := range NodeExprs(n) {
+		exprs := NodeExprs(n)
+		if f, ok := n.(*Filter); ok {
+			// Temporal filters are maintained by the clock (temporal_filter.go).
+			_, exprs = SplitTemporal(f.Pred)
+		}
+		for _, e := range exprs {
 			walkExpr(e, func(e Expr) bool {
 				if err != nil {
 					return false
@@ -50,6 +55,10 @@ func CheckContinuous(n Node) error {
 					// age(ts) is age(current_date, ts).
 					if e.Fn.Volatile || timeDependent[name] || (name == "age" && len(e.Args) == 1) {
 						err = notContinuous("function " + e.Fn.Name + "()")
+						if se, ok := err.(*sql.Error); ok && nowFuncs[name] {
+							se.Hint = "A view may compare a row with now() in its WHERE, as a temporal filter: " +
+								"col < | <= | > | >= now() [+|- interval], or col BETWEEN now() [+|- interval] AND now() [+|- interval], ANDed with the rest."
+						}
 					}
 				}
 				return err == nil
