@@ -73,6 +73,13 @@ func (b *binder) typeBinop(op Op, l, r Expr) (Expr, error) {
 			l, lt = b.coerce(l, rt), rt
 		}
 	}
+	if op == OpSub && lt.OID == sql.OIDTimestamp && rt.OID == sql.OIDTimestampTZ {
+		// timestamptz is the preferred type of its category, so PostgreSQL
+		// resolves timestamp - timestamptz (either way round) to it.
+		l, lt = b.coerce(l, rt), rt
+	} else if op == OpSub && lt.OID == sql.OIDTimestampTZ && rt.OID == sql.OIDTimestamp {
+		r, rt = b.coerce(r, lt), lt
+	}
 	if t, ok := dateArith(op, lt, rt); ok {
 		return &BinOp{Op: op, L: l, R: r, Typ: t}, nil
 	}
