@@ -101,6 +101,9 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 	case *sql.Show:
 		return s.prepareShow(n), nil
 	case *sql.Explain:
+		if ex, ok := n.Stmt.Own.(*sql.Execute); ok && !n.Analyze {
+			return s.explainExecute(ex) // prepare_exec.go
+		}
 		if n.Stmt.AST == nil {
 			return nil, errUnsupported("EXPLAIN of this statement")
 		}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/eddysql/eddy/catalog/pgcatalog"
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/server"
 	"github.com/eddysql/eddy/sql"
@@ -135,6 +136,20 @@ func (s *Session) executeTarget(n *sql.Execute, paramTypes []sql.Type) (*stateme
 	return target, q, nil
 }
 
+// explainExecute is EXPLAIN EXECUTE: the plan of the prepared query, made
+// again from its text and parameter types (the arguments do not change
+// the plan: eddy plans once for every value, as a generic plan).
+func (s *Session) explainExecute(n *sql.Execute) (*statement, error) {
+	target, _, err := s.executeTarget(n, nil)
+	if err != nil {
+		return nil, err
+	}
+	if target.replan == nil {
+		return nil, errUnsupported("EXPLAIN of this statement")
+	}
+	return s.prepareExplain(target.replan.src.AST, target.params)
+}
+
 // executeArgs evaluates EXECUTE's arguments, already coerced to the
 // parameter types by their plan.
 func (s *Session) executeArgs(ctx context.Context, q *planner.Query, params []sql.Value) ([]sql.Value, error) {
@@ -203,5 +218,17 @@ func (l *localStatements) ListPrepared() []server.PreparedInfo {
 		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// PreparedStatements implements pgcatalog.PreparedLister: the session's
+// named statements, SQL-level and protocol-level alike.
+func (st stats) PreparedStatements() []pgcatalog.PreparedStatement {
+	list := st.s.preparedStore().ListPrepared()
+	out := make([]pgcatalog.PreparedStatement, len(list))
+	for i, p := range list {
+		out[i] = pgcatalog.PreparedStatement{Name: p.Name, Statement: p.Query, PrepareTime: p.Time,
+			ParamTypes: p.ParamOID, FromSQL: p.FromSQL}
+	}
 	return out
 }
