@@ -16,7 +16,7 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 	if p, ok, err := s.prepareMisc(st); ok {
 		return p, err
 	}
-	if p, ok, err := s.preparePrepared(st, paramTypes); ok { // prepare_exec.go
+	if p, ok, err := s.preparePrepared(st); ok { // prepare_exec.go
 		return p, err
 	}
 	switch n := st.Own.(type) {

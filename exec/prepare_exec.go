@@ -31,12 +31,12 @@ func (s *Session) preparedStore() server.PreparedStatements {
 
 // preparePrepared prepares PREPARE, EXECUTE and DEALLOCATE; ok is false
 // for any other statement.
-func (s *Session) preparePrepared(st sql.Statement, paramTypes []sql.Type) (p *statement, ok bool, err error) {
+func (s *Session) preparePrepared(st sql.Statement) (p *statement, ok bool, err error) {
 	switch n := st.Own.(type) {
 	case *sql.Prepare:
 		return s.simple(func(context.Context) (string, error) { return "PREPARE", s.sqlPrepare(n) }), true, nil
 	case *sql.Execute:
-		p, err := s.prepareExecute(n, paramTypes)
+		p, err := s.prepareExecute(n)
 		return p, true, err
 	case *sql.Deallocate:
 		return s.simple(func(context.Context) (string, error) {
@@ -73,28 +73,28 @@ func (s *Session) sqlPrepare(n *sql.Prepare) error {
 // prepareExecute looks the prepared statement up now, for the shape of
 // its rows (which Describe reports before EXECUTE runs), and again when
 // it runs, in case it was replaced in between.
-func (s *Session) prepareExecute(n *sql.Execute, paramTypes []sql.Type) (*statement, error) {
-	target, args, err := s.executeTarget(n, paramTypes)
+func (s *Session) prepareExecute(n *sql.Execute) (*statement, error) {
+	target, args, err := s.executeTarget(n)
 	if err != nil {
 		return nil, err
 	}
 	st := &statement{s: s, cols: target.cols}
 	if args != nil {
-		st.params, st.access = args.Params, args.Access
+		st.access = args.Access
 	}
-	st.run = func(ctx context.Context, params []sql.Value) (server.Result, error) {
+	st.run = func(ctx context.Context, _ []sql.Value) (server.Result, error) {
 		t, a := target, args
 		if cur, ok := s.preparedStore().Prepared(n.Name); !ok {
 			return nil, errNoPrepared(n.Name)
 		} else if cur != server.Statement(target) {
-			if t, a, err = s.executeTarget(n, paramTypes); err != nil {
+			if t, a, err = s.executeTarget(n); err != nil {
 				return nil, err
 			}
 			if !sameColumns(t.cols, target.cols) {
 				return nil, sql.Errorf(sql.CodeFeatureNotSupported, "cached plan must not change result type")
 			}
 		}
-		vals, err := s.executeArgs(ctx, a, params)
+		vals, err := s.executeArgs(ctx, a)
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +105,7 @@ func (s *Session) prepareExecute(n *sql.Execute, paramTypes []sql.Type) (*statem
 
 // executeTarget finds the statement EXECUTE names and plans its
 // arguments; args is nil when there are none.
-func (s *Session) executeTarget(n *sql.Execute, paramTypes []sql.Type) (*statement, *planner.Query, error) {
+func (s *Session) executeTarget(n *sql.Execute) (*statement, *planner.Query, error) {
 	found, ok := s.preparedStore().Prepared(n.Name)
 	if !ok {
 		return nil, nil, errNoPrepared(n.Name)
@@ -129,7 +129,7 @@ func (s *Session) executeTarget(n *sql.Execute, paramTypes []sql.Type) (*stateme
 		e.Detail = fmt.Sprintf("Expected %d parameters but got %d.", len(target.params), nargs)
 		return nil, nil, e
 	}
-	q, err := s.planner().PlanExecuteArgs(n.Args, target.params, paramTypes, n.ArgPos, n.Query)
+	q, err := s.planner().PlanExecuteArgs(n.Args, target.params, n.ArgPos, n.Query)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -140,7 +140,7 @@ func (s *Session) executeTarget(n *sql.Execute, paramTypes []sql.Type) (*stateme
 // again from its text and parameter types (the arguments do not change
 // the plan: eddy plans once for every value, as a generic plan).
 func (s *Session) explainExecute(n *sql.Execute) (*statement, error) {
-	target, _, err := s.executeTarget(n, nil)
+	target, _, err := s.executeTarget(n)
 	if err != nil {
 		return nil, err
 	}
@@ -152,13 +152,13 @@ func (s *Session) explainExecute(n *sql.Execute) (*statement, error) {
 
 // executeArgs evaluates EXECUTE's arguments, already coerced to the
 // parameter types by their plan.
-func (s *Session) executeArgs(ctx context.Context, q *planner.Query, params []sql.Value) ([]sql.Value, error) {
+func (s *Session) executeArgs(ctx context.Context, q *planner.Query) ([]sql.Value, error) {
 	if q == nil {
 		return nil, nil
 	}
 	txn, discard := s.readTxn()
 	defer discard()
-	rows, err := s.newRuntime(ctx, txn, params).collect(ctx, q.Plan, 1)
+	rows, err := s.newRuntime(ctx, txn, nil).collect(ctx, q.Plan, 1)
 	if err != nil {
 		return nil, err
 	}

@@ -10,15 +10,21 @@ import (
 // sel, to a one-row query whose columns are the arguments coerced to the
 // prepared statement's parameter types, as PostgreSQL's EvaluateParams
 // does: by assignment coercion, so that a numeric rounds into an integer
-// parameter but a text value is not parsed as one. paramTypes are the
-// EXECUTE statement's own parameters ($n in its arguments). pos is where
+// parameter but a text value is not parsed as one. pos is where
 // each argument starts in the query string, for the error that points at
 // one that does not fit.
-func (p *Planner) PlanExecuteArgs(sel *ast.SelectStmt, targets []sql.Type, paramTypes []sql.Type, pos []int, query string) (*Query, error) {
-	if argsHaveSubquery(sel.Fields) {
+func (p *Planner) PlanExecuteArgs(sel *ast.SelectStmt, targets []sql.Type, pos []int, query string) (*Query, error) {
+	v := &argsFinder{}
+	sel.Fields.Accept(v)
+	if v.subquery {
 		return nil, sql.Errorf(sql.CodeFeatureNotSupported, "cannot use subquery in EXECUTE parameter")
 	}
-	b := p.newBinder(paramTypes)
+	if v.param > 0 {
+		// EXECUTE is a utility statement: like PostgreSQL's, it takes no
+		// parameters of its own.
+		return nil, sql.Errorf(sql.CodeUndefinedParameter, "there is no parameter $%d", v.param)
+	}
+	b := p.newBinder(nil)
 	n, err := b.bindQuery(sel, nil)
 	if err != nil {
 		return nil, err
@@ -61,22 +67,26 @@ func charPos(s string, off int) int {
 	return len([]rune(s[:off])) + 1
 }
 
-// argsHaveSubquery reports whether a select list holds a subquery.
-func argsHaveSubquery(n ast.Node) bool {
-	v := &subqueryFinder{}
-	n.Accept(v)
-	return v.found
+// argsFinder looks for what EXECUTE's arguments may not hold: a subquery,
+// a parameter (the first one's number).
+type argsFinder struct {
+	subquery bool
+	param    int64
 }
 
-type subqueryFinder struct{ found bool }
-
-func (v *subqueryFinder) Enter(n ast.Node) (ast.Node, bool) {
-	switch n.(type) {
+func (v *argsFinder) Enter(n ast.Node) (ast.Node, bool) {
+	switch x := n.(type) {
 	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr:
-		v.found = true
+		v.subquery = true
 		return n, true
+	case *ast.FuncCallExpr:
+		if x.FnName.L == "eddy_param" && v.param == 0 && len(x.Args) == 1 {
+			if k, ok := intLiteral(x.Args[0]); ok {
+				v.param = k
+			}
+		}
 	}
 	return n, false
 }
 
-func (v *subqueryFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+func (v *argsFinder) Leave(n ast.Node) (ast.Node, bool) { return n, true }
