@@ -60,14 +60,28 @@ func errNoPrepared(name string) error {
 // sqlPrepare plans n's statement and stores it under its name. The plan
 // is kept for re-planning after DDL, as a Parse's is (schema_replan.go).
 func (s *Session) sqlPrepare(n *sql.Prepare) error {
+	// A parameter has a type but no modifier, as in PostgreSQL, which
+	// keeps only the declared types' OIDs: varchar(3) takes any length.
+	types := make([]sql.Type, len(n.ParamTypes))
+	for i, t := range n.ParamTypes {
+		types[i] = withoutMod(t)
+	}
 	stamp := s.planStamp()
-	p, err := s.prepare(n.Stmt, n.ParamTypes)
+	p, err := s.prepare(n.Stmt, types)
 	if err != nil {
 		return withPosition(err, n.Query, n.Stmt)
 	}
-	s.keepForReplan(p, n.Stmt, n.ParamTypes, stamp)
+	s.keepForReplan(p, n.Stmt, types, stamp)
 	return s.preparedStore().AddPrepared(server.PreparedInfo{Name: n.Name, Query: n.Query, Stmt: p,
 		Time: time.Now(), FromSQL: true, ParamOID: p.ParamTypes()})
+}
+
+func withoutMod(t sql.Type) sql.Type {
+	if t.Elem != nil {
+		return sql.ArrayOf(withoutMod(*t.Elem))
+	}
+	t.Mod = -1
+	return t
 }
 
 // prepareExecute looks the prepared statement up now, for the shape of
