@@ -101,6 +101,7 @@ func (s *Session) prepareExecute(n *sql.Execute) (*statement, error) {
 		if cur, ok := s.preparedStore().Prepared(n.Name); !ok {
 			return nil, errNoPrepared(n.Name)
 		} else if cur != server.Statement(target) {
+			var err error
 			if t, a, err = s.executeTarget(n); err != nil {
 				return nil, err
 			}

@@ -151,6 +151,20 @@ func preparedMix(t *testing.T, url string) {
 	want(parse("proto2", "SELECT 3"), "")
 	want(run("proto2"), "3")
 
+	// a Parse of EXECUTE runs the statement of that name when it runs
+	want(simple("PREPARE sq AS SELECT 1"), "")
+	want(parse("ex2", "EXECUTE sq"), "")
+	want(run("ex2"), "1")
+	want(simple("DEALLOCATE sq"), "")
+	want(run("ex2"), `26000 prepared statement "sq" does not exist`)
+	want(simple("PREPARE sq AS SELECT 99"), "")
+	want(run("ex2"), "99")
+
+	// DEALLOCATE through the extended protocol
+	want(outcome(pc.ExecParams(ctx, "DEALLOCATE ALL", nil, nil, nil, nil).Read()), "")
+	want(run("ex2"), `26000 prepared statement "ex2" does not exist`)
+	want(parse("proto2", "SELECT 3"), "")
+
 	// DISCARD ALL deallocates too
 	want(simple("PREPARE d AS SELECT 1"), "")
 	want(simple("DISCARD ALL"), "")
