@@ -16,6 +16,9 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 	if p, ok, err := s.prepareMisc(st); ok {
 		return p, err
 	}
+	if p, ok, err := s.preparePrepared(st); ok { // prepare_exec.go
+		return p, err
+	}
 	switch n := st.Own.(type) {
 	case *sql.CreateTable:
 		if n.As != nil {
@@ -98,6 +101,9 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 	case *sql.Show:
 		return s.prepareShow(n), nil
 	case *sql.Explain:
+		if ex, ok := n.Stmt.Own.(*sql.Execute); ok && !n.Analyze {
+			return s.explainExecute(ex) // prepare_exec.go
+		}
 		if n.Stmt.AST == nil {
 			return nil, errUnsupported("EXPLAIN of this statement")
 		}

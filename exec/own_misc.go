@@ -34,14 +34,11 @@ func (s *Session) prepareMisc(st sql.Statement) (*statement, bool, error) {
 					return "", sql.Errorf(sql.CodeActiveSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
 				}
 				s.discardAll() // notify.go
+				s.preparedStore().DropAllPrepared()
 			}
 			s.closeCursors(true)
 			return "DISCARD " + strings.ToUpper(n.What), nil
 		}), true, nil
-	case *sql.Deallocate:
-		// SQL-level PREPARE is not supported, so there is nothing to free;
-		// protocol-level statements are the server's and unaffected.
-		return s.simple(func(context.Context) (string, error) { return "DEALLOCATE", nil }), true, nil
 	case *sql.Maintenance:
 		// ANALYZE, VACUUM and CHECKPOINT have nothing to do in eddy: Badger
 		// compacts on its own and plans use no statistics yet.

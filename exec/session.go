@@ -33,7 +33,9 @@ type Session struct {
 	// portals are the server's protocol-level portals, which FETCH and
 	// MOVE also name; nil without a server (tests).
 	portals server.Portals
-	pid     uint32 // the BackendKeyData process ID, for pg_backend_pid()
+	// prepared are the named prepared statements (prepare_exec.go).
+	prepared server.PreparedStatements
+	pid      uint32 // the BackendKeyData process ID, for pg_backend_pid()
 	// savepoints of the open transaction, and the undo log they need.
 	savepoints []savepoint
 	undo       []undoEntry

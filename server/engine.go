@@ -169,3 +169,42 @@ type BackendPIDUser interface {
 type PortalUser interface {
 	UsePortals(Portals)
 }
+
+// PreparedStatements is what the server offers a StatementUser: the
+// session's named prepared statements. As in PostgreSQL, those made by
+// Parse and those made by SQL PREPARE share one namespace, so that Bind
+// and EXECUTE, Close and DEALLOCATE reach either kind, and DEALLOCATE ALL
+// (which pgbouncer and asyncpg send) drops both.
+type PreparedStatements interface {
+	// Prepared returns the named statement; ok is false when there is none.
+	Prepared(name string) (st Statement, ok bool)
+	// AddPrepared stores a statement made by SQL PREPARE; it fails with
+	// 42P05 when the name is taken.
+	AddPrepared(p PreparedInfo) error
+	// DropPrepared removes the named statement; ok is false when there
+	// was none.
+	DropPrepared(name string) (ok bool)
+	// DropAllPrepared removes every named statement.
+	DropAllPrepared()
+	// ListPrepared describes the named statements, for
+	// pg_prepared_statements.
+	ListPrepared() []PreparedInfo
+}
+
+// PreparedInfo describes one named prepared statement.
+type PreparedInfo struct {
+	Name string
+	// Query is the query string that made the statement, whole, as
+	// PostgreSQL shows it in pg_prepared_statements.
+	Query    string
+	Stmt     Statement
+	Time     time.Time
+	FromSQL  bool // made by SQL PREPARE rather than a Parse message
+	ParamOID []uint32
+}
+
+// StatementUser is an optional interface of Session: the server hands it
+// its named prepared statements once the session is open.
+type StatementUser interface {
+	UseStatements(PreparedStatements)
+}

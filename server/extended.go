@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/eddysql/eddy/sql"
 	"github.com/jackc/pgproto3/v2"
@@ -16,6 +17,9 @@ type prepared struct {
 	stmt   Statement
 	params []uint32
 	cols   []Column
+	// made and fromSQL are for pg_prepared_statements (prepare_statements.go).
+	made    time.Time
+	fromSQL bool
 }
 
 // portal is a prepared statement bound to parameters by Bind. It runs at its
@@ -41,7 +45,7 @@ func (c *conn) handleParse(cmd parseCmd) error {
 	if _, dup := c.stmts[cmd.name]; dup && cmd.name != "" {
 		return sql.Errorf("42P05", "prepared statement %q already exists", cmd.name)
 	}
-	ps := &prepared{query: cmd.query}
+	ps := &prepared{query: cmd.query, made: time.Now()}
 	err := c.guard(func() error {
 		stmts, err := c.sess.Parse(c.ctx, cmd.query, cmd.oids)
 		if err != nil {

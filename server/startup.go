@@ -212,6 +212,9 @@ func (c *conn) open(m *pgproto3.StartupMessage) bool {
 	if pu, ok := sess.(PortalUser); ok {
 		pu.UsePortals(c)
 	}
+	if su, ok := sess.(StatementUser); ok {
+		su.UseStatements(c)
+	}
 	c.log = c.log.With("user", user, "database", db)
 
 	status := sess.ParameterStatus()

@@ -375,6 +375,10 @@ func (p *ownParser) statement() (Stmt, *Error) {
 			return &Discard{What: w.val}, nil
 		}
 		return nil, p.err()
+	case "prepare":
+		return p.prepareStmt() // prepare_stmt.go
+	case "execute":
+		return p.executeStmt()
 	case "deallocate":
 		p.accept("prepare")
 		if p.accept("all") {

@@ -119,7 +119,7 @@ func init() {
 		"pg_operator", "pg_default_acl", "pg_auth_members", "pg_foreign_data_wrapper",
 		"pg_foreign_server", "pg_opclass", "pg_init_privs", "pg_aggregate", "pg_conversion", "pg_opfamily",
 		"pg_shdepend", "pg_seclabel", "pg_transform", "pg_ts_config", "pg_user_mappings",
-		"pg_available_extensions", "pg_prepared_statements", "pg_timezone_names"} {
+		"pg_available_extensions", "pg_timezone_names"} {
 		empty("pg_catalog", n)
 	}
 }
