@@ -25,6 +25,7 @@ type loadAhead struct {
 
 type aheadChunk struct {
 	c   loadChunk
+	end bool // the source's last chunk
 	err error
 }
 
@@ -73,7 +74,7 @@ func (l *loadAhead) gather(ctx context.Context, scan *sourceScanOp, limit int64)
 			chunk.bytes += sb.bytes
 		}
 		if (b == nil && (chunk.Len() > 0 || chunk.src != nil)) || chunk.full() {
-			if !send(aheadChunk{c: chunk}) {
+			if !send(aheadChunk{c: chunk, end: b == nil}) {
 				return
 			}
 			lastLen = chunk.Len()
@@ -86,17 +87,18 @@ func (l *loadAhead) gather(ctx context.Context, scan *sourceScanOp, limit int64)
 	}
 }
 
-// next returns the next chunk; ok is false once the scan has ended.
-func (l *loadAhead) next() (c loadChunk, ok bool, err error) {
+// next returns the next chunk and whether it is the source's last; ok is
+// false once the scan has ended.
+func (l *loadAhead) next() (c loadChunk, end, ok bool, err error) {
 	a, ok := <-l.chunks
 	if !ok {
 		// A gatherer cut short by the context sent no error.
-		return loadChunk{}, false, l.ctx.Err()
+		return loadChunk{}, false, false, l.ctx.Err()
 	}
 	if a.err != nil {
-		return loadChunk{}, false, a.err
+		return loadChunk{}, false, false, a.err
 	}
-	return a.c, true, nil
+	return a.c, a.end, true, nil
 }
 
 // close stops the gatherer, if it still runs, and waits for it.

@@ -116,7 +116,7 @@ func (f *dataflow) sources() []*catalog.Relation {
 
 // loadSource feeds a new view the source's records up to the end offsets
 // of this moment, in epochs, and stores where the view goes on reading.
-func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run func(map[uint32]*Batch) error) error {
+func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run func(changes map[uint32]*Batch, end bool) error) error {
 	// The topic's ID is taken before its records are read: should the
 	// topic be recreated meanwhile, the view refuses to go on rather than
 	// read the new topic from the old one's offsets.
@@ -160,14 +160,14 @@ func (f *dataflow) loadSource(ctx context.Context, src *catalog.Relation, run fu
 	ahead := startLoadAhead(ctx, scan, snapshotChunkBytes(f.e.stateCache))
 	defer ahead.close()
 	for {
-		chunk, ok, err := ahead.next()
+		chunk, end, ok, err := ahead.next()
 		if err != nil {
 			return err
 		}
 		if !ok {
 			break
 		}
-		if err := run(map[uint32]*Batch{src.OID: &chunk.Batch}); err != nil {
+		if err := run(map[uint32]*Batch{src.OID: &chunk.Batch}, end); err != nil {
 			return err
 		}
 	}

@@ -47,7 +47,14 @@ type flowWatermarks struct {
 	inputs map[uint32]*watermarkInput
 	// hold: the view is loading; no row is late and no window closes.
 	hold bool
-	eowc *eowcSink
+	// closeAtEnd: the epoch is the load's last. Its rows are admitted as
+	// the load's (hold), but no load row follows them, so the windows the
+	// load passed close at its end, where endLoad's extra epoch would
+	// close them. The groups this epoch wrote in those windows then
+	// reach the store as deletions only, never as records that the next
+	// epoch deletes.
+	closeAtEnd bool
+	eowc       *eowcSink
 	// closers delete the state of stateful operators' closed groups.
 	closers []*groupCloser
 	// cur holds the epoch's watermarks as read or raised, by input.
@@ -121,13 +128,23 @@ func (f *dataflow) newWatermarks(plan planner.Node) error {
 }
 
 // endLoad ends a new view's initial load and reports whether one more
-// (empty) epoch must run to close the windows the load's rows passed.
+// (empty) epoch must run to close the windows the load's rows passed:
+// not when the load's last epoch closed them (lastLoadEpoch).
 func (f *dataflow) endLoad() bool {
 	if f.wm == nil || !f.wm.hold {
 		return false
 	}
-	f.wm.hold = false
-	return len(f.wm.inputs) > 0
+	closed := f.wm.closeAtEnd
+	f.wm.hold, f.wm.closeAtEnd = false, false
+	return len(f.wm.inputs) > 0 && !closed
+}
+
+// lastLoadEpoch marks the next epoch as the load's last: no load row
+// comes after its rows, so the windows they pass can close at its end.
+func (f *dataflow) lastLoadEpoch() {
+	if f.wm != nil && f.wm.hold && len(f.wm.inputs) > 0 {
+		f.wm.closeAtEnd = true
+	}
 }
 
 // begin starts an epoch.
@@ -250,7 +267,7 @@ func (f *dataflow) boundValue(b *planner.Bound) (sql.Value, error) {
 // pass as they are.
 func (f *dataflow) closeWindows(rows []sql.Row, diffs []int64) ([]sql.Row, []int64, error) {
 	w := f.wm
-	if w.hold {
+	if w.hold && !w.closeAtEnd {
 		if w.eowc != nil {
 			return w.eowc.apply(f, rows, diffs, sql.Null)
 		}

@@ -209,14 +209,21 @@ func (f *dataflow) load(ctx context.Context) (_ int64, rerr error) {
 		return wb.Flush()
 	}
 	ran := false
-	for _, oid := range oids {
+	for i, oid := range oids {
 		rel := f.e.cat.ByOID(oid)
 		if rel == nil {
 			return 0, fmt.Errorf("load %s: input %d vanished", f.rel.Name, oid)
 		}
 		if rel.Kind == catalog.KindSource {
 			ran = true
-			if err := f.loadSource(ctx, rel, run); err != nil {
+			runSource := func(changes map[uint32]*Batch, end bool) error {
+				if end && i == len(oids)-1 {
+					// No load row follows: windows may close.
+					f.lastLoadEpoch()
+				}
+				return run(changes)
+			}
+			if err := f.loadSource(ctx, rel, runSource); err != nil {
 				return 0, err
 			}
 			continue
