@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"testing"
+)
+
+// TestAlterTableRestart checks that ALTER TABLE's descriptor and rewritten
+// rows (and the indexes over renumbered columns) survive a restart.
+func TestAlterTableRestart(t *testing.T) {
+	dir := t.TempDir()
+	session := restartSession(t, dir)
+	got := session(
+		"CREATE TABLE ar (id INT PRIMARY KEY, a TEXT, b INT)",
+		"INSERT INTO ar VALUES (1, 'x', 10), (2, 'y', 20)",
+		"CREATE INDEX ar_b ON ar (b)",
+		"ALTER TABLE ar ADD COLUMN c INT DEFAULT 5, DROP COLUMN a, ALTER COLUMN b TYPE TEXT",
+		"ALTER TABLE ar RENAME COLUMN c TO cc",
+		"ALTER TABLE ar RENAME TO ar2",
+		"SELECT id, b, cc FROM ar2 ORDER BY id")
+	if want := "[1105 2205]"; fmt.Sprint(got) != want {
+		t.Fatalf("before the restart got %v, want %v", got, want)
+	}
+	got = session(
+		"INSERT INTO ar2 (id, b) VALUES (3, '30')",
+		"SELECT id, b, cc FROM ar2 WHERE b = '20' OR id = 3 ORDER BY id",
+		"SELECT count(*) FROM pg_attribute WHERE attrelid = 'ar2'::regclass AND attnum > 0")
+	if want := "[2205 3305 3]"; fmt.Sprint(got) != want {
+		t.Fatalf("after the restart got %v, want %v", got, want)
+	}
+}
+
+// TestAlterTableReplans checks that a statement prepared before ALTER TABLE
+// is planned again against the new columns: the INSERT must fill the
+// column added after it was prepared with its default.
+func TestAlterTableReplans(t *testing.T) {
+	conn, _, stop := startEddyDir(t, t.TempDir())
+	defer stop()
+	ctx := context.Background()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := conn.Exec(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec("CREATE TABLE ap (id INT PRIMARY KEY, a INT)")
+	if _, err := conn.Prepare(ctx, "ins", "INSERT INTO ap (id) VALUES ($1)"); err != nil {
+		t.Fatal(err)
+	}
+	exec("ins", 1)
+	exec("ALTER TABLE ap ADD COLUMN b INT DEFAULT 9")
+	exec("ins", 2)
+	var got []string
+	rows, err := conn.Query(ctx, "SELECT id, coalesce(b, -1) FROM ap ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id, b int
+		if err := rows.Scan(&id, &b); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprint(id, ":", b))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "[1:9 2:9]"; fmt.Sprint(got) != want {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
