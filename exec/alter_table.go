@@ -48,8 +48,8 @@ type alterPlan struct {
 	// indexes of the table, with their columns renumbered.
 	dropIdx []*catalog.Relation
 	idx     []*catalog.Relation
-	// extra are other descriptors the ALTER changes (owned sequences).
-	extra []*catalog.Relation
+	// fks are the foreign keys added, which every row must satisfy.
+	fks []catalog.Constraint
 }
 
 func cloneRelation(r *catalog.Relation) *catalog.Relation {
@@ -174,7 +174,7 @@ func (s *Session) alterAction(p *alterPlan, a sql.AlterAction) error {
 		}
 		rel.Owner = a.NewName
 	case sql.AlterSetSchema:
-		return errUnsupported("ALTER ... SET SCHEMA")
+		return s.alterSetSchema(p, a.NewName)
 	case sql.AlterRenameColumn:
 		if err := s.refuseReaders(p.old, "rename a column"); err != nil {
 			return err
@@ -217,6 +217,51 @@ func (s *Session) alterAction(p *alterPlan, a sql.AlterAction) error {
 	case sql.AlterDropConstraint:
 		return s.alterDropConstraint(p, a)
 	}
+	return nil
+}
+
+// alterSetSchema moves a relation (a table with its indexes) to another
+// schema. Names in stored text do not follow, so the move is refused where
+// text names the relation: views over it, a default naming a sequence.
+func (s *Session) alterSetSchema(p *alterPlan, schema string) error {
+	rel := p.rel
+	if !s.e.cat.SchemaExists(schema) || catalog.IsTempSchema(schema) {
+		return sql.Errorf(sql.CodeUndefinedSchema, "schema %q does not exist", schema)
+	}
+	if schema == "pg_catalog" || schema == "information_schema" || rel.IsTemp() {
+		return sql.Errorf(sql.CodeWrongObjectType, "cannot move objects into or out of temporary or system schemas")
+	}
+	if schema == rel.Schema {
+		return nil
+	}
+	if err := s.refuseReaders(p.old, "move"); err != nil {
+		return err
+	}
+	if err := s.refuseNamedInDefaults(p.old); err != nil {
+		return err
+	}
+	if rel.Kind == catalog.KindIndex || rel.OwnedBy != 0 {
+		return errUnsupported("ALTER ... SET SCHEMA of an index or an owned sequence, which moves with its table")
+	}
+	for _, c := range rel.Columns {
+		if strings.Contains(c.Default, "nextval") {
+			return &sql.Error{Code: sql.CodeFeatureNotSupported,
+				Message: fmt.Sprintf("cannot move table %s because the default of column %s names a sequence", rel.Name, c.Name),
+				Hint:    "Drop the default first."}
+		}
+	}
+	if rel.Kind == catalog.KindMatView || rel.Kind == catalog.KindSink {
+		return sql.Errorf(sql.CodeFeatureNotSupported, "cannot move %s %s, which runs a dataflow", relationKindWord(rel), rel.Name)
+	}
+	if s.e.cat.Lookup(schema, rel.Name) != nil {
+		return sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists in schema %q", rel.Name, schema)
+	}
+	for _, ix := range s.e.cat.Indexes(rel.OID) {
+		if s.e.cat.Lookup(schema, ix.Name) != nil {
+			return sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists in schema %q", ix.Name, schema)
+		}
+	}
+	rel.Schema = schema
 	return nil
 }
 
@@ -544,7 +589,20 @@ func (s *Session) alterAddConstraint(p *alterPlan, c sql.TableConstraint) error 
 		p.rewrite = true
 		return nil
 	case sql.ConstraintForeignKey:
-		return errUnsupported("ALTER TABLE ADD FOREIGN KEY")
+		k, err := s.foreignKey(rel, pendingFK{name: c.Name, cols: c.Columns, ref: c.Ref})
+		if err != nil {
+			return err
+		}
+		if k.OID, err = s.e.cat.AllocOIDs(1); err != nil {
+			return err
+		}
+		if k.Name == "" {
+			k.Name = names.choose(rel.Name, c.Columns, "fkey", false)
+		}
+		rel.Constraints = append(rel.Constraints, k)
+		p.fks = append(p.fks, k)
+		p.scan = true
+		return nil
 	}
 	return nil
 }
@@ -611,6 +669,7 @@ func (s *Session) applyAlter(ctx context.Context, p *alterPlan) error {
 				p.rewrite = true
 				continue
 			}
+			nix.Schema = rel.Schema
 			p.idx = append(p.idx, &nix)
 		}
 	}
@@ -629,6 +688,13 @@ func (s *Session) applyAlter(ctx context.Context, p *alterPlan) error {
 		}
 		if err := txn.Set(indexesChangedKey(old.OID), nil); err != nil {
 			return err
+		}
+		for _, k := range p.fks {
+			// A writer of the referenced table that started before the
+			// foreign key existed would not keep it: it fails to commit.
+			if err := txn.Set(indexesChangedKey(k.RefTable), nil); err != nil {
+				return err
+			}
 		}
 		if p.scan || p.rewrite {
 			if err := s.alterRows(ctx, txn, p); err != nil {
@@ -758,9 +824,49 @@ func (s *Session) alterRows(ctx context.Context, txn *badger.Txn, p *alterPlan) 
 			return err
 		}
 	}
-	if !p.rewrite {
+	if p.rewrite {
+		if err := s.rewriteRows(txn, rt, p, rows, newRows); err != nil {
+			return err
+		}
+	}
+	return s.checkNewForeignKeys(txn, rt, p, newRows)
+}
+
+// checkNewForeignKeys checks that every row's keys under the added foreign
+// keys are in the referenced tables, after the rewrite so that a table
+// referencing itself is checked against its new rows.
+func (s *Session) checkNewForeignKeys(txn *badger.Txn, rt *runtime, p *alterPlan, rows []keyedRow) error {
+	if len(p.fks) == 0 {
 		return nil
 	}
+	w := &writer{rt: rt, tx: &dmlTxn{db: s.e.db, txn: txn}}
+	for _, fk := range p.fks {
+		parent := s.e.cat.ByOID(fk.RefTable)
+		if fk.RefTable == p.rel.OID {
+			parent = p.rel
+		}
+		for _, kr := range rows {
+			vals := pick(kr.row, fk.Columns)
+			if anyNull(vals) {
+				continue
+			}
+			ok, err := w.hasKey(parent, fk.RefColumns, vals)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return &sql.Error{Code: sql.CodeForeignKeyViolation,
+					Message: fmt.Sprintf("insert or update on table %q violates foreign key constraint %q", p.rel.Name, fk.Name),
+					Detail:  fmt.Sprintf("Key %s is not present in table %q.", w.keyText(p.rel, fk.Columns, vals), parent.Name)}
+			}
+		}
+	}
+	return nil
+}
+
+// rewriteRows writes the new rows and every index entry of the table anew.
+func (s *Session) rewriteRows(txn *badger.Txn, rt *runtime, p *alterPlan, rows, newRows []keyedRow) error {
+	old, rel := p.old, p.rel
 	// Old entries go first: every entry is written again from the new rows.
 	var stale [][]byte
 	for _, c := range old.Constraints {
