@@ -45,3 +45,28 @@ func (c *Catalog) CommitAlter(txn *badger.Txn, rels ...*Relation) error {
 	c.version++
 	return nil
 }
+
+// decodeMissing fills the columns' MissingValue from Missing.
+func (r *Relation) decodeMissing() error {
+	for i := range r.Columns {
+		c := &r.Columns[i]
+		if c.Missing == nil {
+			continue
+		}
+		row, err := sql.DecodeRow(c.Missing, nil)
+		if err != nil || len(row) != 1 {
+			return fmt.Errorf("decode missing value of %s.%s: %v", r.Name, c.Name, err)
+		}
+		c.MissingValue = row[0]
+	}
+	return nil
+}
+
+// PadRow extends a row stored before ALTER TABLE ADD COLUMN to the
+// relation's width: with each added column's missing value, NULL for most.
+func (r *Relation) PadRow(row sql.Row) sql.Row {
+	for len(row) < len(r.Columns) {
+		row = append(row, r.Columns[len(row)].MissingValue)
+	}
+	return row
+}

@@ -24,6 +24,12 @@ import (
 // the old descriptor fails to commit (40001), and reads rowsWrittenKey, so
 // the ALTER fails if rows were written that it did not see.
 //
+// ADD COLUMN with NULL or a constant default rewrites nothing: rows stored
+// before read the column's missing value from the catalog (Column.Missing,
+// PostgreSQL's attmissingval), so it costs O(1) however large the table,
+// and runs in a transaction block too, whose older snapshot still reads
+// its rows right under the new descriptor.
+//
 // A table that views, materialized views or sinks read keeps its columns:
 // they are stored as SQL text bound again by name (SELECT * would take up
 // a new column, a dataflow bound to the old ones would read rows of the new
@@ -48,6 +54,9 @@ type alterPlan struct {
 	// indexes of the table, with their columns renumbered.
 	dropIdx []*catalog.Relation
 	idx     []*catalog.Relation
+	// missing are the added columns whose constant default the rows
+	// stored before take from the catalog, unless the rows are rewritten.
+	missing []int
 	// fks are the foreign keys added, which every row must satisfy.
 	fks []catalog.Constraint
 }
@@ -337,7 +346,15 @@ func (s *Session) alterAddColumn(p *alterPlan, a sql.AlterAction) error {
 		}
 		if k, ok := x.(*planner.Const); !ok || !k.Val.IsNull() {
 			p.vals[i] = x
-			p.rewrite = true
+			if constExpr(x) {
+				// Rows stored before keep their shape and read the
+				// value from the catalog (Column.Missing), as in
+				// PostgreSQL 11+; a volatile default (nextval,
+				// random()) is evaluated per row, rewriting them.
+				p.missing = append(p.missing, i)
+			} else {
+				p.rewrite = true
+			}
 		}
 	}
 	if c.NotNull {
@@ -451,8 +468,26 @@ func (s *Session) alterDropColumn(p *alterPlan, col int, a sql.AlterAction) erro
 		}
 	}
 	p.notNull = nn
+	var ms []int
+	for _, c := range p.missing {
+		if c != col {
+			ms = append(ms, c-b2i(c > col))
+		}
+	}
+	p.missing = ms
 	p.rewrite = true
 	return nil
+}
+
+// constExpr reports whether x is a constant, perhaps cast.
+func constExpr(x planner.Expr) bool {
+	switch x := x.(type) {
+	case *planner.Const:
+		return true
+	case *planner.Cast:
+		return constExpr(x.Input)
+	}
+	return false
 }
 
 func b2i(b bool) int {
@@ -673,16 +708,56 @@ func (s *Session) applyAlter(ctx context.Context, p *alterPlan) error {
 			p.idx = append(p.idx, &nix)
 		}
 	}
-	if p.scan || p.rewrite {
-		if s.txn != nil {
-			// The rows would be rewritten outside the block's
-			// transaction, which could not take them back.
-			return errUnsupported("ALTER TABLE that rewrites or checks rows inside a transaction block")
+	if p.rewrite && s.txn != nil {
+		// eddy's catalog is not transactional: an ALTER commits at once,
+		// and the block's snapshot would then read rows of the old shape
+		// under the new descriptor. One that only checks rows is fine: a
+		// block that wrote the table before fails to commit
+		// (indexesChangedKey), and its later writes meet the new
+		// constraints.
+		return &sql.Error{Code: sql.CodeFeatureNotSupported,
+			Message: "ALTER TABLE that rewrites the table's rows cannot run inside a transaction block",
+			Detail:  "Adding a column with a non-null default, dropping or retyping a column and adding or dropping a key rewrite the rows.",
+			Hint:    "Run it outside the transaction block."}
+	}
+	if p.rewrite {
+		// Every row is written at the new width.
+		for i := range rel.Columns {
+			rel.Columns[i].Missing, rel.Columns[i].MissingValue = nil, sql.Null
 		}
+	} else if len(p.missing) > 0 {
+		rt := s.newRuntime(ctx, nil, nil)
+		for _, i := range p.missing {
+			fn, err := rt.compile(p.vals[i])
+			if err != nil {
+				return err
+			}
+			v, err := fn(nil)
+			if err != nil {
+				return err
+			}
+			c := &rel.Columns[i]
+			c.Missing, c.MissingValue = sql.AppendRow(nil, sql.Row{v}), v
+			if !v.IsNull() {
+				// No row can lack it: NOT NULL needs no look at them.
+				var nn []int
+				for _, j := range p.notNull {
+					if j != i {
+						nn = append(nn, j)
+					}
+				}
+				p.notNull = nn
+			}
+		}
+		p.scan = len(p.notNull) > 0 || len(p.checks) > 0 || len(p.fks) > 0
 	}
 	txn := s.e.db.NewTransaction(true)
 	defer txn.Discard()
-	if old.Kind == catalog.KindTable {
+	// A change of the catalog alone (a column added with NULL or a
+	// constant, a rename, a default) leaves rows a writer planned before
+	// it wrote as good as any: they read the new column's missing value.
+	// One that checks or rewrites rows must not miss a concurrent write.
+	if old.Kind == catalog.KindTable && (p.scan || p.rewrite) {
 		if err := readTracked(txn, rowsWrittenKey(old.OID)); err != nil {
 			return err
 		}
@@ -696,7 +771,7 @@ func (s *Session) applyAlter(ctx context.Context, p *alterPlan) error {
 				return err
 			}
 		}
-		if p.scan || p.rewrite {
+		{
 			if err := s.alterRows(ctx, txn, p); err != nil {
 				if errors.Is(err, badger.ErrTxnTooBig) {
 					return sql.Errorf("54000", "table %q is too large for eddy to rewrite in one transaction", old.Name)
@@ -748,7 +823,7 @@ func (s *Session) alterRows(ctx context.Context, txn *badger.Txn, p *alterPlan) 
 	for it.Rewind(); it.Valid(); it.Next() {
 		err := it.Item().Value(func(v []byte) error {
 			row, err := sql.DecodeRow(v, make(sql.Row, 0, width))
-			rows = append(rows, keyedRow{it.Item().KeyCopy(nil), padRow(row, width)})
+			rows = append(rows, keyedRow{it.Item().KeyCopy(nil), old.PadRow(row)})
 			return err
 		})
 		if err != nil {

@@ -18,15 +18,21 @@ func TestAlterTableRestart(t *testing.T) {
 		"ALTER TABLE ar ADD COLUMN c INT DEFAULT 5, DROP COLUMN a, ALTER COLUMN b TYPE TEXT",
 		"ALTER TABLE ar RENAME COLUMN c TO cc",
 		"ALTER TABLE ar RENAME TO ar2",
-		"SELECT id, b, cc FROM ar2 ORDER BY id")
-	if want := "[1105 2205]"; fmt.Sprint(got) != want {
+		"SELECT id, b, cc FROM ar2 ORDER BY id",
+		"CREATE TABLE am (id INT PRIMARY KEY)",
+		"INSERT INTO am VALUES (1), (2)",
+		"ALTER TABLE am ADD COLUMN t TEXT NOT NULL DEFAULT 'x', ADD COLUMN n INT",
+		"SELECT id::text || t || coalesce(n, 0)::text FROM am ORDER BY id")
+	if want := "[1105 2205 1x0 2x0]"; fmt.Sprint(got) != want {
 		t.Fatalf("before the restart got %v, want %v", got, want)
 	}
 	got = session(
 		"INSERT INTO ar2 (id, b) VALUES (3, '30')",
 		"SELECT id, b, cc FROM ar2 WHERE b = '20' OR id = 3 ORDER BY id",
-		"SELECT count(*) FROM pg_attribute WHERE attrelid = 'ar2'::regclass AND attnum > 0")
-	if want := "[2205 3305 3]"; fmt.Sprint(got) != want {
+		"SELECT count(*) FROM pg_attribute WHERE attrelid = 'ar2'::regclass AND attnum > 0",
+		"UPDATE am SET n = 5 WHERE id = 2",
+		"SELECT id::text || t || coalesce(n, 0)::text FROM am WHERE t = 'x' ORDER BY id")
+	if want := "[2205 3305 3 1x0 2x5]"; fmt.Sprint(got) != want {
 		t.Fatalf("after the restart got %v, want %v", got, want)
 	}
 }
