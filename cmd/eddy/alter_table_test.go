@@ -76,3 +76,29 @@ func TestAlterTableReplans(t *testing.T) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 }
+
+// TestAlterMatViewRenameRestart checks that a renamed materialized view
+// keeps being maintained, before and after a restart.
+func TestAlterMatViewRenameRestart(t *testing.T) {
+	dir := t.TempDir()
+	session := restartSession(t, dir)
+	got := session(
+		"CREATE TABLE mr (k INT, v INT)",
+		"INSERT INTO mr VALUES (1, 1), (1, 2)",
+		"CREATE MATERIALIZED VIEW mr_sum AS SELECT k, sum(v) AS s FROM mr GROUP BY k",
+		"CREATE INDEX mr_sum_k ON mr_sum (k)",
+		"ALTER MATERIALIZED VIEW mr_sum RENAME TO mr_total",
+		"ALTER INDEX mr_sum_k RENAME TO mr_total_k",
+		"INSERT INTO mr VALUES (1, 3)",
+		"SELECT k, s FROM mr_total")
+	if want := "[1 6]"; fmt.Sprint(got) != want {
+		t.Fatalf("before the restart got %v, want %v", got, want)
+	}
+	got = session(
+		"INSERT INTO mr VALUES (1, 4)",
+		"SELECT k, s FROM mr_total WHERE k = 1",
+		"SELECT count(*) FROM pg_class WHERE relname IN ('mr_sum', 'mr_sum_k')")
+	if want := "[1 10 0]"; fmt.Sprint(got) != want {
+		t.Fatalf("after the restart got %v, want %v", got, want)
+	}
+}
