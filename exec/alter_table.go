@@ -53,6 +53,9 @@ type alterPlan struct {
 	// dropIdx are indexes that go with a dropped column; idx the other
 	// indexes of the table, with their columns renumbered.
 	dropIdx []*catalog.Relation
+	// others are other relations the ALTER changes: tables whose foreign
+	// keys reference renumbered columns, sequences owned by them.
+	others map[uint32]*catalog.Relation
 	idx     []*catalog.Relation
 	// missing are the added columns whose constant default the rows
 	// stored before take from the catalog, unless the rows are rewritten.
@@ -430,8 +433,59 @@ func (s *Session) alterDropColumn(p *alterPlan, col int, a sql.AlterAction) erro
 			}
 		}
 	}
+	// Column numbers after col move down wherever they are kept: foreign
+	// keys referencing the table (its own too), sequences owned by its
+	// columns.
+	shift := func(cols []int) []int {
+		out := make([]int, len(cols))
+		for i, c := range cols {
+			out[i] = c - b2i(c > col)
+		}
+		return out
+	}
+	for _, r := range s.e.cat.Relations() {
+		if r.OID == rel.OID {
+			continue
+		}
+		if p.others == nil {
+			p.others = map[uint32]*catalog.Relation{}
+		}
+		o := p.others[r.OID]
+		if o == nil {
+			o = r
+		}
+		if o.Kind == catalog.KindSeq && o.OwnedBy == rel.OID && int(o.OwnedByColumn) > col+1 {
+			n := *o
+			n.OwnedByColumn--
+			p.others[r.OID] = &n
+			continue
+		}
+		if o.Kind == catalog.KindSeq && o.OwnedBy == rel.OID && int(o.OwnedByColumn) == col+1 {
+			// Its column's default names it: it goes with the column.
+			return errUnsupported("ALTER TABLE DROP COLUMN of a serial or identity column")
+		}
+		changed := false
+		for _, k := range o.Constraints {
+			changed = changed || (k.Type == 'f' && k.RefTable == rel.OID)
+		}
+		if changed {
+			n := cloneRelation(o)
+			for i := range n.Constraints {
+				if k := &n.Constraints[i]; k.Type == 'f' && k.RefTable == rel.OID {
+					k.RefColumns = shift(k.RefColumns)
+				}
+			}
+			p.others[r.OID] = n
+		}
+	}
 	var keep []catalog.Constraint
 	for _, c := range rel.Constraints {
+		if c.Type == 'f' && c.RefTable == rel.OID {
+			if _, ok := renumber(c.RefColumns, col); !ok {
+				continue // references the dropped column of its own table
+			}
+			c.RefColumns = shift(c.RefColumns)
+		}
 		if c.Type == 'c' {
 			x, err := s.e.planner.BindTableExpr(rel, c.Check, "CHECK")
 			if err != nil {
@@ -786,6 +840,9 @@ func (s *Session) applyAlter(ctx context.Context, p *alterPlan) error {
 		}
 	}
 	rels := append([]*catalog.Relation{rel}, p.idx...)
+	for _, o := range p.others {
+		rels = append(rels, o)
+	}
 	err := s.e.cat.CommitAlter(txn, rels...)
 	if errors.Is(err, badger.ErrConflict) {
 		return sql.Errorf("40001", "could not serialize access due to concurrent update")
