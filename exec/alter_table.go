@@ -56,7 +56,7 @@ type alterPlan struct {
 	// others are other relations the ALTER changes: tables whose foreign
 	// keys reference renumbered columns, sequences owned by them.
 	others map[uint32]*catalog.Relation
-	idx     []*catalog.Relation
+	idx    []*catalog.Relation
 	// missing are the added columns whose constant default the rows
 	// stored before take from the catalog, unless the rows are rewritten.
 	missing []int
