@@ -197,7 +197,24 @@ func (s *Session) alterAction(p *alterPlan, a sql.AlterAction) error {
 		if err := refuseNamedColumn(rel, a.Column); err != nil {
 			return err
 		}
+		// CHECK constraints keep SQL text: it follows the rename.
+		for i := range rel.Constraints {
+			if c := &rel.Constraints[i]; c.Type == 'c' {
+				text, err := sql.RenameColumnRefs(c.Check, a.Column, a.NewName)
+				if err != nil {
+					return fmt.Errorf("check constraint %s: %w", c.Name, err)
+				}
+				c.Check = text
+			}
+		}
 		rel.Columns[col].Name = a.NewName
+		for i := range rel.Constraints {
+			if c := &rel.Constraints[i]; c.Type == 'c' {
+				if _, err := s.e.planner.BindTableExpr(rel, c.Check, "CHECK"); err != nil {
+					return fmt.Errorf("check constraint %s after renaming column %s: %w", c.Name, a.Column, err)
+				}
+			}
+		}
 	case sql.AlterAddColumn:
 		return s.alterAddColumn(p, a)
 	case sql.AlterDropColumn:
@@ -295,16 +312,9 @@ func (s *Session) refuseNamedInDefaults(rel *catalog.Relation) error {
 	return nil
 }
 
-// refuseNamedColumn refuses to rename a column that a CHECK constraint or
-// the watermark names in its stored text.
+// refuseNamedColumn refuses to rename a column that the watermark names
+// in its stored text.
 func refuseNamedColumn(rel *catalog.Relation, col string) error {
-	for _, c := range rel.Constraints {
-		if c.Type == 'c' && strings.Contains(c.Check, col) {
-			return &sql.Error{Code: sql.CodeFeatureNotSupported,
-				Message: fmt.Sprintf("cannot rename column %s of table %s because check constraint %s names it", col, rel.Name, c.Name),
-				Hint:    "Drop the constraint first and add it again afterwards."}
-		}
-	}
 	if rel.WatermarkColumn == col || strings.Contains(rel.WatermarkExpr, col) {
 		return sql.Errorf(sql.CodeFeatureNotSupported, "cannot rename column %s of table %s because its watermark names it", col, rel.Name)
 	}

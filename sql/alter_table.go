@@ -1,5 +1,7 @@
 package sql
 
+import "strings"
+
 // AlterTable is ALTER TABLE [IF EXISTS] [ONLY] name action [, ...], and
 // ALTER VIEW|MATERIALIZED VIEW|SEQUENCE|INDEX name RENAME TO / OWNER TO /
 // SET SCHEMA (Kind says which word followed ALTER).
@@ -195,4 +197,46 @@ func (p *ownParser) alterAction(kind string) (AlterAction, *Error) {
 		return a, err
 	}
 	return a, p.err()
+}
+
+// RenameColumnRefs rewrites the stored expression text (a CHECK
+// constraint's) for a column renamed from old to name: each identifier
+// spelling old, but for function names, becomes name, quoted.
+func RenameColumnRefs(text, old, name string) (string, error) {
+	toks, err := lexAll(text, 0, len(text))
+	if err != nil {
+		return "", err
+	}
+	quoted := quoteIdent(name)
+	if plainIdent(name) {
+		quoted = name
+	}
+	var b strings.Builder
+	last := 0
+	for i, t := range toks {
+		if (t.kind != tkIdent && t.kind != tkQIdent) || t.val != old {
+			continue
+		}
+		if i+1 < len(toks) && toks[i+1].isP("(") {
+			continue
+		}
+		b.WriteString(text[last:t.pos])
+		b.WriteString(quoted)
+		last = t.end
+	}
+	b.WriteString(text[last:])
+	return b.String(), nil
+}
+
+// plainIdent reports whether name reads back as itself unquoted: lower
+// case letters, digits and underscores, and no keyword (which would not
+// parse as a column name).
+func plainIdent(name string) bool {
+	for i, c := range name {
+		if !(c == '_' || c >= 'a' && c <= 'z' || i > 0 && (c >= '0' && c <= '9' || c == '$')) {
+			return false
+		}
+	}
+	_, err := Parse("SELECT " + name + " FROM t")
+	return name != "" && err == nil && name != "user" && !strings.HasPrefix(name, "current_")
 }

@@ -29,3 +29,24 @@ func TestParseAlterTable(t *testing.T) {
 		}
 	}
 }
+
+func TestRenameColumnRefs(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"w > 0", `w2 > 0`},
+		{"(w > 0) AND (t.w < 10) AND x <> 'w'", `(w2 > 0) AND (t.w2 < 10) AND x <> 'w'`},
+		{`"w" + w(1) > ww`, `w2 + w(1) > ww`},
+	} {
+		got, err := RenameColumnRefs(c.in, "w", "w2")
+		if err != nil || got != c.want {
+			t.Errorf("%s: got %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+	for _, c := range []struct{ in, want string }{
+		{"w > 0", `"W 2" > 0`},
+	} {
+		got, err := RenameColumnRefs(c.in, "w", "W 2")
+		if err != nil || got != c.want {
+			t.Errorf("%s: got %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+}
