@@ -882,10 +882,24 @@ type keyedRow struct {
 // alterRows reads every row of the old table, checks and (when the plan
 // rewrites) writes the new ones with their index entries.
 func (s *Session) alterRows(ctx context.Context, txn *badger.Txn, p *alterPlan) error {
+	rows, newRows, rt, err := s.computeAlterRows(ctx, txn, p)
+	if err != nil {
+		return err
+	}
+	if p.rewrite {
+		if err := s.rewriteRows(txn, txn.Set, rt, p, rows, newRows); err != nil {
+			return err
+		}
+	}
+	return s.checkNewForeignKeys(txn, rt, p, newRows)
+}
+
+// computeAlterRows reads the old rows as txn sees them and builds the new
+// ones, checking the constraints the ALTER adds.
+func (s *Session) computeAlterRows(ctx context.Context, txn *badger.Txn, p *alterPlan) (rows, newRows []keyedRow, rt *runtime, err error) {
 	old, rel := p.old, p.rel
 	prefix := catalog.ObjectPrefix(catalog.PrefixRows, old.OID)
 	width := len(old.Columns)
-	var rows []keyedRow
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
 	for it.Rewind(); it.Valid(); it.Next() {
 		err := it.Item().Value(func(v []byte) error {
@@ -895,17 +909,17 @@ func (s *Session) alterRows(ctx context.Context, txn *badger.Txn, p *alterPlan) 
 		})
 		if err != nil {
 			it.Close()
-			return fmt.Errorf("alter %s: %w", old.Name, err)
+			return nil, nil, nil, fmt.Errorf("alter %s: %w", old.Name, err)
 		}
 	}
 	it.Close()
-	rt := s.newRuntime(ctx, txn, nil)
+	rt = s.newRuntime(ctx, txn, nil)
 	fns := make([]evalFn, len(p.vals))
 	for i, x := range p.vals {
 		if x != nil {
 			fn, err := rt.compile(x)
 			if err != nil {
-				return err
+				return nil, nil, nil, err
 			}
 			fns[i] = fn
 		}
@@ -920,17 +934,17 @@ func (s *Session) alterRows(ctx context.Context, txn *badger.Txn, p *alterPlan) 
 			if c.Name == name {
 				x, err := s.e.planner.BindTableExpr(rel, c.Check, "CHECK")
 				if err != nil {
-					return err
+					return nil, nil, nil, err
 				}
 				fn, err := rt.compile(x)
 				if err != nil {
-					return err
+					return nil, nil, nil, err
 				}
 				checks = append(checks, check{name, fn})
 			}
 		}
 	}
-	newRows := make([]keyedRow, len(rows))
+	newRows = make([]keyedRow, len(rows))
 	for r, kr := range rows {
 		nr := make(sql.Row, len(rel.Columns))
 		for i, o := range p.src {
@@ -938,7 +952,7 @@ func (s *Session) alterRows(ctx context.Context, txn *badger.Txn, p *alterPlan) 
 			case fns[i] != nil:
 				v, err := fns[i](kr.row)
 				if err != nil {
-					return err
+					return nil, nil, nil, err
 				}
 				nr[i] = v
 			case o >= 0:
@@ -949,29 +963,24 @@ func (s *Session) alterRows(ctx context.Context, txn *badger.Txn, p *alterPlan) 
 		}
 		for _, i := range p.notNull {
 			if nr[i].IsNull() {
-				return sql.Errorf(sql.CodeNotNullViolation, "column %q of relation %q contains null values", rel.Columns[i].Name, rel.Name)
+				return nil, nil, nil, sql.Errorf(sql.CodeNotNullViolation, "column %q of relation %q contains null values", rel.Columns[i].Name, rel.Name)
 			}
 		}
 		for _, c := range checks {
 			v, err := c.fn(nr)
 			if err != nil {
-				return err
+				return nil, nil, nil, err
 			}
 			if !v.IsNull() && !v.Bool() {
-				return sql.Errorf(sql.CodeCheckViolation, "check constraint %q of relation %q is violated by some row", c.name, rel.Name)
+				return nil, nil, nil, sql.Errorf(sql.CodeCheckViolation, "check constraint %q of relation %q is violated by some row", c.name, rel.Name)
 			}
 		}
 		newRows[r] = keyedRow{kr.key, nr}
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, nil, nil, err
 		}
 	}
-	if p.rewrite {
-		if err := s.rewriteRows(txn, rt, p, rows, newRows); err != nil {
-			return err
-		}
-	}
-	return s.checkNewForeignKeys(txn, rt, p, newRows)
+	return rows, newRows, rt, nil
 }
 
 // checkNewForeignKeys checks that every row's keys under the added foreign
@@ -1007,8 +1016,11 @@ func (s *Session) checkNewForeignKeys(txn *badger.Txn, rt *runtime, p *alterPlan
 }
 
 // rewriteRows writes the new rows and every index entry of the table anew.
-func (s *Session) rewriteRows(txn *badger.Txn, rt *runtime, p *alterPlan, rows, newRows []keyedRow) error {
+func (s *Session) rewriteRows(txn *badger.Txn, set func(k, v []byte) error, rt *runtime, p *alterPlan, rows, newRows []keyedRow) error {
 	old, rel := p.old, p.rel
+	// A copy under a new OID (alter_table_copy.go) writes everything
+	// afresh and deletes nothing: the old data goes after the swap.
+	copying := rel.OID != old.OID
 	// Old entries go first: every entry is written again from the new rows.
 	var stale [][]byte
 	for _, c := range old.Constraints {
@@ -1018,6 +1030,9 @@ func (s *Session) rewriteRows(txn *badger.Txn, rt *runtime, p *alterPlan, rows, 
 	}
 	for _, ix := range s.e.cat.Indexes(old.OID) {
 		stale = append(stale, catalog.ObjectPrefix(catalog.PrefixIndex, ix.OID))
+	}
+	if copying {
+		stale = nil
 	}
 	for _, pre := range stale {
 		var keys [][]byte
@@ -1032,15 +1047,15 @@ func (s *Session) rewriteRows(txn *badger.Txn, rt *runtime, p *alterPlan, rows, 
 			}
 		}
 	}
-	rekey := old.PrimaryKey != nil || rel.PrimaryKey != nil
+	rekey := old.PrimaryKey != nil || rel.PrimaryKey != nil || copying
 	var ids *badger.Sequence
-	if rel.PrimaryKey == nil && old.PrimaryKey != nil {
+	if rel.PrimaryKey == nil && (old.PrimaryKey != nil || copying) {
 		var err error
-		if ids, err = s.e.rowIDs(old.OID); err != nil {
+		if ids, err = s.e.rowIDs(rel.OID); err != nil {
 			return err
 		}
 	}
-	if rekey {
+	if rekey && !copying {
 		for _, kr := range rows {
 			if err := txn.Delete(kr.key); err != nil {
 				return err
@@ -1082,7 +1097,7 @@ func (s *Session) rewriteRows(txn *badger.Txn, rt *runtime, p *alterPlan, rows, 
 			}
 		}
 		buf = sql.AppendRow(buf[:0], kr.row)
-		if err := txn.Set(key, bytes.Clone(buf)); err != nil {
+		if err := set(key, bytes.Clone(buf)); err != nil {
 			return err
 		}
 		for _, c := range uniques {
@@ -1097,18 +1112,18 @@ func (s *Session) rewriteRows(txn *badger.Txn, rt *runtime, p *alterPlan, rows, 
 				return dup(c.Name, c.Columns, kr.row)
 			}
 			seen[string(ik)] = true
-			if err := txn.Set(ik, key); err != nil {
+			if err := set(ik, key); err != nil {
 				return err
 			}
 		}
 		for _, ix := range indexes {
-			if err := txn.Set(ix.entry(key, kr.row)); err != nil {
+			if err := set(ix.entry(key, kr.row)); err != nil {
 				return err
 			}
 		}
 	}
 	for _, ix := range indexes {
-		if err := txn.Set(ix.prefix, []byte{}); err != nil {
+		if err := set(ix.prefix, []byte{}); err != nil {
 			return err
 		}
 	}
