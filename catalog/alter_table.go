@@ -14,11 +14,25 @@ import (
 // its row rewrite land together or not at all, so a crash leaves either
 // the old table or the new one. A renamed relation's new name must be free.
 func (c *Catalog) CommitAlter(txn *badger.Txn, rels ...*Relation) error {
+	return c.CommitAlterReplacing(txn, nil, rels...)
+}
+
+// CommitAlterReplacing is CommitAlter that also deletes the descriptors
+// drop, whose names the new relations may take: ALTER TABLE that copies a
+// table too large to rewrite in one transaction swaps the copy in.
+func (c *Catalog) CommitAlterReplacing(txn *badger.Txn, drop []uint32, rels ...*Relation) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	dropped := map[uint32]bool{}
+	for _, oid := range drop {
+		dropped[oid] = true
+		if err := txn.Delete(descKey(oid)); err != nil {
+			return fmt.Errorf("delete descriptor %d: %w", oid, err)
+		}
+	}
 	for _, r := range rels {
 		key := r.Schema + "." + r.Name
-		if old, ok := c.byName[key]; ok && old.OID != r.OID {
+		if old, ok := c.byName[key]; ok && old.OID != r.OID && !dropped[old.OID] {
 			return sql.Errorf(sql.CodeDuplicateTable, "relation %q already exists", r.Name)
 		}
 		r.Version = c.version + 1
@@ -32,6 +46,12 @@ func (c *Catalog) CommitAlter(txn *badger.Txn, rels ...*Relation) error {
 	}
 	if err := txn.Commit(); err != nil {
 		return err
+	}
+	for _, oid := range drop {
+		if r, ok := c.byOID[oid]; ok {
+			delete(c.byName, r.Schema+"."+r.Name)
+			delete(c.byOID, oid)
+		}
 	}
 	for _, r := range rels {
 		if old, ok := c.byOID[r.OID]; ok {

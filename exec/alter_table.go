@@ -837,8 +837,9 @@ func (s *Session) applyAlter(ctx context.Context, p *alterPlan) error {
 		}
 		{
 			if err := s.alterRows(ctx, txn, p); err != nil {
-				if errors.Is(err, badger.ErrTxnTooBig) {
-					return sql.Errorf("54000", "table %q is too large for eddy to rewrite in one transaction", old.Name)
+				if errors.Is(err, badger.ErrTxnTooBig) && p.rewrite {
+					txn.Discard()
+					return s.alterByCopy(ctx, p)
 				}
 				return err
 			}

@@ -102,3 +102,42 @@ func TestAlterMatViewRenameRestart(t *testing.T) {
 		t.Fatalf("after the restart got %v, want %v", got, want)
 	}
 }
+
+// TestAlterTableCopyRestart rewrites tables too large for one Badger
+// transaction, which ALTER TABLE copies under a new OID: rows, indexes and
+// foreign keys referencing them must follow, across a restart.
+func TestAlterTableCopyRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 120000 rows")
+	}
+	dir := t.TempDir()
+	session := restartSession(t, dir)
+	got := session(
+		"CREATE TABLE cp (id INT PRIMARY KEY, a TEXT, v INT)",
+		"INSERT INTO cp SELECT g, 'a' || g, g % 10 FROM generate_series(1, 60000) g",
+		"CREATE INDEX cp_v ON cp (v)",
+		"CREATE TABLE cc (pid INT REFERENCES cp)",
+		"INSERT INTO cc VALUES (7)",
+		"CREATE TABLE cn (a TEXT, v INT)",
+		"INSERT INTO cn SELECT 'a' || g, g % 10 FROM generate_series(1, 60000) g",
+		"ALTER TABLE cp DROP COLUMN a",
+		"ALTER TABLE cn DROP COLUMN a",
+		"SELECT count(*) FROM cp WHERE v = 3",
+		"SELECT count(*) FROM cn WHERE v = 3")
+	if want := "[6000 6000]"; fmt.Sprint(got) != want {
+		t.Fatalf("before the restart got %v, want %v", got, want)
+	}
+	got = session(
+		"SELECT count(*) FROM cp WHERE v = 3",
+		"SELECT count(*), sum(v) FROM cn",
+		"INSERT INTO cn VALUES (5)",
+		"SELECT count(*) FROM cn",
+		"SELECT count(*) FROM pg_attribute WHERE attrelid = 'cp'::regclass AND attnum > 0",
+		"SELECT count(*) FROM pg_constraint WHERE confrelid = 'cp'::regclass",
+		"INSERT INTO cc VALUES (8)",
+		"DELETE FROM cp WHERE id = 9",
+		"SELECT count(*) FROM cp")
+	if want := "[6000 60000 270000 60001 2 1 59999]"; fmt.Sprint(got) != want {
+		t.Fatalf("after the restart got %v, want %v", got, want)
+	}
+}
