@@ -341,9 +341,6 @@ func (s *Session) alterAddColumn(p *alterPlan, a sql.AlterAction) error {
 	if cd.Serial {
 		return errUnsupported("ALTER TABLE ADD COLUMN of a serial or identity column")
 	}
-	if cd.References != nil {
-		return errUnsupported("ALTER TABLE ADD COLUMN ... REFERENCES")
-	}
 	c := catalog.Column{Name: cd.Name, Type: cd.Type, NotNull: cd.NotNull || cd.PrimaryKey}
 	if cd.Default != nil {
 		c.Default = cd.Default.Text
@@ -386,6 +383,11 @@ func (s *Session) alterAddColumn(p *alterPlan, a sql.AlterAction) error {
 	}
 	if cd.Unique {
 		if err := s.alterAddConstraint(p, sql.TableConstraint{Kind: sql.ConstraintUnique, Columns: []string{cd.Name}}); err != nil {
+			return err
+		}
+	}
+	if cd.References != nil {
+		if err := s.alterAddConstraint(p, sql.TableConstraint{Kind: sql.ConstraintForeignKey, Columns: []string{cd.Name}, Ref: cd.References}); err != nil {
 			return err
 		}
 	}
