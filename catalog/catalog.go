@@ -71,6 +71,9 @@ func Open(db *badger.DB) (*Catalog, error) {
 			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &r) }); err != nil {
 				return fmt.Errorf("decode descriptor %x: %w", it.Item().Key(), err)
 			}
+			if err := r.decodeMissing(); err != nil {
+				return err
+			}
 			c.byOID[r.OID] = &r
 			c.byName[r.Schema+"."+r.Name] = &r
 		}

@@ -30,6 +30,12 @@ type Column struct {
 	// Serial columns draw their default from the relation's sequence.
 	Serial  bool   `json:"serial,omitempty"`
 	Comment string `json:"comment,omitempty"`
+	// Missing is, for a column ALTER TABLE ADD COLUMN gave a constant
+	// default, its value in the rows stored before (pg_attribute's
+	// attmissingval), which are not rewritten: sql.AppendRow of the one
+	// value. MissingValue is it decoded, filled when the catalog loads.
+	Missing      []byte    `json:"missing,omitempty"`
+	MissingValue sql.Value `json:"-"`
 }
 
 // Constraint is a PRIMARY KEY, UNIQUE, FOREIGN KEY or CHECK constraint.

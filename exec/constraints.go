@@ -168,7 +168,7 @@ func (t *dmlTxn) exists(k []byte) (bool, error) {
 	return false, err
 }
 
-func (t *dmlTxn) getRow(k []byte, ncols int) (sql.Row, bool, error) {
+func (t *dmlTxn) getRow(k []byte, rel *catalog.Relation) (sql.Row, bool, error) {
 	item, err := t.txn.Get(k)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, false, nil
@@ -184,7 +184,7 @@ func (t *dmlTxn) getRow(k []byte, ncols int) (sql.Row, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	return padRow(row, ncols), true, nil
+	return rel.PadRow(row), true, nil
 }
 
 // tableInfo is what writing one table needs, prepared once per statement.
@@ -292,7 +292,7 @@ func (w *writer) truncateRows(rel *catalog.Relation) error {
 		for it.Rewind(); it.Valid() && len(keys) < 10000; it.Next() {
 			err := it.Item().Value(func(v []byte) error {
 				row, err := sql.DecodeRow(v, nil)
-				rows = append(rows, padRow(row, len(rel.Columns)))
+				rows = append(rows, rel.PadRow(row))
 				return err
 			})
 			if err != nil {
@@ -734,7 +734,7 @@ func (w *writer) matching(t *tableInfo, cols []int, keys map[string][]sql.Value)
 		}); err != nil {
 			return nil, nil, err
 		}
-		row = padRow(row, len(t.rel.Columns))
+		row = t.rel.PadRow(row)
 		vals := pick(row, cols)
 		if anyNull(vals) {
 			continue

@@ -232,7 +232,7 @@ func (w *writer) insertRows(rel *catalog.Relation, rows []sql.Row, oc *planner.O
 						Message: "ON CONFLICT DO UPDATE command cannot affect row a second time",
 						Hint:    "Ensure that no rows proposed for insertion within the same command have duplicate constrained values."}
 				}
-				old, ok, err := w.tx.getRow(key, len(rel.Columns))
+				old, ok, err := w.tx.getRow(key, rel)
 				if err != nil {
 					return count, err
 				}
@@ -377,7 +377,7 @@ func (rt *runtime) matchRowIDs(rel *catalog.Relation, rows []sql.Row) ([]sql.Row
 		}); err != nil {
 			return nil, nil, err
 		}
-		row = padRow(row, len(rel.Columns))
+		row = rel.PadRow(row)
 		if i := want.find(row); i >= 0 && want.vals[i] > 0 {
 			want.vals[i]--
 			outRows = append(outRows, row)

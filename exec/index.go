@@ -162,7 +162,7 @@ func (s *Session) buildTableIndex(ctx context.Context, tx *dmlTxn, rel, idx *cat
 		for it.Seek(from); it.Valid() && len(keys) < 10000; it.Next() {
 			err := it.Item().Value(func(v []byte) error {
 				row, err := sql.DecodeRow(v, make(sql.Row, 0, width))
-				rows = append(rows, padRow(row, width))
+				rows = append(rows, rel.PadRow(row))
 				return err
 			})
 			if err != nil {

@@ -310,7 +310,7 @@ func (s *indexScanOp) fetch(item *badger.Item, width int) (sql.Row, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("index %s: %w", s.spans.index.Name, err)
 	}
-	return padRow(row, width), nil
+	return s.spans.rel.PadRow(row), nil
 }
 
 func (s *indexScanOp) filterFull(ctx context.Context) (*Batch, error) {

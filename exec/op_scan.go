@@ -70,7 +70,7 @@ func (s *scanOp) Next(ctx context.Context) (*Batch, error) {
 			s.close()
 			return nil, fmt.Errorf("scan %s: %w", s.rel.Name, err)
 		}
-		s.b.Add(padRow(row, width), 1)
+		s.b.Add(s.rel.PadRow(row), 1)
 	}
 	if !s.it.Valid() {
 		s.close()
@@ -126,7 +126,7 @@ func (s *scanOp) lookup() (*Batch, error) {
 		return nil, fmt.Errorf("lookup %s: %w", s.rel.Name, err)
 	}
 	s.b.reset()
-	s.b.Add(padRow(row, len(s.rel.Columns)), 1)
+	s.b.Add(s.rel.PadRow(row), 1)
 	return &s.b, nil
 }
 

@@ -61,6 +61,8 @@ func (s *Session) prepareOwn(st sql.Statement, paramTypes []sql.Type) (*statemen
 		return s.ddlWrite(func(context.Context) (string, error) { return s.createSchema(n) }), nil
 	case *sql.DropSchema:
 		return s.simple(func(ctx context.Context) (string, error) { return s.dropSchema(ctx, n) }), nil
+	case *sql.AlterTable:
+		return s.simple(func(ctx context.Context) (string, error) { return s.alterTable(ctx, n) }), nil
 	case *sql.AlterSchema:
 		return s.simple(func(context.Context) (string, error) { return s.alterSchema(n) }), nil
 	case *sql.CreateRole, *sql.AlterRole, *sql.DropRole:

@@ -1573,6 +1573,11 @@ func (p *ownParser) alter() (Stmt, *Error) {
 	if p.accept("schema") {
 		return p.alterSchema()
 	}
+	for _, k := range []string{"table", "view", "materialized view", "sequence", "index"} {
+		if p.accept(strings.Fields(k)...) {
+			return p.alterRelation(k)
+		}
+	}
 	return nil, p.err()
 }
 

@@ -32,7 +32,7 @@ func TestParseRoles(t *testing.T) {
 			t.Errorf("%s:\n got %#v\nwant %#v", c.in, sts[0].Own, c.want)
 		}
 	}
-	for _, bad := range []string{"CREATE ROLE r VALID UNTIL 'infinity'", "CREATE ROLE r PASSWORD x", "ALTER TABLE t ADD c int", "CREATE ROLE"} {
+	for _, bad := range []string{"CREATE ROLE r VALID UNTIL 'infinity'", "CREATE ROLE r PASSWORD x", "ALTER TABLE t ADD", "CREATE ROLE"} {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("%s: parsed, want a syntax error", bad)
 		}
