@@ -62,18 +62,12 @@ import (
 // race detector.
 func TestKill9Nexmark(t *testing.T) {
 	bin := buildEddy(t)
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("EDDY_CRASH_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
 	kills, events := 10, int64(24_000)
 	if testing.Short() {
 		kills, events = 4, 8_000
 	}
-	if s := os.Getenv("EDDY_CRASH_KILLS"); s != "" {
-		kills, _ = strconv.Atoi(s)
-	}
-	t.Logf("seed %d (EDDY_CRASH_SEED=%d replays it), %d kills, %d events", seed, seed, kills, events)
+	seed, kills := crashSeedKills(t, kills)
+	t.Logf("%d events", events)
 	// Most runs have a broker that outlives eddy; the others eddy's
 	// embedded one, which dies with it and comes back from its log.
 	external := rand.New(rand.NewPCG(seed, 9)).IntN(3) != 0

@@ -32,15 +32,7 @@ func TestKill9TornTail(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	bin := buildEddy(t)
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("EDDY_CRASH_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	kills := 8
-	if s := os.Getenv("EDDY_CRASH_KILLS"); s != "" {
-		kills, _ = strconv.Atoi(s)
-	}
-	t.Logf("seed %d (EDDY_CRASH_SEED=%d replays it), %d kills", seed, seed, kills)
+	seed, kills := crashSeedKills(t, 8)
 	r := newCrashRig(t, bin, false, seed)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

@@ -49,20 +49,13 @@ func TestKill9Views(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("EDDY_CRASH_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
 	kills := 20
 	if testing.Short() {
 		kills = 5
 	}
-	if s := os.Getenv("EDDY_CRASH_KILLS"); s != "" {
-		kills, _ = strconv.Atoi(s)
-	}
+	seed, kills := crashSeedKills(t, kills)
 	for _, mode := range []string{"embedded", "external"} {
 		t.Run(mode, func(t *testing.T) {
-			t.Logf("seed %d (EDDY_CRASH_SEED=%d replays it), %d kills", seed, seed, kills)
 			r := newCrashRig(t, bin, mode == "external", seed)
 			r.run(kills)
 		})
@@ -172,6 +165,22 @@ type crashRig struct {
 type dmlChange struct {
 	sql           string
 	before, after map[int]string // "" means absent
+}
+
+// crashSeedKills gives a crash test's seed (EDDY_CRASH_SEED replays one)
+// and number of kills (EDDY_CRASH_KILLS, else def), and logs them so that
+// a failure can be replayed.
+func crashSeedKills(t *testing.T, def int) (seed uint64, kills int) {
+	seed = uint64(time.Now().UnixNano())
+	if s := os.Getenv("EDDY_CRASH_SEED"); s != "" {
+		seed, _ = strconv.ParseUint(s, 10, 64)
+	}
+	kills = def
+	if s := os.Getenv("EDDY_CRASH_KILLS"); s != "" {
+		kills, _ = strconv.Atoi(s)
+	}
+	t.Logf("seed %d (EDDY_CRASH_SEED=%d replays it), %d kills", seed, seed, kills)
+	return seed, kills
 }
 
 func newCrashRig(t *testing.T, bin string, external bool, seed uint64) *crashRig {
