@@ -288,15 +288,7 @@ func (n *nexRig) produce(ctx context.Context, count int64) error {
 
 func (n *nexRig) run(kills int) {
 	t := n.t
-	limit := crashWatchdog(kills) * nexSlowdown()
-	watchdog := time.AfterFunc(limit, func() {
-		fmt.Fprintf(os.Stderr, "%s: still running after %s, during %s (EDDY_CRASH_SEED=%d replays it); killing eddy\n%s\n",
-			t.Name(), limit, *n.step.Load(), n.seed, n.logReport())
-		if p := n.proc.Load(); p != nil {
-			p.Kill()
-		}
-	})
-	defer watchdog.Stop()
+	defer n.watchdog(crashWatchdog(kills) * nexSlowdown()).Stop()
 	n.setup()
 	bursts := max(kills/2, 1)
 	for i := range kills {

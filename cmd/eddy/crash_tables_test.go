@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,15 +91,7 @@ type tableRig struct {
 
 func (r *tableRig) run(kills int) {
 	t := r.t
-	limit := crashWatchdog(kills)
-	watchdog := time.AfterFunc(limit, func() {
-		fmt.Fprintf(os.Stderr, "%s: still running after %s, during %s (EDDY_CRASH_SEED=%d replays it); killing eddy\n%s\n",
-			t.Name(), limit, *r.step.Load(), r.seed, r.logReport())
-		if p := r.proc.Load(); p != nil {
-			p.Kill()
-		}
-	})
-	defer watchdog.Stop()
+	defer r.watchdog(crashWatchdog(kills)).Stop()
 	r.serials = map[int64]bool{}
 	r.evAcked, r.evCut = map[int]bool{}, map[int]bool{}
 	r.setupTables()

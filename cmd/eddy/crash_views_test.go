@@ -420,19 +420,24 @@ func (r *crashRig) setup() {
 	r.kill()
 }
 
-func (r *crashRig) run(kills int) {
+// watchdog reports a run still going after limit and kills eddy: printed
+// to stderr, which go test passes on at once, and with eddy gone whatever
+// waits on it fails and the test reports (at go test's -timeout it would
+// print no t.Log output).
+func (r *crashRig) watchdog(limit time.Duration) *time.Timer {
 	t := r.t
-	// Print to stderr, which go test passes on at once, and kill eddy, so
-	// that whatever waits on it fails and the test reports.
-	limit := crashWatchdog(kills)
-	watchdog := time.AfterFunc(limit, func() {
+	return time.AfterFunc(limit, func() {
 		fmt.Fprintf(os.Stderr, "%s: still running after %s, during %s (EDDY_CRASH_SEED=%d replays it); killing eddy\n%s\n",
 			t.Name(), limit, *r.step.Load(), r.seed, r.logReport())
 		if p := r.proc.Load(); p != nil {
 			p.Kill()
 		}
 	})
-	defer watchdog.Stop()
+}
+
+func (r *crashRig) run(kills int) {
+	t := r.t
+	defer r.watchdog(crashWatchdog(kills)).Stop()
 	r.setup()
 	for i := range kills {
 		r.cycle(i)
