@@ -157,11 +157,7 @@ func (p *ownParser) alterAction(kind string) (AlterAction, *Error) {
 		if a.Column, err = p.ident(); err != nil {
 			return a, err
 		}
-		if p.accept("cascade") {
-			a.Cascade = true
-		} else {
-			p.accept("restrict")
-		}
+		a.Cascade = p.dropBehavior()
 		return a, nil
 	case p.accept("alter"):
 		p.accept("column")

@@ -1308,12 +1308,18 @@ func (p *ownParser) drop() (Stmt, *Error) {
 			break
 		}
 	}
-	if p.accept("cascade") {
-		d.Cascade = true
-	} else {
-		p.accept("restrict")
-	}
+	d.Cascade = p.dropBehavior()
 	return d, nil
+}
+
+// dropBehavior reads an optional CASCADE or RESTRICT (the default): true
+// for CASCADE.
+func (p *ownParser) dropBehavior() bool {
+	if p.accept("cascade") {
+		return true
+	}
+	p.accept("restrict")
+	return false
 }
 
 func (p *ownParser) comment() (Stmt, *Error) {

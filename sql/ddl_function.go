@@ -190,10 +190,6 @@ func (p *ownParser) dropFunction() (Stmt, *Error) {
 			break
 		}
 	}
-	if p.accept("cascade") {
-		d.Cascade = true
-	} else {
-		p.accept("restrict")
-	}
+	d.Cascade = p.dropBehavior()
 	return d, nil
 }

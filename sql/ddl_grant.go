@@ -73,11 +73,7 @@ func (p *ownParser) grant(revoke bool) (Stmt, *Error) {
 		}
 	}
 	if revoke {
-		if p.accept("cascade") {
-			g.Cascade = true
-		} else {
-			p.accept("restrict")
-		}
+		g.Cascade = p.dropBehavior()
 	}
 	return g, nil
 }

@@ -55,11 +55,7 @@ func (p *ownParser) dropSchema() (Stmt, *Error) {
 			break
 		}
 	}
-	if p.accept("cascade") {
-		d.Cascade = true
-	} else {
-		p.accept("restrict")
-	}
+	d.Cascade = p.dropBehavior()
 	return d, nil
 }
 
